@@ -1,0 +1,270 @@
+/**
+ * The HPACK encoder (RFC 7541 §3, §6), tuned for a server's responses.
+ *
+ * @module
+ */
+
+import { DEFAULT_TABLE_SIZE, DynamicTable, ENTRY_OVERHEAD } from "./dynamic_table.ts";
+import { huffmanEncode, huffmanEncodedLength } from "./huffman.ts";
+import { encodeInteger } from "./integer.ts";
+import { STATIC_TABLE, STATIC_TABLE_LENGTH } from "./static_table.ts";
+import { latin1Encode } from "./string.ts";
+
+/**
+ * A header field to encode. The optional third element overrides the
+ * encoder's sensitivity rule for this field: `true` forces a never-indexed
+ * literal (RFC 7541 §7.1.3), `false` allows indexing even for a name in
+ * {@linkcode EncoderOptions.neverIndex}.
+ */
+export type HeaderField = readonly [name: string, value: string, sensitive?: boolean];
+
+/**
+ * Names encoded as never-indexed literals by default: credentials and
+ * cookies, whose values must not be guessable through the compression
+ * context (CRIME-style attacks) nor be cached by intermediaries' tables.
+ */
+export const DEFAULT_NEVER_INDEX: readonly string[] = [
+  "authorization",
+  "proxy-authorization",
+  "cookie",
+  "set-cookie",
+];
+
+/**
+ * Names encoded without indexing: their values change from message to
+ * message, so adding them would only evict useful entries.
+ */
+const VOLATILE = new Set([
+  ":path",
+  "age",
+  "content-length",
+  "content-range",
+  "etag",
+  "if-modified-since",
+  "if-none-match",
+  "location",
+]);
+
+/** Encoder settings; every field is optional. */
+export interface EncoderOptions {
+  /** The peer's initial SETTINGS_HEADER_TABLE_SIZE. Default 4096. */
+  maxTableSize?: number;
+  /**
+   * The most dynamic table memory we are willing to use, whatever the peer
+   * allows. Default 4096.
+   */
+  tableSizeLimit?: number;
+  /** Use Huffman coding when it is shorter. Default true. */
+  huffman?: boolean;
+  /** Lowercase names always sent as never-indexed literals. Default {@linkcode DEFAULT_NEVER_INDEX}. */
+  neverIndex?: Iterable<string>;
+}
+
+/** Static-table lookups by name: its first index and the index of each value. */
+interface StaticName {
+  index: number;
+  values: Map<string, number>;
+}
+
+const STATIC_BY_NAME = new Map<string, StaticName>();
+STATIC_TABLE.forEach(([name, value], i) => {
+  let entry = STATIC_BY_NAME.get(name);
+  if (!entry) STATIC_BY_NAME.set(name, entry = { index: i + 1, values: new Map() });
+  if (!entry.values.has(value)) entry.values.set(value, i + 1);
+});
+
+/**
+ * The encoder's dynamic table, indexed by name and by name + value so that
+ * finding a match costs two map lookups. Each map points at the id of the
+ * newest matching entry; an id is dropped when that entry is evicted (older
+ * duplicates were evicted before it, as the table is FIFO).
+ */
+class IndexedTable extends DynamicTable {
+  readonly byName = new Map<string, number>();
+  readonly byField = new Map<string, Map<string, number>>();
+
+  /** HPACK index of the entry with insertion id `id`. */
+  indexOf(id: number): number {
+    return STATIC_TABLE_LENGTH + this.inserted - id;
+  }
+
+  override add(name: string, value: string): void {
+    super.add(name, value);
+    if (name.length + value.length + ENTRY_OVERHEAD > this.limit) return;
+    const id = this.inserted - 1;
+    this.byName.set(name, id);
+    let values = this.byField.get(name);
+    if (!values) this.byField.set(name, values = new Map());
+    values.set(value, id);
+  }
+
+  protected override evicted(name: string, value: string, id: number): void {
+    if (this.byName.get(name) === id) this.byName.delete(name);
+    const values = this.byField.get(name);
+    if (values && values.get(value) === id) {
+      values.delete(value);
+      if (values.size === 0) this.byField.delete(name);
+    }
+  }
+}
+
+/**
+ * Encodes header lists for one direction of one connection, keeping the
+ * dynamic table between blocks. Sans-IO: it returns the block; the caller
+ * splits it into HEADERS / CONTINUATION frames.
+ *
+ * Strategy: exact static or dynamic matches become one indexed field (e.g.
+ * `:status: 200` is the single octet 0x88); other fields are literals with a
+ * name index where one exists, added to the table unless sensitive, volatile
+ * or larger than 3/4 of the table. Strings are Huffman-coded only when that
+ * is shorter. Names are expected in lowercase, as HTTP/2 requires.
+ */
+export class Encoder {
+  readonly #table: IndexedTable;
+  readonly #limit: number;
+  readonly #huffman: boolean;
+  readonly #neverIndex: Set<string>;
+  /** Smallest table size the peer allowed since the last block, or -1 if unchanged. */
+  #pendingMin = -1;
+  /** Table size to announce at the start of the next block, or -1. */
+  #pendingSize = -1;
+  #buf = new Uint8Array(1024);
+
+  /** Creates an encoder with an empty dynamic table. */
+  constructor(options: EncoderOptions = {}) {
+    this.#limit = options.tableSizeLimit ?? DEFAULT_TABLE_SIZE;
+    const size = Math.min(options.maxTableSize ?? DEFAULT_TABLE_SIZE, this.#limit);
+    // The peer's decoder starts at 4096 (RFC 9113 §6.5.2): announce any other size.
+    this.#table = new IndexedTable(DEFAULT_TABLE_SIZE);
+    if (size !== DEFAULT_TABLE_SIZE) this.setMaxTableSize(size);
+    this.#huffman = options.huffman ?? true;
+    this.#neverIndex = new Set(options.neverIndex ?? DEFAULT_NEVER_INDEX);
+  }
+
+  /** Size of the dynamic table, as the peer's decoder will see it after the last block. */
+  get tableSize(): number {
+    return this.#table.size;
+  }
+
+  /** Current maximum size of the dynamic table. */
+  get maxTableSize(): number {
+    return this.#pendingSize >= 0 ? this.#pendingSize : this.#table.maxSize;
+  }
+
+  /**
+   * Applies the peer's SETTINGS_HEADER_TABLE_SIZE (capped by
+   * `tableSizeLimit`). The size update is emitted at the start of the next
+   * block, preceded by the smallest intermediate size if it shrank meanwhile
+   * (RFC 7541 §4.2).
+   */
+  setMaxTableSize(n: number): void {
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`invalid table size ${n}`);
+    const size = Math.min(n, this.#limit);
+    if (size === this.maxTableSize && this.#pendingSize < 0) return;
+    if (this.#pendingMin < 0 || size < this.#pendingMin) this.#pendingMin = size;
+    this.#pendingSize = size;
+  }
+
+  /**
+   * Encodes one header list into a complete header block (a fresh array the
+   * caller may keep).
+   *
+   * @throws {TypeError} if a name or value has a character above U+00FF. The
+   * encoder stays usable: its next block resets the peer's dynamic table.
+   */
+  encode(headers: ReadonlyArray<HeaderField>): Uint8Array {
+    const table = this.#table;
+    const buf = this.#buf;
+    let pos = 0;
+
+    if (this.#pendingSize >= 0) {
+      if (this.#pendingMin < this.#pendingSize) {
+        pos = encodeInteger(buf, pos, this.#pendingMin, 5, 0x20);
+        table.setMaxSize(this.#pendingMin);
+      }
+      pos = encodeInteger(buf, pos, this.#pendingSize, 5, 0x20);
+      table.setMaxSize(this.#pendingSize);
+      this.#pendingSize = this.#pendingMin = -1;
+    }
+
+    try {
+      pos = this.#fields(headers, pos);
+    } catch (e) {
+      // The table may hold entries of a block the peer will never see. Empty
+      // it, and make the next block empty the peer's too: 0, then the size.
+      this.#pendingSize = table.maxSize;
+      this.#pendingMin = 0;
+      table.clear();
+      throw e;
+    }
+    return this.#buf.slice(0, pos);
+  }
+
+  /** Appends the fields to the block in `#buf` from `pos`; returns the end. */
+  #fields(headers: ReadonlyArray<HeaderField>, pos: number): number {
+    const table = this.#table;
+    let buf = this.#buf;
+    for (let h = 0; h < headers.length; h++) {
+      const field = headers[h]!;
+      const name = field[0];
+      const value = field[1];
+      const sensitive = field[2] ?? this.#neverIndex.has(name);
+
+      // Worst case: a literal with a new name, two raw strings and their lengths.
+      const need = pos + name.length + value.length + 16;
+      if (need > buf.length) {
+        const grown = new Uint8Array(Math.max(need, buf.length * 2));
+        grown.set(buf.subarray(0, pos));
+        this.#buf = buf = grown;
+      }
+
+      const stat = STATIC_BY_NAME.get(name);
+      let nameIndex = 0;
+      if (stat !== undefined) {
+        if (!sensitive) {
+          const index = stat.values.get(value);
+          if (index !== undefined) {
+            pos = encodeInteger(buf, pos, index, 7, 0x80);
+            continue;
+          }
+        }
+        nameIndex = stat.index;
+      }
+      if (!sensitive) {
+        const id = table.byField.get(name)?.get(value);
+        if (id !== undefined) {
+          pos = encodeInteger(buf, pos, table.indexOf(id), 7, 0x80);
+          continue;
+        }
+      }
+      if (nameIndex === 0) {
+        const id = table.byName.get(name);
+        if (id !== undefined) nameIndex = table.indexOf(id);
+      }
+
+      if (sensitive) {
+        pos = encodeInteger(buf, pos, nameIndex, 4, 0x10);
+      } else if (
+        !VOLATILE.has(name) &&
+        (name.length + value.length + ENTRY_OVERHEAD) * 4 <= table.maxSize * 3
+      ) {
+        pos = encodeInteger(buf, pos, nameIndex, 6, 0x40);
+        table.add(name, value);
+      } else {
+        pos = encodeInteger(buf, pos, nameIndex, 4, 0x00);
+      }
+      if (nameIndex === 0) pos = this.#string(buf, pos, name);
+      pos = this.#string(buf, pos, value);
+    }
+    return pos;
+  }
+
+  #string(buf: Uint8Array, pos: number, str: string): number {
+    const raw = str.length;
+    if (this.#huffman && raw > 1) {
+      const coded = huffmanEncodedLength(str);
+      if (coded < raw) return huffmanEncode(buf, encodeInteger(buf, pos, coded, 7, 0x80), str);
+    }
+    return latin1Encode(buf, encodeInteger(buf, pos, raw, 7, 0), str);
+  }
+}
