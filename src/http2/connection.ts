@@ -1,0 +1,1124 @@
+/**
+ * The sans-IO HTTP/2 server connection (RFC 9113): bytes in → events out,
+ * actions in → frames queued in an outbox. It never performs I/O, never
+ * awaits and never reads a clock it was not given (`options.now`).
+ *
+ * ```ts
+ * const conn = new H2Connection({ maxConcurrentStreams: 100 });
+ * conn.initiate();                         // our SETTINGS (+ connection WINDOW_UPDATE)
+ * for (const ev of conn.receive(bytes)) {  // never throws
+ *   if (ev.type === "request") conn.sendHeaders(ev.streamId, [[":status", "200"]], false);
+ * }
+ * const out = conn.takeOutput();           // one buffer: control frames, then DATA
+ * ```
+ *
+ * @module
+ */
+
+import { CompressionError, Decoder, Encoder, HeaderListTooLargeError } from "./hpack/mod.ts";
+import { ConnectionError, ErrorCode, StreamError } from "./errors.ts";
+import type { H2Event, HeaderList } from "./events.ts";
+import { MAX_WINDOW, RecvWindow, TokenBucket } from "./flow.ts";
+import { FrameDecoder } from "./frame/decoder.ts";
+import {
+  CLIENT_PREFACE,
+  type ContinuationFrame,
+  type DataFrame,
+  type Frame,
+  FrameType,
+  type GoAwayFrame,
+  type HeadersFrame,
+  type PingFrame,
+  type RstStreamFrame,
+  type SettingsFrame,
+  type WindowUpdateFrame,
+} from "./frame/types.ts";
+import { validateRequestHeaders, validateTrailers } from "./headers.ts";
+import { type H2Options, resolveOptions } from "./options.ts";
+import { SendQueue, writeHeaderBlock, WriteScheduler } from "./scheduler.ts";
+import {
+  defaultSettings,
+  parseSettingsPayload,
+  SETTING_KEYS,
+  SettingId,
+  type Settings,
+} from "./settings.ts";
+import {
+  isActiveState,
+  StreamAction,
+  StreamEvent,
+  StreamState,
+  transition,
+} from "./stream_state.ts";
+
+/** Connection states (the connection-level table below). */
+export enum ConnState {
+  /** Waiting for the 24-byte client preface (§3.4). */
+  AWAIT_PREFACE = 0,
+  /** Preface seen; the first frame must be SETTINGS (§3.4). */
+  AWAIT_SETTINGS = 1,
+  /** Normal operation (a GOAWAY may have been sent or received). */
+  OPEN = 2,
+  /** A connection error or an error GOAWAY: input is ignored, output is final. */
+  CLOSED = 3,
+}
+
+/** Inputs of the connection table. */
+export enum ConnInput {
+  PREFACE = 0,
+  SETTINGS = 1,
+  OTHER_FRAME = 2,
+  ERROR = 3,
+}
+
+/** (state, input) → next state; a missing pair is a connection PROTOCOL_ERROR. */
+export const CONN_TRANSITIONS: ReadonlyArray<readonly [ConnState, ConnInput, ConnState]> = [
+  [ConnState.AWAIT_PREFACE, ConnInput.PREFACE, ConnState.AWAIT_SETTINGS],
+  [ConnState.AWAIT_PREFACE, ConnInput.ERROR, ConnState.CLOSED],
+  [ConnState.AWAIT_SETTINGS, ConnInput.SETTINGS, ConnState.OPEN],
+  [ConnState.AWAIT_SETTINGS, ConnInput.ERROR, ConnState.CLOSED],
+  [ConnState.OPEN, ConnInput.SETTINGS, ConnState.OPEN],
+  [ConnState.OPEN, ConnInput.OTHER_FRAME, ConnState.OPEN],
+  [ConnState.OPEN, ConnInput.ERROR, ConnState.CLOSED],
+  [ConnState.CLOSED, ConnInput.ERROR, ConnState.CLOSED],
+];
+
+const CONN_TABLE = new Map<number, ConnState>();
+for (const [s, i, n] of CONN_TRANSITIONS) CONN_TABLE.set(s * 4 + i, n);
+
+/** One stream as the connection tracks it. */
+class H2Stream {
+  readonly id: number;
+  state: StreamState = StreamState.IDLE;
+  readonly recv: RecvWindow;
+  readonly send: SendQueue;
+  /** Declared request content-length, or -1. */
+  contentLength = -1;
+  /** DATA bytes received (without padding). */
+  received = 0;
+  /** The request HEADERS were processed (a later HEADERS is trailers). */
+  requestSeen = false;
+  /** We sent (queued) response HEADERS. */
+  headersSent = false;
+  /** We queued END_STREAM (data/trailers/headers): no more sends. */
+  endQueued = false;
+
+  constructor(id: number, recvWindow: number, sendWindow: number) {
+    this.id = id;
+    this.recv = new RecvWindow(recvWindow);
+    this.send = new SendQueue(id, sendWindow);
+  }
+}
+
+const textEncoder = new TextEncoder();
+const EMPTY = new Uint8Array(0);
+
+/**
+ * A server-side HTTP/2 connection, in the style of python-hyper/h2.
+ *
+ * Input: {@link receive} (bytes from the socket). Output: {@link takeOutput}
+ * (bytes for the socket). Actions: {@link sendHeaders}, {@link sendData},
+ * {@link sendTrailers}, {@link resetStream}, {@link ping}, {@link goAway},
+ * {@link updateSettings}, {@link consumed}.
+ *
+ * Errors: protocol errors never throw out of `receive()`; they become
+ * queued GOAWAY/RST_STREAM frames plus "connection-error"/"stream-reset"
+ * events. Action methods throw `Error` only on API misuse (e.g. DATA before
+ * HEADERS, sending after END_STREAM, sending on a stream the peer never
+ * opened); sends on a stream that is already closed or reset (a race with
+ * the peer) are silently dropped and return false.
+ *
+ * Closing: `closed` becomes true after a connection error, an error GOAWAY,
+ * or — after a GOAWAY sent or received — once no stream is open. The driver
+ * then writes whatever `takeOutput()` returns and closes the socket.
+ */
+export class H2Connection {
+  /** The resolved options (limits and advertised settings). */
+  readonly options: Readonly<H2Options>;
+  /** The peer's settings currently in force. */
+  readonly remoteSettings: Settings = defaultSettings();
+  /** Our settings the peer has acknowledged (what is in force on our side). */
+  readonly localSettings: Settings = defaultSettings();
+
+  #state: ConnState = ConnState.AWAIT_PREFACE;
+  #initiated = false;
+  #prefaceFill = 0;
+  readonly #frames: FrameDecoder;
+  readonly #decoder: Decoder;
+  readonly #encoder: Encoder;
+  readonly #sched: WriteScheduler;
+  readonly #connRecv: RecvWindow;
+  readonly #streams = new Map<number, H2Stream>();
+  readonly #closedStreams = new Map<number, StreamState>();
+  #openStreams = 0;
+  #highestSeen = 0;
+  #highestAccepted = 0;
+  #maxConcurrent: number;
+  #localInitialWindow = 65535;
+  #pendingLocal: Array<Array<[number, number]>> = [];
+  #events: H2Event[] = [];
+  // Header block being assembled (HEADERS + CONTINUATION).
+  #hbStream = 0;
+  #hbEndStream = false;
+  #hbSelfDep = false;
+  #hbParts: Uint8Array[] = [];
+  #hbSize = 0;
+  #hbConts = 0;
+  // GOAWAY.
+  #goAwaySent = false;
+  #goAwayLastId = 0x7fffffff;
+  #goAwayReceived = false;
+  // Flood budgets.
+  readonly #resetBucket: TokenBucket;
+  readonly #uselessBucket: TokenBucket;
+  #pendingReplies = 0;
+  #pings: Uint8Array[] = [];
+  #pingCounter = 0;
+  readonly #encodeBlock: (headers: HeaderList) => Uint8Array;
+
+  /** Creates a server connection; nothing is queued until {@link initiate} (or the first {@link receive}). */
+  constructor(options?: Partial<H2Options>) {
+    const o = resolveOptions(options);
+    this.options = o;
+    this.#frames = new FrameDecoder(o.maxFrameSize);
+    this.#decoder = new Decoder({
+      maxTableSize: Math.max(4096, o.headerTableSize),
+      maxHeaderListSize: o.maxHeaderListSize,
+      maxFields: o.maxHeaderFields,
+    });
+    this.#encoder = new Encoder({ tableSizeLimit: o.maxEncoderTableSize });
+    this.#sched = new WriteScheduler(o.writeBatchSize);
+    this.#connRecv = new RecvWindow(65535);
+    this.#maxConcurrent = o.maxConcurrentStreams;
+    this.#resetBucket = new TokenBucket(o.resetBurst, o.resetRefillPerSecond, o.now);
+    this.#uselessBucket = new TokenBucket(
+      o.uselessFrameBurst,
+      o.uselessFrameRefillPerSecond,
+      o.now,
+    );
+    const encoder = this.#encoder;
+    this.#encodeBlock = (headers) => encoder.encode(headers);
+  }
+
+  // ---------------------------------------------------------------- state
+
+  /** True once the connection is finished: write the remaining output, then close the socket. */
+  get closed(): boolean {
+    if (this.#state === ConnState.CLOSED) return true;
+    return (this.#goAwaySent || this.#goAwayReceived) && this.#openStreams === 0;
+  }
+
+  /** Whether {@link takeOutput} would return bytes. */
+  get hasOutput(): boolean {
+    return this.#sched.hasOutput;
+  }
+
+  /** Streams in open or half-closed states (what MAX_CONCURRENT_STREAMS counts). */
+  get openStreams(): number {
+    return this.#openStreams;
+  }
+
+  /** The connection state. */
+  get state(): ConnState {
+    return this.#state;
+  }
+
+  /** Whether a GOAWAY was sent (new streams above its last stream id are ignored). */
+  get goAwaySent(): boolean {
+    return this.#goAwaySent;
+  }
+
+  /** Whether the peer sent GOAWAY. */
+  get goAwayReceived(): boolean {
+    return this.#goAwayReceived;
+  }
+
+  /** Highest client stream id accepted (what a GOAWAY reports as last stream id). */
+  get lastStreamId(): number {
+    return this.#highestAccepted;
+  }
+
+  /** The §5.1 state of a stream (closed streams no longer remembered report FORGOTTEN). */
+  streamState(streamId: number): StreamState {
+    return this.#streams.get(streamId)?.state ?? this.#stateOfUnknown(streamId);
+  }
+
+  /** DATA bytes queued on a stream and not yet written (the driver's high-watermark input). */
+  queuedBytes(streamId: number): number {
+    return this.#streams.get(streamId)?.send.queued ?? 0;
+  }
+
+  /** Bytes that may be sent now on a stream: min(stream window, connection window); for 0, the connection window. */
+  sendWindow(streamId: number): number {
+    const c = this.#sched.connWindow;
+    if (streamId === 0) return c;
+    const s = this.#streams.get(streamId);
+    return s ? Math.min(s.send.window, c) : 0;
+  }
+
+  /** Tokens left in the rapid-reset budget (for metrics and tests). */
+  get resetBudget(): number {
+    return this.#resetBucket.tokens;
+  }
+
+  // ---------------------------------------------------------------- start
+
+  /** Queues our SETTINGS, and a connection WINDOW_UPDATE when `connectionWindowSize` > 65535. Idempotent. */
+  initiate(): void {
+    if (this.#initiated) return;
+    this.#initiated = true;
+    const o = this.options;
+    const s: Array<[number, number]> = [];
+    if (o.headerTableSize !== 4096) s.push([SettingId.HEADER_TABLE_SIZE, o.headerTableSize]);
+    s.push([SettingId.ENABLE_PUSH, 0]);
+    s.push([SettingId.MAX_CONCURRENT_STREAMS, o.maxConcurrentStreams]);
+    if (o.initialWindowSize !== 65535) s.push([SettingId.INITIAL_WINDOW_SIZE, o.initialWindowSize]);
+    if (o.maxFrameSize !== 16384) s.push([SettingId.MAX_FRAME_SIZE, o.maxFrameSize]);
+    s.push([SettingId.MAX_HEADER_LIST_SIZE, o.maxHeaderListSize]);
+    this.#sendSettings(s);
+    const extra = o.connectionWindowSize - 65535;
+    if (extra > 0) {
+      this.#sched.control.windowUpdate(0, extra);
+      this.#connRecv.window += extra;
+      this.#connRecv.target = o.connectionWindowSize;
+    }
+  }
+
+  /**
+   * h2c Upgrade (RFC 7540 §3.2): applies the client's SETTINGS from the
+   * decoded `HTTP2-Settings` header (implicitly acknowledged, no ACK is
+   * sent), queues our SETTINGS, and opens stream 1 half-closed (remote) for
+   * the upgraded request; answer it with `sendHeaders(1, ...)`. The client
+   * preface is still expected next. Throws {@link ConnectionError} for an
+   * invalid payload (answer the HTTP/1.1 request with 400 instead of 101).
+   */
+  initiateUpgrade(http2SettingsPayload: Uint8Array): void {
+    const settings = parseSettingsPayload(http2SettingsPayload);
+    this.#applyRemoteSettings(settings);
+    this.initiate();
+    const s = this.#newStream(1);
+    this.#setState(s, StreamState.HALF_CLOSED_REMOTE);
+    s.requestSeen = true;
+    this.#highestSeen = 1;
+    this.#highestAccepted = 1;
+  }
+
+  // ---------------------------------------------------------------- input
+
+  /**
+   * Feeds bytes from the peer and returns the resulting events. Never
+   * throws. `data` is not copied: "data" events and header fragments
+   * alias it, so consume or copy them before reusing the buffer.
+   */
+  receive(data: Uint8Array): H2Event[] {
+    if (this.#state === ConnState.CLOSED) return [];
+    if (!this.#initiated) this.initiate();
+    const events: H2Event[] = [];
+    this.#events = events;
+    try {
+      if (this.#state === ConnState.AWAIT_PREFACE) {
+        const need = CLIENT_PREFACE.length - this.#prefaceFill;
+        const n = Math.min(need, data.length);
+        for (let i = 0; i < n; i++) {
+          if (data[i] !== CLIENT_PREFACE[this.#prefaceFill + i]) {
+            throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "invalid connection preface");
+          }
+        }
+        this.#prefaceFill += n;
+        if (this.#prefaceFill < CLIENT_PREFACE.length) return events;
+        this.#connInput(ConnInput.PREFACE);
+        data = data.subarray(n);
+      }
+      const frames = this.#frames;
+      frames.push(data);
+      for (;;) {
+        try {
+          const frame = frames.next();
+          if (frame === null) break;
+          this.#onFrame(frame);
+        } catch (e) {
+          if (e instanceof StreamError) this.#streamError(e);
+          else throw e;
+        }
+        if ((this.#state as ConnState) === ConnState.CLOSED) break;
+      }
+    } catch (e) {
+      this.#connectionError(
+        e instanceof ConnectionError ? e : new ConnectionError(ErrorCode.INTERNAL_ERROR, String(e)),
+      );
+    }
+    this.#events = [];
+    return events;
+  }
+
+  #connInput(input: ConnInput): void {
+    const next = CONN_TABLE.get(this.#state * 4 + input);
+    if (next === undefined) {
+      throw new ConnectionError(
+        ErrorCode.PROTOCOL_ERROR,
+        this.#state === ConnState.AWAIT_SETTINGS
+          ? "first frame is not SETTINGS"
+          : "unexpected input",
+      );
+    }
+    this.#state = next;
+  }
+
+  #onFrame(f: Frame): void {
+    if (this.#hbStream !== 0 && f.type !== FrameType.CONTINUATION) {
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "frame interleaved in a header block");
+    }
+    const settings = f.type === FrameType.SETTINGS && !f.ack;
+    if (this.#state !== ConnState.OPEN || settings) {
+      this.#connInput(settings ? ConnInput.SETTINGS : ConnInput.OTHER_FRAME);
+    }
+    switch (f.type) {
+      case FrameType.DATA:
+        return this.#onData(f);
+      case FrameType.HEADERS:
+        return this.#onHeaders(f);
+      case FrameType.PRIORITY:
+        // Deprecated (§5.3.2): parsed (self-dependency rejected by the parser) and ignored,
+        // but PRIORITY never changes state, so it is allowed on any stream.
+        return;
+      case FrameType.RST_STREAM:
+        return this.#onRstStream(f);
+      case FrameType.SETTINGS:
+        return this.#onSettings(f);
+      case FrameType.PUSH_PROMISE:
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PUSH_PROMISE from a client");
+      case FrameType.PING:
+        return this.#onPing(f);
+      case FrameType.GOAWAY:
+        return this.#onGoAway(f);
+      case FrameType.WINDOW_UPDATE:
+        return this.#onWindowUpdate(f);
+      case FrameType.CONTINUATION:
+        return this.#onContinuation(f);
+      case FrameType.UNKNOWN:
+        return; // §4.1/§5.5: ignore unknown frame types.
+    }
+  }
+
+  #stateOfUnknown(id: number): StreamState {
+    if ((id & 1) === 0 || id > this.#highestSeen) return StreamState.IDLE;
+    return this.#closedStreams.get(id) ?? StreamState.FORGOTTEN;
+  }
+
+  /** Applies a table action for a frame on a stream we have no live object for (or a non-OK action). */
+  #reject(id: number, action: StreamAction, what: string): void {
+    switch (action) {
+      case StreamAction.IGNORE:
+        this.#useless();
+        return;
+      case StreamAction.STREAM_CLOSED:
+        throw new StreamError(id, ErrorCode.STREAM_CLOSED, `${what} on closed stream`);
+      case StreamAction.CONN_STREAM_CLOSED:
+        throw new ConnectionError(
+          ErrorCode.STREAM_CLOSED,
+          `${what} after END_STREAM on stream ${id}`,
+        );
+      default:
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `${what} on idle stream ${id}`);
+    }
+  }
+
+  #ignoredAfterGoAway(id: number): boolean {
+    return this.#goAwaySent && (id & 1) === 1 && id > this.#goAwayLastId;
+  }
+
+  #onData(f: DataFrame): void {
+    const id = f.streamId;
+    // §6.9: DATA counts against the connection window whatever the stream state.
+    if (!this.#connRecv.receive(f.flowLength)) {
+      throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "connection receive window exceeded");
+    }
+    const s = this.#streams.get(id);
+    if (s === undefined) {
+      this.#creditConnection(f.flowLength);
+      if (this.#ignoredAfterGoAway(id) && id <= this.#highestSeen) return;
+      return this.#reject(
+        id,
+        transition(this.#stateOfUnknown(id), StreamEvent.RECV_DATA).action,
+        "DATA",
+      );
+    }
+    const t = transition(s.state, StreamEvent.RECV_DATA);
+    if (t.action !== StreamAction.OK) {
+      this.#creditConnection(f.flowLength);
+      return this.#reject(id, t.action, "DATA");
+    }
+    if (!s.recv.receive(f.flowLength)) {
+      this.#creditConnection(f.flowLength);
+      throw new StreamError(id, ErrorCode.FLOW_CONTROL_ERROR, "stream receive window exceeded");
+    }
+    const len = f.data.length;
+    // Padding is flow-controlled but never reaches the application: give it back now.
+    if (f.flowLength > len) this.#consume(s, f.flowLength - len);
+    s.received += len;
+    if (s.contentLength >= 0) {
+      if (s.received > s.contentLength || (f.endStream && s.received !== s.contentLength)) {
+        throw new StreamError(
+          id,
+          ErrorCode.PROTOCOL_ERROR,
+          "body length does not match content-length",
+        );
+      }
+    }
+    if (len > 0) {
+      this.#useful();
+      this.#events.push({
+        type: "data",
+        streamId: id,
+        data: f.data,
+        flowLength: f.flowLength,
+        endStream: f.endStream,
+      });
+    } else if (!f.endStream) {
+      this.#useless();
+    }
+    if (f.endStream) this.#remoteEnd(s);
+  }
+
+  #remoteEnd(s: H2Stream): void {
+    const t = transition(s.state, StreamEvent.RECV_END_STREAM);
+    if (t.action !== StreamAction.OK) return this.#reject(s.id, t.action, "END_STREAM");
+    this.#setState(s, t.next);
+    this.#events.push({ type: "stream-end", streamId: s.id });
+    if (t.next === StreamState.CLOSED) {
+      this.#events.push({ type: "stream-closed", streamId: s.id });
+      this.#finalize(s);
+    }
+  }
+
+  #onHeaders(f: HeadersFrame): void {
+    const id = f.streamId;
+    if ((id & 1) === 0) {
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "HEADERS on an even stream id");
+    }
+    const size = f.block.length;
+    if (size > this.options.maxHeaderBlockSize) {
+      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "header block too large");
+    }
+    this.#hbStream = id;
+    this.#hbEndStream = f.endStream;
+    this.#hbSelfDep = f.priority !== null && f.priority.dependency === id;
+    this.#hbSize = size;
+    this.#hbConts = 0;
+    if (f.endHeaders) return this.#endHeaderBlock(f.block);
+    if (size === 0) this.#useless();
+    // Copied: the block may complete in a later receive() whose caller reused the buffer.
+    this.#hbParts.push(f.block.slice());
+  }
+
+  #onContinuation(f: ContinuationFrame): void {
+    if (this.#hbStream === 0 || f.streamId !== this.#hbStream) {
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "unexpected CONTINUATION");
+    }
+    if (++this.#hbConts > this.options.maxContinuationFrames) {
+      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many CONTINUATION frames");
+    }
+    this.#hbSize += f.block.length;
+    if (this.#hbSize > this.options.maxHeaderBlockSize) {
+      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "header block too large");
+    }
+    if (!f.endHeaders) {
+      if (f.block.length === 0) this.#useless();
+      this.#hbParts.push(f.block.slice());
+      return;
+    }
+    const parts = this.#hbParts;
+    parts.push(f.block);
+    const block = new Uint8Array(this.#hbSize);
+    let off = 0;
+    for (const p of parts) {
+      block.set(p, off);
+      off += p.length;
+    }
+    parts.length = 0;
+    this.#endHeaderBlock(block);
+  }
+
+  #endHeaderBlock(block: Uint8Array): void {
+    const id = this.#hbStream;
+    const endStream = this.#hbEndStream;
+    this.#hbStream = 0;
+    // Always decode, even for streams we refuse or ignore: HPACK state is connection-wide.
+    let headers: HeaderList | null = null;
+    try {
+      headers = this.#decoder.decode(block);
+    } catch (e) {
+      if (!(e instanceof HeaderListTooLargeError)) {
+        throw new ConnectionError(
+          ErrorCode.COMPRESSION_ERROR,
+          e instanceof CompressionError ? e.message : `HPACK: ${String(e)}`,
+        );
+      }
+    }
+    const s = this.#streams.get(id);
+    if (s === undefined) {
+      if (id <= this.#highestSeen) {
+        if (this.#ignoredAfterGoAway(id)) return;
+        return this.#reject(
+          id,
+          transition(this.#stateOfUnknown(id), StreamEvent.RECV_HEADERS).action,
+          "HEADERS",
+        );
+      }
+      return this.#openStream(id, headers, endStream);
+    }
+    const t = transition(s.state, StreamEvent.RECV_HEADERS);
+    if (t.action !== StreamAction.OK) return this.#reject(id, t.action, "HEADERS");
+    if (this.#hbSelfDep) {
+      throw new StreamError(id, ErrorCode.PROTOCOL_ERROR, "stream depends on itself");
+    }
+    // A second HEADERS is trailers (§8.1): it must end the stream.
+    if (!endStream) {
+      throw new StreamError(id, ErrorCode.PROTOCOL_ERROR, "trailers without END_STREAM");
+    }
+    if (headers === null) {
+      throw new StreamError(id, ErrorCode.ENHANCE_YOUR_CALM, "trailers too large");
+    }
+    validateTrailers(id, headers);
+    if (s.contentLength >= 0 && s.received !== s.contentLength) {
+      throw new StreamError(
+        id,
+        ErrorCode.PROTOCOL_ERROR,
+        "body length does not match content-length",
+      );
+    }
+    this.#events.push({ type: "trailers", streamId: id, headers });
+    this.#remoteEnd(s);
+  }
+
+  #openStream(id: number, headers: HeaderList | null, endStream: boolean): void {
+    this.#highestSeen = id;
+    if (this.#ignoredAfterGoAway(id)) return; // §6.8: streams after our GOAWAY are not processed.
+    if (this.#hbSelfDep) {
+      this.#rememberClosed(id, StreamState.CLOSED_RESET_LOCAL);
+      throw new StreamError(id, ErrorCode.PROTOCOL_ERROR, "stream depends on itself");
+    }
+    if (this.#openStreams >= this.#maxConcurrent) {
+      this.#rememberClosed(id, StreamState.CLOSED_RESET_LOCAL);
+      throw new StreamError(id, ErrorCode.REFUSED_STREAM, "MAX_CONCURRENT_STREAMS exceeded");
+    }
+    const s = this.#newStream(id);
+    this.#highestAccepted = id;
+    this.#setState(s, transition(StreamState.IDLE, StreamEvent.RECV_HEADERS).next);
+    if (headers === null) {
+      s.requestSeen = true;
+      this.#events.push({ type: "headers-too-large", streamId: id, endStream });
+      if (endStream) this.#remoteEnd(s);
+      return;
+    }
+    s.contentLength = validateRequestHeaders(id, headers);
+    if (endStream && s.contentLength > 0) {
+      throw new StreamError(
+        id,
+        ErrorCode.PROTOCOL_ERROR,
+        "body length does not match content-length",
+      );
+    }
+    s.requestSeen = true;
+    this.#useful();
+    this.#events.push({ type: "request", streamId: id, headers, endStream });
+    if (endStream) this.#remoteEnd(s);
+  }
+
+  #newStream(id: number): H2Stream {
+    const s = new H2Stream(id, this.#localInitialWindow, this.remoteSettings.initialWindowSize);
+    this.#streams.set(id, s);
+    return s;
+  }
+
+  #onRstStream(f: RstStreamFrame): void {
+    const id = f.streamId;
+    const s = this.#streams.get(id);
+    if (s === undefined) {
+      const t = transition(this.#stateOfUnknown(id), StreamEvent.RECV_RST_STREAM);
+      if (t.action === StreamAction.IGNORE) return; // in flight after close: not counted
+      return this.#reject(id, t.action, "RST_STREAM");
+    }
+    const t = transition(s.state, StreamEvent.RECV_RST_STREAM);
+    if (t.action !== StreamAction.OK) return this.#reject(id, t.action, "RST_STREAM");
+    // Rapid reset (CVE-2023-44487): a stream reset before we finished it cost us work.
+    const unfinished = s.state === StreamState.OPEN || s.state === StreamState.HALF_CLOSED_REMOTE;
+    this.#sched.remove(s.send);
+    this.#setState(s, t.next);
+    this.#events.push({ type: "stream-reset", streamId: id, code: f.code, remote: true });
+    this.#events.push({ type: "stream-closed", streamId: id });
+    this.#finalize(s);
+    if (unfinished && !this.#resetBucket.take()) {
+      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many stream resets");
+    }
+  }
+
+  #onSettings(f: SettingsFrame): void {
+    if (f.ack) {
+      const applied = this.#pendingLocal.shift();
+      if (applied === undefined) return this.#useless(); // unsolicited ACK: ignored
+      this.#applyLocalSettings(applied);
+      this.#events.push({ type: "settings-ack" });
+      return;
+    }
+    const changes = this.#applyRemoteSettings(f.settings);
+    this.#queueReply();
+    this.#sched.control.settings([], true);
+    this.#events.push({ type: "settings", changes });
+  }
+
+  #applyRemoteSettings(settings: ReadonlyArray<readonly [number, number]>): Partial<Settings> {
+    const changes: Partial<Settings> = {};
+    const rs = this.remoteSettings;
+    for (const [id, value] of settings) {
+      const key = SETTING_KEYS[id];
+      if (key === undefined) continue; // unknown settings are ignored (§6.5.2)
+      if (key === "initialWindowSize") {
+        // §6.9.2: shift every stream's send window by the delta; it may go negative.
+        const delta = value - rs.initialWindowSize;
+        if (delta !== 0) {
+          for (const s of this.#streams.values()) {
+            const w = s.send.window + delta;
+            if (w > MAX_WINDOW) {
+              throw new ConnectionError(
+                ErrorCode.FLOW_CONTROL_ERROR,
+                "INITIAL_WINDOW_SIZE overflows a window",
+              );
+            }
+            s.send.window = w;
+            if (delta > 0 && isActiveState(s.state)) {
+              if (s.send.pending) this.#sched.activate(s.send);
+              this.#events.push({ type: "window", streamId: s.id });
+            }
+          }
+        }
+      } else if (key === "maxFrameSize") {
+        this.#sched.maxFrameSize = value;
+      } else if (key === "headerTableSize") {
+        this.#encoder.setMaxTableSize(Math.min(value, this.options.maxEncoderTableSize));
+      }
+      rs[key] = value;
+      changes[key] = value;
+    }
+    return changes;
+  }
+
+  #sendSettings(settings: Array<[number, number]>): void {
+    this.#sched.control.settings(settings, false);
+    this.#pendingLocal.push(settings);
+    // Raises are enforced at once (lenient: the peer may only send less); cuts wait for the ACK.
+    // MAX_CONCURRENT_STREAMS is enforced at once either way: REFUSED_STREAM is safe to retry.
+    for (const [id, value] of settings) {
+      if (id === SettingId.INITIAL_WINDOW_SIZE && value > this.#localInitialWindow) {
+        this.#retargetStreams(value);
+      } else if (id === SettingId.MAX_FRAME_SIZE && value > this.#frames.maxFrameSize) {
+        this.#frames.maxFrameSize = value;
+      } else if (id === SettingId.MAX_CONCURRENT_STREAMS) {
+        this.#maxConcurrent = value;
+      }
+    }
+  }
+
+  #applyLocalSettings(settings: Array<[number, number]>): void {
+    const ls = this.localSettings;
+    for (const [id, value] of settings) {
+      const key = SETTING_KEYS[id];
+      if (key === undefined) continue;
+      ls[key] = value;
+      if (id === SettingId.INITIAL_WINDOW_SIZE && value !== this.#localInitialWindow) {
+        this.#retargetStreams(value);
+      } else if (id === SettingId.MAX_FRAME_SIZE) {
+        this.#frames.maxFrameSize = value;
+      } else if (id === SettingId.HEADER_TABLE_SIZE) {
+        this.#decoder.setMaxTableSize(value);
+      }
+    }
+  }
+
+  #retargetStreams(value: number): void {
+    this.#localInitialWindow = value;
+    for (const s of this.#streams.values()) s.recv.retarget(value);
+  }
+
+  #onPing(f: PingFrame): void {
+    if (f.ack) {
+      const i = this.#pings.findIndex((p) => equal8(p, f.data));
+      if (i < 0) return this.#useless(); // unsolicited PING ACK: ignored (§6.7)
+      this.#pings.splice(i, 1);
+      this.#events.push({ type: "ping-ack", data: f.data });
+      return;
+    }
+    this.#queueReply();
+    this.#sched.control.ping(f.data, true);
+    this.#events.push({ type: "ping", data: f.data });
+  }
+
+  #onGoAway(f: GoAwayFrame): void {
+    this.#goAwayReceived = true;
+    this.#events.push({
+      type: "goaway",
+      lastStreamId: f.lastStreamId,
+      code: f.code,
+      debug: f.debug,
+    });
+  }
+
+  #onWindowUpdate(f: WindowUpdateFrame): void {
+    const id = f.streamId;
+    if (id === 0) {
+      if (f.increment === 0) {
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE of 0");
+      }
+      const w = this.#sched.connWindow + f.increment;
+      if (w > MAX_WINDOW) {
+        throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "connection window overflow");
+      }
+      this.#sched.connWindow = w;
+      this.#events.push({ type: "window", streamId: 0 });
+      return;
+    }
+    const s = this.#streams.get(id);
+    const t = transition(s ? s.state : this.#stateOfUnknown(id), StreamEvent.RECV_WINDOW_UPDATE);
+    if (t.action === StreamAction.IGNORE) return; // in flight after close: allowed, not counted
+    if (t.action !== StreamAction.OK || s === undefined) {
+      return this.#reject(id, t.action, "WINDOW_UPDATE");
+    }
+    if (f.increment === 0) {
+      throw new StreamError(id, ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE of 0");
+    }
+    const w = s.send.window + f.increment;
+    if (w > MAX_WINDOW) {
+      throw new StreamError(id, ErrorCode.FLOW_CONTROL_ERROR, "stream window overflow");
+    }
+    s.send.window = w;
+    if (s.send.pending) this.#sched.activate(s.send);
+    this.#events.push({ type: "window", streamId: id });
+  }
+
+  // ---------------------------------------------------------------- errors and budgets
+
+  #streamError(e: StreamError): void {
+    const id = e.streamId;
+    this.#queueReplyOrFail();
+    if (this.#state === ConnState.CLOSED) return;
+    this.#sched.control.rstStream(id, e.code);
+    const s = this.#streams.get(id);
+    if (s !== undefined) {
+      this.#sched.remove(s.send);
+      this.#setState(s, StreamState.CLOSED_RESET_LOCAL);
+      this.#finalize(s);
+    } else {
+      this.#rememberClosed(id, StreamState.CLOSED_RESET_LOCAL);
+    }
+    this.#events.push({
+      type: "stream-reset",
+      streamId: id,
+      code: e.code,
+      remote: false,
+      reason: e.reason,
+    });
+    if (s !== undefined) this.#events.push({ type: "stream-closed", streamId: id });
+    // MadeYouReset (CVE-2025-8671): resets the peer provokes spend the same budget.
+    if (!this.#resetBucket.take()) {
+      this.#connectionError(
+        new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many stream errors"),
+      );
+    }
+  }
+
+  #connectionError(e: ConnectionError): void {
+    if (this.#state === ConnState.CLOSED) return;
+    this.#state = ConnState.CLOSED;
+    this.#hbStream = 0;
+    this.#hbParts.length = 0;
+    for (const s of this.#streams.values()) this.#sched.remove(s.send);
+    const debug = textEncoder.encode(e.reason.slice(0, 256));
+    this.#sched.control.goAway(this.#highestAccepted, e.code, debug);
+    this.#goAwaySent = true;
+    this.#goAwayLastId = this.#highestAccepted;
+    this.#events.push({ type: "connection-error", code: e.code, reason: e.reason });
+  }
+
+  #queueReply(): void {
+    if (++this.#pendingReplies > this.options.maxQueuedControlFrames) {
+      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many queued control frames");
+    }
+  }
+
+  #queueReplyOrFail(): void {
+    try {
+      this.#queueReply();
+    } catch (e) {
+      this.#connectionError(e as ConnectionError);
+    }
+  }
+
+  #useless(): void {
+    if (!this.#uselessBucket.take()) {
+      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many useless frames");
+    }
+  }
+
+  #useful(): void {
+    if (!this.#uselessBucket.timed) this.#uselessBucket.credit(1);
+  }
+
+  // ---------------------------------------------------------------- stream bookkeeping
+
+  #setState(s: H2Stream, next: StreamState): void {
+    const was = isActiveState(s.state);
+    const now = isActiveState(next);
+    if (was !== now) this.#openStreams += now ? 1 : -1;
+    s.state = next;
+  }
+
+  /** Drops a closed stream: its unread bytes go back to the connection window; it is remembered. */
+  #finalize(s: H2Stream): void {
+    if (s.state === StreamState.CLOSED && !this.#resetBucket.timed) this.#resetBucket.credit(1);
+    this.#creditConnection(s.recv.unconsumed);
+    s.recv.unconsumed = 0;
+    this.#sched.remove(s.send);
+    this.#streams.delete(s.id);
+    this.#rememberClosed(s.id, s.state);
+  }
+
+  #rememberClosed(id: number, state: StreamState): void {
+    const m = this.#closedStreams;
+    m.delete(id);
+    m.set(id, state);
+    if (m.size > this.options.closedStreamMemory) {
+      const oldest = m.keys().next();
+      if (!oldest.done) m.delete(oldest.value);
+    }
+  }
+
+  #creditConnection(n: number): void {
+    const inc = this.#connRecv.consume(n);
+    if (inc > 0) this.#sched.control.windowUpdate(0, inc);
+  }
+
+  #consume(s: H2Stream, n: number): void {
+    if (n > s.recv.unconsumed) n = s.recv.unconsumed;
+    if (n <= 0) return;
+    const inc = s.recv.consume(n);
+    // No stream WINDOW_UPDATE once the peer has finished sending.
+    if (inc > 0 && (s.state === StreamState.OPEN || s.state === StreamState.HALF_CLOSED_LOCAL)) {
+      this.#sched.control.windowUpdate(s.id, inc);
+    }
+    this.#creditConnection(n);
+  }
+
+  #live(streamId: number, event: StreamEvent): H2Stream | null {
+    if (this.#state === ConnState.CLOSED) return null;
+    const s = this.#streams.get(streamId);
+    const t = transition(s ? s.state : this.#stateOfUnknown(streamId), event);
+    if (t.action === StreamAction.DROP) return null;
+    if (t.action !== StreamAction.OK || s === undefined) {
+      throw new Error(
+        `cannot ${StreamEvent[event]} on stream ${streamId} in state ${
+          StreamState[s?.state ?? StreamState.IDLE]
+        }`,
+      );
+    }
+    return s;
+  }
+
+  // ---------------------------------------------------------------- actions
+
+  /**
+   * Sends response HEADERS (+ CONTINUATION, split at the peer's
+   * MAX_FRAME_SIZE); `:status` first, names lowercase, no connection-specific
+   * fields (not checked here). May be called more than once for 1xx
+   * responses. Called after DATA was queued, it sends trailers (then
+   * `endStream` must be true). Returns false if the stream is already closed.
+   */
+  sendHeaders(streamId: number, headers: HeaderList, endStream: boolean): boolean {
+    const s = this.#live(streamId, StreamEvent.SEND_HEADERS);
+    if (s === null) return false;
+    if (s.endQueued) throw new Error(`stream ${streamId} already ended`);
+    if (s.send.pending) {
+      if (!endStream) throw new Error("HEADERS after DATA must end the stream (trailers)");
+      return this.sendTrailers(streamId, headers);
+    }
+    const block = this.#encoder.encode(headers);
+    writeHeaderBlock(this.#sched.control, streamId, block, endStream, this.#sched.maxFrameSize);
+    s.headersSent = true;
+    if (endStream) {
+      s.endQueued = true;
+      this.#localEnd(s);
+    }
+    return true;
+  }
+
+  /**
+   * Queues DATA (not copied: do not mutate `data` afterwards). It is written
+   * by {@link takeOutput} within the stream and connection send windows,
+   * split at the peer's MAX_FRAME_SIZE, round-robin with other streams.
+   * Returns false if the stream is already closed.
+   */
+  sendData(streamId: number, data: Uint8Array, endStream: boolean): boolean {
+    const s = this.#live(streamId, StreamEvent.SEND_DATA);
+    if (s === null) return false;
+    if (!s.headersSent) throw new Error(`DATA before HEADERS on stream ${streamId}`);
+    if (s.endQueued) throw new Error(`stream ${streamId} already ended`);
+    const q = s.send;
+    q.push(data);
+    if (endStream) {
+      q.endStream = true;
+      s.endQueued = true;
+    }
+    if (q.pending) this.#sched.activate(q);
+    return true;
+  }
+
+  /** Queues trailers: HEADERS with END_STREAM after all DATA queued so far. Returns false if closed. */
+  sendTrailers(streamId: number, trailers: HeaderList): boolean {
+    const s = this.#live(streamId, StreamEvent.SEND_HEADERS);
+    if (s === null) return false;
+    if (!s.headersSent) throw new Error(`trailers before HEADERS on stream ${streamId}`);
+    if (s.endQueued) throw new Error(`stream ${streamId} already ended`);
+    s.endQueued = true;
+    s.send.trailers = trailers;
+    this.#sched.activate(s.send);
+    return true;
+  }
+
+  /** Resets a stream with RST_STREAM (dropping its queued data). Returns false if already closed. */
+  resetStream(streamId: number, code: number = ErrorCode.CANCEL): boolean {
+    const s = this.#live(streamId, StreamEvent.SEND_RST_STREAM);
+    if (s === null) return false;
+    this.#sched.control.rstStream(streamId, code);
+    this.#setState(s, StreamState.CLOSED_RESET_LOCAL);
+    this.#finalize(s);
+    return true;
+  }
+
+  /** Sends a PING; the answer comes back as a "ping-ack" event. Default opaque data is a counter. */
+  ping(opaque8?: Uint8Array): void {
+    if (this.#state === ConnState.CLOSED) return;
+    if (!this.#initiated) this.initiate();
+    let data: Uint8Array;
+    if (opaque8 !== undefined) {
+      if (opaque8.length !== 8) throw new RangeError("PING data must be 8 bytes");
+      data = opaque8.slice();
+    } else {
+      data = new Uint8Array(8);
+      new DataView(data.buffer).setFloat64(0, ++this.#pingCounter);
+    }
+    if (this.#pings.length >= 64) this.#pings.shift();
+    this.#pings.push(data);
+    this.#sched.control.ping(data, false);
+  }
+
+  /**
+   * Sends GOAWAY with the highest stream id accepted so far. With NO_ERROR
+   * it is graceful: streams up to that id finish, newer ones are ignored,
+   * and `closed` turns true when none is open. Any other code closes the
+   * connection now (queued DATA is dropped). May be repeated.
+   */
+  goAway(code: number = ErrorCode.NO_ERROR, debug?: string | Uint8Array): void {
+    if (this.#state === ConnState.CLOSED) return;
+    if (!this.#initiated) this.initiate();
+    const last = Math.min(this.#highestAccepted, this.#goAwayLastId);
+    const d = debug === undefined
+      ? EMPTY
+      : typeof debug === "string"
+      ? textEncoder.encode(debug)
+      : debug;
+    this.#sched.control.goAway(last, code, d);
+    this.#goAwaySent = true;
+    this.#goAwayLastId = last;
+    if (code !== ErrorCode.NO_ERROR) {
+      this.#state = ConnState.CLOSED;
+      for (const s of this.#streams.values()) this.#sched.remove(s.send);
+    }
+  }
+
+  /**
+   * Sends a new SETTINGS frame with our changed values (subset of
+   * headerTableSize, maxConcurrentStreams, initialWindowSize, maxFrameSize,
+   * maxHeaderListSize). Raises apply at once, cuts when the peer ACKs.
+   */
+  updateSettings(
+    changes: Partial<
+      Pick<
+        Settings,
+        | "headerTableSize"
+        | "maxConcurrentStreams"
+        | "initialWindowSize"
+        | "maxFrameSize"
+        | "maxHeaderListSize"
+      >
+    >,
+  ): void {
+    if (this.#state === ConnState.CLOSED) return;
+    if (!this.#initiated) this.initiate();
+    const s: Array<[number, number]> = [];
+    const ids: Record<string, number> = {
+      headerTableSize: SettingId.HEADER_TABLE_SIZE,
+      maxConcurrentStreams: SettingId.MAX_CONCURRENT_STREAMS,
+      initialWindowSize: SettingId.INITIAL_WINDOW_SIZE,
+      maxFrameSize: SettingId.MAX_FRAME_SIZE,
+      maxHeaderListSize: SettingId.MAX_HEADER_LIST_SIZE,
+    };
+    for (const [k, v] of Object.entries(changes)) {
+      const id = ids[k];
+      if (id !== undefined && typeof v === "number") s.push([id, v]);
+    }
+    if (s.length > 0) this.#sendSettings(s);
+  }
+
+  /**
+   * The application consumed `n` body bytes of a stream (pass `data.length`
+   * of "data" events; padding is credited by the core). Reopens the stream
+   * and connection receive windows with WINDOW_UPDATE once at least half of
+   * a window is owed. Reports for closed streams are ignored: their unread
+   * bytes were already returned to the connection window when they closed.
+   */
+  consumed(streamId: number, n: number): void {
+    if (this.#state === ConnState.CLOSED) return;
+    const s = this.#streams.get(streamId);
+    if (s !== undefined) this.#consume(s, n);
+  }
+
+  #localEnd(s: H2Stream): void {
+    const t = transition(s.state, StreamEvent.SEND_END_STREAM);
+    if (t.action !== StreamAction.OK) return;
+    this.#setState(s, t.next);
+    if (t.next === StreamState.CLOSED) this.#finalize(s);
+  }
+
+  // ---------------------------------------------------------------- output
+
+  /**
+   * All pending output as one buffer: control frames (SETTINGS, ACKs,
+   * WINDOW_UPDATE, RST_STREAM, GOAWAY, response HEADERS) in queue order,
+   * then DATA round-robin up to `writeBatchSize` bytes. Null if nothing is
+   * pending. Streams whose END_STREAM goes out here reach their final state
+   * (no event: the application ended them itself).
+   */
+  takeOutput(): Uint8Array | null {
+    const out = this.#sched.take(this.#encodeBlock);
+    this.#pendingReplies = 0;
+    const fin = this.#sched.finished;
+    if (fin.length > 0) {
+      for (const q of fin) {
+        const s = this.#streams.get(q.streamId);
+        if (s !== undefined) this.#localEnd(s);
+      }
+      fin.length = 0;
+    }
+    return out;
+  }
+
+  /** Like {@link takeOutput}, as a list of chunks (empty when nothing is pending). */
+  takeOutputChunks(): Uint8Array[] {
+    const out = this.takeOutput();
+    return out === null ? [] : [out];
+  }
+}
+
+function equal8(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < 8; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
