@@ -1,0 +1,250 @@
+/**
+ * One request/response exchange, independent of the protocol: run the
+ * handler, fall back to onError, then stream the Response body to a
+ * protocol-specific writer with backpressure. h1 and h2 drivers share it.
+ *
+ * @module
+ */
+import type { Completion, Handler } from "../types.ts";
+import type { RequestInfo } from "./info.ts";
+
+/** The protocol side of a response. */
+export interface ResponseWriter {
+  /**
+   * Sends the status and fields. `length` is the body size when known, or -1
+   * when the body streams; `end` means no body follows.
+   */
+  head(status: number, headers: Array<[string, string]>, length: number, end: boolean): void;
+  /** Sends body bytes; false means wait for ready() before sending more. */
+  body(chunk: Uint8Array): boolean;
+  /** Resolves when more body may be sent. */
+  ready(): Promise<void>;
+  /** The body is complete. */
+  end(): void;
+  /** The response cannot complete (h1: close the connection; h2: reset the stream). */
+  abort(reason: unknown): void;
+}
+
+/** Turns a failure into a response. */
+export type ErrorHandler = (error: unknown, request: Request) => Response | Promise<Response>;
+
+/** Answers with a plain 500 and logs, as Deno.serve does. */
+export const defaultOnError: ErrorHandler = (error) => {
+  console.error("h2serve: handler failed:", error);
+  return new Response("Internal Server Error", {
+    status: 500,
+    headers: { "content-type": "text/plain;charset=utf-8" },
+  });
+};
+
+/** How many microtask turns a body read may take and still count as "already there". */
+const EAGER_TICKS = 8;
+/** Body bytes we collect while deciding between Content-Length and streaming. */
+const EAGER_LIMIT = 1024 * 1024;
+
+type Read = ReadableStreamReadResult<Uint8Array>;
+
+/** Statuses whose responses never carry content (RFC 9110 §6.4.1). */
+function bodyless(status: number): boolean {
+  return status === 204 || status === 304 || (status >= 100 && status < 200);
+}
+
+/** Runs one exchange; never rejects. */
+export class Exchange {
+  /** The info object given to the handler. */
+  readonly info: RequestInfo;
+  #abort = new AbortController();
+  #reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  #writer: ResponseWriter;
+
+  constructor(info: RequestInfo, writer: ResponseWriter) {
+    this.info = info;
+    this.#writer = writer;
+  }
+
+  /** The request's signal: aborted only if the exchange is cut short. */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  /** True once the response was fully sent or aborted. */
+  get done(): boolean {
+    return this.info.completion !== null;
+  }
+
+  /**
+   * The client went away (connection lost, stream reset) before the response
+   * completed: abort req.signal and stop pulling the response body.
+   */
+  cancel(reason: unknown): void {
+    if (this.done) return;
+    this.info.complete("aborted");
+    this.#abort.abort(reason);
+    this.#reader?.cancel(reason).catch(() => {});
+  }
+
+  #finish(outcome: Completion): void {
+    this.info.complete(outcome);
+  }
+
+  /** Calls the handler and sends its response. */
+  async run(
+    handler: Handler,
+    request: Request,
+    onError: ErrorHandler,
+    isHead: boolean,
+  ): Promise<void> {
+    let response: Response;
+    try {
+      const r = await handler(request, this.info);
+      if (!(r instanceof Response)) {
+        throw new TypeError(`handler returned ${typeof r}, not a Response`);
+      }
+      response = r;
+    } catch (error) {
+      if (this.done) return;
+      response = await this.#fallback(error, request, onError);
+    }
+    if (this.done) {
+      response.body?.cancel().catch(() => {});
+      return;
+    }
+    await this.#send(response, isHead);
+  }
+
+  async #fallback(error: unknown, request: Request, onError: ErrorHandler): Promise<Response> {
+    try {
+      const r = await onError(error, request);
+      if (r instanceof Response) return r;
+      throw new TypeError("onError did not return a Response");
+    } catch (e) {
+      if (onError !== defaultOnError) return defaultOnError(e, request) as Response;
+      return new Response("Internal Server Error", { status: 500 });
+    }
+  }
+
+  async #send(response: Response, isHead: boolean): Promise<void> {
+    const writer = this.#writer;
+    const status = response.status;
+    const headers: Array<[string, string]> = [];
+    let declared = -1;
+    for (const [name, value] of response.headers) {
+      if (name === "content-length") {
+        declared = /^\d{1,15}$/.test(value) ? Number(value) : -1;
+        continue;
+      }
+      headers.push([name, value]);
+    }
+    const body = response.body;
+    const noContent = bodyless(status);
+    if (body === null || noContent) {
+      if (body !== null) body.cancel().catch(() => {});
+      const length = noContent ? -1 : isHead && declared >= 0 ? declared : 0;
+      writer.head(status, headers, status === 304 ? -1 : length, true);
+      this.#finish("sent");
+      return;
+    }
+    const reader = body.getReader();
+    this.#reader = reader;
+    try {
+      await this.#stream(reader, status, headers, declared, isHead);
+    } catch (error) {
+      if (!this.done) {
+        this.#finish("aborted");
+        writer.abort(error);
+      }
+      reader.cancel(error).catch(() => {});
+    } finally {
+      this.#reader = null;
+    }
+  }
+
+  /**
+   * Reads what the body has ready without waiting: a body made from a string,
+   * bytes or a Blob is complete within a few microtasks, so it can go out with
+   * a Content-Length; anything slower streams.
+   */
+  async #stream(
+    reader: ReadableStreamDefaultReader<Uint8Array>,
+    status: number,
+    headers: Array<[string, string]>,
+    declared: number,
+    isHead: boolean,
+  ): Promise<void> {
+    const writer = this.#writer;
+    const eager: Uint8Array[] = [];
+    let eagerBytes = 0;
+    let pending: Promise<Read> | null = null;
+    let ended = false;
+    for (;;) {
+      let result: Read | undefined;
+      const p = reader.read();
+      if (eager.length === 0) {
+        result = await p; // the first chunk is always awaited
+      } else {
+        let settled: Read | undefined;
+        p.then((r) => (settled = r), () => {});
+        for (let i = 0; i < EAGER_TICKS && settled === undefined; i++) await null;
+        if (settled === undefined) {
+          pending = p;
+          break;
+        }
+        result = settled;
+      }
+      if (result.done) {
+        ended = true;
+        break;
+      }
+      const chunk = checkChunk(result.value);
+      eager.push(chunk);
+      eagerBytes += chunk.byteLength;
+      // Past the limit, one more read still tells whether the body is complete.
+      if (eagerBytes >= EAGER_LIMIT && eager.length > 1) break;
+    }
+    if (this.done) return;
+    if (isHead) {
+      writer.head(status, headers, ended ? eagerBytes : declared, true);
+      this.#finish("sent");
+      reader.cancel().catch(() => {});
+      return;
+    }
+    if (ended && declared >= 0 && declared !== eagerBytes) {
+      throw new TypeError(`content-length ${declared} but the body has ${eagerBytes} bytes`);
+    }
+    const length = ended ? eagerBytes : declared;
+    writer.head(status, headers, length, ended && eagerBytes === 0);
+    let sent = 0;
+    let ok = true;
+    for (const chunk of eager) {
+      ok = writer.body(chunk);
+      sent += chunk.byteLength;
+    }
+    if (!ended) {
+      for (;;) {
+        if (!ok) await writer.ready();
+        if (this.done) return;
+        const r = pending !== null ? await pending : await reader.read();
+        pending = null;
+        if (this.done) return;
+        if (r.done) break;
+        const chunk = checkChunk(r.value);
+        sent += chunk.byteLength;
+        if (declared >= 0 && sent > declared) {
+          throw new TypeError(`body exceeds its content-length ${declared}`);
+        }
+        ok = writer.body(chunk);
+      }
+      if (declared >= 0 && sent !== declared) {
+        throw new TypeError(`body ended at ${sent} bytes, short of its content-length ${declared}`);
+      }
+    }
+    if (this.done) return;
+    this.#finish("sent");
+    if (!(ended && eagerBytes === 0)) writer.end();
+  }
+}
+
+function checkChunk(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  throw new TypeError("response body chunks must be Uint8Array");
+}

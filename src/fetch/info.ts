@@ -1,0 +1,97 @@
+/**
+ * The handler's info object, built per request with as little work as
+ * possible: `completed` is created only if the application asks for it.
+ *
+ * @module
+ */
+import type { Completion, ConnectionInfo, Protocol, ServeInfo } from "../types.ts";
+import type { NetAddr } from "../transport/types.ts";
+
+let nextConnectionId = 1;
+
+/** A connection's identity and context, shared by all its requests. */
+export class Connection implements ConnectionInfo {
+  /** Process-unique id. */
+  readonly id: number = nextConnectionId++;
+  #context: Record<string, unknown> | null = null;
+
+  /** The shared context object (created on first use). */
+  get context(): Record<string, unknown> {
+    return (this.#context ??= {});
+  }
+}
+
+/** What every request on one connection shares. */
+export interface ConnectionFacts {
+  /** Peer address. */
+  remoteAddr: NetAddr;
+  /** Local address. */
+  localAddr: NetAddr;
+  /** Protocol. */
+  protocol: Protocol;
+  /** TLS or not. */
+  secure: boolean;
+  /** SNI name. */
+  serverName: string | null;
+  /** Id and context. */
+  connection: Connection;
+}
+
+/** The info object for one request. */
+export class RequestInfo implements ServeInfo {
+  #facts: ConnectionFacts;
+  #completion: Completion | null = null;
+  #completed: Promise<Completion> | null = null;
+  #resolve: ((c: Completion) => void) | null = null;
+
+  constructor(facts: ConnectionFacts) {
+    this.#facts = facts;
+  }
+
+  /** Peer address. */
+  get remoteAddr(): NetAddr {
+    return this.#facts.remoteAddr;
+  }
+  /** Local address. */
+  get localAddr(): NetAddr {
+    return this.#facts.localAddr;
+  }
+  /** Protocol. */
+  get protocol(): Protocol {
+    return this.#facts.protocol;
+  }
+  /** TLS or not. */
+  get secure(): boolean {
+    return this.#facts.secure;
+  }
+  /** SNI name. */
+  get serverName(): string | null {
+    return this.#facts.serverName;
+  }
+  /** Connection id and context. */
+  get connection(): Connection {
+    return this.#facts.connection;
+  }
+
+  /** Settles when the response is sent or aborted. */
+  get completed(): Promise<Completion> {
+    if (this.#completed === null) {
+      this.#completed = this.#completion !== null
+        ? Promise.resolve(this.#completion)
+        : new Promise((r) => (this.#resolve = r));
+    }
+    return this.#completed;
+  }
+
+  /** Records the outcome (first call wins). */
+  complete(outcome: Completion): void {
+    if (this.#completion !== null) return;
+    this.#completion = outcome;
+    this.#resolve?.(outcome);
+  }
+
+  /** The outcome so far, or null while in flight. */
+  get completion(): Completion | null {
+    return this.#completion;
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * serve(): listeners, protocol selection per connection, timeouts and
+ * graceful shutdown. Everything runtime-specific stays behind the Transport.
+ *
+ * @module
+ */
+import { currentRuntime, type Runtime, type Transport } from "./transport/mod.ts";
+import type { NetAddr } from "./transport/types.ts";
+import type { Handler, ListenInfo, Server, ServeOptions } from "./types.ts";
+import { defaultOnError, type ErrorHandler } from "./fetch/exchange.ts";
+import type { LiveConnection, ServerHost } from "./fetch/host.ts";
+import { Connection } from "./fetch/info.ts";
+import { Http1Connection } from "./http1/connection.ts";
+import { DEFAULT_HTTP1_OPTIONS, type Http1Options } from "./http1/options.ts";
+import { Http2Connection } from "./http2/driver.ts";
+import { type Http2Options, resolveHttp2Options } from "./http2/server_options.ts";
+import { h2cUpgrade } from "./http2/upgrade.ts";
+import { PrefaceSniffer } from "./sniff.ts";
+import type { ConnectionFacts } from "./fetch/info.ts";
+
+/** How often deadlines are checked; timeouts are accurate to about this. */
+const TICK_MS = 500;
+
+class ServerImpl implements Server, ServerHost {
+  readonly addr: NetAddr;
+  readonly url: URL;
+  readonly finished: Promise<void>;
+  readonly handler: Handler;
+  readonly onError: ErrorHandler;
+  shuttingDown = false;
+
+  #runtime: Runtime;
+  #listenerClose: () => void;
+  #conns = new Set<LiveConnection>();
+  #resolveFinished!: () => void;
+  #tick: ReturnType<typeof setInterval> | null = null;
+  #http1: Http1Options;
+  /** Resolved HTTP/2 options, or null when HTTP/2 is turned off. */
+  #http2: Http2Options | null;
+
+  constructor(options: ServeOptions, handler: Handler) {
+    this.handler = handler;
+    this.onError = options.onError ?? defaultOnError;
+    this.#http1 = { ...DEFAULT_HTTP1_OPTIONS, ...options.http1 };
+    this.#http2 = options.http2 === false ? null : resolveHttp2Options(options.http2);
+    this.#runtime = currentRuntime();
+    this.finished = new Promise((r) => (this.#resolveFinished = r));
+    const hostname = options.hostname ?? "0.0.0.0";
+    const listener = this.#runtime.listen({
+      hostname,
+      port: options.port ?? 8000,
+      reusePort: options.reusePort,
+      tls: options.tls,
+      alpnProtocols: options.tls
+        ? (this.#http2 !== null ? ["h2", "http/1.1"] : ["http/1.1"])
+        : undefined,
+    }, (t) => this.#accept(t));
+    this.addr = listener.addr;
+    this.#listenerClose = () => listener.close();
+    const shown = hostname === "0.0.0.0" || hostname === "::" ? "localhost" : hostname;
+    const host = shown.includes(":") ? `[${shown}]` : shown;
+    this.url = new URL(`${options.tls ? "https" : "http"}://${host}:${this.addr.port}/`);
+    const info: ListenInfo = { hostname: this.addr.hostname, port: this.addr.port };
+    if (options.onListen) options.onListen(info);
+    else console.log(`Listening on ${this.url.href}`);
+    const signal = options.signal;
+    if (signal) {
+      if (signal.aborted) this.shutdown();
+      else signal.addEventListener("abort", () => this.shutdown(), { once: true });
+    }
+  }
+
+  #accept(t: Transport): void {
+    if (this.shuttingDown) {
+      t.abort();
+      return;
+    }
+    const facts: ConnectionFacts = {
+      remoteAddr: t.remoteAddr,
+      localAddr: t.localAddr,
+      protocol: "http/1.1",
+      secure: t.secure,
+      serverName: t.serverName,
+      connection: new Connection(),
+    };
+    const h2 = this.#http2;
+    if (h2 === null) {
+      new Http1Connection(t, this, facts, this.#http1).start();
+    } else if (t.secure) {
+      // TLS: ALPN decides; no ALPN or "http/1.1" is HTTP/1.1, and h2c Upgrade is not offered.
+      if (t.alpn === "h2") {
+        new Http2Connection(t, this, { ...facts, protocol: "h2" }, h2).start();
+      } else {
+        new Http1Connection(t, this, facts, this.#http1).start();
+      }
+    } else {
+      // Cleartext: the client preface means h2c with prior knowledge, anything else HTTP/1.1
+      // (which may still switch to h2c by Upgrade).
+      new PrefaceSniffer(t, this, this.#http1.headersTimeout, (protocol, initial) => {
+        if (protocol === "h2c") {
+          new Http2Connection(t, this, { ...facts, protocol: "h2c" }, h2).start(initial);
+        } else {
+          const upgrade = h2cUpgrade(this, facts, h2);
+          new Http1Connection(t, this, facts, this.#http1, upgrade).start(initial);
+        }
+      });
+    }
+  }
+
+  add(conn: LiveConnection): void {
+    this.#conns.add(conn);
+    if (this.#tick === null) {
+      this.#tick = setInterval(() => this.#onTick(), TICK_MS);
+      this.#runtime.unrefTimer(this.#tick);
+    }
+  }
+
+  remove(conn: LiveConnection): void {
+    this.#conns.delete(conn);
+    if (this.#conns.size === 0) {
+      if (this.#tick !== null) {
+        clearInterval(this.#tick);
+        this.#tick = null;
+      }
+      if (this.shuttingDown) this.#resolveFinished();
+    }
+  }
+
+  #onTick(): void {
+    const now = Date.now();
+    for (const c of this.#conns) {
+      if (c.deadline !== 0 && c.deadline <= now) c.onDeadline(now);
+    }
+  }
+
+  shutdown(): Promise<void> {
+    if (!this.shuttingDown) {
+      this.shuttingDown = true;
+      this.#listenerClose();
+      for (const c of [...this.#conns]) c.shutdown();
+      if (this.#conns.size === 0) this.#resolveFinished();
+    }
+    return this.finished;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown();
+  }
+}
+
+/**
+ * Starts a server. Call it as `serve(handler)`, `serve(options, handler)` or
+ * `serve({ ...options, fetch })`.
+ *
+ * @example
+ * ```ts
+ * const server = serve({ port: 8080 }, () => new Response("hello"));
+ * await server.shutdown();
+ * ```
+ */
+export function serve<C extends object = Record<string, unknown>>(
+  handler: Handler<C>,
+): Server;
+export function serve<C extends object = Record<string, unknown>>(
+  options: ServeOptions<C>,
+  handler: Handler<C>,
+): Server;
+export function serve<C extends object = Record<string, unknown>>(
+  options: ServeOptions<C> & { fetch: Handler<C> },
+): Server;
+export function serve(
+  a: Handler | ServeOptions,
+  b?: Handler,
+): Server {
+  let options: ServeOptions;
+  let handler: Handler | undefined;
+  if (typeof a === "function") {
+    options = {};
+    handler = a;
+  } else {
+    options = a;
+    handler = b ?? a.fetch;
+  }
+  if (typeof handler !== "function") {
+    throw new TypeError("serve() needs a handler: serve(handler), serve(options, handler) or serve({ fetch })");
+  }
+  return new ServerImpl(options, handler);
+}

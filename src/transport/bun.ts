@@ -1,0 +1,295 @@
+/**
+ * Transport over Bun.listen.
+ *
+ * Bun pushes data through callbacks. When the consumer pauses we call
+ * socket.pause() so the kernel buffer fills and the peer stalls; anything
+ * delivered after the pause waits in a small list, bounded by one read.
+ *
+ * @module
+ */
+import type {
+  ListenOptions,
+  NetAddr,
+  Runtime,
+  Transport,
+  TransportListener,
+  TransportSink,
+} from "./types.ts";
+import { deferred, type Deferred, HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
+
+/** The part of Bun's Socket we use (Bun's own types are not a dependency). */
+interface BunSocket {
+  data: BunTransport | undefined;
+  write(data: Uint8Array): number;
+  end(): void;
+  terminate(): void;
+  pause(): void;
+  resume(): void;
+  setNoDelay?(noDelay: boolean): boolean;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly alpnProtocol: string | false | null;
+  getServername?(): string | undefined;
+}
+
+interface BunListener {
+  readonly port: number;
+  readonly hostname: string;
+  stop(closeActiveConnections?: boolean): void;
+}
+
+interface BunGlobal {
+  listen(options: unknown): BunListener;
+}
+
+/** Wire-format ALPN list: each name prefixed by its length. */
+function alpnWire(protocols: string[]): Uint8Array {
+  const bytes: number[] = [];
+  for (const p of protocols) {
+    bytes.push(p.length);
+    for (let i = 0; i < p.length; i++) bytes.push(p.charCodeAt(i));
+  }
+  return new Uint8Array(bytes);
+}
+
+function stripZone(host: string): string {
+  return host.startsWith("::ffff:") && host.includes(".") ? host.slice(7) : host;
+}
+
+class BunTransport implements Transport {
+  readonly remoteAddr: NetAddr;
+  readonly localAddr: NetAddr;
+  readonly secure: boolean;
+  alpn: string | null = null;
+  serverName: string | null = null;
+  readonly closed: Promise<void>;
+
+  #socket: BunSocket;
+  #sink: TransportSink | null = null;
+  #paused = false;
+  #held: Uint8Array[] = [];
+  #heldEnd = false;
+  #queue = new WriteQueue();
+  #flushScheduled = false;
+  #blocked = false;
+  #drain: Deferred | null = null;
+  #closing = false;
+  #done = false;
+  #resolveClosed!: () => void;
+
+  constructor(socket: BunSocket, secure: boolean) {
+    this.#socket = socket;
+    this.secure = secure;
+    this.remoteAddr = {
+      hostname: stripZone(socket.remoteAddress),
+      port: socket.remotePort,
+      transport: "tcp",
+    };
+    this.localAddr = {
+      hostname: stripZone(socket.localAddress),
+      port: socket.localPort,
+      transport: "tcp",
+    };
+    this.closed = new Promise((r) => (this.#resolveClosed = r));
+  }
+
+  get queued(): number {
+    return this.#queue.size;
+  }
+
+  start(sink: TransportSink): void {
+    this.#sink = sink;
+    this.#deliverHeld();
+  }
+
+  /** Called by Bun's data callback. */
+  onData(chunk: Uint8Array): void {
+    if (this.#closing) return;
+    if (this.#sink === null || this.#paused || this.#held.length > 0) this.#held.push(chunk);
+    else this.#sink.data(chunk);
+  }
+
+  /** Called by Bun's end callback: the peer half-closed. */
+  onPeerEnd(): void {
+    if (this.#sink === null || this.#paused || this.#held.length > 0) {
+      this.#heldEnd = true;
+      return;
+    }
+    if (!this.#closing) this.#sink.end();
+  }
+
+  /** Called by Bun's close and error callbacks: the socket is gone. */
+  onClose(error?: unknown): void {
+    if (this.#done) return;
+    if (!this.#closing && this.#sink !== null) {
+      this.#held = [];
+      this.#sink.end(error);
+    }
+    this.#finish();
+  }
+
+  #deliverHeld(): void {
+    while (this.#held.length > 0 && !this.#paused && this.#sink !== null) {
+      this.#sink.data(this.#held.shift()!);
+    }
+    if (this.#held.length === 0 && this.#heldEnd && !this.#paused && this.#sink !== null) {
+      this.#heldEnd = false;
+      if (!this.#closing) this.#sink.end();
+    }
+  }
+
+  pause(): void {
+    if (this.#paused || this.#done) return;
+    this.#paused = true;
+    this.#socket.pause();
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    if (!this.#done) this.#socket.resume();
+    this.#deliverHeld();
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.#done || this.#closing) return false;
+    this.#queue.push(chunk);
+    if (!this.#flushScheduled && !this.#blocked) {
+      this.#flushScheduled = true;
+      queueMicrotask(() => {
+        this.#flushScheduled = false;
+        this.#flush();
+      });
+    }
+    return this.#queue.size < HIGH_WATER_MARK;
+  }
+
+  drain(): Promise<void> {
+    if (this.#queue.size < HIGH_WATER_MARK || this.#done) return Promise.resolve();
+    this.#drain ??= deferred();
+    return this.#drain.promise;
+  }
+
+  /** Writes until the queue is empty or the socket pushes back. */
+  #flush(): void {
+    if (this.#done) return;
+    this.#blocked = false;
+    for (;;) {
+      const piece = this.#queue.take();
+      if (piece === null) break;
+      const n = this.#socket.write(piece);
+      if (n < 0) {
+        this.abort();
+        return;
+      }
+      if (n < piece.byteLength) {
+        this.#queue.unshift(piece.subarray(n));
+        this.#blocked = true; // Bun calls drain() when writable again
+        break;
+      }
+    }
+    if (this.#drain && this.#queue.size < HIGH_WATER_MARK) {
+      const d = this.#drain;
+      this.#drain = null;
+      d.resolve();
+    }
+    if (!this.#blocked && this.#closing) this.#socket.end();
+  }
+
+  /** Called by Bun's drain callback. */
+  onDrain(): void {
+    if (this.#blocked) this.#flush();
+  }
+
+  close(): void {
+    if (this.#closing || this.#done) return;
+    this.#closing = true;
+    if (!this.#blocked && !this.#flushScheduled) this.#socket.end();
+  }
+
+  abort(): void {
+    if (this.#done) return;
+    this.#closing = true;
+    this.#queue.clear();
+    this.#socket.terminate();
+    this.#finish();
+  }
+
+  #finish(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#closing = true;
+    this.#queue.clear();
+    if (this.#drain) {
+      this.#drain.resolve();
+      this.#drain = null;
+    }
+    this.#resolveClosed();
+  }
+}
+
+/** The Bun runtime binding. */
+export const bunRuntime: Runtime = {
+  name: "bun",
+  listen(options: ListenOptions, onConnection: (t: Transport) => void): TransportListener {
+    const Bun = (globalThis as unknown as { Bun: BunGlobal }).Bun;
+    const secure = !!options.tls;
+    const listener = Bun.listen({
+      hostname: options.hostname,
+      port: options.port,
+      reusePort: options.reusePort,
+      tls: options.tls
+        ? {
+          cert: options.tls.cert,
+          key: options.tls.key,
+          ALPNProtocols: options.alpnProtocols ? alpnWire(options.alpnProtocols) : undefined,
+        }
+        : undefined,
+      socket: {
+        open(socket: BunSocket) {
+          socket.setNoDelay?.(true);
+          const t = new BunTransport(socket, secure);
+          socket.data = t;
+          if (!secure) onConnection(t);
+        },
+        handshake(socket: BunSocket, success: boolean) {
+          const t = socket.data;
+          if (!t) return;
+          if (!success) {
+            t.abort();
+            return;
+          }
+          t.alpn = socket.alpnProtocol || null;
+          t.serverName = socket.getServername?.() || null;
+          onConnection(t);
+        },
+        data(socket: BunSocket, chunk: Uint8Array) {
+          socket.data?.onData(chunk);
+        },
+        drain(socket: BunSocket) {
+          socket.data?.onDrain();
+        },
+        end(socket: BunSocket) {
+          socket.data?.onPeerEnd();
+        },
+        close(socket: BunSocket, error?: unknown) {
+          socket.data?.onClose(error);
+        },
+        error(socket: BunSocket, error: unknown) {
+          socket.data?.onClose(error);
+        },
+      },
+    });
+    return {
+      addr: { hostname: listener.hostname, port: listener.port, transport: "tcp" },
+      close() {
+        listener.stop(false);
+      },
+    };
+  },
+  unrefTimer(id) {
+    (id as unknown as { unref?: () => void }).unref?.();
+  },
+};

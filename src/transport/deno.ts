@@ -1,0 +1,295 @@
+/**
+ * Transport over Deno.listen / Deno.listenTls.
+ *
+ * Reads are pull-based (conn.read into a buffer sized to recent traffic, so an
+ * idle connection pins only a small buffer); writes are queued and coalesced
+ * per event-loop turn.
+ *
+ * @module
+ */
+import type {
+  ListenOptions,
+  NetAddr,
+  Runtime,
+  Transport,
+  TransportListener,
+  TransportSink,
+} from "./types.ts";
+import { deferred, type Deferred, HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
+
+const MIN_READ = 4 * 1024;
+const MAX_READ = 256 * 1024;
+/** A TLS handshake that takes longer than this is abandoned. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** After our close, how long we keep reading (and discarding) so the peer sees our last bytes. */
+const LINGER_MS = 2_000;
+
+function toAddr(a: Deno.Addr): NetAddr {
+  if (a.transport === "tcp" || a.transport === "udp") {
+    return { hostname: a.hostname, port: a.port, transport: "tcp" };
+  }
+  return { hostname: "", port: 0, transport: "tcp" };
+}
+
+class DenoTransport implements Transport {
+  readonly remoteAddr: NetAddr;
+  readonly localAddr: NetAddr;
+  readonly secure: boolean;
+  alpn: string | null = null;
+  readonly serverName: string | null = null;
+  readonly closed: Promise<void>;
+
+  #conn: Deno.Conn;
+  #sink: TransportSink | null = null;
+  #paused = false;
+  #resume: Deferred | null = null;
+  #queue = new WriteQueue();
+  #writing = false;
+  #drain: Deferred | null = null;
+  #closing = false;
+  #done = false;
+  #resolveClosed!: () => void;
+  #readSize = MIN_READ;
+  #reading = false;
+  #eof = false;
+
+  constructor(conn: Deno.Conn, secure: boolean) {
+    this.#conn = conn;
+    this.secure = secure;
+    this.remoteAddr = toAddr(conn.remoteAddr);
+    this.localAddr = toAddr(conn.localAddr);
+    this.closed = new Promise((r) => (this.#resolveClosed = r));
+  }
+
+  get queued(): number {
+    return this.#queue.size;
+  }
+
+  start(sink: TransportSink): void {
+    this.#sink = sink;
+    this.#readLoop();
+  }
+
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    const r = this.#resume;
+    this.#resume = null;
+    r?.resolve();
+  }
+
+  async #readLoop(): Promise<void> {
+    if (this.#reading) return;
+    this.#reading = true;
+    let error: unknown;
+    try {
+      while (!this.#done) {
+        if (this.#paused) {
+          this.#resume ??= deferred();
+          await this.#resume.promise;
+          continue;
+        }
+        const buf = new Uint8Array(this.#readSize);
+        const n = await this.#conn.read(buf);
+        if (n === null) break;
+        // Grow the buffer while reads fill it; shrink it back when traffic is light.
+        if (n === buf.byteLength) this.#readSize = Math.min(this.#readSize * 2, MAX_READ);
+        else if (n < this.#readSize >> 2) this.#readSize = Math.max(this.#readSize >> 1, MIN_READ);
+        if (this.#closing) continue; // lingering: discard
+        // Keep small reads small: do not pin a large buffer behind a small view.
+        this.#sink!.data(n < buf.byteLength >> 1 ? buf.slice(0, n) : buf.subarray(0, n));
+      }
+    } catch (e) {
+      error = e;
+    }
+    this.#eof = true;
+    if (error !== undefined || this.#closing) {
+      if (!this.#closing) this.#sink?.end(error);
+      this.#finish();
+      return;
+    }
+    // Peer half-closed: the driver may still answer, then calls close().
+    this.#sink?.end();
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.#done || this.#closing) return false;
+    this.#queue.push(chunk);
+    if (!this.#writing) {
+      this.#writing = true;
+      queueMicrotask(() => this.#writeLoop());
+    }
+    return this.#queue.size < HIGH_WATER_MARK;
+  }
+
+  drain(): Promise<void> {
+    if (this.#queue.size < HIGH_WATER_MARK || this.#done) return Promise.resolve();
+    this.#drain ??= deferred();
+    return this.#drain.promise;
+  }
+
+  async #writeLoop(): Promise<void> {
+    try {
+      for (;;) {
+        let piece = this.#queue.take();
+        if (piece === null) break;
+        while (piece.byteLength > 0) {
+          const n = await this.#conn.write(piece);
+          piece = piece.subarray(n);
+        }
+        if (this.#drain && this.#queue.size < HIGH_WATER_MARK) {
+          const d = this.#drain;
+          this.#drain = null;
+          d.resolve();
+        }
+      }
+    } catch {
+      this.#queue.clear();
+      this.abort();
+    }
+    this.#writing = false;
+    if (this.#drain) {
+      const d = this.#drain;
+      this.#drain = null;
+      d.resolve();
+    }
+    if (this.#closing && !this.#done) this.#shutdown();
+  }
+
+  close(): void {
+    if (this.#closing || this.#done) return;
+    this.#closing = true;
+    if (!this.#writing) this.#shutdown();
+  }
+
+  /** Half-close, then keep reading briefly so the peer receives our final bytes before any RST. */
+  #shutdown(): void {
+    if (this.#eof) {
+      this.#finish();
+      return;
+    }
+    try {
+      this.#conn.closeWrite();
+    } catch {
+      this.abort();
+      return;
+    }
+    this.resume();
+    const timer = setTimeout(() => this.abort(), LINGER_MS);
+    Deno.unrefTimer(timer as unknown as number);
+    this.closed.then(() => clearTimeout(timer));
+  }
+
+  abort(): void {
+    if (this.#done) return;
+    this.#closing = true;
+    this.#queue.clear();
+    try {
+      this.#conn.close();
+    } catch {
+      // already closed
+    }
+    this.#finish();
+  }
+
+  #finish(): void {
+    if (this.#done) {
+      return;
+    }
+    this.#done = true;
+    try {
+      this.#conn.close();
+    } catch {
+      // already closed
+    }
+    this.resume();
+    if (this.#drain) {
+      this.#drain.resolve();
+      this.#drain = null;
+    }
+    if (!this.#closing) this.#closing = true;
+    this.#resolveClosed();
+  }
+
+  /** Completes the TLS handshake and records the ALPN result. */
+  async handshake(): Promise<void> {
+    const tls = this.#conn as Deno.TlsConn;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("TLS handshake timed out")), HANDSHAKE_TIMEOUT_MS);
+    });
+    try {
+      const info = await Promise.race([tls.handshake(), timeout]);
+      this.alpn = info.alpnProtocol;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+async function acceptLoop(
+  listener: Deno.Listener,
+  secure: boolean,
+  onConnection: (t: Transport) => void,
+): Promise<void> {
+  for (;;) {
+    let conn: Deno.Conn;
+    try {
+      conn = await listener.accept();
+    } catch (e) {
+      if (e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted) return;
+      // EMFILE and friends: back off instead of spinning or dying.
+      await new Promise((r) => setTimeout(r, 50));
+      continue;
+    }
+    try {
+      (conn as Deno.TcpConn).setNoDelay?.(true);
+    } catch {
+      // not a TCP socket
+    }
+    const t = new DenoTransport(conn, secure);
+    if (!secure) {
+      onConnection(t);
+      continue;
+    }
+    t.handshake().then(() => onConnection(t), () => t.abort());
+  }
+}
+
+/** The Deno runtime binding. */
+export const denoRuntime: Runtime = {
+  name: "deno",
+  listen(options: ListenOptions, onConnection: (t: Transport) => void): TransportListener {
+    const base = {
+      hostname: options.hostname,
+      port: options.port,
+      reusePort: options.reusePort,
+    };
+    const listener: Deno.Listener = options.tls
+      ? Deno.listenTls({
+        ...base,
+        cert: options.tls.cert,
+        key: options.tls.key,
+        alpnProtocols: options.alpnProtocols,
+      })
+      : Deno.listen({ ...base, transport: "tcp" });
+    acceptLoop(listener, !!options.tls, onConnection);
+    return {
+      addr: toAddr(listener.addr),
+      close() {
+        try {
+          listener.close();
+        } catch {
+          // already closed
+        }
+      },
+    };
+  },
+  unrefTimer(id) {
+    Deno.unrefTimer(id as unknown as number);
+  },
+};

@@ -1,0 +1,18 @@
+/**
+ * Picks the runtime binding for the process we run in.
+ *
+ * @module
+ */
+import type { Runtime } from "./types.ts";
+import { denoRuntime } from "./deno.ts";
+import { bunRuntime } from "./bun.ts";
+
+export type * from "./types.ts";
+
+/** The binding for the current runtime; throws on an unsupported one. */
+export function currentRuntime(): Runtime {
+  const g = globalThis as { Deno?: unknown; Bun?: unknown };
+  if (g.Bun !== undefined) return bunRuntime;
+  if (g.Deno !== undefined) return denoRuntime;
+  throw new Error("h2serve runs on Deno or Bun; this runtime has neither Deno.listen nor Bun.listen");
+}

@@ -1,0 +1,93 @@
+/**
+ * The one internal interface between the protocol drivers and a runtime's
+ * sockets. Only files in src/transport implement it; everything above sees
+ * bytes, backpressure and addresses, never Deno.* or Bun.*.
+ *
+ * @module
+ */
+
+/** A network endpoint. */
+export interface NetAddr {
+  /** Literal IP address (IPv6 without brackets). */
+  hostname: string;
+  /** TCP port. */
+  port: number;
+  /** Always "tcp" for now; present for parity with Deno.NetAddr. */
+  transport: "tcp";
+}
+
+/** Receives what a transport reads. Called synchronously from the socket's read path. */
+export interface TransportSink {
+  /** Bytes arrived. The chunk is owned by the sink from now on. */
+  data(chunk: Uint8Array): void;
+  /** The peer closed its side, or the socket failed. No more data will arrive. */
+  end(error?: unknown): void;
+}
+
+/** A connected byte stream (TCP or TLS), with flow control in both directions. */
+export interface Transport {
+  /** Peer address. */
+  readonly remoteAddr: NetAddr;
+  /** Our address. */
+  readonly localAddr: NetAddr;
+  /** True when TLS. */
+  readonly secure: boolean;
+  /** The protocol chosen by ALPN, or null. */
+  readonly alpn: string | null;
+  /** The SNI name the client asked for, where the runtime exposes it. */
+  readonly serverName: string | null;
+  /** Starts delivering data to the sink. Called once. */
+  start(sink: TransportSink): void;
+  /** Stops reading from the socket (the kernel buffer then fills and the peer stalls). */
+  pause(): void;
+  /** Resumes reading after pause(). */
+  resume(): void;
+  /**
+   * Queues bytes for sending; writes queued in one event-loop turn go out as
+   * one socket write. Returns false when the queue is above the high-water
+   * mark: the caller should then await drain() before producing more.
+   */
+  write(chunk: Uint8Array): boolean;
+  /** Resolves once the queue is below the high-water mark (at once if it already is). */
+  drain(): Promise<void>;
+  /** Bytes queued but not yet accepted by the socket. */
+  readonly queued: number;
+  /** Flushes what is queued, then closes. Idempotent. */
+  close(): void;
+  /** Closes at once, dropping queued bytes. Idempotent. */
+  abort(): void;
+  /** Resolves when the socket is fully closed. */
+  readonly closed: Promise<void>;
+}
+
+/** What a runtime listener needs to know. */
+export interface ListenOptions {
+  /** Interface to bind; defaults to 0.0.0.0. */
+  hostname: string;
+  /** Port; 0 picks a free one. */
+  port: number;
+  /** Sets SO_REUSEPORT where supported, so several processes can share a port. */
+  reusePort?: boolean;
+  /** PEM certificate and key: the listener speaks TLS. */
+  tls?: { cert: string; key: string };
+  /** ALPN protocols to offer, most preferred first. */
+  alpnProtocols?: string[];
+}
+
+/** A bound listener. */
+export interface TransportListener {
+  /** Where it listens. */
+  readonly addr: NetAddr;
+  /** Stops accepting; existing connections are untouched. */
+  close(): void;
+}
+
+/** Runtime hooks the server needs besides sockets. */
+export interface Runtime {
+  /** "deno" or "bun". */
+  readonly name: string;
+  /** Binds a listener and hands each accepted, handshaken connection to onConnection. */
+  listen(options: ListenOptions, onConnection: (t: Transport) => void): TransportListener;
+  /** Lets a timer not keep the process alive. */
+  unrefTimer(id: ReturnType<typeof setInterval>): void;
+}

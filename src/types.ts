@@ -1,0 +1,105 @@
+/**
+ * Public types of h2serve: the handler, its info argument, options and the
+ * server handle. They mirror Deno.serve and Bun.serve where those agree.
+ *
+ * @module
+ */
+import type { NetAddr } from "./transport/types.ts";
+import type { Http1Options } from "./http1/options.ts";
+import type { Http2Options } from "./http2/server_options.ts";
+
+export type { NetAddr };
+
+/** The application protocol of a request. */
+export type Protocol = "http/1.1" | "h2" | "h2c";
+
+/** How a response ended: fully sent, or cut short (client gone, stream reset, error). */
+export type Completion = "sent" | "aborted";
+
+/** The connection a request arrived on. */
+export interface ConnectionInfo<C extends object = Record<string, unknown>> {
+  /** Process-unique connection id; the same for every request of one connection. */
+  readonly id: number;
+  /** A per-connection object the application may fill; shared by all requests of the connection. */
+  readonly context: C;
+}
+
+/** The second argument of the handler. */
+export interface ServeInfo<C extends object = Record<string, unknown>> {
+  /** The peer's address. */
+  readonly remoteAddr: NetAddr;
+  /** The address the request arrived on. */
+  readonly localAddr: NetAddr;
+  /** "http/1.1", "h2" (HTTP/2 over TLS) or "h2c" (HTTP/2 over cleartext). */
+  readonly protocol: Protocol;
+  /** True when the connection is TLS. */
+  readonly secure: boolean;
+  /** The SNI name the client asked for, where the runtime exposes it; otherwise null. */
+  readonly serverName: string | null;
+  /** The connection: its id and its shared context object. */
+  readonly connection: ConnectionInfo<C>;
+  /** Settles when the response has been fully sent ("sent") or cut short ("aborted"). Never rejects. */
+  readonly completed: Promise<Completion>;
+}
+
+/** A request handler, as in Deno.serve and Bun.serve. */
+export type Handler<C extends object = Record<string, unknown>> = (
+  request: Request,
+  info: ServeInfo<C>,
+) => Response | Promise<Response>;
+
+/** Where the server listens, passed to onListen. */
+export interface ListenInfo {
+  /** The bound address (0.0.0.0 or the given hostname). */
+  hostname: string;
+  /** The bound port (the real one when 0 was asked). */
+  port: number;
+}
+
+/** Options of serve(). */
+export interface ServeOptions<C extends object = Record<string, unknown>> {
+  /** TCP port; 0 picks a free one. Default 8000 (as Deno.serve). */
+  port?: number;
+  /** Interface to bind. Default "0.0.0.0". */
+  hostname?: string;
+  /** PEM certificate and key: serve HTTPS, offering h2 and http/1.1 by ALPN. */
+  tls?: { cert: string; key: string };
+  /** Sets SO_REUSEPORT so several processes can share the port (Linux). */
+  reusePort?: boolean;
+  /** The handler (or pass it as the second argument). */
+  fetch?: Handler<C>;
+  /** Called once the listener is bound. Default: logs the URL. */
+  onListen?: (info: ListenInfo) => void;
+  /**
+   * Turns a handler failure (a throw, a rejected promise, a non-Response) into
+   * a response. Default: a plain 500.
+   */
+  onError?: (error: unknown, request: Request) => Response | Promise<Response>;
+  /** Aborting it shuts the server down gracefully. */
+  signal?: AbortSignal;
+  /** HTTP/1.1 limits and timeouts. */
+  http1?: Partial<Http1Options>;
+  /**
+   * HTTP/2: `false` turns it off (no preface sniffing, no h2c Upgrade, ALPN
+   * offers only http/1.1); otherwise its settings, limits and timeouts
+   * (max concurrent streams, initial stream and connection windows, max
+   * frame size, max header list size, header table size, idle and PING
+   * timeouts...). Defaults: {@link DEFAULT_HTTP2_OPTIONS}.
+   */
+  http2?: false | Partial<Http2Options>;
+}
+
+/** A running server. */
+export interface Server extends AsyncDisposable {
+  /** Where it listens. */
+  readonly addr: NetAddr;
+  /** Its base URL, e.g. http://127.0.0.1:8000/ */
+  readonly url: URL;
+  /** Resolves when the server has shut down and every connection has closed. */
+  readonly finished: Promise<void>;
+  /**
+   * Graceful shutdown: stop accepting, let in-flight responses finish, close
+   * idle connections; resolves like `finished`.
+   */
+  shutdown(): Promise<void>;
+}

@@ -1,0 +1,243 @@
+// HTTP/1.1 lifecycle: req.signal, info, timeouts, graceful shutdown, real clients.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { raw, RawClient, run, sleep, start, TLS } from "./helpers.ts";
+import type { ServeInfo } from "../mod.ts";
+
+describe("http1: req.signal", () => {
+  it("aborts when the client disconnects mid-request", async () => {
+    let aborted!: () => void;
+    const wasAborted = new Promise<void>((r) => (aborted = r));
+    let completion: Promise<string> | undefined;
+    const s = start((req, info) => {
+      completion = info.completed;
+      req.signal.addEventListener("abort", () => aborted());
+      return new Promise(() => {}); // never answers
+    });
+    try {
+      const c = await RawClient.connect(s.port);
+      c.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+      await sleep(50);
+      c.destroy();
+      await Promise.race([
+        wasAborted,
+        sleep(3000).then(() => assert.fail("signal not aborted")),
+      ]);
+      assert.equal(await completion, "aborted");
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("does not abort when the response completes normally", async () => {
+    const signals: AbortSignal[] = [];
+    const completions: Promise<string>[] = [];
+    const s = start((req, info) => {
+      signals.push(req.signal);
+      completions.push(info.completed);
+      return new Response("done");
+    });
+    try {
+      const c = await RawClient.connect(s.port);
+      c.write("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+      await c.until((t) => t.split("done").length === 3);
+      c.destroy();
+      await sleep(100);
+      assert.equal(signals.length, 2);
+      for (const sig of signals) assert.equal(sig.aborted, false);
+      assert.deepEqual(await Promise.all(completions), ["sent", "sent"]);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe("http1: info", () => {
+  it("reports addresses, protocol and a per-connection id and context", async () => {
+    const infos: ServeInfo[] = [];
+    const s = start((_req, info) => {
+      infos.push(info);
+      const ctx = info.connection.context as { n?: number };
+      ctx.n = (ctx.n ?? 0) + 1;
+      return new Response(String(ctx.n));
+    });
+    try {
+      const c = await RawClient.connect(s.port);
+      c.write("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+      await c.until((t) => t.endsWith("2"));
+      c.destroy();
+      await raw(s.port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      assert.equal(infos.length, 3);
+      const [a, b, d] = infos as [ServeInfo, ServeInfo, ServeInfo];
+      assert.equal(a.protocol, "http/1.1");
+      assert.equal(a.secure, false);
+      assert.equal(a.remoteAddr.hostname, "127.0.0.1");
+      assert.equal(a.localAddr.port, s.port);
+      assert.equal(a.connection.id, b.connection.id);
+      assert.equal(a.connection.context, b.connection.context);
+      assert.notEqual(a.connection.id, d.connection.id);
+      assert.notEqual(a.connection.context, d.connection.context);
+      assert.equal(a.serverName, null);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe("http1: timeouts", () => {
+  it("slowloris: an unfinished head gets 408 and close", async () => {
+    const s = start(() => new Response("ok"), { http1: { headersTimeout: 300 } });
+    try {
+      const c = await RawClient.connect(s.port);
+      c.write("GET / HTTP/1.1\r\nHost: x\r\n");
+      await c.waitClosed(5000);
+      assert.match(c.text, /^HTTP\/1\.1 408 /);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("idle keep-alive connections are closed", async () => {
+    const s = start(() => new Response("ok"), { http1: { keepAliveTimeout: 300 } });
+    try {
+      const c = await RawClient.connect(s.port);
+      c.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+      await c.until((t) => t.endsWith("ok"));
+      await c.waitClosed(5000);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a stalled body gets 408", async () => {
+    const s = start(async (req) => new Response(await req.text()), { http1: { bodyTimeout: 300 } });
+    try {
+      const c = await RawClient.connect(s.port);
+      c.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
+      await c.waitClosed(5000);
+      assert.match(c.text, /^HTTP\/1\.1 408 /);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe("http1: graceful shutdown", () => {
+  it("finishes in-flight responses, closes idle connections, then resolves finished", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const s = start(async (req) => {
+      if (req.url.endsWith("/slow")) await gate;
+      return new Response("finished " + new URL(req.url).pathname);
+    });
+    const idle = await RawClient.connect(s.port);
+    idle.write("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n");
+    await idle.until((t) => t.endsWith("/fast"));
+    const busy = await RawClient.connect(s.port);
+    busy.write("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+    await sleep(50);
+    let finished = false;
+    const done = s.server.shutdown().then(() => (finished = true));
+    await idle.waitClosed(3000);
+    await sleep(50);
+    assert.equal(finished, false, "must wait for the in-flight request");
+    release();
+    const text = await busy.until((t) => t.endsWith("/slow"));
+    assert.match(text, /connection: close/);
+    await busy.waitClosed(3000);
+    await done;
+    assert.equal(finished, true);
+    // The listener is closed.
+    const r = await raw(s.port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", { idleMs: 300 });
+    assert.equal(r.text, "");
+  });
+
+  it("an AbortSignal shuts the server down; the server is async-disposable", async () => {
+    const ac = new AbortController();
+    const s = start(() => new Response("ok"), { signal: ac.signal });
+    assert.equal(await (await fetch(s.base)).text(), "ok");
+    ac.abort();
+    await s.server.finished;
+    {
+      await using s2 = start(() => new Response("ok")).server;
+      assert.ok(s2.addr.port > 0);
+    }
+  });
+});
+
+describe("http1: real clients", () => {
+  it("curl GET, POST and chunked upload", async () => {
+    const s = start(async (req) => {
+      const body = req.body ? await req.text() : "";
+      return new Response(`${req.method} ${new URL(req.url).pathname} ${body.length}`);
+    });
+    try {
+      const a = await run("curl", ["-s", "-w", " %{http_version}", s.base + "/x"]);
+      assert.equal(a.stdout, "GET /x 0 1.1");
+      const b = await run("curl", ["-s", "--data-binary", "hello", s.base + "/p"]);
+      assert.equal(b.stdout, "POST /p 5");
+      const c = await run("curl", [
+        "-s",
+        "-H",
+        "Transfer-Encoding: chunked",
+        "--data-binary",
+        "x".repeat(100_000),
+        s.base + "/c",
+      ]);
+      assert.equal(c.stdout, "POST /c 100000");
+      const file = join(mkdtempSync(join(tmpdir(), "h2serve-")), "upload.bin");
+      writeFileSync(file, "y".repeat(2_000_000));
+      const d = await run("curl", [
+        "-s",
+        "-H",
+        "Expect: 100-continue",
+        "--data-binary",
+        "@" + file,
+        s.base + "/e",
+      ]);
+      rmSync(file);
+      assert.equal(d.stdout, "POST /e 2000000");
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("curl over TLS (ALPN http/1.1)", async () => {
+    const s = start((_req, info) => new Response(`${info.protocol} ${info.secure}`), { tls: TLS });
+    try {
+      const r = await run("curl", ["-sk", "--http1.1", "-w", " %{http_version}", s.base + "/"]);
+      assert.equal(r.stdout, "http/1.1 true 1.1");
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("node:http keep-alive agent", async () => {
+    const s = start(async (req) => new Response(`${req.method}:${await req.text()}`));
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const get = (method: string, body?: string) =>
+        new Promise<string>((resolve, reject) => {
+          const r = http.request(`${s.base}/`, { method, agent }, (res) => {
+            let data = "";
+            res.setEncoding("utf8");
+            res.on("data", (d: string) => (data += d));
+            res.on("end", () => resolve(data));
+          });
+          r.on("error", reject);
+          if (body) r.write(body);
+          r.end();
+        });
+      assert.equal(await get("GET"), "GET:");
+      assert.equal(await get("POST", "abc"), "POST:abc");
+      assert.equal(await get("PUT", "x".repeat(70_000)), "PUT:" + "x".repeat(70_000));
+    } finally {
+      agent.destroy();
+      await s.close();
+    }
+  });
+});
