@@ -17,9 +17,9 @@ export type {
   ListenInfo,
   NetAddr,
   Protocol,
-  Server,
   ServeInfo,
   ServeOptions,
+  Server,
 } from "./src/types.ts";
 export type { Http1Options } from "./src/http1/options.ts";
 export { DEFAULT_HTTP1_OPTIONS } from "./src/http1/options.ts";

@@ -10,7 +10,9 @@
  */
 import { serve } from "../mod.ts";
 
-const port = Number((globalThis as { process?: { env: Record<string, string> } }).process?.env.PORT ?? 8000);
+const port = Number(
+  (globalThis as { process?: { env: Record<string, string> } }).process?.env.PORT ?? 8000,
+);
 const encoder = new TextEncoder();
 
 /** An SSE stream with the time once a second, until the client goes away. */
@@ -18,7 +20,8 @@ function clock(signal: AbortSignal): Response {
   let timer: ReturnType<typeof setInterval> | undefined;
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
-      const tick = () => controller.enqueue(encoder.encode(`data: ${new Date().toISOString()}\n\n`));
+      const tick = () =>
+        controller.enqueue(encoder.encode(`data: ${new Date().toISOString()}\n\n`));
       tick();
       timer = setInterval(tick, 1000);
       signal.addEventListener("abort", () => clearInterval(timer));

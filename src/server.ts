@@ -6,7 +6,7 @@
  */
 import { currentRuntime, type Runtime, type Transport } from "./transport/mod.ts";
 import type { NetAddr } from "./transport/types.ts";
-import type { Handler, ListenInfo, Server, ServeOptions } from "./types.ts";
+import type { Handler, ListenInfo, ServeOptions, Server } from "./types.ts";
 import { defaultOnError, type ErrorHandler } from "./fetch/exchange.ts";
 import type { LiveConnection, ServerHost } from "./fetch/host.ts";
 import { Connection } from "./fetch/info.ts";
@@ -182,7 +182,9 @@ export function serve(
     handler = b ?? a.fetch;
   }
   if (typeof handler !== "function") {
-    throw new TypeError("serve() needs a handler: serve(handler), serve(options, handler) or serve({ fetch })");
+    throw new TypeError(
+      "serve() needs a handler: serve(handler), serve(options, handler) or serve({ fetch })",
+    );
   }
   return new ServerImpl(options, handler);
 }

@@ -9,7 +9,7 @@ import net from "node:net";
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { serve } from "../mod.ts";
-import type { Handler, Server, ServeOptions } from "../mod.ts";
+import type { Handler, ServeOptions, Server } from "../mod.ts";
 
 /** The bundled test certificate (localhost, 127.0.0.1, *.example.test). */
 export const TLS = {

@@ -2,7 +2,7 @@
 // pipelining, 100-continue, errors.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { pattern, RawClient, raw, sha256, sleep, start, statusLines } from "./helpers.ts";
+import { pattern, raw, RawClient, sha256, sleep, start, statusLines } from "./helpers.ts";
 
 describe("http1: responses", () => {
   it("hello with content-length and date", async () => {
@@ -51,7 +51,7 @@ describe("http1: responses", () => {
     const s = start((req) => {
       const p = new URL(req.url).pathname;
       if (p === "/204") return new Response(null, { status: 204 });
-      if (p === "/304") return new Response(null, { status: 304, headers: { etag: "\"v1\"" } });
+      if (p === "/304") return new Response(null, { status: 304, headers: { etag: '"v1"' } });
       return new Response("twelve bytes");
     });
     try {
@@ -169,7 +169,9 @@ describe("http1: responses", () => {
 
 describe("http1: request bodies", () => {
   it("content-length and chunked uploads reach the handler byte-exact", async () => {
-    const s = start(async (req) => new Response(await sha256(new Uint8Array(await req.arrayBuffer()))));
+    const s = start(async (req) =>
+      new Response(await sha256(new Uint8Array(await req.arrayBuffer())))
+    );
     try {
       const body = pattern(1024 * 1024);
       const want = await sha256(body);
@@ -292,7 +294,10 @@ describe("http1: request bodies", () => {
   it("an unsupported expectation gets 417", async () => {
     const s = start(() => new Response("x"));
     try {
-      const r = await raw(s.port, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nExpect: magic\r\n\r\n");
+      const r = await raw(
+        s.port,
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nExpect: magic\r\n\r\n",
+      );
       assert.match(r.text, /^HTTP\/1\.1 417 /);
     } finally {
       await s.close();
@@ -386,7 +391,10 @@ describe("http1: streaming responses", () => {
       c.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
       await sleep(500);
       // Kernel buffers plus our queue hold a few MiB at most, never the whole 256 MiB.
-      assert.ok(pulled < 32 * 1024 * 1024, `pulled ${pulled} bytes for a reader that reads nothing`);
+      assert.ok(
+        pulled < 32 * 1024 * 1024,
+        `pulled ${pulled} bytes for a reader that reads nothing`,
+      );
       c.destroy();
     } finally {
       await s.close();
@@ -418,12 +426,28 @@ describe("http1: bad input", () => {
     ["missing Host", "GET / HTTP/1.1\r\n\r\n", 400],
     ["duplicate Host", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400],
     ["HTTP/2.0 request line", "GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505],
-    ["CL + TE", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400],
+    [
+      "CL + TE",
+      "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+      400,
+    ],
     ["TE gzip only", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 400],
-    ["TE gzip, chunked", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501],
+    [
+      "TE gzip, chunked",
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+      501,
+    ],
     ["CL with plus", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: +5\r\n\r\nhello", 400],
-    ["conflicting CL", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400],
-    ["bad chunk size", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400],
+    [
+      "conflicting CL",
+      "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+      400,
+    ],
+    [
+      "bad chunk size",
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+      400,
+    ],
     ["NUL in value", "GET / HTTP/1.1\r\nHost: x\r\nX: a\0b\r\n\r\n", 400],
     ["Host with a path", "GET / HTTP/1.1\r\nHost: evil/x?\r\n\r\n", 400],
   ];
@@ -468,7 +492,9 @@ describe("http1: bad input", () => {
   it("CONNECT, TRACE and TRACK are not served: 501", async () => {
     const s = start(() => new Response("ok"));
     try {
-      for (const line of ["TRACE / HTTP/1.1", "TRACK / HTTP/1.1", "CONNECT example.test:443 HTTP/1.1"]) {
+      for (
+        const line of ["TRACE / HTTP/1.1", "TRACK / HTTP/1.1", "CONNECT example.test:443 HTTP/1.1"]
+      ) {
         const r = await raw(s.port, line + "\r\nHost: x\r\n\r\n");
         assert.match(r.text, /^HTTP\/1\.1 501 /, line);
       }

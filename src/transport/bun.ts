@@ -15,7 +15,7 @@ import type {
   TransportListener,
   TransportSink,
 } from "./types.ts";
-import { deferred, type Deferred, HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
+import { type Deferred, deferred, HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
 
 /** The part of Bun's Socket we use (Bun's own types are not a dependency). */
 interface BunSocket {

@@ -15,7 +15,7 @@ import type {
   TransportListener,
   TransportSink,
 } from "./types.ts";
-import { deferred, type Deferred, HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
+import { type Deferred, deferred, HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
 
 const MIN_READ = 4 * 1024;
 const MAX_READ = 256 * 1024;

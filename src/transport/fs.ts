@@ -55,7 +55,9 @@ function isMissing(error: unknown): boolean {
   return code === "ENOENT" || code === "ENOTDIR" || code === "ELOOP" || code === "ENAMETOOLONG";
 }
 
-function toInfo(s: { size: number; mtime: Date | null; isFile(): boolean; isDirectory(): boolean }) {
+function toInfo(
+  s: { size: number; mtime: Date | null; isFile(): boolean; isDirectory(): boolean },
+) {
   return {
     size: s.size,
     mtime: s.mtime instanceof Date && !Number.isNaN(s.mtime.getTime()) ? s.mtime : null,

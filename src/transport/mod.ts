@@ -14,5 +14,7 @@ export function currentRuntime(): Runtime {
   const g = globalThis as { Deno?: unknown; Bun?: unknown };
   if (g.Bun !== undefined) return bunRuntime;
   if (g.Deno !== undefined) return denoRuntime;
-  throw new Error("h2serve runs on Deno or Bun; this runtime has neither Deno.listen nor Bun.listen");
+  throw new Error(
+    "h2serve runs on Deno or Bun; this runtime has neither Deno.listen nor Bun.listen",
+  );
 }
