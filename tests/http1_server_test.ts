@@ -517,3 +517,46 @@ describe("http1: bad input", () => {
     }
   });
 });
+
+describe("http1: request identity", () => {
+  it("an empty Host never lets the path pick the authority", async () => {
+    const s = start((req) => new Response(new URL(req.url).host));
+    try {
+      const r = await raw(s.port, "GET /evil.test/x HTTP/1.1\r\nHost: \r\nConnection: close\r\n\r\n");
+      assert.ok(r.text.endsWith(`\r\n\r\n127.0.0.1:${s.port}`), r.text);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("extension methods reach the handler unchanged, or get 501 where the runtime cannot", async () => {
+    const seen: string[] = [];
+    const s = start((req) => {
+      seen.push(req.method);
+      return new Response(req.method);
+    });
+    try {
+      for (const m of ["PURGE", "MKCOL", "FOO", "get"]) {
+        const r = await raw(s.port, `${m} / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+        const want = m === "get" ? "GET" : m;
+        assert.ok(
+          r.text.endsWith(`\r\n\r\n${want}`) || /^HTTP\/1\.1 501 /.test(r.text),
+          `${m}: ${r.text.slice(0, 60)}`,
+        );
+      }
+      for (const m of seen) assert.ok(["PURGE", "MKCOL", "FOO", "GET"].includes(m), m);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a HEAD response without a body states no length", async () => {
+    const s = start(() => new Response(null, { status: 200 }));
+    try {
+      const r = await raw(s.port, "HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      assert.doesNotMatch(r.text, /content-length/);
+    } finally {
+      await s.close();
+    }
+  });
+});

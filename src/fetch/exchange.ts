@@ -139,7 +139,8 @@ export class Exchange {
     const noContent = bodyless(status);
     if (body === null || noContent) {
       if (body !== null) body.cancel().catch(() => {});
-      const length = noContent ? -1 : isHead && declared >= 0 ? declared : 0;
+      // HEAD: only a length the handler stated; an absent body says nothing about GET's.
+      const length = noContent ? -1 : isHead ? declared : 0;
       writer.head(status, headers, status === 304 ? -1 : length, true);
       this.#finish("sent");
       return;

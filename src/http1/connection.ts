@@ -13,6 +13,7 @@ import type { Transport } from "../transport/types.ts";
 import { type ConnectionFacts, RequestInfo } from "../fetch/info.ts";
 import { Exchange, type ResponseWriter } from "../fetch/exchange.ts";
 import { ownBuffer, RequestBody } from "../fetch/body.ts";
+import { createRequest, UnrepresentableRequest } from "../fetch/request.ts";
 import type { LiveConnection, ServerHost } from "../fetch/host.ts";
 import { httpDate } from "../date.ts";
 import { type RequestHead, RequestParser } from "./parser.ts";
@@ -240,16 +241,10 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
     try {
       const headers = new Headers();
       for (const [n, v] of head.headers) headers.append(n, v);
-      request = new Request(url, {
-        method,
-        headers,
-        body: body?.stream ?? null,
-        signal: exchange.signal,
-        // @ts-ignore: duplex is required by some runtimes for streaming bodies.
-        duplex: "half",
-      });
-    } catch {
-      throw new HttpParseError(400, "request not representable as a Fetch Request");
+      request = createRequest(url, method, headers, body?.stream ?? null, exchange.signal);
+    } catch (e) {
+      const status = e instanceof UnrepresentableRequest ? e.status : 400;
+      throw new HttpParseError(status, "request not representable as a Fetch Request");
     }
     if (head.expectContinue && body === null) cur.continueSent = true;
     cur.request = request;
@@ -291,19 +286,21 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
 
   #url(head: RequestHead): string {
     const target = head.target;
-    if (target.charCodeAt(0) === 47 /* / */) {
-      const host = head.host ?? this.#facts.localAddr.hostname;
+    const isOrigin = target.charCodeAt(0) === 47; /* / */
+    if (isOrigin || target === "*") {
+      // No Host (1.0) or an empty one: our own address, never a name taken from the path.
+      const host = head.host || this.#localAuthority();
       if (!HOST_RE.test(host)) throw new HttpParseError(400, "invalid Host");
-      return this.#scheme + host + target;
-    }
-    if (target === "*") {
-      const host = head.host ?? this.#facts.localAddr.hostname;
-      if (!HOST_RE.test(host)) throw new HttpParseError(400, "invalid Host");
-      return this.#scheme + host + "/*";
+      return this.#scheme + host + (isOrigin ? target : "/*");
     }
     // absolute-form (RFC 9112 §3.2.2): the target wins over Host.
     if (/^https?:\/\//i.test(target)) return target;
     throw new HttpParseError(400, "unsupported request-target form");
+  }
+
+  #localAuthority(): string {
+    const { hostname, port } = this.#facts.localAddr;
+    return (hostname.includes(":") ? `[${hostname}]` : hostname) + ":" + port;
   }
 
   #pull(cur: Current): void {
