@@ -372,6 +372,31 @@ describe("http1: streaming responses", () => {
     }
   });
 
+  it("a stream with nothing to send yet gets its head at once", async () => {
+    const s = start(() =>
+      new Response(
+        new ReadableStream({
+          async pull(c) {
+            await sleep(400);
+            c.enqueue(new TextEncoder().encode("late"));
+            c.close();
+          },
+        }, { highWaterMark: 0 }),
+        { headers: { "content-type": "text/event-stream" } },
+      )
+    );
+    try {
+      const t0 = Date.now();
+      const res = await fetch(s.base + "/");
+      const headAt = Date.now() - t0;
+      assert.equal(res.headers.get("content-type"), "text/event-stream");
+      assert.ok(headAt < 300, `head after ${headAt} ms`);
+      assert.equal(await res.text(), "late");
+    } finally {
+      await s.close();
+    }
+  });
+
   it("a slow reader stops the response stream from being pulled", async () => {
     let pulled = 0;
     const s = start(() =>

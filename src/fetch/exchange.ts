@@ -39,6 +39,8 @@ export const defaultOnError: ErrorHandler = (error) => {
 
 /** How many microtask turns a body read may take and still count as "already there". */
 const EAGER_TICKS = 8;
+/** The first read gets more turns: a Blob's first chunk takes a few more. */
+const FIRST_READ_TICKS = 32;
 /** Body bytes we collect while deciding between Content-Length and streaming. */
 const EAGER_LIMIT = 1024 * 1024;
 
@@ -178,19 +180,16 @@ export class Exchange {
     let pending: Promise<Read> | null = null;
     let ended = false;
     for (;;) {
-      let result: Read | undefined;
       const p = reader.read();
-      if (eager.length === 0) {
-        result = await p; // the first chunk is always awaited
-      } else {
-        let settled: Read | undefined;
-        p.then((r) => (settled = r), () => {});
-        for (let i = 0; i < EAGER_TICKS && settled === undefined; i++) await null;
-        if (settled === undefined) {
-          pending = p;
-          break;
-        }
-        result = settled;
+      let result: Read | undefined;
+      let failed = false;
+      p.then((r) => (result = r), () => (failed = true));
+      // A stream that has nothing yet (SSE, long poll) gets its head at once.
+      const ticks = eager.length === 0 ? FIRST_READ_TICKS : EAGER_TICKS;
+      for (let i = 0; i < ticks && result === undefined && !failed; i++) await null;
+      if (result === undefined) {
+        pending = p;
+        break;
       }
       if (result.done) {
         ended = true;
