@@ -55,7 +55,8 @@ function bodyless(status: number): boolean {
 export class Exchange {
   /** The info object given to the handler. */
   readonly info: RequestInfo;
-  #abort = new AbortController();
+  #abort: AbortController | null = null;
+  #reason: unknown = undefined;
   #reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   #writer: ResponseWriter;
 
@@ -64,8 +65,12 @@ export class Exchange {
     this.#writer = writer;
   }
 
-  /** The request's signal: aborted only if the exchange is cut short. */
+  /** The request's signal: aborted only if the exchange is cut short. Created on first use. */
   get signal(): AbortSignal {
+    if (this.#abort === null) {
+      this.#abort = new AbortController();
+      if (this.info.completion === "aborted") this.#abort.abort(this.#reason);
+    }
     return this.#abort.signal;
   }
 
@@ -81,7 +86,8 @@ export class Exchange {
   cancel(reason: unknown): void {
     if (this.done) return;
     this.info.complete("aborted");
-    this.#abort.abort(reason);
+    this.#reason = reason;
+    this.#abort?.abort(reason);
     this.#reader?.cancel(reason).catch(() => {});
   }
 
@@ -130,12 +136,16 @@ export class Exchange {
     const status = response.status;
     const headers: Array<[string, string]> = [];
     let declared = -1;
-    for (const [name, value] of response.headers) {
-      if (name === "content-length") {
-        declared = /^\d{1,15}$/.test(value) ? Number(value) : -1;
-        continue;
-      }
-      headers.push([name, value]);
+    // forEach is much cheaper than the iterator on some runtimes; set-cookie is
+    // the one field that must not be joined, so it is taken separately.
+    let cookies = false;
+    response.headers.forEach((value, name) => {
+      if (name === "content-length") declared = /^\d{1,15}$/.test(value) ? Number(value) : -1;
+      else if (name === "set-cookie") cookies = true;
+      else headers.push([name, value]);
+    });
+    if (cookies) {
+      for (const c of response.headers.getSetCookie()) headers.push(["set-cookie", c]);
     }
     const body = response.body;
     const noContent = bodyless(status);
@@ -179,6 +189,9 @@ export class Exchange {
     let eagerBytes = 0;
     let pending: Promise<Read> | null = null;
     let ended = false;
+    // Cheaper than a second read: a body made whole at once is already closed.
+    let closed = false;
+    reader.closed.then(() => (closed = true), () => {});
     for (;;) {
       const p = reader.read();
       let result: Read | undefined;
@@ -198,6 +211,11 @@ export class Exchange {
       const chunk = checkChunk(result.value);
       eager.push(chunk);
       eagerBytes += chunk.byteLength;
+      await null;
+      if (closed) {
+        ended = true;
+        break;
+      }
       // Past the limit, one more read still tells whether the body is complete.
       if (eagerBytes >= EAGER_LIMIT && eager.length > 1) break;
     }

@@ -15,6 +15,33 @@ export class UnrepresentableRequest extends Error {
   }
 }
 
+/** Where a request's signal comes from; created only if the application asks. */
+export interface SignalSource {
+  /** The signal that aborts when the client goes away. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * A Request whose `signal` is the server's own, created lazily: passing a
+ * signal to the Request constructor costs more than the rest of the request
+ * on some runtimes, and most handlers never look at it. A copy made with
+ * clone() or `new Request(req)` gets a fresh signal, as the Fetch standard
+ * gives any copy.
+ */
+class ServerRequest extends Request {
+  #source: SignalSource;
+
+  constructor(url: string, init: RequestInit, source: SignalSource) {
+    super(url, init);
+    this.#source = source;
+  }
+
+  /** Aborts when the client disconnects or resets the stream before the response completes. */
+  override get signal(): AbortSignal {
+    return this.#source.signal;
+  }
+}
+
 /**
  * Creates the Request. Throws UnrepresentableRequest when the runtime
  * refuses the method or URL (400/501), or silently changes the method (Bun
@@ -24,20 +51,18 @@ export class UnrepresentableRequest extends Error {
 export function createRequest(
   url: string,
   method: string,
-  headers: Headers,
+  headers: Array<[string, string]>,
   body: ReadableStream<Uint8Array> | null,
-  signal: AbortSignal,
+  source: SignalSource,
 ): Request {
   let request: Request;
   try {
-    request = new Request(url, {
-      method,
-      headers,
-      body,
-      signal,
-      // @ts-ignore: duplex is required by some runtimes for streaming bodies.
-      duplex: "half",
-    });
+    const init: RequestInit & { duplex?: string } = { method, headers };
+    if (body !== null) {
+      init.body = body;
+      init.duplex = "half"; // required by some runtimes for streaming bodies
+    }
+    request = new ServerRequest(url, init, source);
   } catch {
     throw new UnrepresentableRequest(400, "request not representable as a Fetch Request");
   }

@@ -239,9 +239,7 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
     cur.exchange = exchange;
     let request: Request;
     try {
-      const headers = new Headers();
-      for (const [n, v] of head.headers) headers.append(n, v);
-      request = createRequest(url, method, headers, body?.stream ?? null, exchange.signal);
+      request = createRequest(url, method, head.headers, body?.stream ?? null, exchange);
     } catch (e) {
       const status = e instanceof UnrepresentableRequest ? e.status : 400;
       throw new HttpParseError(status, "request not representable as a Fetch Request");
