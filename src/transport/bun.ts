@@ -266,7 +266,9 @@ export const bunRuntime: Runtime = {
           onConnection(t);
         },
         data(socket: BunSocket, chunk: Uint8Array) {
-          socket.data?.onData(chunk);
+          // Bun hands us a Buffer, whose slice() is a view; the layers above
+          // expect plain Uint8Array semantics (slice() copies).
+          socket.data?.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
         },
         drain(socket: BunSocket) {
           socket.data?.onDrain();

@@ -1,0 +1,106 @@
+/**
+ * HTTP/2 messages as Fetch objects: a request field list becomes the parts of
+ * a `Request` (absolute URL from the pseudo-headers, cookie crumbs joined per
+ * RFC 9113 §8.2.3), and a Response's fields become a response field list
+ * (`:status` first, connection-specific fields dropped, §8.2.2).
+ *
+ * @module
+ */
+import type { HeaderList } from "./events.ts";
+import { CONNECTION_SPECIFIC_FIELDS } from "./headers.ts";
+
+/** What a Request is built from. */
+export interface RequestParts {
+  /** `:method`. */
+  method: string;
+  /** Absolute URL: `:scheme://:authority:path` (Host, then `fallbackAuthority`, when `:authority` is absent). */
+  url: string;
+  /**
+   * Regular fields by name, in first-seen order; repeated fields joined with
+   * ", " (what Headers would show anyway), cookie crumbs with "; ". A record
+   * because it is the cheapest Headers init on Deno.
+   */
+  headers: Record<string, string>;
+}
+
+/** Characters allowed in an authority we put into a URL (reg-name or IP literal, optional port; no userinfo). */
+const AUTHORITY_RE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::\d*)?$/;
+
+/**
+ * Splits a validated request field list (pseudo-headers first, as the core
+ * guarantees) into method, absolute URL and regular fields. Returns null
+ * when the authority cannot be part of a URL (answer 400).
+ */
+export function requestParts(
+  list: HeaderList,
+  defaultScheme: string,
+  fallbackAuthority: string,
+): RequestParts | null {
+  let method = "GET";
+  let scheme = defaultScheme;
+  let authority: string | null = null;
+  let path = "/";
+  let host: string | null = null;
+  let cookie: string | null = null;
+  const headers: Record<string, string> = Object.create(null);
+  let i = 0;
+  for (; i < list.length; i++) {
+    const f = list[i]!;
+    const name = f[0];
+    if (name.charCodeAt(0) !== 0x3a) break;
+    if (name === ":method") method = f[1];
+    else if (name === ":path") path = f[1];
+    else if (name === ":authority") authority = f[1];
+    else if (name === ":scheme") scheme = f[1];
+  }
+  for (; i < list.length; i++) {
+    const f = list[i]!;
+    const name = f[0];
+    if (name === "cookie") {
+      // §8.2.3: crumbs may arrive as separate fields; the application sees one.
+      cookie = cookie === null ? f[1] : cookie + "; " + f[1];
+      continue;
+    }
+    if (name === "host") host = f[1];
+    const prev = headers[name];
+    headers[name] = prev === undefined ? f[1] : prev + ", " + f[1];
+  }
+  if (cookie !== null) headers.cookie = cookie;
+  const auth = authority ?? host ?? fallbackAuthority;
+  if (!AUTHORITY_RE.test(auth)) return null;
+  // OPTIONS * has no path to put into a URL; it is represented as "/*" as on HTTP/1.1.
+  const url = scheme + "://" + auth + (path === "*" ? "/*" : path);
+  return { method, url, headers };
+}
+
+const STATUS_TEXT: string[] = [];
+
+/** Statuses whose responses carry no content (RFC 9110 §6.4.1, §15.3.5, §15.4.5). */
+function bodyless(status: number): boolean {
+  return status === 204 || status === 304 || status < 200;
+}
+
+/**
+ * The response field list: `:status`, the Response's fields without the
+ * connection-specific ones, `content-length` when the size is known (and the
+ * status may have content), and `date` unless the application set one.
+ */
+export function responseHeaders(
+  status: number,
+  fields: Array<[string, string]>,
+  length: number,
+  date: string,
+): HeaderList {
+  const out: HeaderList = [[":status", STATUS_TEXT[status] ??= String(status)]];
+  let hasDate = false;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
+    const name = f[0];
+    if (CONNECTION_SPECIFIC_FIELDS.has(name)) continue;
+    if (name === "date") hasDate = true;
+    out.push(f);
+  }
+  if (length >= 0 && !bodyless(status)) out.push(["content-length", String(length)]);
+  if (!hasDate) out.push(["date", date]);
+  return out;
+}

@@ -1,0 +1,63 @@
+/**
+ * Options of the HTTP/2 server side: the sans-IO core's limits and settings
+ * plus the connection driver's timeouts and buffering.
+ *
+ * @module
+ */
+import { DEFAULT_H2_OPTIONS, type H2Options, resolveOptions } from "./options.ts";
+
+/** HTTP/2 settings, limits and timeouts of a server. Times are in milliseconds. */
+export interface Http2Options extends H2Options {
+  /**
+   * A connection with no open stream for this long is closed with GOAWAY
+   * NO_ERROR. 0 disables it. Default 60 s.
+   */
+  idleTimeout: number;
+  /**
+   * With streams open and nothing received for this long, a PING is sent to
+   * check the peer is alive. 0 disables liveness checks. Default 30 s.
+   */
+  pingInterval: number;
+  /**
+   * After a liveness PING, the peer must send something (the ACK) within
+   * this long, or the connection is declared dead: its streams are aborted
+   * and it is closed with GOAWAY NO_ERROR. Default 15 s.
+   */
+  pingTimeout: number;
+  /**
+   * Response DATA bytes a stream may have queued (waiting for its flow-control
+   * window or the socket) before its Response body is no longer pulled.
+   * Default 128 KiB.
+   */
+  streamHighWaterMark: number;
+}
+
+/** The defaults: the core's (1 MiB stream / 16 MiB connection receive windows) plus the timeouts above. */
+export const DEFAULT_HTTP2_OPTIONS: Readonly<Http2Options> = Object.freeze({
+  ...DEFAULT_H2_OPTIONS,
+  idleTimeout: 60_000,
+  pingInterval: 30_000,
+  pingTimeout: 15_000,
+  streamHighWaterMark: 128 * 1024,
+});
+
+/**
+ * Fills defaults and validates (RangeError, at serve() time rather than per
+ * connection). The flood budgets get a clock so that they refill with time.
+ */
+export function resolveHttp2Options(options: Partial<Http2Options> = {}): Http2Options {
+  const o: Http2Options = { ...DEFAULT_HTTP2_OPTIONS };
+  for (const k of Object.keys(options) as Array<keyof Http2Options>) {
+    const v = options[k];
+    if (v !== undefined) (o as unknown as Record<string, unknown>)[k] = v;
+  }
+  resolveOptions(o);
+  o.now ??= Date.now;
+  for (const k of ["idleTimeout", "pingInterval", "pingTimeout"] as const) {
+    if (!(o[k] >= 0)) throw new RangeError(`Http2Options.${k} must be >= 0`);
+  }
+  if (!(o.streamHighWaterMark >= 1)) {
+    throw new RangeError("Http2Options.streamHighWaterMark must be >= 1");
+  }
+  return o;
+}

@@ -1,0 +1,98 @@
+/**
+ * Protocol sniffing on a cleartext port: the 24-byte HTTP/2 client preface
+ * means h2c with prior knowledge; anything else is HTTP/1.1. The decision is
+ * made as soon as the bytes seen stop matching the preface (for HTTP/1.1,
+ * normally on the first byte), and the bytes read so far go to the chosen
+ * driver.
+ *
+ * @module
+ */
+import type { Transport, TransportSink } from "./transport/types.ts";
+import type { LiveConnection, ServerHost } from "./fetch/host.ts";
+import { CLIENT_PREFACE } from "./http2/frame/types.ts";
+
+/** Which protocol the first bytes speak. */
+export type Sniffed = "h2c" | "http/1.1";
+
+/** Waits for enough bytes to tell the preface from HTTP/1.1, then hands the connection over. */
+export class PrefaceSniffer implements LiveConnection, TransportSink {
+  /** Until the first decisive bytes arrive (then the socket is closed). */
+  deadline: number;
+  readonly #t: Transport;
+  readonly #host: ServerHost;
+  readonly #decide: (protocol: Sniffed, initial: Uint8Array) => void;
+  #buf: Uint8Array | null = null;
+  #done = false;
+
+  /**
+   * @param decide called once with the protocol and all bytes read so far; it
+   * must register the new driver with the host (this sniffer then removes itself).
+   */
+  constructor(
+    transport: Transport,
+    host: ServerHost,
+    timeoutMs: number,
+    decide: (protocol: Sniffed, initial: Uint8Array) => void,
+  ) {
+    this.#t = transport;
+    this.#host = host;
+    this.#decide = decide;
+    this.deadline = timeoutMs > 0 ? Date.now() + timeoutMs : 0;
+    host.add(this);
+    transport.closed.then(() => this.#finish());
+    transport.start(this);
+  }
+
+  /** Bytes from the socket. */
+  data(chunk: Uint8Array): void {
+    if (this.#done) return;
+    const have = this.#buf === null ? 0 : this.#buf.byteLength;
+    const n = Math.min(chunk.byteLength, CLIENT_PREFACE.length - have);
+    let match = true;
+    for (let i = 0; i < n; i++) {
+      if (chunk[i] !== CLIENT_PREFACE[have + i]) {
+        match = false;
+        break;
+      }
+    }
+    let all = chunk;
+    if (this.#buf !== null) {
+      all = new Uint8Array(have + chunk.byteLength);
+      all.set(this.#buf);
+      all.set(chunk, have);
+    }
+    if (match && have + n < CLIENT_PREFACE.length) {
+      this.#buf = all;
+      return;
+    }
+    this.#done = true;
+    this.#buf = null;
+    // The new driver registers itself before we leave, so `finished` cannot resolve in between.
+    this.#decide(match ? "h2c" : "http/1.1", all);
+    this.#host.remove(this);
+  }
+
+  /** The peer left before saying anything decisive. */
+  end(): void {
+    if (this.#done) return;
+    this.#t.abort();
+  }
+
+  /** Nothing decisive in time. */
+  onDeadline(): void {
+    if (this.#done) return;
+    this.#t.abort();
+  }
+
+  /** Server shutdown: a connection that has not sent a request yet is simply closed. */
+  shutdown(): void {
+    if (this.#done) return;
+    this.#t.close();
+  }
+
+  #finish(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#host.remove(this);
+  }
+}
