@@ -12,7 +12,9 @@
 export { serve } from "./src/server.ts";
 export type {
   Completion,
+  ConnectionHello,
   ConnectionInfo,
+  ExpectHook,
   Handler,
   ListenInfo,
   NetAddr,
@@ -20,6 +22,8 @@ export type {
   ServeInfo,
   ServeOptions,
   Server,
+  ServerStats,
+  TlsCertificate,
 } from "./src/types.ts";
 export type { Http1Options } from "./src/http1/options.ts";
 export { DEFAULT_HTTP1_OPTIONS } from "./src/http1/options.ts";
@@ -33,3 +37,5 @@ export { vhosts } from "./src/vhosts.ts";
 export type { HostHandler } from "./src/vhosts.ts";
 export type { Http2Options } from "./src/http2/server_options.ts";
 export { DEFAULT_HTTP2_OPTIONS } from "./src/http2/server_options.ts";
+export { group } from "./src/group.ts";
+export type { ServerGroup } from "./src/group.ts";

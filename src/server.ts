@@ -6,7 +6,16 @@
  */
 import { currentRuntime, type Runtime, type Transport } from "./transport/mod.ts";
 import type { NetAddr } from "./transport/types.ts";
-import type { Handler, ListenInfo, ServeOptions, Server } from "./types.ts";
+import type {
+  ConnectionHello,
+  Handler,
+  ListenInfo,
+  Protocol,
+  ServeOptions,
+  Server,
+  ServerStats,
+} from "./types.ts";
+import { withExpect } from "./fetch/expect.ts";
 import { defaultOnError, type ErrorHandler } from "./fetch/exchange.ts";
 import type { LiveConnection, ServerHost } from "./fetch/host.ts";
 import { Connection } from "./fetch/info.ts";
@@ -16,7 +25,7 @@ import { Http2Connection } from "./http2/driver.ts";
 import { type Http2Options, resolveHttp2Options } from "./http2/server_options.ts";
 import { h2cUpgrade } from "./http2/upgrade.ts";
 import { PrefaceSniffer } from "./sniff.ts";
-import type { ConnectionFacts } from "./fetch/info.ts";
+import type { ConnectionFacts, Counters } from "./fetch/info.ts";
 
 /** How often deadlines are checked; timeouts are accurate to about this. */
 const TICK_MS = 500;
@@ -32,14 +41,18 @@ class ServerImpl implements Server, ServerHost {
   #runtime: Runtime;
   #listenerClose: () => void;
   #conns = new Set<LiveConnection>();
+  #counters: Counters = { requests: 0, inflight: 0 };
   #resolveFinished!: () => void;
   #tick: ReturnType<typeof setInterval> | null = null;
   #http1: Http1Options;
+  #onConnection: ((hello: ConnectionHello) => object | void) | null;
   /** Resolved HTTP/2 options, or null when HTTP/2 is turned off. */
   #http2: Http2Options | null;
 
   constructor(options: ServeOptions, handler: Handler) {
-    this.handler = handler;
+    const hooks = options.expect === undefined ? [] : [options.expect].flat();
+    this.handler = hooks.length > 0 ? withExpect(hooks, handler) : handler;
+    this.#onConnection = options.onConnection ?? null;
     this.onError = options.onError ?? defaultOnError;
     this.#http1 = { ...DEFAULT_HTTP1_OPTIONS, ...options.http1 };
     this.#http2 = options.http2 === false ? null : resolveHttp2Options(options.http2);
@@ -75,36 +88,66 @@ class ServerImpl implements Server, ServerHost {
       t.abort();
       return;
     }
-    const facts: ConnectionFacts = {
-      remoteAddr: t.remoteAddr,
-      localAddr: t.localAddr,
-      protocol: "http/1.1",
-      secure: t.secure,
-      serverName: t.serverName,
-      connection: new Connection(),
-    };
     const h2 = this.#http2;
     if (h2 === null) {
-      new Http1Connection(t, this, facts, this.#http1).start();
+      const facts = this.#facts(t, "http/1.1");
+      if (facts) new Http1Connection(t, this, facts, this.#http1).start();
     } else if (t.secure) {
       // TLS: ALPN decides; no ALPN or "http/1.1" is HTTP/1.1, and h2c Upgrade is not offered.
-      if (t.alpn === "h2") {
-        new Http2Connection(t, this, { ...facts, protocol: "h2" }, h2).start();
-      } else {
-        new Http1Connection(t, this, facts, this.#http1).start();
-      }
+      const h2tls = t.alpn === "h2";
+      const facts = this.#facts(t, h2tls ? "h2" : "http/1.1");
+      if (facts === null) return;
+      if (h2tls) new Http2Connection(t, this, facts, h2).start();
+      else new Http1Connection(t, this, facts, this.#http1).start();
     } else {
       // Cleartext: the client preface means h2c with prior knowledge, anything else HTTP/1.1
       // (which may still switch to h2c by Upgrade).
       new PrefaceSniffer(t, this, this.#http1.headersTimeout, (protocol, initial) => {
+        const facts = this.#facts(t, protocol === "h2c" ? "h2c" : "http/1.1");
+        if (facts === null) return;
         if (protocol === "h2c") {
-          new Http2Connection(t, this, { ...facts, protocol: "h2c" }, h2).start(initial);
+          new Http2Connection(t, this, facts, h2).start(initial);
         } else {
           const upgrade = h2cUpgrade(this, facts, h2);
           new Http1Connection(t, this, facts, this.#http1, upgrade).start(initial);
         }
       });
     }
+  }
+
+  /**
+   * The facts every request of a connection shares, with the context the
+   * onConnection hook returns. A hook that throws refuses the connection.
+   */
+  #facts(t: Transport, protocol: Protocol): ConnectionFacts | null {
+    const id = new Connection();
+    let context: object | null = null;
+    if (this.#onConnection) {
+      try {
+        context = this.#onConnection({
+          id: id.id,
+          remoteAddr: t.remoteAddr,
+          localAddr: t.localAddr,
+          protocol,
+          secure: t.secure,
+          alpn: t.alpn,
+          serverName: t.serverName,
+        }) ?? null;
+      } catch (e) {
+        console.error("h2serve: onConnection refused a connection:", e);
+        t.abort();
+        return null;
+      }
+    }
+    return {
+      stats: this.#counters,
+      remoteAddr: t.remoteAddr,
+      localAddr: t.localAddr,
+      protocol,
+      secure: t.secure,
+      serverName: t.serverName,
+      connection: context === null ? id : new Connection(context, id.id),
+    };
   }
 
   add(conn: LiveConnection): void {
@@ -131,6 +174,14 @@ class ServerImpl implements Server, ServerHost {
     for (const c of this.#conns) {
       if (c.deadline !== 0 && c.deadline <= now) c.onDeadline(now);
     }
+  }
+
+  stats(): ServerStats {
+    return {
+      connections: this.#conns.size,
+      inflight: this.#counters.inflight,
+      requests: this.#counters.requests,
+    };
   }
 
   shutdown(): Promise<void> {

@@ -4,11 +4,11 @@
  *
  * @module
  */
-import type { NetAddr } from "./transport/types.ts";
+import type { NetAddr, TlsCertificate } from "./transport/types.ts";
 import type { Http1Options } from "./http1/options.ts";
 import type { Http2Options } from "./http2/server_options.ts";
 
-export type { NetAddr };
+export type { NetAddr, TlsCertificate };
 
 /** The application protocol of a request. */
 export type Protocol = "http/1.1" | "h2" | "h2c";
@@ -48,6 +48,33 @@ export type Handler<C extends object = Record<string, unknown>> = (
   info: ServeInfo<C>,
 ) => Response | Promise<Response>;
 
+/** What the onConnection hook learns about a new connection. */
+export interface ConnectionHello {
+  /** The connection id (info.connection.id of its requests). */
+  readonly id: number;
+  /** The peer's address. */
+  readonly remoteAddr: NetAddr;
+  /** Our address. */
+  readonly localAddr: NetAddr;
+  /** The protocol chosen (an h1 connection may later switch to h2c by Upgrade). */
+  readonly protocol: Protocol;
+  /** TLS or not. */
+  readonly secure: boolean;
+  /** The ALPN result, or null. */
+  readonly alpn: string | null;
+  /** The SNI name, where known. */
+  readonly serverName: string | null;
+}
+
+/**
+ * An Expect: 100-continue filter: sees the request head before any body
+ * byte; returning a Response answers the request instead of the handler.
+ */
+export type ExpectHook<C extends object = Record<string, unknown>> = (
+  request: Request,
+  info: ServeInfo<C>,
+) => Response | void | undefined | Promise<Response | void | undefined>;
+
 /** Where the server listens, passed to onListen. */
 export interface ListenInfo {
   /** The bound address (0.0.0.0 or the given hostname). */
@@ -62,8 +89,13 @@ export interface ServeOptions<C extends object = Record<string, unknown>> {
   port?: number;
   /** Interface to bind. Default "0.0.0.0". */
   hostname?: string;
-  /** PEM certificate and key: serve HTTPS, offering h2 and http/1.1 by ALPN. */
-  tls?: { cert: string; key: string };
+  /**
+   * PEM certificate and key: serve HTTPS, offering h2 and http/1.1 by ALPN.
+   * A list with a `serverName` on each entry picks the certificate by SNI on
+   * one port (through node:tls, which both runtimes ship); a client that
+   * matches no entry gets the one without a serverName, or a failed handshake.
+   */
+  tls?: TlsCertificate | TlsCertificate[];
   /** Sets SO_REUSEPORT so several processes can share the port (Linux). */
   reusePort?: boolean;
   /** The handler (or pass it as the second argument). */
@@ -77,6 +109,19 @@ export interface ServeOptions<C extends object = Record<string, unknown>> {
   onError?: (error: unknown, request: Request) => Response | Promise<Response>;
   /** Aborting it shuts the server down gracefully. */
   signal?: AbortSignal;
+  /**
+   * Called for each new connection once its protocol is known. The object it
+   * returns becomes `info.connection.context` for every request on that
+   * connection (HTTP/1.1 keep-alive and all HTTP/2 streams). Throwing refuses
+   * the connection.
+   */
+  onConnection?: (connection: ConnectionHello) => C | void;
+  /**
+   * Expect: 100-continue filters, run in order on the request head before any
+   * body byte is read; the first Response returned answers the request
+   * (for example 401 for a bad token, 413 for a too-large Content-Length).
+   */
+  expect?: ExpectHook<C> | ExpectHook<C>[];
   /** HTTP/1.1 limits and timeouts. */
   http1?: Partial<Http1Options>;
   /**
@@ -89,8 +134,20 @@ export interface ServeOptions<C extends object = Record<string, unknown>> {
   http2?: false | Partial<Http2Options>;
 }
 
+/** A snapshot of a server's activity, for monitoring and leak checks. */
+export interface ServerStats {
+  /** Open connections (any protocol, including ones still being identified). */
+  connections: number;
+  /** Requests in flight: received, response not yet fully sent or aborted. */
+  inflight: number;
+  /** Requests received since the server started. */
+  requests: number;
+}
+
 /** A running server. */
 export interface Server extends AsyncDisposable {
+  /** Current counts of connections and requests. */
+  stats(): ServerStats;
   /** Where it listens. */
   readonly addr: NetAddr;
   /** Its base URL, e.g. http://127.0.0.1:8000/ */

@@ -12,8 +12,17 @@ let nextConnectionId = 1;
 /** A connection's identity and context, shared by all its requests. */
 export class Connection implements ConnectionInfo {
   /** Process-unique id. */
-  readonly id: number = nextConnectionId++;
-  #context: Record<string, unknown> | null = null;
+  readonly id: number;
+  #context: Record<string, unknown> | null;
+
+  /**
+   * @param context the object onConnection returned, if any.
+   * @param id an id already handed out (to onConnection), else a new one.
+   */
+  constructor(context?: object | null, id?: number) {
+    this.#context = (context ?? null) as Record<string, unknown> | null;
+    this.id = id ?? nextConnectionId++;
+  }
 
   /** The shared context object (created on first use). */
   get context(): Record<string, unknown> {
@@ -21,8 +30,18 @@ export class Connection implements ConnectionInfo {
   }
 }
 
+/** Server-wide counters, shared by all connections of one server. */
+export interface Counters {
+  /** Requests received since start. */
+  requests: number;
+  /** Requests whose response is not yet sent or aborted. */
+  inflight: number;
+}
+
 /** What every request on one connection shares. */
 export interface ConnectionFacts {
+  /** The server's counters. */
+  stats: Counters;
   /** Peer address. */
   remoteAddr: NetAddr;
   /** Local address. */
@@ -46,6 +65,8 @@ export class RequestInfo implements ServeInfo {
 
   constructor(facts: ConnectionFacts) {
     this.#facts = facts;
+    facts.stats.requests++;
+    facts.stats.inflight++;
   }
 
   /** Peer address. */
@@ -87,6 +108,7 @@ export class RequestInfo implements ServeInfo {
   complete(outcome: Completion): void {
     if (this.#completion !== null) return;
     this.#completion = outcome;
+    this.#facts.stats.inflight--;
     this.#resolve?.(outcome);
   }
 

@@ -16,6 +16,7 @@ import type {
   TransportSink,
 } from "./types.ts";
 import { type Deferred, deferred, HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
+import { listenSniTls } from "./node_tls.ts";
 
 /** The part of Bun's Socket we use (Bun's own types are not a dependency). */
 interface BunSocket {
@@ -234,16 +235,21 @@ class BunTransport implements Transport {
 export const bunRuntime: Runtime = {
   name: "bun",
   listen(options: ListenOptions, onConnection: (t: Transport) => void): TransportListener {
+    // Bun.listen takes one certificate; node:tls can pick one per SNI name.
+    if (Array.isArray(options.tls)) {
+      return listenSniTls({ ...options, tls: options.tls }, onConnection);
+    }
     const Bun = (globalThis as unknown as { Bun: BunGlobal }).Bun;
-    const secure = !!options.tls;
+    const tls = options.tls;
+    const secure = !!tls;
     const listener = Bun.listen({
       hostname: options.hostname,
       port: options.port,
       reusePort: options.reusePort,
-      tls: options.tls
+      tls: tls
         ? {
-          cert: options.tls.cert,
-          key: options.tls.key,
+          cert: tls.cert,
+          key: tls.key,
           ALPNProtocols: options.alpnProtocols ? alpnWire(options.alpnProtocols) : undefined,
         }
         : undefined,

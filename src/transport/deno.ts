@@ -16,6 +16,7 @@ import type {
   TransportSink,
 } from "./types.ts";
 import { type Deferred, deferred, HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
+import { listenSniTls } from "./node_tls.ts";
 
 const MIN_READ = 4 * 1024;
 const MAX_READ = 256 * 1024;
@@ -260,24 +261,39 @@ async function acceptLoop(
   }
 }
 
+/** A port that was free a moment ago (bound and released). */
+function freePort(hostname: string): number {
+  const l = Deno.listen({ hostname, port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
 /** The Deno runtime binding. */
 export const denoRuntime: Runtime = {
   name: "deno",
   listen(options: ListenOptions, onConnection: (t: Transport) => void): TransportListener {
+    if (Array.isArray(options.tls)) {
+      // Deno.listenTls takes one certificate; node:tls can pick one per SNI name.
+      // It binds asynchronously here, so a free port is found first.
+      const port = options.port === 0 ? freePort(options.hostname) : options.port;
+      return listenSniTls({ ...options, tls: options.tls, port }, onConnection);
+    }
+    const tls = options.tls;
     const base = {
       hostname: options.hostname,
       port: options.port,
       reusePort: options.reusePort,
     };
-    const listener: Deno.Listener = options.tls
+    const listener: Deno.Listener = tls
       ? Deno.listenTls({
         ...base,
-        cert: options.tls.cert,
-        key: options.tls.key,
+        cert: tls.cert,
+        key: tls.key,
         alpnProtocols: options.alpnProtocols,
       })
       : Deno.listen({ ...base, transport: "tcp" });
-    acceptLoop(listener, !!options.tls, onConnection);
+    acceptLoop(listener, !!tls, onConnection);
     return {
       addr: toAddr(listener.addr),
       close() {

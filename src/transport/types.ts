@@ -60,6 +60,20 @@ export interface Transport {
   readonly closed: Promise<void>;
 }
 
+/** A PEM certificate chain and its key, optionally for one SNI name. */
+export interface TlsCertificate {
+  /** Certificate chain, PEM. */
+  cert: string;
+  /** Private key, PEM. */
+  key: string;
+  /**
+   * The name this certificate serves (exact, or `*.example.com` for one label).
+   * In a list, the entry without a serverName serves clients that match no
+   * other; with none such, those clients fail the handshake.
+   */
+  serverName?: string;
+}
+
 /** What a runtime listener needs to know. */
 export interface ListenOptions {
   /** Interface to bind; defaults to 0.0.0.0. */
@@ -68,8 +82,8 @@ export interface ListenOptions {
   port: number;
   /** Sets SO_REUSEPORT where supported, so several processes can share a port. */
   reusePort?: boolean;
-  /** PEM certificate and key: the listener speaks TLS. */
-  tls?: { cert: string; key: string };
+  /** PEM certificate and key, or one per SNI name: the listener speaks TLS. */
+  tls?: TlsCertificate | TlsCertificate[];
   /** ALPN protocols to offer, most preferred first. */
   alpnProtocols?: string[];
 }
