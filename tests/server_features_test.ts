@@ -267,3 +267,37 @@ describe("SNI: a certificate per domain on one TLS port", () => {
     }
   });
 });
+
+describe("Expect: 100-continue over HTTP/2", () => {
+  it("the interim 100 goes out only when the handler reads the body", async () => {
+    let allow!: () => void;
+    const gate = new Promise<void>((r) => (allow = r));
+    const s = start(async (req) => {
+      await gate;
+      return new Response(`got ${(await req.arrayBuffer()).byteLength}`);
+    });
+    try {
+      const client = http2.connect(s.base);
+      const req = client.request({ ":method": "POST", ":path": "/", expect: "100-continue" });
+      const events: string[] = [];
+      req.on("continue", () => {
+        events.push("continue");
+        req.end("hello");
+      });
+      const body = new Promise<string>((resolve) => {
+        let text = "";
+        req.setEncoding("utf8");
+        req.on("data", (d: string) => (text += d));
+        req.on("end", () => resolve(text));
+      });
+      await new Promise((r) => setTimeout(r, 150));
+      assert.deepEqual(events, [], "no 100 before the handler reads");
+      allow();
+      assert.equal(await body, "got 5");
+      assert.deepEqual(events, ["continue"]);
+      client.close();
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -25,6 +25,7 @@ export class RequestBody {
   #flow: BodyFlow;
   #closed = false;
   #pulled = false;
+  #hwm: number;
 
   /**
    * @param lazy when true (Expect: 100-continue) nothing is pulled until the
@@ -32,6 +33,7 @@ export class RequestBody {
    */
   constructor(flow: BodyFlow, lazy = false) {
     this.#flow = flow;
+    this.#hwm = lazy ? 0 : BODY_HIGH_WATER_MARK;
     this.stream = new ReadableStream({
       type: "bytes",
       start: (c) => {
@@ -45,7 +47,7 @@ export class RequestBody {
         this.#closed = true;
         this.#flow.cancel();
       },
-    }, { highWaterMark: lazy ? 0 : BODY_HIGH_WATER_MARK });
+    }, { highWaterMark: this.#hwm });
   }
 
   /** True once the application has asked for body bytes. */
@@ -60,6 +62,11 @@ export class RequestBody {
    */
   get desiredSize(): number {
     return this.#controller.desiredSize ?? 0;
+  }
+
+  /** Bytes pushed but not yet read by the application. */
+  get buffered(): number {
+    return this.#hwm - (this.#controller.desiredSize ?? 0);
   }
 
   /** True after end(), error() or a cancel by the consumer. */

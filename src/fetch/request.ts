@@ -8,6 +8,9 @@
 /** Methods the Fetch standard normalizes to upper case (case-insensitively). */
 const NORMALIZED = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
 
+/** Methods answered 501 before any handler runs, on every protocol. */
+const UNSERVED = new Set(["CONNECT", "TRACE", "TRACK"]);
+
 /** Why a request could not become a Request: answered with `status`. */
 export class UnrepresentableRequest extends Error {
   constructor(readonly status: number, message: string) {
@@ -51,10 +54,12 @@ class ServerRequest extends Request {
 export function createRequest(
   url: string,
   method: string,
-  headers: Array<[string, string]>,
+  headers: HeadersInit,
   body: ReadableStream<Uint8Array> | null,
   source: SignalSource,
 ): Request {
+  // No Fetch Request can carry CONNECT (and TRACE invites cross-site tracing).
+  if (UNSERVED.has(method)) throw new UnrepresentableRequest(501, `method ${method} not served`);
   let request: Request;
   try {
     const init: RequestInit & { duplex?: string } = { method, headers };

@@ -45,9 +45,6 @@ const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "up
 /** Characters allowed in a Host value we put into a URL (reg-name, IP literal, port). */
 const HOST_RE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::\d*)?$/;
 
-/** Methods answered 501 before any handler runs. */
-const UNSERVED_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
-
 type DeadlineKind = "none" | "idle" | "headers" | "body" | "send";
 
 /** One request in flight on the connection. */
@@ -76,6 +73,15 @@ class Current {
 export class Http1Connection implements LiveConnection, ResponseWriter {
   deadline = 0;
   #deadlineKind: DeadlineKind = "none";
+  /** When the current kind's timeout fires (ms epoch), 0 for none. */
+  #kindAt = 0;
+  // Minimum data rate (minRequestRate): counted time runs only while we want data.
+  /** Start of the counted segment running now (0: not counting). */
+  #rateFrom = 0;
+  /** Counted ms of this request before the running segment. */
+  #rateMs = 0;
+  /** Bytes received since this request began. */
+  #rateBytes = 0;
   #t: Transport;
   #host: ServerHost;
   #facts: ConnectionFacts;
@@ -121,6 +127,8 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
 
   #onData(chunk: Uint8Array): void {
     if (this.#closing && this.#cur === null) return;
+    this.#rateBytes += chunk.byteLength;
+    if (this.#rateFrom !== 0) this.#arm();
     this.#parser.push(chunk);
     this.#process();
   }
@@ -220,8 +228,6 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
   #begin(head: RequestHead): void {
     const cur = new Current(head);
     this.#cur = cur;
-    // No Fetch Request can carry these (and TRACE invites cross-site tracing).
-    if (UNSERVED_METHODS.has(head.method)) throw new HttpParseError(501, "method not served");
     if (this.#host.shuttingDown) cur.keepAlive = false;
     const url = this.#url(head);
     const method = head.method;
@@ -293,6 +299,8 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
     }
     // absolute-form (RFC 9112 §3.2.2): the target wins over Host.
     if (/^https?:\/\//i.test(target)) return target;
+    // authority-form, CONNECT only: a URL for it, refused later with 501.
+    if (head.method === "CONNECT" && HOST_RE.test(target)) return this.#scheme + target + "/";
     throw new HttpParseError(400, "unsupported request-target form");
   }
 
@@ -446,18 +454,59 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
   }
 
   #setDeadline(kind: DeadlineKind, ms: number): void {
+    const now = Date.now();
     this.#deadlineKind = kind;
-    this.deadline = ms > 0 && Number.isFinite(ms) ? Date.now() + ms : 0;
+    this.#kindAt = ms > 0 && Number.isFinite(ms) ? now + ms : 0;
+    if (kind === "idle") {
+      // A new request cycle: the data rate is measured per request.
+      this.#rateFrom = this.#rateMs = this.#rateBytes = 0;
+    } else if (kind === "headers" || (kind === "body" && this.#wantsBody())) {
+      if (this.#rateFrom === 0) this.#rateFrom = now;
+    } else this.#pauseRate(now);
+    this.#arm();
   }
 
   #clearDeadline(kind?: DeadlineKind): void {
     if (kind !== undefined && this.#deadlineKind !== kind) return;
     this.#deadlineKind = "none";
-    this.deadline = 0;
+    this.#kindAt = 0;
+    this.#pauseRate(Date.now());
+    this.#arm();
   }
 
-  /** A timeout fired. */
-  onDeadline(_now: number): void {
+  /** The body is wanted from the client now (not while a 100-continue is still owed). */
+  #wantsBody(): boolean {
+    const cur = this.#cur;
+    return cur !== null && !(cur.head.expectContinue && !cur.continueSent);
+  }
+
+  #pauseRate(now: number): void {
+    if (this.#rateFrom === 0) return;
+    this.#rateMs += now - this.#rateFrom;
+    this.#rateFrom = 0;
+  }
+
+  /** When the minimum data rate is violated if no more bytes arrive (0: not counting). */
+  #rateAt(): number {
+    const rate = this.#opts.minRequestRate;
+    if (this.#rateFrom === 0 || !(rate > 0)) return 0;
+    const allowed = Math.max(this.#opts.minRequestRateGrace, (this.#rateBytes * 1000) / rate);
+    return this.#rateFrom + allowed - this.#rateMs;
+  }
+
+  #arm(): void {
+    const k = this.#kindAt;
+    const r = this.#rateAt();
+    this.deadline = k === 0 ? r : r === 0 ? k : Math.min(k, r);
+  }
+
+  /** A timeout fired, or the request data rate fell below minRequestRate. */
+  onDeadline(now: number): void {
+    const r = this.#rateAt();
+    if ((this.#kindAt === 0 || this.#kindAt > now) && (r === 0 || r > now)) {
+      this.#arm(); // bytes arrived since: not due yet
+      return;
+    }
     const kind = this.#deadlineKind;
     this.#clearDeadline();
     const cur = this.#cur;

@@ -21,10 +21,11 @@
 import type { Transport } from "../transport/types.ts";
 import { type ConnectionFacts, RequestInfo } from "../fetch/info.ts";
 import { Exchange, type ResponseWriter } from "../fetch/exchange.ts";
-import { BODY_HIGH_WATER_MARK, RequestBody } from "../fetch/body.ts";
+import { RequestBody } from "../fetch/body.ts";
+import { createRequest, UnrepresentableRequest } from "../fetch/request.ts";
 import type { LiveConnection, ServerHost } from "../fetch/host.ts";
 import { httpDate } from "../date.ts";
-import { H2Connection } from "./connection.ts";
+import { ConnState, H2Connection } from "./connection.ts";
 import { ErrorCode } from "./errors.ts";
 import { StreamState } from "./stream_state.ts";
 import type { H2Event, HeaderList } from "./events.ts";
@@ -52,8 +53,15 @@ class Stream implements ResponseWriter {
   /** Request body bytes are no longer wanted: credit them as they arrive. */
   discard = false;
   headSent = false;
+  /** The client asked `expect: 100-continue` and no interim answer has gone out yet. */
+  expectContinue = false;
   /** Resolves a pending ready(). */
   waiter: (() => void) | null = null;
+  /** Response DATA bytes handed to the core (sent = out - queued): the send timeout's progress. */
+  out = 0;
+  /** Bytes sent when the stream was last seen making progress, and since when (0: not stalled). */
+  stallSent = -1;
+  stallSince = 0;
 
   constructor(id: number, driver: Http2Connection) {
     this.id = id;
@@ -64,7 +72,13 @@ class Stream implements ResponseWriter {
   pull(): void {
     const b = this.reqBody;
     if (b === null || this.gone) return;
-    const read = this.pushed - (BODY_HIGH_WATER_MARK - b.desiredSize) - this.credited;
+    if (this.expectContinue && !this.headSent) {
+      // The application reads: now ask the client for the body (RFC 9110 §10.1.1).
+      this.expectContinue = false;
+      this.#d.conn.sendHeaders(this.id, [[":status", "100"]], false);
+      this.#d.flushSoon();
+    }
+    const read = this.pushed - b.buffered - this.credited;
     if (read > 0) {
       this.credited += read;
       this.#d.conn.consumed(this.id, read);
@@ -117,6 +131,8 @@ class Stream implements ResponseWriter {
     if (chunk.byteLength === 0) return true;
     const d = this.#d;
     d.conn.sendData(this.id, chunk, false);
+    this.out += chunk.byteLength;
+    d.sending.add(this);
     d.flushSoon();
     return d.writable(this);
   }
@@ -154,8 +170,19 @@ class Stream implements ResponseWriter {
 
 /** Serves HTTP/2 (h2 or h2c) on one transport. */
 export class Http2Connection implements LiveConnection {
-  /** Next time onDeadline must run (ms epoch), 0 for none. */
-  deadline = 0;
+  /** Streams with response DATA handed to the core, watched by the send timeout. */
+  readonly sending = new Set<Stream>();
+  /** Idle / PING timer (ms epoch), 0 for none. */
+  #timerAt = 0;
+  /** Next send-timeout check, 0 for none. */
+  #sendCheckAt = 0;
+  /** End of the SETTINGS exchange allowance (settingsTimeout), 0 once done. */
+  #handshakeAt = 0;
+  #settingsAcked = false;
+  /** Since when the socket has refused writes (0: not blocked). */
+  #blockedSince = 0;
+  /** Streams reset within the receive() batch being processed: their handlers are not started. */
+  #resetInBatch: Set<number> | null = null;
   /** The protocol core. */
   readonly conn: H2Connection;
   readonly #t: Transport;
@@ -176,6 +203,7 @@ export class Http2Connection implements LiveConnection {
   readonly #flushTask = () => this.#flush();
   readonly #onDrain = () => {
     this.#blocked = false;
+    this.#blockedSince = 0;
     this.#flush();
   };
 
@@ -197,7 +225,22 @@ export class Http2Connection implements LiveConnection {
     this.conn = conn ?? new H2Connection(options);
     host.add(this);
     transport.closed.then(() => this.#onClosed());
+    if (options.settingsTimeout > 0) this.#handshakeAt = Date.now() + options.settingsTimeout;
     this.#becameIdle();
+  }
+
+  /** Next time onDeadline must run (ms epoch), 0 for none: the earliest of the timers. */
+  get deadline(): number {
+    let d = this.#timerAt;
+    for (const t of [this.#sendCheckAt, this.#handshakeAt]) {
+      if (t !== 0 && (d === 0 || t < d)) d = t;
+    }
+    return d;
+  }
+
+  /** Sets the idle / PING timer. */
+  set deadline(at: number) {
+    this.#timerAt = at;
   }
 
   /** Starts reading; `initial` holds bytes already read (the sniffed preface). */
@@ -249,13 +292,25 @@ export class Http2Connection implements LiveConnection {
     if (this.#closing) return;
     this.#activity = true;
     const events = this.conn.receive(chunk);
+    // Rapid reset: a stream opened and reset in the same batch never reaches the handler.
+    let reset: Set<number> | null = null;
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i]!;
+      if (ev.type === "stream-reset") (reset ??= new Set()).add(ev.streamId);
+    }
+    this.#resetInBatch = reset;
     for (let i = 0; i < events.length; i++) this.#onEvent(events[i]!);
+    this.#resetInBatch = null;
+    if (this.#handshakeAt !== 0 && this.#settingsAcked && this.conn.state === ConnState.OPEN) {
+      this.#handshakeAt = 0;
+    }
     this.flushSoon();
   }
 
   #onEvent(ev: H2Event): void {
     switch (ev.type) {
       case "request":
+        if (this.#resetInBatch?.has(ev.streamId)) return;
         return this.#onRequest(ev.streamId, ev.headers, ev.endStream);
       case "data": {
         const s = this.#streams.get(ev.streamId);
@@ -310,6 +365,9 @@ export class Http2Connection implements LiveConnection {
       case "ping-ack":
         this.#pingOut = false;
         return;
+      case "settings-ack":
+        this.#settingsAcked = true;
+        return;
       default:
         // window: the flush that follows every receive() wakes waiting streams.
         // settings, settings-ack, ping, goaway, trailers: the core did what is needed.
@@ -324,7 +382,8 @@ export class Http2Connection implements LiveConnection {
     const method = parts?.method ?? "GET";
     let body: RequestBody | null = null;
     if (!endStream && method !== "GET" && method !== "HEAD") {
-      body = new RequestBody(s);
+      s.expectContinue = parts !== null && /^\s*100-continue\s*$/i.test(expectOf(headers));
+      body = new RequestBody(s, s.expectContinue);
       s.reqBody = body;
     } else if (!endStream) {
       s.discard = true; // GET/HEAD cannot carry a body in Fetch
@@ -333,23 +392,15 @@ export class Http2Connection implements LiveConnection {
     const exchange = new Exchange(new RequestInfo(this.#facts), s);
     s.exchange = exchange;
     let request: Request | null = null;
+    let status = "400";
     if (parts !== null) {
       try {
-        request = new Request(parts.url, {
-          method,
-          headers: parts.headers,
-          body: body === null ? null : body.stream,
-          signal: exchange.signal,
-          // @ts-ignore: duplex is required by some runtimes for streaming bodies.
-          duplex: "half",
-        });
-      } catch {
-        request = null;
+        request = createRequest(parts.url, method, parts.headers, body?.stream ?? null, exchange);
+      } catch (e) {
+        if (e instanceof UnrepresentableRequest) status = String(e.status);
       }
     }
     if (request === null) {
-      // The Fetch API refuses some methods (CONNECT, TRACE, TRACK) and URLs.
-      const status = /^(CONNECT|TRACE|TRACK)$/i.test(method) ? "501" : "400";
       this.conn.sendHeaders(id, [[":status", status], ["content-length", "0"]], true);
       exchange.cancel(new Error("request not representable"));
       body?.error(new Error("request refused"));
@@ -475,6 +526,7 @@ export class Http2Connection implements LiveConnection {
           if (out === null) break;
           if (!t.write(out)) {
             this.#blocked = true;
+            this.#blockedSince = Date.now();
             t.drain().then(this.#onDrain);
             break;
           }
@@ -513,6 +565,9 @@ export class Http2Connection implements LiveConnection {
   #close(): void {
     if (this.#closing) return;
     this.#closing = true;
+    const ms = this.#opts.sendTimeout;
+    this.#timerAt = this.#handshakeAt = 0;
+    this.#sendCheckAt = ms > 0 ? Date.now() + ms : 0;
     this.#abortAll(new Error("connection closed"));
     this.#t.close();
   }
@@ -521,31 +576,99 @@ export class Http2Connection implements LiveConnection {
     this.#closed = true;
     this.#closing = true;
     this.#abortAll(new Error("connection closed"));
-    this.deadline = 0;
+    this.#timerAt = this.#sendCheckAt = this.#handshakeAt = 0;
+    this.sending.clear();
     this.#host.remove(this);
   }
 
   // ---- lifecycle --------------------------------------------------------------
 
   #becameIdle(): void {
+    if (this.sending.size === 0) this.#sendCheckAt = 0;
     this.#idleSince = Date.now();
     const ms = this.#opts.idleTimeout;
     this.deadline = ms > 0 ? this.#idleSince + ms : 0;
   }
 
   #becameBusy(): void {
+    this.#armSendCheck(Date.now());
     const ms = this.#opts.pingInterval;
     this.#activity = false;
     this.#pingOut = false;
     this.deadline = ms > 0 ? Date.now() + ms : 0;
   }
 
-  /** Idle timeout and PING liveness. */
+  /** Idle timeout, PING liveness, the SETTINGS exchange timeout and the send timeout. */
   onDeadline(now: number): void {
     if (this.#closing) {
-      this.deadline = 0;
+      // A close that cannot flush (the client does not read) is cut off after sendTimeout.
+      this.#timerAt = this.#handshakeAt = 0;
+      if (this.#sendCheckAt !== 0 && this.#sendCheckAt <= now) {
+        this.#sendCheckAt = 0;
+        this.#t.abort();
+      }
       return;
     }
+    if (this.#handshakeAt !== 0 && this.#handshakeAt <= now) {
+      this.#handshakeAt = 0;
+      this.#abortAll(new Error("HTTP/2 SETTINGS exchange timed out"));
+      this.conn.goAway(ErrorCode.SETTINGS_TIMEOUT, "settings timeout");
+      this.#flush();
+      this.#close();
+      return;
+    }
+    if (this.#sendCheckAt !== 0 && this.#sendCheckAt <= now) {
+      this.#checkSends(now);
+      if (this.#closing) return;
+    }
+    if (this.#timerAt === 0 || this.#timerAt > now) return;
+    this.#idleOrPing(now);
+  }
+
+  #armSendCheck(now: number): void {
+    const ms = this.#opts.sendTimeout;
+    this.#sendCheckAt = ms > 0 ? now + Math.max(1, ms / 2) : 0;
+  }
+
+  /**
+   * Send timeout (slow read, zero window): a socket that has refused writes
+   * for sendTimeout closes the connection; a stream whose queued DATA has not
+   * moved for sendTimeout is reset (CANCEL) and its response cancelled.
+   */
+  #checkSends(now: number): void {
+    const ms = this.#opts.sendTimeout;
+    if (this.#blocked && this.#blockedSince !== 0 && now - this.#blockedSince >= ms) {
+      this.#abortAll(new Error("send timeout: the client stopped reading"));
+      this.#closing = true;
+      this.#t.abort();
+      return;
+    }
+    const conn = this.conn;
+    let stalled = false;
+    for (const s of this.sending) {
+      const q = conn.queuedBytes(s.id);
+      if (q === 0) {
+        if (s.done || s.gone) this.sending.delete(s);
+        s.stallSince = 0;
+        continue;
+      }
+      const sent = s.out - q;
+      if (sent !== s.stallSent || s.stallSince === 0) {
+        s.stallSent = sent;
+        s.stallSince = now;
+      } else if (now - s.stallSince >= ms) {
+        this.sending.delete(s);
+        conn.resetStream(s.id, ErrorCode.CANCEL);
+        this.lost(s, new Error("send timeout: the client's window stayed shut"));
+        stalled = true;
+      }
+    }
+    if (stalled) this.flushSoon();
+    if (this.#streams.size > 0 || this.sending.size > 0) this.#armSendCheck(now);
+    else this.#sendCheckAt = 0;
+  }
+
+  #idleOrPing(now: number): void {
     const o = this.#opts;
     if (this.#streams.size === 0 && this.conn.openStreams === 0) {
       if (o.idleTimeout > 0 && now - this.#idleSince >= o.idleTimeout) {
@@ -589,4 +712,10 @@ export class Http2Connection implements LiveConnection {
     this.conn.goAway(ErrorCode.NO_ERROR);
     this.flushSoon();
   }
+}
+
+/** The value of the request's `expect` field, or "". */
+function expectOf(headers: HeaderList): string {
+  for (const [name, value] of headers) if (name === "expect") return value;
+  return "";
 }
