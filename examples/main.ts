@@ -1,50 +1,83 @@
 /**
- * The demo: hello, a POST echo and a Server-Sent Events clock.
+ * The demo: one app on two listeners, started and stopped together.
  *
- *   npm start            # or: deno run -A examples/main.ts / bun examples/main.ts
- *   curl http://localhost:8000/
- *   curl --data-binary @README.md http://localhost:8000/echo
- *   curl -N http://localhost:8000/clock
+ * - http://localhost:8000: HTTP/1.1, and h2c (prior knowledge or Upgrade)
+ * - https://localhost:8443: h2 or HTTP/1.1 by ALPN, with the bundled test
+ *   certificate (localhost, 127.0.0.1, *.example.test); a second virtual host
+ *   answers for docs.example.test
+ *
+ * Routes: `/` hello, `/echo` POST echo, `/clock` an SSE clock, `/upload` a
+ * POST guarded by an Expect: 100-continue token filter, `/static/` files.
+ *
+ *   npm start                       # deno run -A examples/main.ts (or: bun examples/main.ts)
  *
  * @module
  */
-import { serve } from "../mod.ts";
+import { readFileSync } from "node:fs";
+import { group, router, serve, serveDir, sse, vhosts } from "../mod.ts";
+import type { ServeInfo } from "../mod.ts";
 
-const port = Number(
-  (globalThis as { process?: { env: Record<string, string> } }).process?.env.PORT ?? 8000,
-);
-const encoder = new TextEncoder();
+const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process
+  ?.env ?? {};
+const port = Number(env.PORT ?? 8000);
+const tlsPort = Number(env.TLS_PORT ?? 8443);
+const fixtures = new URL("../tests/fixtures/", import.meta.url);
+const tls = {
+  cert: readFileSync(new URL("localhost.crt", fixtures), "utf8"),
+  key: readFileSync(new URL("localhost.key", fixtures), "utf8"),
+};
+/** The upload token the 100-continue filter accepts. */
+const TOKEN = env.UPLOAD_TOKEN ?? "let-me-in";
 
-/** An SSE stream with the time once a second, until the client goes away. */
-function clock(signal: AbortSignal): Response {
-  let timer: ReturnType<typeof setInterval> | undefined;
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      const tick = () =>
-        controller.enqueue(encoder.encode(`data: ${new Date().toISOString()}\n\n`));
-      tick();
-      timer = setInterval(tick, 1000);
-      signal.addEventListener("abort", () => clearInterval(timer));
-    },
-    cancel() {
-      clearInterval(timer);
-    },
-  });
-  return new Response(body, {
-    headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
-  });
+/** One event a second, until the client goes away. */
+async function* ticks(signal: AbortSignal): AsyncGenerator<{ event: string; data: string }> {
+  while (!signal.aborted) {
+    yield { event: "tick", data: new Date().toISOString() };
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }
 
-serve({ port }, (req, info) => {
-  const { pathname } = new URL(req.url);
-  if (pathname === "/") {
-    return new Response(`hello from h2serve over ${info.protocol}\n`);
-  }
-  if (pathname === "/echo" && req.method === "POST") {
-    return new Response(req.body, {
+const app = router<{ user: string }>()
+  .use(async (_req, ctx, next) => {
+    // A request context value a middleware computes and handlers read.
+    ctx.set("user", ctx.req.headers.get("authorization")?.slice(7) ?? "anonymous");
+    return await next();
+  })
+  .get("/", (_req, ctx) => {
+    const info = ctx.info as ServeInfo;
+    return new Response(
+      `hello from h2serve over ${info.protocol}${info.secure ? " (TLS)" : ""}, ${
+        ctx.get("user")
+      }\n`,
+    );
+  })
+  .post("/echo", (req) =>
+    new Response(req.body, {
       headers: { "content-type": req.headers.get("content-type") ?? "application/octet-stream" },
-    });
-  }
-  if (pathname === "/clock") return clock(req.signal);
-  return new Response("not found\n", { status: 404 });
-});
+    }))
+  .get("/clock", (req) => sse(ticks(req.signal), { signal: req.signal }))
+  .post("/upload", async (req) => {
+    const size = (await req.arrayBuffer()).byteLength;
+    return new Response(`stored ${size} bytes\n`, { status: 201 });
+  })
+  .get(
+    "/static/*",
+    serveDir(new URL("static/", fixtures).pathname, { urlRoot: "/static", listing: true }),
+  );
+
+const docs = () => new Response("the docs virtual host\n");
+const site = vhosts({ "docs.example.test": docs }, app.fetch);
+
+/** Rejects uploads without the token before their body is sent. */
+const tokenFilter = (req: Request) =>
+  req.headers.get("authorization") === `Bearer ${TOKEN}`
+    ? undefined
+    : new Response("a valid token is required\n", { status: 401 });
+
+const servers = group(
+  serve({ port, expect: tokenFilter }, site),
+  serve({ port: tlsPort, tls, expect: tokenFilter }, site),
+);
+
+const signals = (globalThis as { process?: { on(s: string, f: () => void): void } }).process;
+signals?.on("SIGINT", () => servers.shutdown().then(() => console.log("bye")));
