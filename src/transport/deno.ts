@@ -87,6 +87,8 @@ class DenoTransport implements Transport {
     if (this.#reading) return;
     this.#reading = true;
     let error: unknown;
+    // Reused while reads are small (they are copied out); handed off when large.
+    let buf: Uint8Array | null = null;
     try {
       while (!this.#done) {
         if (this.#paused) {
@@ -94,15 +96,20 @@ class DenoTransport implements Transport {
           await this.#resume.promise;
           continue;
         }
-        const buf = new Uint8Array(this.#readSize);
+        if (buf === null || buf.byteLength !== this.#readSize) buf = new Uint8Array(this.#readSize);
         const n = await this.#conn.read(buf);
         if (n === null) break;
+        const size = buf.byteLength;
         // Grow the buffer while reads fill it; shrink it back when traffic is light.
-        if (n === buf.byteLength) this.#readSize = Math.min(this.#readSize * 2, MAX_READ);
+        if (n === size) this.#readSize = Math.min(this.#readSize * 2, MAX_READ);
         else if (n < this.#readSize >> 2) this.#readSize = Math.max(this.#readSize >> 1, MIN_READ);
         if (this.#closing) continue; // lingering: discard
-        // Keep small reads small: do not pin a large buffer behind a small view.
-        this.#sink!.data(n < buf.byteLength >> 1 ? buf.slice(0, n) : buf.subarray(0, n));
+        if (n < size >> 1) {
+          this.#sink!.data(buf.slice(0, n));
+        } else {
+          this.#sink!.data(buf.subarray(0, n));
+          buf = null;
+        }
       }
     } catch (e) {
       error = e;
