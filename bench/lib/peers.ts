@@ -1,0 +1,110 @@
+/**
+ * The servers compared: ours on two runtimes and the runtimes' own servers.
+ * Each is one script in bench/servers started as its own pinned process.
+ *
+ * @module
+ */
+import type { Proto } from "./types.ts";
+
+/** Paths the peers need, resolved by run.ts from the repository root. */
+export interface Toolchain {
+  root: string;
+  deno: string;
+  bun: string;
+  node: string;
+  /** Where a peer may put build output (the Node server's transpiled script). */
+  cacheDir: string;
+}
+
+/** A server under test. */
+export interface Peer {
+  /** Short id used on the command line (--servers) and in the JSON. */
+  id: string;
+  /** Column heading. */
+  label: string;
+  /** True for our own server. */
+  ours: boolean;
+  /** The runtime it runs on (groups ours with its same-runtime peer). */
+  runtime: "deno" | "bun" | "node";
+  /** Protocols it is expected to speak; others are reported "n/a". */
+  protos: readonly Proto[];
+  /** The command line (unpinned; the harness adds setsid/taskset). */
+  argv(t: Toolchain): string[];
+  /** Optional one-time preparation, e.g. transpiling; returns an error text on failure. */
+  prepare?(t: Toolchain): Promise<string | undefined>;
+}
+
+const ALL: readonly Proto[] = ["h1", "h2c", "h2"];
+
+/** Every peer, in table order. */
+export const PEERS: readonly Peer[] = [
+  {
+    id: "h2serve-deno",
+    label: "h2serve (Deno)",
+    ours: true,
+    runtime: "deno",
+    protos: ALL,
+    argv: (t) => [t.deno, "run", "-A", `${t.root}/bench/servers/h2serve.ts`],
+  },
+  {
+    id: "h2serve-bun",
+    label: "h2serve (Bun)",
+    ours: true,
+    runtime: "bun",
+    protos: ALL,
+    argv: (t) => [t.bun, `${t.root}/bench/servers/h2serve.ts`],
+  },
+  {
+    id: "deno",
+    label: "Deno.serve",
+    ours: false,
+    runtime: "deno",
+    protos: ALL,
+    argv: (t) => [t.deno, "run", "-A", `${t.root}/bench/servers/deno.ts`],
+  },
+  {
+    id: "bun",
+    label: "Bun.serve",
+    ours: false,
+    runtime: "bun",
+    protos: ALL,
+    argv: (t) => [t.bun, `${t.root}/bench/servers/bun.ts`],
+  },
+  {
+    id: "node",
+    label: "Node http/http2",
+    ours: false,
+    runtime: "node",
+    protos: ALL,
+    argv: (t) => [t.node, `${t.cacheDir}/node_server.mjs`],
+    async prepare(t) {
+      // Node 20 cannot strip types: transpile with Bun's bundler (no download needed).
+      const out = await new Deno.Command(t.bun, {
+        args: [
+          "build",
+          "--target",
+          "node",
+          "--outfile",
+          `${t.cacheDir}/node_server.mjs`,
+          `${t.root}/bench/servers/node.ts`,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output().catch((e) => ({ success: false, stderr: new TextEncoder().encode(String(e)) }));
+      return out.success
+        ? undefined
+        : `bun build failed: ${new TextDecoder().decode(out.stderr).slice(0, 300)}`;
+    },
+  },
+];
+
+/**
+ * The pairs whose ratio ours/peer is reported: each of ours against the
+ * runtime-native server it replaces, and against Node.
+ */
+export const RATIO_PAIRS: readonly [ours: string, peer: string][] = [
+  ["h2serve-deno", "deno"],
+  ["h2serve-bun", "bun"],
+  ["h2serve-deno", "node"],
+  ["h2serve-bun", "node"],
+];

@@ -1,0 +1,404 @@
+/**
+ * The scenarios and how one run of each is measured against a running server.
+ * Every function here throws on failure; run.ts turns that into an "error"
+ * cell and carries on.
+ *
+ * @module
+ */
+import {
+  CURL_WRITE_OUT,
+  type LoadOutput,
+  logPercentiles,
+  parseCurl,
+  parseH2load,
+  parseWrk,
+} from "./parse.ts";
+import { cpuTicks, memory, run, sleep, spawnPinned } from "./proc.ts";
+import type { Better, Proto, RunSample } from "./types.ts";
+import { killGroup } from "./proc.ts";
+
+/** Settings a measurement needs, fixed for the whole harness run. */
+export interface Ctx {
+  root: string;
+  deno: string;
+  tmpDir: string;
+  loadCpu: number;
+  clkTck: number;
+  durationS: number;
+  warmS: number;
+  idleConns: number;
+  sseStreams: number;
+  sseWindowS: number;
+  downloadMiB: number;
+  /** Skip h2load's per-request log (no p50/p99 for h2, slightly less load-tool CPU). */
+  noH2Log: boolean;
+}
+
+/** A server being measured. */
+export interface Target {
+  pid: number;
+  port: number;
+  proto: Proto;
+}
+
+/** A scenario: what is measured, in which unit, on which protocols. */
+export interface Scenario {
+  id: string;
+  title: string;
+  protos: readonly Proto[];
+  unit: string;
+  better: Better;
+  cpuUnit: string;
+  /** Start a fresh server for every run (memory and CPU baselines must be clean). */
+  freshServerPerRun: boolean;
+  /** Optional warm-up before the measured runs (JIT, pools). */
+  warm?(ctx: Ctx, t: Target): Promise<void>;
+  measure(ctx: Ctx, t: Target): Promise<RunSample>;
+}
+
+/** The base URL of a target. */
+export function urlOf(t: Target, path: string): string {
+  return `${t.proto === "h2" ? "https" : "http"}://127.0.0.1:${t.port}${path}`;
+}
+
+/** Options of one load-tool invocation. */
+interface Load {
+  path: string;
+  /** wrk connections (h1) and h2load clients (h2). */
+  conns: number;
+  /** h2load max concurrent streams per connection. */
+  streams: number;
+  /** A request body file to POST. */
+  bodyFile?: string;
+}
+
+async function loadOnce(
+  ctx: Ctx,
+  t: Target,
+  l: Load,
+  seconds: number,
+  log: boolean,
+  /** h2load only: send this many requests instead of running for `seconds`. */
+  requests?: number,
+): Promise<LoadOutput> {
+  const timeoutMs = (seconds + 20) * 1000;
+  if (t.proto === "h1") {
+    // wrk takes whole seconds only.
+    const secs = Math.max(1, Math.round(seconds));
+    const argv = ["wrk", "-t1", `-c${l.conns}`, `-d${secs}s`, "--latency", "--timeout", "10s"];
+    if (l.bodyFile) argv.push("-s", await postScript(ctx, l.bodyFile));
+    argv.push(urlOf(t, l.path));
+    const r = await run(argv, { cpu: ctx.loadCpu, timeoutMs });
+    if (r.timedOut) throw new Error("wrk timed out");
+    return parseWrk(r.stdout + r.stderr);
+  }
+  const logFile = `${ctx.tmpDir}/h2load.log`;
+  // h2load durations are integers with a unit.
+  const argv = ["h2load", "-t1", `-c${l.conns}`, `-m${l.streams}`];
+  argv.push(...(requests ? ["-n", String(requests)] : ["-D", `${Math.round(seconds * 1000)}ms`]));
+  if (log) argv.push(`--log-file=${logFile}`);
+  if (l.bodyFile) argv.push("-d", l.bodyFile);
+  argv.push(urlOf(t, l.path));
+  const r = await run(argv, { cpu: ctx.loadCpu, timeoutMs });
+  if (r.timedOut) throw new Error("h2load timed out");
+  const out = parseH2load(r.stdout + r.stderr);
+  if (log) {
+    Object.assign(out, logPercentiles(await Deno.readTextFile(logFile).catch(() => "")));
+    await Deno.remove(logFile).catch(() => {});
+  }
+  return out;
+}
+
+// wrk needs a Lua script to POST a body; the body is built in Lua, not read.
+async function postScript(ctx: Ctx, bodyFile: string): Promise<string> {
+  const size = (await Deno.stat(bodyFile)).size;
+  const path = `${ctx.tmpDir}/post_${size}.lua`;
+  await Deno.writeTextFile(
+    path,
+    `wrk.method = "POST"\nwrk.body = string.rep("a", ${size})\n` +
+      `wrk.headers["Content-Type"] = "application/octet-stream"\n`,
+  );
+  return path;
+}
+
+/** Ensures a body file of `bytes` exists in tmpDir. */
+async function bodyFile(ctx: Ctx, bytes: number): Promise<string> {
+  const path = `${ctx.tmpDir}/body_${bytes}.bin`;
+  try {
+    if ((await Deno.stat(path)).size === bytes) return path;
+  } catch { /* create it */ }
+  await Deno.writeFile(path, new Uint8Array(bytes).fill(0x61));
+  return path;
+}
+
+function ticksOrThrow(pid: number): number {
+  const t = cpuTicks(pid);
+  if (t === null) throw new Error("server process is gone");
+  return t;
+}
+
+function loadScenario(
+  id: string,
+  title: string,
+  protos: readonly Proto[],
+  load: (ctx: Ctx, t: Target) => Promise<Load>,
+): Scenario {
+  return {
+    id,
+    title,
+    protos,
+    unit: "req/s",
+    better: "higher",
+    cpuUnit: "CPU s/10k req",
+    freshServerPerRun: false,
+    async warm(ctx, t) {
+      const l = await load(ctx, t);
+      // h2load warms by request count: with -D, a cold server whose TLS
+      // handshakes outlast the window has been seen to leave h2load hanging.
+      await loadOnce(ctx, t, l, ctx.warmS, false, l.conns * l.streams * 20);
+    },
+    async measure(ctx, t) {
+      const l = await load(ctx, t);
+      const before = ticksOrThrow(t.pid);
+      const out = await loadOnce(ctx, t, l, ctx.durationS, !ctx.noH2Log);
+      const cpuSeconds = (ticksOrThrow(t.pid) - before) / ctx.clkTck;
+      if (out.errors) throw new Error(`load tool saw errors: ${out.errorText}`);
+      if (!out.requests) throw new Error("no request completed");
+      return {
+        value: out.reqPerSec,
+        p50Ms: out.p50Ms,
+        p99Ms: out.p99Ms,
+        requests: out.requests,
+        cpuSeconds,
+        cpuMetric: (cpuSeconds / out.requests) * 10_000,
+      };
+    },
+  };
+}
+
+const ALL: readonly Proto[] = ["h1", "h2c", "h2"];
+
+/** Scenario 4: one large download with curl. */
+const download: Scenario = {
+  id: "download",
+  title: "Single large download",
+  protos: ALL,
+  unit: "MB/s",
+  better: "higher",
+  cpuUnit: "CPU s/GiB",
+  freshServerPerRun: false,
+  async warm(ctx, t) {
+    await curlDownload(ctx, t, Math.min(4, ctx.downloadMiB));
+  },
+  async measure(ctx, t) {
+    const before = ticksOrThrow(t.pid);
+    const c = await curlDownload(ctx, t, ctx.downloadMiB);
+    const cpuSeconds = (ticksOrThrow(t.pid) - before) / ctx.clkTck;
+    return {
+      value: c.bytesPerSec / 1e6,
+      requests: 1,
+      cpuSeconds,
+      cpuMetric: cpuSeconds / (c.bytes / 2 ** 30),
+      note: c.partial
+        ? `stopped after ${c.totalS.toFixed(0)} s with ${(c.bytes / 2 ** 20).toFixed(0)} MiB`
+        : `${c.totalS.toFixed(2)} s`,
+      last: c.partial,
+    };
+  },
+};
+
+/** curl flags that select a protocol. */
+export function curlProtoFlags(proto: Proto): string[] {
+  return proto === "h1"
+    ? ["--http1.1"]
+    : proto === "h2c"
+    ? ["--http2-prior-knowledge"]
+    : ["-k", "--http2"];
+}
+
+/**
+ * Downloads `mib` MiB with curl. A server slower than ~10 MB/s is cut off
+ * after maxTime; its speed so far is still reported, marked partial.
+ */
+async function curlDownload(ctx: Ctx, t: Target, mib: number) {
+  const maxTime = Math.max(20, Math.ceil(mib / 10));
+  const argv = [
+    "curl",
+    "-sS",
+    ...curlProtoFlags(t.proto),
+    "-o",
+    "/dev/null",
+    "--max-time",
+    String(maxTime),
+    "-w",
+    CURL_WRITE_OUT,
+    urlOf(t, `/download?mib=${mib}`),
+  ];
+  const r = await run(argv, { cpu: ctx.loadCpu, timeoutMs: (maxTime + 10) * 1000 });
+  const c = parseCurl(r.stdout);
+  const partial = r.code === 28 && c.status === 200 && c.bytes > 0; // 28: --max-time hit
+  if (r.code !== 0 && !partial) {
+    throw new Error(`curl failed (${r.code}): ${r.stderr.trim().slice(0, 200)}`);
+  }
+  if (c.status !== 200) throw new Error(`status ${c.status}`);
+  if (!partial && c.bytes !== mib * 2 ** 20) {
+    throw new Error(`got ${c.bytes} bytes, wanted ${mib * 2 ** 20}`);
+  }
+  return { ...c, partial };
+}
+
+/** Reads the connection client's next JSON line, or throws after `ms`. */
+async function nextEvent(
+  lines: AsyncIterator<string>,
+  ms: number,
+): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + ms;
+  while (true) {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error("connection client timed out");
+    const r = await Promise.race([lines.next(), sleep(left).then(() => null)]);
+    if (r === null) throw new Error("connection client timed out");
+    if (r.done) throw new Error("connection client exited early");
+    try {
+      return JSON.parse(r.value);
+    } catch { /* not ours; keep reading */ }
+  }
+}
+
+function startClient(ctx: Ctx, t: Target, mode: "idle" | "sse", count: number, holdS: number) {
+  if (t.proto === "h2") throw new Error("not measured over TLS");
+  return spawnPinned(ctx.loadCpu, [
+    ctx.deno,
+    "run",
+    "-A",
+    `${ctx.root}/bench/lib/conn_client.ts`,
+    "--mode",
+    mode,
+    "--proto",
+    t.proto,
+    "--port",
+    String(t.port),
+    "--count",
+    String(count),
+    "--hold",
+    String(holdS),
+  ]);
+}
+
+/** Scenario 5: RSS per idle keep-alive connection. */
+const idle: Scenario = {
+  id: "idle",
+  title: "Idle keep-alive connections",
+  protos: ["h1", "h2c"],
+  unit: "KiB/conn",
+  better: "lower",
+  cpuUnit: "CPU s/10k conns",
+  freshServerPerRun: true,
+  async measure(ctx, t) {
+    await sleep(300);
+    const before = memory(t.pid);
+    if (!before) throw new Error("server process is gone");
+    const ticks0 = ticksOrThrow(t.pid);
+    // Hold 1.5 s: RSS is sampled 1 s after the last connection is up.
+    const client = startClient(ctx, t, "idle", ctx.idleConns, 1.5);
+    try {
+      const ready = await nextEvent(client.lines, 120_000);
+      const cpuSeconds = (ticksOrThrow(t.pid) - ticks0) / ctx.clkTck;
+      const conns = Number(ready.connections);
+      if (conns < ctx.idleConns * 0.95) {
+        throw new Error(
+          `only ${conns}/${ctx.idleConns} connections (${ready.failed} failed: ${ready.firstError})`,
+        );
+      }
+      await sleep(1000);
+      const after = memory(t.pid);
+      if (!after) throw new Error("server process is gone");
+      const done = await nextEvent(client.lines, 30_000);
+      const lost = Number(done.closedDuringHold);
+      return {
+        value: (after.rssKiB - before.rssKiB) / conns,
+        cpuSeconds,
+        cpuMetric: (cpuSeconds / conns) * 10_000,
+        note: `RSS ${(before.rssKiB / 1024).toFixed(0)}→${(after.rssKiB / 1024).toFixed(0)} MiB` +
+          (lost ? `, ${lost} closed by server` : ""),
+      };
+    } finally {
+      await killGroup(client, 1000);
+    }
+  },
+};
+
+/** Scenario 6: server CPU % while SSE streams each get an event every 100 ms. */
+const sse: Scenario = {
+  id: "sse",
+  title: "SSE streams, an event every 100 ms",
+  protos: ["h1", "h2c"],
+  unit: "CPU %",
+  better: "lower",
+  cpuUnit: "CPU s/1M events",
+  // CPU over a window needs no fresh process; each run brings its own client.
+  freshServerPerRun: false,
+  async measure(ctx, t) {
+    const holdS = ctx.sseWindowS + 2;
+    const client = startClient(ctx, t, "sse", ctx.sseStreams, holdS);
+    try {
+      const ready = await nextEvent(client.lines, 60_000);
+      if (Number(ready.established) < ctx.sseStreams) {
+        throw new Error(
+          `only ${ready.established}/${ctx.sseStreams} streams (${ready.failed} failed: ${ready.firstError})`,
+        );
+      }
+      await sleep(1000);
+      const ticks0 = ticksOrThrow(t.pid);
+      const t0 = performance.now();
+      await sleep(ctx.sseWindowS * 1000);
+      const cpuSeconds = (ticksOrThrow(t.pid) - ticks0) / ctx.clkTck;
+      const windowS = (performance.now() - t0) / 1000;
+      const done = await nextEvent(client.lines, (holdS + 30) * 1000);
+      const rate = Number(done.events) / ctx.sseStreams / (Number(done.holdMs) / 1000);
+      const events = ctx.sseStreams * 10 * windowS;
+      if (rate < 5) throw new Error(`clients got only ${rate.toFixed(1)} events/s per stream`);
+      return {
+        value: (cpuSeconds / windowS) * 100,
+        cpuSeconds,
+        cpuMetric: (cpuSeconds / events) * 1e6,
+        note: `${rate.toFixed(1)} events/s/stream`,
+      };
+    } finally {
+      await killGroup(client, 1000);
+    }
+  },
+};
+
+/** Every scenario, in report order. */
+export function scenarios(): Scenario[] {
+  return [
+    loadScenario(
+      "hello",
+      "Hello world, keep-alive",
+      ALL,
+      () => Promise.resolve({ path: "/", conns: 50, streams: 10 }),
+    ),
+    loadScenario(
+      "64k",
+      "64 KiB response",
+      ALL,
+      () => Promise.resolve({ path: "/64k", conns: 50, streams: 10 }),
+    ),
+    loadScenario("upload", "1 MiB upload, echoed", ALL, async (ctx) => ({
+      path: "/echo",
+      conns: 8,
+      streams: 1,
+      bodyFile: await bodyFile(ctx, 1 << 20),
+    })),
+    download,
+    idle,
+    sse,
+    loadScenario(
+      "streams",
+      "h2, 100 streams per connection",
+      ["h2c", "h2"],
+      () => Promise.resolve({ path: "/", conns: 4, streams: 100 }),
+    ),
+  ];
+}

@@ -1,0 +1,41 @@
+/**
+ * Peer "bun": Bun.serve. For h2c and h2 it sets `http2: true` (Bun ≥ 1.4):
+ * cleartext connections that open with the HTTP/2 preface get h2c, TLS
+ * clients offering "h2" by ALPN get h2. HTTP/1.1 cells run without it.
+ *
+ *     BENCH_PORT=8000 BENCH_PROTO=h1 bun bench/servers/bun.ts
+ *
+ * @module
+ */
+import process from "node:process";
+import { handle, serverEnv } from "./handler.ts";
+
+/** The part of Bun.serve's options used here (no bun-types in this repo). */
+interface BunServeOptions {
+  port: number;
+  hostname: string;
+  http2?: boolean;
+  tls?: { cert: unknown; key: unknown };
+  idleTimeout?: number;
+  fetch: (req: Request) => Response | Promise<Response>;
+}
+
+/** The slice of the Bun global this script touches. */
+declare const Bun: {
+  serve(options: BunServeOptions): { port: number };
+  file(path: string): unknown;
+};
+
+const env = serverEnv(process.env);
+const server = Bun.serve({
+  port: env.port,
+  hostname: "127.0.0.1",
+  http2: env.proto !== "h1",
+  tls: env.proto === "h2"
+    ? { cert: Bun.file(env.certFile), key: Bun.file(env.keyFile) }
+    : undefined,
+  // Seconds; the maximum, so idle keep-alive connections are not reaped mid-measurement.
+  idleTimeout: 255,
+  fetch: handle,
+});
+console.log(`READY ${server.port}`);

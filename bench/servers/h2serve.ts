@@ -1,0 +1,27 @@
+/**
+ * Peer "h2serve": our server, on whichever runtime runs this file.
+ *
+ *     BENCH_PORT=8000 BENCH_PROTO=h1 deno run -A bench/servers/h2serve.ts
+ *     BENCH_PORT=8000 BENCH_PROTO=h2 bun bench/servers/h2serve.ts
+ *
+ * The cleartext port is the same for h1 and h2c (serve() sniffs the preface);
+ * "h2" listens with TLS and negotiates by ALPN.
+ *
+ * @module
+ */
+import { readFileSync } from "node:fs";
+import process from "node:process";
+import { serve } from "../../mod.ts";
+import { handle, serverEnv } from "./handler.ts";
+
+const env = serverEnv(process.env);
+serve({
+  port: env.port,
+  hostname: "127.0.0.1",
+  tls: env.proto === "h2"
+    ? { cert: readFileSync(env.certFile, "utf8"), key: readFileSync(env.keyFile, "utf8") }
+    : undefined,
+  // Idle connections must outlive the idle-connection scenario, as for the peers.
+  http1: { keepAliveTimeout: 120_000 },
+  onListen: ({ port }) => console.log(`READY ${port}`),
+}, handle);
