@@ -39,6 +39,8 @@ export const defaultOnError: ErrorHandler = (error) => {
 
 /** How many microtask turns a body read may take and still count as "already there". */
 const EAGER_TICKS = 8;
+/** Turns we give a drained body's `closed` promise to settle. */
+const CLOSED_TICKS = 3;
 /** The first read gets more turns: a Blob's first chunk takes a few more. */
 const FIRST_READ_TICKS = 32;
 /** Body bytes we collect while deciding between Content-Length and streaming. */
@@ -211,7 +213,8 @@ export class Exchange {
       const chunk = checkChunk(result.value);
       eager.push(chunk);
       eagerBytes += chunk.byteLength;
-      await null;
+      // Deno settles `closed` one microtask after the last read, Bun two.
+      for (let i = 0; i < CLOSED_TICKS && !closed; i++) await null;
       if (closed) {
         ended = true;
         break;
