@@ -19,6 +19,19 @@ export interface Http1Options extends Http1Limits {
   maxDiscardBytes: number;
   /** Bytes of pipelined requests we hold while a response is pending; then we stop reading. Default 64 KiB. */
   maxPipelineBytes: number;
+  /**
+   * Minimum request data rate in bytes per second (slowloris, slow body).
+   * While the server wants data — a request head has begun, or the handler
+   * is ready for more body — the bytes received since the request began
+   * must average at least this rate once `minRequestRateGrace` has passed;
+   * otherwise the client gets 408 and the connection is closed (or just
+   * closed if the response has started). Time when the handler applies
+   * backpressure, or before a `100-continue` was sent, does not count.
+   * 0 disables it. Default 240 B/s (as Kestrel).
+   */
+  minRequestRate: number;
+  /** Time (ms) before {@link Http1Options.minRequestRate} applies. Default 5 s (as Kestrel). */
+  minRequestRateGrace: number;
 }
 
 /** The defaults. */
@@ -30,4 +43,6 @@ export const DEFAULT_HTTP1_OPTIONS: Http1Options = {
   sendTimeout: 60_000,
   maxDiscardBytes: 64 * 1024,
   maxPipelineBytes: 64 * 1024,
+  minRequestRate: 240,
+  minRequestRateGrace: 5_000,
 };

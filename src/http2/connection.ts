@@ -607,6 +607,10 @@ export class H2Connection {
     this.#setState(s, transition(StreamState.IDLE, StreamEvent.RECV_HEADERS).next);
     if (headers === null) {
       s.requestSeen = true;
+      // HPACK bomb: a refusal the peer provoked spends the reset budget too (as MadeYouReset).
+      if (!this.#resetBucket.take()) {
+        throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many oversized header lists");
+      }
       this.#events.push({ type: "headers-too-large", streamId: id, endStream });
       if (endStream) this.#remoteEnd(s);
       return;

@@ -34,8 +34,9 @@ export interface H2Options {
   /**
    * Rapid-reset budget (CVE-2023-44487, CVE-2025-8671): token-bucket burst.
    * A token is spent for each stream the peer resets before we finished it,
-   * each stream we reset because of peer misbehaviour, and each refused
-   * stream. Empty → GOAWAY ENHANCE_YOUR_CALM. Default 1000.
+   * each stream we reset because of peer misbehaviour, each refused
+   * stream, and each request refused for an oversized header list (431).
+   * Empty → GOAWAY ENHANCE_YOUR_CALM. Default 1000.
    */
   resetBurst: number;
   /** Tokens regained per second when `now` is given. Default 33. */

@@ -30,6 +30,20 @@ export interface Http2Options extends H2Options {
    * Default 128 KiB.
    */
   streamHighWaterMark: number;
+  /**
+   * Slow-read / zero-window defense. A stream whose queued response DATA
+   * makes no progress for this long (the client keeps its window shut) is
+   * reset with RST_STREAM CANCEL and its handler's body is cancelled; a socket
+   * that accepts no bytes for this long (the client stopped reading) is
+   * closed, aborting every stream. 0 disables it. Default 60 s.
+   */
+  sendTimeout: number;
+  /**
+   * From the start of the connection, the client must send its preface and
+   * SETTINGS and acknowledge ours within this long; otherwise it gets
+   * GOAWAY SETTINGS_TIMEOUT and is closed. 0 disables it. Default 10 s.
+   */
+  settingsTimeout: number;
 }
 
 /** The defaults: the core's (1 MiB stream / 16 MiB connection receive windows) plus the timeouts above. */
@@ -39,6 +53,8 @@ export const DEFAULT_HTTP2_OPTIONS: Readonly<Http2Options> = Object.freeze({
   pingInterval: 30_000,
   pingTimeout: 15_000,
   streamHighWaterMark: 128 * 1024,
+  sendTimeout: 60_000,
+  settingsTimeout: 10_000,
 });
 
 /**
@@ -53,7 +69,15 @@ export function resolveHttp2Options(options: Partial<Http2Options> = {}): Http2O
   }
   resolveOptions(o);
   o.now ??= Date.now;
-  for (const k of ["idleTimeout", "pingInterval", "pingTimeout"] as const) {
+  for (
+    const k of [
+      "idleTimeout",
+      "pingInterval",
+      "pingTimeout",
+      "sendTimeout",
+      "settingsTimeout",
+    ] as const
+  ) {
     if (!(o[k] >= 0)) throw new RangeError(`Http2Options.${k} must be >= 0`);
   }
   if (!(o.streamHighWaterMark >= 1)) {

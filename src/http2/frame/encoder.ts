@@ -78,17 +78,21 @@ export class ByteWriter {
 
   /** Appends RST_STREAM. */
   rstStream(streamId: number, code: number): void {
-    putU32(this.buf, this.frame(FrameType.RST_STREAM, 0, streamId, 4), code);
+    // The offset first: frame() may grow (replace) this.buf.
+    const p = this.frame(FrameType.RST_STREAM, 0, streamId, 4);
+    putU32(this.buf, p, code);
   }
 
   /** Appends WINDOW_UPDATE. */
   windowUpdate(streamId: number, increment: number): void {
-    putU32(this.buf, this.frame(FrameType.WINDOW_UPDATE, 0, streamId, 4), increment);
+    const p = this.frame(FrameType.WINDOW_UPDATE, 0, streamId, 4);
+    putU32(this.buf, p, increment);
   }
 
   /** Appends PING (8 opaque bytes). */
   ping(data: Uint8Array, ack: boolean): void {
-    this.buf.set(data.subarray(0, 8), this.frame(FrameType.PING, ack ? 1 : 0, 0, 8));
+    const p = this.frame(FrameType.PING, ack ? 1 : 0, 0, 8);
+    this.buf.set(data.subarray(0, 8), p);
   }
 
   /** Appends GOAWAY. */
