@@ -547,7 +547,10 @@ describe("http1: request identity", () => {
   it("an empty Host never lets the path pick the authority", async () => {
     const s = start((req) => new Response(new URL(req.url).host));
     try {
-      const r = await raw(s.port, "GET /evil.test/x HTTP/1.1\r\nHost: \r\nConnection: close\r\n\r\n");
+      const r = await raw(
+        s.port,
+        "GET /evil.test/x HTTP/1.1\r\nHost: \r\nConnection: close\r\n\r\n",
+      );
       assert.ok(r.text.endsWith(`\r\n\r\n127.0.0.1:${s.port}`), r.text);
     } finally {
       await s.close();
