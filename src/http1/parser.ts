@@ -831,33 +831,24 @@ export class RequestParser {
   }
 
   /**
-   * Content-Length = 1*DIGIT, or a list of identical such values ("5, 5"), possibly over several
-   * field lines (RFC 9110 §8.6). Anything else is a framing error (RFC 9112 §6.3).
+   * Content-Length = 1*DIGIT, exactly once. RFC 9110 §8.6 lets a recipient accept a repeated
+   * identical value ("5, 5"), but also reject it; we reject every duplicate, as llhttp does, so no
+   * front end that reads the field differently can disagree with us about framing (RFC 9112 §6.3).
    */
   #contentLengthField(buf: Uint8Array, vs: number, ve: number): void {
     if (this.#te !== null) throw bad("both Transfer-Encoding and Content-Length");
+    if (this.#contentLength >= 0) throw bad("duplicate Content-Length");
+    let v = 0;
     let i = vs;
-    for (;;) {
-      let v = 0;
-      const d0 = i;
-      while (i < ve) {
-        const d = buf[i]! - 0x30;
-        if (d < 0 || d > 9) break;
-        v = v * 10 + d;
-        if (v > Number.MAX_SAFE_INTEGER) throw bad("Content-Length overflow");
-        i++;
-      }
-      if (i === d0) throw bad("invalid Content-Length");
-      if (this.#contentLength >= 0 && this.#contentLength !== v) {
-        throw bad("conflicting Content-Length values");
-      }
-      this.#contentLength = v;
-      while (i < ve && isOws(buf[i]!)) i++;
-      if (i === ve) return;
-      if (buf[i] !== COMMA) throw bad("invalid Content-Length");
+    while (i < ve) {
+      const d = buf[i]! - 0x30;
+      if (d < 0 || d > 9) throw bad("invalid Content-Length");
+      v = v * 10 + d;
+      if (v > Number.MAX_SAFE_INTEGER) throw bad("Content-Length overflow");
       i++;
-      while (i < ve && isOws(buf[i]!)) i++;
     }
+    if (i === vs) throw bad("invalid Content-Length");
+    this.#contentLength = v;
   }
 
   /** Record the transfer codings; their order is checked when the header section ends. */
