@@ -5,22 +5,15 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
-import { raw, RawClient, sleep, start, statusLines, type TestServer } from "./helpers.ts";
+import { raw, RawClient, sleep, startRecording, statusLines, type TestServer } from "./helpers.ts";
 import type { Handler, ServeOptions } from "../mod.ts";
 
-/** Serves /good with "ok"; other paths go to `handler` (default "served"). Records paths. */
+/** A recording server (see startRecording) whose attack handler answers "served". */
 function server(
   options: ServeOptions = {},
   handler: Handler = () => new Response("served"),
 ): TestServer & { paths: string[] } {
-  const paths: string[] = [];
-  const s = start((req, info) => {
-    const path = new URL(req.url).pathname;
-    paths.push(path);
-    if (path === "/good") return new Response("ok");
-    return handler(req, info);
-  }, options);
-  return Object.assign(s, { paths });
+  return startRecording(handler, options);
 }
 
 /** A well-behaved client on its own connection gets 200 "ok". */

@@ -4,7 +4,7 @@
 // well-behaved client on other connections is served during the attack.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { RawClient, sleep, start, type TestServer } from "./helpers.ts";
+import { RawClient, sleep, startRecording, type TestServer } from "./helpers.ts";
 import { LiveH2 } from "./h2_live_client.ts";
 import {
   concat,
@@ -12,6 +12,7 @@ import {
   data,
   getRequest,
   headers,
+  hpackInt,
   literalBlock,
   ping,
   postRequest,
@@ -32,16 +33,9 @@ async function eventually(f: () => boolean, ms = 5000, what = "condition"): Prom
   }
 }
 
-/** Serves /good with "ok"; other paths go to `attack`. Records every path served. */
+/** A recording server (see startRecording): /good is "ok", other paths go to `attack`. */
 function server(attack: Handler, options: ServeOptions = {}): TestServer & { paths: string[] } {
-  const paths: string[] = [];
-  const s = start((req, info) => {
-    const path = new URL(req.url).pathname;
-    paths.push(path);
-    if (path === "/good") return new Response("ok");
-    return attack(req, info);
-  }, options);
-  return Object.assign(s, { paths });
+  return startRecording(attack, options);
 }
 
 /** A well-behaved client gets 200 "ok" over HTTP/1.1 and over h2c, each on a new connection. */
@@ -97,20 +91,6 @@ function framesOf(bytes: Uint8Array): Frame[] {
   d.push(bytes);
   const out: Frame[] = [];
   for (let f = d.next(); f !== null; f = d.next()) out.push(f);
-  return out;
-}
-
-/** HPACK integer with an N-bit prefix. */
-function hpackInt(value: number, prefixBits: number, first: number): number[] {
-  const max = (1 << prefixBits) - 1;
-  if (value < max) return [first | value];
-  const out = [first | max];
-  value -= max;
-  while (value >= 128) {
-    out.push((value & 0x7f) | 0x80);
-    value >>>= 7;
-  }
-  out.push(value);
   return out;
 }
 

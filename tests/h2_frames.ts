@@ -41,7 +41,8 @@ function u32(v: number): number[] {
   return [(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
 }
 
-function hpackInt(value: number, prefixBits: number, first: number): number[] {
+/** HPACK integer (RFC 7541 §5.1) with an N-bit prefix, the prefix bits set from `first`. */
+export function hpackInt(value: number, prefixBits: number, first: number): number[] {
   const max = (1 << prefixBits) - 1;
   if (value < max) return [first | value];
   const out = [first | max];

@@ -40,6 +40,24 @@ export function start(handler: Handler, options: ServeOptions = {}): TestServer 
   return { server, port, base, close: () => server.shutdown() };
 }
 
+/**
+ * Starts a server that records every path it serves: /good answers "ok",
+ * anything else goes to `handler` (an attack test then sees any smuggled request).
+ */
+export function startRecording(
+  handler: Handler,
+  options: ServeOptions = {},
+): TestServer & { paths: string[] } {
+  const paths: string[] = [];
+  const s = start((req, info) => {
+    const path = new URL(req.url).pathname;
+    paths.push(path);
+    if (path === "/good") return new Response("ok");
+    return handler(req, info);
+  }, options);
+  return Object.assign(s, { paths });
+}
+
 /** Result of a raw exchange. */
 export interface RawResult {
   /** Everything the server sent, as latin1 text. */
