@@ -81,7 +81,6 @@ const LF = 0x0a;
 const SP = 0x20;
 const HTAB = 0x09;
 const COLON = 0x3a;
-const COMMA = 0x2c;
 const SEMI = 0x3b;
 const EQUALS = 0x3d;
 const DQUOTE = 0x22;
