@@ -119,15 +119,15 @@ export function encodeHead(h: ResponseHead): Uint8Array {
   return latin1(s);
 }
 
-const encoder = new TextEncoder();
-
-/** Encodes a byte string; chars above 0x7f are single bytes (the Fetch ByteString rule), not UTF-8. */
+/**
+ * Encodes a byte string: every char is one byte (the Fetch ByteString rule),
+ * so chars above 0x7f are not UTF-8 encoded. A plain loop beats TextEncoder
+ * for head-sized strings (no call into the runtime).
+ */
 export function latin1(s: string): Uint8Array {
-  const out = new Uint8Array(s.length);
-  const { read, written } = encoder.encodeInto(s, out);
-  // One byte per char for every char means all ASCII (UTF-8 needs two or more above 0x7f).
-  if (read === s.length && written === s.length) return out;
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  const n = s.length;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = s.charCodeAt(i);
   return out;
 }
 
