@@ -28,7 +28,7 @@ export interface ResponseWriter {
 /** Turns a failure into a response. */
 export type ErrorHandler = (error: unknown, request: Request) => Response | Promise<Response>;
 
-/** Answers with a plain 500 and logs, as Deno.serve does. */
+/** Answers with a plain 500 and logs, as Deno's serve() does. */
 export const defaultOnError: ErrorHandler = (error) => {
   console.error("h2serve: handler failed:", error);
   return new Response("Internal Server Error", {

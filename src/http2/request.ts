@@ -18,7 +18,7 @@ export interface RequestParts {
   /**
    * Regular fields by name, in first-seen order; repeated fields joined with
    * ", " (what Headers would show anyway), cookie crumbs with "; ". A record
-   * because it is the cheapest Headers init on Deno.
+   * because it is the cheapest Headers init on Deno (measured).
    */
   headers: Record<string, string>;
 }
