@@ -64,6 +64,8 @@ class ServerImpl implements Server, ServerHost {
       port: options.port ?? 8000,
       reusePort: options.reusePort,
       tls: options.tls,
+      // A TLS handshake is part of getting a request head: same bound as a slow head.
+      handshakeTimeout: this.#http1.headersTimeout,
       alpnProtocols: options.tls
         ? (this.#http2 !== null ? ["h2", "http/1.1"] : ["http/1.1"])
         : undefined,

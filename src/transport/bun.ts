@@ -7,13 +7,14 @@
  *
  * @module
  */
-import type {
-  ListenOptions,
-  NetAddr,
-  Runtime,
-  Transport,
-  TransportListener,
-  TransportSink,
+import {
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  type ListenOptions,
+  type NetAddr,
+  type Runtime,
+  type Transport,
+  type TransportListener,
+  type TransportSink,
 } from "./types.ts";
 import { type Deferred, deferred, HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
 import { listenSniTls } from "./node_tls.ts";
@@ -66,6 +67,8 @@ class BunTransport implements Transport {
   alpn: string | null = null;
   serverName: string | null = null;
   readonly closed: Promise<void>;
+  /** Pending TLS handshake deadline. */
+  handshakeTimer: ReturnType<typeof setTimeout> | undefined;
 
   #socket: BunSocket;
   #sink: TransportSink | null = null;
@@ -222,6 +225,7 @@ class BunTransport implements Transport {
     if (this.#done) return;
     this.#done = true;
     this.#closing = true;
+    clearTimeout(this.handshakeTimer);
     this.#queue.clear();
     if (this.#drain) {
       this.#drain.resolve();
@@ -242,6 +246,7 @@ export const bunRuntime: Runtime = {
     const Bun = (globalThis as unknown as { Bun: BunGlobal }).Bun;
     const tls = options.tls;
     const secure = !!tls;
+    const handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     const listener = Bun.listen({
       hostname: options.hostname,
       port: options.port,
@@ -259,10 +264,13 @@ export const bunRuntime: Runtime = {
           const t = new BunTransport(socket, secure);
           socket.data = t;
           if (!secure) onConnection(t);
+          // A client that never finishes its handshake must not hold the socket.
+          else t.handshakeTimer = setTimeout(() => t.abort(), handshakeTimeout);
         },
         handshake(socket: BunSocket, success: boolean) {
           const t = socket.data;
           if (!t) return;
+          clearTimeout(t.handshakeTimer);
           if (!success) {
             t.abort();
             return;

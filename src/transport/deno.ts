@@ -7,21 +7,20 @@
  *
  * @module
  */
-import type {
-  ListenOptions,
-  NetAddr,
-  Runtime,
-  Transport,
-  TransportListener,
-  TransportSink,
+import {
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  type ListenOptions,
+  type NetAddr,
+  type Runtime,
+  type Transport,
+  type TransportListener,
+  type TransportSink,
 } from "./types.ts";
 import { type Deferred, deferred, HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
 import { listenSniTls } from "./node_tls.ts";
 
 const MIN_READ = 4 * 1024;
 const MAX_READ = 256 * 1024;
-/** A TLS handshake that takes longer than this is abandoned. */
-const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** After our close, how long we keep reading (and discarding) so the peer sees our last bytes. */
 const LINGER_MS = 2_000;
 
@@ -223,12 +222,12 @@ class DenoTransport implements Transport {
     this.#resolveClosed();
   }
 
-  /** Completes the TLS handshake and records the ALPN result. */
-  async handshake(): Promise<void> {
+  /** Completes the TLS handshake, within `timeoutMs`, and records the ALPN result. */
+  async handshake(timeoutMs: number): Promise<void> {
     const tls = this.#conn as Deno.TlsConn;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error("TLS handshake timed out")), HANDSHAKE_TIMEOUT_MS);
+      timer = setTimeout(() => reject(new Error("TLS handshake timed out")), timeoutMs);
     });
     try {
       const info = await Promise.race([tls.handshake(), timeout]);
@@ -242,6 +241,7 @@ class DenoTransport implements Transport {
 async function acceptLoop(
   listener: Deno.Listener,
   secure: boolean,
+  handshakeTimeout: number,
   onConnection: (t: Transport) => void,
 ): Promise<void> {
   for (;;) {
@@ -264,7 +264,7 @@ async function acceptLoop(
       onConnection(t);
       continue;
     }
-    t.handshake().then(() => onConnection(t), () => t.abort());
+    t.handshake(handshakeTimeout).then(() => onConnection(t), () => t.abort());
   }
 }
 
@@ -300,7 +300,8 @@ export const denoRuntime: Runtime = {
         alpnProtocols: options.alpnProtocols,
       })
       : Deno.listen({ ...base, transport: "tcp" });
-    acceptLoop(listener, !!tls, onConnection);
+    const timeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    acceptLoop(listener, !!tls, timeout, onConnection);
     return {
       addr: toAddr(listener.addr),
       close() {

@@ -7,18 +7,16 @@
  */
 import tls from "node:tls";
 import type { AddressInfo } from "node:net";
-import type {
-  ListenOptions,
-  NetAddr,
-  TlsCertificate,
-  Transport,
-  TransportListener,
-  TransportSink,
+import {
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  type ListenOptions,
+  type NetAddr,
+  type TlsCertificate,
+  type Transport,
+  type TransportListener,
+  type TransportSink,
 } from "./types.ts";
 import { type Deferred, deferred, HIGH_WATER_MARK } from "./write_queue.ts";
-
-/** A TLS handshake that takes longer than this is abandoned. */
-const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 function addr(host: string | undefined, port: number | undefined): NetAddr {
   const h = host ?? "";
@@ -144,7 +142,7 @@ export function listenSniTls(
       if (hit) cb(null, hit.context);
       else cb(new Error(`no certificate for ${servername}`), undefined);
     },
-    handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+    handshakeTimeout: options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
   }, (socket) => onConnection(new NodeTlsTransport(socket)));
   const plain = options.tls.find((c) => c.serverName === undefined);
   if (plain) server.setSecureContext({ cert: plain.cert, key: plain.key });

@@ -86,7 +86,12 @@ export interface ListenOptions {
   tls?: TlsCertificate | TlsCertificate[];
   /** ALPN protocols to offer, most preferred first. */
   alpnProtocols?: string[];
+  /** A TLS handshake not finished this long after accept is abandoned (ms). Default 30 s. */
+  handshakeTimeout?: number;
 }
+
+/** The TLS handshake timeout when ListenOptions gives none. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;
 
 /** A bound listener. */
 export interface TransportListener {
