@@ -325,3 +325,21 @@ describe("TLS handshake bound", () => {
     }
   });
 });
+
+describe("TLS handshake bound with SNI certificates", () => {
+  it("a stalled handshake on an SNI port is dropped after headersTimeout, on every runtime", async () => {
+    const s = start(() => new Response("ok"), {
+      tls: [{ ...TLS, serverName: "localhost" }],
+      http1: { headersTimeout: 300 },
+    });
+    try {
+      const c = await RawClient.connect(s.port);
+      c.write("\x16\x03\x01");
+      await c.waitClosed(5000);
+      const r = await run("curl", ["-s", "--cacert", CERT_PATH, `https://localhost:${s.port}/`]);
+      assert.equal(r.stdout, "ok");
+    } finally {
+      await s.close();
+    }
+  });
+});

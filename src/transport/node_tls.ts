@@ -147,6 +147,22 @@ export function listenSniTls(
   const plain = options.tls.find((c) => c.serverName === undefined);
   if (plain) server.setSecureContext({ cert: plain.cert, key: plain.key });
   server.on("tlsClientError", () => {}); // a failed handshake only concerns that client
+  // handshakeTimeout is not honoured by every node:tls: bound the handshake on the raw socket.
+  const limit = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  const pending = new Map<string, ReturnType<typeof setTimeout>>();
+  server.on("connection", (raw: import("node:net").Socket) => {
+    const key = `${raw.remoteAddress}:${raw.remotePort}`;
+    pending.set(key, setTimeout(() => raw.destroy(), limit));
+    raw.once("close", () => {
+      clearTimeout(pending.get(key));
+      pending.delete(key);
+    });
+  });
+  server.on("secureConnection", (s: tls.TLSSocket) => {
+    const key = `${s.remoteAddress}:${s.remotePort}`;
+    clearTimeout(pending.get(key));
+    pending.delete(key);
+  });
   server.on("error", (e: unknown) => console.error("h2serve: TLS listener failed:", e));
   server.listen({ port: options.port, host: options.hostname, reusePort: options.reusePort });
   // Bun binds at once; Deno later, so the caller must then pass a concrete port.
