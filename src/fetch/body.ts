@@ -108,6 +108,6 @@ export class RequestBody {
  * the original must stay intact.
  */
 export function ownBuffer(chunk: Uint8Array): Uint8Array {
-  // Not chunk.slice(): on Bun socket chunks are Buffers, whose slice() is a view, not a copy.
+  // Not chunk.slice(): on a Buffer (a Uint8Array subclass) slice() is a view, not a copy.
   return new Uint8Array(chunk);
 }

@@ -11,6 +11,11 @@ const NORMALIZED = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
 /** Methods answered 501 before any handler runs, on every protocol. */
 const UNSERVED = new Set(["CONNECT", "TRACE", "TRACK"]);
 
+/** True for the methods answered 501 before any handler runs (CONNECT, TRACE, TRACK). */
+export function isUnserved(method: string): boolean {
+  return UNSERVED.has(method);
+}
+
 /** Why a request could not become a Request: answered with `status`. */
 export class UnrepresentableRequest extends Error {
   constructor(readonly status: number, message: string) {
@@ -59,7 +64,7 @@ export function createRequest(
   source: SignalSource,
 ): Request {
   // No Fetch Request can carry CONNECT (and TRACE invites cross-site tracing).
-  if (UNSERVED.has(method)) throw new UnrepresentableRequest(501, `method ${method} not served`);
+  if (isUnserved(method)) throw new UnrepresentableRequest(501, `method ${method} not served`);
   let request: Request;
   try {
     const init: RequestInit & { duplex?: string } = { method, headers };

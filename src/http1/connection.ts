@@ -13,7 +13,7 @@ import type { Transport } from "../transport/types.ts";
 import { type ConnectionFacts, RequestInfo } from "../fetch/info.ts";
 import { Exchange, type ResponseWriter } from "../fetch/exchange.ts";
 import { ownBuffer, RequestBody } from "../fetch/body.ts";
-import { createRequest, UnrepresentableRequest } from "../fetch/request.ts";
+import { createRequest, isUnserved, UnrepresentableRequest } from "../fetch/request.ts";
 import type { LiveConnection, ServerHost } from "../fetch/host.ts";
 import { httpDate } from "../date.ts";
 import { type RequestHead, RequestParser } from "./parser.ts";
@@ -229,8 +229,9 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
     const cur = new Current(head);
     this.#cur = cur;
     if (this.#host.shuttingDown) cur.keepAlive = false;
-    const url = this.#url(head);
     const method = head.method;
+    if (isUnserved(method)) throw new HttpParseError(501, `method ${method} not served`);
+    const url = this.#url(head);
     const hasBody = head.bodyKind !== "none";
     let body: RequestBody | null = null;
     if (hasBody && method !== "GET" && method !== "HEAD") {
@@ -299,8 +300,6 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
     }
     // absolute-form (RFC 9112 §3.2.2): the target wins over Host.
     if (/^https?:\/\//i.test(target)) return target;
-    // authority-form, CONNECT only: a URL for it, refused later with 501.
-    if (head.method === "CONNECT" && HOST_RE.test(target)) return this.#scheme + target + "/";
     throw new HttpParseError(400, "unsupported request-target form");
   }
 

@@ -21,7 +21,7 @@
 import type { Transport } from "../transport/types.ts";
 import { type ConnectionFacts, RequestInfo } from "../fetch/info.ts";
 import { Exchange, type ResponseWriter } from "../fetch/exchange.ts";
-import { RequestBody } from "../fetch/body.ts";
+import { ownBuffer, RequestBody } from "../fetch/body.ts";
 import { createRequest, UnrepresentableRequest } from "../fetch/request.ts";
 import type { LiveConnection, ServerHost } from "../fetch/host.ts";
 import { httpDate } from "../date.ts";
@@ -321,8 +321,7 @@ export class Http2Connection implements LiveConnection {
         }
         s.pushed += len;
         // Copied: the event aliases the socket chunk, and byte streams transfer buffers.
-        // (Not .slice(): on Bun the chunk is a Buffer, whose slice() is a view.)
-        s.reqBody.push(new Uint8Array(ev.data));
+        s.reqBody.push(ownBuffer(ev.data));
         return;
       }
       case "stream-end": {

@@ -18,6 +18,7 @@ import {
 } from "./types.ts";
 import { type Deferred, deferred, HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
 import { listenSniTls } from "./node_tls.ts";
+import { netAddr } from "./addr.ts";
 
 /** The part of Bun's Socket we use (Bun's own types are not a dependency). */
 interface BunSocket {
@@ -56,10 +57,6 @@ function alpnWire(protocols: string[]): Uint8Array {
   return new Uint8Array(bytes);
 }
 
-function stripZone(host: string): string {
-  return host.startsWith("::ffff:") && host.includes(".") ? host.slice(7) : host;
-}
-
 class BunTransport implements Transport {
   readonly remoteAddr: NetAddr;
   readonly localAddr: NetAddr;
@@ -86,16 +83,8 @@ class BunTransport implements Transport {
   constructor(socket: BunSocket, secure: boolean) {
     this.#socket = socket;
     this.secure = secure;
-    this.remoteAddr = {
-      hostname: stripZone(socket.remoteAddress),
-      port: socket.remotePort,
-      transport: "tcp",
-    };
-    this.localAddr = {
-      hostname: stripZone(socket.localAddress),
-      port: socket.localPort,
-      transport: "tcp",
-    };
+    this.remoteAddr = netAddr(socket.remoteAddress, socket.remotePort);
+    this.localAddr = netAddr(socket.localAddress, socket.localPort);
     this.closed = new Promise((r) => (this.#resolveClosed = r));
   }
 

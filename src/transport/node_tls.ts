@@ -17,15 +17,7 @@ import {
   type TransportSink,
 } from "./types.ts";
 import { type Deferred, deferred, HIGH_WATER_MARK } from "./write_queue.ts";
-
-function addr(host: string | undefined, port: number | undefined): NetAddr {
-  const h = host ?? "";
-  return {
-    hostname: h.startsWith("::ffff:") && h.includes(".") ? h.slice(7) : h,
-    port: port ?? 0,
-    transport: "tcp",
-  };
-}
+import { netAddr } from "./addr.ts";
 
 class NodeTlsTransport implements Transport {
   readonly remoteAddr: NetAddr;
@@ -41,8 +33,8 @@ class NodeTlsTransport implements Transport {
 
   constructor(socket: tls.TLSSocket) {
     this.#socket = socket;
-    this.remoteAddr = addr(socket.remoteAddress, socket.remotePort);
-    this.localAddr = addr(socket.localAddress, socket.localPort);
+    this.remoteAddr = netAddr(socket.remoteAddress, socket.remotePort);
+    this.localAddr = netAddr(socket.localAddress, socket.localPort);
     this.alpn = socket.alpnProtocol || null;
     const name = (socket as unknown as { servername?: string | false }).servername;
     this.serverName = name || null;
@@ -172,7 +164,7 @@ export function listenSniTls(
     throw new Error("listenSniTls: this runtime binds asynchronously; pass a concrete port");
   }
   return {
-    addr: addr(a?.address ?? options.hostname, a?.port ?? options.port),
+    addr: netAddr(a?.address ?? options.hostname, a?.port ?? options.port),
     close() {
       server.close();
     },
