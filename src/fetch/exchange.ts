@@ -7,6 +7,7 @@
  */
 import type { Completion, Handler } from "../types.ts";
 import type { RequestInfo } from "./info.ts";
+import { type StaticBody, takeStaticBody } from "./static_body.ts";
 
 /** The protocol side of a response. */
 export interface ResponseWriter {
@@ -47,6 +48,8 @@ const FIRST_READ_TICKS = 32;
 const EAGER_LIMIT = 1024 * 1024;
 
 type Read = ReadableStreamReadResult<Uint8Array>;
+
+const encoder = new TextEncoder();
 
 /** Statuses whose responses never carry content (RFC 9110 §6.4.1). */
 function bodyless(status: number): boolean {
@@ -134,6 +137,8 @@ export class Exchange {
   }
 
   async #send(response: Response, isHead: boolean): Promise<void> {
+    const plain = takeStaticBody(response);
+    if (plain !== null) return this.#sendStatic(plain, isHead);
     const writer = this.#writer;
     const status = response.status;
     const headers: Array<[string, string]> = [];
@@ -172,6 +177,21 @@ export class Exchange {
     } finally {
       this.#reader = null;
     }
+  }
+
+  /** A plain 200 whose body is known in full: one head with its length, one body write. */
+  #sendStatic(plain: StaticBody, isHead: boolean): void {
+    const body = typeof plain.body === "string" ? encoder.encode(plain.body) : plain.body;
+    const headers: Array<[string, string]> = plain.contentType === null
+      ? []
+      : [["content-type", plain.contentType]];
+    const empty = isHead || body.byteLength === 0;
+    this.#writer.head(200, headers, body.byteLength, empty);
+    if (!empty) {
+      this.#writer.body(body);
+      this.#writer.end();
+    }
+    this.#finish("sent");
   }
 
   /**

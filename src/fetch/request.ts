@@ -5,6 +5,8 @@
  * @module
  */
 
+import { LAZY_REQUESTS, lazyRequest } from "./lazy_request.ts";
+
 /** Methods the Fetch standard normalizes to upper case (case-insensitively). */
 const NORMALIZED = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
 
@@ -65,6 +67,11 @@ export function createRequest(
 ): Request {
   // No Fetch Request can carry CONNECT (and TRACE invites cross-site tracing).
   if (isUnserved(method)) throw new UnrepresentableRequest(501, `method ${method} not served`);
+  if (LAZY_REQUESTS) {
+    // The parsers have checked the method and fields; the URL is what is left to refuse.
+    if (!URL.canParse(url)) throw new UnrepresentableRequest(400, "request URL not representable");
+    return lazyRequest(url, method, headers, body, source);
+  }
   let request: Request;
   try {
     const init: RequestInit & { duplex?: string } = { method, headers };

@@ -1,0 +1,118 @@
+/**
+ * CPU cost per request from hardware counters: the server is pinned to CPU 0,
+ * the load generator to CPU 1, and `perf stat` counts the server's
+ * instructions and cycles over a measured window. Instructions per request
+ * vary by a few percent between runs where req/s on this machine swings 2x,
+ * so this is the number to judge a hot-path change by.
+ *
+ *     deno run -A bench/counters.ts [--servers h2serve-deno,deno] [--proto h1|h2c|h2] [--path /]
+ *
+ * Needs perf (linux-perf), wrk and h2load.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { sleep, spawnPinned, waitForPort } from "./lib/proc.ts";
+import { PEERS, type Toolchain } from "./lib/peers.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    servers: { type: "string", default: "h2serve-deno,deno,h2serve-bun,bun" },
+    proto: { type: "string", default: "h1" },
+    path: { type: "string", default: "/" },
+    seconds: { type: "string", default: "4" },
+    runs: { type: "string", default: "2" },
+  },
+});
+
+const proto = values.proto as "h1" | "h2c" | "h2";
+const seconds = Number(values.seconds);
+const port = 18_300;
+const root = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
+const tc: Toolchain = {
+  root,
+  deno: `${root}/node_modules/.bin/deno`,
+  bun: `${root}/node_modules/.bin/bun`,
+  node: "node",
+  cacheDir: await Deno.makeTempDir(),
+};
+
+/** Runs a command to completion and returns its stdout and stderr. */
+async function run(cmd: string, args: string[]): Promise<string> {
+  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+  const dec = new TextDecoder();
+  return dec.decode(out.stdout) + dec.decode(out.stderr);
+}
+
+function loadArgv(duration: number): string[] {
+  const url = `${proto === "h2" ? "https" : "http"}://127.0.0.1:${port}${values.path}`;
+  if (proto === "h1") {
+    return ["taskset", "-c", "1", "wrk", "-t1", "-c50", `-d${duration}s`, url];
+  }
+  return ["taskset", "-c", "1", "h2load", "-c50", "-m10", `-D${duration}`, url];
+}
+
+function requestsOf(out: string): number {
+  const wrk = /(\d+) requests in/.exec(out);
+  if (wrk) return Number(wrk[1]);
+  const h2 = /requests: \d+ total, \d+ started, (\d+) done/.exec(out);
+  return h2 ? Number(h2[1]) : 0;
+}
+
+function countOf(out: string, event: string): number {
+  const m = new RegExp(`([\\d,]+)\\s+${event}`).exec(out);
+  return m ? Number(m[1]!.replaceAll(",", "")) : NaN;
+}
+
+for (const name of values.servers.split(",")) {
+  const peer = PEERS.find((p) => p.id === name);
+  if (!peer) throw new Error(`unknown server ${name}`);
+  const failed = await peer.prepare?.(tc);
+  if (failed) throw new Error(failed);
+  const argv = peer.argv(tc);
+  for (let r = 0; r < Number(values.runs); r++) {
+    const server = spawnPinned(0, argv, {
+      BENCH_PORT: String(port),
+      BENCH_PROTO: proto,
+      BENCH_CERT: `${root}/tests/fixtures/localhost.crt`,
+      BENCH_KEY: `${root}/tests/fixtures/localhost.key`,
+    });
+    try {
+      await waitForPort(port, 20_000);
+      const [cmd, ...args] = loadArgv(2);
+      await run(cmd!, args); // warm-up: JIT and buffers settle
+      const [lc, ...largs] = loadArgv(seconds);
+      const load = run(lc!, largs);
+      await sleep(300);
+      const perf = await run("perf", [
+        "stat",
+        "-e",
+        "instructions,cycles",
+        "-p",
+        String(server.pid),
+        "--",
+        "sleep",
+        String(seconds - 1),
+      ]);
+      const loadOut = await load;
+      const requests = requestsOf(loadOut) * (seconds - 1) / seconds;
+      const instr = countOf(perf, "instructions");
+      const cycles = countOf(perf, "cycles");
+      console.log(
+        `${name.padEnd(14)} ${proto} ${values.path}  req/s ${
+          Math.round(requestsOf(loadOut) / seconds)
+        }  instr/req ${Math.round(instr / requests / 100) / 10}k  cycles/req ${
+          Math.round(cycles / requests / 100) / 10
+        }k  IPC ${(instr / cycles).toFixed(2)}`,
+      );
+    } finally {
+      try {
+        Deno.kill(-server.pid, "SIGKILL");
+      } catch { /* gone */ }
+      await server.exited;
+      await sleep(300);
+    }
+  }
+}
