@@ -39,3 +39,5 @@ export type { Http2Options } from "./src/http2/server_options.ts";
 export { DEFAULT_HTTP2_OPTIONS } from "./src/http2/server_options.ts";
 export { group } from "./src/group.ts";
 export type { ServerGroup } from "./src/group.ts";
+export { serveWorkers } from "./src/workers/pool.ts";
+export type { WorkerPool, WorkersOptions } from "./src/workers/pool.ts";

@@ -24,8 +24,17 @@ const { values } = parseArgs({
     path: { type: "string", default: "/" },
     seconds: { type: "string", default: "4" },
     runs: { type: "string", default: "2" },
+    /** Threads for our server (serveWorkers when > 1). */
+    workers: { type: "string", default: "1" },
+    /** CPUs the server may use (taskset list), and the load generator's. */
+    "server-cpus": { type: "string", default: "0" },
+    "load-cpus": { type: "string", default: "1" },
+    /** Load generator connections. */
+    connections: { type: "string", default: "50" },
   },
 });
+const loadCpus = values["load-cpus"];
+const conns = values.connections;
 
 const proto = values.proto as "h1" | "h2c" | "h2";
 const seconds = Number(values.seconds);
@@ -49,9 +58,10 @@ async function run(cmd: string, args: string[]): Promise<string> {
 function loadArgv(duration: number): string[] {
   const url = `${proto === "h2" ? "https" : "http"}://127.0.0.1:${port}${values.path}`;
   if (proto === "h1") {
-    return ["taskset", "-c", "1", "wrk", "-t1", "-c50", `-d${duration}s`, url];
+    const threads = String(loadCpus.split(",").length);
+    return ["taskset", "-c", loadCpus, "wrk", `-t${threads}`, `-c${conns}`, `-d${duration}s`, url];
   }
-  return ["taskset", "-c", "1", "h2load", "-c50", "-m10", `-D${duration}`, url];
+  return ["taskset", "-c", loadCpus, "h2load", `-c${conns}`, "-m10", `-D${duration}`, url];
 }
 
 function requestsOf(out: string): number {
@@ -73,7 +83,8 @@ for (const name of values.servers.split(",")) {
   if (failed) throw new Error(failed);
   const argv = peer.argv(tc);
   for (let r = 0; r < Number(values.runs); r++) {
-    const server = spawnPinned(0, argv, {
+    const server = spawnPinned(values["server-cpus"], argv, {
+      BENCH_WORKERS: values.workers,
       BENCH_PORT: String(port),
       BENCH_PROTO: proto,
       BENCH_CERT: `${root}/tests/fixtures/localhost.crt`,
@@ -101,7 +112,7 @@ for (const name of values.servers.split(",")) {
       const instr = countOf(perf, "instructions");
       const cycles = countOf(perf, "cycles");
       console.log(
-        `${name.padEnd(14)} ${proto} ${values.path}  req/s ${
+        `${name.padEnd(14)} ${proto} ${values.path} w${values.workers}  req/s ${
           Math.round(requestsOf(loadOut) / seconds)
         }  instr/req ${Math.round(instr / requests / 100) / 10}k  cycles/req ${
           Math.round(cycles / requests / 100) / 10

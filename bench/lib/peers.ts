@@ -44,7 +44,8 @@ export const PEERS: readonly Peer[] = [
     ours: true,
     runtime: "deno",
     protos: ALL,
-    argv: (t) => [t.deno, "run", "-A", `${t.root}/bench/servers/h2serve.ts`],
+    // --unstable-net: SO_REUSEPORT, used when BENCH_WORKERS > 1.
+    argv: (t) => [t.deno, "run", "-A", "--unstable-net", `${t.root}/bench/servers/h2serve.ts`],
   },
   {
     id: "h2serve-bun",

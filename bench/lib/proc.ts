@@ -16,7 +16,7 @@ export function sleep(ms: number): Promise<void> {
  * allows, pinned to `cpu`. setsid, bash and taskset all exec, so the returned
  * child's pid is the pid of the real program.
  */
-export function pinnedArgv(cpu: number, argv: string[]): string[] {
+export function pinnedArgv(cpu: number | string, argv: string[]): string[] {
   return [
     "setsid",
     "bash",
@@ -47,7 +47,7 @@ const LINES_CAP = 1000;
 
 /** Starts argv pinned to `cpu` in its own process group, with `env` added. */
 export function spawnPinned(
-  cpu: number,
+  cpu: number | string,
   argv: string[],
   env: Record<string, string> = {},
   cwd?: string,

@@ -11,11 +11,13 @@
  */
 import { readFileSync } from "node:fs";
 import process from "node:process";
-import { serve } from "../../mod.ts";
+import { serve, serveWorkers } from "../../mod.ts";
 import { handle, serverEnv } from "./handler.ts";
 
 const env = serverEnv(process.env);
-serve({
+// BENCH_WORKERS=N serves on N threads sharing the port (SO_REUSEPORT).
+const workers = Number(process.env.BENCH_WORKERS ?? 1);
+const options = {
   port: env.port,
   hostname: "127.0.0.1",
   tls: env.proto === "h2"
@@ -23,5 +25,7 @@ serve({
     : undefined,
   // Idle connections must outlive the idle-connection scenario, as for the peers.
   http1: { keepAliveTimeout: 120_000 },
-  onListen: ({ port }) => console.log(`READY ${port}`),
-}, handle);
+  onListen: ({ port }: { port: number }) => console.log(`READY ${port}`),
+};
+if (workers > 1) await serveWorkers(new URL("./app.ts", import.meta.url), { ...options, workers });
+else serve(options, handle);

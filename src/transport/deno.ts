@@ -287,6 +287,14 @@ export const denoRuntime: Runtime = {
       return listenSniTls({ ...options, tls: options.tls, port }, onConnection);
     }
     const tls = options.tls;
+    // Deno exits the process when an unstable API is used without its flag;
+    // its unstable net functions are present exactly when the flag is on.
+    if (
+      options.reusePort &&
+      typeof (Deno as { listenDatagram?: unknown }).listenDatagram !== "function"
+    ) {
+      throw new Error("reusePort on Deno needs the --unstable-net flag");
+    }
     const base = {
       hostname: options.hostname,
       port: options.port,

@@ -1,0 +1,24 @@
+/**
+ * Messages between serveWorkers and its worker threads. Every command
+ * carries an id that its reply repeats.
+ *
+ * @module
+ */
+import type { NetAddr } from "../transport/types.ts";
+import type { ServeOptions, ServerStats } from "../types.ts";
+
+/** Commands sent to a worker. */
+export type ToWorker =
+  | { type: "start"; module: string; options: Omit<ServeOptions, "fetch" | "signal"> }
+  | { type: "stats" }
+  | { type: "shutdown" };
+
+/** Replies from a worker, each with the id of its command. */
+export type FromWorker =
+  & { id: number }
+  & (
+    | { type: "listening"; addr: NetAddr }
+    | { type: "stats"; stats: ServerStats }
+    | { type: "closed" }
+    | { type: "error"; message: string }
+  );
