@@ -97,6 +97,21 @@ describe("server-built Requests", () => {
     r.headers.set("x-later", "1");
     assert.equal(copy.headers.get("x-later"), null);
     assert.equal(r.headers.get("x-later"), "1");
+    // ...and reach later copies, also once the body has been read.
+    r.headers.delete("x-a");
+    const again = new Request(r);
+    assert.equal(again.headers.get("x-later"), "1");
+    assert.equal(again.headers.has("x-a"), false);
+  });
+
+  it("keep one Headers object once the runtime's Request exists", () => {
+    const r = createRequest("http://a.test/", "GET", [["x-a", "1"]], null, source());
+    const held = r.headers;
+    assert.equal(r.cache, "default"); // a member the lazy path forwards
+    held.set("x-after", "1");
+    assert.equal(r.headers, held);
+    assert.equal(r.clone().headers.get("x-after"), "1");
+    assert.equal(new Request(r).headers.get("x-after"), "1");
   });
 
   it("give the body through every reader, once", async () => {

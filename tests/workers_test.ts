@@ -62,6 +62,10 @@ describe("serveWorkers", () => {
     assert.equal(refused, true);
   });
 
+  it("refuses a relative module path, which would depend on who resolves it", async () => {
+    await assert.rejects(serveWorkers("fixtures/worker_app.ts", { workers: 1 }), TypeError);
+  });
+
   it("refuses a module without a fetch handler, and stops what it started", async () => {
     await assert.rejects(
       serveWorkers(new URL("./fixtures/not_an_app.ts", import.meta.url), {

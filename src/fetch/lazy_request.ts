@@ -47,6 +47,10 @@ interface Internals {
   headers: symbol;
   /** The prototype getter the runtime reads the signal through. */
   signal: symbol;
+  /** The own field holding the inner request, whose `headerList` the runtime sends and copies. */
+  inner: symbol;
+  /** A Headers object's own field holding its list of pairs. */
+  list: symbol;
 }
 
 function findInternals(): Internals | null {
@@ -60,10 +64,16 @@ function findInternals(): Internals | null {
     });
   const headers = accessor("headers");
   const signal = accessor("signal");
-  if (fields.length === 0 || headers === undefined || signal === undefined) return null;
+  const inner = fields.find((s) => s.description === "request");
+  const list = Object.getOwnPropertySymbols(new Headers()).find((s) =>
+    s.description === "header list"
+  );
+  if (headers === undefined || signal === undefined || inner === undefined || list === undefined) {
+    return null;
+  }
   const setter = Object.getOwnPropertyDescriptor(proto, headers)?.set;
   if (typeof setter !== "function") return null;
-  return { fields, headers, signal };
+  return { fields, headers, signal, inner, list };
 }
 
 /** Members answered without building the Request. */
@@ -123,7 +133,11 @@ class LazyRequest {
       init.duplex = "half";
     }
     const real = new Request(this.#url, init);
-    (real as unknown as Bag)[internals!.headers] = this.#headers;
+    // One Headers object and one list of pairs: later edits reach copies and fetch(req) too.
+    const keys = internals!;
+    (real as unknown as Bag)[keys.headers] = this.#headers;
+    const inner = (real as unknown as Bag)[keys.inner] as { headerList: unknown };
+    inner.headerList = (this.#headers as unknown as Bag)[keys.list];
     this.#real = real;
     return real;
   }
@@ -205,6 +219,12 @@ function verify(): boolean {
   if (copy.url !== url || copy.method !== "GET" || copy.headers.get("x-b") !== "2") return false;
   const clone = r.clone();
   if (clone.headers.get("x-b") !== "2" || r.headers.get("x-b") !== "2") return false;
+  // Edits after the real Request exists reach what the runtime copies from it.
+  r.headers.set("x-c", "3");
+  r.headers.delete("x-a");
+  const later = new Request(r);
+  if (later.headers.get("x-c") !== "3" || later.headers.has("x-a")) return false;
+  if (r.clone().headers.get("x-c") !== "3") return false;
   if (r.cache !== "default" || r.redirect !== "follow") return false;
   // A copy's signal follows the client's.
   controller.abort();

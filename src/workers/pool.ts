@@ -87,8 +87,8 @@ class Thread {
 }
 
 /**
- * Serves `module`'s default export (`{ fetch, onError?, onConnection?,
- * expect? }`) on `workers` threads sharing one port. The first worker binds
+ * Serves the default export of `module` (a URL or an absolute path),
+ * `{ fetch, onError?, onConnection?, expect? }`, on `workers` threads sharing one port. The first worker binds
  * (port 0 picks a free port), the others join it with SO_REUSEPORT. On Deno,
  * SO_REUSEPORT needs the `--unstable-net` flag.
  *
@@ -103,9 +103,7 @@ export async function serveWorkers(
 ): Promise<WorkerPool> {
   const size = Math.max(1, Math.floor(options.workers ?? cpus()));
   const { workers: _w, onListen, signal, ...serveOptions } = options;
-  const specifier = String(
-    module instanceof URL ? module : new URL(module, "file://" + cwd() + "/"),
-  );
+  const specifier = moduleUrl(module);
   const threads: Thread[] = [];
   const stopAll = () => {
     for (const t of threads) t.worker.terminate();
@@ -169,7 +167,12 @@ export async function serveWorkers(
   };
 }
 
-function cwd(): string {
-  const g = globalThis as { Deno?: { cwd(): string }; process?: { cwd(): string } };
-  return g.Deno?.cwd() ?? g.process?.cwd() ?? "/";
+/** A URL or an absolute path; a relative path would depend on whoever resolves it. */
+function moduleUrl(module: string | URL): string {
+  if (module instanceof URL) return module.href;
+  if (module.startsWith("/")) return new URL("file://" + module).href;
+  if (URL.canParse(module)) return module;
+  throw new TypeError(
+    `serveWorkers: pass a URL or an absolute path, e.g. new URL("./app.ts", import.meta.url), not ${module}`,
+  );
 }
