@@ -13,7 +13,7 @@
  */
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { sleep, spawnPinned, waitForPort } from "./lib/proc.ts";
+import { run, sleep, spawnPinned, waitForPort } from "./lib/proc.ts";
 import { PEERS, type Toolchain } from "./lib/peers.ts";
 
 const { values } = parseArgs({
@@ -48,11 +48,10 @@ const tc: Toolchain = {
   cacheDir: await Deno.makeTempDir(),
 };
 
-/** Runs a command to completion and returns its stdout and stderr. */
-async function run(cmd: string, args: string[]): Promise<string> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-  const dec = new TextDecoder();
-  return dec.decode(out.stdout) + dec.decode(out.stderr);
+/** Runs argv to completion (bounded) and returns its stdout and stderr. */
+async function output(argv: string[]): Promise<string> {
+  const r = await run(argv, { timeoutMs: 60_000 });
+  return r.stdout + r.stderr;
 }
 
 function loadArgv(duration: number): string[] {
@@ -92,12 +91,11 @@ for (const name of values.servers.split(",")) {
     });
     try {
       await waitForPort(port, 20_000);
-      const [cmd, ...args] = loadArgv(2);
-      await run(cmd!, args); // warm-up: JIT and buffers settle
-      const [lc, ...largs] = loadArgv(seconds);
-      const load = run(lc!, largs);
+      await output(loadArgv(2)); // warm-up: JIT and buffers settle
+      const load = output(loadArgv(seconds));
       await sleep(300);
-      const perf = await run("perf", [
+      const perf = await output([
+        "perf",
         "stat",
         "-e",
         "instructions,cycles",

@@ -7,7 +7,7 @@
  */
 import type { Completion, Handler } from "../types.ts";
 import type { RequestInfo } from "./info.ts";
-import { type StaticBody, takeStaticBody } from "./static_body.ts";
+import { type StaticBody, takeStaticBody } from "../transport/static_body.ts";
 
 /** The protocol side of a response. */
 export interface ResponseWriter {

@@ -5,10 +5,7 @@
  * @module
  */
 
-import { LAZY_REQUESTS, lazyRequest } from "./lazy_request.ts";
-
-/** Methods the Fetch standard normalizes to upper case (case-insensitively). */
-const NORMALIZED = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
+import { LAZY_REQUESTS, lazyRequest, normalizeMethod } from "../transport/lazy_request.ts";
 
 /** Methods answered 501 before any handler runs, on every protocol. */
 const UNSERVED = new Set(["CONNECT", "TRACE", "TRACK"]);
@@ -83,11 +80,8 @@ export function createRequest(
   } catch {
     throw new UnrepresentableRequest(400, "request not representable as a Fetch Request");
   }
-  if (request.method !== method) {
-    const upper = method.toUpperCase();
-    if (!(NORMALIZED.has(upper) && request.method === upper)) {
-      throw new UnrepresentableRequest(501, `method ${method} not supported by this runtime`);
-    }
+  if (request.method !== method && request.method !== normalizeMethod(method)) {
+    throw new UnrepresentableRequest(501, `method ${method} not supported by this runtime`);
   }
   return request;
 }

@@ -17,14 +17,15 @@
  *
  * @module
  */
-import type { SignalSource } from "./request.ts";
+import type { SignalSource } from "../fetch/request.ts";
 
 type Bag = Record<PropertyKey, unknown>;
 
 /** Methods the Fetch standard upper-cases when given in any case. */
 const NORMALIZED = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
 
-function normalizeMethod(method: string): string {
+/** The method a Request reports for `method`: the six above upper-cased, any other as given. */
+export function normalizeMethod(method: string): string {
   if (method === "GET" || method === "POST") return method;
   const upper = method.toUpperCase();
   return NORMALIZED.has(upper) ? upper : method;
