@@ -122,8 +122,14 @@ describe("h1 attack: request smuggling", () => {
         const attack = raw(s.port, bytes + SMUGGLED, { idleMs: 3000 });
         await assertServed(s.port);
         const r = await attack;
-        assert.match(r.text, /^HTTP\/1\.1 (400|501) /, JSON.stringify(r.text.slice(0, 60)));
-        assert.match(r.text, /connection: close/i);
+        // A valid head followed by a bad chunked body may be answered by the
+        // handler before the bad bytes are read (the socket read sizes decide);
+        // then the connection closes at the bad bytes instead of answering 400.
+        const bodyAttack = /Transfer-Encoding: chunked\r\n\r\n/.test(bytes);
+        if (!(bodyAttack && /^HTTP\/1\.1 200 .*\r\n\r\nserved$/s.test(r.text))) {
+          assert.match(r.text, /^HTTP\/1\.1 (400|501) /, JSON.stringify(r.text.slice(0, 60)));
+          assert.match(r.text, /connection: close/i);
+        }
         assert.ok(r.closedByServer, "closed by the server");
         assert.equal(statusLines(r.text).length, 1, "exactly one response");
         // A bad head never reaches the handler; a bad body may follow a head that did.

@@ -16,7 +16,7 @@ import {
   type TransportListener,
   type TransportSink,
 } from "./types.ts";
-import { type Deferred, deferred, HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
+import { type Deferred, deferred, HIGH_WATER_MARK, release, WriteQueue } from "./write_queue.ts";
 import { listenSniTls } from "./node_tls.ts";
 import { netAddr } from "./addr.ts";
 
@@ -172,16 +172,20 @@ class BunTransport implements Transport {
     for (;;) {
       const piece = this.#queue.take();
       if (piece === null) break;
+      // Bun's write is synchronous: the socket does not keep the piece.
       const n = this.#socket.write(piece);
       if (n < 0) {
+        release(piece);
         this.abort();
         return;
       }
       if (n < piece.byteLength) {
-        this.#queue.unshift(piece.subarray(n));
+        this.#queue.putBack(piece, n);
+        release(piece);
         this.#blocked = true; // Bun calls drain() when writable again
         break;
       }
+      release(piece);
     }
     if (this.#drain && this.#queue.size < HIGH_WATER_MARK) {
       const d = this.#drain;

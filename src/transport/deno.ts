@@ -16,10 +16,14 @@ import {
   type TransportListener,
   type TransportSink,
 } from "./types.ts";
-import { type Deferred, deferred, HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
+import { type Deferred, deferred, HIGH_WATER_MARK, release, WriteQueue } from "./write_queue.ts";
 import { listenSniTls } from "./node_tls.ts";
 
-const MIN_READ = 4 * 1024;
+/**
+ * Every connection keeps one read pending, so an idle one pins a buffer of
+ * this size; a read that fills its buffer doubles the next one.
+ */
+const MIN_READ = 1024;
 const MAX_READ = 256 * 1024;
 /** After our close, how long we keep reading (and discarding) so the peer sees our last bytes. */
 const LINGER_MS = 2_000;
@@ -43,7 +47,8 @@ class DenoTransport implements Transport {
   #sink: TransportSink | null = null;
   #paused = false;
   #resume: Deferred | null = null;
-  #queue = new WriteQueue();
+  // Each write is an async op with a high fixed cost: fewer, larger writes.
+  #queue = new WriteQueue({ glueLarge: true });
   #writing = false;
   #drain: Deferred | null = null;
   #closing = false;
@@ -142,11 +147,14 @@ class DenoTransport implements Transport {
   async #writeLoop(): Promise<void> {
     try {
       for (;;) {
-        let piece = this.#queue.take();
+        const piece = this.#queue.take();
         if (piece === null) break;
-        while (piece.byteLength > 0) {
-          const n = await this.#conn.write(piece);
-          piece = piece.subarray(n);
+        try {
+          for (let at = 0; at < piece.byteLength;) {
+            at += await this.#conn.write(at === 0 ? piece : piece.subarray(at));
+          }
+        } finally {
+          release(piece);
         }
         if (this.#drain && this.#queue.size < HIGH_WATER_MARK) {
           const d = this.#drain;
