@@ -150,6 +150,9 @@ export class H2Connection {
   readonly #connRecv: RecvWindow;
   readonly #streams = new Map<number, H2Stream>();
   readonly #closedStreams = new Map<number, StreamState>();
+  /** #closedStreams' ids in the order remembered (a ring of closedStreamMemory). */
+  readonly #closedOrder: number[] = [];
+  #closedAt = 0;
   #openStreams = 0;
   #highestSeen = 0;
   #highestAccepted = 0;
@@ -887,13 +890,21 @@ export class H2Connection {
   }
 
   #rememberClosed(id: number, state: StreamState): void {
+    const limit = Math.floor(this.options.closedStreamMemory);
+    if (limit <= 0) return;
     const m = this.#closedStreams;
-    m.delete(id);
+    const known = m.has(id);
     m.set(id, state);
-    if (m.size > this.options.closedStreamMemory) {
-      const oldest = m.keys().next();
-      if (!oldest.done) m.delete(oldest.value);
+    if (known || limit === Infinity) return;
+    // Oldest first, in a ring: no Map iterator per closed stream.
+    const ring = this.#closedOrder;
+    if (ring.length < limit) {
+      ring.push(id);
+      return;
     }
+    m.delete(ring[this.#closedAt]!);
+    ring[this.#closedAt] = id;
+    this.#closedAt = (this.#closedAt + 1) % limit;
   }
 
   #creditConnection(n: number): void {

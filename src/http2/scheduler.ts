@@ -104,7 +104,7 @@ export function writeHeaderBlock(
     const last = off + n === block.length;
     let flags = last ? 0x4 : 0;
     if (type === FrameType.HEADERS && endStream) flags |= 0x1;
-    w.frameWith(type, flags, streamId, block.subarray(off, off + n));
+    w.frameWith(type, flags, streamId, n === block.length ? block : block.subarray(off, off + n));
     off += n;
     type = FrameType.CONTINUATION;
   } while (off < block.length);

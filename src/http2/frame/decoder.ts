@@ -66,7 +66,7 @@ const parseData: FrameParser = (flags, streamId, payload) => {
     type: FrameType.DATA,
     streamId,
     flags,
-    data: payload.subarray(start, end),
+    data: start === 0 && end === payload.length ? payload : payload.subarray(start, end),
     flowLength: payload.length,
     endStream: (flags & 0x1) !== 0,
   };
@@ -92,7 +92,7 @@ const parseHeaders: FrameParser = (flags, streamId, payload) => {
     type: FrameType.HEADERS,
     streamId,
     flags,
-    block: payload.subarray(start, end),
+    block: start === 0 && end === payload.length ? payload : payload.subarray(start, end),
     endStream: (flags & 0x1) !== 0,
     endHeaders: (flags & 0x4) !== 0,
     priority,
