@@ -10,6 +10,7 @@ import { LAZY_REQUESTS } from "../src/transport/lazy_request.ts";
 import { STATIC_BODY_FAST_PATH, takeStaticBody } from "../src/transport/static_body.ts";
 import { raw, start } from "./helpers.ts";
 
+const enc = new TextEncoder();
 const IS_DENO = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
 
 function source(): { signal: AbortSignal; abort: (r?: unknown) => void } {
@@ -219,6 +220,13 @@ describe("plain 200 bodies without a stream", () => {
     ["404", () => new Response("nope", { status: 404 }), 404, {}, "nope"],
     ["empty", () => new Response(""), 200, {}, ""],
     ["utf-8", () => new Response("héllo ✓"), 200, {}, "héllo ✓"],
+    // Chars 0x80-0xff are UTF-8 encoded, never sent as single bytes.
+    ["latin-1 range", () => new Response("caf\u00e9 \u00ff"), 200, {}, "caf\u00e9 \u00ff"],
+    // Around the sizes where the body is copied next to its head or sent on its own.
+    ["ascii 5000", () => new Response("a".repeat(5000)), 200, {}, "a".repeat(5000)],
+    ["ascii 20000", () => new Response("b".repeat(20000)), 200, {}, "b".repeat(20000)],
+    ["bytes 4096", () => new Response(enc.encode("c".repeat(4096))), 200, {}, "c".repeat(4096)],
+    ["bytes 4097", () => new Response(enc.encode("d".repeat(4097))), 200, {}, "d".repeat(4097)],
   ];
 
   it("every response shape arrives whole with its length, over h1 and h2", async () => {

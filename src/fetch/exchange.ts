@@ -8,6 +8,7 @@
 import type { Completion, Handler } from "../types.ts";
 import type { RequestInfo } from "./info.ts";
 import { type StaticBody, takeStaticBody } from "../transport/static_body.ts";
+import { isShortAscii } from "../slab.ts";
 
 /** The protocol side of a response. */
 export interface ResponseWriter {
@@ -24,6 +25,17 @@ export interface ResponseWriter {
   end(): void;
   /** The response cannot complete (h1: close the connection; h2: reset the stream). */
   abort(reason: unknown): void;
+  /**
+   * Optional: sends a whole response whose body is known, in one write (a
+   * string body is ASCII, so its chars are its bytes). With `isHead`, only
+   * the head, stating the body's length.
+   */
+  whole?(
+    status: number,
+    headers: Array<[string, string]>,
+    body: string | Uint8Array,
+    isHead: boolean,
+  ): void;
 }
 
 /** Turns a failure into a response. */
@@ -181,10 +193,17 @@ export class Exchange {
 
   /** A plain 200 whose body is known in full: one head with its length, one body write. */
   #sendStatic(plain: StaticBody, isHead: boolean): void {
-    const body = typeof plain.body === "string" ? encoder.encode(plain.body) : plain.body;
     const headers: Array<[string, string]> = plain.contentType === null
       ? []
       : [["content-type", plain.contentType]];
+    const text = plain.body;
+    const writer = this.#writer;
+    if (writer.whole !== undefined && (typeof text !== "string" || isShortAscii(text))) {
+      writer.whole(200, headers, text, isHead);
+      this.#finish("sent");
+      return;
+    }
+    const body = typeof text === "string" ? encoder.encode(text) : text;
     const empty = isHead || body.byteLength === 0;
     this.#writer.head(200, headers, body.byteLength, empty);
     if (!empty) {

@@ -24,8 +24,10 @@ import {
   encodeChunk,
   encodeErrorResponse,
   encodeHead,
+  encodeHeadAndBody,
   type Framing,
   LAST_CHUNK,
+  type ResponseHead,
 } from "./serializer.ts";
 
 /**
@@ -44,6 +46,9 @@ const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "up
 
 /** Characters allowed in a Host value we put into a URL (reg-name, IP literal, port). */
 const HOST_RE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::\d*)?$/;
+
+/** A byte body up to this size is copied next to its head; larger ones are written by reference. */
+const COPY_BODY_MAX = 4096;
 
 type DeadlineKind = "none" | "idle" | "headers" | "body" | "send";
 
@@ -330,6 +335,35 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
 
   /** Writes the response head for the current request. */
   head(status: number, headers: Array<[string, string]>, length: number, end: boolean): void {
+    this.#t.write(encodeHead(this.#headFor(status, headers, length, end)));
+  }
+
+  /** Writes a whole response (head and body) in one piece; a string body is ASCII. */
+  whole(
+    status: number,
+    headers: Array<[string, string]>,
+    body: string | Uint8Array,
+    isHead: boolean,
+  ): void {
+    const length = typeof body === "string" ? body.length : body.byteLength;
+    const head = this.#headFor(status, headers, length, isHead || length === 0);
+    if (isHead || length === 0) this.#t.write(encodeHead(head));
+    else if (typeof body === "string" || length <= COPY_BODY_MAX) {
+      this.#t.write(encodeHeadAndBody(head, body));
+    } else {
+      // Large bytes go by reference (the transport glues or writes them as they are).
+      this.#t.write(encodeHead(head));
+      this.#t.write(body);
+    }
+  }
+
+  /** Framing and connection decisions for the current request's response head. */
+  #headFor(
+    status: number,
+    headers: Array<[string, string]>,
+    length: number,
+    end: boolean,
+  ): ResponseHead {
     const cur = this.#cur!;
     const req = cur.head;
     cur.headSent = true;
@@ -353,7 +387,7 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
     // An unsent 100-continue body may still be on its way: do not try to resync.
     if (req.expectContinue && !cur.continueSent && !cur.bodyDone) cur.keepAlive = false;
     this.#framing = framing;
-    this.#t.write(encodeHead({
+    return {
       status,
       headers: filtered,
       framing,
@@ -361,7 +395,7 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
       keepAlive: cur.keepAlive,
       http10: req.versionMinor === 0,
       date: httpDate(),
-    }));
+    };
   }
 
   /** Writes body bytes, framed. */

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { putLatin1, slabBytes } from "../slab.ts";
 
 /** Reason phrases for the status line (RFC 9110 §15). The phrase is advisory. */
 const REASONS: Record<number, string> = {
@@ -98,8 +99,8 @@ export interface ResponseHead {
   date: string;
 }
 
-/** Serializes a response head to bytes (ISO-8859-1: field values are byte strings). */
-export function encodeHead(h: ResponseHead): Uint8Array {
+/** The response head as a byte string (one char per byte). */
+function headString(h: ResponseHead): string {
   let s = statusLine(h.status);
   let hasDate = false;
   for (let i = 0; i < h.headers.length; i++) {
@@ -115,19 +116,41 @@ export function encodeHead(h: ResponseHead): Uint8Array {
   }
   if (!h.keepAlive) s += "connection: close\r\n";
   else if (h.http10) s += "connection: keep-alive\r\n";
-  s += "\r\n";
-  return latin1(s);
+  return s + "\r\n";
 }
 
 /**
- * Encodes a byte string: every char is one byte (the Fetch ByteString rule),
- * so chars above 0x7f are not UTF-8 encoded. A plain loop beats TextEncoder
- * for head-sized strings (no call into the runtime).
+ * Serializes a response head to bytes (ISO-8859-1: field values are byte
+ * strings). The bytes are a slab piece: hand them straight to a write queue.
+ */
+export function encodeHead(h: ResponseHead): Uint8Array {
+  const s = headString(h);
+  const out = slabBytes(s.length);
+  putLatin1(out, 0, s);
+  return out;
+}
+
+/**
+ * A response head and its whole body in one slab piece. A string body must
+ * be ASCII (its chars are its bytes); `h.contentLength` is its length.
+ */
+export function encodeHeadAndBody(h: ResponseHead, body: string | Uint8Array): Uint8Array {
+  const s = headString(h);
+  const bodyLength = typeof body === "string" ? body.length : body.byteLength;
+  const out = slabBytes(s.length + bodyLength);
+  const at = putLatin1(out, 0, s);
+  if (typeof body === "string") putLatin1(out, at, body);
+  else out.set(body, at);
+  return out;
+}
+
+/**
+ * Encodes a byte string (every char is one byte) into a buffer of its own,
+ * for long-lived constants.
  */
 export function latin1(s: string): Uint8Array {
-  const n = s.length;
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = s.charCodeAt(i);
+  const out = new Uint8Array(s.length);
+  putLatin1(out, 0, s);
   return out;
 }
 
@@ -137,10 +160,10 @@ export const CONTINUE_100: Uint8Array = latin1("HTTP/1.1 100 Continue\r\n\r\n");
 /** The last chunk with no trailers. */
 export const LAST_CHUNK: Uint8Array = latin1("0\r\n\r\n");
 
-/** One chunk of a chunked body: size line, data, CRLF, in a single buffer. */
+/** One chunk of a chunked body: size line, data, CRLF, in a single buffer (a slab piece when small). */
 export function encodeChunk(data: Uint8Array): Uint8Array {
   const size = data.byteLength.toString(16);
-  const out = new Uint8Array(size.length + 4 + data.byteLength);
+  const out = slabBytes(size.length + 4 + data.byteLength);
   for (let i = 0; i < size.length; i++) out[i] = size.charCodeAt(i);
   out[size.length] = 13;
   out[size.length + 1] = 10;

@@ -24,6 +24,8 @@ import { listenSniTls } from "./node_tls.ts";
  * this size; a read that fills its buffer doubles the next one.
  */
 const MIN_READ = 1024;
+/** A slab with less room than this left is replaced before the next read. */
+const MIN_REGION = 256;
 const MAX_READ = 256 * 1024;
 /** After our close, how long we keep reading (and discarding) so the peer sees our last bytes. */
 const LINGER_MS = 2_000;
@@ -91,8 +93,12 @@ class DenoTransport implements Transport {
     if (this.#reading) return;
     this.#reading = true;
     let error: unknown;
-    // Reused while reads are small (they are copied out); handed off when large.
-    let buf: Uint8Array | null = null;
+    // Reads fill a connection-owned slab front to back, and each read is
+    // handed on as a view of it: allocating an ArrayBuffer per read costs
+    // several thousand instructions on Deno. Views handed on keep an old slab
+    // alive, never a new one, so a connection pins at most its own slabs.
+    let slab: Uint8Array | null = null;
+    let at = 0;
     try {
       while (!this.#done) {
         if (this.#paused) {
@@ -100,20 +106,21 @@ class DenoTransport implements Transport {
           await this.#resume.promise;
           continue;
         }
-        if (buf === null || buf.byteLength !== this.#readSize) buf = new Uint8Array(this.#readSize);
-        const n = await this.#conn.read(buf);
-        if (n === null) break;
-        const size = buf.byteLength;
-        // Grow the buffer while reads fill it; shrink it back when traffic is light.
-        if (n === size) this.#readSize = Math.min(this.#readSize * 2, MAX_READ);
-        else if (n < this.#readSize >> 2) this.#readSize = Math.max(this.#readSize >> 1, MIN_READ);
-        if (this.#closing) continue; // lingering: discard
-        if (n < size >> 1) {
-          this.#sink!.data(buf.slice(0, n));
-        } else {
-          this.#sink!.data(buf.subarray(0, n));
-          buf = null;
+        const want = this.#readSize;
+        if (slab === null || slab.byteLength - at < Math.max(MIN_REGION, want >> 1)) {
+          slab = new Uint8Array(want);
+          at = 0;
         }
+        const room = Math.min(slab.byteLength - at, want);
+        const n = await this.#conn.read(slab.subarray(at, at + room));
+        if (n === null) break;
+        // Grow while reads fill what was asked; shrink back when traffic is light.
+        if (n === want) this.#readSize = Math.min(want * 2, MAX_READ);
+        else if (n < want >> 2) this.#readSize = Math.max(want >> 1, MIN_READ);
+        if (this.#closing) continue; // lingering: discard (the region is reused)
+        const chunk = slab.subarray(at, at + n);
+        at += (n + 7) & ~7;
+        this.#sink!.data(chunk);
       }
     } catch (e) {
       error = e;

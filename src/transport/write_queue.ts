@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { slabBytes } from "../slab.ts";
 
 /** Above this many queued bytes, write() reports backpressure. */
 export const HIGH_WATER_MARK = 256 * 1024;
@@ -20,9 +21,8 @@ const COALESCE_LIMIT = 256 * 1024;
 const SMALL = 16 * 1024;
 /** Free pooled buffers kept for reuse; more in flight at once are simply garbage collected. */
 const POOL_MAX = 4;
-/** Coalesced pieces up to this size are cut from the slab. */
+/** Coalesced pieces up to this size are cut from a shared slab. */
 const SLAB_PIECE = 8 * 1024;
-const SLAB_SIZE = 64 * 1024;
 
 const pool: ArrayBuffer[] = [];
 /** Pieces handed out by take() in pooled buffers, until released. */
@@ -33,21 +33,6 @@ function acquire(n: number): Uint8Array {
   const piece = new Uint8Array(pool.pop() ?? new ArrayBuffer(COALESCE_LIMIT), 0, n);
   lent.add(piece);
   return piece;
-}
-
-// Pieces cut from the slab are never reused: the slab is dropped when full and
-// collected once the last piece cut from it is gone.
-let slab = new Uint8Array(SLAB_SIZE);
-let slabAt = 0;
-
-function fromSlab(n: number): Uint8Array {
-  if (slabAt + n > SLAB_SIZE) {
-    slab = new Uint8Array(SLAB_SIZE);
-    slabAt = 0;
-  }
-  const out = slab.subarray(slabAt, slabAt + n);
-  slabAt += (n + 7) & ~7;
-  return out;
 }
 
 /** How a queue glues chunks together. */
@@ -115,7 +100,7 @@ export class WriteQueue {
     if (end === this.#head + 1) {
       out = first;
     } else {
-      out = total <= SLAB_PIECE ? fromSlab(total) : acquire(total);
+      out = total <= SLAB_PIECE ? slabBytes(total) : acquire(total);
       let off = 0;
       for (let i = this.#head; i < end; i++) {
         const c = chunks[i]!;
