@@ -537,7 +537,24 @@ export class Http2Connection implements LiveConnection {
         return;
       }
     }
+    if (this.sending.size > 0) this.#pruneSending();
     if (!this.#blocked) this.#wake();
+  }
+
+  /**
+   * Streams whose DATA has all left the core leave `sending` at once (a later
+   * body() adds them back): otherwise every answered stream, with its
+   * exchange, would live until the next send check, or forever when
+   * sendTimeout is 0.
+   */
+  #pruneSending(): void {
+    const conn = this.conn;
+    for (const s of this.sending) {
+      if (conn.queuedBytes(s.id) === 0) {
+        s.stallSince = 0;
+        this.sending.delete(s);
+      }
+    }
   }
 
   #wake(): void {
