@@ -107,7 +107,12 @@ class DenoTransport implements Transport {
           continue;
         }
         const want = this.#readSize;
-        if (slab === null || slab.byteLength - at < Math.max(MIN_REGION, want >> 1)) {
+        // A new slab when this one is nearly full, or far larger than traffic
+        // now needs (after a large upload, an idle connection goes back to 1 KiB).
+        if (
+          slab === null || slab.byteLength - at < Math.max(MIN_REGION, want >> 1) ||
+          slab.byteLength > want * 8
+        ) {
           slab = new Uint8Array(want);
           at = 0;
         }

@@ -28,9 +28,16 @@ const pool: ArrayBuffer[] = [];
 /** Pieces handed out by take() in pooled buffers, until released. */
 const lent = new WeakSet<Uint8Array>();
 
-/** A view of `n` bytes at the start of a pooled buffer. */
+/**
+ * `n` bytes for a glued piece: a free pooled buffer, or a new one. Only
+ * pieces of at least half the pool size get a new pooled buffer: with many
+ * writes in flight the pool runs dry, and zero-filling 256 KiB for a 64 KiB
+ * response would cost more than the pool saves.
+ */
 function acquire(n: number): Uint8Array {
-  const piece = new Uint8Array(pool.pop() ?? new ArrayBuffer(COALESCE_LIMIT), 0, n);
+  const free = pool.pop();
+  if (free === undefined && n < COALESCE_LIMIT >> 1) return new Uint8Array(n);
+  const piece = new Uint8Array(free ?? new ArrayBuffer(COALESCE_LIMIT), 0, n);
   lent.add(piece);
   return piece;
 }
