@@ -154,6 +154,22 @@ describe("encoder: strings", () => {
     encoder.encode([["x-b", "2".repeat(5000)]]);
     assert.deepEqual(a, copy);
   });
+  it("encodeShared gives the same bytes as encode, as a view it reuses", () => {
+    const a = new Encoder();
+    const b = new Encoder();
+    const lists: HeaderField[][] = [
+      [[":status", "200"], ["content-type", "text/plain"]],
+      [[":status", "404"], ["x-long", "v".repeat(300)]],
+      [[":status", "200"], ["content-type", "text/plain"]],
+    ];
+    let first: Uint8Array | null = null;
+    for (const list of lists) {
+      const shared = b.encodeShared(list);
+      assert.deepEqual(shared, a.encode(list));
+      if (first === null) first = shared;
+    }
+    assert.equal(first!.buffer, b.encodeShared(lists[0]!).buffer, "the view reuses the buffer");
+  });
 });
 
 describe("encoder: dynamic table size", () => {

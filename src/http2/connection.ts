@@ -955,7 +955,8 @@ export class H2Connection {
       if (!endStream) throw new Error("HEADERS after DATA must end the stream (trailers)");
       return this.sendTrailers(streamId, headers);
     }
-    const block = this.#encoder.encode(headers);
+    // Copied into the control writer at once.
+    const block = this.#encoder.encodeShared(headers);
     writeHeaderBlock(this.#sched.control, streamId, block, endStream, this.#sched.maxFrameSize);
     s.headersSent = true;
     if (endStream) {

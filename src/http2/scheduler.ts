@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { slabBytes } from "../slab.ts";
 
 import { ByteWriter, writeFrameHeader } from "./frame/encoder.ts";
 import { FRAME_HEADER_SIZE, FrameType } from "./frame/types.ts";
@@ -227,7 +228,8 @@ export class WriteScheduler {
       this.#cursor = i;
     }
     if (total === 0) return null;
-    const out = new Uint8Array(total);
+    // Goes straight to the socket's write queue: a slab piece when small.
+    const out = slabBytes(total);
     out.set(this.control.buf.subarray(0, this.control.length));
     let off = this.control.length;
     this.control.length = 0;

@@ -173,6 +173,15 @@ export class Encoder {
    * encoder stays usable: its next block resets the peer's dynamic table.
    */
   encode(headers: ReadonlyArray<HeaderField>): Uint8Array {
+    return this.encodeShared(headers).slice();
+  }
+
+  /**
+   * Like {@link encode}, but returns a view of the encoder's own buffer,
+   * valid only until the next call: for a caller that copies the block at
+   * once (saves an allocation per response).
+   */
+  encodeShared(headers: ReadonlyArray<HeaderField>): Uint8Array {
     const table = this.#table;
     const buf = this.#buf;
     let pos = 0;
@@ -197,7 +206,7 @@ export class Encoder {
       table.clear();
       throw e;
     }
-    return this.#buf.slice(0, pos);
+    return this.#buf.subarray(0, pos);
   }
 
   /** Appends the fields to the block in `#buf` from `pos`; returns the end. */
