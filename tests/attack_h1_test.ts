@@ -334,6 +334,67 @@ describe("h1 attack: slowloris and slow bodies", () => {
 });
 
 describe("h1 attack: pipelining flood", () => {
+  it("a client that pipelines requests and reads nothing is answered only as far as the socket takes", async () => {
+    const big = new Uint8Array(64 * 1024).fill(0x61);
+    let served = 0;
+    const s = server({}, () => {
+      served++;
+      return new Response(big);
+    });
+    const N = 400; // 25 MiB of responses: more than any loopback socket buffers hold
+    const sock = net.connect(s.port, "127.0.0.1");
+    try {
+      await new Promise<void>((r, j) => {
+        sock.once("connect", () => r());
+        sock.once("error", j);
+      });
+      sock.pause();
+      sock.write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".repeat(N));
+      await sleep(800);
+      const before = served;
+      assert.ok(before < N, `answered ${before} of ${N} without the client reading`);
+      await sleep(300);
+      assert.equal(served, before, "no more answers while nothing is read");
+      // Reading resumes the rest, in order and complete.
+      let bytes = 0;
+      const want = N * big.byteLength;
+      await new Promise<void>((resolve, reject) => {
+        sock.on("data", (d: Uint8Array) => {
+          bytes += d.byteLength;
+          if (bytes >= want) resolve();
+        });
+        sock.once("error", reject);
+        sock.resume();
+        setTimeout(() => reject(new Error(`only ${bytes} bytes`)), 20_000);
+      });
+      assert.equal(served, N);
+      await assertServed(s.port);
+    } finally {
+      sock.destroy();
+      await s.close();
+    }
+  });
+
+  it("a client that never reads its pipelined answers is cut off after the send timeout", async () => {
+    const big = new Uint8Array(64 * 1024).fill(0x62);
+    const s = server({ http1: { sendTimeout: 300 } }, () => new Response(big));
+    const sock = net.connect(s.port, "127.0.0.1");
+    try {
+      await new Promise<void>((r, j) => {
+        sock.once("connect", () => r());
+        sock.once("error", j);
+      });
+      sock.on("error", () => {});
+      sock.pause();
+      sock.write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".repeat(400));
+      await eventually(() => s.server.stats().connections === 0, 5000, "connection closed");
+      await assertServed(s.port);
+    } finally {
+      sock.destroy();
+      await s.close();
+    }
+  });
+
   it("requests pipelined behind a pending response are not parsed ahead; the server stops reading", async () => {
     let release!: () => void;
     const blocked = new Promise<void>((r) => (release = r));

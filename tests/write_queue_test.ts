@@ -102,6 +102,39 @@ describe("WriteQueue", () => {
     release(reused);
   });
 
+  it("copies small chunks queued behind two others into its own buffer, in order", () => {
+    const q = new WriteQueue();
+    const parts = [pattern(100, 1), pattern(200, 2), pattern(300, 3), pattern(4000, 4)];
+    const copies = parts.map((p) => p.slice());
+    for (const p of parts) q.push(p);
+    for (const p of parts) p.fill(0); // the caller reuses its buffers
+    const out = drain(q);
+    assert.equal(out.length, 1);
+    // The first two went by reference; the rest were copied when queued.
+    assert.deepEqual(out[0]!.subarray(300), concat(copies.slice(2)));
+    assert.deepEqual(out[0]!.subarray(0, 300), new Uint8Array(300));
+  });
+
+  it("never appends to a tail buffer whose bytes were taken", () => {
+    const q = new WriteQueue();
+    q.push(pattern(255 * KiB, 1));
+    q.push(pattern(255 * KiB, 2));
+    q.push(pattern(1200, 3)); // into the tail buffer (too big to glue to 255 KiB)
+    assert.equal(q.take()!.byteLength, 255 * KiB);
+    assert.equal(q.take()!.byteLength, 255 * KiB);
+    const tail = q.take()!; // the tail on its own: now in flight
+    const before = tail.slice();
+    q.push(pattern(20 * KiB, 4));
+    q.push(pattern(20 * KiB, 5));
+    q.push(pattern(1000, 6));
+    q.push(pattern(1000, 7));
+    assert.deepEqual(tail, before);
+    assert.deepEqual(
+      concat(drain(q)).subarray(40 * KiB),
+      concat([pattern(1000, 6), pattern(1000, 7)]),
+    );
+  });
+
   it("clear() empties it", () => {
     const q = new WriteQueue();
     q.push(pattern(10));

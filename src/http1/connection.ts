@@ -99,6 +99,10 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
   #scheme: string;
   #framing: Framing = "none";
   #upgrade: H2cUpgrade | null;
+  /** The last write found the socket backed up (the client is not reading). */
+  #backedUp = false;
+  /** Waiting for the socket to drain before the next request is read and answered. */
+  #awaitingDrain = false;
 
   constructor(
     transport: Transport,
@@ -215,6 +219,10 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
         return;
       }
       if (this.#closing) return;
+      if (this.#awaitingDrain) {
+        this.#t.pause();
+        return;
+      }
       const ev = parser.next();
       if (ev === null) {
         this.#t.resume();
@@ -335,7 +343,7 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
 
   /** Writes the response head for the current request. */
   head(status: number, headers: Array<[string, string]>, length: number, end: boolean): void {
-    this.#t.write(encodeHead(this.#headFor(status, headers, length, end)));
+    this.#write(encodeHead(this.#headFor(status, headers, length, end)));
   }
 
   /** Writes a whole response (head and body) in one piece; a string body is ASCII. */
@@ -347,14 +355,21 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
   ): void {
     const length = typeof body === "string" ? body.length : body.byteLength;
     const head = this.#headFor(status, headers, length, isHead || length === 0);
-    if (isHead || length === 0) this.#t.write(encodeHead(head));
+    if (isHead || length === 0) this.#write(encodeHead(head));
     else if (typeof body === "string" || length <= COPY_BODY_MAX) {
-      this.#t.write(encodeHeadAndBody(head, body));
+      this.#write(encodeHeadAndBody(head, body));
     } else {
       // Large bytes go by reference (the transport glues or writes them as they are).
       this.#t.write(encodeHead(head));
-      this.#t.write(body);
+      this.#write(body);
     }
+  }
+
+  /** Writes, noting whether the socket is backed up. */
+  #write(bytes: Uint8Array): boolean {
+    const ok = this.#t.write(bytes);
+    this.#backedUp = !ok;
+    return ok;
   }
 
   /** Framing and connection decisions for the current request's response head. */
@@ -401,7 +416,7 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
   /** Writes body bytes, framed. */
   body(chunk: Uint8Array): boolean {
     if (chunk.byteLength === 0) return true;
-    return this.#t.write(this.#framing === "chunked" ? encodeChunk(chunk) : chunk);
+    return this.#write(this.#framing === "chunked" ? encodeChunk(chunk) : chunk);
   }
 
   /** Waits for the socket to drain, under the send timeout. */
@@ -413,7 +428,7 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
 
   /** Ends the body. */
   end(): void {
-    if (this.#framing === "chunked") this.#t.write(LAST_CHUNK);
+    if (this.#framing === "chunked") this.#write(LAST_CHUNK);
   }
 
   /** The response failed after its head: the only honest signal left is closing. */
@@ -463,9 +478,31 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
       return;
     }
     this.#cur = null;
+    if (this.#backedUp && this.#t.queued > 0) {
+      // The client is not reading what we sent: answer (and read) nothing more
+      // until it does, or the send timeout ends the connection. Without this
+      // a client could pipeline small requests for large responses and never
+      // read, and every response would wait in memory.
+      this.#awaitingDrain = true;
+      this.#setDeadline("send", this.#opts.sendTimeout);
+      this.#t.pause();
+      // One more turn: a drain caused by the socket closing lets #onClosed run first.
+      this.#t.drain().then(() => queueMicrotask(() => this.#drained()));
+      return;
+    }
     this.#setDeadline("idle", this.#opts.keepAliveTimeout);
     this.#t.resume();
     queueMicrotask(() => this.#process());
+  }
+
+  /** The client read enough of our responses: serve the next request. */
+  #drained(): void {
+    this.#awaitingDrain = false;
+    this.#backedUp = false;
+    if (this.#closed || this.#closing || this.#cur !== null) return;
+    this.#setDeadline("idle", this.#opts.keepAliveTimeout);
+    this.#t.resume();
+    this.#process();
   }
 
   /** Answers a parse error and closes; an in-flight exchange is cut off. */

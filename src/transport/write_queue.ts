@@ -23,6 +23,11 @@ const SMALL = 16 * 1024;
 const POOL_MAX = 4;
 /** Coalesced pieces up to this size are cut from a shared slab. */
 const SLAB_PIECE = 8 * 1024;
+/** Chunks kept by reference while this few wait; small ones behind them are copied. */
+const BY_REFERENCE_MAX = 2;
+/** Chunks up to this size may be copied into the queue's own tail buffer. */
+const TAIL_COPY_MAX = 4 * 1024;
+const TAIL_SIZE = 4 * 1024;
 
 const pool: ArrayBuffer[] = [];
 /** Pieces handed out by take() in pooled buffers, until released. */
@@ -57,6 +62,9 @@ export class WriteQueue {
   #chunks: Uint8Array[] = [];
   #head = 0;
   #small: number;
+  /** The queue's own buffer for small chunks; its used part is the last chunk. */
+  #tail: Uint8Array | null = null;
+  #tailLength = 0;
   /** Bytes queued. */
   size = 0;
 
@@ -64,11 +72,40 @@ export class WriteQueue {
     this.#small = options.glueLarge ? COALESCE_LIMIT : SMALL;
   }
 
-  /** Appends a chunk (kept by reference: callers hand over ownership). */
+  /**
+   * Appends a chunk. The first few are kept by reference (callers hand over
+   * ownership); small ones queued behind them are copied into a buffer of the
+   * queue's own. Small chunks are often slab pieces, and each pins its whole
+   * 64 KiB slab: a client that stops reading must not make thousands of them
+   * wait in its queue.
+   */
   push(chunk: Uint8Array): void {
-    if (chunk.byteLength === 0) return;
+    const n = chunk.byteLength;
+    if (n === 0) return;
+    this.size += n;
+    if (n <= TAIL_COPY_MAX && this.#chunks.length - this.#head >= BY_REFERENCE_MAX) {
+      this.#append(chunk);
+      return;
+    }
     this.#chunks.push(chunk);
-    this.size += chunk.byteLength;
+    this.#tail = null;
+  }
+
+  /** Copies a small chunk into the tail buffer, whose used part is the last chunk. */
+  #append(chunk: Uint8Array): void {
+    const n = chunk.byteLength;
+    const tail = this.#tail;
+    if (tail !== null && this.#tailLength + n <= tail.byteLength) {
+      tail.set(chunk, this.#tailLength);
+      this.#tailLength += n;
+      this.#chunks[this.#chunks.length - 1] = tail.subarray(0, this.#tailLength);
+      return;
+    }
+    const fresh = new Uint8Array(Math.max(TAIL_SIZE, n));
+    fresh.set(chunk);
+    this.#tail = fresh;
+    this.#tailLength = n;
+    this.#chunks.push(fresh.subarray(0, n));
   }
 
   /**
@@ -115,6 +152,8 @@ export class WriteQueue {
         off += c.byteLength;
       }
     }
+    // The tail's bytes may now be in flight: append no more to it.
+    if (end === chunks.length) this.#tail = null;
     this.#head = end;
     if (this.#head === chunks.length) {
       this.#chunks = [];
@@ -131,6 +170,7 @@ export class WriteQueue {
   clear(): void {
     this.#chunks = [];
     this.#head = 0;
+    this.#tail = null;
     this.size = 0;
   }
 }
