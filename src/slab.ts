@@ -7,7 +7,9 @@
  *
  * A piece pins its whole slab, so use them only for bytes that go straight to
  * a socket write queue (response heads, small bodies), never for bytes that
- * may wait on a peer, such as HTTP/2 DATA held back by flow control.
+ * may wait on a peer, such as HTTP/2 DATA held back by flow control. The
+ * write queue keeps only its first two chunks by reference and copies small
+ * ones behind them, so a client that stops reading pins at most a few slabs.
  *
  * @module
  */
