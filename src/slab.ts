@@ -45,6 +45,44 @@ export function putLatin1(out: Uint8Array, offset: number, s: string): number {
 }
 
 // deno-lint-ignore no-control-regex
+/** Size of a pooled buffer: a glued socket write or an HTTP/2 output batch fits in one. */
+const POOL_BUFFER = 288 * 1024;
+/** Free pooled buffers kept for reuse; more in flight at once are simply garbage collected. */
+const POOL_MAX = 4;
+const pool: ArrayBuffer[] = [];
+/** Pieces handed out in pooled buffers, until released. */
+const lent = new WeakSet<Uint8Array>();
+
+/**
+ * `n` bytes for a large socket write, in a pooled buffer when one is free or
+ * when `n` is large enough to be worth a new one: with many writes in flight
+ * the pool runs dry, and zero-filling a whole pooled buffer for a 64 KiB
+ * piece would cost more than the pool saves. Give it back with
+ * {@link releaseBytes} once the socket has taken the bytes.
+ */
+export function pooledBytes(n: number): Uint8Array {
+  if (n > POOL_BUFFER) return new Uint8Array(n);
+  const free = pool.pop();
+  if (free === undefined && n < POOL_BUFFER >> 1) return new Uint8Array(n);
+  const piece = new Uint8Array(free ?? new ArrayBuffer(POOL_BUFFER), 0, n);
+  lent.add(piece);
+  return piece;
+}
+
+/** True for a piece from {@link pooledBytes} not yet released. */
+export function isPooled(piece: Uint8Array): boolean {
+  return lent.has(piece);
+}
+
+/**
+ * Gives back a piece from {@link pooledBytes}; anything else is ignored.
+ * The piece must not be used afterwards.
+ */
+export function releaseBytes(piece: Uint8Array): void {
+  if (!lent.delete(piece)) return;
+  if (pool.length < POOL_MAX) pool.push(piece.buffer as ArrayBuffer);
+}
+
 const NON_ASCII = /[^\x00-\x7f]/;
 /** Longer strings are not scanned: encoding them costs about the same. */
 const ASCII_SCAN_MAX = 16 * 1024;

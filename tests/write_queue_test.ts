@@ -61,40 +61,40 @@ describe("WriteQueue", () => {
 
   it("reuses a released pooled buffer, never one still in use", () => {
     const q = new WriteQueue({ glueLarge: true });
-    q.push(pattern(70 * KiB, 1));
-    q.push(pattern(70 * KiB, 2));
+    q.push(pattern(75 * KiB, 1));
+    q.push(pattern(75 * KiB, 2));
     const a = q.take()!;
-    q.push(pattern(70 * KiB, 3));
-    q.push(pattern(70 * KiB, 4));
+    q.push(pattern(75 * KiB, 3));
+    q.push(pattern(75 * KiB, 4));
     const b = q.take()!;
     assert.notEqual(a.buffer, b.buffer, "a piece not released yet is not handed out again");
     const bBytes = b.slice();
     release(a);
     release(a); // a second release must not put the buffer in the pool twice
-    q.push(pattern(70 * KiB, 5));
-    q.push(pattern(70 * KiB, 6));
+    q.push(pattern(75 * KiB, 5));
+    q.push(pattern(75 * KiB, 6));
     const c = q.take()!;
     assert.equal(c.buffer, a.buffer, "the released buffer is reused");
-    q.push(pattern(70 * KiB, 7));
-    q.push(pattern(70 * KiB, 8));
+    q.push(pattern(75 * KiB, 7));
+    q.push(pattern(75 * KiB, 8));
     const d = q.take()!;
     assert.notEqual(c.buffer, d.buffer);
     assert.deepEqual(b, bBytes, "a piece in use is never written over");
-    assert.deepEqual(c, concat([pattern(70 * KiB, 5), pattern(70 * KiB, 6)]));
+    assert.deepEqual(c, concat([pattern(75 * KiB, 5), pattern(75 * KiB, 6)]));
     for (const p of [b, c, d]) release(p);
   });
 
   it("copies an unsent tail out of a pooled piece", () => {
     const q = new WriteQueue({ glueLarge: true });
-    const parts = [pattern(70 * KiB, 1), pattern(70 * KiB, 2)];
+    const parts = [pattern(75 * KiB, 1), pattern(75 * KiB, 2)];
     for (const p of parts) q.push(p);
     const piece = q.take()!;
     q.putBack(piece, 1000);
     release(piece);
     // Another queue reuses the released buffer at once and writes over it...
     const other = new WriteQueue({ glueLarge: true });
-    other.push(pattern(70 * KiB, 9));
-    other.push(pattern(70 * KiB, 10));
+    other.push(pattern(75 * KiB, 9));
+    other.push(pattern(75 * KiB, 10));
     const reused = other.take()!;
     assert.equal(reused.buffer, piece.buffer);
     // ...but the tail put back still holds the original bytes.

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { slabBytes } from "../slab.ts";
+import { pooledBytes, slabBytes } from "../slab.ts";
 
 import { ByteWriter, writeFrameHeader } from "./frame/encoder.ts";
 import { FRAME_HEADER_SIZE, FrameType } from "./frame/types.ts";
@@ -228,8 +228,8 @@ export class WriteScheduler {
       this.#cursor = i;
     }
     if (total === 0) return null;
-    // Goes straight to the socket's write queue: a slab piece when small.
-    const out = slabBytes(total);
+    // Goes straight to the socket's write queue, which releases pooled pieces.
+    const out = total <= 8 * 1024 ? slabBytes(total) : pooledBytes(total);
     out.set(this.control.buf.subarray(0, this.control.length));
     let off = this.control.length;
     this.control.length = 0;

@@ -10,17 +10,15 @@
  *
  * @module
  */
-import { slabBytes } from "../slab.ts";
+import { isPooled, pooledBytes, releaseBytes, slabBytes } from "../slab.ts";
 
 /** Above this many queued bytes, write() reports backpressure. */
 export const HIGH_WATER_MARK = 256 * 1024;
 
-/** Never build a coalesced piece larger than this (also the pooled buffer size). */
+/** Never build a coalesced piece larger than this. */
 const COALESCE_LIMIT = 256 * 1024;
 /** Pieces smaller than this are always glued to their neighbours (a syscall costs more than the copy). */
 const SMALL = 16 * 1024;
-/** Free pooled buffers kept for reuse; more in flight at once are simply garbage collected. */
-const POOL_MAX = 4;
 /** Coalesced pieces up to this size are cut from a shared slab. */
 const SLAB_PIECE = 8 * 1024;
 /** Chunks kept by reference while this few wait; small ones behind them are copied. */
@@ -28,24 +26,6 @@ const BY_REFERENCE_MAX = 2;
 /** Chunks up to this size may be copied into the queue's own tail buffer. */
 const TAIL_COPY_MAX = 4 * 1024;
 const TAIL_SIZE = 4 * 1024;
-
-const pool: ArrayBuffer[] = [];
-/** Pieces handed out by take() in pooled buffers, until released. */
-const lent = new WeakSet<Uint8Array>();
-
-/**
- * `n` bytes for a glued piece: a free pooled buffer, or a new one. Only
- * pieces of at least half the pool size get a new pooled buffer: with many
- * writes in flight the pool runs dry, and zero-filling 256 KiB for a 64 KiB
- * response would cost more than the pool saves.
- */
-function acquire(n: number): Uint8Array {
-  const free = pool.pop();
-  if (free === undefined && n < COALESCE_LIMIT >> 1) return new Uint8Array(n);
-  const piece = new Uint8Array(free ?? new ArrayBuffer(COALESCE_LIMIT), 0, n);
-  lent.add(piece);
-  return piece;
-}
 
 /** How a queue glues chunks together. */
 export interface WriteQueueOptions {
@@ -114,7 +94,7 @@ export class WriteQueue {
    * be released at once.
    */
   putBack(piece: Uint8Array, sent: number): void {
-    const chunk = lent.has(piece) ? piece.slice(sent) : piece.subarray(sent);
+    const chunk = isPooled(piece) ? piece.slice(sent) : piece.subarray(sent);
     if (chunk.byteLength === 0) return;
     if (this.#head > 0) this.#chunks[--this.#head] = chunk;
     else this.#chunks.unshift(chunk);
@@ -144,12 +124,13 @@ export class WriteQueue {
     if (end === this.#head + 1) {
       out = first;
     } else {
-      out = total <= SLAB_PIECE ? slabBytes(total) : acquire(total);
+      out = total <= SLAB_PIECE ? slabBytes(total) : pooledBytes(total);
       let off = 0;
       for (let i = this.#head; i < end; i++) {
         const c = chunks[i]!;
         out.set(c, off);
         off += c.byteLength;
+        releaseBytes(c); // copied: a pooled chunk goes back to the pool
       }
     }
     // The tail's bytes may now be in flight: append no more to it.
@@ -177,12 +158,11 @@ export class WriteQueue {
 
 /**
  * Gives back a piece returned by take(): the socket has taken its bytes (or
- * failed). A piece that is not pooled is ignored. Each piece must be released
+ * failed). Pieces not from the pool are ignored. Each piece must be released
  * at most once, and not used afterwards.
  */
 export function release(piece: Uint8Array): void {
-  if (!lent.delete(piece)) return;
-  if (pool.length < POOL_MAX) pool.push(piece.buffer as ArrayBuffer);
+  releaseBytes(piece);
 }
 
 /** A promise with its resolver exposed, reused by transports for drain/resume waits. */
