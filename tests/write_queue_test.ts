@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
 import { release, WriteQueue } from "../src/transport/write_queue.ts";
+import { pooledBytes } from "../src/slab.ts";
 import { concat, pattern, sha256, sleep, start } from "./helpers.ts";
 
 const KiB = 1024;
@@ -133,6 +134,20 @@ describe("WriteQueue", () => {
       concat(drain(q)).subarray(40 * KiB),
       concat([pattern(1000, 6), pattern(1000, 7)]),
     );
+  });
+
+  it("gives a pooled chunk back to the pool once it is glued into a larger piece", () => {
+    // Empty the pool first (it keeps at most four free buffers).
+    const held = [1, 2, 3, 4].map(() => pooledBytes(150 * KiB));
+    const q = new WriteQueue({ glueLarge: true });
+    const batch = pooledBytes(150 * KiB); // as the HTTP/2 core hands over its output
+    batch.set(pattern(150 * KiB, 1));
+    q.push(batch);
+    q.push(pattern(10 * KiB, 2));
+    const piece = q.take()!;
+    assert.deepEqual(piece, concat([pattern(150 * KiB, 1), pattern(10 * KiB, 2)]));
+    assert.equal(pooledBytes(150 * KiB).buffer, batch.buffer, "the glued batch's buffer is reused");
+    for (const p of [piece, ...held]) release(p);
   });
 
   it("clear() empties it", () => {
