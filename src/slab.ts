@@ -44,7 +44,6 @@ export function putLatin1(out: Uint8Array, offset: number, s: string): number {
   return offset + n;
 }
 
-// deno-lint-ignore no-control-regex
 /** Size of a pooled buffer: a glued socket write or an HTTP/2 output batch fits in one. */
 const POOL_BUFFER = 288 * 1024;
 /** Free pooled buffers kept for reuse; more in flight at once are simply garbage collected. */
@@ -83,6 +82,7 @@ export function releaseBytes(piece: Uint8Array): void {
   if (pool.length < POOL_MAX) pool.push(piece.buffer as ArrayBuffer);
 }
 
+// deno-lint-ignore no-control-regex
 const NON_ASCII = /[^\x00-\x7f]/;
 /** Longer strings are not scanned: encoding them costs about the same. */
 const ASCII_SCAN_MAX = 16 * 1024;
