@@ -11,6 +11,9 @@
  * write queue keeps only its first two chunks by reference and copies small
  * ones behind them, so a client that stops reading pins at most a few slabs.
  *
+ * Large socket writes (glued pieces, HTTP/2 output batches) use a small pool
+ * of reusable buffers instead, given back once the socket has the bytes.
+ *
  * @module
  */
 
