@@ -71,6 +71,14 @@ export function pooledBytes(n: number): Uint8Array {
   return piece;
 }
 
+/**
+ * `n` bytes for a socket write: a slab piece when small, else from the pool.
+ * Release it with {@link releaseBytes} once written.
+ */
+export function writeBytes(n: number): Uint8Array {
+  return n <= PIECE_MAX ? slabBytes(n) : pooledBytes(n);
+}
+
 /** True for a piece from {@link pooledBytes} not yet released. */
 export function isPooled(piece: Uint8Array): boolean {
   return lent.has(piece);

@@ -32,6 +32,14 @@ async function eventually(f: () => boolean, ms = 5000, what = "condition"): Prom
   }
 }
 
+/** Resolves once a raw socket is connected. */
+function connected(sock: net.Socket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    sock.once("connect", () => resolve());
+    sock.once("error", reject);
+  });
+}
+
 const SMUGGLED = "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
 const POST = "POST /attack HTTP/1.1\r\nHost: x\r\n";
 const GET = "GET /attack HTTP/1.1\r\nHost: x\r\n";
@@ -344,10 +352,7 @@ describe("h1 attack: pipelining flood", () => {
     const N = 400; // 25 MiB of responses: more than any loopback socket buffers hold
     const sock = net.connect(s.port, "127.0.0.1");
     try {
-      await new Promise<void>((r, j) => {
-        sock.once("connect", () => r());
-        sock.once("error", j);
-      });
+      await connected(sock);
       sock.pause();
       sock.write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".repeat(N));
       await sleep(800);
@@ -380,10 +385,7 @@ describe("h1 attack: pipelining flood", () => {
     const s = server({ http1: { sendTimeout: 300 } }, () => new Response(big));
     const sock = net.connect(s.port, "127.0.0.1");
     try {
-      await new Promise<void>((r, j) => {
-        sock.once("connect", () => r());
-        sock.once("error", j);
-      });
+      await connected(sock);
       sock.on("error", () => {});
       sock.pause();
       sock.write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".repeat(400));
@@ -404,10 +406,7 @@ describe("h1 attack: pipelining flood", () => {
     });
     const sock = net.connect(s.port, "127.0.0.1");
     try {
-      await new Promise<void>((r, j) => {
-        sock.once("connect", () => r());
-        sock.once("error", j);
-      });
+      await connected(sock);
       sock.on("error", () => {});
       const one = "GET /p HTTP/1.1\r\nHost: x\r\n\r\n";
       const chunk = Buffer.from(one.repeat(Math.floor(65536 / one.length)), "latin1");

@@ -9,6 +9,7 @@
  */
 
 import { Decoder } from "../src/http2/hpack/mod.ts";
+import { concat as concatList } from "./helpers.ts";
 import {
   buildFrame,
   CLIENT_PREFACE,
@@ -20,17 +21,9 @@ import {
   type H2Options,
 } from "../src/http2/mod.ts";
 
-/** Concatenates byte arrays. */
+/** Concatenates byte arrays (the frame builders' spread form of helpers' concat). */
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatList(parts);
 }
 
 const enc = new TextEncoder();
@@ -214,6 +207,25 @@ export const rawFrame = (
 /** A decoded output frame, with HEADERS blocks decoded. */
 export type OutFrame = Frame & { fields?: Array<[string, string]> };
 
+/** Joins a server's HEADERS/CONTINUATION blocks and decodes each field block whole. */
+export class FieldBlockReader {
+  readonly #hpack = new Decoder({ maxTableSize: 65536, maxHeaderListSize: 1 << 24 });
+  #block: Uint8Array[] = [];
+
+  /** The frame, with `fields` set on the frame that ends a field block. */
+  read(f: Frame): OutFrame {
+    const o: OutFrame = f;
+    if (f.type === FrameType.HEADERS || f.type === FrameType.CONTINUATION) {
+      this.#block.push(f.block.slice());
+      if (f.endHeaders) {
+        o.fields = this.#hpack.decode(concat(...this.#block));
+        this.#block = [];
+      }
+    }
+    return o;
+  }
+}
+
 /**
  * The client side of a test conversation: sends bytes to the connection,
  * collects events, and decodes everything the connection writes.
@@ -224,8 +236,7 @@ export class TestClient {
   /** All events so far. */
   readonly events: H2Event[] = [];
   readonly #frames = new FrameDecoder(1 << 24);
-  readonly #hpack = new Decoder({ maxTableSize: 65536, maxHeaderListSize: 1 << 24 });
-  #block: Uint8Array[] = [];
+  readonly #fields = new FieldBlockReader();
 
   /** Creates a connection with the given options. */
   constructor(options?: Partial<H2Options>) {
@@ -247,15 +258,7 @@ export class TestClient {
       if (b === null) break;
       this.#frames.push(b);
       for (let f = this.#frames.next(); f !== null; f = this.#frames.next()) {
-        const o: OutFrame = f;
-        if (f.type === FrameType.HEADERS || f.type === FrameType.CONTINUATION) {
-          this.#block.push(f.block.slice());
-          if (f.endHeaders) {
-            o.fields = this.#hpack.decode(concat(...this.#block));
-            this.#block = [];
-          }
-        }
-        out.push(o);
+        out.push(this.#fields.read(f));
       }
     }
     return out;

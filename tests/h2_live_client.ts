@@ -8,9 +8,15 @@
  * @module
  */
 import net from "node:net";
-import { Decoder } from "../src/http2/hpack/mod.ts";
 import { FrameDecoder, FrameType } from "../src/http2/mod.ts";
-import { concat, type OutFrame, preface, settings, settingsAck } from "./h2_frames.ts";
+import {
+  concat,
+  FieldBlockReader,
+  type OutFrame,
+  preface,
+  settings,
+  settingsAck,
+} from "./h2_frames.ts";
 
 /** A connected raw HTTP/2 client. */
 export class LiveH2 {
@@ -22,8 +28,7 @@ export class LiveH2 {
   prelude = "";
   readonly socket: net.Socket;
   readonly #dec = new FrameDecoder(1 << 24);
-  readonly #hpack = new Decoder({ maxTableSize: 65536, maxHeaderListSize: 1 << 24 });
-  #block: Uint8Array[] = [];
+  readonly #fields = new FieldBlockReader();
   #waiters: Array<() => void> = [];
   #pendingPrelude: boolean;
   #buf: Uint8Array = new Uint8Array(0);
@@ -76,14 +81,8 @@ export class LiveH2 {
     }
     this.#dec.push(d.slice());
     for (let f = this.#dec.next(); f !== null; f = this.#dec.next()) {
-      const o: OutFrame = f;
-      if (f.type === FrameType.HEADERS || f.type === FrameType.CONTINUATION) {
-        this.#block.push(f.block.slice());
-        if (f.endHeaders) {
-          o.fields = this.#hpack.decode(concat(...this.#block));
-          this.#block = [];
-        }
-      } else if (f.type === FrameType.DATA) {
+      const o = this.#fields.read(f);
+      if (f.type === FrameType.DATA) {
         (o as { data: Uint8Array }).data = f.data.slice();
       } else if (f.type === FrameType.SETTINGS && !f.ack) {
         this.write(settingsAck());

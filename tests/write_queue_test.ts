@@ -6,8 +6,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
-import { release, WriteQueue } from "../src/transport/write_queue.ts";
-import { pooledBytes } from "../src/slab.ts";
+import { WriteQueue } from "../src/transport/write_queue.ts";
+import { pooledBytes, releaseBytes as release } from "../src/slab.ts";
 import { concat, pattern, sha256, sleep, start } from "./helpers.ts";
 
 const KiB = 1024;

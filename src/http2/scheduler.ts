@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { pooledBytes, slabBytes } from "../slab.ts";
+import { writeBytes } from "../slab.ts";
 
 import { ByteWriter, writeFrameHeader } from "./frame/encoder.ts";
 import { FRAME_HEADER_SIZE, FrameType } from "./frame/types.ts";
@@ -229,7 +229,7 @@ export class WriteScheduler {
     }
     if (total === 0) return null;
     // Goes straight to the socket's write queue, which releases pooled pieces.
-    const out = total <= 8 * 1024 ? slabBytes(total) : pooledBytes(total);
+    const out = writeBytes(total);
     out.set(this.control.buf.subarray(0, this.control.length));
     let off = this.control.length;
     this.control.length = 0;

@@ -16,7 +16,8 @@ import {
   type TransportListener,
   type TransportSink,
 } from "./types.ts";
-import { type Deferred, deferred, HIGH_WATER_MARK, release, WriteQueue } from "./write_queue.ts";
+import { HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
+import { releaseBytes } from "../slab.ts";
 import { listenSniTls } from "./node_tls.ts";
 import { netAddr } from "./addr.ts";
 
@@ -75,7 +76,6 @@ class BunTransport implements Transport {
   #queue = new WriteQueue();
   #flushScheduled = false;
   #blocked = false;
-  #drain: Deferred | null = null;
   #closing = false;
   #done = false;
   #resolveClosed!: () => void;
@@ -160,9 +160,7 @@ class BunTransport implements Transport {
   }
 
   drain(): Promise<void> {
-    if (this.#queue.size < HIGH_WATER_MARK || this.#done) return Promise.resolve();
-    this.#drain ??= deferred();
-    return this.#drain.promise;
+    return this.#done ? Promise.resolve() : this.#queue.drained();
   }
 
   /** Writes until the queue is empty or the socket pushes back. */
@@ -175,23 +173,19 @@ class BunTransport implements Transport {
       // Bun's write is synchronous: the socket does not keep the piece.
       const n = this.#socket.write(piece);
       if (n < 0) {
-        release(piece);
+        releaseBytes(piece);
         this.abort();
         return;
       }
       if (n < piece.byteLength) {
         this.#queue.putBack(piece, n);
-        release(piece);
+        releaseBytes(piece);
         this.#blocked = true; // Bun calls drain() when writable again
         break;
       }
-      release(piece);
+      releaseBytes(piece);
     }
-    if (this.#drain && this.#queue.size < HIGH_WATER_MARK) {
-      const d = this.#drain;
-      this.#drain = null;
-      d.resolve();
-    }
+    this.#queue.wake();
     if (!this.#blocked && this.#closing) this.#socket.end();
   }
 
@@ -220,10 +214,7 @@ class BunTransport implements Transport {
     this.#closing = true;
     clearTimeout(this.handshakeTimer);
     this.#queue.clear();
-    if (this.#drain) {
-      this.#drain.resolve();
-      this.#drain = null;
-    }
+    this.#queue.wake(true);
     this.#resolveClosed();
   }
 }

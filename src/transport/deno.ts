@@ -16,7 +16,8 @@ import {
   type TransportListener,
   type TransportSink,
 } from "./types.ts";
-import { type Deferred, deferred, HIGH_WATER_MARK, release, WriteQueue } from "./write_queue.ts";
+import { type Deferred, deferred, HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
+import { releaseBytes } from "../slab.ts";
 import { listenSniTls } from "./node_tls.ts";
 
 /**
@@ -52,7 +53,6 @@ class DenoTransport implements Transport {
   // Each write is an async op with a high fixed cost: fewer, larger writes.
   #queue = new WriteQueue({ glueLarge: true });
   #writing = false;
-  #drain: Deferred | null = null;
   #closing = false;
   #done = false;
   #resolveClosed!: () => void;
@@ -151,9 +151,7 @@ class DenoTransport implements Transport {
   }
 
   drain(): Promise<void> {
-    if (this.#queue.size < HIGH_WATER_MARK || this.#done) return Promise.resolve();
-    this.#drain ??= deferred();
-    return this.#drain.promise;
+    return this.#done ? Promise.resolve() : this.#queue.drained();
   }
 
   async #writeLoop(): Promise<void> {
@@ -166,24 +164,16 @@ class DenoTransport implements Transport {
             at += await this.#conn.write(at === 0 ? piece : piece.subarray(at));
           }
         } finally {
-          release(piece);
+          releaseBytes(piece);
         }
-        if (this.#drain && this.#queue.size < HIGH_WATER_MARK) {
-          const d = this.#drain;
-          this.#drain = null;
-          d.resolve();
-        }
+        this.#queue.wake();
       }
     } catch {
       this.#queue.clear();
       this.abort();
     }
     this.#writing = false;
-    if (this.#drain) {
-      const d = this.#drain;
-      this.#drain = null;
-      d.resolve();
-    }
+    this.#queue.wake(true);
     if (this.#closing && !this.#done) this.#shutdown();
   }
 
@@ -234,10 +224,7 @@ class DenoTransport implements Transport {
       // already closed
     }
     this.resume();
-    if (this.#drain) {
-      this.#drain.resolve();
-      this.#drain = null;
-    }
+    this.#queue.wake(true);
     if (!this.#closing) this.#closing = true;
     this.#resolveClosed();
   }

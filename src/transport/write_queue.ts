@@ -5,12 +5,12 @@
  *
  * Small coalesced pieces are cut from a shared slab (one allocation per many
  * responses); large ones are built in pooled buffers, which the transport
- * gives back with release() once the socket has taken the bytes, so a large
+ * gives back with releaseBytes() once the socket has taken the bytes, so a large
  * transfer does not allocate and zero-fill a buffer per write.
  *
  * @module
  */
-import { isPooled, pooledBytes, releaseBytes, slabBytes } from "../slab.ts";
+import { isPooled, releaseBytes, writeBytes } from "../slab.ts";
 
 /** Above this many queued bytes, write() reports backpressure. */
 export const HIGH_WATER_MARK = 256 * 1024;
@@ -19,8 +19,6 @@ export const HIGH_WATER_MARK = 256 * 1024;
 const COALESCE_LIMIT = 256 * 1024;
 /** Pieces smaller than this are always glued to their neighbours (a syscall costs more than the copy). */
 const SMALL = 16 * 1024;
-/** Coalesced pieces up to this size are cut from a shared slab. */
-const SLAB_PIECE = 8 * 1024;
 /** Chunks kept by reference while this few wait; small ones behind them are copied. */
 const BY_REFERENCE_MAX = 2;
 /** Chunks up to this size may be copied into the queue's own tail buffer. */
@@ -47,6 +45,7 @@ export class WriteQueue {
   #tailLength = 0;
   /** Bytes queued. */
   size = 0;
+  #drain: Deferred | null = null;
 
   constructor(options: WriteQueueOptions = {}) {
     this.#small = options.glueLarge ? COALESCE_LIMIT : SMALL;
@@ -103,8 +102,8 @@ export class WriteQueue {
 
   /**
    * Removes and returns the next piece to write: a large chunk as it is, or
-   * several chunks copied into one pooled buffer. Null when empty. Pass the
-   * piece to release() once the socket no longer reads it.
+   * several chunks copied into one piece (slab or pooled). Null when empty.
+   * Pass the piece to releaseBytes() once the socket no longer reads it.
    */
   take(): Uint8Array | null {
     const chunks = this.#chunks;
@@ -124,7 +123,7 @@ export class WriteQueue {
     if (end === this.#head + 1) {
       out = first;
     } else {
-      out = total <= SLAB_PIECE ? slabBytes(total) : pooledBytes(total);
+      out = writeBytes(total);
       let off = 0;
       for (let i = this.#head; i < end; i++) {
         const c = chunks[i]!;
@@ -147,6 +146,24 @@ export class WriteQueue {
     return out;
   }
 
+  /** Resolves once fewer than HIGH_WATER_MARK bytes are queued (at once if that is so already). */
+  drained(): Promise<void> {
+    if (this.size < HIGH_WATER_MARK) return Promise.resolve();
+    this.#drain ??= deferred();
+    return this.#drain.promise;
+  }
+
+  /**
+   * Settles the drained() waiters if the queue is below the high-water mark,
+   * or whatever it holds with `always` (the socket is done or gone).
+   */
+  wake(always = false): void {
+    const d = this.#drain;
+    if (d === null || (!always && this.size >= HIGH_WATER_MARK)) return;
+    this.#drain = null;
+    d.resolve();
+  }
+
   /** Drops everything. */
   clear(): void {
     this.#chunks = [];
@@ -154,15 +171,6 @@ export class WriteQueue {
     this.#tail = null;
     this.size = 0;
   }
-}
-
-/**
- * Gives back a piece returned by take(): the socket has taken its bytes (or
- * failed). Pieces not from the pool are ignored. Each piece must be released
- * at most once, and not used afterwards.
- */
-export function release(piece: Uint8Array): void {
-  releaseBytes(piece);
 }
 
 /** A promise with its resolver exposed, reused by transports for drain/resume waits. */
