@@ -1,0 +1,314 @@
+/**
+ * The sans-IO WebSocket receiver: bytes in, events out. It parses frames
+ * (RFC 6455 §5.2), enforces every framing rule and limit, unmasks, assembles
+ * fragmented messages with control frames interleaved, validates text as
+ * UTF-8 while it arrives (failing on the first bad byte), and checks close
+ * payloads. A violation becomes one `error` event carrying the close code;
+ * the decoder then ignores further input.
+ *
+ * @module
+ */
+import { CloseCode, isWireCloseCode, MAX_CONTROL_PAYLOAD, Opcode } from "./constants.ts";
+import { Utf8Validator } from "./utf8.ts";
+
+/** A complete data message. Compressed messages still hold deflated bytes (`compressed`). */
+export interface MessageEvent {
+  /** Discriminant. */
+  type: "message";
+  /** TEXT (1) or BINARY (2). */
+  opcode: 1 | 2;
+  /** The payload, unmasked (still deflated when `compressed`). */
+  data: Uint8Array;
+  /** RSV1 was set on the first frame: permessage-deflate applies. */
+  compressed: boolean;
+}
+
+/** What `WebSocketDecoder.push` yields. */
+export type DecoderEvent =
+  | MessageEvent
+  | { type: "ping"; data: Uint8Array }
+  | { type: "pong"; data: Uint8Array }
+  | { type: "close"; code: number | undefined; reason: string }
+  | { type: "error"; code: number; reason: string };
+
+/** Options of the decoder. */
+export interface DecoderOptions {
+  /** Largest message (sum of its fragments, before inflation). Over it: close 1009. */
+  maxMessageBytes: number;
+  /** Frames must be masked (true when the peer is a client). */
+  requireMask: boolean;
+  /** RSV1 is allowed on the first frame of a data message (permessage-deflate negotiated). */
+  allowRsv1: boolean;
+}
+
+/** The decoder's explicit states. */
+export const DecoderState = {
+  /** Reading the 2-14 byte frame header. */
+  HEADER: 0,
+  /** Reading the payload of the current frame. */
+  PAYLOAD: 1,
+  /** A close frame arrived: the rest of the input is ignored. */
+  CLOSED: 2,
+  /** A violation was reported: the rest of the input is ignored. */
+  FAILED: 3,
+} as const;
+/** One of `DecoderState`. */
+export type DecoderState = typeof DecoderState[keyof typeof DecoderState];
+
+const EMPTY = new Uint8Array(0);
+const decoder = new TextDecoder();
+
+/**
+ * Parses client (or server) frames incrementally.
+ *
+ * @example
+ * ```ts
+ * const d = new WebSocketDecoder({ maxMessageBytes: 1 << 20, requireMask: false, allowRsv1: false });
+ * d.push(new Uint8Array([0x81, 0x02, 0x68, 0x69])); // [{ type: "message", opcode: 1, data: "hi" bytes, ... }]
+ * ```
+ */
+export class WebSocketDecoder {
+  #opts: DecoderOptions;
+  #state: DecoderState = DecoderState.HEADER;
+  #head = new Uint8Array(14);
+  #headLen = 0;
+  // current frame
+  #fin = false;
+  #opcode = 0;
+  #masked = false;
+  #mask = new Uint8Array(4);
+  #remaining = 0;
+  #maskPos = 0;
+  #control: Uint8Array = EMPTY;
+  #controlLen = 0;
+  // current message
+  #msgOpcode: 0 | 1 | 2 = 0;
+  #msgCompressed = false;
+  #msgBytes = 0;
+  #parts: Uint8Array[] = [];
+  #utf8 = new Utf8Validator();
+
+  /** Builds a decoder with its limits and negotiated extension bits. */
+  constructor(opts: DecoderOptions) {
+    this.#opts = opts;
+  }
+
+  /** The current state (see `DecoderState`). */
+  get state(): DecoderState {
+    return this.#state;
+  }
+
+  /** True while a fragmented message is being assembled. */
+  get inMessage(): boolean {
+    return this.#msgOpcode !== 0;
+  }
+
+  /** Feeds bytes; returns the events they complete. Never throws on bad input. */
+  push(bytes: Uint8Array): DecoderEvent[] {
+    const out: DecoderEvent[] = [];
+    let i = 0;
+    const n = bytes.length;
+    while (i < n) {
+      if (this.#state === DecoderState.HEADER) {
+        i = this.#readHeader(bytes, i, out);
+      } else if (this.#state === DecoderState.PAYLOAD) {
+        i = this.#readPayload(bytes, i, out);
+      } else break;
+    }
+    return out;
+  }
+
+  #fail(out: DecoderEvent[], code: number, reason: string): number {
+    this.#state = DecoderState.FAILED;
+    this.#parts = [];
+    out.push({ type: "error", code, reason });
+    return Number.MAX_SAFE_INTEGER;
+  }
+
+  #headerSize(): number {
+    if (this.#headLen < 2) return 2;
+    const len7 = this.#head[1]! & 0x7f;
+    const masked = (this.#head[1]! & 0x80) !== 0;
+    return 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + (masked ? 4 : 0);
+  }
+
+  #readHeader(bytes: Uint8Array, i: number, out: DecoderEvent[]): number {
+    while (i < bytes.length) {
+      const need = this.#headerSize();
+      if (this.#headLen >= need) break;
+      this.#head[this.#headLen++] = bytes[i++]!;
+      if (this.#headLen === 2) {
+        const r = this.#checkFirstTwo(out);
+        if (r !== 0) return r;
+      }
+    }
+    if (this.#headLen < 2 || this.#headLen < this.#headerSize()) return i;
+    return this.#startFrame(out) === 0 ? i : Number.MAX_SAFE_INTEGER;
+  }
+
+  // Checks what the first two bytes alone decide, so bad frames fail before their payload.
+  #checkFirstTwo(out: DecoderEvent[]): number {
+    const b0 = this.#head[0]!;
+    const b1 = this.#head[1]!;
+    const fin = (b0 & 0x80) !== 0;
+    const rsv1 = (b0 & 0x40) !== 0;
+    const opcode = b0 & 0x0f;
+    const masked = (b1 & 0x80) !== 0;
+    const len7 = b1 & 0x7f;
+    const P = CloseCode.PROTOCOL_ERROR;
+    if ((b0 & 0x30) !== 0) return this.#fail(out, P, "RSV2/RSV3 set without an extension");
+    if (opcode >= 0x8) {
+      if (opcode > Opcode.PONG) return this.#fail(out, P, `reserved opcode ${opcode}`);
+      if (!fin) return this.#fail(out, P, "fragmented control frame");
+      if (len7 > MAX_CONTROL_PAYLOAD) return this.#fail(out, P, "control frame over 125 bytes");
+      if (rsv1) return this.#fail(out, P, "RSV1 set on a control frame");
+    } else if (opcode === Opcode.CONTINUATION) {
+      if (this.#msgOpcode === 0) return this.#fail(out, P, "continuation without a message");
+      if (rsv1) return this.#fail(out, P, "RSV1 set on a continuation frame");
+    } else if (opcode === Opcode.TEXT || opcode === Opcode.BINARY) {
+      if (this.#msgOpcode !== 0) return this.#fail(out, P, "new message inside a fragmented one");
+      if (rsv1 && !this.#opts.allowRsv1) return this.#fail(out, P, "RSV1 set without an extension");
+    } else {
+      return this.#fail(out, P, `reserved opcode ${opcode}`);
+    }
+    if (masked !== this.#opts.requireMask) {
+      return this.#fail(out, P, masked ? "masked server frame" : "unmasked client frame");
+    }
+    return 0;
+  }
+
+  #startFrame(out: DecoderEvent[]): number {
+    const h = this.#head;
+    const b0 = h[0]!;
+    const len7 = h[1]! & 0x7f;
+    let p = 2;
+    let length = len7;
+    if (len7 === 126) {
+      length = (h[2]! << 8) | h[3]!;
+      p = 4;
+    } else if (len7 === 127) {
+      const hi = ((h[2]! << 24) >>> 0) + (h[3]! << 16) + (h[4]! << 8) + h[5]!;
+      const lo = ((h[6]! << 24) >>> 0) + (h[7]! << 16) + (h[8]! << 8) + h[9]!;
+      if (hi >= 0x80000000) {
+        return this.#fail(out, CloseCode.PROTOCOL_ERROR, "64-bit length MSB set");
+      }
+      if (hi > 0x1fffff) return this.#fail(out, CloseCode.MESSAGE_TOO_BIG, "length over 2^53");
+      length = hi * 0x1_0000_0000 + lo;
+      p = 10;
+    }
+    this.#fin = (b0 & 0x80) !== 0;
+    this.#opcode = b0 & 0x0f;
+    this.#masked = (h[1]! & 0x80) !== 0;
+    if (this.#masked) this.#mask.set(h.subarray(p, p + 4));
+    this.#maskPos = 0;
+    this.#remaining = length;
+    this.#headLen = 0;
+    if (this.#opcode >= 0x8) {
+      this.#control = length === 0 ? EMPTY : new Uint8Array(length);
+      this.#controlLen = 0;
+    } else {
+      if (this.#opcode !== Opcode.CONTINUATION) {
+        this.#msgOpcode = this.#opcode as 1 | 2;
+        this.#msgCompressed = (b0 & 0x40) !== 0;
+        this.#msgBytes = 0;
+      }
+      if (this.#msgBytes + length > this.#opts.maxMessageBytes) {
+        return this.#fail(out, CloseCode.MESSAGE_TOO_BIG, "message over maxMessageBytes");
+      }
+      this.#msgBytes += length;
+    }
+    this.#state = DecoderState.PAYLOAD;
+    if (length === 0) return this.#endFrame(out);
+    return 0;
+  }
+
+  #unmask(src: Uint8Array, start: number, end: number): Uint8Array {
+    const out = src.slice(start, end);
+    if (this.#masked) {
+      const m = this.#mask;
+      let k = this.#maskPos;
+      for (let j = 0; j < out.length; j++) {
+        out[j]! ^= m[k]!;
+        k = (k + 1) & 3;
+      }
+      this.#maskPos = k;
+    }
+    return out;
+  }
+
+  #readPayload(bytes: Uint8Array, i: number, out: DecoderEvent[]): number {
+    const take = Math.min(this.#remaining, bytes.length - i);
+    const chunk = this.#unmask(bytes, i, i + take);
+    this.#remaining -= take;
+    i += take;
+    if (this.#opcode >= 0x8) {
+      this.#control.set(chunk, this.#controlLen);
+      this.#controlLen += take;
+    } else if (take > 0) {
+      if (this.#msgOpcode === Opcode.TEXT && !this.#msgCompressed && !this.#utf8.push(chunk)) {
+        return this.#fail(out, CloseCode.INVALID_PAYLOAD, "invalid UTF-8 in a text message");
+      }
+      this.#parts.push(chunk);
+    }
+    if (this.#remaining === 0) {
+      if (this.#endFrame(out) !== 0) return Number.MAX_SAFE_INTEGER;
+    }
+    return i;
+  }
+
+  #endFrame(out: DecoderEvent[]): number {
+    this.#state = DecoderState.HEADER;
+    const op = this.#opcode;
+    if (op === Opcode.PING) out.push({ type: "ping", data: this.#control });
+    else if (op === Opcode.PONG) out.push({ type: "pong", data: this.#control });
+    else if (op === Opcode.CLOSE) return this.#close(this.#control, out);
+    else if (this.#fin) {
+      const text = this.#msgOpcode === Opcode.TEXT && !this.#msgCompressed;
+      if (text && !this.#utf8.end()) {
+        return this.#fail(out, CloseCode.INVALID_PAYLOAD, "truncated UTF-8 in a text message");
+      }
+      out.push({
+        type: "message",
+        opcode: this.#msgOpcode as 1 | 2,
+        data: join(this.#parts, this.#msgBytes),
+        compressed: this.#msgCompressed,
+      });
+      this.#parts = [];
+      this.#msgOpcode = 0;
+      this.#msgBytes = 0;
+    }
+    return 0;
+  }
+
+  #close(p: Uint8Array, out: DecoderEvent[]): number {
+    const P = CloseCode.PROTOCOL_ERROR;
+    if (p.length === 1) return this.#fail(out, P, "1-byte close payload");
+    let code: number | undefined;
+    let reason = "";
+    if (p.length >= 2) {
+      code = (p[0]! << 8) | p[1]!;
+      if (!isWireCloseCode(code)) return this.#fail(out, P, `invalid close code ${code}`);
+      const r = p.subarray(2);
+      const v = new Utf8Validator();
+      if (!v.push(r) || !v.end()) {
+        return this.#fail(out, CloseCode.INVALID_PAYLOAD, "invalid UTF-8 in the close reason");
+      }
+      reason = decoder.decode(r);
+    }
+    this.#state = DecoderState.CLOSED;
+    this.#parts = [];
+    out.push({ type: "close", code, reason });
+    return 0;
+  }
+}
+
+function join(parts: Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
