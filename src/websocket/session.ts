@@ -1,0 +1,415 @@
+/**
+ * One WebSocket connection's protocol logic between a driver's channel and
+ * the socket object: decodes what arrives (inflating when negotiated), keeps
+ * outbound messages in order (Blob reads and deflate are async), answers
+ * pings, runs the close handshake both ways, the idle ping and the close
+ * timeout. Every state change goes through the TRANSITIONS table.
+ *
+ * Backpressure: when the channel reports a full buffer the session pauses
+ * inbound reading until it drains (a peer that does not read our replies
+ * gets no more of its input processed); pongs owed meanwhile collapse to
+ * the latest (RFC 6455 §5.5.3 allows it) and a flood of pings beyond
+ * MAX_UNANSWERED_PINGS closes with 1008.
+ *
+ * @module
+ */
+import type { WebSocketChannel, WebSocketSessionHandle } from "./channel.ts";
+import { CloseCode, Opcode } from "./constants.ts";
+import { type DecoderEvent, WebSocketDecoder } from "./decoder.ts";
+import { PerMessageDeflate } from "./deflate.ts";
+import { encodeClose, encodeFrame } from "./encoder.ts";
+import type { DeflateParams } from "./extensions.ts";
+import { WebSocketError } from "./errors.ts";
+import { type SessionEvent, SessionState, TRANSITIONS } from "./session_state.ts";
+import { isValidUtf8 } from "./utf8.ts";
+
+/** Pings received while our output is stalled before the session gives up (1008). */
+export const MAX_UNANSWERED_PINGS = 256;
+/** Messages waiting for inflation before inbound reading pauses. */
+const MAX_INFLATING = 8;
+/** Messages smaller than this are sent uncompressed even with permessage-deflate. */
+const COMPRESS_MIN_BYTES = 32;
+
+/** What the session reports to the socket object. */
+export interface SessionListener {
+  /** The driver attached: the connection is open. */
+  open(): void;
+  /** A whole message; `text` tells TEXT (valid UTF-8) from BINARY. */
+  message(data: Uint8Array, text: boolean): void;
+  /** A failure worth an `error` event (before the close event). */
+  error(message: string): void;
+  /** The session reached CLOSED. */
+  close(code: number, reason: string, wasClean: boolean): void;
+}
+
+/** Session settings resolved from the options of upgradeWebSocket. */
+export interface SessionConfig {
+  /** Largest message in bytes, inflated size included. */
+  maxMessageBytes: number;
+  /** Seconds of silence before a ping; another half without reply closes (0 = off). */
+  idleTimeout: number;
+  /** Milliseconds to wait for the peer's close frame after ours. */
+  closeTimeoutMs: number;
+  /** Negotiated permessage-deflate, if any. */
+  deflate: DeflateParams | undefined;
+}
+
+type OutItem = { op: number; data: Uint8Array | Promise<Uint8Array>; size: number };
+
+/**
+ * The per-connection session. Created in CONNECTING by upgradeWebSocket;
+ * the driver calls `attach(channel)` once the handshake response is out.
+ *
+ * @example
+ * ```ts
+ * const s = new WebSocketSession(config, listener);
+ * const handle = s.attach(channel);
+ * handle.receive(bytesFromPeer);
+ * ```
+ */
+export class WebSocketSession implements WebSocketSessionHandle {
+  #state: SessionState = SessionState.CONNECTING;
+  #cfg: SessionConfig;
+  #l: SessionListener;
+  #ch: WebSocketChannel | undefined;
+  #decoder: WebSocketDecoder;
+  #pmd: PerMessageDeflate | undefined;
+  #out: OutItem[] = [];
+  #pumping = false;
+  #queuedBytes = 0;
+  #stalledBytes = 0;
+  #backedUp = false;
+  #pausedBy = new Set<string>();
+  #pendingPong: Uint8Array | undefined;
+  #unanswered = 0;
+  #inChain: Promise<void> = Promise.resolve();
+  #inflating = 0;
+  #closeSent = false;
+  #closeTimer: ReturnType<typeof setTimeout> | undefined;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #idlePinged = false;
+  #pendingLocalClose: { code: number | undefined; reason: string } | undefined;
+  #drainWaiters: (() => void)[] = [];
+  #resolveClosed!: () => void;
+  /** Settles when the session reached CLOSED. */
+  readonly closed: Promise<void> = new Promise((r) => (this.#resolveClosed = r));
+
+  /** Builds a session in CONNECTING. */
+  constructor(cfg: SessionConfig, listener: SessionListener) {
+    this.#cfg = cfg;
+    this.#l = listener;
+    this.#decoder = new WebSocketDecoder({
+      maxMessageBytes: cfg.maxMessageBytes,
+      requireMask: true,
+      allowRsv1: cfg.deflate !== undefined,
+    });
+  }
+
+  /** The current state (its number is the browser readyState). */
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  /** Payload bytes accepted by send() and not yet flushed below the channel's high-water mark. */
+  get bufferedAmount(): number {
+    return this.#queuedBytes + this.#stalledBytes;
+  }
+
+  /** True while the channel is above its high-water mark. */
+  get backedUp(): boolean {
+    return this.#backedUp;
+  }
+
+  /** Resolves when the channel is writable again (at once when it is). */
+  writable(): Promise<void> {
+    if (!this.#backedUp && this.#out.length === 0) return Promise.resolve();
+    return new Promise((r) => this.#drainWaiters.push(r));
+  }
+
+  #go(ev: SessionEvent): boolean {
+    const next = TRANSITIONS[this.#state][ev];
+    if (next === undefined) return false;
+    this.#state = next;
+    return true;
+  }
+
+  /** The driver sent the handshake response: start the session on `channel`. */
+  attach(channel: WebSocketChannel): WebSocketSessionHandle {
+    if (!this.#go("attach")) {
+      channel.abort();
+      return this;
+    }
+    this.#ch = channel;
+    if (this.#cfg.deflate) {
+      this.#pmd = new PerMessageDeflate(this.#cfg.deflate, this.#cfg.maxMessageBytes);
+    }
+    this.#armIdle();
+    this.#l.open();
+    if (this.#state !== SessionState.OPEN) return this;
+    this.#pump();
+    const pc = this.#pendingLocalClose;
+    if (pc) this.close(pc.code, pc.reason);
+    return this;
+  }
+
+  /** The handler did not return the upgrade response: the socket fails. */
+  abandon(reason: string): void {
+    if (!this.#go("abandon")) return;
+    this.#finish(CloseCode.ABNORMAL, reason, false, reason);
+  }
+
+  /** Pauses or resumes the channel for one named reason; reading resumes when none remain. */
+  hold(reason: string, on: boolean): void {
+    const before = this.#pausedBy.size;
+    if (on) this.#pausedBy.add(reason);
+    else this.#pausedBy.delete(reason);
+    const after = this.#pausedBy.size;
+    if (before === 0 && after > 0) this.#ch?.pause();
+    else if (before > 0 && after === 0) this.#ch?.resume();
+  }
+
+  // ---- inbound ----
+
+  /** Bytes from the peer. */
+  receive(bytes: Uint8Array): void {
+    if (this.#state !== SessionState.OPEN && this.#state !== SessionState.CLOSING) return;
+    this.#armIdle();
+    for (const ev of this.#decoder.push(bytes)) {
+      if (ev.type === "ping") this.#onPing(ev.data);
+      else if (this.#pmd) this.#queueInbound(ev);
+      else this.#onEvent(ev, undefined);
+      if (this.state === SessionState.CLOSED) return;
+    }
+  }
+
+  #queueInbound(ev: DecoderEvent): void {
+    const inflated = ev.type === "message" && ev.compressed
+      ? this.#pmd!.decompress(ev.data)
+      : undefined;
+    if (inflated) {
+      this.#inflating++;
+      if (this.#inflating >= MAX_INFLATING) this.hold("inflate", true);
+      inflated.catch(() => {});
+    }
+    this.#inChain = this.#inChain.then(async () => {
+      let data: Uint8Array | undefined;
+      if (inflated) {
+        try {
+          data = await inflated;
+        } catch (e) {
+          const err = e instanceof WebSocketError
+            ? e
+            : new WebSocketError(CloseCode.INTERNAL_ERROR, String(e));
+          this.#fail(err.code, err.message);
+          return;
+        } finally {
+          this.#inflating--;
+          if (this.#inflating < MAX_INFLATING) this.hold("inflate", false);
+        }
+      }
+      this.#onEvent(ev, data);
+    });
+  }
+
+  #onEvent(ev: DecoderEvent, inflated: Uint8Array | undefined): void {
+    if (this.#state === SessionState.CLOSED) return;
+    switch (ev.type) {
+      case "message": {
+        if (this.#state !== SessionState.OPEN) return; // discarded while closing, as browsers do
+        const text = ev.opcode === Opcode.TEXT;
+        const data = inflated ?? ev.data;
+        if (text && inflated && !isValidUtf8(data)) {
+          this.#fail(CloseCode.INVALID_PAYLOAD, "invalid UTF-8 in a text message");
+          return;
+        }
+        this.#l.message(data, text);
+        return;
+      }
+      case "ping":
+        this.#onPing(ev.data);
+        return;
+      case "pong":
+        this.#idlePinged = false;
+        return;
+      case "close":
+        this.#onPeerClose(ev.code, ev.reason);
+        return;
+      case "error":
+        this.#fail(ev.code, ev.reason);
+    }
+  }
+
+  #onPing(data: Uint8Array): void {
+    if (this.#state !== SessionState.OPEN) return;
+    if (!this.#backedUp) {
+      this.#write(encodeFrame(Opcode.PONG, data));
+      return;
+    }
+    this.#pendingPong = data;
+    if (++this.#unanswered > MAX_UNANSWERED_PINGS) {
+      this.#fail(CloseCode.POLICY_VIOLATION, "too many pings while our replies are unread");
+    }
+  }
+
+  #onPeerClose(code: number | undefined, reason: string): void {
+    const wasOpen = this.#state === SessionState.OPEN;
+    if (!this.#go("peerClose")) return;
+    if (wasOpen && !this.#closeSent) {
+      this.#closeSent = true;
+      this.#ch!.write(encodeClose(code, code === undefined ? "" : reason));
+    }
+    this.#ch!.end();
+    this.#finish(code ?? CloseCode.NO_STATUS, reason, true, undefined);
+  }
+
+  /** Fails the connection: a close frame with `code`, then the channel ends. */
+  #fail(code: number, reason: string): void {
+    if (!this.#go("failure")) return;
+    if (!this.#closeSent) {
+      this.#closeSent = true;
+      this.#ch!.write(encodeClose(code, reason));
+    }
+    this.#ch!.end();
+    this.#finish(code, reason, false, reason);
+  }
+
+  /** The transport ended. */
+  peerEnded(error?: Error): void {
+    if (!this.#go("peerEnded")) return;
+    const msg = error ? error.message : "connection closed without a close frame";
+    this.#finish(CloseCode.ABNORMAL, "", false, error ? msg : msg);
+  }
+
+  /** Server shutdown: close with 1001. */
+  goingAway(): void {
+    if (this.#state === SessionState.CONNECTING) this.abandon("server shutting down");
+    else this.close(CloseCode.GOING_AWAY, "server shutting down");
+  }
+
+  #finish(code: number, reason: string, wasClean: boolean, error: string | undefined): void {
+    clearTimeout(this.#closeTimer);
+    clearTimeout(this.#idleTimer);
+    this.#pmd?.close();
+    this.#out = [];
+    this.#queuedBytes = 0;
+    for (const w of this.#drainWaiters.splice(0)) w();
+    if (error !== undefined) this.#l.error(error);
+    this.#l.close(code, reason, wasClean);
+    this.#resolveClosed();
+  }
+
+  // ---- idle ping (Deno's semantics: ping after idleTimeout/2 of silence, close after another half) ----
+
+  #armIdle(): void {
+    const secs = this.#cfg.idleTimeout;
+    if (!(secs > 0)) return;
+    this.#idlePinged = false;
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(() => this.#idleTick(), (secs * 1000) / 2);
+  }
+
+  #idleTick(): void {
+    if (this.#state !== SessionState.OPEN) return;
+    if (this.#idlePinged) {
+      this.#fail(CloseCode.GOING_AWAY, "No response from ping frame.");
+      return;
+    }
+    this.#idlePinged = true;
+    this.#write(encodeFrame(Opcode.PING, new Uint8Array(0)));
+    this.#idleTimer = setTimeout(() => this.#idleTick(), (this.#cfg.idleTimeout * 1000) / 2);
+  }
+
+  // ---- outbound ----
+
+  /** Queues a message; `data` may be a promise (a Blob being read). Ignored unless OPEN/CONNECTING. */
+  send(text: boolean, data: Uint8Array | Promise<Uint8Array>, size: number): void {
+    if (this.#state !== SessionState.OPEN && this.#state !== SessionState.CONNECTING) return;
+    this.#out.push({ op: text ? Opcode.TEXT : Opcode.BINARY, data, size });
+    this.#queuedBytes += size;
+    if (this.#state === SessionState.OPEN) this.#pump();
+  }
+
+  /** Starts the close handshake (codes and reason already validated by the caller). */
+  close(code: number | undefined, reason: string): void {
+    if (this.#state === SessionState.CONNECTING) {
+      this.#pendingLocalClose = { code, reason };
+      return;
+    }
+    if (!this.#go("localClose")) return;
+    this.#out.push({ op: Opcode.CLOSE, data: encodeClose(code, reason), size: 0 });
+    this.#closeTimer = setTimeout(() => {
+      if (!this.#go("closeTimeout")) return;
+      this.#ch!.abort();
+      this.#finish(CloseCode.ABNORMAL, "", false, "the peer did not answer the close frame");
+    }, this.#cfg.closeTimeoutMs);
+    this.#pump();
+  }
+
+  #pump(): void {
+    if (this.#pumping) return;
+    while (this.#out.length > 0 && this.#state !== SessionState.CLOSED) {
+      const item = this.#out[0]!;
+      if (item.op === Opcode.CLOSE) {
+        this.#out.shift();
+        if (!this.#closeSent) {
+          this.#closeSent = true;
+          this.#write(item.data as Uint8Array);
+        }
+        continue;
+      }
+      const compress = this.#pmd !== undefined && item.size >= COMPRESS_MIN_BYTES;
+      if (item.data instanceof Uint8Array && !compress) {
+        this.#out.shift();
+        this.#queuedBytes -= item.size;
+        this.#write(encodeFrame(item.op, item.data), item.size);
+        continue;
+      }
+      this.#pumping = true;
+      Promise.resolve(item.data)
+        .then((d) =>
+          compress ? this.#pmd!.compress(d).then((c) => ({ d: c, rsv1: true })) : { d, rsv1: false }
+        )
+        .then(({ d, rsv1 }) => {
+          this.#pumping = false;
+          if (this.#out[0] !== item) return;
+          this.#out.shift();
+          this.#queuedBytes -= item.size;
+          this.#write(encodeFrame(item.op, d, { rsv1 }), item.size);
+          this.#pump();
+        }, (e) => {
+          this.#pumping = false;
+          this.#fail(CloseCode.INTERNAL_ERROR, `could not send a message: ${e}`);
+        });
+      return;
+    }
+    if (!this.#backedUp && this.#out.length === 0) {
+      for (const w of this.#drainWaiters.splice(0)) w();
+    }
+  }
+
+  #write(bytes: Uint8Array, payload = 0): void {
+    const ch = this.#ch;
+    if (!ch || this.#state === SessionState.CLOSED) return;
+    const ok = ch.write(bytes);
+    if (this.#backedUp) this.#stalledBytes += payload;
+    else if (!ok) {
+      this.#backedUp = true;
+      this.#stalledBytes = payload;
+      this.hold("output", true);
+      ch.drain().then(() => this.#onDrain());
+    }
+  }
+
+  #onDrain(): void {
+    this.#backedUp = false;
+    this.#stalledBytes = 0;
+    this.#unanswered = 0;
+    if (this.#state === SessionState.CLOSED) return;
+    const pong = this.#pendingPong;
+    this.#pendingPong = undefined;
+    if (pong && this.#state === SessionState.OPEN) this.#write(encodeFrame(Opcode.PONG, pong));
+    if (this.#backedUp) return;
+    this.hold("output", false);
+    this.#pump();
+  }
+}

@@ -1,0 +1,327 @@
+/**
+ * The socket object handed to handlers: a browser-like `WebSocket` (an
+ * EventTarget with open/message/close/error, `send`, `close`, `readyState`,
+ * `binaryType`, `bufferedAmount`, `protocol`, `extensions`, `url`) plus
+ * `stream()`, a WebSocketStream-like view with backpressure both ways.
+ *
+ * @module
+ */
+import { closeEvent, errorEvent } from "./events.ts";
+import type { SessionListener, WebSocketSession } from "./session.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** What `closed` of the stream view resolves to. */
+export interface WebSocketCloseInfo {
+  /** The close code (1005 when the peer sent none, 1006 when the connection dropped). */
+  closeCode: number;
+  /** The close reason. */
+  reason: string;
+}
+
+/** What `opened` of the stream view resolves to. */
+export interface WebSocketStreamConnection {
+  /** Messages from the peer: strings for text, Uint8Array for binary. */
+  readable: ReadableStream<string | Uint8Array>;
+  /** Messages to the peer; `write()` resolves once the channel can take more. */
+  writable: WritableStream<string | BufferSource>;
+  /** The selected subprotocol ("" when none). */
+  protocol: string;
+  /** The negotiated extensions ("" when none). */
+  extensions: string;
+}
+
+/** The WebSocketStream-like view returned by `socket.stream()`. */
+export interface WebSocketStreamView {
+  /** Resolves when the connection is open. */
+  opened: Promise<WebSocketStreamConnection>;
+  /** Resolves when the connection closed (never rejects). */
+  closed: Promise<WebSocketCloseInfo>;
+  /** Starts the close handshake. */
+  close(info?: { closeCode?: number; reason?: string }): void;
+}
+
+/** Messages queued in the stream view's readable before inbound reading pauses. */
+const READABLE_HIGH_WATER_MARK = 16;
+
+type Handler = ((this: ServerWebSocket, ev: Event) => unknown) | null;
+
+/**
+ * A server-side WebSocket, as returned by `upgradeWebSocket`. It behaves like
+ * a browser `WebSocket`; `binaryType` defaults to `"arraybuffer"`, as the
+ * socket of `Deno.upgradeWebSocket` does.
+ *
+ * Backpressure: `send()` never blocks (watch `bufferedAmount`). For flow
+ * control use `stream()`: its `writable` resolves each write only when the
+ * client has taken the data, and while its `readable` is not read the server
+ * stops reading from the client.
+ *
+ * @example
+ * ```ts
+ * const { socket, response } = upgradeWebSocket(req);
+ * socket.onmessage = (e) => socket.send(e.data);
+ * socket.onclose = (e) => console.log("closed", e.code);
+ * return response;
+ * ```
+ *
+ * @example Streams with backpressure
+ * ```ts
+ * const { socket, response } = upgradeWebSocket(req);
+ * const { readable, writable } = await socket.stream().opened;
+ * await readable.pipeTo(writable); // echo, as fast as the client reads
+ * ```
+ */
+export class ServerWebSocket extends EventTarget {
+  /** readyState: the handler has the socket, the handshake response is not sent yet. */
+  static readonly CONNECTING = 0;
+  /** readyState: open. */
+  static readonly OPEN = 1;
+  /** readyState: closing handshake in progress. */
+  static readonly CLOSING = 2;
+  /** readyState: closed. */
+  static readonly CLOSED = 3;
+  /** readyState: the handler has the socket, the handshake response is not sent yet. */
+  readonly CONNECTING = 0;
+  /** readyState: open. */
+  readonly OPEN = 1;
+  /** readyState: closing handshake in progress. */
+  readonly CLOSING = 2;
+  /** readyState: closed. */
+  readonly CLOSED = 3;
+
+  #session!: WebSocketSession;
+  #binaryType: BinaryType = "arraybuffer";
+  #protocol: string;
+  #extensions: string;
+  #url: string;
+  #closing = false;
+  #handlers: Record<string, Handler> = {};
+  #readable: ReadableStreamDefaultController<string | Uint8Array> | undefined;
+  #view: WebSocketStreamView | undefined;
+  #opened: { resolve: () => void } | undefined;
+  #closedInfo: WebSocketCloseInfo | undefined;
+  #closedWaiters: ((i: WebSocketCloseInfo) => void)[] = [];
+
+  /** @internal Built by upgradeWebSocket. */
+  constructor(url: string, protocol: string, extensions: string) {
+    super();
+    this.#url = url;
+    this.#protocol = protocol;
+    this.#extensions = extensions;
+  }
+
+  /** @internal Binds the session (upgradeWebSocket does this once). */
+  bind(session: WebSocketSession): void {
+    this.#session = session;
+  }
+
+  /** @internal The listener the session reports to. */
+  listener(): SessionListener {
+    return {
+      open: () => {
+        this.dispatchEvent(new Event("open"));
+        this.#opened?.resolve();
+      },
+      message: (data, text) => this.#onMessage(data, text),
+      error: (message) => this.dispatchEvent(errorEvent(message)),
+      close: (code, reason, wasClean) => {
+        try {
+          this.#readable?.close();
+        } catch { /* already closed or errored */ }
+        this.#closedInfo = { closeCode: code, reason };
+        for (const w of this.#closedWaiters.splice(0)) w(this.#closedInfo);
+        this.dispatchEvent(closeEvent(code, reason, wasClean));
+      },
+    };
+  }
+
+  #onMessage(data: Uint8Array, text: boolean): void {
+    if (this.#readable) {
+      this.#readable.enqueue(text ? decoder.decode(data) : data);
+      if ((this.#readable.desiredSize ?? 1) <= 0) this.#session.hold("readable", true);
+    }
+    let payload: string | ArrayBuffer | Blob;
+    if (text) payload = decoder.decode(data);
+    else if (this.#binaryType === "blob") payload = new Blob([data as Uint8Array<ArrayBuffer>]);
+    else {
+      payload = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
+        ? data.buffer as ArrayBuffer
+        : data.slice().buffer as ArrayBuffer;
+    }
+    this.dispatchEvent(new MessageEvent("message", { data: payload }));
+  }
+
+  /** 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED. */
+  get readyState(): number {
+    const s = this.#session.state;
+    return s < 2 && this.#closing ? 2 : s;
+  }
+
+  /** "arraybuffer" (default) or "blob": the type of binary `message` event data. */
+  get binaryType(): BinaryType {
+    return this.#binaryType;
+  }
+  set binaryType(v: BinaryType) {
+    if (v === "blob" || v === "arraybuffer") this.#binaryType = v;
+  }
+
+  /** Bytes passed to send() that the client has not taken yet (queued or above the channel's mark). */
+  get bufferedAmount(): number {
+    return this.#session.bufferedAmount;
+  }
+
+  /** The selected subprotocol ("" when none). */
+  get protocol(): string {
+    return this.#protocol;
+  }
+
+  /** The negotiated extensions, as sent in Sec-WebSocket-Extensions ("" when none). */
+  get extensions(): string {
+    return this.#extensions;
+  }
+
+  /** The request URL with a ws: or wss: scheme. */
+  get url(): string {
+    return this.#url;
+  }
+
+  /**
+   * Sends a message: a string as text, anything else as binary. Blobs are read
+   * asynchronously; messages still go out in call order. Throws
+   * InvalidStateError while CONNECTING; ignored once closing.
+   */
+  send(data: string | ArrayBufferLike | ArrayBufferView | Blob): void {
+    if (this.readyState === 0) {
+      throw new DOMException("The WebSocket is still CONNECTING", "InvalidStateError");
+    }
+    if (this.readyState >= 2) return;
+    if (typeof data === "string") {
+      const b = encoder.encode(data);
+      this.#session.send(true, b, b.length);
+    } else if (data instanceof Blob) {
+      this.#session.send(false, data.arrayBuffer().then((a) => new Uint8Array(a)), data.size);
+    } else if (ArrayBuffer.isView(data)) {
+      const b = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+      this.#session.send(false, b, b.length);
+    } else if (data instanceof ArrayBuffer || isSharedArrayBuffer(data)) {
+      const b = new Uint8Array(data as ArrayBuffer).slice();
+      this.#session.send(false, b, b.length);
+    } else {
+      const b = encoder.encode(String(data));
+      this.#session.send(true, b, b.length);
+    }
+  }
+
+  /**
+   * Starts the closing handshake. `code` must be 1000 or 3000-4999
+   * (InvalidAccessError), `reason` at most 123 UTF-8 bytes (SyntaxError).
+   */
+  close(code?: number, reason?: string): void {
+    if (code !== undefined && code !== 1000 && !(code >= 3000 && code <= 4999)) {
+      throw new DOMException(
+        `The close code must be either 1000, or between 3000 and 4999. ${code} is neither.`,
+        "InvalidAccessError",
+      );
+    }
+    const r = reason ?? "";
+    if (encoder.encode(r).length > 123) {
+      throw new DOMException("The close reason may not be longer than 123 bytes.", "SyntaxError");
+    }
+    if (this.readyState >= 2) return;
+    this.#closing = true;
+    this.#session.close(code, code === undefined ? "" : r);
+  }
+
+  /**
+   * A WebSocketStream-like view: `opened` gives a `readable` of incoming
+   * messages and a `writable` for outgoing ones, both with backpressure.
+   * Message events still fire. Calling it again returns the same view.
+   */
+  stream(): WebSocketStreamView {
+    if (this.#view) return this.#view;
+    const readable = new ReadableStream<string | Uint8Array>({
+      start: (c) => {
+        this.#readable = c;
+      },
+      pull: () => this.#session.hold("readable", false),
+      cancel: () => this.#session.hold("readable", false),
+    }, new CountQueuingStrategy({ highWaterMark: READABLE_HIGH_WATER_MARK }));
+    const writable = new WritableStream<string | BufferSource>({
+      write: async (chunk) => {
+        if (this.readyState !== 1) {
+          throw new DOMException("The WebSocket is not open", "InvalidStateError");
+        }
+        this.send(chunk as string | ArrayBuffer);
+        await this.#session.writable();
+      },
+      close: () => this.close(),
+      abort: () => this.close(),
+    });
+    const conn: WebSocketStreamConnection = {
+      readable,
+      writable,
+      protocol: this.#protocol,
+      extensions: this.#extensions,
+    };
+    const opened = new Promise<WebSocketStreamConnection>((resolve) => {
+      if (this.#session.state >= 1) resolve(conn);
+      else this.#opened = { resolve: () => resolve(conn) };
+    });
+    const closed = new Promise<WebSocketCloseInfo>((resolve) => {
+      if (this.#closedInfo) resolve(this.#closedInfo);
+      else this.#closedWaiters.push(resolve);
+    });
+    this.#view = {
+      opened,
+      closed,
+      close: (info) => this.close(info?.closeCode, info?.reason),
+    };
+    return this.#view;
+  }
+
+  #handler(type: string): Handler {
+    return this.#handlers[type] ?? null;
+  }
+  #setHandler(type: string, fn: Handler): void {
+    const old = this.#handlers[type];
+    if (old) this.removeEventListener(type, old as EventListener);
+    this.#handlers[type] = typeof fn === "function" ? fn : null;
+    if (typeof fn === "function") this.addEventListener(type, fn as EventListener);
+  }
+
+  /** Handler of the `open` event. */
+  get onopen(): Handler {
+    return this.#handler("open");
+  }
+  set onopen(fn: Handler) {
+    this.#setHandler("open", fn);
+  }
+  /** Handler of the `message` event (`e.data`: string, ArrayBuffer or Blob). */
+  get onmessage(): ((this: ServerWebSocket, ev: MessageEvent) => unknown) | null {
+    return this.#handler("message") as
+      | ((this: ServerWebSocket, ev: MessageEvent) => unknown)
+      | null;
+  }
+  set onmessage(fn: ((this: ServerWebSocket, ev: MessageEvent) => unknown) | null) {
+    this.#setHandler("message", fn as Handler);
+  }
+  /** Handler of the `close` event (`e.code`, `e.reason`, `e.wasClean`). */
+  get onclose(): ((this: ServerWebSocket, ev: CloseEvent) => unknown) | null {
+    return this.#handler("close") as ((this: ServerWebSocket, ev: CloseEvent) => unknown) | null;
+  }
+  set onclose(fn: ((this: ServerWebSocket, ev: CloseEvent) => unknown) | null) {
+    this.#setHandler("close", fn as Handler);
+  }
+  /** Handler of the `error` event. */
+  get onerror(): Handler {
+    return this.#handler("error");
+  }
+  set onerror(fn: Handler) {
+    this.#setHandler("error", fn);
+  }
+}
+
+function isSharedArrayBuffer(x: unknown): boolean {
+  return typeof SharedArrayBuffer !== "undefined" && x instanceof SharedArrayBuffer;
+}

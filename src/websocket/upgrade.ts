@@ -1,0 +1,187 @@
+/**
+ * `upgradeWebSocket(req, options)`: the shape of `Deno.upgradeWebSocket`,
+ * for requests served by h2serve over HTTP/1.1 (Upgrade) and HTTP/2
+ * (RFC 8441 extended CONNECT).
+ *
+ * @module
+ */
+import { DEFAULT_MAX_MESSAGE_BYTES } from "./constants.ts";
+import { negotiateDeflate, parseExtensions } from "./extensions.ts";
+import {
+  acceptKey,
+  type HandshakeRejection,
+  selectProtocol,
+  validateUpgradeRequest,
+} from "./handshake.ts";
+import { isUpgraded, markUpgrade, upgradeTargetOf } from "./registry.ts";
+import { WebSocketSession } from "./session.ts";
+import { ServerWebSocket } from "./socket.ts";
+
+/** Options of upgradeWebSocket. */
+export interface UpgradeWebSocketOptions {
+  /** The subprotocol to select; it must be one the client offered (else a TypeError). */
+  protocol?: string;
+  /** Accept permessage-deflate (RFC 7692) when the client offers it. Default false. */
+  compress?: boolean;
+  /** Largest message, after inflation, in bytes. Over it: close 1009. Default 16 MiB. */
+  maxMessageBytes?: number;
+  /**
+   * Seconds, as in Deno: after idleTimeout/2 without any frame from the client a
+   * ping is sent; without a frame in the next idleTimeout/2 the socket closes
+   * with 1001 (error and close events fire). 0 disables. Default 120.
+   */
+  idleTimeout?: number;
+  /** Seconds to wait for the client's close frame after ours before dropping. Default 5. */
+  closeTimeout?: number;
+}
+
+/** What upgradeWebSocket returns. */
+export interface WebSocketUpgrade {
+  /** The server side of the connection; usable at once (it opens after the response). */
+  socket: ServerWebSocket;
+  /** Return this from the handler. */
+  response: Response;
+}
+
+/**
+ * Thrown by upgradeWebSocket for a request that is a malformed WebSocket
+ * handshake; `status` (400 or 426) and `headers` are the answer the server
+ * sends when the handler lets it propagate.
+ *
+ * @example
+ * ```ts
+ * try { upgradeWebSocket(req); } catch (e) {
+ *   if (e instanceof WebSocketHandshakeError) return new Response(e.message, { status: e.status, headers: e.headers });
+ * }
+ * ```
+ */
+export class WebSocketHandshakeError extends TypeError {
+  /** 400, or 426 for an unsupported Sec-WebSocket-Version. */
+  readonly status: number;
+  /** Headers for the refusal (`sec-websocket-version: 13` with 426). */
+  readonly headers: [string, string][];
+  /** Builds it from a handshake rejection. */
+  constructor(r: HandshakeRejection) {
+    super(`upgradeWebSocket: not a valid WebSocket handshake: ${r.reason}`);
+    this.name = "WebSocketHandshakeError";
+    this.status = r.status;
+    this.headers = r.headers;
+  }
+}
+
+function checkOptions(o: UpgradeWebSocketOptions) {
+  const bad = (name: string, v: unknown, want: string) =>
+    new TypeError(`upgradeWebSocket: option "${name}" must be ${want}, got ${String(v)}`);
+  if (o.protocol !== undefined && typeof o.protocol !== "string") {
+    throw bad("protocol", o.protocol, "a string");
+  }
+  if (o.compress !== undefined && typeof o.compress !== "boolean") {
+    throw bad("compress", o.compress, "a boolean");
+  }
+  const max = o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  if (!Number.isSafeInteger(max) || max < 1) {
+    throw bad("maxMessageBytes", o.maxMessageBytes, "a positive integer");
+  }
+  const idle = o.idleTimeout ?? 120;
+  if (typeof idle !== "number" || !Number.isFinite(idle) || idle < 0) {
+    throw bad("idleTimeout", o.idleTimeout, "a number of seconds >= 0");
+  }
+  const closeT = o.closeTimeout ?? 5;
+  if (typeof closeT !== "number" || !Number.isFinite(closeT) || closeT <= 0) {
+    throw bad("closeTimeout", o.closeTimeout, "a number of seconds > 0");
+  }
+  return { max, idle, closeMs: closeT * 1000 };
+}
+
+/**
+ * Accepts a WebSocket handshake. Call it from the handler and return its
+ * `response`; the same code serves HTTP/1.1 Upgrade and HTTP/2 extended
+ * CONNECT (which h2serve presents as a GET with `upgrade: websocket`).
+ * Throws a TypeError when the request is not a WebSocket upgrade (a
+ * `WebSocketHandshakeError`, answered 400/426), did not come from an
+ * h2serve server, or was already upgraded, and when an option is invalid.
+ *
+ * @example
+ * ```ts
+ * import { serve, upgradeWebSocket } from "h2serve";
+ * serve((req) => {
+ *   if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("hi");
+ *   const { socket, response } = upgradeWebSocket(req, { protocol: "chat", compress: true });
+ *   socket.onmessage = (e) => socket.send(e.data);
+ *   return response;
+ * });
+ * ```
+ */
+export function upgradeWebSocket(
+  req: Request,
+  options: UpgradeWebSocketOptions = {},
+): WebSocketUpgrade {
+  const limits = checkOptions(options);
+  const target = upgradeTargetOf(req);
+  if (!target) {
+    if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      throw new TypeError(
+        "upgradeWebSocket: the request is not a WebSocket upgrade (no `Upgrade: websocket`)",
+      );
+    }
+    throw new TypeError(
+      "upgradeWebSocket: the request did not come from an h2serve server " +
+        "(pass the handler's own Request object, not a copy)",
+    );
+  }
+  if (isUpgraded(req)) throw new TypeError("upgradeWebSocket: the request was already upgraded");
+  const h1 = target.protocol === "http/1.1";
+  // Over h2 the driver checked :protocol and presents the CONNECT as a GET with `upgrade: websocket`.
+  const hs = validateUpgradeRequest(
+    req.method,
+    h1 ? req.headers : withH2Defaults(req.headers),
+  );
+  if (!hs.ok) throw new WebSocketHandshakeError(hs);
+  const protocol = selectProtocol(hs.protocols, options.protocol);
+  let deflate;
+  let extensions = "";
+  if (options.compress) {
+    const offers = parseExtensions(hs.extensions);
+    const n = offers && negotiateDeflate(offers);
+    if (n) {
+      deflate = n.params;
+      extensions = n.response;
+    }
+  }
+  const headers: [string, string][] = [];
+  if (h1) {
+    headers.push(["upgrade", "websocket"], ["connection", "Upgrade"]);
+    headers.push(["sec-websocket-accept", acceptKey(hs.key!)]);
+  }
+  if (protocol) headers.push(["sec-websocket-protocol", protocol]);
+  if (extensions) headers.push(["sec-websocket-extensions", extensions]);
+
+  const url = new URL(req.url);
+  url.protocol = target.secure || url.protocol === "https:" ? "wss:" : "ws:";
+  const socket = new ServerWebSocket(url.href, protocol, extensions);
+  const session = new WebSocketSession({
+    maxMessageBytes: limits.max,
+    idleTimeout: limits.idle,
+    closeTimeoutMs: limits.closeMs,
+    deflate,
+  }, socket.listener());
+  socket.bind(session);
+  const response = new Response(null, { status: 200 });
+  markUpgrade(response, {
+    request: req,
+    status: h1 ? 101 : 200,
+    headers,
+    open: (channel) => session.attach(channel),
+    abandon: (reason) => session.abandon(reason),
+  });
+  return { socket, response };
+}
+
+// RFC 8441 carries no Connection header and no key; fill what the h1 check requires.
+function withH2Defaults(h: Headers): Headers {
+  const out = new Headers(h);
+  out.set("connection", "upgrade");
+  out.set("upgrade", "websocket");
+  out.set("sec-websocket-key", "AAAAAAAAAAAAAAAAAAAAAA==");
+  return out;
+}
