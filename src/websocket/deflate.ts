@@ -142,12 +142,17 @@ function run(z: ZStream, input: Uint8Array, limit: number): Promise<Uint8Array> 
     z.on("data", onData);
     z.on("error", onError);
     z.write(input);
-    z.flush(zlib.constants.Z_SYNC_FLUSH, () => finish());
+    // Deno passes a zlib error to the flush callback before emitting it; Node and Bun only emit.
+    z.flush(
+      zlib.constants.Z_SYNC_FLUSH,
+      (err?: unknown) => finish(err instanceof Error ? err : undefined),
+    );
   });
 }
 
 function join(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
+  // A plain Uint8Array view, not the runtime's Buffer subclass.
+  if (chunks.length === 1) return new Uint8Array(chunks[0]!.buffer, chunks[0]!.byteOffset, total);
   const out = new Uint8Array(total);
   let o = 0;
   for (const c of chunks) {
