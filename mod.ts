@@ -41,3 +41,17 @@ export { group } from "./src/group.ts";
 export type { ServerGroup } from "./src/group.ts";
 export { serveWorkers } from "./src/workers/pool.ts";
 export type { WorkerPool, WorkersOptions } from "./src/workers/pool.ts";
+export {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  ServerWebSocket,
+  upgradeWebSocket,
+  WebSocketHandshakeError,
+} from "./src/websocket/mod.ts";
+export type {
+  UpgradeWebSocketOptions,
+  WebSocketCloseInfo,
+  WebSocketEventHandler,
+  WebSocketStreamConnection,
+  WebSocketStreamView,
+  WebSocketUpgrade,
+} from "./src/websocket/mod.ts";

@@ -86,7 +86,8 @@ export class WebSocketSession implements WebSocketSessionHandle {
   #inflating = 0;
   #closeSent = false;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
-  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #idleTimer: ReturnType<typeof setInterval> | undefined;
+  #heard = false;
   #idlePinged = false;
   #pendingLocalClose: { code: number | undefined; reason: string } | undefined;
   #drainWaiters: (() => void)[] = [];
@@ -173,7 +174,7 @@ export class WebSocketSession implements WebSocketSessionHandle {
   /** Bytes from the peer. */
   receive(bytes: Uint8Array): void {
     if (this.#state !== SessionState.OPEN && this.#state !== SessionState.CLOSING) return;
-    this.#armIdle();
+    this.#heard = true;
     for (const ev of this.#decoder.push(bytes)) {
       if (ev.type === "ping") this.#onPing(ev.data);
       else if (this.#pmd) this.#queueInbound(ev);
@@ -229,7 +230,6 @@ export class WebSocketSession implements WebSocketSessionHandle {
         this.#onPing(ev.data);
         return;
       case "pong":
-        this.#idlePinged = false;
         return;
       case "close":
         this.#onPeerClose(ev.code, ev.reason);
@@ -288,7 +288,7 @@ export class WebSocketSession implements WebSocketSessionHandle {
 
   #finish(code: number, reason: string, wasClean: boolean, error: string | undefined): void {
     clearTimeout(this.#closeTimer);
-    clearTimeout(this.#idleTimer);
+    clearInterval(this.#idleTimer);
     this.#pmd?.close();
     this.#out = [];
     this.#queuedBytes = 0;
@@ -298,25 +298,29 @@ export class WebSocketSession implements WebSocketSessionHandle {
     this.#resolveClosed();
   }
 
-  // ---- idle ping (Deno's semantics: ping after idleTimeout/2 of silence, close after another half) ----
+  // ---- idle ping (Deno's semantics: a ping after idleTimeout/2 of silence, close 1001 when
+  // another idleTimeout/2 passes without any frame). A flag set per receive() keeps the hot
+  // path free of timer churn; the timer ticks every idleTimeout/2.
 
   #armIdle(): void {
     const secs = this.#cfg.idleTimeout;
-    if (!(secs > 0)) return;
-    this.#idlePinged = false;
-    clearTimeout(this.#idleTimer);
-    this.#idleTimer = setTimeout(() => this.#idleTick(), (secs * 1000) / 2);
+    if (!(secs > 0) || this.#idleTimer !== undefined) return;
+    this.#idleTimer = setInterval(() => this.#idleTick(), (secs * 1000) / 2);
   }
 
   #idleTick(): void {
     if (this.#state !== SessionState.OPEN) return;
+    if (this.#heard) {
+      this.#heard = false;
+      this.#idlePinged = false;
+      return;
+    }
     if (this.#idlePinged) {
       this.#fail(CloseCode.GOING_AWAY, "No response from ping frame.");
       return;
     }
     this.#idlePinged = true;
     this.#write(encodeFrame(Opcode.PING, new Uint8Array(0)));
-    this.#idleTimer = setTimeout(() => this.#idleTick(), (this.#cfg.idleTimeout * 1000) / 2);
   }
 
   // ---- outbound ----

@@ -45,7 +45,9 @@ export interface WebSocketStreamView {
 /** Messages queued in the stream view's readable before inbound reading pauses. */
 const READABLE_HIGH_WATER_MARK = 16;
 
-type Handler = ((this: ServerWebSocket, ev: Event) => unknown) | null;
+/** An `on*` event handler property's value. */
+export type WebSocketEventHandler = ((this: ServerWebSocket, ev: Event) => unknown) | null;
+type Handler = WebSocketEventHandler;
 
 /**
  * A server-side WebSocket, as returned by `upgradeWebSocket`. It behaves like
@@ -291,10 +293,10 @@ export class ServerWebSocket extends EventTarget {
   }
 
   /** Handler of the `open` event. */
-  get onopen(): Handler {
+  get onopen(): WebSocketEventHandler {
     return this.#handler("open");
   }
-  set onopen(fn: Handler) {
+  set onopen(fn: WebSocketEventHandler) {
     this.#setHandler("open", fn);
   }
   /** Handler of the `message` event (`e.data`: string, ArrayBuffer or Blob). */
@@ -314,10 +316,10 @@ export class ServerWebSocket extends EventTarget {
     this.#setHandler("close", fn as Handler);
   }
   /** Handler of the `error` event. */
-  get onerror(): Handler {
+  get onerror(): WebSocketEventHandler {
     return this.#handler("error");
   }
-  set onerror(fn: Handler) {
+  set onerror(fn: WebSocketEventHandler) {
     this.#setHandler("error", fn);
   }
 }
