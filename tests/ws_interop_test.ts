@@ -205,4 +205,35 @@ describe("ws interop: raw bytes", () => {
       await srv.close();
     }
   });
+
+  it("a client that sends but never reads stalls; the server's write buffer stays bounded", async () => {
+    const srv = await echoServer();
+    const s = net.connect(srv.port, "127.0.0.1");
+    try {
+      await new Promise((r) => s.once("connect", r));
+      s.on("error", () => {});
+      s.write(hs("Sec-WebSocket-Version: 13\r\n"));
+      s.pause(); // never read
+      const frame = encodeFrame(2, new Uint8Array(64 * 1024), {
+        mask: new Uint8Array([1, 2, 3, 4]),
+      });
+      const LIMIT = 256 * 1024 * 1024;
+      let sent = 0;
+      let stalled = false;
+      while (sent < LIMIT && !stalled) {
+        sent += frame.length;
+        if (!s.write(frame)) {
+          stalled = await Promise.race([
+            new Promise<boolean>((r) => s.once("drain", () => r(false))),
+            new Promise<boolean>((r) => setTimeout(() => r(true), 2000)),
+          ]);
+        }
+      }
+      assert.ok(stalled, `the client never stalled after ${sent} bytes`);
+      assert.ok(srv.maxWriteBuffer < 1024 * 1024, `server buffered ${srv.maxWriteBuffer} bytes`);
+    } finally {
+      s.destroy();
+      await srv.close();
+    }
+  });
 });

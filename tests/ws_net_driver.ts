@@ -22,11 +22,17 @@ export interface MiniServer {
   sessionsClosed: number;
   /** Foreign-101 errors reported. */
   foreign: string[];
+  /** Largest amount of bytes a socket held in its write buffer after a session write. */
+  maxWriteBuffer: number;
 }
 
-function channelFor(sock: net.Socket): WebSocketChannel {
+function channelFor(sock: net.Socket, state: { maxWriteBuffer: number }): WebSocketChannel {
   return {
-    write: (b) => sock.write(b),
+    write: (b) => {
+      const ok = sock.write(b);
+      state.maxWriteBuffer = Math.max(state.maxWriteBuffer, sock.writableLength);
+      return ok;
+    },
     drain: () =>
       new Promise<void>((r) => {
         if (!sock.writableNeedDrain || sock.destroyed) return r();
@@ -48,7 +54,7 @@ function channelFor(sock: net.Socket): WebSocketChannel {
 /** Starts the driver with `handler`. */
 export function miniServer(handler: (req: Request) => Response): Promise<MiniServer> {
   const sockets = new Set<net.Socket>();
-  const state = { sessionsClosed: 0, foreign: [] as string[] };
+  const state = { sessionsClosed: 0, foreign: [] as string[], maxWriteBuffer: 0 };
   const server = net.createServer((sock) => {
     sockets.add(sock);
     sock.on("close", () => sockets.delete(sock));
@@ -85,7 +91,7 @@ export function miniServer(handler: (req: Request) => Response): Promise<MiniSer
         let out = `HTTP/1.1 ${d.status} Switching Protocols\r\n`;
         for (const [k, v] of d.headers) out += `${k}: ${v}\r\n`;
         sock.write(out + "\r\n");
-        const session = d.open(channelFor(sock));
+        const session = d.open(channelFor(sock, state));
         session.closed.then(() => state.sessionsClosed++);
         sock.on("data", (b: Buffer) => session.receive(new Uint8Array(b)));
         sock.on("close", () => session.peerEnded());
@@ -115,6 +121,9 @@ export function miniServer(handler: (req: Request) => Response): Promise<MiniSer
           return state.sessionsClosed;
         },
         foreign: state.foreign,
+        get maxWriteBuffer() {
+          return state.maxWriteBuffer;
+        },
         close: () =>
           new Promise<void>((r) => {
             for (const s of sockets) s.destroy();
