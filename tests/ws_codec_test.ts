@@ -217,6 +217,18 @@ describe("ws codec: fragmentation (Autobahn 5.x)", () => {
     const b = concat(cf(1, "a", { fin: false }), encodeClose(1000, "bye", MASK));
     assert.deepEqual(decodeAll(b), [{ type: "close", code: 1000, reason: "bye" }]);
   });
+  it("a flood of 100000 one-byte fragments assembles into one 100000-byte message", () => {
+    const one = cf(0, "x", { fin: false });
+    const flood = new Uint8Array(one.length * 100_000);
+    for (let i = 0; i < 100_000; i++) flood.set(one, i * one.length);
+    flood[0] = 0x02; // the first frame opens a binary message
+    const d = new WebSocketDecoder(opts);
+    assert.deepEqual(d.push(flood), []);
+    const evs = d.push(cf(0, ""));
+    assert.equal(evs.length, 1);
+    const m = evs[0]!;
+    assert.ok(m.type === "message" && m.data.length === 100_000 && m.data.every((b) => b === 0x78));
+  });
   it("a flood of empty fragments assembles into one message", () => {
     const parts = [cf(2, "s", { fin: false })];
     for (let i = 0; i < 1000; i++) parts.push(cf(0, "", { fin: false }));

@@ -85,7 +85,9 @@ export class WebSocketDecoder {
   #msgOpcode: 0 | 1 | 2 = 0;
   #msgCompressed = false;
   #msgBytes = 0;
-  #parts: Uint8Array[] = [];
+  // One growing buffer per message: a flood of 1-byte fragments costs bytes, not objects.
+  #buf: Uint8Array = EMPTY;
+  #bufLen = 0;
   #utf8 = new Utf8Validator();
 
   /** Builds a decoder with its limits and negotiated extension bits. */
@@ -120,7 +122,7 @@ export class WebSocketDecoder {
 
   #fail(out: DecoderEvent[], code: number, reason: string): number {
     this.#state = DecoderState.FAILED;
-    this.#parts = [];
+    this.#buf = EMPTY;
     out.push({ type: "error", code, reason });
     return Number.MAX_SAFE_INTEGER;
   }
@@ -222,34 +224,47 @@ export class WebSocketDecoder {
     return 0;
   }
 
-  #unmask(src: Uint8Array, start: number, end: number): Uint8Array {
-    const out = src.slice(start, end);
-    if (this.#masked) {
-      const m = this.#mask;
-      let k = this.#maskPos;
-      for (let j = 0; j < out.length; j++) {
-        out[j]! ^= m[k]!;
-        k = (k + 1) & 3;
-      }
-      this.#maskPos = k;
+  /** Copies `src[start, end)` into `dst` at `at`, unmasking on the way. */
+  #copy(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): void {
+    dst.set(src.subarray(start, end), at);
+    if (!this.#masked) return;
+    const m = this.#mask;
+    let k = this.#maskPos;
+    for (let j = at, e = at + end - start; j < e; j++) {
+      dst[j]! ^= m[k]!;
+      k = (k + 1) & 3;
     }
-    return out;
+    this.#maskPos = k;
+  }
+
+  /** Grows the message buffer to hold `n` bytes (doubling; never past maxMessageBytes). */
+  #reserve(n: number): void {
+    if (n <= this.#buf.length) return;
+    const size = this.#fin && this.#bufLen === 0
+      ? n
+      : Math.min(Math.max(n, this.#buf.length * 2, 256), this.#opts.maxMessageBytes);
+    const next = new Uint8Array(Math.max(size, n));
+    next.set(this.#buf.subarray(0, this.#bufLen));
+    this.#buf = next;
   }
 
   #readPayload(bytes: Uint8Array, i: number, out: DecoderEvent[]): number {
     const take = Math.min(this.#remaining, bytes.length - i);
-    const chunk = this.#unmask(bytes, i, i + take);
     this.#remaining -= take;
-    i += take;
     if (this.#opcode >= 0x8) {
-      this.#control.set(chunk, this.#controlLen);
+      this.#copy(bytes, i, i + take, this.#control, this.#controlLen);
       this.#controlLen += take;
     } else if (take > 0) {
-      if (this.#msgOpcode === Opcode.TEXT && !this.#msgCompressed && !this.#utf8.push(chunk)) {
+      const at = this.#bufLen;
+      this.#reserve(at + take + this.#remaining);
+      this.#copy(bytes, i, i + take, this.#buf, at);
+      this.#bufLen += take;
+      const text = this.#msgOpcode === Opcode.TEXT && !this.#msgCompressed;
+      if (text && !this.#utf8.push(this.#buf, at, at + take)) {
         return this.#fail(out, CloseCode.INVALID_PAYLOAD, "invalid UTF-8 in a text message");
       }
-      this.#parts.push(chunk);
     }
+    i += take;
     if (this.#remaining === 0) {
       if (this.#endFrame(out) !== 0) return Number.MAX_SAFE_INTEGER;
     }
@@ -270,10 +285,11 @@ export class WebSocketDecoder {
       out.push({
         type: "message",
         opcode: this.#msgOpcode as 1 | 2,
-        data: join(this.#parts, this.#msgBytes),
+        data: this.#buf.length === this.#bufLen ? this.#buf : this.#buf.slice(0, this.#bufLen),
         compressed: this.#msgCompressed,
       });
-      this.#parts = [];
+      this.#buf = EMPTY;
+      this.#bufLen = 0;
       this.#msgOpcode = 0;
       this.#msgBytes = 0;
     }
@@ -296,19 +312,8 @@ export class WebSocketDecoder {
       reason = decoder.decode(r);
     }
     this.#state = DecoderState.CLOSED;
-    this.#parts = [];
+    this.#buf = EMPTY;
     out.push({ type: "close", code, reason });
     return 0;
   }
-}
-
-function join(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
