@@ -420,3 +420,22 @@ describe("ws session: permessage-deflate", () => {
     assert.equal((s.frames().at(-1) as { code: number }).code, 1007);
   });
 });
+
+describe("ws session: close races", () => {
+  it("a peer close arriving while our close waits behind a Blob is still answered", async () => {
+    const s = openSession();
+    let release!: (b: ArrayBuffer) => void;
+    const slow = { size: 3, arrayBuffer: () => new Promise<ArrayBuffer>((r) => (release = r)) };
+    Object.setPrototypeOf(slow, Blob.prototype);
+    s.socket.send(slow as unknown as Blob);
+    s.socket.close(1000, "mine");
+    assert.equal(s.channel.output.length, 0, "our close waits behind the Blob");
+    s.session.receive(encodeClose(1001, "theirs", MASK));
+    assert.deepEqual(s.frames(), [{ type: "close", code: 1001, reason: "theirs" }]);
+    assert.equal(s.channel.status, "ended");
+    assert.deepEqual(s.events, ["open", "close 1001 clean"]);
+    release(new ArrayBuffer(3));
+    await sleep(10);
+    assert.equal(s.channel.output.length, 0, "nothing after the close");
+  });
+});

@@ -25,8 +25,8 @@ import { isValidUtf8 } from "./utf8.ts";
 
 /** Pings received while our output is stalled before the session gives up (1008). */
 export const MAX_UNANSWERED_PINGS = 256;
-/** Messages waiting for inflation before inbound reading pauses. */
-const MAX_INFLATING = 8;
+/** Inbound events waiting behind inflation before inbound reading pauses. */
+const MAX_QUEUED_INBOUND = 8;
 /** Messages smaller than this are sent uncompressed even with permessage-deflate. */
 const COMPRESS_MIN_BYTES = 32;
 
@@ -83,7 +83,7 @@ export class WebSocketSession implements WebSocketSessionHandle {
   #pendingPong: Uint8Array | undefined;
   #unanswered = 0;
   #inChain: Promise<void> = Promise.resolve();
-  #inflating = 0;
+  #inQueued = 0;
   #closeSent = false;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
   #idleTimer: ReturnType<typeof setInterval> | undefined;
@@ -183,30 +183,26 @@ export class WebSocketSession implements WebSocketSessionHandle {
     }
   }
 
+  // With permessage-deflate every event waits its turn behind inflations, so order is kept;
+  // past MAX_QUEUED_INBOUND waiting events inbound reading pauses.
   #queueInbound(ev: DecoderEvent): void {
     const inflated = ev.type === "message" && ev.compressed
       ? this.#pmd!.decompress(ev.data)
       : undefined;
-    if (inflated) {
-      this.#inflating++;
-      if (this.#inflating >= MAX_INFLATING) this.hold("inflate", true);
-      inflated.catch(() => {});
-    }
+    inflated?.catch(() => {});
+    if (++this.#inQueued >= MAX_QUEUED_INBOUND) this.hold("inflate", true);
     this.#inChain = this.#inChain.then(async () => {
       let data: Uint8Array | undefined;
-      if (inflated) {
-        try {
-          data = await inflated;
-        } catch (e) {
-          const err = e instanceof WebSocketError
-            ? e
-            : new WebSocketError(CloseCode.INTERNAL_ERROR, String(e));
-          this.#fail(err.code, err.message);
-          return;
-        } finally {
-          this.#inflating--;
-          if (this.#inflating < MAX_INFLATING) this.hold("inflate", false);
-        }
+      try {
+        if (inflated) data = await inflated;
+      } catch (e) {
+        const err = e instanceof WebSocketError
+          ? e
+          : new WebSocketError(CloseCode.INTERNAL_ERROR, String(e));
+        this.#fail(err.code, err.message);
+        return;
+      } finally {
+        if (--this.#inQueued < MAX_QUEUED_INBOUND) this.hold("inflate", false);
       }
       this.#onEvent(ev, data);
     });
@@ -252,9 +248,9 @@ export class WebSocketSession implements WebSocketSessionHandle {
   }
 
   #onPeerClose(code: number | undefined, reason: string): void {
-    const wasOpen = this.#state === SessionState.OPEN;
     if (!this.#go("peerClose")) return;
-    if (wasOpen && !this.#closeSent) {
+    // Echo unless our close already went out (ours may still be queued behind a Blob read).
+    if (!this.#closeSent) {
       this.#closeSent = true;
       this.#ch!.write(encodeClose(code, code === undefined ? "" : reason));
     }
