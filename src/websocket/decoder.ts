@@ -56,6 +56,7 @@ export const DecoderState = {
 export type DecoderState = typeof DecoderState[keyof typeof DecoderState];
 
 const EMPTY = new Uint8Array(0);
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const decoder = new TextDecoder();
 
 /**
@@ -135,6 +136,19 @@ export class WebSocketDecoder {
   }
 
   #readHeader(bytes: Uint8Array, i: number, out: DecoderEvent[]): number {
+    if (this.#headLen === 0 && bytes.length - i >= 2) {
+      // Fast path: the first two bytes at once, then the rest of the header in one copy.
+      this.#head[0] = bytes[i]!;
+      this.#head[1] = bytes[i + 1]!;
+      this.#headLen = 2;
+      i += 2;
+      const r = this.#checkFirstTwo(out);
+      if (r !== 0) return r;
+      const take = Math.min(this.#headerSize() - 2, bytes.length - i);
+      if (take > 0) this.#head.set(bytes.subarray(i, i + take), 2);
+      this.#headLen += take;
+      i += take;
+    }
     while (i < bytes.length) {
       const need = this.#headerSize();
       if (this.#headLen >= need) break;
@@ -224,14 +238,29 @@ export class WebSocketDecoder {
     return 0;
   }
 
-  /** Copies `src[start, end)` into `dst` at `at`, unmasking on the way. */
+  /** Copies `src[start, end)` into `dst` at `at`, unmasking on the way (32 bits at a time). */
   #copy(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): void {
     dst.set(src.subarray(start, end), at);
     if (!this.#masked) return;
     const m = this.#mask;
     let k = this.#maskPos;
-    for (let j = at, e = at + end - start; j < e; j++) {
-      dst[j]! ^= m[k]!;
+    let j = at;
+    const e = at + end - start;
+    while (j < e && ((dst.byteOffset + j) & 3) !== 0) {
+      dst[j++]! ^= m[k]!;
+      k = (k + 1) & 3;
+    }
+    const words = (e - j) >>> 2;
+    if (words > 0) {
+      const key = LITTLE_ENDIAN
+        ? m[k]! | (m[(k + 1) & 3]! << 8) | (m[(k + 2) & 3]! << 16) | (m[(k + 3) & 3]! << 24)
+        : (m[k]! << 24) | (m[(k + 1) & 3]! << 16) | (m[(k + 2) & 3]! << 8) | m[(k + 3) & 3]!;
+      const w = new Uint32Array(dst.buffer, dst.byteOffset + j, words);
+      for (let x = 0; x < words; x++) w[x]! ^= key;
+      j += words << 2;
+    }
+    while (j < e) {
+      dst[j++]! ^= m[k]!;
       k = (k + 1) & 3;
     }
     this.#maskPos = k;
