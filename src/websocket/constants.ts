@@ -4,7 +4,14 @@
  * @module
  */
 
-/** Frame opcodes (RFC 6455 §5.2). */
+/**
+ * Frame opcodes (RFC 6455 §5.2).
+ *
+ * @example
+ * ```ts
+ * encodeFrame(Opcode.PING, new Uint8Array(0));
+ * ```
+ */
 export const Opcode = {
   CONTINUATION: 0x0,
   TEXT: 0x1,
@@ -17,7 +24,14 @@ export const Opcode = {
 /** One of the opcodes RFC 6455 defines. */
 export type Opcode = typeof Opcode[keyof typeof Opcode];
 
-/** Close codes this server sends (RFC 6455 §7.4.1). */
+/**
+ * Close codes this server sends (RFC 6455 §7.4.1).
+ *
+ * @example
+ * ```ts
+ * socket.close(CloseCode.NORMAL, "bye");
+ * ```
+ */
 export const CloseCode = {
   NORMAL: 1000,
   GOING_AWAY: 1001,
@@ -31,11 +45,32 @@ export const CloseCode = {
   INTERNAL_ERROR: 1011,
 } as const;
 
-/** Default `maxMessageBytes`: 16 MiB. */
+/**
+ * Default `maxMessageBytes`: 16 MiB.
+ *
+ * @example
+ * ```ts
+ * upgradeWebSocket(req, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES * 4 });
+ * ```
+ */
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
-/** Largest control frame payload (RFC 6455 §5.5). */
+/**
+ * Largest control frame payload (RFC 6455 §5.5).
+ *
+ * @example
+ * ```ts
+ * payload.length <= MAX_CONTROL_PAYLOAD;
+ * ```
+ */
 export const MAX_CONTROL_PAYLOAD = 125;
-/** The GUID appended to the key to compute Sec-WebSocket-Accept (RFC 6455 §1.3). */
+/**
+ * The GUID appended to the key to compute Sec-WebSocket-Accept (RFC 6455 §1.3).
+ *
+ * @example
+ * ```ts
+ * createHash("sha1").update(key + WEBSOCKET_GUID).digest("base64");
+ * ```
+ */
 export const WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 /**

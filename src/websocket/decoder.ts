@@ -11,7 +11,14 @@
 import { CloseCode, isWireCloseCode, MAX_CONTROL_PAYLOAD, Opcode } from "./constants.ts";
 import { Utf8Validator } from "./utf8.ts";
 
-/** A complete data message. Compressed messages still hold deflated bytes (`compressed`). */
+/**
+ * A complete data message. Compressed messages still hold deflated bytes (`compressed`).
+ *
+ * @example
+ * ```ts
+ * for (const ev of decoder.push(bytes)) if (ev.type === "message") handle(ev.data);
+ * ```
+ */
 export interface MessageEvent {
   /** Discriminant. */
   type: "message";
@@ -23,7 +30,14 @@ export interface MessageEvent {
   compressed: boolean;
 }
 
-/** What `WebSocketDecoder.push` yields. */
+/**
+ * What `WebSocketDecoder.push` yields.
+ *
+ * @example
+ * ```ts
+ * const evs: DecoderEvent[] = decoder.push(bytes);
+ * ```
+ */
 export type DecoderEvent =
   | MessageEvent
   | { type: "ping"; data: Uint8Array }
@@ -31,7 +45,14 @@ export type DecoderEvent =
   | { type: "close"; code: number | undefined; reason: string }
   | { type: "error"; code: number; reason: string };
 
-/** Options of the decoder. */
+/**
+ * Options of the decoder.
+ *
+ * @example
+ * ```ts
+ * new WebSocketDecoder({ maxMessageBytes: 1 << 24, requireMask: true, allowRsv1: false });
+ * ```
+ */
 export interface DecoderOptions {
   /** Largest message (sum of its fragments, before inflation). Over it: close 1009. */
   maxMessageBytes: number;
@@ -41,7 +62,14 @@ export interface DecoderOptions {
   allowRsv1: boolean;
 }
 
-/** The decoder's explicit states. */
+/**
+ * The decoder's explicit states.
+ *
+ * @example
+ * ```ts
+ * decoder.state === DecoderState.FAILED;
+ * ```
+ */
 export const DecoderState = {
   /** Reading the 2-14 byte frame header. */
   HEADER: 0,

@@ -8,7 +8,14 @@ import { Opcode } from "./constants.ts";
 
 const encoder = new TextEncoder();
 
-/** Options of `encodeFrame`. */
+/**
+ * Options of `encodeFrame`.
+ *
+ * @example
+ * ```ts
+ * encodeFrame(Opcode.TEXT, bytes, { fin: false, mask: new Uint8Array(4) });
+ * ```
+ */
 export interface EncodeOptions {
   /** Last frame of the message. Default true. */
   fin?: boolean;

@@ -6,14 +6,28 @@
  * @module
  */
 
-/** A `close` event with `code`, `reason` and `wasClean`. */
+/**
+ * A `close` event with `code`, `reason` and `wasClean`.
+ *
+ * @example
+ * ```ts
+ * socket.dispatchEvent(closeEvent(1000, "", true));
+ * ```
+ */
 export function closeEvent(code: number, reason: string, wasClean: boolean): Event {
   const C = (globalThis as { CloseEvent?: typeof CloseEvent }).CloseEvent;
   if (C) return new C("close", { code, reason, wasClean });
   return Object.assign(new Event("close"), { code, reason, wasClean });
 }
 
-/** An `error` event with `message`. */
+/**
+ * An `error` event with `message`.
+ *
+ * @example
+ * ```ts
+ * socket.dispatchEvent(errorEvent("invalid UTF-8"));
+ * ```
+ */
 export function errorEvent(message: string): Event {
   const E = (globalThis as { ErrorEvent?: typeof ErrorEvent }).ErrorEvent;
   if (E) return new E("error", { message, error: new Error(message) });

@@ -6,7 +6,14 @@
  * @module
  */
 
-/** One extension offer: its name and parameters (a parameter without value is `true`). */
+/**
+ * One extension offer: its name and parameters (a parameter without value is `true`).
+ *
+ * @example
+ * ```ts
+ * parseExtensions("permessage-deflate; server_no_context_takeover")![0]!.params;
+ * ```
+ */
 export interface ExtensionOffer {
   /** Extension token, lower-cased. */
   name: string;
@@ -51,7 +58,14 @@ export function parseExtensions(header: string): ExtensionOffer[] | undefined {
   return out;
 }
 
-/** Negotiated permessage-deflate parameters. */
+/**
+ * Negotiated permessage-deflate parameters.
+ *
+ * @example
+ * ```ts
+ * new PerMessageDeflate(negotiateDeflate(offers)!.params, 1 << 20);
+ * ```
+ */
 export interface DeflateParams {
   /** We reset our compressor after every message. */
   serverNoContextTakeover: boolean;

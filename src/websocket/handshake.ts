@@ -8,7 +8,15 @@
 import { createHash } from "node:crypto";
 import { WEBSOCKET_GUID } from "./constants.ts";
 
-/** A handshake the server must refuse: the status and headers to answer with. */
+/**
+ * A handshake the server must refuse: the status and headers to answer with.
+ *
+ * @example
+ * ```ts
+ * const r = validateUpgradeRequest("POST", headers);
+ * if (!r.ok) console.log(r.status, r.reason); // 400
+ * ```
+ */
 export interface HandshakeRejection {
   /** Discriminant. */
   ok: false;
@@ -20,7 +28,15 @@ export interface HandshakeRejection {
   reason: string;
 }
 
-/** A valid handshake request. */
+/**
+ * A valid handshake request.
+ *
+ * @example
+ * ```ts
+ * const r = validateUpgradeRequest("GET", headers);
+ * if (r.ok) acceptKey(r.key!);
+ * ```
+ */
 export interface HandshakeRequest {
   /** Discriminant. */
   ok: true;

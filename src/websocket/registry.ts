@@ -9,7 +9,14 @@
  */
 import type { WebSocketChannel, WebSocketSessionHandle } from "./channel.ts";
 
-/** What a driver tells upgradeWebSocket about a request. */
+/**
+ * What a driver tells upgradeWebSocket about a request.
+ *
+ * @example
+ * ```ts
+ * registerUpgradeTarget(req, { protocol: "h2", secure: true });
+ * ```
+ */
 export interface UpgradeTarget {
   /** "http/1.1" for an Upgrade request, "h2" for an RFC 8441 extended CONNECT. */
   protocol: "http/1.1" | "h2";
@@ -17,7 +24,15 @@ export interface UpgradeTarget {
   secure: boolean;
 }
 
-/** An upgrade the handler accepted, waiting for its response to be sent. */
+/**
+ * An upgrade the handler accepted, waiting for its response to be sent.
+ *
+ * @example
+ * ```ts
+ * const d = resolveUpgrade(req, res);
+ * if (d.type === "accept") d.open(channel);
+ * ```
+ */
 export interface PendingUpgrade {
   /** The request it answers. */
   request: Request;
@@ -48,23 +63,52 @@ export function registerUpgradeTarget(req: Request, target: UpgradeTarget): void
   targets.set(req, target);
 }
 
-/** @internal For upgradeWebSocket. */
+/**
+ * @internal For upgradeWebSocket.
+ *
+ * @example
+ * ```ts
+ * upgradeTargetOf(req)?.protocol; // "http/1.1" | "h2" | undefined
+ * ```
+ */
 export function upgradeTargetOf(req: Request): UpgradeTarget | undefined {
   return targets.get(req);
 }
 
-/** @internal For upgradeWebSocket. */
+/**
+ * @internal For upgradeWebSocket.
+ *
+ * @example
+ * ```ts
+ * markUpgrade(response, pending);
+ * ```
+ */
 export function markUpgrade(res: Response, pending: PendingUpgrade): void {
   byResponse.set(res, pending);
   byRequest.set(pending.request, pending);
 }
 
-/** @internal Whether upgradeWebSocket already ran for `req`. */
+/**
+ * @internal Whether upgradeWebSocket already ran for `req`.
+ *
+ * @example
+ * ```ts
+ * if (isUpgraded(req)) throw new TypeError("already upgraded");
+ * ```
+ */
 export function isUpgraded(req: Request): boolean {
   return byRequest.has(req);
 }
 
-/** What a driver does with a handler's response. */
+/**
+ * What a driver does with a handler's response.
+ *
+ * @example
+ * ```ts
+ * const d: UpgradeDecision = resolveUpgrade(req, res);
+ * if (d.type === "foreign") console.error(d.error);
+ * ```
+ */
 export type UpgradeDecision =
   | { type: "none" }
   | ({ type: "accept" } & PendingUpgrade)

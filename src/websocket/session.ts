@@ -23,14 +23,28 @@ import { WebSocketError } from "./errors.ts";
 import { type SessionEvent, SessionState, TRANSITIONS } from "./session_state.ts";
 import { isValidUtf8 } from "./utf8.ts";
 
-/** Pings received while our output is stalled before the session gives up (1008). */
+/**
+ * Pings received while our output is stalled before the session gives up (1008).
+ *
+ * @example
+ * ```ts
+ * unanswered > MAX_UNANSWERED_PINGS; // close 1008
+ * ```
+ */
 export const MAX_UNANSWERED_PINGS = 256;
 /** Inbound events waiting behind inflation before inbound reading pauses. */
 const MAX_QUEUED_INBOUND = 8;
 /** Messages smaller than this are sent uncompressed even with permessage-deflate. */
 const COMPRESS_MIN_BYTES = 32;
 
-/** What the session reports to the socket object. */
+/**
+ * What the session reports to the socket object.
+ *
+ * @example
+ * ```ts
+ * new WebSocketSession(config, { open() {}, message(d, text) {}, error(m) {}, close(c, r, clean) {} });
+ * ```
+ */
 export interface SessionListener {
   /** The driver attached: the connection is open. */
   open(): void;
@@ -42,7 +56,14 @@ export interface SessionListener {
   close(code: number, reason: string, wasClean: boolean): void;
 }
 
-/** Session settings resolved from the options of upgradeWebSocket. */
+/**
+ * Session settings resolved from the options of upgradeWebSocket.
+ *
+ * @example
+ * ```ts
+ * new WebSocketSession({ maxMessageBytes: 1 << 24, idleTimeout: 120, closeTimeoutMs: 5000, deflate: undefined }, listener);
+ * ```
+ */
 export interface SessionConfig {
   /** Largest message in bytes, inflated size included. */
   maxMessageBytes: number;

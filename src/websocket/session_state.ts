@@ -6,7 +6,14 @@
  * @module
  */
 
-/** Session states; the numbers are the browser `readyState` values. */
+/**
+ * Session states; the numbers are the browser `readyState` values.
+ *
+ * @example
+ * ```ts
+ * session.state === SessionState.OPEN;
+ * ```
+ */
 export const SessionState = {
   /** Handshake answered by the handler, the driver has not attached yet. */
   CONNECTING: 0,
@@ -20,7 +27,14 @@ export const SessionState = {
 /** One of `SessionState`. */
 export type SessionState = typeof SessionState[keyof typeof SessionState];
 
-/** Events that move the session. */
+/**
+ * Events that move the session.
+ *
+ * @example
+ * ```ts
+ * TRANSITIONS[SessionState.CLOSING].peerClose; // SessionState.CLOSED
+ * ```
+ */
 export type SessionEvent =
   | "attach" // the driver opened the channel
   | "abandon" // the handler did not return the upgrade response

@@ -12,7 +12,14 @@ import type { SessionListener, WebSocketSession } from "./session.ts";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** What `closed` of the stream view resolves to. */
+/**
+ * What `closed` of the stream view resolves to.
+ *
+ * @example
+ * ```ts
+ * const { closeCode, reason } = await socket.stream().closed;
+ * ```
+ */
 export interface WebSocketCloseInfo {
   /** The close code (1005 when the peer sent none, 1006 when the connection dropped). */
   closeCode: number;
@@ -20,7 +27,14 @@ export interface WebSocketCloseInfo {
   reason: string;
 }
 
-/** What `opened` of the stream view resolves to. */
+/**
+ * What `opened` of the stream view resolves to.
+ *
+ * @example
+ * ```ts
+ * const { readable, writable, protocol } = await socket.stream().opened;
+ * ```
+ */
 export interface WebSocketStreamConnection {
   /** Messages from the peer: strings for text, Uint8Array for binary. */
   readable: ReadableStream<string | Uint8Array>;
@@ -32,7 +46,17 @@ export interface WebSocketStreamConnection {
   extensions: string;
 }
 
-/** The WebSocketStream-like view returned by `socket.stream()`. */
+/**
+ * The WebSocketStream-like view returned by `socket.stream()`.
+ *
+ * @example
+ * ```ts
+ * const view = socket.stream();
+ * const { readable, writable } = await view.opened;
+ * await readable.pipeTo(writable);
+ * console.log(await view.closed);
+ * ```
+ */
 export interface WebSocketStreamView {
   /** Resolves when the connection is open. */
   opened: Promise<WebSocketStreamConnection>;
@@ -45,7 +69,14 @@ export interface WebSocketStreamView {
 /** Messages queued in the stream view's readable before inbound reading pauses. */
 const READABLE_HIGH_WATER_MARK = 16;
 
-/** An `on*` event handler property's value. */
+/**
+ * An `on*` event handler property's value.
+ *
+ * @example
+ * ```ts
+ * socket.onopen = () => socket.send("welcome");
+ * ```
+ */
 export type WebSocketEventHandler = ((this: ServerWebSocket, ev: Event) => unknown) | null;
 type Handler = WebSocketEventHandler;
 

@@ -17,7 +17,14 @@ import { isUpgraded, markUpgrade, upgradeTargetOf } from "./registry.ts";
 import { WebSocketSession } from "./session.ts";
 import { ServerWebSocket } from "./socket.ts";
 
-/** Options of upgradeWebSocket. */
+/**
+ * Options of upgradeWebSocket.
+ *
+ * @example
+ * ```ts
+ * upgradeWebSocket(req, { protocol: "chat", compress: true, maxMessageBytes: 1 << 20, idleTimeout: 30 });
+ * ```
+ */
 export interface UpgradeWebSocketOptions {
   /** The subprotocol to select; it must be one the client offered (else a TypeError). */
   protocol?: string;
@@ -35,7 +42,14 @@ export interface UpgradeWebSocketOptions {
   closeTimeout?: number;
 }
 
-/** What upgradeWebSocket returns. */
+/**
+ * What upgradeWebSocket returns.
+ *
+ * @example
+ * ```ts
+ * const { socket, response }: WebSocketUpgrade = upgradeWebSocket(req);
+ * ```
+ */
 export interface WebSocketUpgrade {
   /** The server side of the connection; usable at once (it opens after the response). */
   socket: ServerWebSocket;
