@@ -6,15 +6,21 @@
 import type { Runtime } from "./types.ts";
 import { denoRuntime } from "./deno.ts";
 import { bunRuntime } from "./bun.ts";
+import { nodeRuntime } from "./node.ts";
 
 export type * from "./types.ts";
 
 /** The binding for the current runtime; throws on an unsupported one. */
 export function currentRuntime(): Runtime {
-  const g = globalThis as { Deno?: unknown; Bun?: unknown };
+  const g = globalThis as {
+    Deno?: unknown;
+    Bun?: unknown;
+    process?: { versions?: { node?: string } };
+  };
   if (g.Bun !== undefined) return bunRuntime;
   if (g.Deno !== undefined) return denoRuntime;
+  if (g.process?.versions?.node !== undefined) return nodeRuntime;
   throw new Error(
-    "h2serve runs on Deno or Bun; this runtime has neither Deno.listen nor Bun.listen",
+    "h2serve runs on Deno, Bun or Node.js; this runtime is none of them",
   );
 }
