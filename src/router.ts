@@ -21,24 +21,27 @@ import type { ServeInfo } from "./types.ts";
 /** Values middleware stores for the handler; declared as the Router's type parameter. */
 export type Variables = object;
 
-type ParamChar = "?" | "*" | "+";
-/** The name in a `:name...` segment tail, and whether a modifier makes it optional. */
-type ParamOf<S extends string> = S extends `${infer N}(${string}` ? ParamOf<N>
-  : S extends `${infer N}{${string}` ? ParamOf<N>
-  : S extends `${infer N}.${string}` ? ParamOf<N>
-  : S extends `${infer N}-${string}` ? ParamOf<N>
-  : S extends `${infer N}${"?" | "*"}` ? { optional: N }
-  : S extends `${infer N}${ParamChar}` ? { required: N }
-  : { required: S };
-type Segments<P extends string> = P extends `${infer A}/${infer B}` ? A | Segments<B> : P;
-type ParamTails<P extends string> = Segments<P> extends infer S
-  ? S extends `${string}:${infer T}` ? ParamOf<T> : never
-  : never;
-type Required<P extends string> = ParamTails<P> extends infer X
-  ? X extends { required: infer N extends string } ? N : never
-  : never;
-type Optional<P extends string> = ParamTails<P> extends infer X
-  ? X extends { optional: infer N extends string } ? N : never
+/**
+ * The `:name` groups of a pathname pattern, each as `{ required: name }` or
+ * (with a `?` or `*` modifier) `{ optional: name }`; a name ends at `(`,
+ * `{`, `.` or `-`.
+ *
+ * @example
+ * ```ts
+ * type N = ParamNames<"/users/:id/:tab?">; // { required: "id" } | { optional: "tab" }
+ * ```
+ */
+export type ParamNames<P extends string> = P extends `${infer A}/${infer B}`
+  ? ParamNames<A> | ParamNames<B>
+  : P extends `${string}:${infer T}` ? (
+      T extends `${infer N}(${string}` ? ParamNames<`:${N}`>
+        : T extends `${infer N}{${string}` ? ParamNames<`:${N}`>
+        : T extends `${infer N}.${string}` ? ParamNames<`:${N}`>
+        : T extends `${infer N}-${string}` ? ParamNames<`:${N}`>
+        : T extends `${infer N}${"?" | "*"}` ? { optional: N }
+        : T extends `${infer N}+` ? { required: N }
+        : { required: T }
+    )
   : never;
 
 /**
@@ -48,8 +51,8 @@ type Optional<P extends string> = ParamTails<P> extends infer X
  */
 export type Params<P extends string = string> = string extends P ? Record<string, string>
   :
-    & { [K in Required<P>]: string }
-    & { [K in Optional<P>]?: string }
+    & { [K in Extract<ParamNames<P>, { required: string }>["required"]]: string }
+    & { [K in Extract<ParamNames<P>, { optional: string }>["optional"]]?: string }
     & Record<string, string | undefined>;
 
 /** The per-request context given to middleware and handlers. */
