@@ -53,3 +53,18 @@ declare namespace Deno {
   }): Listener;
   function unrefTimer(id: number): void;
 }
+
+// Deno's fetch client, used by the interop tests when they run on Deno.
+declare namespace Deno {
+  interface HttpClient {
+    close(): void;
+  }
+  function createHttpClient(options: {
+    http1?: boolean;
+    http2?: boolean;
+    caCerts?: string[];
+  }): HttpClient;
+}
+interface RequestInit {
+  client?: Deno.HttpClient;
+}
