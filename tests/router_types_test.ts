@@ -4,6 +4,7 @@
 // compile. The run-time test proves the same object reaches the handler.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { skipUnless } from "./skip.ts";
 import { type Context, type Params, router, serve } from "../mod.ts";
 
 /** True only when A and B are the same type. */
@@ -21,11 +22,12 @@ expectType<Equal<Params<"/u/:id/:tab?">["tab"], string | undefined>>(true);
 // @ts-expect-error the context is not `unknown` or a loose record any more
 expectType<Equal<Ctx["info"]["connection"]["context"], Record<string, unknown>>>(true);
 
-const hasURLPattern = typeof (globalThis as { URLPattern?: unknown }).URLPattern === "function";
-
 describe("router types", () => {
   it("a handler reads the onConnection object with its type", {
-    skip: hasURLPattern ? false : "this runtime has no global URLPattern (Node < 23.8)",
+    skip: skipUnless(
+      typeof (globalThis as { URLPattern?: unknown }).URLPattern === "function",
+      "Router needs the global URLPattern, which this runtime lacks (Node < 23.8)",
+    ),
   }, async () => {
     const app = router<{ user: string }, Conn>();
     app.get("/n/:id", (_req, ctx) => {

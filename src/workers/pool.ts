@@ -11,6 +11,7 @@
 import type { NetAddr } from "../transport/types.ts";
 import type { ServeOptions, ServerStats } from "../types.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
+import { workersUnsupported } from "../transport/mod.ts";
 
 /**
  * Options for serveWorkers: the data-only part of ServeOptions. Handler and
@@ -90,7 +91,8 @@ class Thread {
  * Serves the default export of `module` (a URL or an absolute path),
  * `{ fetch, onError?, onConnection?, expect? }`, on `workers` threads sharing one port. The first worker binds
  * (port 0 picks a free port), the others join it with SO_REUSEPORT. On Deno,
- * SO_REUSEPORT needs the `--unstable-net` flag.
+ * SO_REUSEPORT needs the `--unstable-net` flag. On Node.js it rejects at
+ * start: see the README's "Node.js" section.
  *
  * @example
  * ```ts
@@ -101,6 +103,8 @@ export async function serveWorkers(
   module: string | URL,
   options: WorkersOptions = {},
 ): Promise<WorkerPool> {
+  const unsupported = workersUnsupported();
+  if (unsupported !== null) throw new Error(unsupported);
   const size = Math.max(1, Math.floor(options.workers ?? cpus()));
   const { workers: _w, onListen, signal, ...serveOptions } = options;
   const specifier = moduleUrl(module);
