@@ -1,5 +1,5 @@
 /**
- * h2serve: a web-standard HTTP/1.1 and HTTP/2 server for Deno and Bun, with
+ * h2serve: a web-standard HTTP/1.1 and HTTP/2 server for Deno, Bun and Node.js, with
  * its own protocol stack.
  *
  * ```ts
