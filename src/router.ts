@@ -18,7 +18,14 @@
  */
 import type { ServeInfo } from "./types.ts";
 
-/** Values middleware stores for the handler; declared as the Router's type parameter. */
+/**
+ * Values middleware stores for the handler; declared as the Router's type parameter.
+ *
+ * @example
+ * ```ts
+ * const app = new Router<{ user: string }>(); // the variables middleware sets
+ * ```
+ */
 export type Variables = object;
 
 /**
@@ -48,6 +55,11 @@ export type ParamNames<P extends string> = P extends `${infer A}/${infer B}`
  * The params of a pathname pattern, inferred from its `:name` groups:
  * `"/users/:id/:tab?"` gives `{ id: string; tab?: string }`. Any other key
  * (unnamed groups are "0", "1", ...) reads as `string | undefined`.
+ *
+ * @example
+ * ```ts
+ * type P = Params<"/users/:id/:tab?">; // { id: string; tab?: string }
+ * ```
  */
 export type Params<P extends string = string> = string extends P ? Record<string, string>
   :
@@ -55,7 +67,15 @@ export type Params<P extends string = string> = string extends P ? Record<string
     & { [K in Extract<ParamNames<P>, { optional: string }>["optional"]]?: string }
     & Record<string, string | undefined>;
 
-/** The per-request context given to middleware and handlers. */
+/**
+ * The per-request context given to middleware and handlers.
+ *
+ * @example
+ * ```ts
+ * app.get("/users/:id", (_req, ctx: Context<{ user: string }, "/users/:id">) =>
+ *   new Response(`${ctx.params.id} seen by ${ctx.var.user}`));
+ * ```
+ */
 export class Context<
   V extends Variables = Variables,
   P extends string = string,
@@ -94,7 +114,14 @@ export class Context<
   }
 }
 
-/** A route handler: the request, and its context with params and variables. */
+/**
+ * A route handler: the request, and its context with params and variables.
+ *
+ * @example
+ * ```ts
+ * const show: RouteHandler<object, "/items/:id"> = (_req, ctx) => new Response(ctx.params.id);
+ * ```
+ */
 export type RouteHandler<
   V extends Variables = Variables,
   P extends string = string,
@@ -107,6 +134,16 @@ export type RouteHandler<
 /**
  * Middleware: runs before the handler, may set context values, and either
  * returns its own response or calls `next()` (once) for the rest of the chain.
+ *
+ * @example
+ * ```ts
+ * const timing: Middleware = async (_req, _ctx, next) => {
+ *   const t0 = performance.now();
+ *   const res = await next();
+ *   res.headers.set("server-timing", `app;dur=${performance.now() - t0}`);
+ *   return res;
+ * };
+ * ```
  */
 export type Middleware<
   V extends Variables = Variables,
@@ -117,7 +154,14 @@ export type Middleware<
   next: () => Promise<Response>,
 ) => Response | Promise<Response>;
 
-/** Methods accepted by route(): one, several, or all when omitted. */
+/**
+ * Methods accepted by route(): one, several, or all when omitted.
+ *
+ * @example
+ * ```ts
+ * app.route("/items", ["GET", "POST"] satisfies Methods, () => new Response("ok"));
+ * ```
+ */
 export type Methods = string | readonly string[];
 
 interface Route<V extends Variables, C extends object> {
@@ -190,6 +234,13 @@ function plain(status: number, body: string, headers: Record<string, string> = {
  * `V` declares the variables middleware may set: `new Router<{ user: User }>()`.
  * `C` is the connection context, the type serve()'s `onConnection` returns:
  * handlers then read `ctx.info.connection.context` with that type.
+ *
+ * @example
+ * ```ts
+ * const app = new Router();
+ * app.get("/hello/:name", (_req, ctx) => new Response(`hi ${ctx.params.name}`));
+ * serve({ port: 8000 }, app.fetch);
+ * ```
  */
 export class Router<V extends Variables = Variables, C extends object = Record<string, unknown>> {
   #routes: Array<Route<V, C>> = [];

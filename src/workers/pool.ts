@@ -16,6 +16,11 @@ import { workersUnsupported } from "../transport/mod.ts";
 /**
  * Options for serveWorkers: the data-only part of ServeOptions. Handler and
  * hooks (fetch, onError, onConnection, expect) come from the module.
+ *
+ * @example
+ * ```ts
+ * const options: WorkersOptions = { port: 8000, workers: 4 };
+ * ```
  */
 export type WorkersOptions =
   & Omit<ServeOptions, "fetch" | "onError" | "onConnection" | "expect" | "onListen" | "signal">
@@ -28,7 +33,16 @@ export type WorkersOptions =
     signal?: AbortSignal;
   };
 
-/** Worker threads serving one port. */
+/**
+ * Worker threads serving one port.
+ *
+ * @example
+ * ```ts
+ * const pool: WorkerPool = await serveWorkers(new URL("./app.ts", import.meta.url));
+ * console.log(await pool.stats());
+ * await pool.shutdown();
+ * ```
+ */
 export interface WorkerPool extends AsyncDisposable {
   /** Where they listen. */
   readonly addr: NetAddr;
