@@ -61,5 +61,26 @@ if (h1 !== "http/1.1 ok" || h2 !== "h2c ok") {
 }
 console.log(`package on ${runtime}: HTTP/1.1 and h2c served`);
 JS
+# The types condition: a TypeScript user on Node (no DOM library) typechecks against dist/*.d.ts.
+mkdir -p node_modules/@types
+ln -s "$root/node_modules/@types/node" node_modules/@types/node
+cat >typed.ts <<'TS'
+import { router, serve, type ServeInfo } from "h2serve";
+const app = router<{ user: string }, { n: number }>();
+app.get("/x/:id", (_req, ctx) => new Response(ctx.params.id + ctx.info.connection.context.n));
+const handler = (_req: Request, info: ServeInfo) => new Response(info.protocol);
+export const servers = [serve({ onConnection: () => ({ n: 1 }), fetch: app.fetch }), serve(handler)];
+TS
+cat >tsconfig.json <<'JSON'
+{
+  "compilerOptions": {
+    "target": "ES2022", "module": "NodeNext", "moduleResolution": "NodeNext", "strict": true,
+    "lib": ["ES2023"], "types": ["node"], "noEmit": true
+  },
+  "files": ["typed.ts"]
+}
+JSON
+"$root/node_modules/.bin/tsc" -p . || { echo "package: the types do not typecheck for a Node user" >&2; exit 1; }
+echo "package types: a Node TypeScript app typechecks against them"
 timeout 60 node app.mjs
 timeout 60 "$root/node_modules/.bin/bun" app.mjs

@@ -56,7 +56,8 @@ export interface SseOptions {
   /** Ends the stream and calls the source's return() when aborted; pass `req.signal`. */
   signal?: AbortSignal;
   /** Extra response headers (they may override the defaults). */
-  headers?: HeadersInit;
+  // Spelled through Headers, not HeadersInit: Node users compile without the DOM library.
+  headers?: ConstructorParameters<typeof Headers>[0];
   /** Response status. Default 200. */
   status?: number;
 }

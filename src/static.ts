@@ -37,7 +37,8 @@ export interface ServeDirOptions {
   /** Extra or overriding content types by extension, e.g. `{ ".wasm": "application/wasm" }`. */
   contentTypes?: Record<string, string>;
   /** Headers added to every file response (e.g. cache-control). */
-  headers?: HeadersInit;
+  // Spelled through Headers, not HeadersInit: Node users compile without the DOM library.
+  headers?: ConstructorParameters<typeof Headers>[0];
 }
 
 /**
