@@ -204,7 +204,8 @@ export const nodeRuntime: Runtime = {
       const list: TlsCertificate[] = Array.isArray(options.tls) ? options.tls : [options.tls];
       return listenSniTls({ ...options, tls: list, port }, onConnection);
     }
-    const server = net.createServer({ pauseOnConnect: true }, (socket) => {
+    // allowHalfOpen: a client that shuts down its side after the request still gets the answer.
+    const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true }, (socket) => {
       onConnection(new NodeTransport(socket));
     });
     server.on("error", (e: unknown) => console.error("h2serve: listener failed:", e));
