@@ -1,5 +1,5 @@
 /**
- * h2serve: a web-standard HTTP/1.1 and HTTP/2 server for Deno and Bun, with
+ * h2serve: a web-standard HTTP/1.1 and HTTP/2 server for Deno, Bun and Node.js, with
  * its own protocol stack.
  *
  * ```ts
@@ -26,9 +26,17 @@ export type {
   TlsCertificate,
 } from "./src/types.ts";
 export type { Http1Options } from "./src/http1/options.ts";
+export type { Http1Limits } from "./src/http1/limits.ts";
 export { DEFAULT_HTTP1_OPTIONS } from "./src/http1/options.ts";
 export { Context, Router, router } from "./src/router.ts";
-export type { Methods, Middleware, Params, RouteHandler, Variables } from "./src/router.ts";
+export type {
+  Methods,
+  Middleware,
+  ParamNames,
+  Params,
+  RouteHandler,
+  Variables,
+} from "./src/router.ts";
 export { encodeEvent, sse, SSE_HEARTBEAT_MS } from "./src/sse.ts";
 export type { SseEvent, SseOptions } from "./src/sse.ts";
 export { CONTENT_TYPES, serveDir } from "./src/static.ts";
@@ -36,6 +44,7 @@ export type { ServeDirOptions } from "./src/static.ts";
 export { vhosts } from "./src/vhosts.ts";
 export type { HostHandler } from "./src/vhosts.ts";
 export type { Http2Options } from "./src/http2/server_options.ts";
+export type { H2Options } from "./src/http2/options.ts";
 export { DEFAULT_HTTP2_OPTIONS } from "./src/http2/server_options.ts";
 export { group } from "./src/group.ts";
 export type { ServerGroup } from "./src/group.ts";

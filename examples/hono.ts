@@ -1,7 +1,7 @@
 /**
  * A Hono app served by h2serve unchanged: `app.fetch` is a fetch handler.
  *
- *   deno run -A examples/hono.ts      # or: bun examples/hono.ts
+ *   deno run --allow-net --allow-read examples/hono.ts      # or: bun examples/hono.ts
  *   curl http://localhost:8000/
  *   curl http://localhost:8000/users/7
  *   curl --http2-prior-knowledge http://localhost:8000/users/7
@@ -10,9 +10,10 @@
  */
 import { Hono } from "hono";
 import { serve } from "../mod.ts";
+import { envVar } from "./env.ts";
 
 const port = Number(
-  (globalThis as { process?: { env: Record<string, string> } }).process?.env.PORT ?? 8000,
+  envVar("PORT") ?? 8000,
 );
 
 const app = new Hono();

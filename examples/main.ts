@@ -9,25 +9,27 @@
  * Routes: `/` hello, `/echo` POST echo, `/clock` an SSE clock, `/upload` a
  * POST guarded by an Expect: 100-continue token filter, `/static/` files.
  *
- *   npm start                       # deno run -A examples/main.ts (or: bun examples/main.ts)
+ *   npm start      # deno run --allow-net --allow-read examples/main.ts (or: bun examples/main.ts)
+ *
+ * PORT, TLS_PORT and UPLOAD_TOKEN override the defaults (8000, 8443,
+ * "let-me-in") where environment access is granted (Deno: --allow-env).
  *
  * @module
  */
 import { readFileSync } from "node:fs";
 import { group, router, serve, serveDir, sse, vhosts } from "../mod.ts";
 import type { ServeInfo } from "../mod.ts";
+import { envVar } from "./env.ts";
 
-const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process
-  ?.env ?? {};
-const port = Number(env.PORT ?? 8000);
-const tlsPort = Number(env.TLS_PORT ?? 8443);
+const port = Number(envVar("PORT") ?? 8000);
+const tlsPort = Number(envVar("TLS_PORT") ?? 8443);
 const fixtures = new URL("../tests/fixtures/", import.meta.url);
 const tls = {
   cert: readFileSync(new URL("localhost.crt", fixtures), "utf8"),
   key: readFileSync(new URL("localhost.key", fixtures), "utf8"),
 };
 /** The upload token the 100-continue filter accepts. */
-const TOKEN = env.UPLOAD_TOKEN ?? "let-me-in";
+const TOKEN = envVar("UPLOAD_TOKEN") ?? "let-me-in";
 
 /** One event a second, until the client goes away. */
 async function* ticks(signal: AbortSignal): AsyncGenerator<{ event: string; data: string }> {

@@ -2,7 +2,7 @@
  * The Router: typed params, a middleware that sets a typed request variable,
  * 404/405 handling, and an SSE clock.
  *
- *   deno run -A examples/router.ts      # or: bun examples/router.ts
+ *   deno run --allow-net examples/router.ts      # or: bun examples/router.ts
  *   curl http://localhost:8000/hello/ada
  *   curl -H "x-user: root" http://localhost:8000/whoami
  *   curl -i -X POST http://localhost:8000/hello/ada   # 405 with Allow
@@ -11,9 +11,10 @@
  * @module
  */
 import { Router, serve, sse } from "../mod.ts";
+import { envVar } from "./env.ts";
 
 const port = Number(
-  (globalThis as { process?: { env: Record<string, string> } }).process?.env.PORT ?? 8000,
+  envVar("PORT") ?? 8000,
 );
 
 /** Variables the middleware sets for the handlers. */

@@ -2,7 +2,7 @@
  * Static files: a directory served under /static with a listing, plus a
  * virtual host for a second name.
  *
- *   deno run -A examples/static.ts [dir]      # or: bun examples/static.ts [dir]
+ *   deno run --allow-net --allow-read examples/static.ts [dir]   # or: bun examples/static.ts [dir]
  *   curl -i http://localhost:8000/static/
  *   curl -i -r 0-99 http://localhost:8000/static/README.md
  *   curl -i -H 'If-None-Match: W/"..."' http://localhost:8000/static/README.md
@@ -11,9 +11,10 @@
  * @module
  */
 import { serve, serveDir, vhosts } from "../mod.ts";
+import { envVar } from "./env.ts";
 
-const proc = (globalThis as { process?: { env: Record<string, string>; argv: string[] } }).process;
-const port = Number(proc?.env.PORT ?? 8000);
+const proc = (globalThis as { process?: { argv: string[] } }).process;
+const port = Number(envVar("PORT") ?? 8000);
 const dir = proc?.argv[2] ?? ".";
 
 const files = serveDir(dir, { urlRoot: "/static", listing: true });

@@ -6,7 +6,15 @@
  */
 import type { Server } from "./types.ts";
 
-/** A set of servers that stop together. */
+/**
+ * A set of servers that stop together.
+ *
+ * @example
+ * ```ts
+ * const all: ServerGroup = group(serve({ port: 8000 }, () => new Response("a")));
+ * await all.shutdown();
+ * ```
+ */
 export interface ServerGroup extends AsyncDisposable {
   /** The servers, in the order given. */
   readonly servers: readonly Server[];

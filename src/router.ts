@@ -18,46 +18,73 @@
  */
 import type { ServeInfo } from "./types.ts";
 
-/** Values middleware stores for the handler; declared as the Router's type parameter. */
+/**
+ * Values middleware stores for the handler; declared as the Router's type parameter.
+ *
+ * @example
+ * ```ts
+ * const app = new Router<{ user: string }>(); // the variables middleware sets
+ * ```
+ */
 export type Variables = object;
 
-type ParamChar = "?" | "*" | "+";
-/** The name in a `:name...` segment tail, and whether a modifier makes it optional. */
-type ParamOf<S extends string> = S extends `${infer N}(${string}` ? ParamOf<N>
-  : S extends `${infer N}{${string}` ? ParamOf<N>
-  : S extends `${infer N}.${string}` ? ParamOf<N>
-  : S extends `${infer N}-${string}` ? ParamOf<N>
-  : S extends `${infer N}${"?" | "*"}` ? { optional: N }
-  : S extends `${infer N}${ParamChar}` ? { required: N }
-  : { required: S };
-type Segments<P extends string> = P extends `${infer A}/${infer B}` ? A | Segments<B> : P;
-type ParamTails<P extends string> = Segments<P> extends infer S
-  ? S extends `${string}:${infer T}` ? ParamOf<T> : never
-  : never;
-type Required<P extends string> = ParamTails<P> extends infer X
-  ? X extends { required: infer N extends string } ? N : never
-  : never;
-type Optional<P extends string> = ParamTails<P> extends infer X
-  ? X extends { optional: infer N extends string } ? N : never
+/**
+ * The `:name` groups of a pathname pattern, each as `{ required: name }` or
+ * (with a `?` or `*` modifier) `{ optional: name }`; a name ends at `(`,
+ * `{`, `.` or `-`.
+ *
+ * @example
+ * ```ts
+ * type N = ParamNames<"/users/:id/:tab?">; // { required: "id" } | { optional: "tab" }
+ * ```
+ */
+export type ParamNames<P extends string> = P extends `${infer A}/${infer B}`
+  ? ParamNames<A> | ParamNames<B>
+  : P extends `${string}:${infer T}` ? (
+      T extends `${infer N}(${string}` ? ParamNames<`:${N}`>
+        : T extends `${infer N}{${string}` ? ParamNames<`:${N}`>
+        : T extends `${infer N}.${string}` ? ParamNames<`:${N}`>
+        : T extends `${infer N}-${string}` ? ParamNames<`:${N}`>
+        : T extends `${infer N}${"?" | "*"}` ? { optional: N }
+        : T extends `${infer N}+` ? { required: N }
+        : { required: T }
+    )
   : never;
 
 /**
  * The params of a pathname pattern, inferred from its `:name` groups:
  * `"/users/:id/:tab?"` gives `{ id: string; tab?: string }`. Any other key
  * (unnamed groups are "0", "1", ...) reads as `string | undefined`.
+ *
+ * @example
+ * ```ts
+ * type P = Params<"/users/:id/:tab?">; // { id: string; tab?: string }
+ * ```
  */
 export type Params<P extends string = string> = string extends P ? Record<string, string>
   :
-    & { [K in Required<P>]: string }
-    & { [K in Optional<P>]?: string }
+    & { [K in Extract<ParamNames<P>, { required: string }>["required"]]: string }
+    & { [K in Extract<ParamNames<P>, { optional: string }>["optional"]]?: string }
     & Record<string, string | undefined>;
 
-/** The per-request context given to middleware and handlers. */
-export class Context<V extends Variables = Variables, P extends string = string> {
+/**
+ * The per-request context given to middleware and handlers.
+ *
+ * @example
+ * ```ts
+ * app.get("/users/:id", (_req, ctx: Context<{ user: string }, "/users/:id">) =>
+ *   new Response(`${ctx.params.id} seen by ${ctx.var.user}`));
+ * ```
+ */
+export class Context<
+  V extends Variables = Variables,
+  P extends string = string,
+  C extends object = Record<string, unknown>,
+> {
   /** The request. */
   readonly req: Request;
   /** The server's per-request info (addresses, protocol, connection context). */
-  readonly info: ServeInfo;
+  readonly info: ServeInfo<C>;
   /** The request URL, parsed once. */
   readonly url: URL;
   /** Path params of the matched route, percent-decoded; empty when no route matched. */
@@ -67,7 +94,7 @@ export class Context<V extends Variables = Variables, P extends string = string>
   #vars: Partial<V>;
 
   /** Made by the router; exported for typing. */
-  constructor(req: Request, info: ServeInfo, url: URL, params: Record<string, string>) {
+  constructor(req: Request, info: ServeInfo<C>, url: URL, params: Record<string, string>) {
     this.req = req;
     this.info = info;
     this.url = url;
@@ -87,34 +114,65 @@ export class Context<V extends Variables = Variables, P extends string = string>
   }
 }
 
-/** A route handler: the request, and its context with params and variables. */
-export type RouteHandler<V extends Variables = Variables, P extends string = string> = (
+/**
+ * A route handler: the request, and its context with params and variables.
+ *
+ * @example
+ * ```ts
+ * const show: RouteHandler<object, "/items/:id"> = (_req, ctx) => new Response(ctx.params.id);
+ * ```
+ */
+export type RouteHandler<
+  V extends Variables = Variables,
+  P extends string = string,
+  C extends object = Record<string, unknown>,
+> = (
   request: Request,
-  ctx: Context<V, P>,
+  ctx: Context<V, P, C>,
 ) => Response | Promise<Response>;
 
 /**
  * Middleware: runs before the handler, may set context values, and either
  * returns its own response or calls `next()` (once) for the rest of the chain.
+ *
+ * @example
+ * ```ts
+ * const timing: Middleware = async (_req, _ctx, next) => {
+ *   const t0 = performance.now();
+ *   const res = await next();
+ *   res.headers.set("server-timing", `app;dur=${performance.now() - t0}`);
+ *   return res;
+ * };
+ * ```
  */
-export type Middleware<V extends Variables = Variables> = (
+export type Middleware<
+  V extends Variables = Variables,
+  C extends object = Record<string, unknown>,
+> = (
   request: Request,
-  ctx: Context<V>,
+  ctx: Context<V, string, C>,
   next: () => Promise<Response>,
 ) => Response | Promise<Response>;
 
-/** Methods accepted by route(): one, several, or all when omitted. */
+/**
+ * Methods accepted by route(): one, several, or all when omitted.
+ *
+ * @example
+ * ```ts
+ * app.route("/items", ["GET", "POST"] satisfies Methods, () => new Response("ok"));
+ * ```
+ */
 export type Methods = string | readonly string[];
 
-interface Route<V extends Variables> {
+interface Route<V extends Variables, C extends object> {
   pattern: URLPattern;
   methods: Set<string> | null; // null: any method
-  handler: RouteHandler<V, string>;
+  handler: RouteHandler<V, string, C>;
 }
 
-interface Use<V extends Variables> {
+interface Use<V extends Variables, C extends object> {
   pattern: URLPattern | null;
-  middleware: Middleware<V>;
+  middleware: Middleware<V, C>;
 }
 
 function requireURLPattern(): typeof URLPattern {
@@ -174,17 +232,26 @@ function plain(status: number, body: string, headers: Record<string, string> = {
  *   404 and 405 included, in registration order, around the outcome.
  *
  * `V` declares the variables middleware may set: `new Router<{ user: User }>()`.
+ * `C` is the connection context, the type serve()'s `onConnection` returns:
+ * handlers then read `ctx.info.connection.context` with that type.
+ *
+ * @example
+ * ```ts
+ * const app = new Router();
+ * app.get("/hello/:name", (_req, ctx) => new Response(`hi ${ctx.params.name}`));
+ * serve({ port: 8000 }, app.fetch);
+ * ```
  */
-export class Router<V extends Variables = Variables> {
-  #routes: Array<Route<V>> = [];
-  #uses: Array<Use<V>> = [];
-  #notFound: RouteHandler<V> = () => plain(404, "Not Found\n");
+export class Router<V extends Variables = Variables, C extends object = Record<string, unknown>> {
+  #routes: Array<Route<V, C>> = [];
+  #uses: Array<Use<V, C>> = [];
+  #notFound: RouteHandler<V, string, C> = () => plain(404, "Not Found\n");
 
   /** Adds middleware for every request, or for those whose path matches `pattern`. */
-  use(middleware: Middleware<V>): this;
+  use(middleware: Middleware<V, C>): this;
   /** Adds middleware for requests whose pathname matches `pattern`. */
-  use(pattern: string | URLPattern, middleware: Middleware<V>): this;
-  use(a: string | URLPattern | Middleware<V>, b?: Middleware<V>): this {
+  use(pattern: string | URLPattern, middleware: Middleware<V, C>): this;
+  use(a: string | URLPattern | Middleware<V, C>, b?: Middleware<V, C>): this {
     if (typeof a === "function") this.#uses.push({ pattern: null, middleware: a });
     else if (b !== undefined) this.#uses.push({ pattern: toPattern(a), middleware: b });
     else throw new TypeError("Router.use: missing middleware");
@@ -195,15 +262,15 @@ export class Router<V extends Variables = Variables> {
    * Adds a route. `pattern` is a URLPattern pathname (`/users/:id`) or a
    * URLPattern; `methods` is one method, a list, or omitted for any.
    */
-  route<P extends string>(pattern: P, handler: RouteHandler<V, P>): this;
+  route<P extends string>(pattern: P, handler: RouteHandler<V, P, C>): this;
   /** Adds a route for the given method(s). */
-  route<P extends string>(pattern: P, methods: Methods, handler: RouteHandler<V, P>): this;
+  route<P extends string>(pattern: P, methods: Methods, handler: RouteHandler<V, P, C>): this;
   /** Adds a route with a prebuilt URLPattern. */
-  route(pattern: URLPattern, methods: Methods | null, handler: RouteHandler<V>): this;
+  route(pattern: URLPattern, methods: Methods | null, handler: RouteHandler<V, string, C>): this;
   route(
     pattern: string | URLPattern,
-    a: Methods | null | RouteHandler<V, string>,
-    b?: RouteHandler<V, string>,
+    a: Methods | null | RouteHandler<V, string, C>,
+    b?: RouteHandler<V, string, C>,
   ): this {
     const handler = typeof a === "function" ? a : b;
     if (handler === undefined) throw new TypeError("Router.route: missing handler");
@@ -214,43 +281,43 @@ export class Router<V extends Variables = Variables> {
   }
 
   /** GET (and so HEAD) route. */
-  get<P extends string>(pattern: P, handler: RouteHandler<V, P>): this {
+  get<P extends string>(pattern: P, handler: RouteHandler<V, P, C>): this {
     return this.route(pattern, "GET", handler);
   }
   /** POST route. */
-  post<P extends string>(pattern: P, handler: RouteHandler<V, P>): this {
+  post<P extends string>(pattern: P, handler: RouteHandler<V, P, C>): this {
     return this.route(pattern, "POST", handler);
   }
   /** PUT route. */
-  put<P extends string>(pattern: P, handler: RouteHandler<V, P>): this {
+  put<P extends string>(pattern: P, handler: RouteHandler<V, P, C>): this {
     return this.route(pattern, "PUT", handler);
   }
   /** DELETE route. */
-  delete<P extends string>(pattern: P, handler: RouteHandler<V, P>): this {
+  delete<P extends string>(pattern: P, handler: RouteHandler<V, P, C>): this {
     return this.route(pattern, "DELETE", handler);
   }
   /** PATCH route. */
-  patch<P extends string>(pattern: P, handler: RouteHandler<V, P>): this {
+  patch<P extends string>(pattern: P, handler: RouteHandler<V, P, C>): this {
     return this.route(pattern, "PATCH", handler);
   }
   /** Route for any method. */
-  all<P extends string>(pattern: P, handler: RouteHandler<V, P>): this {
+  all<P extends string>(pattern: P, handler: RouteHandler<V, P, C>): this {
     return this.route(pattern, handler);
   }
 
   /** Replaces the 404 response. */
-  notFound(handler: RouteHandler<V>): this {
+  notFound(handler: RouteHandler<V, string, C>): this {
     this.#notFound = handler;
     return this;
   }
 
   /** The fetch handler: pass it to serve(), Deno.serve or Bun.serve. */
-  readonly fetch = (request: Request, info: ServeInfo): Promise<Response> => {
+  readonly fetch = (request: Request, info: ServeInfo<C>): Promise<Response> => {
     const url = new URL(request.url);
     const method = request.method.toUpperCase();
-    let handler: RouteHandler<V, string> | null = null;
+    let handler: RouteHandler<V, string, C> | null = null;
     let params: Record<string, string> = {};
-    let headFallback: Route<V> | null = null;
+    let headFallback: Route<V, C> | null = null;
     let headParams: Record<string, string> = {};
     const allowed = new Set<string>();
     for (const r of this.#routes) {
@@ -283,14 +350,14 @@ export class Router<V extends Variables = Variables> {
           : () => plain(405, "Method Not Allowed\n", { allow });
       }
     }
-    const ctx = new Context<V, string>(request, info, url, params);
+    const ctx = new Context<V, string, C>(request, info, url, params);
     const uses = this.#uses.filter((u) => u.pattern === null || u.pattern.test(request.url));
     const final = handler;
     const dispatch = async (i: number): Promise<Response> => {
       const u = uses[i];
       if (u === undefined) return await final(request, ctx);
       let called = false;
-      return await u.middleware(request, ctx as Context<V>, () => {
+      return await u.middleware(request, ctx, () => {
         if (called) return Promise.reject(new Error("Router: next() called twice"));
         called = true;
         return dispatch(i + 1);
@@ -300,7 +367,20 @@ export class Router<V extends Variables = Variables> {
   };
 }
 
-/** Shorthand for `new Router<V>()`. */
-export function router<V extends Variables = Variables>(): Router<V> {
-  return new Router<V>();
+/**
+ * Shorthand for `new Router<V, C>()`.
+ *
+ * @example
+ * ```ts
+ * const onConnection = () => ({ requests: 0 });
+ * const app = router<{ user: string }, ReturnType<typeof onConnection>>();
+ * app.get("/", (_req, ctx) => new Response(`${++ctx.info.connection.context.requests}`));
+ * serve({ port: 8080, onConnection, fetch: app.fetch });
+ * ```
+ */
+export function router<
+  V extends Variables = Variables,
+  C extends object = Record<string, unknown>,
+>(): Router<V, C> {
+  return new Router<V, C>();
 }

@@ -214,10 +214,28 @@ class ServerImpl implements Server, ServerHost {
 export function serve<C extends object = Record<string, unknown>>(
   handler: Handler<C>,
 ): Server;
+/**
+ * Starts a server with options and a separate handler.
+ *
+ * @example
+ * ```ts
+ * const server = serve({ port: 0, hostname: "127.0.0.1" }, () => new Response("hello"));
+ * await server.shutdown();
+ * ```
+ */
 export function serve<C extends object = Record<string, unknown>>(
   options: ServeOptions<C>,
   handler: Handler<C>,
 ): Server;
+/**
+ * Starts a server whose options carry the handler as `fetch`.
+ *
+ * @example
+ * ```ts
+ * const server = serve({ port: 0, fetch: () => new Response("hello") });
+ * await server.shutdown();
+ * ```
+ */
 export function serve<C extends object = Record<string, unknown>>(
   options: ServeOptions<C> & { fetch: Handler<C> },
 ): Server;

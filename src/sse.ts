@@ -18,7 +18,14 @@
  * @module
  */
 
-/** One event. A plain string is shorthand for `{ data: string }`. */
+/**
+ * One event. A plain string is shorthand for `{ data: string }`.
+ *
+ * @example
+ * ```ts
+ * const event: SseEvent = { event: "tick", id: "1", data: "hello" };
+ * ```
+ */
 export interface SseEvent {
   /** The payload. Strings go as is (split at line breaks); other values are JSON-encoded. */
   data?: unknown;
@@ -32,7 +39,14 @@ export interface SseEvent {
   comment?: string;
 }
 
-/** Options of sse(). */
+/**
+ * Options of sse().
+ *
+ * @example
+ * ```ts
+ * const options: SseOptions = { heartbeat: 30_000, headers: { "x-stream": "clock" } };
+ * ```
+ */
 export interface SseOptions {
   /**
    * Milliseconds of silence after which a `: ping` comment is sent; 0 turns
@@ -42,12 +56,20 @@ export interface SseOptions {
   /** Ends the stream and calls the source's return() when aborted; pass `req.signal`. */
   signal?: AbortSignal;
   /** Extra response headers (they may override the defaults). */
-  headers?: HeadersInit;
+  // Spelled through Headers, not HeadersInit: Node users compile without the DOM library.
+  headers?: ConstructorParameters<typeof Headers>[0];
   /** Response status. Default 200. */
   status?: number;
 }
 
-/** Default heartbeat interval in milliseconds. */
+/**
+ * Default heartbeat interval in milliseconds.
+ *
+ * @example
+ * ```ts
+ * const twice = { heartbeat: SSE_HEARTBEAT_MS / 2 };
+ * ```
+ */
 export const SSE_HEARTBEAT_MS = 15_000;
 
 const encoder = new TextEncoder();
@@ -65,6 +87,11 @@ function checkField(name: string, value: string): string {
  * Data and comments are split at every CR, LF or CRLF into one line each, so
  * no payload can end the event early or forge fields; event and id refuse
  * line breaks with a TypeError.
+ *
+ * @example
+ * ```ts
+ * encodeEvent({ event: "tick", data: "a\nb" }); // "event: tick\ndata: a\ndata: b\n\n"
+ * ```
  */
 export function encodeEvent(event: SseEvent | string): string {
   const e: SseEvent = typeof event === "string" ? { data: event } : event;
@@ -98,6 +125,14 @@ export function encodeEvent(event: SseEvent | string): string {
  * called. An async generator that is suspended in an `await` runs its
  * `finally` only once that await settles; let it watch the same signal to
  * stop sooner.
+ *
+ * @example
+ * ```ts
+ * async function* clock() {
+ *   for (let i = 0; i < 3; i++) yield { event: "tick", data: String(i) };
+ * }
+ * serve({ port: 8000 }, () => sse(clock()));
+ * ```
  */
 export function sse(source: AsyncIterable<SseEvent | string>, options: SseOptions = {}): Response {
   const interval = options.heartbeat ?? SSE_HEARTBEAT_MS;

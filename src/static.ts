@@ -14,7 +14,14 @@
 import { openFile, readDir, realPath, stat } from "./transport/fs.ts";
 import type { FileInfo, OpenFile } from "./transport/fs.ts";
 
-/** Options of serveDir(). */
+/**
+ * Options of serveDir().
+ *
+ * @example
+ * ```ts
+ * const options: ServeDirOptions = { urlRoot: "/static", listing: true };
+ * ```
+ */
 export interface ServeDirOptions {
   /**
    * URL path prefix the directory is mounted at, e.g. "/static". Requests
@@ -30,10 +37,18 @@ export interface ServeDirOptions {
   /** Extra or overriding content types by extension, e.g. `{ ".wasm": "application/wasm" }`. */
   contentTypes?: Record<string, string>;
   /** Headers added to every file response (e.g. cache-control). */
-  headers?: HeadersInit;
+  // Spelled through Headers, not HeadersInit: Node users compile without the DOM library.
+  headers?: ConstructorParameters<typeof Headers>[0];
 }
 
-/** Content types by lower-case extension: a small table of what websites and test suites serve. */
+/**
+ * Content types by lower-case extension: a small table of what websites and test suites serve.
+ *
+ * @example
+ * ```ts
+ * const type = CONTENT_TYPES["html"]; // "text/html; charset=utf-8"
+ * ```
+ */
 export const CONTENT_TYPES: Readonly<Record<string, string>> = {
   ".html": "text/html; charset=utf-8",
   ".htm": "text/html; charset=utf-8",
@@ -192,6 +207,11 @@ function normalizeUrlRoot(urlRoot: string | undefined): string {
  * - A directory URL without its trailing slash is redirected (301) so that
  *   relative links in its index resolve.
  * - Files stream in 64 KiB chunks pulled by the server as the client drains.
+ *
+ * @example
+ * ```ts
+ * serve({ port: 8000 }, serveDir("./public", { urlRoot: "/static" }));
+ * ```
  */
 export function serveDir(
   root: string,

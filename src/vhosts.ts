@@ -15,7 +15,14 @@
  */
 import type { ServeInfo } from "./types.ts";
 
-/** A fetch handler whose second argument is of type `I`. */
+/**
+ * A fetch handler whose second argument is of type `I`.
+ *
+ * @example
+ * ```ts
+ * const site: HostHandler = (_req, info) => new Response(info.protocol);
+ * ```
+ */
 export type HostHandler<I = ServeInfo> = (
   request: Request,
   info: I,
@@ -58,6 +65,14 @@ function normalizeName(name: string): string {
  *
  * Keys are checked up front: a key with a port or a `*` anywhere but a
  * leading `*.` label throws a TypeError.
+ *
+ * @example
+ * ```ts
+ * serve({ port: 8000 }, vhosts({
+ *   "docs.example.com": () => new Response("docs"),
+ *   "*.example.com": () => new Response("some other site"),
+ * }, () => new Response("default")));
+ * ```
  */
 export function vhosts<I = ServeInfo>(
   hosts: Record<string, HostHandler<I>>,

@@ -4,6 +4,7 @@
 // the eager Request against the same expectations.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { skipUnless } from "./skip.ts";
 import http2 from "node:http2";
 import { createRequest, UnrepresentableRequest } from "../src/fetch/request.ts";
 import { LAZY_REQUESTS } from "../src/transport/lazy_request.ts";
@@ -12,6 +13,8 @@ import { raw, start } from "./helpers.ts";
 
 const enc = new TextEncoder();
 const IS_DENO = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+/** Bun's Request and Response deviate from the Fetch standard where Deno and Node follow it. */
+const IS_BUN = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
 
 function source(): { signal: AbortSignal; abort: (r?: unknown) => void } {
   const c = new AbortController();
@@ -57,7 +60,7 @@ describe("server-built Requests", () => {
     assert.equal(createRequest("http://a.test/", "get", [], null, s).method, "GET");
     assert.equal(createRequest("http://a.test/", "delete", [], null, s).method, "DELETE");
     assert.equal(createRequest("http://a.test/", "PATCH", [], null, s).method, "PATCH");
-    if (IS_DENO) {
+    if (!IS_BUN) {
       assert.equal(createRequest("http://a.test/", "patch", [], null, s).method, "patch");
     } else {
       // Bun would turn it into GET: refused rather than changed.
@@ -142,7 +145,7 @@ describe("server-built Requests", () => {
   });
 
   it("on the lazy path, copies made by the runtime follow the client's signal", {
-    skip: !LAZY_REQUESTS,
+    skip: skipUnless(LAZY_REQUESTS, "the lazy Request path exists on Deno only"),
   }, () => {
     const s = source();
     const r = createRequest("http://a.test/", "GET", [], null, s);
@@ -193,7 +196,7 @@ describe("plain 200 bodies without a stream", () => {
       "string",
       () => new Response("hello"),
       200,
-      IS_DENO ? { "content-type": "text/plain;charset=UTF-8" } : {},
+      IS_BUN ? {} : { "content-type": "text/plain;charset=UTF-8" },
       "hello",
     ],
     ["typed", () => new Response("<p>", { headers: { "content-type": "text/html" } }), 200, {
@@ -201,7 +204,7 @@ describe("plain 200 bodies without a stream", () => {
     }, "<p>"],
     ["bytes", () => new Response(new Uint8Array([104, 105])), 200, {}, "hi"],
     ["json", () => Response.json({ ok: true }), 200, {
-      "content-type": IS_DENO ? "application/json" : "application/json;charset=utf-8",
+      "content-type": IS_BUN ? "application/json;charset=utf-8" : "application/json",
     }, '{"ok":true}'],
     ["extra header", () => new Response("e", { headers: { "x-a": "1" } }), 200, {
       "x-a": "1",

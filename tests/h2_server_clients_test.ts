@@ -2,6 +2,7 @@
 // TLS/ALPN), nghttp, h2load, Deno's fetch (on Deno) and node:http2 (both runtimes).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { skipUnless } from "./skip.ts";
 import http2 from "node:http2";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -235,30 +236,37 @@ describe("h2 server: runtime clients", () => {
     });
   }
 
-  if ("Deno" in globalThis) {
+  {
+    const skip = skipUnless("Deno" in globalThis, "Deno.createHttpClient exists on Deno only");
     for (const secure of [false, true]) {
-      it(`Deno fetch with createHttpClient({ http2: true, http1: false }) over ${secure ? "TLS" : "h2c"}`, async () => {
-        const D = (globalThis as unknown as { Deno: typeof Deno }).Deno;
-        const s = start(handler, secure ? { tls: LEAF_TLS } : {});
-        const client = D.createHttpClient({
-          http2: true,
-          http1: false,
-          ...(secure ? { caCerts: [TEST_CA] } : {}),
-        });
-        const base = secure ? `https://localhost:${s.port}` : s.base;
-        try {
-          const a = await fetch(`${base}/proto`, { client });
-          assert.match(await a.text(), secure ? /^h2 \d+ GET / : /^h2c \d+ GET /);
-          const b = await fetch(`${base}/bytes`, { client });
-          assert.equal(await sha256(new Uint8Array(await b.arrayBuffer())), await sha256(BODY));
-          const up = pattern(500_000, 5);
-          const c = await fetch(`${base}/echo`, { client, method: "POST", body: up });
-          assert.equal(await c.text(), `${up.length} ${await sha256(up)}`);
-        } finally {
-          client.close();
-          await s.close();
-        }
-      });
+      it(
+        `Deno fetch with createHttpClient({ http2: true, http1: false }) over ${
+          secure ? "TLS" : "h2c"
+        }`,
+        { skip },
+        async () => {
+          const D = (globalThis as unknown as { Deno: typeof Deno }).Deno;
+          const s = start(handler, secure ? { tls: LEAF_TLS } : {});
+          const client = D.createHttpClient({
+            http2: true,
+            http1: false,
+            ...(secure ? { caCerts: [TEST_CA] } : {}),
+          });
+          const base = secure ? `https://localhost:${s.port}` : s.base;
+          try {
+            const a = await fetch(`${base}/proto`, { client });
+            assert.match(await a.text(), secure ? /^h2 \d+ GET / : /^h2c \d+ GET /);
+            const b = await fetch(`${base}/bytes`, { client });
+            assert.equal(await sha256(new Uint8Array(await b.arrayBuffer())), await sha256(BODY));
+            const up = pattern(500_000, 5);
+            const c = await fetch(`${base}/echo`, { client, method: "POST", body: up });
+            assert.equal(await c.text(), `${up.length} ${await sha256(up)}`);
+          } finally {
+            client.close();
+            await s.close();
+          }
+        },
+      );
     }
   }
 });

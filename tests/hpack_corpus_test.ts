@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Decoder, Encoder } from "../src/http2/hpack/mod.ts";
 
-const ROOT = fileURLToPath(new URL("../../shared/conformance/hpack/", import.meta.url));
+const ROOT = fileURLToPath(new URL("./fixtures/conformance/hpack/", import.meta.url));
 const DECODE_DIRS = [
   "nghttp2",
   "nghttp2-change-table-size",

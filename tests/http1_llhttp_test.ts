@@ -1,5 +1,5 @@
 /**
- * Runs llhttp's request corpus (../shared/conformance/llhttp/request/*.md) against our parser.
+ * Runs llhttp's request corpus (tests/fixtures/conformance/llhttp/request/*.md) against our parser.
  *
  * Every case whose meta type is exactly "request" runs (the `request-lenient-*`, `-finish` and
  * other types are llhttp leniency switches and are skipped). Inputs are built the way llhttp's
@@ -24,7 +24,7 @@ import {
   RequestParser,
 } from "../src/http1/parser.ts";
 
-const CORPUS = new URL("../../shared/conformance/llhttp/request/", import.meta.url);
+const CORPUS = new URL("./fixtures/conformance/llhttp/request/", import.meta.url);
 
 /** How our result differs from llhttp's, for a listed deviation. */
 type Kind = "we-reject" | "we-accept" | "differs";

@@ -38,7 +38,8 @@ describe("serveDir: files, types, validators, ranges", () => {
       ["/image.png", "image/png", null],
       ["/logo.SVG", "image/svg+xml", null],
       ["/noext", "application/octet-stream", "raw bytes\n"],
-      ["/with%20space.txt", "text/plain; charset=utf-8", "spaced\n"],
+      // A percent-encoded name (%5F is "_") is decoded before the file is looked up.
+      ["/percent%5Fencoded.txt", "text/plain; charset=utf-8", "spaced\n"],
     ];
     for (const [path, type, body] of cases) {
       const res = await fetch(srv.base + path);

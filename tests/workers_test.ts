@@ -1,6 +1,7 @@
 // serveWorkers: threads sharing one port through SO_REUSEPORT.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { skipUnless } from "./skip.ts";
 import net from "node:net";
 import { serveWorkers } from "../mod.ts";
 import { raw } from "./helpers.ts";
@@ -16,8 +17,21 @@ async function once(port: number, path = "/"): Promise<string> {
   return r.text.slice(r.text.indexOf("\r\n\r\n") + 4);
 }
 
+/** serveWorkers needs web Workers and SO_REUSEPORT, which Node lacks. */
+const onNode = !("Deno" in globalThis) && !("Bun" in globalThis);
+const skip = skipUnless(
+  !onNode,
+  "serveWorkers is not offered on Node.js (no web Workers, no SO_REUSEPORT)",
+);
+
 describe("serveWorkers", () => {
-  it("spreads connections over every worker on one port", async () => {
+  it("on Node.js, rejects at start with a message that says what to do instead", {
+    skip: skipUnless(onNode, "the Node.js refusal is checked on Node only"),
+  }, async () => {
+    await assert.rejects(serveWorkers(APP, { workers: 2, onListen() {} }), /reusePort/);
+  });
+
+  it("spreads connections over every worker on one port", { skip }, async () => {
     const pool = await serveWorkers(APP, {
       hostname: "127.0.0.1",
       port: 0,
@@ -38,35 +52,43 @@ describe("serveWorkers", () => {
     }
   });
 
-  it("shuts down gracefully: in-flight responses finish, then the port is closed", async () => {
-    const pool = await serveWorkers(APP, {
-      hostname: "127.0.0.1",
-      port: 0,
-      workers: 2,
-      onListen() {},
-    });
-    const port = pool.addr.port;
-    const slow = once(port, "/slow");
-    await new Promise((r) => setTimeout(r, 100));
-    await pool.shutdown();
-    assert.match(await slow, /^slow /);
-    await pool.finished;
-    const refused = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, "127.0.0.1");
-      s.on("connect", () => {
-        s.destroy();
-        resolve(false);
+  it(
+    "shuts down gracefully: in-flight responses finish, then the port is closed",
+    { skip },
+    async () => {
+      const pool = await serveWorkers(APP, {
+        hostname: "127.0.0.1",
+        port: 0,
+        workers: 2,
+        onListen() {},
       });
-      s.on("error", () => resolve(true));
-    });
-    assert.equal(refused, true);
-  });
+      const port = pool.addr.port;
+      const slow = once(port, "/slow");
+      await new Promise((r) => setTimeout(r, 100));
+      await pool.shutdown();
+      assert.match(await slow, /^slow /);
+      await pool.finished;
+      const refused = await new Promise<boolean>((resolve) => {
+        const s = net.connect(port, "127.0.0.1");
+        s.on("connect", () => {
+          s.destroy();
+          resolve(false);
+        });
+        s.on("error", () => resolve(true));
+      });
+      assert.equal(refused, true);
+    },
+  );
 
-  it("refuses a relative module path, which would depend on who resolves it", async () => {
-    await assert.rejects(serveWorkers("fixtures/worker_app.ts", { workers: 1 }), TypeError);
-  });
+  it(
+    "refuses a relative module path, which would depend on who resolves it",
+    { skip },
+    async () => {
+      await assert.rejects(serveWorkers("fixtures/worker_app.ts", { workers: 1 }), TypeError);
+    },
+  );
 
-  it("refuses a module without a fetch handler, and stops what it started", async () => {
+  it("refuses a module without a fetch handler, and stops what it started", { skip }, async () => {
     await assert.rejects(
       serveWorkers(new URL("./fixtures/not_an_app.ts", import.meta.url), {
         hostname: "127.0.0.1",

@@ -1,5 +1,5 @@
 /**
- * The servers compared: ours on two runtimes and the runtimes' own servers.
+ * The servers compared: ours on three runtimes and the runtimes' own servers.
  * Each is one script in bench/servers started as its own pinned process.
  *
  * @module
@@ -36,6 +36,32 @@ export interface Peer {
 
 const ALL: readonly Proto[] = ["h1", "h2c", "h2"];
 
+/**
+ * Node 20 cannot strip types: a server script is bundled for Node with Bun's
+ * bundler (no download needed) into the cache dir. Returns an error text on failure.
+ */
+async function bundleForNode(
+  t: Toolchain,
+  script: string,
+  outName: string,
+): Promise<string | undefined> {
+  const out = await new Deno.Command(t.bun, {
+    args: [
+      "build",
+      "--target",
+      "node",
+      "--outfile",
+      `${t.cacheDir}/${outName}`,
+      `${t.root}/${script}`,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output().catch((e) => ({ success: false, stderr: new TextEncoder().encode(String(e)) }));
+  return out.success
+    ? undefined
+    : `bun build failed: ${new TextDecoder().decode(out.stderr).slice(0, 300)}`;
+}
+
 /** Every peer, in table order. */
 export const PEERS: readonly Peer[] = [
   {
@@ -54,6 +80,15 @@ export const PEERS: readonly Peer[] = [
     runtime: "bun",
     protos: ALL,
     argv: (t) => [t.bun, `${t.root}/bench/servers/h2serve.ts`],
+  },
+  {
+    id: "h2serve-node",
+    label: "h2serve (Node)",
+    ours: true,
+    runtime: "node",
+    protos: ALL,
+    argv: (t) => [t.node, `${t.cacheDir}/h2serve_node_server.mjs`],
+    prepare: (t) => bundleForNode(t, "bench/servers/h2serve.ts", "h2serve_node_server.mjs"),
   },
   {
     id: "deno",
@@ -78,34 +113,19 @@ export const PEERS: readonly Peer[] = [
     runtime: "node",
     protos: ALL,
     argv: (t) => [t.node, `${t.cacheDir}/node_server.mjs`],
-    async prepare(t) {
-      // Node 20 cannot strip types: transpile with Bun's bundler (no download needed).
-      const out = await new Deno.Command(t.bun, {
-        args: [
-          "build",
-          "--target",
-          "node",
-          "--outfile",
-          `${t.cacheDir}/node_server.mjs`,
-          `${t.root}/bench/servers/node.ts`,
-        ],
-        stdout: "piped",
-        stderr: "piped",
-      }).output().catch((e) => ({ success: false, stderr: new TextEncoder().encode(String(e)) }));
-      return out.success
-        ? undefined
-        : `bun build failed: ${new TextDecoder().decode(out.stderr).slice(0, 300)}`;
-    },
+    prepare: (t) => bundleForNode(t, "bench/servers/node.ts", "node_server.mjs"),
   },
 ];
 
 /**
  * The pairs whose ratio ours/peer is reported: each of ours against the
- * runtime-native server it replaces, and against Node.
+ * runtime-native server it replaces, and against Node (h2serve on Node
+ * against Node's own http/http2 is the same-runtime pair there).
  */
 export const RATIO_PAIRS: readonly [ours: string, peer: string][] = [
   ["h2serve-deno", "deno"],
   ["h2serve-bun", "bun"],
   ["h2serve-deno", "node"],
   ["h2serve-bun", "node"],
+  ["h2serve-node", "node"],
 ];

@@ -81,7 +81,7 @@ export class RequestBody {
    */
   push(chunk: Uint8Array): boolean {
     if (this.#closed) return true;
-    if (chunk.byteLength > 0) this.#controller.enqueue(chunk);
+    if (chunk.byteLength > 0) this.#controller.enqueue(chunk as Uint8Array<ArrayBuffer>);
     return (this.#controller.desiredSize ?? 0) > 0;
   }
 

@@ -103,7 +103,7 @@ export interface TransportListener {
 
 /** Runtime hooks the server needs besides sockets. */
 export interface Runtime {
-  /** "deno" or "bun". */
+  /** "deno", "bun" or "node". */
   readonly name: string;
   /** Binds a listener and hands each accepted, handshaken connection to onConnection. */
   listen(options: ListenOptions, onConnection: (t: Transport) => void): TransportListener;

@@ -11,10 +11,16 @@
 import type { NetAddr } from "../transport/types.ts";
 import type { ServeOptions, ServerStats } from "../types.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
+import { workersUnsupported } from "../transport/mod.ts";
 
 /**
  * Options for serveWorkers: the data-only part of ServeOptions. Handler and
  * hooks (fetch, onError, onConnection, expect) come from the module.
+ *
+ * @example
+ * ```ts
+ * const options: WorkersOptions = { port: 8000, workers: 4 };
+ * ```
  */
 export type WorkersOptions =
   & Omit<ServeOptions, "fetch" | "onError" | "onConnection" | "expect" | "onListen" | "signal">
@@ -27,7 +33,16 @@ export type WorkersOptions =
     signal?: AbortSignal;
   };
 
-/** Worker threads serving one port. */
+/**
+ * Worker threads serving one port.
+ *
+ * @example
+ * ```ts
+ * const pool: WorkerPool = await serveWorkers(new URL("./app.ts", import.meta.url));
+ * console.log(await pool.stats());
+ * await pool.shutdown();
+ * ```
+ */
 export interface WorkerPool extends AsyncDisposable {
   /** Where they listen. */
   readonly addr: NetAddr;
@@ -90,7 +105,8 @@ class Thread {
  * Serves the default export of `module` (a URL or an absolute path),
  * `{ fetch, onError?, onConnection?, expect? }`, on `workers` threads sharing one port. The first worker binds
  * (port 0 picks a free port), the others join it with SO_REUSEPORT. On Deno,
- * SO_REUSEPORT needs the `--unstable-net` flag.
+ * SO_REUSEPORT needs the `--unstable-net` flag. On Node.js it rejects at
+ * start: see the README's "Node.js" section.
  *
  * @example
  * ```ts
@@ -101,6 +117,8 @@ export async function serveWorkers(
   module: string | URL,
   options: WorkersOptions = {},
 ): Promise<WorkerPool> {
+  const unsupported = workersUnsupported();
+  if (unsupported !== null) throw new Error(unsupported);
   const size = Math.max(1, Math.floor(options.workers ?? cpus()));
   const { workers: _w, onListen, signal, ...serveOptions } = options;
   const specifier = moduleUrl(module);

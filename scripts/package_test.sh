@@ -1,0 +1,86 @@
+#!/bin/sh
+# The npm package as a user gets it: `npm pack`, install the tarball into an
+# empty project, and there `import { serve } from "h2serve"` must serve
+# HTTP/1.1 and h2c on Node and on Bun (checked with node:http and node:http2
+# clients). Prints one line per runtime; exits non-zero on any failure.
+set -e
+cd "$(dirname "$0")/.."
+root=$PWD
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+npm pack --silent --pack-destination "$tmp" >/dev/null
+tarball=$(ls "$tmp"/h2serve-*.tgz)
+# What ships: the build and the docs, never sources of tests, keys or the lock file.
+tar -tzf "$tarball" >"$tmp/files"
+for forbidden in tests/ bench/ fixtures .key package-lock.json gen_tables; do
+  if grep -q "$forbidden" "$tmp/files"; then
+    echo "package: the tarball contains $forbidden" >&2
+    exit 1
+  fi
+done
+grep -q "package/dist/mod.d.ts" "$tmp/files" || { echo "package: no dist/mod.d.ts" >&2; exit 1; }
+mkdir "$tmp/app"
+cd "$tmp/app"
+echo '{ "name": "app", "private": true, "type": "module" }' >package.json
+npm install --silent --no-audit --no-fund --offline "$tarball" >/dev/null
+if [ -e node_modules/deno ] || [ -e node_modules/bun ]; then
+  echo "package: installing h2serve pulled in the deno or bun binaries" >&2
+  exit 1
+fi
+cat >app.mjs <<'JS'
+import { serve } from "h2serve";
+import http from "node:http";
+import http2 from "node:http2";
+
+const runtime = globalThis.Bun ? "bun" : "node";
+const server = serve(
+  { port: 0, hostname: "127.0.0.1", onListen() {} },
+  (_req, info) => new Response(`${info.protocol} ok`),
+);
+const port = server.addr.port;
+const h1 = await new Promise((resolve, reject) => {
+  http.get({ host: "127.0.0.1", port, path: "/" }, (res) => {
+    let body = "";
+    res.on("data", (d) => (body += d));
+    res.on("end", () => resolve(body));
+  }).on("error", reject);
+});
+const session = http2.connect(`http://127.0.0.1:${port}`);
+const h2 = await new Promise((resolve, reject) => {
+  const req = session.request({ ":path": "/" });
+  let body = "";
+  req.on("data", (d) => (body += d));
+  req.on("end", () => resolve(body));
+  req.on("error", reject);
+});
+session.close();
+await server.shutdown();
+if (h1 !== "http/1.1 ok" || h2 !== "h2c ok") {
+  console.error(`package on ${runtime}: got ${JSON.stringify([h1, h2])}`);
+  process.exit(1);
+}
+console.log(`package on ${runtime}: HTTP/1.1 and h2c served`);
+JS
+# The types condition: a TypeScript user on Node (no DOM library) typechecks against dist/*.d.ts.
+mkdir -p node_modules/@types
+ln -s "$root/node_modules/@types/node" node_modules/@types/node
+cat >typed.ts <<'TS'
+import { router, serve, type ServeInfo } from "h2serve";
+const app = router<{ user: string }, { n: number }>();
+app.get("/x/:id", (_req, ctx) => new Response(ctx.params.id + ctx.info.connection.context.n));
+const handler = (_req: Request, info: ServeInfo) => new Response(info.protocol);
+export const servers = [serve({ onConnection: () => ({ n: 1 }), fetch: app.fetch }), serve(handler)];
+TS
+cat >tsconfig.json <<'JSON'
+{
+  "compilerOptions": {
+    "target": "ES2022", "module": "NodeNext", "moduleResolution": "NodeNext", "strict": true,
+    "lib": ["ES2023"], "types": ["node"], "noEmit": true
+  },
+  "files": ["typed.ts"]
+}
+JSON
+"$root/node_modules/.bin/tsc" -p . || { echo "package: the types do not typecheck for a Node user" >&2; exit 1; }
+echo "package types: a Node TypeScript app typechecks against them"
+timeout 60 node app.mjs
+timeout 60 "$root/node_modules/.bin/bun" app.mjs

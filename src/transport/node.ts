@@ -1,0 +1,223 @@
+/**
+ * Transport over node:net and node:tls, for Node.js.
+ *
+ * Node pushes data through 'data' events; pause() and resume() map onto the
+ * socket's own, so a paused connection stops reading and the kernel buffer
+ * fills. Writes are coalesced per event-loop turn (WriteQueue) and handed to
+ * socket.write(); its false return value stops the flush until 'drain'.
+ *
+ * Node binds a listener with a host name one tick after listen(), but serve()
+ * reports its address at once: the port is found (port 0) or checked (a
+ * given port) by a synchronous bind on the wildcard address first.
+ *
+ * @module
+ */
+import net from "node:net";
+import process from "node:process";
+import {
+  type ListenOptions,
+  type NetAddr,
+  type Runtime,
+  type TlsCertificate,
+  type Transport,
+  type TransportListener,
+  type TransportSink,
+} from "./types.ts";
+import { HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
+import { releaseBytes } from "../slab.ts";
+import { listenSniTls } from "./node_tls.ts";
+import { netAddr } from "./addr.ts";
+
+/** After our close, how long the peer has to read our last bytes before the socket is destroyed. */
+const LINGER_MS = 2_000;
+
+class NodeTransport implements Transport {
+  readonly remoteAddr: NetAddr;
+  readonly localAddr: NetAddr;
+  readonly secure = false;
+  readonly alpn: string | null = null;
+  readonly serverName: string | null = null;
+  readonly closed: Promise<void>;
+
+  #socket: net.Socket;
+  #sink: TransportSink | null = null;
+  #queue = new WriteQueue();
+  #flushScheduled = false;
+  #blocked = false;
+  #closing = false;
+  #done = false;
+  #resolveClosed!: () => void;
+
+  constructor(socket: net.Socket) {
+    this.#socket = socket;
+    this.remoteAddr = netAddr(socket.remoteAddress, socket.remotePort);
+    this.localAddr = netAddr(socket.localAddress, socket.localPort);
+    this.closed = new Promise((r) => (this.#resolveClosed = r));
+    socket.setNoDelay(true);
+    socket.pause();
+    socket.on("data", (chunk: Uint8Array) => {
+      if (this.#closing) return; // lingering: discard
+      // A Buffer's slice() is a view; the layers above expect slice() to copy.
+      this.#sink?.data(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    });
+    socket.on("end", () => {
+      if (!this.#closing) this.#sink?.end();
+    });
+    socket.on("error", (e: unknown) => {
+      if (!this.#closing) this.#sink?.end(e);
+      this.#finish();
+    });
+    socket.on("drain", () => {
+      if (this.#blocked) this.#flush();
+    });
+    socket.on("close", () => {
+      if (!this.#closing) this.#sink?.end();
+      this.#finish();
+    });
+  }
+
+  get queued(): number {
+    return this.#queue.size;
+  }
+
+  start(sink: TransportSink): void {
+    this.#sink = sink;
+    this.#socket.resume();
+  }
+
+  pause(): void {
+    if (!this.#done) this.#socket.pause();
+  }
+
+  resume(): void {
+    if (!this.#done) this.#socket.resume();
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.#done || this.#closing) return false;
+    this.#queue.push(chunk);
+    if (!this.#flushScheduled && !this.#blocked) {
+      this.#flushScheduled = true;
+      queueMicrotask(() => {
+        this.#flushScheduled = false;
+        this.#flush();
+      });
+    }
+    return this.#queue.size < HIGH_WATER_MARK;
+  }
+
+  drain(): Promise<void> {
+    return this.#done ? Promise.resolve() : this.#queue.drained();
+  }
+
+  /** Hands pieces to the socket until it pushes back; 'drain' resumes. */
+  #flush(): void {
+    if (this.#done) return;
+    this.#blocked = false;
+    for (;;) {
+      const piece = this.#queue.take();
+      if (piece === null) break;
+      // The socket keeps the piece until written: release it from the callback.
+      const more = this.#socket.write(piece, () => releaseBytes(piece));
+      if (!more) {
+        this.#blocked = true;
+        break;
+      }
+    }
+    this.#queue.wake();
+    if (!this.#blocked && this.#closing) this.#end();
+  }
+
+  #end(): void {
+    this.#socket.end();
+    // The peer may never close its side: bound how long we wait for it.
+    const timer = setTimeout(() => this.abort(), LINGER_MS);
+    timer.unref();
+    this.closed.then(() => clearTimeout(timer));
+  }
+
+  close(): void {
+    if (this.#closing || this.#done) return;
+    this.#closing = true;
+    this.#socket.resume(); // keep reading (and discarding) so the peer's FIN is seen
+    if (!this.#blocked && !this.#flushScheduled) this.#end();
+  }
+
+  abort(): void {
+    if (this.#done) return;
+    this.#closing = true;
+    this.#queue.clear();
+    this.#socket.destroy();
+    this.#finish();
+  }
+
+  #finish(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#closing = true;
+    this.#queue.clear();
+    this.#queue.wake(true);
+    this.#resolveClosed();
+  }
+}
+
+/** True when this Node's net.Server.listen() takes `reusePort` (Node 22.12+ and 23.1+). */
+export function nodeHasReusePort(version: string = process.versions.node): boolean {
+  const [major = 0, minor = 0] = version.split(".").map(Number);
+  return major >= 24 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
+}
+
+/**
+ * Binds `port` (0: any) on the wildcard address synchronously and releases it:
+ * the port a listener with a host name will get, or a clear error now when it
+ * is taken.
+ */
+function probePort(port: number, reusePort: boolean): number {
+  const probe = net.createServer();
+  let failure: unknown = null;
+  probe.on("error", (e) => (failure = e));
+  probe.listen({ port, reusePort } as net.ListenOptions);
+  const a = probe.address() as net.AddressInfo | null;
+  probe.close();
+  if (a === null) {
+    const code = (failure as { code?: string } | null)?.code ?? "bind failed";
+    throw new Error(`port ${port} cannot be bound (${code})`);
+  }
+  return a.port;
+}
+
+/** The Node.js runtime binding. */
+export const nodeRuntime: Runtime = {
+  name: "node",
+  listen(options: ListenOptions, onConnection: (t: Transport) => void): TransportListener {
+    if (options.reusePort && !nodeHasReusePort()) {
+      throw new Error(
+        `reusePort needs Node >= 22.12 (net.Server reusePort); this is Node ${process.versions.node}`,
+      );
+    }
+    const reusePort = options.reusePort ?? false;
+    // A fixed port with reusePort may already be shared by design: do not probe it.
+    const port = reusePort && options.port !== 0
+      ? options.port
+      : probePort(options.port, reusePort);
+    if (options.tls !== undefined) {
+      const list: TlsCertificate[] = Array.isArray(options.tls) ? options.tls : [options.tls];
+      return listenSniTls({ ...options, tls: list, port }, onConnection);
+    }
+    // allowHalfOpen: a client that shuts down its side after the request still gets the answer.
+    const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true }, (socket) => {
+      onConnection(new NodeTransport(socket));
+    });
+    server.on("error", (e: unknown) => console.error("h2serve: listener failed:", e));
+    server.listen({ port, host: options.hostname, reusePort } as net.ListenOptions);
+    return {
+      addr: netAddr(options.hostname, port),
+      close() {
+        server.close();
+      },
+    };
+  },
+  unrefTimer(id) {
+    (id as unknown as { unref?: () => void }).unref?.();
+  },
+};
