@@ -41,3 +41,6 @@ export { group } from "./src/group.ts";
 export type { ServerGroup } from "./src/group.ts";
 export { serveWorkers } from "./src/workers/pool.ts";
 export type { WorkerPool, WorkersOptions } from "./src/workers/pool.ts";
+export type { CompressionOptions, ContentEncoding } from "./src/compression/options.ts";
+export { requestTrailers, TrailersError, withTrailers } from "./src/fetch/trailers.ts";
+export type { TrailersErrorCode, TrailersInit } from "./src/fetch/trailers.ts";
