@@ -97,12 +97,9 @@ export async function compressResponse(
   res: Response,
   options: ResolvedCompression,
 ): Promise<Response> {
-  const status = res.status;
-  if (bodyless(status)) return res;
-  const body = res.body;
-  const head = req.method === "HEAD";
-  // HEAD answers often have no body; they still get the headers GET would.
-  if (body === null && !head) return res;
+  if (bodyless(res.status)) return res;
+  // Headers first: reading `res.body` turns a plain body into a stream, which costs
+  // responses that are then sent as they are.
   const h = res.headers;
   if (h.has("content-encoding")) return res;
   const cc = h.get("cache-control");
@@ -111,7 +108,10 @@ export async function compressResponse(
   const declared = contentLength(h.get("content-length"));
   if (declared >= 0 && declared < options.minSize) return res;
   if (options.filter !== null && !options.filter(req, res)) return res;
-  if (body?.locked) return res;
+  const body = res.body;
+  const head = req.method === "HEAD";
+  // HEAD answers often have no body; they still get the headers GET would.
+  if ((body === null && !head) || body?.locked) return res;
 
   const headers = new Headers(h);
   addVary(headers);
