@@ -107,7 +107,11 @@ describe("response trailers registry", () => {
     const res = new Response("body");
     assert.equal(withTrailers(res, { "grpc-status": "0" }), res);
     assert.deepEqual(await trailersOf(res)!.produce(), [["grpc-status", "0"]]);
+    assert.deepEqual(trailersOf(res)!.names, ["grpc-status"]);
     assert.equal(trailersOf(new Response("other")), null);
+    const dup = withTrailers(new Response("x"), [["X-A", "1"], ["x-a", "2"], ["x-b", "3"]]);
+    assert.deepEqual(trailersOf(dup)!.names, ["x-a", "x-b"]);
+    assert.equal(trailersOf(withTrailers(new Response("x"), () => ({})))!.names, null);
   });
   it("refuses a non-Response", () => {
     assert.throws(() => withTrailers({} as Response, {}), TypeError);

@@ -204,6 +204,11 @@ export function checkTrailers(init: HeadersInit): Array<[string, string]> {
 /** What a driver gets for a response with trailers. */
 export interface TrailerProducer {
   /**
+   * The field names, lowercase and without duplicates, when known before the
+   * body (fixed fields), for a `Trailer` header; null for a function.
+   */
+  readonly names: readonly string[] | null;
+  /**
    * The fields to send, checked. Call it once, after the last body byte has
    * been pulled. Rejects with a TrailersError ("producer-failed" or
    * "forbidden-field"); the driver then resets the stream or closes the
@@ -213,13 +218,17 @@ export interface TrailerProducer {
 }
 
 class Fixed implements TrailerProducer {
-  constructor(readonly fields: Array<[string, string]>) {}
+  readonly names: readonly string[];
+  constructor(readonly fields: Array<[string, string]>) {
+    this.names = [...new Set(fields.map(([n]) => n))];
+  }
   produce(): Promise<Array<[string, string]>> {
     return Promise.resolve(this.fields);
   }
 }
 
 class Deferred implements TrailerProducer {
+  readonly names = null;
   #called = false;
   constructor(readonly fn: () => HeadersInit | Promise<HeadersInit>) {}
   async produce(): Promise<Array<[string, string]>> {
