@@ -10,7 +10,7 @@ import zlib from "node:zlib";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { serveDir } from "../mod.ts";
+import { serve, serveDir } from "../mod.ts";
 import { start, type TestServer } from "./helpers.ts";
 import { ZSTD_AVAILABLE } from "../src/compression/encoders.ts";
 
@@ -204,6 +204,28 @@ function handler(req: Request): Response | Promise<Response> {
       return files(req);
   }
 }
+
+describe("compression option at start", () => {
+  it("a bad value fails serve() before it listens, naming the option", () => {
+    const bad = [
+      [{ level: { gzip: 0 } }, /compression\.level\.gzip must be an integer from 1 to 9/],
+      [{ encodings: ["lz4"] }, /compression\.encodings\[0\]/],
+      [{ minSize: "1k" }, /compression\.minSize/],
+    ] as const;
+    for (const [compression, msg] of bad) {
+      assert.throws(
+        () =>
+          serve({
+            hostname: "127.0.0.1",
+            port: 0,
+            onListen() {},
+            compression: compression as never,
+          }, () => new Response("x")),
+        (e: unknown) => e instanceof TypeError && msg.test(e.message),
+      );
+    }
+  });
+});
 
 let dir = "";
 let files: ((req: Request) => Promise<Response>) | undefined;
