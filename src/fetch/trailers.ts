@@ -49,6 +49,11 @@ export class TrailersError extends TypeError {
   /** The offending field name (lowercase), for "forbidden-field"; otherwise null. */
   readonly field: string | null;
 
+  /**
+   * @param code what went wrong.
+   * @param message the text to show.
+   * @param options the offending field, and the underlying error as `cause`.
+   */
   constructor(
     code: TrailersErrorCode,
     message: string,
