@@ -50,6 +50,8 @@ export class TrailersError extends TypeError {
   readonly field: string | null;
 
   /**
+   * Creates the error.
+   *
    * @param code what went wrong.
    * @param message the text to show.
    * @param options the offending field, and the underlying error as `cause`.
