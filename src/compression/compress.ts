@@ -33,6 +33,7 @@ import { isCompressible } from "./compressible.ts";
 import { chooseEncoding } from "./negotiate.ts";
 import type { ResolvedCompression } from "./options.ts";
 import { compressStream } from "./stream.ts";
+import { peekStaticBody } from "../transport/static_body.ts";
 
 type Read = ReadableStreamReadResult<Uint8Array>;
 
@@ -42,6 +43,8 @@ const READY_TICKS = 8;
 const FIRST_READY_TICKS = 32;
 /** A body complete within this many bytes is compressed in one call; larger ones stream. */
 const WHOLE_LIMIT = 256 * 1024;
+
+const encoder = new TextEncoder();
 
 const NO_TRANSFORM = /(?:^|,)\s*no-transform\s*(?:,|$)/i;
 
@@ -98,8 +101,15 @@ export async function compressResponse(
   options: ResolvedCompression,
 ): Promise<Response> {
   if (bodyless(res.status)) return res;
-  // Headers first: reading `res.body` turns a plain body into a stream, which costs
-  // responses that are then sent as they are.
+  // On Deno a plain string or bytes body is kept without a stream and goes out on a fast path
+  // that reading `res.headers` or `res.body` would switch off. Its type and size are known
+  // without either: a small or incompressible one is left as it is, untouched.
+  const plain = peekStaticBody(res);
+  if (
+    plain !== null &&
+    (!isCompressible(plain.contentType) || smallerThan(plain.body, options.minSize))
+  ) return res;
+  // Then the headers, before the body, for the same reason.
   const h = res.headers;
   if (h.has("content-encoding")) return res;
   const cc = h.get("cache-control");
@@ -108,17 +118,28 @@ export async function compressResponse(
   const declared = contentLength(h.get("content-length"));
   if (declared >= 0 && declared < options.minSize) return res;
   if (options.filter !== null && !options.filter(req, res)) return res;
+
+  const encoding = req.headers.has("range")
+    ? null
+    : chooseEncoding(req.headers.get("accept-encoding"), options.encodings);
+  if (encoding === null) {
+    // Sent as it is: add Vary in place when the headers allow it, sparing a new Response.
+    try {
+      addVary(h);
+      return res;
+    } catch {
+      // Immutable headers (a fetch() response, Response.redirect()).
+      const copy = new Headers(h);
+      addVary(copy);
+      return rebuild(res, res.body, copy);
+    }
+  }
   const body = res.body;
   const head = req.method === "HEAD";
   // HEAD answers often have no body; they still get the headers GET would.
   if ((body === null && !head) || body?.locked) return res;
-
   const headers = new Headers(h);
   addVary(headers);
-  const encoding = req.headers.has("range")
-    ? null
-    : chooseEncoding(req.headers.get("accept-encoding"), options.encodings);
-  if (encoding === null) return rebuild(res, body, headers);
   if (body === null) return rebuild(res, null, encoded(headers, encoding));
 
   // Learn the size of a body that is complete at once; stop at the first read not ready.
@@ -216,6 +237,15 @@ function join(chunks: Uint8Array[], bytes: number): Uint8Array<ArrayBuffer> {
     o += c.byteLength;
   }
   return out;
+}
+
+/** Whether a plain body has fewer than `n` bytes; a string is encoded only when its length cannot tell. */
+function smallerThan(body: string | Uint8Array, n: number): boolean {
+  if (typeof body !== "string") return body.byteLength < n;
+  // A UTF-16 unit is 1 to 3 UTF-8 bytes.
+  if (body.length >= n) return false;
+  if (body.length * 3 < n) return true;
+  return encoder.encode(body).byteLength < n;
 }
 
 function contentLength(value: string | null): number {
