@@ -13,6 +13,7 @@ import { compressResponse } from "../src/compression/compress.ts";
 import { compressStream } from "../src/compression/stream.ts";
 import { ENCODERS, ZSTD_AVAILABLE } from "../src/compression/encoders.ts";
 import { trailersOf, withTrailers } from "../src/fetch/trailers.ts";
+import { STATIC_BODY_FAST_PATH, takeStaticBody } from "../src/transport/static_body.ts";
 
 const OFFER = ["zstd", "br", "gzip"];
 const defaults = resolveCompression(true)!;
@@ -215,6 +216,24 @@ describe("compressResponse", () => {
       assert.equal(await compressResponse(rq(), r, defaults), r);
     });
   }
+  it("small or incompressible plain bodies keep the runtime's fast path", async (t) => {
+    if (!STATIC_BODY_FAST_PATH) {
+      console.log("skipped: this runtime has no plain-body fast path (Bun)");
+      t.skip("this runtime has no plain-body fast path (Bun)");
+      return;
+    }
+    const q = req({ "accept-encoding": "gzip" });
+    const small = new Response("hello", { headers: { "content-type": "text/plain" } });
+    const png = new Response(body, { headers: { "content-type": "image/png" } });
+    for (const r of [small, png]) {
+      assert.equal(await compressResponse(q, r, defaults), r);
+      assert.notEqual(takeStaticBody(r), null);
+    }
+    const big = new Response(body, { headers: { "content-type": "text/plain" } });
+    const out = await compressResponse(q, big, defaults);
+    assert.equal(out.headers.get("content-encoding"), "gzip");
+    assert.equal(decode("gzip", new Uint8Array(await out.arrayBuffer())), body);
+  });
   it("the filter vetoes", async () => {
     const opts = resolveCompression({ filter: (q) => !q.url.endsWith("/raw") })!;
     const r = res(body, { "content-type": "text/plain" });
