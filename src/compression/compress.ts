@@ -44,7 +44,7 @@ const FIRST_READY_TICKS = 32;
 /** A body complete within this many bytes is compressed in one call; larger ones stream. */
 const WHOLE_LIMIT = 256 * 1024;
 
-const encoder = new TextEncoder();
+const textEncoder = new TextEncoder();
 
 const NO_TRANSFORM = /(?:^|,)\s*no-transform\s*(?:,|$)/i;
 
@@ -142,6 +142,15 @@ export async function compressResponse(
   addVary(headers);
   if (body === null) return rebuild(res, null, encoded(headers, encoding));
 
+  const { encoder, level } = options.encoders.get(encoding as never)!;
+  if (plain !== null && !head) {
+    // Known in full already: no stream to read.
+    const bytes = typeof plain.body === "string" ? textEncoder.encode(plain.body) : plain.body;
+    if (bytes.byteLength <= WHOLE_LIMIT) {
+      const out = wholeOrError(encoder.whole.bind(encoder), bytes, level);
+      return rebuild(res, out, encoded(headers, encoding));
+    }
+  }
   // Learn the size of a body that is complete at once; stop at the first read not ready.
   const reader = body.getReader();
   const prefix: Uint8Array[] = [];
@@ -191,15 +200,12 @@ export async function compressResponse(
     reader.cancel().catch(() => {});
     return rebuild(res, null, headers);
   }
-  const { encoder, level } = options.encoders.get(encoding as never)!;
   if (ended) {
-    let out: Uint8Array<ArrayBuffer>;
-    try {
-      out = encoder.whole(join(prefix, bytes), level);
-    } catch (e) {
-      return rebuild(res, erroring(e), headers);
-    }
-    return rebuild(res, out, headers);
+    return rebuild(
+      res,
+      wholeOrError(encoder.whole.bind(encoder), join(prefix, bytes), level),
+      headers,
+    );
   }
   return rebuild(res, compressStream(encoder, level, { prefix, pending, reader }), headers);
 }
@@ -219,6 +225,19 @@ function rebuild(res: Response, body: BodyInit | null, headers: Headers): Respon
   const out = new Response(body, { status: res.status, statusText: res.statusText, headers });
   moveTrailers(res, out);
   return out;
+}
+
+/** The compressed bytes, or a body that fails with the compressor's error. */
+function wholeOrError(
+  whole: (data: Uint8Array, level: number) => Uint8Array<ArrayBuffer>,
+  data: Uint8Array,
+  level: number,
+): BodyInit {
+  try {
+    return whole(data, level);
+  } catch (e) {
+    return erroring(e);
+  }
 }
 
 function erroring(error: unknown): ReadableStream<Uint8Array> {
@@ -245,7 +264,7 @@ function smallerThan(body: string | Uint8Array, n: number): boolean {
   // A UTF-16 unit is 1 to 3 UTF-8 bytes.
   if (body.length >= n) return false;
   if (body.length * 3 < n) return true;
-  return encoder.encode(body).byteLength < n;
+  return textEncoder.encode(body).byteLength < n;
 }
 
 function contentLength(value: string | null): number {
