@@ -64,3 +64,6 @@ export type {
   WebSocketStreamView,
   WebSocketUpgrade,
 } from "./src/websocket/mod.ts";
+export type { CompressionOptions, ContentEncoding } from "./src/compression/options.ts";
+export { requestTrailers, TrailersError, withTrailers } from "./src/fetch/trailers.ts";
+export type { TrailersErrorCode, TrailersInit } from "./src/fetch/trailers.ts";

@@ -51,7 +51,7 @@ import {
 const HELP = `Usage: deno task bench [options]
 
   --quick               1 run, 2 s steps, fewer connections (writes results/quick.*)
-  --only ID[,ID]        scenarios: hello,64k,upload,download,idle,sse,streams
+  --only ID[,ID]        scenarios: hello,64k,upload,json,json-gzip,download,idle,sse,streams
   --proto P[,P]         protocols: h1,h2c,h2
   --servers ID[,ID]     servers: ${PEERS.map((p) => p.id).join(",")}
   --runs N              runs per cell (default 3; median reported)
@@ -208,6 +208,7 @@ async function startServer(
   proto: Proto,
   tc: Toolchain,
   serverCpu: number,
+  env: Record<string, string> = {},
 ): Promise<Started> {
   if (!peer.protos.includes(proto)) {
     return { ok: false, status: "n/a", reason: `${peer.label} has no ${PROTO_LABEL[proto]}` };
@@ -218,6 +219,7 @@ async function startServer(
     BENCH_PROTO: proto,
     BENCH_CERT: `${tc.root}/tests/fixtures/localhost.crt`,
     BENCH_KEY: `${tc.root}/tests/fixtures/localhost.key`,
+    ...env,
   }, tc.root);
   const target: Target = { pid: proc.pid, port, proto };
   const tail = () => proc.stderr().trim().split("\n").slice(-3).join(" | ").slice(0, 300);
@@ -328,7 +330,7 @@ async function runGroup(
           fail(a, "error", "time budget (--max-minutes) exhausted");
           continue;
         }
-        const s = await startServer(a.peer, proto, tc, serverCpu);
+        const s = await startServer(a.peer, proto, tc, serverCpu, sc.serverEnv);
         try {
           if (!s.ok) fail(a, s.status, s.reason);
           else await measureInto(a, sc, ctx, s, `run ${r + 1}/${opts.runs}`);
@@ -341,7 +343,7 @@ async function runGroup(
     const servers = new Map<Acc, { proc: Spawned; target: Target }>();
     try {
       for (const a of accs) {
-        const s = await startServer(a.peer, proto, tc, serverCpu);
+        const s = await startServer(a.peer, proto, tc, serverCpu, sc.serverEnv);
         if (!s.ok) {
           fail(a, s.status, s.reason);
           if (s.proc) await killGroup(s.proc);

@@ -16,6 +16,8 @@ import type {
   ServerStats,
 } from "./types.ts";
 import { withExpect } from "./fetch/expect.ts";
+import { withCompression } from "./compression/compress.ts";
+import { resolveCompression } from "./compression/options.ts";
 import { defaultOnError, type ErrorHandler } from "./fetch/exchange.ts";
 import type { LiveConnection, ServerHost } from "./fetch/host.ts";
 import { Connection } from "./fetch/info.ts";
@@ -51,7 +53,10 @@ class ServerImpl implements Server, ServerHost {
 
   constructor(options: ServeOptions, handler: Handler) {
     const hooks = options.expect === undefined ? [] : [options.expect].flat();
-    this.handler = hooks.length > 0 ? withExpect(hooks, handler) : handler;
+    const compression = resolveCompression(options.compression);
+    // Compression wraps the application's handler; the Expect filter runs before both.
+    const inner = compression !== null ? withCompression(compression, handler) : handler;
+    this.handler = hooks.length > 0 ? withExpect(hooks, inner) : inner;
     this.#onConnection = options.onConnection ?? null;
     this.onError = options.onError ?? defaultOnError;
     this.#http1 = { ...DEFAULT_HTTP1_OPTIONS, ...options.http1 };

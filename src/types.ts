@@ -7,6 +7,7 @@
 import type { NetAddr, TlsCertificate } from "./transport/types.ts";
 import type { Http1Options } from "./http1/options.ts";
 import type { Http2Options } from "./http2/server_options.ts";
+import type { CompressionOptions } from "./compression/options.ts";
 
 export type { NetAddr, TlsCertificate };
 
@@ -132,6 +133,13 @@ export interface ServeOptions<C extends object = Record<string, unknown>> {
    * timeouts...). Defaults: {@link DEFAULT_HTTP2_OPTIONS}.
    */
   http2?: false | Partial<Http2Options>;
+  /**
+   * Response compression, off by default. `true` takes the defaults: zstd
+   * (where the runtime has it), br and gzip negotiated by Accept-Encoding,
+   * compressible types only, bodies of 1 KiB and more, streams flushed per
+   * chunk so Server-Sent Events stay live. See {@link CompressionOptions}.
+   */
+  compression?: boolean | CompressionOptions;
 }
 
 /** A snapshot of a server's activity, for monitoring and leak checks. */

@@ -51,6 +51,8 @@ export interface Scenario {
   cpuUnit: string;
   /** Start a fresh server for every run (memory and CPU baselines must be clean). */
   freshServerPerRun: boolean;
+  /** Extra environment for the servers of this scenario (e.g. BENCH_COMPRESSION). */
+  serverEnv?: Record<string, string>;
   /** Optional warm-up before the measured runs (JIT, pools). */
   warm?(ctx: Ctx, t: Target): Promise<void>;
   measure(ctx: Ctx, t: Target): Promise<RunSample>;
@@ -70,6 +72,8 @@ interface Load {
   streams: number;
   /** A request body file to POST. */
   bodyFile?: string;
+  /** Request header lines ("name: value") for the load tool. */
+  headers?: string[];
 }
 
 async function loadOnce(
@@ -87,6 +91,7 @@ async function loadOnce(
     const secs = Math.max(1, Math.round(seconds));
     const argv = ["wrk", "-t1", `-c${l.conns}`, `-d${secs}s`, "--latency", "--timeout", "10s"];
     if (l.bodyFile) argv.push("-s", await postScript(ctx, l.bodyFile));
+    for (const h of l.headers ?? []) argv.push("-H", h);
     argv.push(urlOf(t, l.path));
     const r = await run(argv, { cpu: ctx.loadCpu, timeoutMs });
     if (r.timedOut) throw new Error("wrk timed out");
@@ -98,6 +103,7 @@ async function loadOnce(
   argv.push(...(requests ? ["-n", String(requests)] : ["-D", `${Math.round(seconds * 1000)}ms`]));
   if (log) argv.push(`--log-file=${logFile}`);
   if (l.bodyFile) argv.push("-d", l.bodyFile);
+  for (const h of l.headers ?? []) argv.push("-H", h);
   argv.push(urlOf(t, l.path));
   const r = await run(argv, { cpu: ctx.loadCpu, timeoutMs });
   if (r.timedOut) throw new Error("h2load timed out");
@@ -391,6 +397,27 @@ export function scenarios(): Scenario[] {
       streams: 1,
       bodyFile: await bodyFile(ctx, 1 << 20),
     })),
+    loadScenario(
+      "json",
+      "100 KB JSON, no Accept-Encoding",
+      ALL,
+      () => Promise.resolve({ path: "/json", conns: 50, streams: 10 }),
+    ),
+    {
+      ...loadScenario(
+        "json-gzip",
+        "100 KB JSON, gzip (h2serve: compression on)",
+        ALL,
+        () =>
+          Promise.resolve({
+            path: "/json",
+            conns: 50,
+            streams: 10,
+            headers: ["Accept-Encoding: gzip"],
+          }),
+      ),
+      serverEnv: { BENCH_COMPRESSION: "1" },
+    },
     download,
     idle,
     sse,

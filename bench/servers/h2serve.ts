@@ -26,6 +26,8 @@ const options = {
   // Idle connections must outlive the idle-connection scenario, as for the peers.
   http1: { keepAliveTimeout: 120_000 },
   onListen: ({ port }: { port: number }) => console.log(`READY ${port}`),
+  // Set by the compression scenarios only, so the other rows measure the plain handler.
+  compression: process.env.BENCH_COMPRESSION === "1",
 };
 if (workers > 1) await serveWorkers(new URL("./app.ts", import.meta.url), { ...options, workers });
 else serve(options, handle);

@@ -9,9 +9,11 @@
  *   POST /echo        the request body, read whole, sent back
  *   GET  /download?mib=N   N MiB (default 256) streamed in 64 KiB chunks
  *   GET  /sse         an event stream; every open stream gets "data: tick" every 100 ms
+ *   GET  /json        about 100 KB of JSON (compressed when the server is told to)
  *
  * @module
  */
+import { JSON_100K } from "./json_body.ts";
 
 /** The hello-world body. */
 export const HELLO = "Hello, World!";
@@ -27,6 +29,7 @@ const BODY_64K = new Uint8Array(CHUNK_BYTES).fill(0x61);
 const EVENT = enc.encode("data: tick\n\n");
 const TEXT = { "content-type": "text/plain;charset=UTF-8" };
 const BYTES = { "content-type": "application/octet-stream" };
+const JSON_TYPE = { "content-type": "application/json" };
 
 // One shared ticker for all streams: the cost measured is the server's write
 // path, not a thousand timers.
@@ -97,6 +100,8 @@ export async function handle(req: Request): Promise<Response> {
       return download(req.url);
     case "/sse":
       return sse(req);
+    case "/json":
+      return new Response(JSON_100K, { headers: JSON_TYPE });
     default:
       return new Response("not found", { status: 404 });
   }

@@ -15,6 +15,7 @@ import { readFileSync } from "node:fs";
 import http from "node:http";
 import http2 from "node:http2";
 import process from "node:process";
+import { JSON_100K } from "./json_body.ts";
 
 const port = Number(process.env.BENCH_PORT ?? 8000);
 const proto = process.env.BENCH_PROTO ?? "h1";
@@ -23,6 +24,7 @@ const CHUNK = Buffer.alloc(64 * 1024, 0x61);
 const EVENT = Buffer.from("data: tick\n\n");
 const TEXT = "text/plain;charset=UTF-8";
 const BYTES = "application/octet-stream";
+const JSON_BODY = Buffer.from(JSON_100K);
 
 // One shared 100 ms ticker, as in handler.ts.
 const ticker = new EventEmitter();
@@ -43,6 +45,12 @@ if (proto === "h1") {
     } else if (path === "/64k") {
       res.writeHead(200, { "content-type": BYTES, "content-length": CHUNK.length });
       res.end(CHUNK);
+    } else if (path === "/json") {
+      res.writeHead(200, {
+        "content-type": "application/json",
+        "content-length": JSON_BODY.length,
+      });
+      res.end(JSON_BODY);
     } else if (path === "/echo") {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
@@ -97,6 +105,13 @@ if (proto === "h1") {
     } else if (path === "/64k") {
       stream.respond({ ":status": 200, "content-type": BYTES, "content-length": CHUNK.length });
       stream.end(CHUNK);
+    } else if (path === "/json") {
+      stream.respond({
+        ":status": 200,
+        "content-type": "application/json",
+        "content-length": JSON_BODY.length,
+      });
+      stream.end(JSON_BODY);
     } else if (path === "/echo") {
       const chunks: Buffer[] = [];
       stream.on("data", (c: Buffer) => chunks.push(c));

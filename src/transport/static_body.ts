@@ -120,3 +120,18 @@ export const STATIC_BODY_FAST_PATH: boolean = keys !== null;
 export function takeStaticBody(response: Response): StaticBody | null {
   return keys === null ? null : staticBodyWith(keys, response, true);
 }
+
+/**
+ * The plain body of a response that would take the fast path, without taking
+ * it (the response stays sendable as it is), or null. Lets a transform learn
+ * a body's size without turning it into a stream.
+ *
+ * @example
+ * ```ts
+ * import { peekStaticBody } from "./static_body.ts";
+ * peekStaticBody(new Response("hi"))?.body; // "hi" on Deno; null on Bun
+ * ```
+ */
+export function peekStaticBody(response: Response): StaticBody | null {
+  return keys === null ? null : staticBodyWith(keys, response, false);
+}

@@ -1,0 +1,286 @@
+/**
+ * Response compression as a transform that runs after the handler:
+ * `withCompression(options, handler)` wraps the handler the way the Expect
+ * filter does, so servers without the option pay nothing.
+ *
+ * A response is compressed only when all hold:
+ * - the status may carry content and is not a range: not 1xx, 204, 206, 304;
+ * - it has a body, no Content-Encoding, no `Cache-Control: no-transform`;
+ * - its Content-Type is compressible and the `filter` hook agrees;
+ * - it is not known to be smaller than `minSize` (a Content-Length, or a body
+ *   complete at once; a body still streaming counts as large);
+ * - the request has no Range header (its 200 stays the identity
+ *   representation the client is assembling ranges of);
+ * - Accept-Encoding picks one of our codings.
+ *
+ * Every response that passes the first three checks gets
+ * `Vary: Accept-Encoding`, whether compressed for this client or not, so
+ * caches key on it. A compressed response loses Content-Length (it no longer
+ * holds) and Accept-Ranges (ranges of a coding that is redone per request
+ * cannot be honoured), and a strong ETag becomes weak (as nginx does): the
+ * bytes differ from the identity representation's, the meaning does not.
+ *
+ * HEAD gets the very headers GET would (Content-Encoding, Vary, weak ETag,
+ * no Content-Length) without running a compressor.
+ *
+ * Trailers attached with withTrailers move to the compressed Response.
+ *
+ * @module
+ */
+import type { Handler } from "../types.ts";
+import { moveTrailers } from "../fetch/trailers.ts";
+import { isCompressible } from "./compressible.ts";
+import { chooseEncoding } from "./negotiate.ts";
+import type { ResolvedCompression } from "./options.ts";
+import { compressStream } from "./stream.ts";
+import { peekStaticBody } from "../transport/static_body.ts";
+
+type Read = ReadableStreamReadResult<Uint8Array>;
+
+/** Microtask turns a read may take and still count as "already there" (as the exchange does). */
+const READY_TICKS = 8;
+/** The first read gets more: a Blob's first chunk takes a few more turns. */
+const FIRST_READY_TICKS = 32;
+/** A body complete within this many bytes is compressed in one call; larger ones stream. */
+const WHOLE_LIMIT = 256 * 1024;
+
+const textEncoder = new TextEncoder();
+
+const NO_TRANSFORM = /(?:^|,)\s*no-transform\s*(?:,|$)/i;
+
+/**
+ * Wraps a handler so that its responses are compressed as `options` say.
+ *
+ * @example
+ * ```ts
+ * import { resolveCompression } from "./options.ts";
+ * import { withCompression } from "./compress.ts";
+ * const handler = withCompression(
+ *   resolveCompression(true)!,
+ *   () => new Response("x".repeat(4096), { headers: { "content-type": "text/plain" } }),
+ * );
+ * ```
+ */
+export function withCompression<C extends object>(
+  options: ResolvedCompression,
+  handler: Handler<C>,
+): Handler<C> {
+  return async (req, info) => {
+    const res = await handler(req, info);
+    if (!(res instanceof Response)) return res;
+    return compressResponse(req, res, options);
+  };
+}
+
+function bodyless(status: number): boolean {
+  return status < 200 || status === 204 || status === 206 || status === 304;
+}
+
+/**
+ * Compresses one response for one request, or returns it as it was (with
+ * `Vary: Accept-Encoding` added when the outcome depends on that header).
+ * Never rejects for the body's sake: a failing body fails the returned
+ * stream instead.
+ *
+ * @example
+ * ```ts
+ * import { resolveCompression } from "./options.ts";
+ * import { compressResponse } from "./compress.ts";
+ * const req = new Request("http://x/", { headers: { "accept-encoding": "gzip" } });
+ * const res = await compressResponse(
+ *   req,
+ *   new Response("{}".repeat(1000), { headers: { "content-type": "application/json" } }),
+ *   resolveCompression(true)!,
+ * );
+ * console.log(res.headers.get("content-encoding")); // "gzip"
+ * ```
+ */
+export async function compressResponse(
+  req: Request,
+  res: Response,
+  options: ResolvedCompression,
+): Promise<Response> {
+  if (bodyless(res.status)) return res;
+  // On Deno a plain string or bytes body is kept without a stream and goes out on a fast path
+  // that reading `res.headers` or `res.body` would switch off. Its type and size are known
+  // without either: a small or incompressible one is left as it is, untouched.
+  const plain = peekStaticBody(res);
+  if (
+    plain !== null &&
+    (!isCompressible(plain.contentType) || smallerThan(plain.body, options.minSize))
+  ) return res;
+  // Then the headers, before the body, for the same reason.
+  const h = res.headers;
+  if (h.has("content-encoding")) return res;
+  const cc = h.get("cache-control");
+  if (cc !== null && NO_TRANSFORM.test(cc)) return res;
+  if (!isCompressible(h.get("content-type"))) return res;
+  const declared = contentLength(h.get("content-length"));
+  if (declared >= 0 && declared < options.minSize) return res;
+  if (options.filter !== null && !options.filter(req, res)) return res;
+
+  const encoding = req.headers.has("range")
+    ? null
+    : chooseEncoding(req.headers.get("accept-encoding"), options.encodings);
+  if (encoding === null) {
+    // Sent as it is: add Vary in place when the headers allow it, sparing a new Response.
+    try {
+      addVary(h);
+      return res;
+    } catch {
+      // Immutable headers (a fetch() response, Response.redirect()).
+      const copy = new Headers(h);
+      addVary(copy);
+      return rebuild(res, res.body, copy);
+    }
+  }
+  const body = res.body;
+  const head = req.method === "HEAD";
+  // HEAD answers often have no body; they still get the headers GET would.
+  if ((body === null && !head) || body?.locked) return res;
+  const headers = new Headers(h);
+  addVary(headers);
+  if (body === null) return rebuild(res, null, encoded(headers, encoding));
+
+  const { encoder, level } = options.encoders.get(encoding as never)!;
+  if (plain !== null && !head) {
+    // Known in full already: no stream to read.
+    const bytes = typeof plain.body === "string" ? textEncoder.encode(plain.body) : plain.body;
+    if (bytes.byteLength <= WHOLE_LIMIT) {
+      const out = wholeOrError(encoder.whole.bind(encoder), bytes, level);
+      return rebuild(res, out, encoded(headers, encoding));
+    }
+  }
+  // Learn the size of a body that is complete at once; stop at the first read not ready.
+  const reader = body.getReader();
+  const prefix: Uint8Array[] = [];
+  let bytes = 0;
+  let ended = false;
+  let pending: Promise<Read> | null = null;
+  let failed: unknown = null;
+  const whole = Math.max(options.minSize, WHOLE_LIMIT);
+  for (;;) {
+    const p = reader.read();
+    let result: Read | undefined;
+    let rejected = false;
+    p.then((r) => (result = r), (e) => {
+      rejected = true;
+      failed = e;
+    });
+    const ticks = prefix.length === 0 ? FIRST_READY_TICKS : READY_TICKS;
+    for (let i = 0; i < ticks && result === undefined && !rejected; i++) await null;
+    if (rejected) break;
+    if (result === undefined) {
+      pending = p;
+      break;
+    }
+    if (result.done) {
+      ended = true;
+      break;
+    }
+    const chunk = result.value as unknown;
+    if (!(chunk instanceof Uint8Array)) {
+      failed = new TypeError("response body chunks must be Uint8Array");
+      break;
+    }
+    prefix.push(chunk);
+    bytes += chunk.byteLength;
+    if (bytes > whole) break;
+  }
+  if (failed !== null) {
+    reader.cancel(failed).catch(() => {});
+    return rebuild(res, erroring(failed), headers);
+  }
+  if (ended && bytes < options.minSize) {
+    // Too small to be worth it; the size is the response's own, so this does not vary.
+    return rebuild(res, ended && bytes === 0 ? null : join(prefix, bytes), new Headers(h));
+  }
+  encoded(headers, encoding);
+  if (head) {
+    reader.cancel().catch(() => {});
+    return rebuild(res, null, headers);
+  }
+  if (ended) {
+    return rebuild(
+      res,
+      wholeOrError(encoder.whole.bind(encoder), join(prefix, bytes), level),
+      headers,
+    );
+  }
+  return rebuild(res, compressStream(encoder, level, { prefix, pending, reader }), headers);
+}
+
+/** The headers of a compressed representation. */
+function encoded(headers: Headers, encoding: string): Headers {
+  headers.set("content-encoding", encoding);
+  headers.delete("content-length");
+  headers.delete("accept-ranges");
+  const etag = headers.get("etag");
+  if (etag !== null && !etag.startsWith("W/")) headers.set("etag", `W/${etag}`);
+  return headers;
+}
+
+/** A new Response with the same status and text, carrying the old one's trailers. */
+function rebuild(res: Response, body: BodyInit | null, headers: Headers): Response {
+  const out = new Response(body, { status: res.status, statusText: res.statusText, headers });
+  moveTrailers(res, out);
+  return out;
+}
+
+/** The compressed bytes, or a body that fails with the compressor's error. */
+function wholeOrError(
+  whole: (data: Uint8Array, level: number) => Uint8Array<ArrayBuffer>,
+  data: Uint8Array,
+  level: number,
+): BodyInit {
+  try {
+    return whole(data, level);
+  } catch (e) {
+    return erroring(e);
+  }
+}
+
+function erroring(error: unknown): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    pull(c) {
+      c.error(error);
+    },
+  });
+}
+
+function join(chunks: Uint8Array[], bytes: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(bytes);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.byteLength;
+  }
+  return out;
+}
+
+/** Whether a plain body has fewer than `n` bytes; a string is encoded only when its length cannot tell. */
+function smallerThan(body: string | Uint8Array, n: number): boolean {
+  if (typeof body !== "string") return body.byteLength < n;
+  // A UTF-16 unit is 1 to 3 UTF-8 bytes.
+  if (body.length >= n) return false;
+  if (body.length * 3 < n) return true;
+  return textEncoder.encode(body).byteLength < n;
+}
+
+function contentLength(value: string | null): number {
+  return value !== null && /^\d{1,15}$/.test(value) ? Number(value) : -1;
+}
+
+/** Appends accept-encoding to Vary unless it is already there or Vary is `*`. */
+function addVary(headers: Headers): void {
+  const vary = headers.get("vary");
+  if (vary === null) {
+    headers.set("vary", "Accept-Encoding");
+    return;
+  }
+  for (const part of vary.split(",")) {
+    const p = part.trim().toLowerCase();
+    if (p === "*" || p === "accept-encoding") return;
+  }
+  headers.append("vary", "Accept-Encoding");
+}

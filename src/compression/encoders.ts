@@ -1,0 +1,99 @@
+/**
+ * The content codings we can produce, over node:zlib (Deno, Bun and Node all
+ * ship it): whole bodies with the *Sync functions, streams with zlib stream
+ * objects flushed after every chunk. zstd exists only where the runtime's
+ * zlib has it (Deno 2.9 and Bun 1.4 do; Node 20 does not).
+ *
+ * @module
+ */
+import zlib from "node:zlib";
+
+/** A content coding the server can produce. */
+export type ContentEncoding = "zstd" | "br" | "gzip";
+
+/** The node:zlib stream object we drive (the subset we use). */
+export interface ZlibStream {
+  write(chunk: Uint8Array): boolean;
+  flush(kind: number, callback: () => void): void;
+  end(): void;
+  destroy(error?: Error): void;
+  on(event: "data", listener: (chunk: Uint8Array) => void): unknown;
+  on(event: "end", listener: () => void): unknown;
+  on(event: "error", listener: (error: Error) => void): unknown;
+}
+
+/** How one coding is produced. */
+export interface Encoder {
+  /** Valid levels, inclusive. */
+  readonly min: number;
+  readonly max: number;
+  /** The default level: fast enough for dynamic content. */
+  readonly level: number;
+  /** Compresses a whole body. */
+  whole(data: Uint8Array, level: number): Uint8Array<ArrayBuffer>;
+  /** A stream object for a body of unknown length. */
+  stream(level: number): ZlibStream;
+  /** The flush kind that makes everything written so far decodable. */
+  readonly flushKind: number;
+}
+
+const C = zlib.constants;
+
+type Z = typeof zlib & {
+  createZstdCompress?: (options?: object) => ZlibStream;
+  zstdCompressSync?: (data: Uint8Array, options?: object) => Uint8Array<ArrayBuffer>;
+};
+const z = zlib as Z;
+
+/** True when this runtime's node:zlib can produce zstd (checked once, at load). */
+export const ZSTD_AVAILABLE = typeof z.createZstdCompress === "function" &&
+  typeof z.zstdCompressSync === "function";
+
+const gzip: Encoder = {
+  min: 1,
+  max: 9,
+  level: 6,
+  whole: (data, level) => zlib.gzipSync(data, { level }),
+  stream: (level) => zlib.createGzip({ level }) as unknown as ZlibStream,
+  flushKind: C.Z_SYNC_FLUSH,
+};
+
+const br: Encoder = {
+  min: 0,
+  max: 11,
+  // Quality 11 (zlib's default) is far too slow for responses built per request.
+  level: 4,
+  whole: (data, level) =>
+    zlib.brotliCompressSync(data, {
+      params: {
+        [C.BROTLI_PARAM_QUALITY]: level,
+        [C.BROTLI_PARAM_SIZE_HINT]: data.byteLength,
+      },
+    }),
+  stream: (level) =>
+    zlib.createBrotliCompress({
+      params: { [C.BROTLI_PARAM_QUALITY]: level },
+    }) as unknown as ZlibStream,
+  flushKind: C.BROTLI_OPERATION_FLUSH,
+};
+
+/** zstd's constants, read only where zstd exists. */
+const ZSTD_LEVEL = (C as Record<string, number>)["ZSTD_c_compressionLevel"] ?? 100;
+const ZSTD_FLUSH = (C as Record<string, number>)["ZSTD_e_flush"] ?? 1;
+
+const zstd: Encoder = {
+  min: 1,
+  max: 19,
+  level: 3,
+  whole: (data, level) => z.zstdCompressSync!(data, { params: { [ZSTD_LEVEL]: level } }),
+  stream: (level) => z.createZstdCompress!({ params: { [ZSTD_LEVEL]: level } }),
+  flushKind: ZSTD_FLUSH,
+};
+
+/** The encoders this runtime has, by coding name. */
+export const ENCODERS: ReadonlyMap<ContentEncoding, Encoder> = new Map<ContentEncoding, Encoder>(
+  ZSTD_AVAILABLE ? [["zstd", zstd], ["br", br], ["gzip", gzip]] : [["br", br], ["gzip", gzip]],
+);
+
+/** Every coding name the option accepts, available here or not. */
+export const KNOWN_ENCODINGS: readonly ContentEncoding[] = ["zstd", "br", "gzip"];
