@@ -288,12 +288,14 @@ describe("5.1 the table itself", () => {
     assert.equal(transition(S.IDLE, E.SEND_DATA).action, StreamAction.MISUSE);
   });
 
-  it("5.1.1 a client stream id lower than one already used → STREAM_CLOSED (not reopened)", () => {
+  it("5.1.1 a client stream id lower than one already opened → connection PROTOCOL_ERROR", () => {
     const c = new TestClient();
     c.handshake();
     c.send(headers(5, getRequest(), { endStream: true }));
     c.send(headers(3, getRequest(), { endStream: true }));
-    assert.deepEqual(rsts(c.read()), [[3, ErrorCode.STREAM_CLOSED]]);
+    const out = c.read();
+    assert.deepEqual(goawayOf(out), { lastStreamId: 5, code: ErrorCode.PROTOCOL_ERROR });
+    assert.deepEqual(rsts(out), []);
     assert.ok(!c.events.some((e) => e.type === "request" && e.streamId === 3));
   });
 
@@ -316,5 +318,81 @@ describe("5.1 the table itself", () => {
     c.read();
     c.send(data(1, "very late"));
     assert.deepEqual(rsts(c.read()), [[1, ErrorCode.STREAM_CLOSED]]);
+  });
+});
+
+/** A POST on stream 1 (no END_STREAM), answered at once with HEADERS + END_STREAM. */
+function answered(c: TestClient, order: "before" | "after", frames: Uint8Array[]): void {
+  const post = [[":method", "POST"], [":scheme", "http"], [":path", "/"], [":authority", "a"]] as Array<
+    [string, string]
+  >;
+  c.send(headers(1, post));
+  const respond = () => {
+    if (c.conn.sendHeaders(1, [[":status", "200"]], true)) c.read();
+    // The driver asks an unfinished upload to stop once the response is out (§8.1).
+    c.conn.resetStream(1, ErrorCode.NO_ERROR);
+  };
+  if (order === "before") respond();
+  for (const f of frames) c.send(f);
+  if (order === "after") respond();
+}
+
+describe("5.1/6.9 late frames are judged by the stream's history, not by timing", () => {
+  for (const order of ["before", "after"] as const) {
+    it(`5.1 DATA after the client's own RST_STREAM → RST_STREAM STREAM_CLOSED (response ${order})`, () => {
+      const c = new TestClient();
+      c.handshake();
+      answered(c, order, [rst(1, ErrorCode.CANCEL)]);
+      c.read();
+      c.send(data(1, "late"));
+      assert.deepEqual(rsts(c.read()), [[1, ErrorCode.STREAM_CLOSED]]);
+    });
+
+    it(`5.1 HEADERS after the client's own RST_STREAM → STREAM_CLOSED (response ${order})`, () => {
+      const c = new TestClient();
+      c.handshake();
+      answered(c, order, [rst(1, ErrorCode.CANCEL)]);
+      c.read();
+      c.send(headers(1, [["x-trailer", "1"]], { endStream: true }));
+      assert.deepEqual(rsts(c.read()), [[1, ErrorCode.STREAM_CLOSED]]);
+    });
+
+    it(`6.9 WINDOW_UPDATE of 0 on a stream → RST_STREAM PROTOCOL_ERROR (response ${order})`, () => {
+      const c = new TestClient();
+      c.handshake();
+      c.send(headers(1, getRequest(), { endStream: true }));
+      if (order === "before") c.conn.sendHeaders(1, [[":status", "200"]], true);
+      c.read();
+      c.send(windowUpdate(1, 0));
+      if (order === "after") c.conn.sendHeaders(1, [[":status", "200"]], true);
+      const out = c.read();
+      assert.deepEqual(rsts(out), [[1, ErrorCode.PROTOCOL_ERROR]]);
+      assert.equal(goawayOf(out), undefined);
+    });
+
+    it(`6.9.1 a stream window pushed past 2^31-1 → RST_STREAM FLOW_CONTROL_ERROR (response ${order})`, () => {
+      const c = new TestClient();
+      c.handshake();
+      c.send(headers(1, getRequest(), { endStream: true }));
+      if (order === "before") c.conn.sendHeaders(1, [[":status", "200"]], true);
+      c.read();
+      c.send(windowUpdate(1, 0x7fffffff), windowUpdate(1, 0x7fffffff));
+      if (order === "after") c.conn.sendHeaders(1, [[":status", "200"]], true);
+      const out = c.read();
+      assert.deepEqual(rsts(out), [[1, ErrorCode.FLOW_CONTROL_ERROR]]);
+      assert.equal(goawayOf(out), undefined);
+    });
+  }
+});
+
+describe("3.4 connection preface", () => {
+  it("3.4 PRI * HTTP/2.0 followed by wrong bytes → GOAWAY PROTOCOL_ERROR, nothing else after SETTINGS", () => {
+    const c = new TestClient();
+    c.conn.initiate();
+    c.send(new TextEncoder().encode("PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n"));
+    const out = c.read();
+    assert.equal(out.at(-1)?.type, FrameType.GOAWAY);
+    assert.deepEqual(goawayOf(out), { lastStreamId: 0, code: ErrorCode.PROTOCOL_ERROR });
+    assert.ok(c.conn.closed);
   });
 });
