@@ -131,8 +131,24 @@ const EXPECTED_RECV: Record<number, [Outcome[], StreamState[]]> = {
     S.HALF_CLOSED_REMOTE,
     S.HALF_CLOSED_REMOTE,
   ]],
-  [S.CLOSED]: [[GSC, GSC, GSC, IGN, IGN, OK, GPE], Array(7).fill(S.CLOSED)],
-  [S.CLOSED_RESET_LOCAL]: [[IGN, IGN, IGN, IGN, IGN, OK, GPE], Array(7).fill(S.CLOSED_RESET_LOCAL)],
+  [S.CLOSED]: [[GSC, GSC, GSC, IGN, IGN, OK, GPE], [
+    S.CLOSED,
+    S.CLOSED,
+    S.CLOSED,
+    S.CLOSED_RESET_REMOTE,
+    S.CLOSED,
+    S.CLOSED,
+    S.CLOSED,
+  ]],
+  [S.CLOSED_RESET_LOCAL]: [[IGN, IGN, IGN, IGN, IGN, OK, GPE], [
+    S.CLOSED_RESET_LOCAL,
+    S.CLOSED_RESET_LOCAL,
+    S.CLOSED_RESET_LOCAL,
+    S.CLOSED_RESET_REMOTE,
+    S.CLOSED_RESET_LOCAL,
+    S.CLOSED_RESET_LOCAL,
+    S.CLOSED_RESET_LOCAL,
+  ]],
   [S.CLOSED_RESET_REMOTE]: [[RSC, RSC, RSC, IGN, IGN, OK, GPE], [
     S.CLOSED_RESET_LOCAL,
     S.CLOSED_RESET_LOCAL,
@@ -142,7 +158,7 @@ const EXPECTED_RECV: Record<number, [Outcome[], StreamState[]]> = {
     S.CLOSED_RESET_REMOTE,
     S.CLOSED_RESET_REMOTE,
   ]],
-  [S.FORGOTTEN]: [[RSC, RSC, RSC, IGN, IGN, OK, GPE], Array(7).fill(S.FORGOTTEN)],
+  [S.FORGOTTEN]: [[GPE, RSC, RSC, IGN, IGN, OK, GPE], Array(7).fill(S.FORGOTTEN)],
 };
 
 const RECV_EVENTS = [
@@ -323,7 +339,10 @@ describe("5.1 the table itself", () => {
 
 /** A POST on stream 1 (no END_STREAM), answered at once with HEADERS + END_STREAM. */
 function answered(c: TestClient, order: "before" | "after", frames: Uint8Array[]): void {
-  const post = [[":method", "POST"], [":scheme", "http"], [":path", "/"], [":authority", "a"]] as Array<
+  const post = [[":method", "POST"], [":scheme", "http"], [":path", "/"], [
+    ":authority",
+    "a",
+  ]] as Array<
     [string, string]
   >;
   c.send(headers(1, post));

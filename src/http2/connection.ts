@@ -33,6 +33,7 @@ import {
   type SettingsFrame,
   type WindowUpdateFrame,
 } from "./frame/types.ts";
+import { ClosedStreams } from "./closed_streams.ts";
 import { validateRequestHeaders, validateTrailers } from "./headers.ts";
 import { type H2Options, resolveOptions } from "./options.ts";
 import { SendQueue, writeHeaderBlock, WriteScheduler } from "./scheduler.ts";
@@ -149,10 +150,7 @@ export class H2Connection {
   readonly #sched: WriteScheduler;
   readonly #connRecv: RecvWindow;
   readonly #streams = new Map<number, H2Stream>();
-  readonly #closedStreams = new Map<number, StreamState>();
-  /** #closedStreams' ids in the order remembered (a ring of closedStreamMemory). */
-  readonly #closedOrder: number[] = [];
-  #closedAt = 0;
+  readonly #closedStreams: ClosedStreams;
   #openStreams = 0;
   #highestSeen = 0;
   #highestAccepted = 0;
@@ -193,6 +191,7 @@ export class H2Connection {
     this.#sched = new WriteScheduler(o.writeBatchSize);
     this.#connRecv = new RecvWindow(65535);
     this.#maxConcurrent = o.maxConcurrentStreams;
+    this.#closedStreams = new ClosedStreams(o.closedStreamMemory);
     this.#resetBucket = new TokenBucket(o.resetBurst, o.resetRefillPerSecond, o.now);
     this.#uselessBucket = new TokenBucket(
       o.uselessFrameBurst,
@@ -405,7 +404,7 @@ export class H2Connection {
 
   #stateOfUnknown(id: number): StreamState {
     if ((id & 1) === 0 || id > this.#highestSeen) return StreamState.IDLE;
-    return this.#closedStreams.get(id) ?? StreamState.FORGOTTEN;
+    return this.#closedStreams.state(id) ?? StreamState.FORGOTTEN;
   }
 
   /** Applies a table action for a frame on a stream we have no live object for (or a non-OK action). */
@@ -422,7 +421,10 @@ export class H2Connection {
           `${what} after END_STREAM on stream ${id}`,
         );
       default:
-        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `${what} on idle stream ${id}`);
+        throw new ConnectionError(
+          ErrorCode.PROTOCOL_ERROR,
+          `${what} on ${StreamState[this.#stateOfUnknown(id)]} stream ${id}`,
+        );
     }
   }
 
@@ -598,11 +600,11 @@ export class H2Connection {
     this.#highestSeen = id;
     if (this.#ignoredAfterGoAway(id)) return; // §6.8: streams after our GOAWAY are not processed.
     if (this.#hbSelfDep) {
-      this.#rememberClosed(id, StreamState.CLOSED_RESET_LOCAL);
+      this.#remember(id, StreamState.CLOSED_RESET_LOCAL, this.remoteSettings.initialWindowSize);
       throw new StreamError(id, ErrorCode.PROTOCOL_ERROR, "stream depends on itself");
     }
     if (this.#openStreams >= this.#maxConcurrent) {
-      this.#rememberClosed(id, StreamState.CLOSED_RESET_LOCAL);
+      this.#remember(id, StreamState.CLOSED_RESET_LOCAL, this.remoteSettings.initialWindowSize);
       throw new StreamError(id, ErrorCode.REFUSED_STREAM, "MAX_CONCURRENT_STREAMS exceeded");
     }
     const s = this.#newStream(id);
@@ -642,8 +644,13 @@ export class H2Connection {
     const id = f.streamId;
     const s = this.#streams.get(id);
     if (s === undefined) {
-      const t = transition(this.#stateOfUnknown(id), StreamEvent.RECV_RST_STREAM);
-      if (t.action === StreamAction.IGNORE) return; // in flight after close: not counted
+      const was = this.#stateOfUnknown(id);
+      const t = transition(was, StreamEvent.RECV_RST_STREAM);
+      if (t.action === StreamAction.IGNORE) {
+        // In flight after close: not counted, but the peer has now closed it too.
+        if (t.next !== was) this.#remember(id, t.next, this.#closedStreams.window(id));
+        return;
+      }
       return this.#reject(id, t.action, "RST_STREAM");
     }
     const t = transition(s.state, StreamEvent.RECV_RST_STREAM);
@@ -785,13 +792,25 @@ export class H2Connection {
       return;
     }
     const s = this.#streams.get(id);
-    const t = transition(s ? s.state : this.#stateOfUnknown(id), StreamEvent.RECV_WINDOW_UPDATE);
-    if (t.action === StreamAction.IGNORE) return; // in flight after close: allowed, not counted
-    if (t.action !== StreamAction.OK || s === undefined) {
+    const state = s ? s.state : this.#stateOfUnknown(id);
+    const t = transition(state, StreamEvent.RECV_WINDOW_UPDATE);
+    if (t.action !== StreamAction.OK && t.action !== StreamAction.IGNORE) {
       return this.#reject(id, t.action, "WINDOW_UPDATE");
     }
+    // Frames after our RST_STREAM are ignored (§5.1); otherwise live and remembered streams
+    // are judged alike, so a race with our END_STREAM changes nothing.
+    if (state === StreamState.CLOSED_RESET_LOCAL || state === StreamState.FORGOTTEN) return;
     if (f.increment === 0) {
       throw new StreamError(id, ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE of 0");
+    }
+    if (s === undefined) {
+      // In flight after close: allowed and not counted, but the window is still checked.
+      const cw = this.#closedStreams.window(id) + f.increment;
+      if (cw > MAX_WINDOW) {
+        throw new StreamError(id, ErrorCode.FLOW_CONTROL_ERROR, "stream window overflow");
+      }
+      this.#closedStreams.setWindow(id, cw);
+      return;
     }
     const w = s.send.window + f.increment;
     if (w > MAX_WINDOW) {
@@ -815,7 +834,7 @@ export class H2Connection {
       this.#setState(s, StreamState.CLOSED_RESET_LOCAL);
       this.#finalize(s);
     } else {
-      this.#rememberClosed(id, StreamState.CLOSED_RESET_LOCAL);
+      this.#remember(id, StreamState.CLOSED_RESET_LOCAL, this.#closedStreams.window(id));
     }
     this.#events.push({
       type: "stream-reset",
@@ -886,25 +905,11 @@ export class H2Connection {
     s.recv.unconsumed = 0;
     this.#sched.remove(s.send);
     this.#streams.delete(s.id);
-    this.#rememberClosed(s.id, s.state);
+    this.#remember(s.id, s.state, s.send.window);
   }
 
-  #rememberClosed(id: number, state: StreamState): void {
-    const limit = Math.floor(this.options.closedStreamMemory);
-    if (limit <= 0) return;
-    const m = this.#closedStreams;
-    const known = m.has(id);
-    m.set(id, state);
-    if (known || limit === Infinity) return;
-    // Oldest first, in a ring: no Map iterator per closed stream.
-    const ring = this.#closedOrder;
-    if (ring.length < limit) {
-      ring.push(id);
-      return;
-    }
-    m.delete(ring[this.#closedAt]!);
-    ring[this.#closedAt] = id;
-    this.#closedAt = (this.#closedAt + 1) % limit;
+  #remember(id: number, state: StreamState, window: number): void {
+    this.#closedStreams.remember(id, state, window);
   }
 
   #creditConnection(n: number): void {
