@@ -107,6 +107,7 @@ class Stream implements ResponseWriter {
    * with RST_STREAM NO_ERROR (RFC 9113 §8.1); until then it is drained.
    */
   finish(): void {
+    if (this.done) return;
     this.done = true;
     if (!this.remoteDone && !this.gone) {
       this.reqBody?.error(new Error("response already sent"));
@@ -320,6 +321,10 @@ export class Http2Connection implements LiveConnection {
           return;
         }
         s.pushed += len;
+        if (s.pushed > this.#opts.maxBodyBytes) {
+          this.conn.consumed(ev.streamId, len);
+          return this.#tooLarge(s);
+        }
         // Copied: the event aliases the socket chunk, and byte streams transfer buffers.
         s.reqBody.push(ownBuffer(ev.data));
         return;
@@ -392,7 +397,10 @@ export class Http2Connection implements LiveConnection {
     s.exchange = exchange;
     let request: Request | null = null;
     let status = "400";
-    if (parts !== null) {
+    const max = this.#opts.maxBodyBytes;
+    if (body !== null && max !== Infinity && contentLengthOf(headers) > max) {
+      status = "413";
+    } else if (parts !== null) {
       try {
         request = createRequest(parts.url, method, parts.headers, body?.stream ?? null, exchange);
       } catch (e) {
@@ -409,6 +417,27 @@ export class Http2Connection implements LiveConnection {
       return;
     }
     this.#run(s, request, method === "HEAD");
+  }
+
+  /**
+   * The request body crossed maxBodyBytes: its stream errors; the client gets
+   * 413, or RST_STREAM CANCEL once the response has started (a 413 can no
+   * longer be said, and REFUSED_STREAM would wrongly promise the request was
+   * not processed, inviting a retry, §8.7).
+   */
+  #tooLarge(s: Stream): void {
+    const err = new RangeError("request body larger than http2.maxBodyBytes");
+    s.reqBody?.error(err);
+    s.reqBody = null;
+    if (s.headSent) {
+      this.conn.resetStream(s.id, ErrorCode.CANCEL);
+      this.lost(s, err);
+      return;
+    }
+    s.headSent = true;
+    this.conn.sendHeaders(s.id, [[":status", "413"], ["content-length", "0"]], true);
+    s.exchange?.cancel(err);
+    s.finish();
   }
 
   #run(s: Stream, request: Request, isHead: boolean): void {
@@ -728,6 +757,12 @@ export class Http2Connection implements LiveConnection {
     this.conn.goAway(ErrorCode.NO_ERROR);
     this.flushSoon();
   }
+}
+
+/** The request's declared content-length (validated by the core), or -1. */
+function contentLengthOf(headers: HeaderList): number {
+  for (const [name, value] of headers) if (name === "content-length") return Number(value);
+  return -1;
 }
 
 /** The value of the request's `expect` field, or "". */
