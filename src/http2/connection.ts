@@ -18,22 +18,27 @@
 import { CompressionError, Decoder, Encoder, HeaderListTooLargeError } from "./hpack/mod.ts";
 import { ConnectionError, ErrorCode, StreamError } from "./errors.ts";
 import type { H2Event, HeaderList } from "./events.ts";
-import { MAX_WINDOW, RecvWindow, TokenBucket } from "./flow.ts";
+import { RecvWindow, TokenBucket } from "./flow.ts";
 import { FrameDecoder } from "./frame/decoder.ts";
 import {
   CLIENT_PREFACE,
   type ContinuationFrame,
   type DataFrame,
+  DEFAULT_MAX_FRAME_SIZE,
+  DEFAULT_WINDOW_SIZE,
   type Frame,
   FrameType,
   type GoAwayFrame,
   type HeadersFrame,
+  MAX_STREAM_ID,
+  MAX_WINDOW_SIZE,
   type PingFrame,
   type RstStreamFrame,
   type SettingsFrame,
   type WindowUpdateFrame,
 } from "./frame/types.ts";
 import { ClosedStreams } from "./closed_streams.ts";
+import { HeaderBlockAssembler } from "./header_block.ts";
 import { validateRequestHeaders, validateTrailers } from "./headers.ts";
 import { type H2Options, resolveOptions } from "./options.ts";
 import { SendQueue, writeHeaderBlock, WriteScheduler } from "./scheduler.ts";
@@ -58,34 +63,52 @@ export enum ConnState {
   AWAIT_PREFACE = 0,
   /** Preface seen; the first frame must be SETTINGS (§3.4). */
   AWAIT_SETTINGS = 1,
-  /** Normal operation (a GOAWAY may have been sent or received). */
+  /** Normal operation. */
   OPEN = 2,
+  /** A graceful GOAWAY was sent or received: open streams finish, then the connection closes. */
+  DRAINING = 3,
   /** A connection error or an error GOAWAY: input is ignored, output is final. */
-  CLOSED = 3,
+  CLOSED = 4,
 }
 
 /** Inputs of the connection table. */
 export enum ConnInput {
+  /** The 24-byte client preface. */
   PREFACE = 0,
+  /** A SETTINGS frame (not an ACK). */
   SETTINGS = 1,
+  /** Any other frame. */
   OTHER_FRAME = 2,
-  ERROR = 3,
+  /** A GOAWAY NO_ERROR sent, or any GOAWAY received. */
+  GOAWAY = 3,
+  /** A connection error, or a GOAWAY with an error code sent. */
+  ERROR = 4,
 }
+
+const INPUT_COUNT = 5;
 
 /** (state, input) → next state; a missing pair is a connection PROTOCOL_ERROR. */
 export const CONN_TRANSITIONS: ReadonlyArray<readonly [ConnState, ConnInput, ConnState]> = [
   [ConnState.AWAIT_PREFACE, ConnInput.PREFACE, ConnState.AWAIT_SETTINGS],
+  // A graceful GOAWAY before the handshake: nothing is in flight but an h2c-upgraded stream 1.
+  [ConnState.AWAIT_PREFACE, ConnInput.GOAWAY, ConnState.AWAIT_PREFACE],
   [ConnState.AWAIT_PREFACE, ConnInput.ERROR, ConnState.CLOSED],
   [ConnState.AWAIT_SETTINGS, ConnInput.SETTINGS, ConnState.OPEN],
+  [ConnState.AWAIT_SETTINGS, ConnInput.GOAWAY, ConnState.AWAIT_SETTINGS],
   [ConnState.AWAIT_SETTINGS, ConnInput.ERROR, ConnState.CLOSED],
   [ConnState.OPEN, ConnInput.SETTINGS, ConnState.OPEN],
   [ConnState.OPEN, ConnInput.OTHER_FRAME, ConnState.OPEN],
+  [ConnState.OPEN, ConnInput.GOAWAY, ConnState.DRAINING],
   [ConnState.OPEN, ConnInput.ERROR, ConnState.CLOSED],
+  [ConnState.DRAINING, ConnInput.SETTINGS, ConnState.DRAINING],
+  [ConnState.DRAINING, ConnInput.OTHER_FRAME, ConnState.DRAINING],
+  [ConnState.DRAINING, ConnInput.GOAWAY, ConnState.DRAINING],
+  [ConnState.DRAINING, ConnInput.ERROR, ConnState.CLOSED],
   [ConnState.CLOSED, ConnInput.ERROR, ConnState.CLOSED],
 ];
 
-const CONN_TABLE = new Map<number, ConnState>();
-for (const [s, i, n] of CONN_TRANSITIONS) CONN_TABLE.set(s * 4 + i, n);
+const CONN_TABLE: Array<ConnState | undefined> = [];
+for (const [s, i, n] of CONN_TRANSITIONS) CONN_TABLE[s * INPUT_COUNT + i] = n;
 
 /** One stream as the connection tracks it. */
 class H2Stream {
@@ -155,20 +178,14 @@ export class H2Connection {
   #highestSeen = 0;
   #highestAccepted = 0;
   #maxConcurrent: number;
-  #localInitialWindow = 65535;
+  #localInitialWindow = DEFAULT_WINDOW_SIZE;
   #pendingLocal: Array<Array<[number, number]>> = [];
   #events: H2Event[] = [];
-  // Header block being assembled (HEADERS + CONTINUATION).
-  #hbStream = 0;
-  #hbEndStream = false;
-  #hbSelfDep = false;
-  #hbParts: Uint8Array[] = [];
-  #hbSize = 0;
-  #hbConts = 0;
-  // GOAWAY.
-  #goAwaySent = false;
-  #goAwayLastId = 0x7fffffff;
-  #goAwayReceived = false;
+  readonly #headerBlock: HeaderBlockAssembler;
+  /** A graceful GOAWAY was sent before the handshake ended: it drains once OPEN. */
+  #goAwayEarly = false;
+  /** Last stream id of the GOAWAY we sent (streams above it are not processed); none: 2^31-1. */
+  #goAwayLastId = MAX_STREAM_ID;
   // Flood budgets.
   readonly #resetBucket: TokenBucket;
   readonly #uselessBucket: TokenBucket;
@@ -189,9 +206,10 @@ export class H2Connection {
     });
     this.#encoder = new Encoder({ tableSizeLimit: o.maxEncoderTableSize });
     this.#sched = new WriteScheduler(o.writeBatchSize);
-    this.#connRecv = new RecvWindow(65535);
+    this.#connRecv = new RecvWindow(DEFAULT_WINDOW_SIZE);
     this.#maxConcurrent = o.maxConcurrentStreams;
     this.#closedStreams = new ClosedStreams(o.closedStreamMemory);
+    this.#headerBlock = new HeaderBlockAssembler(o.maxHeaderBlockSize, o.maxContinuationFrames);
     this.#resetBucket = new TokenBucket(o.resetBurst, o.resetRefillPerSecond, o.now);
     this.#uselessBucket = new TokenBucket(
       o.uselessFrameBurst,
@@ -206,8 +224,9 @@ export class H2Connection {
 
   /** True once the connection is finished: write the remaining output, then close the socket. */
   get closed(): boolean {
-    if (this.#state === ConnState.CLOSED) return true;
-    return (this.#goAwaySent || this.#goAwayReceived) && this.#openStreams === 0;
+    const st = this.#state;
+    if (st === ConnState.CLOSED) return true;
+    return (st === ConnState.DRAINING || this.#goAwayEarly) && this.#openStreams === 0;
   }
 
   /** Whether {@link takeOutput} would return bytes. */
@@ -223,21 +242,6 @@ export class H2Connection {
   /** The connection state. */
   get state(): ConnState {
     return this.#state;
-  }
-
-  /** Whether a GOAWAY was sent (new streams above its last stream id are ignored). */
-  get goAwaySent(): boolean {
-    return this.#goAwaySent;
-  }
-
-  /** Whether the peer sent GOAWAY. */
-  get goAwayReceived(): boolean {
-    return this.#goAwayReceived;
-  }
-
-  /** Highest client stream id accepted (what a GOAWAY reports as last stream id). */
-  get lastStreamId(): number {
-    return this.#highestAccepted;
   }
 
   /** The §5.1 state of a stream (closed streams no longer remembered report FORGOTTEN). */
@@ -258,11 +262,6 @@ export class H2Connection {
     return s ? Math.min(s.send.window, c) : 0;
   }
 
-  /** Tokens left in the rapid-reset budget (for metrics and tests). */
-  get resetBudget(): number {
-    return this.#resetBucket.tokens;
-  }
-
   // ---------------------------------------------------------------- start
 
   /** Queues our SETTINGS, and a connection WINDOW_UPDATE when `connectionWindowSize` > 65535. Idempotent. */
@@ -274,11 +273,15 @@ export class H2Connection {
     if (o.headerTableSize !== 4096) s.push([SettingId.HEADER_TABLE_SIZE, o.headerTableSize]);
     s.push([SettingId.ENABLE_PUSH, 0]);
     s.push([SettingId.MAX_CONCURRENT_STREAMS, o.maxConcurrentStreams]);
-    if (o.initialWindowSize !== 65535) s.push([SettingId.INITIAL_WINDOW_SIZE, o.initialWindowSize]);
-    if (o.maxFrameSize !== 16384) s.push([SettingId.MAX_FRAME_SIZE, o.maxFrameSize]);
+    if (o.initialWindowSize !== DEFAULT_WINDOW_SIZE) {
+      s.push([SettingId.INITIAL_WINDOW_SIZE, o.initialWindowSize]);
+    }
+    if (o.maxFrameSize !== DEFAULT_MAX_FRAME_SIZE) {
+      s.push([SettingId.MAX_FRAME_SIZE, o.maxFrameSize]);
+    }
     s.push([SettingId.MAX_HEADER_LIST_SIZE, o.maxHeaderListSize]);
     this.#sendSettings(s);
-    const extra = o.connectionWindowSize - 65535;
+    const extra = o.connectionWindowSize - DEFAULT_WINDOW_SIZE;
     if (extra > 0) {
       this.#sched.control.windowUpdate(0, extra);
       this.#connRecv.window += extra;
@@ -354,7 +357,7 @@ export class H2Connection {
   }
 
   #connInput(input: ConnInput): void {
-    const next = CONN_TABLE.get(this.#state * 4 + input);
+    const next = CONN_TABLE[this.#state * INPUT_COUNT + input];
     if (next === undefined) {
       throw new ConnectionError(
         ErrorCode.PROTOCOL_ERROR,
@@ -364,10 +367,14 @@ export class H2Connection {
       );
     }
     this.#state = next;
+    if (next === ConnState.OPEN && this.#goAwayEarly) {
+      this.#goAwayEarly = false;
+      this.#connInput(ConnInput.GOAWAY);
+    }
   }
 
   #onFrame(f: Frame): void {
-    if (this.#hbStream !== 0 && f.type !== FrameType.CONTINUATION) {
+    if (this.#headerBlock.open && f.type !== FrameType.CONTINUATION) {
       throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "frame interleaved in a header block");
     }
     const settings = f.type === FrameType.SETTINGS && !f.ack;
@@ -380,15 +387,15 @@ export class H2Connection {
       case FrameType.HEADERS:
         return this.#onHeaders(f);
       case FrameType.PRIORITY:
-        // Deprecated (§5.3.2): parsed (self-dependency rejected by the parser) and ignored,
-        // but PRIORITY never changes state, so it is allowed on any stream.
-        return;
+        // Deprecated (§5.3.2): parsed (self-dependency rejected by the parser) and ignored.
+        return this.#onStreamOnlyFrame(f.streamId, StreamEvent.RECV_PRIORITY, "PRIORITY");
       case FrameType.RST_STREAM:
         return this.#onRstStream(f);
       case FrameType.SETTINGS:
         return this.#onSettings(f);
       case FrameType.PUSH_PROMISE:
-        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PUSH_PROMISE from a client");
+        // No state admits it from a client (§8.4): the table answers PROTOCOL_ERROR.
+        return this.#onStreamOnlyFrame(f.streamId, StreamEvent.RECV_PUSH_PROMISE, "PUSH_PROMISE");
       case FrameType.PING:
         return this.#onPing(f);
       case FrameType.GOAWAY:
@@ -400,6 +407,13 @@ export class H2Connection {
       case FrameType.UNKNOWN:
         return; // §4.1/§5.5: ignore unknown frame types.
     }
+  }
+
+  /** A frame whose only effect is what the stream table says (PRIORITY, PUSH_PROMISE). */
+  #onStreamOnlyFrame(id: number, event: StreamEvent, what: string): void {
+    const s = this.#streams.get(id);
+    const t = transition(s ? s.state : this.#stateOfUnknown(id), event);
+    if (t.action !== StreamAction.OK) this.#reject(id, t.action, what);
   }
 
   #stateOfUnknown(id: number): StreamState {
@@ -429,7 +443,7 @@ export class H2Connection {
   }
 
   #ignoredAfterGoAway(id: number): boolean {
-    return this.#goAwaySent && (id & 1) === 1 && id > this.#goAwayLastId;
+    return id > this.#goAwayLastId && (id & 1) === 1;
   }
 
   #onData(f: DataFrame): void {
@@ -501,53 +515,21 @@ export class H2Connection {
     if ((id & 1) === 0) {
       throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "HEADERS on an even stream id");
     }
-    const size = f.block.length;
-    if (size > this.options.maxHeaderBlockSize) {
-      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "header block too large");
-    }
-    this.#hbStream = id;
-    this.#hbEndStream = f.endStream;
-    this.#hbSelfDep = f.priority !== null && f.priority.dependency === id;
-    this.#hbSize = size;
-    this.#hbConts = 0;
-    if (f.endHeaders) return this.#endHeaderBlock(f.block);
-    if (size === 0) this.#useless();
-    // Copied: the block may complete in a later receive() whose caller reused the buffer.
-    this.#hbParts.push(f.block.slice());
+    const block = this.#headerBlock.start(f);
+    if (block !== null) return this.#endHeaderBlock(block);
+    if (f.block.length === 0) this.#useless();
   }
 
   #onContinuation(f: ContinuationFrame): void {
-    if (this.#hbStream === 0 || f.streamId !== this.#hbStream) {
-      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "unexpected CONTINUATION");
-    }
-    if (++this.#hbConts > this.options.maxContinuationFrames) {
-      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many CONTINUATION frames");
-    }
-    this.#hbSize += f.block.length;
-    if (this.#hbSize > this.options.maxHeaderBlockSize) {
-      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "header block too large");
-    }
-    if (!f.endHeaders) {
-      if (f.block.length === 0) this.#useless();
-      this.#hbParts.push(f.block.slice());
-      return;
-    }
-    const parts = this.#hbParts;
-    parts.push(f.block);
-    const block = new Uint8Array(this.#hbSize);
-    let off = 0;
-    for (const p of parts) {
-      block.set(p, off);
-      off += p.length;
-    }
-    parts.length = 0;
-    this.#endHeaderBlock(block);
+    const block = this.#headerBlock.continue(f);
+    if (block !== null) return this.#endHeaderBlock(block);
+    if (f.block.length === 0) this.#useless();
   }
 
   #endHeaderBlock(block: Uint8Array): void {
-    const id = this.#hbStream;
-    const endStream = this.#hbEndStream;
-    this.#hbStream = 0;
+    const hb = this.#headerBlock;
+    const id = hb.streamId;
+    const endStream = hb.endStream;
     // Always decode, even for streams we refuse or ignore: HPACK state is connection-wide.
     let headers: HeaderList | null = null;
     try {
@@ -574,7 +556,7 @@ export class H2Connection {
     }
     const t = transition(s.state, StreamEvent.RECV_HEADERS);
     if (t.action !== StreamAction.OK) return this.#reject(id, t.action, "HEADERS");
-    if (this.#hbSelfDep) {
+    if (hb.selfDependent) {
       throw new StreamError(id, ErrorCode.PROTOCOL_ERROR, "stream depends on itself");
     }
     // A second HEADERS is trailers (§8.1): it must end the stream.
@@ -599,7 +581,7 @@ export class H2Connection {
   #openStream(id: number, headers: HeaderList | null, endStream: boolean): void {
     this.#highestSeen = id;
     if (this.#ignoredAfterGoAway(id)) return; // §6.8: streams after our GOAWAY are not processed.
-    if (this.#hbSelfDep) {
+    if (this.#headerBlock.selfDependent) {
       this.#remember(id, StreamState.CLOSED_RESET_LOCAL, this.remoteSettings.initialWindowSize);
       throw new StreamError(id, ErrorCode.PROTOCOL_ERROR, "stream depends on itself");
     }
@@ -693,7 +675,7 @@ export class H2Connection {
         if (delta !== 0) {
           for (const s of this.#streams.values()) {
             const w = s.send.window + delta;
-            if (w > MAX_WINDOW) {
+            if (w > MAX_WINDOW_SIZE) {
               throw new ConnectionError(
                 ErrorCode.FLOW_CONTROL_ERROR,
                 "INITIAL_WINDOW_SIZE overflows a window",
@@ -768,7 +750,7 @@ export class H2Connection {
   }
 
   #onGoAway(f: GoAwayFrame): void {
-    this.#goAwayReceived = true;
+    this.#connInput(ConnInput.GOAWAY);
     this.#events.push({
       type: "goaway",
       lastStreamId: f.lastStreamId,
@@ -784,7 +766,7 @@ export class H2Connection {
         throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE of 0");
       }
       const w = this.#sched.connWindow + f.increment;
-      if (w > MAX_WINDOW) {
+      if (w > MAX_WINDOW_SIZE) {
         throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "connection window overflow");
       }
       this.#sched.connWindow = w;
@@ -806,14 +788,14 @@ export class H2Connection {
     if (s === undefined) {
       // In flight after close: allowed and not counted, but the window is still checked.
       const cw = this.#closedStreams.window(id) + f.increment;
-      if (cw > MAX_WINDOW) {
+      if (cw > MAX_WINDOW_SIZE) {
         throw new StreamError(id, ErrorCode.FLOW_CONTROL_ERROR, "stream window overflow");
       }
       this.#closedStreams.setWindow(id, cw);
       return;
     }
     const w = s.send.window + f.increment;
-    if (w > MAX_WINDOW) {
+    if (w > MAX_WINDOW_SIZE) {
       throw new StreamError(id, ErrorCode.FLOW_CONTROL_ERROR, "stream window overflow");
     }
     s.send.window = w;
@@ -854,13 +836,11 @@ export class H2Connection {
 
   #connectionError(e: ConnectionError): void {
     if (this.#state === ConnState.CLOSED) return;
-    this.#state = ConnState.CLOSED;
-    this.#hbStream = 0;
-    this.#hbParts.length = 0;
+    this.#connInput(ConnInput.ERROR);
+    this.#headerBlock.reset();
     for (const s of this.#streams.values()) this.#sched.remove(s.send);
     const debug = textEncoder.encode(e.reason.slice(0, 256));
     this.#sched.control.goAway(this.#highestAccepted, e.code, debug);
-    this.#goAwaySent = true;
     this.#goAwayLastId = this.#highestAccepted;
     this.#events.push({ type: "connection-error", code: e.code, reason: e.reason });
   }
@@ -1047,11 +1027,14 @@ export class H2Connection {
       ? textEncoder.encode(debug)
       : debug;
     this.#sched.control.goAway(last, code, d);
-    this.#goAwaySent = true;
     this.#goAwayLastId = last;
     if (code !== ErrorCode.NO_ERROR) {
-      this.#state = ConnState.CLOSED;
+      this.#connInput(ConnInput.ERROR);
       for (const s of this.#streams.values()) this.#sched.remove(s.send);
+    } else if (this.#state === ConnState.OPEN || this.#state === ConnState.DRAINING) {
+      this.#connInput(ConnInput.GOAWAY);
+    } else {
+      this.#goAwayEarly = true; // drains once the handshake ends (see #connInput)
     }
   }
 
@@ -1130,12 +1113,6 @@ export class H2Connection {
       fin.length = 0;
     }
     return out;
-  }
-
-  /** Like {@link takeOutput}, as a list of chunks (empty when nothing is pending). */
-  takeOutputChunks(): Uint8Array[] {
-    const out = this.takeOutput();
-    return out === null ? [] : [out];
   }
 }
 
