@@ -28,6 +28,7 @@ import { httpDate } from "../date.ts";
 import { ConnState, H2Connection } from "./connection.ts";
 import { ErrorCode } from "./errors.ts";
 import { StreamState } from "./stream_state.ts";
+import { LifeEvent, nextLife, StreamLife } from "./stream_life.ts";
 import type { H2Event, HeaderList } from "./events.ts";
 import { type RequestParts, requestParts, responseHeaders } from "./request.ts";
 import type { Http2Options } from "./server_options.ts";
@@ -38,18 +39,14 @@ const STATUS_500: HeaderList = [[":status", "500"], ["content-length", "0"]];
 /** One stream as the driver sees it: the exchange's writer and the request body's feeder. */
 class Stream implements ResponseWriter {
   readonly id: number;
-  readonly #d: Http2Connection;
+  readonly #d: Http2Driver;
   exchange: Exchange | null = null;
   reqBody: RequestBody | null = null;
   /** Body bytes given to the body stream, and those credited back to the windows. */
   pushed = 0;
   credited = 0;
-  /** The peer sent END_STREAM. */
-  remoteDone = false;
-  /** The response went out or failed: the driver no longer owes this stream anything. */
-  done = false;
-  /** The stream is closed or reset on the wire: nothing more may be sent. */
-  gone = false;
+  /** Where the stream is in its life; moved only by {@link Stream.step}. */
+  life: StreamLife;
   /** Request body bytes are no longer wanted: credit them as they arrive. */
   discard = false;
   headSent = false;
@@ -63,15 +60,31 @@ class Stream implements ResponseWriter {
   stallSent = -1;
   stallSince = 0;
 
-  constructor(id: number, driver: Http2Connection) {
+  constructor(id: number, driver: Http2Driver, remoteDone: boolean) {
     this.id = id;
     this.#d = driver;
+    this.life = remoteDone ? StreamLife.REMOTE_DONE : StreamLife.OPEN;
+  }
+
+  /** Applies an event to the stream's life. */
+  step(event: LifeEvent): void {
+    this.life = nextLife(this.life, event);
+  }
+
+  /** The response is in progress and the stream is live on the wire: it may send. */
+  get canSend(): boolean {
+    return this.life === StreamLife.OPEN || this.life === StreamLife.REMOTE_DONE;
+  }
+
+  /** The stream is live on the wire (request bytes may be credited). */
+  get live(): boolean {
+    return this.life <= StreamLife.ANSWERED;
   }
 
   /** The body stream wants more: credit what the application has read so far. */
   pull(): void {
     const b = this.reqBody;
-    if (b === null || this.gone) return;
+    if (b === null || !this.live) return;
     if (this.expectContinue && !this.headSent) {
       // The application reads: now ask the client for the body (RFC 9110 §10.1.1).
       this.expectContinue = false;
@@ -94,7 +107,7 @@ class Stream implements ResponseWriter {
 
   #creditAll(): void {
     const owed = this.pushed - this.credited;
-    if (owed > 0 && !this.gone) {
+    if (owed > 0 && this.live) {
       this.credited = this.pushed;
       this.#d.conn.consumed(this.id, owed);
       this.#d.flushSoon();
@@ -107,9 +120,9 @@ class Stream implements ResponseWriter {
    * with RST_STREAM NO_ERROR (RFC 9113 §8.1); until then it is drained.
    */
   finish(): void {
-    if (this.done) return;
-    this.done = true;
-    if (!this.remoteDone && !this.gone) {
+    const wasOpen = this.life === StreamLife.OPEN;
+    this.step(LifeEvent.ANSWER);
+    if (wasOpen) {
       this.reqBody?.error(new Error("response already sent"));
       this.cancel();
       this.#d.resetWhenSent(this);
@@ -120,7 +133,7 @@ class Stream implements ResponseWriter {
 
   /** Queues response HEADERS (END_STREAM when there is no body). */
   head(status: number, headers: Array<[string, string]>, length: number, end: boolean): void {
-    if (this.gone) return;
+    if (!this.canSend) return;
     this.headSent = true;
     this.#d.conn.sendHeaders(this.id, responseHeaders(status, headers, length, httpDate()), end);
     this.#d.flushSoon();
@@ -128,7 +141,7 @@ class Stream implements ResponseWriter {
 
   /** Queues DATA (by reference); false when the stream or the socket is backed up. */
   body(chunk: Uint8Array): boolean {
-    if (this.gone) return true;
+    if (!this.canSend) return true;
     if (chunk.byteLength === 0) return true;
     const d = this.#d;
     d.conn.sendData(this.id, chunk, false);
@@ -140,7 +153,7 @@ class Stream implements ResponseWriter {
 
   /** Resolves when the stream may queue more (or is gone). */
   ready(): Promise<void> {
-    if (this.gone || this.#d.writable(this)) return Promise.resolve();
+    if (!this.canSend || this.#d.writable(this)) return Promise.resolve();
     return new Promise((resolve) => {
       this.waiter = resolve;
       this.#d.wait(this);
@@ -149,14 +162,14 @@ class Stream implements ResponseWriter {
 
   /** END_STREAM after the queued DATA. */
   end(): void {
-    if (this.gone) return;
+    if (!this.canSend) return;
     this.#d.conn.sendData(this.id, EMPTY, true);
     this.#d.flushSoon();
   }
 
   /** The response failed: 500 if nothing was sent, else RST_STREAM INTERNAL_ERROR. */
   abort(_reason: unknown): void {
-    if (this.gone) return;
+    if (!this.canSend) return;
     const conn = this.#d.conn;
     if (!this.headSent) {
       this.headSent = true;
@@ -170,7 +183,7 @@ class Stream implements ResponseWriter {
 }
 
 /** Serves HTTP/2 (h2 or h2c) on one transport. */
-export class Http2Connection implements LiveConnection {
+export class Http2Driver implements LiveConnection {
   /** Streams with response DATA handed to the core, watched by the send timeout. */
   readonly sending = new Set<Stream>();
   /** Idle / PING timer (ms epoch), 0 for none. */
@@ -269,8 +282,7 @@ export class Http2Connection implements LiveConnection {
       data: (chunk) => this.#onData(chunk),
       end: (error) => this.#onEnd(error),
     });
-    const s = new Stream(1, this);
-    s.remoteDone = true;
+    const s = new Stream(1, this, true);
     this.#addStream(s);
     const exchange = new Exchange(new RequestInfo(this.#facts), s);
     s.exchange = exchange;
@@ -332,9 +344,9 @@ export class Http2Connection implements LiveConnection {
       case "stream-end": {
         const s = this.#streams.get(ev.streamId);
         if (s === undefined) return;
-        s.remoteDone = true;
+        s.step(LifeEvent.REMOTE_END);
         s.reqBody?.end();
-        if (s.done) this.#forget(s);
+        this.#settle(s);
         return;
       }
       case "stream-reset": {
@@ -345,16 +357,15 @@ export class Http2Connection implements LiveConnection {
       case "stream-closed": {
         const s = this.#streams.get(ev.streamId);
         if (s !== undefined) {
-          s.gone = true;
-          if (s.done) this.#forget(s);
+          s.step(LifeEvent.WIRE_CLOSED);
+          this.#settle(s);
         }
         return;
       }
       case "headers-too-large": {
-        const s = new Stream(ev.streamId, this);
-        s.remoteDone = ev.endStream;
+        const s = new Stream(ev.streamId, this, ev.endStream);
+        s.step(LifeEvent.ANSWER);
         s.discard = true;
-        s.done = true;
         s.headSent = true;
         this.conn.sendHeaders(ev.streamId, [[":status", "431"], ["content-length", "0"]], true);
         if (!ev.endStream) {
@@ -380,8 +391,7 @@ export class Http2Connection implements LiveConnection {
   }
 
   #onRequest(id: number, headers: HeaderList, endStream: boolean): void {
-    const s = new Stream(id, this);
-    s.remoteDone = endStream;
+    const s = new Stream(id, this, endStream);
     const parts = requestParts(headers, this.#scheme, this.#facts.localAddr.hostname);
     const method = parts?.method ?? "GET";
     let body: RequestBody | null = null;
@@ -413,7 +423,7 @@ export class Http2Connection implements LiveConnection {
       body?.error(new Error("request refused"));
       s.reqBody = null;
       s.finish();
-      if (s.remoteDone) this.#forget(s);
+      this.#settle(s);
       return;
     }
     this.#run(s, request, method === "HEAD");
@@ -444,7 +454,7 @@ export class Http2Connection implements LiveConnection {
     const host = this.#host;
     s.exchange!.run(host.handler, request, host.onError, isHead).then(() => {
       s.finish();
-      if (s.remoteDone || s.gone) this.#forget(s);
+      this.#settle(s);
     });
   }
 
@@ -454,7 +464,9 @@ export class Http2Connection implements LiveConnection {
     streams.set(s.id, s);
   }
 
-  #forget(s: Stream): void {
+  /** Forgets a stream once nothing is owed either way (its life is FINISHED). */
+  #settle(s: Stream): void {
+    if (s.life !== StreamLife.FINISHED) return;
     const streams = this.#streams;
     if (streams.get(s.id) !== s) return;
     streams.delete(s.id);
@@ -463,8 +475,7 @@ export class Http2Connection implements LiveConnection {
 
   /** The stream died on the wire (reset, or our own reset): abort its exchange and body. */
   lost(s: Stream, reason: Error): void {
-    s.gone = true;
-    s.done = true;
+    s.step(LifeEvent.LOST);
     s.reqBody?.error(reason);
     s.exchange?.cancel(reason);
     const w = s.waiter;
@@ -472,7 +483,7 @@ export class Http2Connection implements LiveConnection {
       s.waiter = null;
       w();
     }
-    this.#forget(s);
+    this.#settle(s);
   }
 
   #onEnd(error?: unknown): void {
@@ -502,7 +513,7 @@ export class Http2Connection implements LiveConnection {
     let sent = false;
     for (let i = 0; i < list.length; i++) {
       const s = list[i]!;
-      if (s.gone) continue;
+      if (s.life !== StreamLife.ANSWERED) continue;
       const state = conn.streamState(s.id);
       if (state === StreamState.OPEN || state === StreamState.HALF_CLOSED_REMOTE) {
         list[keep++] = s; // our END_STREAM is still queued (flow control)
@@ -511,8 +522,8 @@ export class Http2Connection implements LiveConnection {
       if (state === StreamState.HALF_CLOSED_LOCAL) {
         sent = conn.resetStream(s.id, ErrorCode.NO_ERROR);
       }
-      s.gone = true;
-      this.#forget(s);
+      s.step(LifeEvent.WIRE_CLOSED);
+      this.#settle(s);
     }
     list.length = keep;
     return sent;
@@ -596,7 +607,7 @@ export class Http2Connection implements LiveConnection {
       const s = list[i]!;
       const w = s.waiter;
       if (w === null) continue;
-      if (s.gone || conn.queuedBytes(s.id) < hwm) {
+      if (!s.canSend || conn.queuedBytes(s.id) < hwm) {
         s.waiter = null;
         w();
       } else {
@@ -693,7 +704,7 @@ export class Http2Connection implements LiveConnection {
     for (const s of this.sending) {
       const q = conn.queuedBytes(s.id);
       if (q === 0) {
-        if (s.done || s.gone) this.sending.delete(s);
+        if (!s.canSend) this.sending.delete(s);
         s.stallSince = 0;
         continue;
       }

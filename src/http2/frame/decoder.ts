@@ -265,11 +265,6 @@ export class FrameDecoder {
     return this.#headFill + this.#bodyFill + this.#chunk.length - this.#pos;
   }
 
-  /** True while in the middle of a frame (a clean stream ends at a frame boundary). */
-  get inFrame(): boolean {
-    return this.#headFill > 0 || this.#chunk.length > this.#pos;
-  }
-
   /** The next complete frame, or null when more bytes are needed. */
   next(): Frame | null {
     const chunk = this.#chunk;
