@@ -29,6 +29,7 @@ import { ConnState, H2Connection } from "./connection.ts";
 import { ErrorCode } from "./errors.ts";
 import { StreamState } from "./stream_state.ts";
 import { LifeEvent, nextLife, StreamLife } from "./stream_life.ts";
+import { DriverTimers, IdleAction } from "./driver_timers.ts";
 import type { H2Event, HeaderList } from "./events.ts";
 import { type RequestParts, requestParts, responseHeaders } from "./request.ts";
 import type { Http2Options } from "./server_options.ts";
@@ -186,15 +187,8 @@ class Stream implements ResponseWriter {
 export class Http2Driver implements LiveConnection {
   /** Streams with response DATA handed to the core, watched by the send timeout. */
   readonly sending = new Set<Stream>();
-  /** Idle / PING timer (ms epoch), 0 for none. */
-  #timerAt = 0;
-  /** Next send-timeout check, 0 for none. */
-  #sendCheckAt = 0;
-  /** End of the SETTINGS exchange allowance (settingsTimeout), 0 once done. */
-  #handshakeAt = 0;
+  readonly #timers: DriverTimers;
   #settingsAcked = false;
-  /** Since when the socket has refused writes (0: not blocked). */
-  #blockedSince = 0;
   /** Streams reset within the receive() batch being processed: their handlers are not started. */
   #resetInBatch: Set<number> | null = null;
   /** The protocol core. */
@@ -211,13 +205,10 @@ export class Http2Driver implements LiveConnection {
   #blocked = false;
   #closing = false;
   #closed = false;
-  #activity = false;
-  #pingOut = false;
-  #idleSince = 0;
   readonly #flushTask = () => this.#flush();
   readonly #onDrain = () => {
     this.#blocked = false;
-    this.#blockedSince = 0;
+    this.#timers.blockedSince = 0;
     this.#flush();
   };
 
@@ -238,23 +229,19 @@ export class Http2Driver implements LiveConnection {
     this.#scheme = transport.secure ? "https" : "http";
     this.conn = conn ?? new H2Connection(options);
     host.add(this);
+    this.#timers = new DriverTimers(options, Date.now());
     transport.closed.then(() => this.#onClosed());
-    if (options.settingsTimeout > 0) this.#handshakeAt = Date.now() + options.settingsTimeout;
-    this.#becameIdle();
+    this.#timers.becameIdle(Date.now(), false);
   }
 
   /** Next time onDeadline must run (ms epoch), 0 for none: the earliest of the timers. */
   get deadline(): number {
-    let d = this.#timerAt;
-    for (const t of [this.#sendCheckAt, this.#handshakeAt]) {
-      if (t !== 0 && (d === 0 || t < d)) d = t;
-    }
-    return d;
+    return this.#timers.next;
   }
 
   /** Sets the idle / PING timer. */
   set deadline(at: number) {
-    this.#timerAt = at;
+    this.#timers.idleOrPingAt = at;
   }
 
   /** Starts reading; `initial` holds bytes already read (the sniffed preface). */
@@ -303,7 +290,7 @@ export class Http2Driver implements LiveConnection {
 
   #onData(chunk: Uint8Array): void {
     if (this.#closing) return;
-    this.#activity = true;
+    this.#timers.activity = true;
     const events = this.conn.receive(chunk);
     // Rapid reset: a stream opened and reset in the same batch never reaches the handler.
     let reset: Set<number> | null = null;
@@ -314,8 +301,9 @@ export class Http2Driver implements LiveConnection {
     this.#resetInBatch = reset;
     for (let i = 0; i < events.length; i++) this.#onEvent(events[i]!);
     this.#resetInBatch = null;
-    if (this.#handshakeAt !== 0 && this.#settingsAcked && this.conn.state === ConnState.OPEN) {
-      this.#handshakeAt = 0;
+    const timers = this.#timers;
+    if (timers.handshakeAt !== 0 && this.#settingsAcked && this.conn.state === ConnState.OPEN) {
+      timers.handshakeAt = 0;
     }
     this.flushSoon();
   }
@@ -378,7 +366,7 @@ export class Http2Driver implements LiveConnection {
         this.#abortAll(new Error(`HTTP/2 connection error: ${ev.reason}`));
         return;
       case "ping-ack":
-        this.#pingOut = false;
+        this.#timers.pingAcked();
         return;
       case "settings-ack":
         this.#settingsAcked = true;
@@ -460,7 +448,7 @@ export class Http2Driver implements LiveConnection {
 
   #addStream(s: Stream): void {
     const streams = this.#streams;
-    if (streams.size === 0) this.#becameBusy();
+    if (streams.size === 0) this.#timers.becameBusy(Date.now());
     streams.set(s.id, s);
   }
 
@@ -470,7 +458,7 @@ export class Http2Driver implements LiveConnection {
     const streams = this.#streams;
     if (streams.get(s.id) !== s) return;
     streams.delete(s.id);
-    if (streams.size === 0) this.#becameIdle();
+    if (streams.size === 0) this.#timers.becameIdle(Date.now(), this.sending.size > 0);
   }
 
   /** The stream died on the wire (reset, or our own reset): abort its exchange and body. */
@@ -565,7 +553,7 @@ export class Http2Driver implements LiveConnection {
           if (out === null) break;
           if (!t.write(out)) {
             this.#blocked = true;
-            this.#blockedSince = Date.now();
+            this.#timers.blocked(Date.now());
             t.drain().then(this.#onDrain);
             break;
           }
@@ -621,9 +609,7 @@ export class Http2Driver implements LiveConnection {
   #close(): void {
     if (this.#closing) return;
     this.#closing = true;
-    const ms = this.#opts.sendTimeout;
-    this.#timerAt = this.#handshakeAt = 0;
-    this.#sendCheckAt = ms > 0 ? Date.now() + ms : 0;
+    this.#timers.closing(Date.now());
     this.#abortAll(new Error("connection closed"));
     this.#t.close();
   }
@@ -632,58 +618,52 @@ export class Http2Driver implements LiveConnection {
     this.#closed = true;
     this.#closing = true;
     this.#abortAll(new Error("connection closed"));
-    this.#timerAt = this.#sendCheckAt = this.#handshakeAt = 0;
+    this.#timers.clear();
     this.sending.clear();
     this.#host.remove(this);
   }
 
   // ---- lifecycle --------------------------------------------------------------
 
-  #becameIdle(): void {
-    if (this.sending.size === 0) this.#sendCheckAt = 0;
-    this.#idleSince = Date.now();
-    const ms = this.#opts.idleTimeout;
-    this.deadline = ms > 0 ? this.#idleSince + ms : 0;
-  }
-
-  #becameBusy(): void {
-    this.#armSendCheck(Date.now());
-    const ms = this.#opts.pingInterval;
-    this.#activity = false;
-    this.#pingOut = false;
-    this.deadline = ms > 0 ? Date.now() + ms : 0;
-  }
-
   /** Idle timeout, PING liveness, the SETTINGS exchange timeout and the send timeout. */
   onDeadline(now: number): void {
+    const timers = this.#timers;
     if (this.#closing) {
       // A close that cannot flush (the client does not read) is cut off after sendTimeout.
-      this.#timerAt = this.#handshakeAt = 0;
-      if (this.#sendCheckAt !== 0 && this.#sendCheckAt <= now) {
-        this.#sendCheckAt = 0;
+      timers.idleOrPingAt = timers.handshakeAt = 0;
+      if (DriverTimers.due(timers.sendCheckAt, now)) {
+        timers.sendCheckAt = 0;
         this.#t.abort();
       }
       return;
     }
-    if (this.#handshakeAt !== 0 && this.#handshakeAt <= now) {
-      this.#handshakeAt = 0;
+    if (DriverTimers.due(timers.handshakeAt, now)) {
+      timers.handshakeAt = 0;
       this.#abortAll(new Error("HTTP/2 SETTINGS exchange timed out"));
       this.conn.goAway(ErrorCode.SETTINGS_TIMEOUT, "settings timeout");
       this.#flush();
       this.#close();
       return;
     }
-    if (this.#sendCheckAt !== 0 && this.#sendCheckAt <= now) {
+    if (DriverTimers.due(timers.sendCheckAt, now)) {
       this.#checkSends(now);
       if (this.#closing) return;
     }
-    if (this.#timerAt === 0 || this.#timerAt > now) return;
-    this.#idleOrPing(now);
-  }
-
-  #armSendCheck(now: number): void {
-    const ms = this.#opts.sendTimeout;
-    this.#sendCheckAt = ms > 0 ? now + Math.max(1, ms / 2) : 0;
+    if (!DriverTimers.due(timers.idleOrPingAt, now)) return;
+    const idle = this.#streams.size === 0 && this.conn.openStreams === 0;
+    switch (timers.idleOrPing(now, idle)) {
+      case IdleAction.CLOSE_IDLE:
+        return this.#goAwayAndClose();
+      case IdleAction.PEER_DEAD:
+        this.#abortAll(new Error("HTTP/2 peer unresponsive"));
+        return this.#goAwayAndClose();
+      case IdleAction.PING:
+        this.conn.ping();
+        this.flushSoon();
+        return;
+      case IdleAction.NONE:
+        return;
+    }
   }
 
   /**
@@ -693,7 +673,7 @@ export class Http2Driver implements LiveConnection {
    */
   #checkSends(now: number): void {
     const ms = this.#opts.sendTimeout;
-    if (this.#blocked && this.#blockedSince !== 0 && now - this.#blockedSince >= ms) {
+    if (this.#blocked && this.#timers.socketStalled(now)) {
       this.#abortAll(new Error("send timeout: the client stopped reading"));
       this.#closing = true;
       this.#t.abort();
@@ -720,38 +700,8 @@ export class Http2Driver implements LiveConnection {
       }
     }
     if (stalled) this.flushSoon();
-    if (this.#streams.size > 0 || this.sending.size > 0) this.#armSendCheck(now);
-    else this.#sendCheckAt = 0;
-  }
-
-  #idleOrPing(now: number): void {
-    const o = this.#opts;
-    if (this.#streams.size === 0 && this.conn.openStreams === 0) {
-      if (o.idleTimeout > 0 && now - this.#idleSince >= o.idleTimeout) {
-        this.#goAwayAndClose();
-      } else {
-        this.deadline = o.idleTimeout > 0 ? this.#idleSince + o.idleTimeout : 0;
-      }
-      return;
-    }
-    if (o.pingInterval <= 0) {
-      this.deadline = 0;
-      return;
-    }
-    if (this.#activity) {
-      this.#activity = false;
-      this.#pingOut = false;
-      this.deadline = now + o.pingInterval;
-    } else if (this.#pingOut) {
-      // Nothing, not even the PING ACK, for pingTimeout: the peer is gone.
-      this.#abortAll(new Error("HTTP/2 peer unresponsive"));
-      this.#goAwayAndClose();
-    } else {
-      this.conn.ping();
-      this.#pingOut = true;
-      this.deadline = now + o.pingTimeout;
-      this.flushSoon();
-    }
+    if (this.#streams.size > 0 || this.sending.size > 0) this.#timers.armSendCheck(now);
+    else this.#timers.sendCheckAt = 0;
   }
 
   /** Final GOAWAY NO_ERROR, flushed, then close (whatever is still open is abandoned). */
