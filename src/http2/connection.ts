@@ -15,10 +15,13 @@
  * @module
  */
 
+export { CONN_TRANSITIONS, ConnInput, ConnState } from "./conn_state.ts";
 import { CompressionError, Decoder, Encoder, HeaderListTooLargeError } from "./hpack/mod.ts";
 import { ConnectionError, ErrorCode, StreamError } from "./errors.ts";
 import type { H2Event, HeaderList } from "./events.ts";
-import { RecvWindow, TokenBucket } from "./flow.ts";
+import { RecvWindow } from "./flow.ts";
+import { FloodGuard } from "./flood_guard.ts";
+import { PingTracker } from "./ping_tracker.ts";
 import { FrameDecoder } from "./frame/decoder.ts";
 import {
   CLIENT_PREFACE,
@@ -38,10 +41,12 @@ import {
   type WindowUpdateFrame,
 } from "./frame/types.ts";
 import { ClosedStreams } from "./closed_streams.ts";
+import { ConnInput, ConnState, connTransition } from "./conn_state.ts";
+import { H2Stream } from "./h2_stream.ts";
 import { HeaderBlockAssembler } from "./header_block.ts";
 import { validateRequestHeaders, validateTrailers } from "./headers.ts";
 import { type H2Options, resolveOptions } from "./options.ts";
-import { SendQueue, writeHeaderBlock, WriteScheduler } from "./scheduler.ts";
+import { writeHeaderBlock, WriteScheduler } from "./scheduler.ts";
 import {
   defaultSettings,
   parseSettingsPayload,
@@ -56,83 +61,6 @@ import {
   StreamState,
   transition,
 } from "./stream_state.ts";
-
-/** Connection states (the connection-level table below). */
-export enum ConnState {
-  /** Waiting for the 24-byte client preface (§3.4). */
-  AWAIT_PREFACE = 0,
-  /** Preface seen; the first frame must be SETTINGS (§3.4). */
-  AWAIT_SETTINGS = 1,
-  /** Normal operation. */
-  OPEN = 2,
-  /** A graceful GOAWAY was sent or received: open streams finish, then the connection closes. */
-  DRAINING = 3,
-  /** A connection error or an error GOAWAY: input is ignored, output is final. */
-  CLOSED = 4,
-}
-
-/** Inputs of the connection table. */
-export enum ConnInput {
-  /** The 24-byte client preface. */
-  PREFACE = 0,
-  /** A SETTINGS frame (not an ACK). */
-  SETTINGS = 1,
-  /** Any other frame. */
-  OTHER_FRAME = 2,
-  /** A GOAWAY NO_ERROR sent, or any GOAWAY received. */
-  GOAWAY = 3,
-  /** A connection error, or a GOAWAY with an error code sent. */
-  ERROR = 4,
-}
-
-const INPUT_COUNT = 5;
-
-/** (state, input) → next state; a missing pair is a connection PROTOCOL_ERROR. */
-export const CONN_TRANSITIONS: ReadonlyArray<readonly [ConnState, ConnInput, ConnState]> = [
-  [ConnState.AWAIT_PREFACE, ConnInput.PREFACE, ConnState.AWAIT_SETTINGS],
-  // A graceful GOAWAY before the handshake: nothing is in flight but an h2c-upgraded stream 1.
-  [ConnState.AWAIT_PREFACE, ConnInput.GOAWAY, ConnState.AWAIT_PREFACE],
-  [ConnState.AWAIT_PREFACE, ConnInput.ERROR, ConnState.CLOSED],
-  [ConnState.AWAIT_SETTINGS, ConnInput.SETTINGS, ConnState.OPEN],
-  [ConnState.AWAIT_SETTINGS, ConnInput.GOAWAY, ConnState.AWAIT_SETTINGS],
-  [ConnState.AWAIT_SETTINGS, ConnInput.ERROR, ConnState.CLOSED],
-  [ConnState.OPEN, ConnInput.SETTINGS, ConnState.OPEN],
-  [ConnState.OPEN, ConnInput.OTHER_FRAME, ConnState.OPEN],
-  [ConnState.OPEN, ConnInput.GOAWAY, ConnState.DRAINING],
-  [ConnState.OPEN, ConnInput.ERROR, ConnState.CLOSED],
-  [ConnState.DRAINING, ConnInput.SETTINGS, ConnState.DRAINING],
-  [ConnState.DRAINING, ConnInput.OTHER_FRAME, ConnState.DRAINING],
-  [ConnState.DRAINING, ConnInput.GOAWAY, ConnState.DRAINING],
-  [ConnState.DRAINING, ConnInput.ERROR, ConnState.CLOSED],
-  [ConnState.CLOSED, ConnInput.ERROR, ConnState.CLOSED],
-];
-
-const CONN_TABLE: Array<ConnState | undefined> = [];
-for (const [s, i, n] of CONN_TRANSITIONS) CONN_TABLE[s * INPUT_COUNT + i] = n;
-
-/** One stream as the connection tracks it. */
-class H2Stream {
-  readonly id: number;
-  state: StreamState = StreamState.IDLE;
-  readonly recv: RecvWindow;
-  readonly send: SendQueue;
-  /** Declared request content-length, or -1. */
-  contentLength = -1;
-  /** DATA bytes received (without padding). */
-  received = 0;
-  /** The request HEADERS were processed (a later HEADERS is trailers). */
-  requestSeen = false;
-  /** We sent (queued) response HEADERS. */
-  headersSent = false;
-  /** We queued END_STREAM (data/trailers/headers): no more sends. */
-  endQueued = false;
-
-  constructor(id: number, recvWindow: number, sendWindow: number) {
-    this.id = id;
-    this.recv = new RecvWindow(recvWindow);
-    this.send = new SendQueue(id, sendWindow);
-  }
-}
 
 const textEncoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
@@ -187,11 +115,8 @@ export class H2Connection {
   /** Last stream id of the GOAWAY we sent (streams above it are not processed); none: 2^31-1. */
   #goAwayLastId = MAX_STREAM_ID;
   // Flood budgets.
-  readonly #resetBucket: TokenBucket;
-  readonly #uselessBucket: TokenBucket;
-  #pendingReplies = 0;
-  #pings: Uint8Array[] = [];
-  #pingCounter = 0;
+  readonly #flood: FloodGuard;
+  readonly #pings = new PingTracker();
   readonly #encodeBlock: (headers: HeaderList) => Uint8Array;
 
   /** Creates a server connection; nothing is queued until {@link initiate} (or the first {@link receive}). */
@@ -210,12 +135,7 @@ export class H2Connection {
     this.#maxConcurrent = o.maxConcurrentStreams;
     this.#closedStreams = new ClosedStreams(o.closedStreamMemory);
     this.#headerBlock = new HeaderBlockAssembler(o.maxHeaderBlockSize, o.maxContinuationFrames);
-    this.#resetBucket = new TokenBucket(o.resetBurst, o.resetRefillPerSecond, o.now);
-    this.#uselessBucket = new TokenBucket(
-      o.uselessFrameBurst,
-      o.uselessFrameRefillPerSecond,
-      o.now,
-    );
+    this.#flood = new FloodGuard(o);
     const encoder = this.#encoder;
     this.#encodeBlock = (headers) => encoder.encode(headers);
   }
@@ -357,7 +277,7 @@ export class H2Connection {
   }
 
   #connInput(input: ConnInput): void {
-    const next = CONN_TABLE[this.#state * INPUT_COUNT + input];
+    const next = connTransition(this.#state, input);
     if (next === undefined) {
       throw new ConnectionError(
         ErrorCode.PROTOCOL_ERROR,
@@ -425,7 +345,7 @@ export class H2Connection {
   #reject(id: number, action: StreamAction, what: string): void {
     switch (action) {
       case StreamAction.IGNORE:
-        this.#useless();
+        this.#flood.useless();
         return;
       case StreamAction.STREAM_CLOSED:
         throw new StreamError(id, ErrorCode.STREAM_CLOSED, `${what} on closed stream`);
@@ -485,7 +405,7 @@ export class H2Connection {
       }
     }
     if (len > 0) {
-      this.#useful();
+      this.#flood.useful();
       this.#events.push({
         type: "data",
         streamId: id,
@@ -494,7 +414,7 @@ export class H2Connection {
         endStream: f.endStream,
       });
     } else if (!f.endStream) {
-      this.#useless();
+      this.#flood.useless();
     }
     if (f.endStream) this.#remoteEnd(s);
   }
@@ -517,13 +437,13 @@ export class H2Connection {
     }
     const block = this.#headerBlock.start(f);
     if (block !== null) return this.#endHeaderBlock(block);
-    if (f.block.length === 0) this.#useless();
+    if (f.block.length === 0) this.#flood.useless();
   }
 
   #onContinuation(f: ContinuationFrame): void {
     const block = this.#headerBlock.continue(f);
     if (block !== null) return this.#endHeaderBlock(block);
-    if (f.block.length === 0) this.#useless();
+    if (f.block.length === 0) this.#flood.useless();
   }
 
   #endHeaderBlock(block: Uint8Array): void {
@@ -595,9 +515,7 @@ export class H2Connection {
     if (headers === null) {
       s.requestSeen = true;
       // HPACK bomb: a refusal the peer provoked spends the reset budget too (as MadeYouReset).
-      if (!this.#resetBucket.take()) {
-        throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many oversized header lists");
-      }
+      this.#flood.reset("too many oversized header lists");
       this.#events.push({ type: "headers-too-large", streamId: id, endStream });
       if (endStream) this.#remoteEnd(s);
       return;
@@ -611,7 +529,7 @@ export class H2Connection {
       );
     }
     s.requestSeen = true;
-    this.#useful();
+    this.#flood.useful();
     this.#events.push({ type: "request", streamId: id, headers, endStream });
     if (endStream) this.#remoteEnd(s);
   }
@@ -644,21 +562,19 @@ export class H2Connection {
     this.#events.push({ type: "stream-reset", streamId: id, code: f.code, remote: true });
     this.#events.push({ type: "stream-closed", streamId: id });
     this.#finalize(s);
-    if (unfinished && !this.#resetBucket.take()) {
-      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many stream resets");
-    }
+    if (unfinished) this.#flood.reset("too many stream resets");
   }
 
   #onSettings(f: SettingsFrame): void {
     if (f.ack) {
       const applied = this.#pendingLocal.shift();
-      if (applied === undefined) return this.#useless(); // unsolicited ACK: ignored
+      if (applied === undefined) return this.#flood.useless(); // unsolicited ACK: ignored
       this.#applyLocalSettings(applied);
       this.#events.push({ type: "settings-ack" });
       return;
     }
     const changes = this.#applyRemoteSettings(f.settings);
-    this.#queueReply();
+    this.#flood.queueReply();
     this.#sched.control.settings([], true);
     this.#events.push({ type: "settings", changes });
   }
@@ -738,13 +654,12 @@ export class H2Connection {
 
   #onPing(f: PingFrame): void {
     if (f.ack) {
-      const i = this.#pings.findIndex((p) => equal8(p, f.data));
-      if (i < 0) return this.#useless(); // unsolicited PING ACK: ignored (§6.7)
-      this.#pings.splice(i, 1);
+      // An unsolicited PING ACK is ignored (§6.7), but spends the useless budget.
+      if (!this.#pings.acked(f.data)) return this.#flood.useless();
       this.#events.push({ type: "ping-ack", data: f.data });
       return;
     }
-    this.#queueReply();
+    this.#flood.queueReply();
     this.#sched.control.ping(f.data, true);
     this.#events.push({ type: "ping", data: f.data });
   }
@@ -827,10 +742,10 @@ export class H2Connection {
     });
     if (s !== undefined) this.#events.push({ type: "stream-closed", streamId: id });
     // MadeYouReset (CVE-2025-8671): resets the peer provokes spend the same budget.
-    if (!this.#resetBucket.take()) {
-      this.#connectionError(
-        new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many stream errors"),
-      );
+    try {
+      this.#flood.reset("too many stream errors");
+    } catch (e) {
+      this.#connectionError(e as ConnectionError);
     }
   }
 
@@ -845,28 +760,12 @@ export class H2Connection {
     this.#events.push({ type: "connection-error", code: e.code, reason: e.reason });
   }
 
-  #queueReply(): void {
-    if (++this.#pendingReplies > this.options.maxQueuedControlFrames) {
-      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many queued control frames");
-    }
-  }
-
   #queueReplyOrFail(): void {
     try {
-      this.#queueReply();
+      this.#flood.queueReply();
     } catch (e) {
       this.#connectionError(e as ConnectionError);
     }
-  }
-
-  #useless(): void {
-    if (!this.#uselessBucket.take()) {
-      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many useless frames");
-    }
-  }
-
-  #useful(): void {
-    if (!this.#uselessBucket.timed) this.#uselessBucket.credit(1);
   }
 
   // ---------------------------------------------------------------- stream bookkeeping
@@ -880,7 +779,7 @@ export class H2Connection {
 
   /** Drops a closed stream: its unread bytes go back to the connection window; it is remembered. */
   #finalize(s: H2Stream): void {
-    if (s.state === StreamState.CLOSED && !this.#resetBucket.timed) this.#resetBucket.credit(1);
+    if (s.state === StreamState.CLOSED) this.#flood.completed();
     this.#creditConnection(s.recv.unconsumed);
     s.recv.unconsumed = 0;
     this.#sched.remove(s.send);
@@ -998,17 +897,7 @@ export class H2Connection {
   ping(opaque8?: Uint8Array): void {
     if (this.#state === ConnState.CLOSED) return;
     if (!this.#initiated) this.initiate();
-    let data: Uint8Array;
-    if (opaque8 !== undefined) {
-      if (opaque8.length !== 8) throw new RangeError("PING data must be 8 bytes");
-      data = opaque8.slice();
-    } else {
-      data = new Uint8Array(8);
-      new DataView(data.buffer).setFloat64(0, ++this.#pingCounter);
-    }
-    if (this.#pings.length >= 64) this.#pings.shift();
-    this.#pings.push(data);
-    this.#sched.control.ping(data, false);
+    this.#sched.control.ping(this.#pings.sent(opaque8), false);
   }
 
   /**
@@ -1103,7 +992,7 @@ export class H2Connection {
    */
   takeOutput(): Uint8Array | null {
     const out = this.#sched.take(this.#encodeBlock);
-    this.#pendingReplies = 0;
+    this.#flood.written();
     const fin = this.#sched.finished;
     if (fin.length > 0) {
       for (const q of fin) {
@@ -1114,9 +1003,4 @@ export class H2Connection {
     }
     return out;
   }
-}
-
-function equal8(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < 8; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
