@@ -40,9 +40,9 @@ import {
   type SettingsFrame,
   type WindowUpdateFrame,
 } from "./frame/types.ts";
-import { ClosedStreams } from "./closed_streams.ts";
 import { ConnInput, ConnState, connTransition } from "./conn_state.ts";
-import { H2Stream } from "./h2_stream.ts";
+import type { H2Stream } from "./h2_stream.ts";
+import { StreamStore } from "./stream_store.ts";
 import { HeaderBlockAssembler } from "./header_block.ts";
 import { validateRequestHeaders, validateTrailers } from "./headers.ts";
 import { type H2Options, resolveOptions } from "./options.ts";
@@ -100,11 +100,9 @@ export class H2Connection {
   readonly #encoder: Encoder;
   readonly #sched: WriteScheduler;
   readonly #connRecv: RecvWindow;
-  readonly #streams = new Map<number, H2Stream>();
-  readonly #closedStreams: ClosedStreams;
-  #openStreams = 0;
-  #highestSeen = 0;
-  #highestAccepted = 0;
+  readonly #store: StreamStore;
+  /** The store's live streams (the hot path reads them directly). */
+  readonly #streams: Map<number, H2Stream>;
   #maxConcurrent: number;
   #localInitialWindow = DEFAULT_WINDOW_SIZE;
   #pendingLocal: Array<Array<[number, number]>> = [];
@@ -133,7 +131,8 @@ export class H2Connection {
     this.#sched = new WriteScheduler(o.writeBatchSize);
     this.#connRecv = new RecvWindow(DEFAULT_WINDOW_SIZE);
     this.#maxConcurrent = o.maxConcurrentStreams;
-    this.#closedStreams = new ClosedStreams(o.closedStreamMemory);
+    this.#store = new StreamStore(o.closedStreamMemory);
+    this.#streams = this.#store.live;
     this.#headerBlock = new HeaderBlockAssembler(o.maxHeaderBlockSize, o.maxContinuationFrames);
     this.#flood = new FloodGuard(o);
     const encoder = this.#encoder;
@@ -146,7 +145,7 @@ export class H2Connection {
   get closed(): boolean {
     const st = this.#state;
     if (st === ConnState.CLOSED) return true;
-    return (st === ConnState.DRAINING || this.#goAwayEarly) && this.#openStreams === 0;
+    return (st === ConnState.DRAINING || this.#goAwayEarly) && this.#store.open === 0;
   }
 
   /** Whether {@link takeOutput} would return bytes. */
@@ -156,7 +155,7 @@ export class H2Connection {
 
   /** Streams in open or half-closed states (what MAX_CONCURRENT_STREAMS counts). */
   get openStreams(): number {
-    return this.#openStreams;
+    return this.#store.open;
   }
 
   /** The connection state. */
@@ -166,7 +165,7 @@ export class H2Connection {
 
   /** The §5.1 state of a stream (closed streams no longer remembered report FORGOTTEN). */
   streamState(streamId: number): StreamState {
-    return this.#streams.get(streamId)?.state ?? this.#stateOfUnknown(streamId);
+    return this.#streams.get(streamId)?.state ?? this.#store.stateOfUnknown(streamId);
   }
 
   /** DATA bytes queued on a stream and not yet written (the driver's high-watermark input). */
@@ -221,11 +220,15 @@ export class H2Connection {
     const settings = parseSettingsPayload(http2SettingsPayload);
     this.#applyRemoteSettings(settings);
     this.initiate();
-    const s = this.#newStream(1);
-    this.#setState(s, StreamState.HALF_CLOSED_REMOTE);
+    const s = this.#store.create(
+      1,
+      this.#localInitialWindow,
+      this.remoteSettings.initialWindowSize,
+    );
+    this.#store.setState(s, StreamState.HALF_CLOSED_REMOTE);
     s.requestSeen = true;
-    this.#highestSeen = 1;
-    this.#highestAccepted = 1;
+    this.#store.highestSeen = 1;
+    this.#store.highestAccepted = 1;
   }
 
   // ---------------------------------------------------------------- input
@@ -332,13 +335,8 @@ export class H2Connection {
   /** A frame whose only effect is what the stream table says (PRIORITY, PUSH_PROMISE). */
   #onStreamOnlyFrame(id: number, event: StreamEvent, what: string): void {
     const s = this.#streams.get(id);
-    const t = transition(s ? s.state : this.#stateOfUnknown(id), event);
+    const t = transition(s ? s.state : this.#store.stateOfUnknown(id), event);
     if (t.action !== StreamAction.OK) this.#reject(id, t.action, what);
-  }
-
-  #stateOfUnknown(id: number): StreamState {
-    if ((id & 1) === 0 || id > this.#highestSeen) return StreamState.IDLE;
-    return this.#closedStreams.state(id) ?? StreamState.FORGOTTEN;
   }
 
   /** Applies a table action for a frame on a stream we have no live object for (or a non-OK action). */
@@ -357,7 +355,7 @@ export class H2Connection {
       default:
         throw new ConnectionError(
           ErrorCode.PROTOCOL_ERROR,
-          `${what} on ${StreamState[this.#stateOfUnknown(id)]} stream ${id}`,
+          `${what} on ${StreamState[this.#store.stateOfUnknown(id)]} stream ${id}`,
         );
     }
   }
@@ -375,10 +373,10 @@ export class H2Connection {
     const s = this.#streams.get(id);
     if (s === undefined) {
       this.#creditConnection(f.flowLength);
-      if (this.#ignoredAfterGoAway(id) && id <= this.#highestSeen) return;
+      if (this.#ignoredAfterGoAway(id) && id <= this.#store.highestSeen) return;
       return this.#reject(
         id,
-        transition(this.#stateOfUnknown(id), StreamEvent.RECV_DATA).action,
+        transition(this.#store.stateOfUnknown(id), StreamEvent.RECV_DATA).action,
         "DATA",
       );
     }
@@ -422,7 +420,7 @@ export class H2Connection {
   #remoteEnd(s: H2Stream): void {
     const t = transition(s.state, StreamEvent.RECV_END_STREAM);
     if (t.action !== StreamAction.OK) return this.#reject(s.id, t.action, "END_STREAM");
-    this.#setState(s, t.next);
+    this.#store.setState(s, t.next);
     this.#events.push({ type: "stream-end", streamId: s.id });
     if (t.next === StreamState.CLOSED) {
       this.#events.push({ type: "stream-closed", streamId: s.id });
@@ -464,11 +462,11 @@ export class H2Connection {
     }
     const s = this.#streams.get(id);
     if (s === undefined) {
-      if (id <= this.#highestSeen) {
+      if (id <= this.#store.highestSeen) {
         if (this.#ignoredAfterGoAway(id)) return;
         return this.#reject(
           id,
-          transition(this.#stateOfUnknown(id), StreamEvent.RECV_HEADERS).action,
+          transition(this.#store.stateOfUnknown(id), StreamEvent.RECV_HEADERS).action,
           "HEADERS",
         );
       }
@@ -499,19 +497,31 @@ export class H2Connection {
   }
 
   #openStream(id: number, headers: HeaderList | null, endStream: boolean): void {
-    this.#highestSeen = id;
+    this.#store.highestSeen = id;
     if (this.#ignoredAfterGoAway(id)) return; // §6.8: streams after our GOAWAY are not processed.
     if (this.#headerBlock.selfDependent) {
-      this.#remember(id, StreamState.CLOSED_RESET_LOCAL, this.remoteSettings.initialWindowSize);
+      this.#store.remember(
+        id,
+        StreamState.CLOSED_RESET_LOCAL,
+        this.remoteSettings.initialWindowSize,
+      );
       throw new StreamError(id, ErrorCode.PROTOCOL_ERROR, "stream depends on itself");
     }
-    if (this.#openStreams >= this.#maxConcurrent) {
-      this.#remember(id, StreamState.CLOSED_RESET_LOCAL, this.remoteSettings.initialWindowSize);
+    if (this.#store.open >= this.#maxConcurrent) {
+      this.#store.remember(
+        id,
+        StreamState.CLOSED_RESET_LOCAL,
+        this.remoteSettings.initialWindowSize,
+      );
       throw new StreamError(id, ErrorCode.REFUSED_STREAM, "MAX_CONCURRENT_STREAMS exceeded");
     }
-    const s = this.#newStream(id);
-    this.#highestAccepted = id;
-    this.#setState(s, transition(StreamState.IDLE, StreamEvent.RECV_HEADERS).next);
+    const s = this.#store.create(
+      id,
+      this.#localInitialWindow,
+      this.remoteSettings.initialWindowSize,
+    );
+    this.#store.highestAccepted = id;
+    this.#store.setState(s, transition(StreamState.IDLE, StreamEvent.RECV_HEADERS).next);
     if (headers === null) {
       s.requestSeen = true;
       // HPACK bomb: a refusal the peer provoked spends the reset budget too (as MadeYouReset).
@@ -534,21 +544,15 @@ export class H2Connection {
     if (endStream) this.#remoteEnd(s);
   }
 
-  #newStream(id: number): H2Stream {
-    const s = new H2Stream(id, this.#localInitialWindow, this.remoteSettings.initialWindowSize);
-    this.#streams.set(id, s);
-    return s;
-  }
-
   #onRstStream(f: RstStreamFrame): void {
     const id = f.streamId;
     const s = this.#streams.get(id);
     if (s === undefined) {
-      const was = this.#stateOfUnknown(id);
+      const was = this.#store.stateOfUnknown(id);
       const t = transition(was, StreamEvent.RECV_RST_STREAM);
       if (t.action === StreamAction.IGNORE) {
         // In flight after close: not counted, but the peer has now closed it too.
-        if (t.next !== was) this.#remember(id, t.next, this.#closedStreams.window(id));
+        if (t.next !== was) this.#store.remember(id, t.next, this.#store.closed.window(id));
         return;
       }
       return this.#reject(id, t.action, "RST_STREAM");
@@ -558,7 +562,7 @@ export class H2Connection {
     // Rapid reset (CVE-2023-44487): a stream reset before we finished it cost us work.
     const unfinished = s.state === StreamState.OPEN || s.state === StreamState.HALF_CLOSED_REMOTE;
     this.#sched.remove(s.send);
-    this.#setState(s, t.next);
+    this.#store.setState(s, t.next);
     this.#events.push({ type: "stream-reset", streamId: id, code: f.code, remote: true });
     this.#events.push({ type: "stream-closed", streamId: id });
     this.#finalize(s);
@@ -689,7 +693,7 @@ export class H2Connection {
       return;
     }
     const s = this.#streams.get(id);
-    const state = s ? s.state : this.#stateOfUnknown(id);
+    const state = s ? s.state : this.#store.stateOfUnknown(id);
     const t = transition(state, StreamEvent.RECV_WINDOW_UPDATE);
     if (t.action !== StreamAction.OK && t.action !== StreamAction.IGNORE) {
       return this.#reject(id, t.action, "WINDOW_UPDATE");
@@ -702,11 +706,11 @@ export class H2Connection {
     }
     if (s === undefined) {
       // In flight after close: allowed and not counted, but the window is still checked.
-      const cw = this.#closedStreams.window(id) + f.increment;
+      const cw = this.#store.closed.window(id) + f.increment;
       if (cw > MAX_WINDOW_SIZE) {
         throw new StreamError(id, ErrorCode.FLOW_CONTROL_ERROR, "stream window overflow");
       }
-      this.#closedStreams.setWindow(id, cw);
+      this.#store.closed.setWindow(id, cw);
       return;
     }
     const w = s.send.window + f.increment;
@@ -728,10 +732,10 @@ export class H2Connection {
     const s = this.#streams.get(id);
     if (s !== undefined) {
       this.#sched.remove(s.send);
-      this.#setState(s, StreamState.CLOSED_RESET_LOCAL);
+      this.#store.setState(s, StreamState.CLOSED_RESET_LOCAL);
       this.#finalize(s);
     } else {
-      this.#remember(id, StreamState.CLOSED_RESET_LOCAL, this.#closedStreams.window(id));
+      this.#store.remember(id, StreamState.CLOSED_RESET_LOCAL, this.#store.closed.window(id));
     }
     this.#events.push({
       type: "stream-reset",
@@ -755,8 +759,8 @@ export class H2Connection {
     this.#headerBlock.reset();
     for (const s of this.#streams.values()) this.#sched.remove(s.send);
     const debug = textEncoder.encode(e.reason.slice(0, 256));
-    this.#sched.control.goAway(this.#highestAccepted, e.code, debug);
-    this.#goAwayLastId = this.#highestAccepted;
+    this.#sched.control.goAway(this.#store.highestAccepted, e.code, debug);
+    this.#goAwayLastId = this.#store.highestAccepted;
     this.#events.push({ type: "connection-error", code: e.code, reason: e.reason });
   }
 
@@ -770,25 +774,13 @@ export class H2Connection {
 
   // ---------------------------------------------------------------- stream bookkeeping
 
-  #setState(s: H2Stream, next: StreamState): void {
-    const was = isActiveState(s.state);
-    const now = isActiveState(next);
-    if (was !== now) this.#openStreams += now ? 1 : -1;
-    s.state = next;
-  }
-
   /** Drops a closed stream: its unread bytes go back to the connection window; it is remembered. */
   #finalize(s: H2Stream): void {
     if (s.state === StreamState.CLOSED) this.#flood.completed();
     this.#creditConnection(s.recv.unconsumed);
     s.recv.unconsumed = 0;
     this.#sched.remove(s.send);
-    this.#streams.delete(s.id);
-    this.#remember(s.id, s.state, s.send.window);
-  }
-
-  #remember(id: number, state: StreamState, window: number): void {
-    this.#closedStreams.remember(id, state, window);
+    this.#store.drop(s);
   }
 
   #creditConnection(n: number): void {
@@ -810,7 +802,7 @@ export class H2Connection {
   #live(streamId: number, event: StreamEvent): H2Stream | null {
     if (this.#state === ConnState.CLOSED) return null;
     const s = this.#streams.get(streamId);
-    const t = transition(s ? s.state : this.#stateOfUnknown(streamId), event);
+    const t = transition(s ? s.state : this.#store.stateOfUnknown(streamId), event);
     if (t.action === StreamAction.DROP) return null;
     if (t.action !== StreamAction.OK || s === undefined) {
       throw new Error(
@@ -888,7 +880,7 @@ export class H2Connection {
     const s = this.#live(streamId, StreamEvent.SEND_RST_STREAM);
     if (s === null) return false;
     this.#sched.control.rstStream(streamId, code);
-    this.#setState(s, StreamState.CLOSED_RESET_LOCAL);
+    this.#store.setState(s, StreamState.CLOSED_RESET_LOCAL);
     this.#finalize(s);
     return true;
   }
@@ -909,7 +901,7 @@ export class H2Connection {
   goAway(code: number = ErrorCode.NO_ERROR, debug?: string | Uint8Array): void {
     if (this.#state === ConnState.CLOSED) return;
     if (!this.#initiated) this.initiate();
-    const last = Math.min(this.#highestAccepted, this.#goAwayLastId);
+    const last = Math.min(this.#store.highestAccepted, this.#goAwayLastId);
     const d = debug === undefined
       ? EMPTY
       : typeof debug === "string"
@@ -977,7 +969,7 @@ export class H2Connection {
   #localEnd(s: H2Stream): void {
     const t = transition(s.state, StreamEvent.SEND_END_STREAM);
     if (t.action !== StreamAction.OK) return;
-    this.#setState(s, t.next);
+    this.#store.setState(s, t.next);
     if (t.next === StreamState.CLOSED) this.#finalize(s);
   }
 
