@@ -22,12 +22,12 @@ import type { H2Event, HeaderList } from "./events.ts";
 import { RecvWindow } from "./flow.ts";
 import { FloodGuard } from "./flood_guard.ts";
 import { PingTracker } from "./ping_tracker.ts";
+import { LocalSettings, type UpdatableSettings } from "./local_settings.ts";
 import { FrameDecoder } from "./frame/decoder.ts";
 import {
   CLIENT_PREFACE,
   type ContinuationFrame,
   type DataFrame,
-  DEFAULT_MAX_FRAME_SIZE,
   DEFAULT_WINDOW_SIZE,
   type Frame,
   FrameType,
@@ -47,13 +47,7 @@ import { HeaderBlockAssembler } from "./header_block.ts";
 import { validateRequestHeaders, validateTrailers } from "./headers.ts";
 import { type H2Options, resolveOptions } from "./options.ts";
 import { writeHeaderBlock, WriteScheduler } from "./scheduler.ts";
-import {
-  defaultSettings,
-  parseSettingsPayload,
-  SETTING_KEYS,
-  SettingId,
-  type Settings,
-} from "./settings.ts";
+import { defaultSettings, parseSettingsPayload, SETTING_KEYS, type Settings } from "./settings.ts";
 import {
   isActiveState,
   StreamAction,
@@ -90,7 +84,7 @@ export class H2Connection {
   /** The peer's settings currently in force. */
   readonly remoteSettings: Settings = defaultSettings();
   /** Our settings the peer has acknowledged (what is in force on our side). */
-  readonly localSettings: Settings = defaultSettings();
+  readonly localSettings: Settings;
 
   #state: ConnState = ConnState.AWAIT_PREFACE;
   #initiated = false;
@@ -103,9 +97,7 @@ export class H2Connection {
   readonly #store: StreamStore;
   /** The store's live streams (the hot path reads them directly). */
   readonly #streams: Map<number, H2Stream>;
-  #maxConcurrent: number;
-  #localInitialWindow = DEFAULT_WINDOW_SIZE;
-  #pendingLocal: Array<Array<[number, number]>> = [];
+  readonly #local: LocalSettings;
   #events: H2Event[] = [];
   readonly #headerBlock: HeaderBlockAssembler;
   /** A graceful GOAWAY was sent before the handshake ended: it drains once OPEN. */
@@ -130,7 +122,14 @@ export class H2Connection {
     this.#encoder = new Encoder({ tableSizeLimit: o.maxEncoderTableSize });
     this.#sched = new WriteScheduler(o.writeBatchSize);
     this.#connRecv = new RecvWindow(DEFAULT_WINDOW_SIZE);
-    this.#maxConcurrent = o.maxConcurrentStreams;
+    this.#local = new LocalSettings(o.maxConcurrentStreams, o.maxFrameSize, {
+      initialWindow: (v) => {
+        for (const s of this.#streams.values()) s.recv.retarget(v);
+      },
+      maxFrameSize: (v) => (this.#frames.maxFrameSize = v),
+      headerTableSize: (v) => this.#decoder.setMaxTableSize(v),
+    });
+    this.localSettings = this.#local.inForce;
     this.#store = new StreamStore(o.closedStreamMemory);
     this.#streams = this.#store.live;
     this.#headerBlock = new HeaderBlockAssembler(o.maxHeaderBlockSize, o.maxContinuationFrames);
@@ -188,18 +187,7 @@ export class H2Connection {
     if (this.#initiated) return;
     this.#initiated = true;
     const o = this.options;
-    const s: Array<[number, number]> = [];
-    if (o.headerTableSize !== 4096) s.push([SettingId.HEADER_TABLE_SIZE, o.headerTableSize]);
-    s.push([SettingId.ENABLE_PUSH, 0]);
-    s.push([SettingId.MAX_CONCURRENT_STREAMS, o.maxConcurrentStreams]);
-    if (o.initialWindowSize !== DEFAULT_WINDOW_SIZE) {
-      s.push([SettingId.INITIAL_WINDOW_SIZE, o.initialWindowSize]);
-    }
-    if (o.maxFrameSize !== DEFAULT_MAX_FRAME_SIZE) {
-      s.push([SettingId.MAX_FRAME_SIZE, o.maxFrameSize]);
-    }
-    s.push([SettingId.MAX_HEADER_LIST_SIZE, o.maxHeaderListSize]);
-    this.#sendSettings(s);
+    this.#sendSettings(LocalSettings.initial(o));
     const extra = o.connectionWindowSize - DEFAULT_WINDOW_SIZE;
     if (extra > 0) {
       this.#sched.control.windowUpdate(0, extra);
@@ -222,7 +210,7 @@ export class H2Connection {
     this.initiate();
     const s = this.#store.create(
       1,
-      this.#localInitialWindow,
+      this.#local.initialWindow,
       this.remoteSettings.initialWindowSize,
     );
     this.#store.setState(s, StreamState.HALF_CLOSED_REMOTE);
@@ -507,7 +495,7 @@ export class H2Connection {
       );
       throw new StreamError(id, ErrorCode.PROTOCOL_ERROR, "stream depends on itself");
     }
-    if (this.#store.open >= this.#maxConcurrent) {
+    if (this.#store.open >= this.#local.maxConcurrent) {
       this.#store.remember(
         id,
         StreamState.CLOSED_RESET_LOCAL,
@@ -517,7 +505,7 @@ export class H2Connection {
     }
     const s = this.#store.create(
       id,
-      this.#localInitialWindow,
+      this.#local.initialWindow,
       this.remoteSettings.initialWindowSize,
     );
     this.#store.highestAccepted = id;
@@ -571,9 +559,7 @@ export class H2Connection {
 
   #onSettings(f: SettingsFrame): void {
     if (f.ack) {
-      const applied = this.#pendingLocal.shift();
-      if (applied === undefined) return this.#flood.useless(); // unsolicited ACK: ignored
-      this.#applyLocalSettings(applied);
+      if (!this.#local.acked()) return this.#flood.useless(); // unsolicited ACK: ignored
       this.#events.push({ type: "settings-ack" });
       return;
     }
@@ -621,39 +607,7 @@ export class H2Connection {
 
   #sendSettings(settings: Array<[number, number]>): void {
     this.#sched.control.settings(settings, false);
-    this.#pendingLocal.push(settings);
-    // Raises are enforced at once (lenient: the peer may only send less); cuts wait for the ACK.
-    // MAX_CONCURRENT_STREAMS is enforced at once either way: REFUSED_STREAM is safe to retry.
-    for (const [id, value] of settings) {
-      if (id === SettingId.INITIAL_WINDOW_SIZE && value > this.#localInitialWindow) {
-        this.#retargetStreams(value);
-      } else if (id === SettingId.MAX_FRAME_SIZE && value > this.#frames.maxFrameSize) {
-        this.#frames.maxFrameSize = value;
-      } else if (id === SettingId.MAX_CONCURRENT_STREAMS) {
-        this.#maxConcurrent = value;
-      }
-    }
-  }
-
-  #applyLocalSettings(settings: Array<[number, number]>): void {
-    const ls = this.localSettings;
-    for (const [id, value] of settings) {
-      const key = SETTING_KEYS[id];
-      if (key === undefined) continue;
-      ls[key] = value;
-      if (id === SettingId.INITIAL_WINDOW_SIZE && value !== this.#localInitialWindow) {
-        this.#retargetStreams(value);
-      } else if (id === SettingId.MAX_FRAME_SIZE) {
-        this.#frames.maxFrameSize = value;
-      } else if (id === SettingId.HEADER_TABLE_SIZE) {
-        this.#decoder.setMaxTableSize(value);
-      }
-    }
-  }
-
-  #retargetStreams(value: number): void {
-    this.#localInitialWindow = value;
-    for (const s of this.#streams.values()) s.recv.retarget(value);
+    this.#local.sent(settings);
   }
 
   #onPing(f: PingFrame): void {
@@ -924,32 +878,10 @@ export class H2Connection {
    * headerTableSize, maxConcurrentStreams, initialWindowSize, maxFrameSize,
    * maxHeaderListSize). Raises apply at once, cuts when the peer ACKs.
    */
-  updateSettings(
-    changes: Partial<
-      Pick<
-        Settings,
-        | "headerTableSize"
-        | "maxConcurrentStreams"
-        | "initialWindowSize"
-        | "maxFrameSize"
-        | "maxHeaderListSize"
-      >
-    >,
-  ): void {
+  updateSettings(changes: UpdatableSettings): void {
     if (this.#state === ConnState.CLOSED) return;
     if (!this.#initiated) this.initiate();
-    const s: Array<[number, number]> = [];
-    const ids: Record<string, number> = {
-      headerTableSize: SettingId.HEADER_TABLE_SIZE,
-      maxConcurrentStreams: SettingId.MAX_CONCURRENT_STREAMS,
-      initialWindowSize: SettingId.INITIAL_WINDOW_SIZE,
-      maxFrameSize: SettingId.MAX_FRAME_SIZE,
-      maxHeaderListSize: SettingId.MAX_HEADER_LIST_SIZE,
-    };
-    for (const [k, v] of Object.entries(changes)) {
-      const id = ids[k];
-      if (id !== undefined && typeof v === "number") s.push([id, v]);
-    }
+    const s = LocalSettings.pairs(changes);
     if (s.length > 0) this.#sendSettings(s);
   }
 
