@@ -5,6 +5,7 @@ import {
   EVENT_COUNT,
   FrameType,
   STATE_COUNT,
+  STREAM_TRANSITIONS,
   StreamAction,
   StreamEvent,
   StreamState,
@@ -291,12 +292,26 @@ describe("5.1 stream states × our sends (every pair)", () => {
 });
 
 describe("5.1 the table itself", () => {
-  it("5.1 every (state, event) pair resolves; missing received pairs are connection PROTOCOL_ERRORs", () => {
+  it("5.1 every row is looked up as written, no pair twice; missing pairs are PROTOCOL_ERROR (recv) or misuse (send)", () => {
+    const rows = new Set<number>();
+    for (const [state, event, next, action] of STREAM_TRANSITIONS) {
+      const key = state * EVENT_COUNT + event;
+      assert.ok(!rows.has(key), `duplicate row ${S[state]} + ${E[event]}`);
+      rows.add(key);
+      assert.deepEqual(
+        { ...transition(state, event) },
+        { next, action },
+        `${S[state]} + ${E[event]}`,
+      );
+    }
     for (let s = 0; s < STATE_COUNT; s++) {
       for (let e = 0; e < EVENT_COUNT; e++) {
-        const t = transition(s, e);
-        assert.ok(t.next >= 0 && t.next < STATE_COUNT);
-        assert.ok(t.action in StreamAction);
+        if (rows.has(s * EVENT_COUNT + e)) continue;
+        const recv = e <= E.RECV_PUSH_PROMISE;
+        assert.deepEqual({ ...transition(s, e) }, {
+          next: s,
+          action: recv ? StreamAction.CONN_PROTOCOL_ERROR : StreamAction.MISUSE,
+        }, `${S[s]} + ${E[e]}`);
       }
     }
     assert.equal(transition(S.IDLE, E.RECV_DATA).action, StreamAction.CONN_PROTOCOL_ERROR);
