@@ -27,32 +27,24 @@ describe("h2 server: http2.maxBodyBytes", () => {
       calls++;
       return new Response("ok");
     });
-    const c = await LiveH2.connect(server.addr.port);
-    try {
-      c.write(headers(1, postRequest("/", [["content-length", "100000"]])));
-      await c.until(() => c.ended(1));
-      assert.equal(c.head(1)?.get(":status"), "413");
-      assert.equal(calls, 0);
-    } finally {
-      c.destroy();
-    }
+    using c = await LiveH2.connect(server.addr.port);
+    c.write(headers(1, postRequest("/", [["content-length", "100000"]])));
+    await c.until(() => c.ended(1));
+    assert.equal(c.head(1)?.get(":status"), "413");
+    assert.equal(calls, 0);
   });
 
   it("a body of exactly the limit is read whole", async () => {
     await using server = listen(async (req) => new Response(`${(await req.bytes()).length}`));
-    const c = await LiveH2.connect(server.addr.port);
-    try {
-      c.write(
-        headers(1, postRequest("/")),
-        data(1, chunk(600)),
-        data(1, chunk(400), { endStream: true }),
-      );
-      await c.until(() => c.ended(1));
-      assert.equal(c.head(1)?.get(":status"), "200");
-      assert.equal(new TextDecoder().decode(c.body(1)), "1000");
-    } finally {
-      c.destroy();
-    }
+    using c = await LiveH2.connect(server.addr.port);
+    c.write(
+      headers(1, postRequest("/")),
+      data(1, chunk(600)),
+      data(1, chunk(400), { endStream: true }),
+    );
+    await c.until(() => c.ended(1));
+    assert.equal(c.head(1)?.get(":status"), "200");
+    assert.equal(new TextDecoder().decode(c.body(1)), "1000");
   });
 
   it("a streamed body crossing the limit: the body stream errors and the client gets 413", async () => {
@@ -65,15 +57,11 @@ describe("h2 server: http2.maxBodyBytes", () => {
       }
       return new Response("read");
     });
-    const c = await LiveH2.connect(server.addr.port);
-    try {
-      c.write(headers(1, postRequest("/")), data(1, chunk(600)), data(1, chunk(600)));
-      await c.until(() => c.ended(1) || c.resetCode(1) !== undefined);
-      assert.equal(c.head(1)?.get(":status"), "413");
-      await eventually(() => bodyError !== null, 5000, "body stream error");
-    } finally {
-      c.destroy();
-    }
+    using c = await LiveH2.connect(server.addr.port);
+    c.write(headers(1, postRequest("/")), data(1, chunk(600)), data(1, chunk(600)));
+    await c.until(() => c.ended(1) || c.resetCode(1) !== undefined);
+    assert.equal(c.head(1)?.get(":status"), "413");
+    await eventually(() => bodyError !== null, 5000, "body stream error");
   });
 
   it("once the response has started, crossing the limit resets the stream with CANCEL", async () => {
@@ -88,17 +76,13 @@ describe("h2 server: http2.maxBodyBytes", () => {
         }),
       );
     });
-    const c = await LiveH2.connect(server.addr.port);
-    try {
-      c.write(headers(1, postRequest("/")));
-      await c.until(() => c.head(1) !== undefined);
-      c.write(data(1, chunk(600)), data(1, chunk(600)));
-      await c.until(() => c.resetCode(1) !== undefined);
-      assert.equal(c.resetCode(1), ErrorCode.CANCEL);
-      assert.equal(c.head(1)?.get(":status"), "200");
-      await eventually(() => bodyError !== null, 5000, "body stream error");
-    } finally {
-      c.destroy();
-    }
+    using c = await LiveH2.connect(server.addr.port);
+    c.write(headers(1, postRequest("/")));
+    await c.until(() => c.head(1) !== undefined);
+    c.write(data(1, chunk(600)), data(1, chunk(600)));
+    await c.until(() => c.resetCode(1) !== undefined);
+    assert.equal(c.resetCode(1), ErrorCode.CANCEL);
+    assert.equal(c.head(1)?.get(":status"), "200");
+    await eventually(() => bodyError !== null, 5000, "body stream error");
   });
 });

@@ -39,16 +39,12 @@ function gated(order: "before" | "after") {
 describe("h2 server: RFC 9113 §5.1.1 and §3.4", () => {
   it("5.1.1 HEADERS on 5 (END_STREAM), then on 3 → GOAWAY PROTOCOL_ERROR", async () => {
     await using server = listen(() => new Response("ok"));
-    const c = await LiveH2.connect(server.addr.port);
-    try {
-      c.write(headers(5, getRequest(), { endStream: true }));
-      c.write(headers(3, getRequest(), { endStream: true }));
-      await c.waitClosed();
-      assert.equal(c.goaway?.code, ErrorCode.PROTOCOL_ERROR, c.describe());
-      assert.equal(c.head(3), undefined);
-    } finally {
-      c.destroy();
-    }
+    using c = await LiveH2.connect(server.addr.port);
+    c.write(headers(5, getRequest(), { endStream: true }));
+    c.write(headers(3, getRequest(), { endStream: true }));
+    await c.waitClosed();
+    assert.equal(c.goaway?.code, ErrorCode.PROTOCOL_ERROR, c.describe());
+    assert.equal(c.head(3), undefined);
   });
 
   it("3.4 PRI * HTTP/2.0 followed by wrong bytes → whole frames ending in GOAWAY PROTOCOL_ERROR", async () => {
@@ -83,54 +79,42 @@ describe("h2 server: late frames are judged by the stream's history (both orders
     it(`5.1 DATA after the client's own RST_STREAM → RST_STREAM STREAM_CLOSED (response ${order})`, async () => {
       const g = gated(order);
       await using server = listen(g.handler);
-      const c = await LiveH2.connect(server.addr.port);
-      try {
-        c.write(headers(1, postRequest("/")));
-        if (order === "before") await c.until(() => c.resetCode(1) === ErrorCode.NO_ERROR);
-        await sendAndSync(c, rst(1, ErrorCode.CANCEL));
-        g.release();
-        const n = c.frames.length;
-        c.write(data(1, "late"));
-        await c.until(() =>
-          c.frames.slice(n).some((f) => f.type === FrameType.RST_STREAM && f.streamId === 1)
-        );
-        const r = c.frames.slice(n).find((f) => f.type === FrameType.RST_STREAM);
-        assert.equal(r?.type === FrameType.RST_STREAM && r.code, ErrorCode.STREAM_CLOSED);
-      } finally {
-        c.destroy();
-      }
+      using c = await LiveH2.connect(server.addr.port);
+      c.write(headers(1, postRequest("/")));
+      if (order === "before") await c.until(() => c.resetCode(1) === ErrorCode.NO_ERROR);
+      await sendAndSync(c, rst(1, ErrorCode.CANCEL));
+      g.release();
+      const n = c.frames.length;
+      c.write(data(1, "late"));
+      await c.until(() =>
+        c.frames.slice(n).some((f) => f.type === FrameType.RST_STREAM && f.streamId === 1)
+      );
+      const r = c.frames.slice(n).find((f) => f.type === FrameType.RST_STREAM);
+      assert.equal(r?.type === FrameType.RST_STREAM && r.code, ErrorCode.STREAM_CLOSED);
     });
 
     it(`6.9 WINDOW_UPDATE of 0 on a stream → RST_STREAM PROTOCOL_ERROR (response ${order})`, async () => {
       const g = gated(order);
       await using server = listen(g.handler);
-      const c = await LiveH2.connect(server.addr.port);
-      try {
-        c.write(headers(1, getRequest("/"), { endStream: true }));
-        if (order === "before") await c.until(() => c.ended(1));
-        await sendAndSync(c, windowUpdate(1, 0));
-        g.release();
-        await c.until(() => c.resetCode(1) !== undefined);
-        assert.equal(c.resetCode(1), ErrorCode.PROTOCOL_ERROR);
-      } finally {
-        c.destroy();
-      }
+      using c = await LiveH2.connect(server.addr.port);
+      c.write(headers(1, getRequest("/"), { endStream: true }));
+      if (order === "before") await c.until(() => c.ended(1));
+      await sendAndSync(c, windowUpdate(1, 0));
+      g.release();
+      await c.until(() => c.resetCode(1) !== undefined);
+      assert.equal(c.resetCode(1), ErrorCode.PROTOCOL_ERROR);
     });
 
     it(`6.9.1 a stream window past 2^31-1 → RST_STREAM FLOW_CONTROL_ERROR (response ${order})`, async () => {
       const g = gated(order);
       await using server = listen(g.handler);
-      const c = await LiveH2.connect(server.addr.port);
-      try {
-        c.write(headers(1, getRequest("/"), { endStream: true }));
-        if (order === "before") await c.until(() => c.ended(1));
-        await sendAndSync(c, windowUpdate(1, 0x7fffffff), windowUpdate(1, 0x7fffffff));
-        g.release();
-        await c.until(() => c.resetCode(1) !== undefined);
-        assert.equal(c.resetCode(1), ErrorCode.FLOW_CONTROL_ERROR);
-      } finally {
-        c.destroy();
-      }
+      using c = await LiveH2.connect(server.addr.port);
+      c.write(headers(1, getRequest("/"), { endStream: true }));
+      if (order === "before") await c.until(() => c.ended(1));
+      await sendAndSync(c, windowUpdate(1, 0x7fffffff), windowUpdate(1, 0x7fffffff));
+      g.release();
+      await c.until(() => c.resetCode(1) !== undefined);
+      assert.equal(c.resetCode(1), ErrorCode.FLOW_CONTROL_ERROR);
     });
   }
 });

@@ -6,7 +6,7 @@
  * bodies, exchanges) → output flushed once per event-loop turn (a microtask)
  * with `takeOutput()` into `Transport.write`.
  *
- * Backpressure, end to end (house rule 8):
+ * Backpressure, end to end:
  * - Response bodies are pulled only while the stream has less than
  *   `streamHighWaterMark` DATA queued in the core and the socket is not
  *   backed up; queued DATA leaves only within the peer's windows, so a slow

@@ -1,5 +1,5 @@
 /**
- * Write scheduling (house rule 6): control frames first, in the order they
+ * Write scheduling: control frames first, in the order they
  * were queued; then DATA shared round-robin between streams, one frame per
  * stream per turn, within the stream and connection send windows and split
  * at the peer's MAX_FRAME_SIZE. A batch is written into one buffer.
