@@ -34,7 +34,6 @@ import {
   type GoAwayFrame,
   type HeadersFrame,
   MAX_STREAM_ID,
-  MAX_WINDOW_SIZE,
   type PingFrame,
   type RstStreamFrame,
   type SettingsFrame,
@@ -43,18 +42,13 @@ import {
 import { ConnInput, ConnState, connTransition } from "./conn_state.ts";
 import type { H2Stream } from "./h2_stream.ts";
 import { StreamStore } from "./stream_store.ts";
+import { SendWindows } from "./send_windows.ts";
 import { HeaderBlockAssembler } from "./header_block.ts";
 import { validateRequestHeaders, validateTrailers } from "./headers.ts";
 import { type H2Options, resolveOptions } from "./options.ts";
 import { writeHeaderBlock, WriteScheduler } from "./scheduler.ts";
 import { defaultSettings, parseSettingsPayload, SETTING_KEYS, type Settings } from "./settings.ts";
-import {
-  isActiveState,
-  StreamAction,
-  StreamEvent,
-  StreamState,
-  transition,
-} from "./stream_state.ts";
+import { StreamAction, StreamEvent, StreamState, transition } from "./stream_state.ts";
 
 const textEncoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
@@ -98,6 +92,10 @@ export class H2Connection {
   /** The store's live streams (the hot path reads them directly). */
   readonly #streams: Map<number, H2Stream>;
   readonly #local: LocalSettings;
+  readonly #windows: SendWindows;
+  readonly #windowGrew = (streamId: number): void => {
+    this.#events.push({ type: "window", streamId });
+  };
   #events: H2Event[] = [];
   readonly #headerBlock: HeaderBlockAssembler;
   /** A graceful GOAWAY was sent before the handshake ended: it drains once OPEN. */
@@ -132,6 +130,7 @@ export class H2Connection {
     this.localSettings = this.#local.inForce;
     this.#store = new StreamStore(o.closedStreamMemory);
     this.#streams = this.#store.live;
+    this.#windows = new SendWindows(this.#store, this.#sched);
     this.#headerBlock = new HeaderBlockAssembler(o.maxHeaderBlockSize, o.maxContinuationFrames);
     this.#flood = new FloodGuard(o);
     const encoder = this.#encoder;
@@ -576,24 +575,7 @@ export class H2Connection {
       const key = SETTING_KEYS[id];
       if (key === undefined) continue; // unknown settings are ignored (§6.5.2)
       if (key === "initialWindowSize") {
-        // §6.9.2: shift every stream's send window by the delta; it may go negative.
-        const delta = value - rs.initialWindowSize;
-        if (delta !== 0) {
-          for (const s of this.#streams.values()) {
-            const w = s.send.window + delta;
-            if (w > MAX_WINDOW_SIZE) {
-              throw new ConnectionError(
-                ErrorCode.FLOW_CONTROL_ERROR,
-                "INITIAL_WINDOW_SIZE overflows a window",
-              );
-            }
-            s.send.window = w;
-            if (delta > 0 && isActiveState(s.state)) {
-              if (s.send.pending) this.#sched.activate(s.send);
-              this.#events.push({ type: "window", streamId: s.id });
-            }
-          }
-        }
+        this.#windows.shift(value - rs.initialWindowSize, this.#windowGrew);
       } else if (key === "maxFrameSize") {
         this.#sched.maxFrameSize = value;
       } else if (key === "headerTableSize") {
@@ -635,14 +617,7 @@ export class H2Connection {
   #onWindowUpdate(f: WindowUpdateFrame): void {
     const id = f.streamId;
     if (id === 0) {
-      if (f.increment === 0) {
-        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE of 0");
-      }
-      const w = this.#sched.connWindow + f.increment;
-      if (w > MAX_WINDOW_SIZE) {
-        throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "connection window overflow");
-      }
-      this.#sched.connWindow = w;
+      this.#windows.growConnection(f.increment);
       this.#events.push({ type: "window", streamId: 0 });
       return;
     }
@@ -655,25 +630,8 @@ export class H2Connection {
     // Frames after our RST_STREAM are ignored (§5.1); otherwise live and remembered streams
     // are judged alike, so a race with our END_STREAM changes nothing.
     if (state === StreamState.CLOSED_RESET_LOCAL || state === StreamState.FORGOTTEN) return;
-    if (f.increment === 0) {
-      throw new StreamError(id, ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE of 0");
-    }
-    if (s === undefined) {
-      // In flight after close: allowed and not counted, but the window is still checked.
-      const cw = this.#store.closed.window(id) + f.increment;
-      if (cw > MAX_WINDOW_SIZE) {
-        throw new StreamError(id, ErrorCode.FLOW_CONTROL_ERROR, "stream window overflow");
-      }
-      this.#store.closed.setWindow(id, cw);
-      return;
-    }
-    const w = s.send.window + f.increment;
-    if (w > MAX_WINDOW_SIZE) {
-      throw new StreamError(id, ErrorCode.FLOW_CONTROL_ERROR, "stream window overflow");
-    }
-    s.send.window = w;
-    if (s.send.pending) this.#sched.activate(s.send);
-    this.#events.push({ type: "window", streamId: id });
+    // In flight after close: allowed and not counted, but the window is still checked.
+    if (this.#windows.growStream(id, s, f.increment)) this.#windowGrew(id);
   }
 
   // ---------------------------------------------------------------- errors and budgets
