@@ -23,7 +23,7 @@ import type { LiveConnection, ServerHost } from "./fetch/host.ts";
 import { Connection } from "./fetch/info.ts";
 import { Http1Connection } from "./http1/connection.ts";
 import { DEFAULT_HTTP1_OPTIONS, type Http1Options } from "./http1/options.ts";
-import { Http2Connection } from "./http2/driver.ts";
+import { Http2Driver } from "./http2/driver.ts";
 import { type Http2Options, resolveHttp2Options } from "./http2/server_options.ts";
 import { h2cUpgrade } from "./http2/upgrade.ts";
 import { PrefaceSniffer } from "./sniff.ts";
@@ -104,7 +104,7 @@ class ServerImpl implements Server, ServerHost {
       const h2tls = t.alpn === "h2";
       const facts = this.#facts(t, h2tls ? "h2" : "http/1.1");
       if (facts === null) return;
-      if (h2tls) new Http2Connection(t, this, facts, h2).start();
+      if (h2tls) new Http2Driver(t, this, facts, h2).start();
       else new Http1Connection(t, this, facts, this.#http1).start();
     } else {
       // Cleartext: the client preface means h2c with prior knowledge, anything else HTTP/1.1
@@ -113,7 +113,7 @@ class ServerImpl implements Server, ServerHost {
         const facts = this.#facts(t, protocol === "h2c" ? "h2c" : "http/1.1");
         if (facts === null) return;
         if (protocol === "h2c") {
-          new Http2Connection(t, this, facts, h2).start(initial);
+          new Http2Driver(t, this, facts, h2).start(initial);
         } else {
           const upgrade = h2cUpgrade(this, facts, h2);
           new Http1Connection(t, this, facts, this.#http1, upgrade).start(initial);

@@ -11,6 +11,14 @@ import type { Transport, TransportSink } from "./transport/types.ts";
 import type { LiveConnection, ServerHost } from "./fetch/host.ts";
 import { CLIENT_PREFACE } from "./http2/frame/types.ts";
 
+/** Length of the preface's request line, `PRI * HTTP/2.0\r\n`. */
+const REQUEST_LINE = 16;
+
+function samePrefix(bytes: Uint8Array, n: number): boolean {
+  for (let i = 0; i < n; i++) if (bytes[i] !== CLIENT_PREFACE[i]) return false;
+  return true;
+}
+
 /** Which protocol the first bytes speak. */
 export type Sniffed = "h2c" | "http/1.1";
 
@@ -61,6 +69,9 @@ export class PrefaceSniffer implements LiveConnection, TransportSink {
       all.set(this.#buf);
       all.set(chunk, have);
     }
+    // Past its request line (`PRI * HTTP/2.0\r\n`) the preface can only be HTTP/2: a bad rest
+    // is the h2 core's to answer (GOAWAY PROTOCOL_ERROR, §3.4), never HTTP/1.1's.
+    const h2 = match || have + n > REQUEST_LINE && samePrefix(all, REQUEST_LINE);
     if (match && have + n < CLIENT_PREFACE.length) {
       this.#buf = all;
       return;
@@ -68,7 +79,7 @@ export class PrefaceSniffer implements LiveConnection, TransportSink {
     this.#done = true;
     this.#buf = null;
     // The new driver registers itself before we leave, so `finished` cannot resolve in between.
-    this.#decide(match ? "h2c" : "http/1.1", all);
+    this.#decide(h2 ? "h2c" : "http/1.1", all);
     this.#host.remove(this);
   }
 

@@ -3,7 +3,7 @@
 // until a periodic check, or for ever when sendTimeout is 0.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Http2Connection } from "../src/http2/driver.ts";
+import { Http2Driver } from "../src/http2/driver.ts";
 import { resolveHttp2Options } from "../src/http2/server_options.ts";
 import { Connection } from "../src/fetch/info.ts";
 import { defaultOnError } from "../src/fetch/exchange.ts";
@@ -45,13 +45,13 @@ async function turns(n: number): Promise<void> {
 describe("h2 driver memory", () => {
   for (const sendTimeout of [0, 30_000]) {
     it(`forgets answered streams at once (sendTimeout ${sendTimeout})`, async () => {
-      let driver: Http2Connection | null = null;
+      let driver: Http2Driver | null = null;
       const host: ServerHost = {
         handler: () => new Response("hello"),
         onError: defaultOnError,
         shuttingDown: false,
         add(c: LiveConnection) {
-          driver = c as Http2Connection;
+          driver = c as Http2Driver;
         },
         remove() {},
       };
@@ -65,7 +65,7 @@ describe("h2 driver memory", () => {
         serverName: null,
         connection: new Connection(),
       };
-      new Http2Connection(t, host, facts, resolveHttp2Options({ sendTimeout })).start();
+      new Http2Driver(t, host, facts, resolveHttp2Options({ sendTimeout })).start();
       t.sink!.data(concat(preface(), settings(), settingsAck()));
       for (let batch = 0; batch < 20; batch++) {
         const frames: Uint8Array[] = [];

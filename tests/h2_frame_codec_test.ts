@@ -280,55 +280,26 @@ describe("4.2 frame size", () => {
     const f = decodeOne(buildFrame(FrameType.DATA, 0, 1, new Uint8Array(16384)));
     assert.equal(f.type, FrameType.DATA);
   });
-  it("6.3 PRIORITY length != 5 → stream FRAME_SIZE_ERROR", () => {
-    expectError(
-      buildFrame(FrameType.PRIORITY, 0, 1, new Uint8Array(4)),
-      StreamError,
-      ErrorCode.FRAME_SIZE_ERROR,
-    );
-  });
-  it("6.4 RST_STREAM length != 4 → FRAME_SIZE_ERROR", () => {
-    expectError(
-      buildFrame(FrameType.RST_STREAM, 0, 1, new Uint8Array(5)),
-      ConnectionError,
-      ErrorCode.FRAME_SIZE_ERROR,
-    );
-  });
-  it("6.5 SETTINGS length not a multiple of 6 → FRAME_SIZE_ERROR", () => {
-    expectError(
-      buildFrame(FrameType.SETTINGS, 0, 0, new Uint8Array(7)),
-      ConnectionError,
-      ErrorCode.FRAME_SIZE_ERROR,
-    );
-  });
-  it("6.5 SETTINGS ACK with a payload → FRAME_SIZE_ERROR", () => {
-    expectError(
-      buildFrame(FrameType.SETTINGS, 1, 0, new Uint8Array(6)),
-      ConnectionError,
-      ErrorCode.FRAME_SIZE_ERROR,
-    );
-  });
-  it("6.7 PING length != 8 → FRAME_SIZE_ERROR", () => {
-    expectError(
-      buildFrame(FrameType.PING, 0, 0, new Uint8Array(7)),
-      ConnectionError,
-      ErrorCode.FRAME_SIZE_ERROR,
-    );
-  });
-  it("6.8 GOAWAY shorter than 8 → FRAME_SIZE_ERROR", () => {
-    expectError(
-      buildFrame(FrameType.GOAWAY, 0, 0, new Uint8Array(7)),
-      ConnectionError,
-      ErrorCode.FRAME_SIZE_ERROR,
-    );
-  });
-  it("6.9 WINDOW_UPDATE length != 4 → FRAME_SIZE_ERROR", () => {
-    expectError(
-      buildFrame(FrameType.WINDOW_UPDATE, 0, 0, new Uint8Array(3)),
-      ConnectionError,
-      ErrorCode.FRAME_SIZE_ERROR,
-    );
-  });
+  const BAD_LENGTHS: Array<
+    [string, FrameType, number, number, number, typeof ConnectionError | typeof StreamError]
+  > = [
+    ["6.3 PRIORITY length != 5 (a stream error)", FrameType.PRIORITY, 0, 1, 4, StreamError],
+    ["6.4 RST_STREAM length != 4", FrameType.RST_STREAM, 0, 1, 5, ConnectionError],
+    ["6.5 SETTINGS length not a multiple of 6", FrameType.SETTINGS, 0, 0, 7, ConnectionError],
+    ["6.5 SETTINGS ACK with a payload", FrameType.SETTINGS, 1, 0, 6, ConnectionError],
+    ["6.7 PING length != 8", FrameType.PING, 0, 0, 7, ConnectionError],
+    ["6.8 GOAWAY shorter than 8", FrameType.GOAWAY, 0, 0, 7, ConnectionError],
+    ["6.9 WINDOW_UPDATE length != 4", FrameType.WINDOW_UPDATE, 0, 0, 3, ConnectionError],
+  ];
+  for (const [name, type, flags, id, length, kind] of BAD_LENGTHS) {
+    it(`${name} → FRAME_SIZE_ERROR`, () => {
+      expectError(
+        buildFrame(type, flags, id, new Uint8Array(length)),
+        kind,
+        ErrorCode.FRAME_SIZE_ERROR,
+      );
+    });
+  }
 });
 
 describe("6 padding and stream-id rules", () => {

@@ -9,7 +9,7 @@
  */
 
 import { Decoder } from "../src/http2/hpack/mod.ts";
-import { concat as concatList } from "./helpers.ts";
+import { concat } from "./util.ts";
 import {
   buildFrame,
   CLIENT_PREFACE,
@@ -21,10 +21,7 @@ import {
   type H2Options,
 } from "../src/http2/mod.ts";
 
-/** Concatenates byte arrays (the frame builders' spread form of helpers' concat). */
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  return concatList(parts);
-}
+export { concat };
 
 const enc = new TextEncoder();
 /** UTF-8 bytes of a string. */

@@ -184,4 +184,9 @@ export class LiveH2 {
   destroy(): void {
     this.socket.destroy();
   }
+
+  /** `using c = await LiveH2.connect(...)` closes the socket at the end of the scope. */
+  [Symbol.dispose](): void {
+    this.destroy();
+  }
 }

@@ -62,36 +62,33 @@ describe("h2 server: curl", () => {
 
   it("--http2 over cleartext upgrades; the response comes on the upgraded stream", async () => {
     const s = start(handler);
-    try {
-      const r = await run("curl", [
-        "-sS",
-        "-v",
-        "--http2",
-        "-w",
-        "\n%{http_version}",
-        `${s.base}/up`,
-      ]);
-      assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stderr, /< HTTP\/1\.1 101 Switching Protocols/i);
-      assert.match(r.stderr, /< HTTP\/2 200/);
-      const [body, version] = r.stdout.split("\n");
-      assert.equal(version, "2");
-      assert.match(body!, /^h2c \d+ GET http:\/\/127\.0\.0\.1:\d+\/up$/);
-      // A request with a body: read in full on HTTP/1.1, then answered on stream 1.
-      const post = await run("curl", [
-        "-sS",
-        "--http2",
-        "--data-binary",
-        "abc",
-        "-w",
-        "\n%{http_version}",
-        `${s.base}/post`,
-      ]);
-      assert.equal(post.code, 0, post.stderr);
-      assert.equal(post.stdout, `3 ${await sha256(new TextEncoder().encode("abc"))}\n2`);
-    } finally {
-      await s.close();
-    }
+    await using _server = s.server;
+    const r = await run("curl", [
+      "-sS",
+      "-v",
+      "--http2",
+      "-w",
+      "\n%{http_version}",
+      `${s.base}/up`,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /< HTTP\/1\.1 101 Switching Protocols/i);
+    assert.match(r.stderr, /< HTTP\/2 200/);
+    const [body, version] = r.stdout.split("\n");
+    assert.equal(version, "2");
+    assert.match(body!, /^h2c \d+ GET http:\/\/127\.0\.0\.1:\d+\/up$/);
+    // A request with a body: read in full on HTTP/1.1, then answered on stream 1.
+    const post = await run("curl", [
+      "-sS",
+      "--http2",
+      "--data-binary",
+      "abc",
+      "-w",
+      "\n%{http_version}",
+      `${s.base}/post`,
+    ]);
+    assert.equal(post.code, 0, post.stderr);
+    assert.equal(post.stdout, `3 ${await sha256(new TextEncoder().encode("abc"))}\n2`);
   });
 
   it("--http2 over TLS negotiates h2 by ALPN", async () => {
@@ -160,29 +157,23 @@ describe("h2 server: nghttp and h2load", () => {
       await new Promise((r) => setTimeout(r, 20));
       return new Response("x".repeat(1000));
     });
-    try {
-      const r = await run("nghttp", ["-nv", "-m", "20", `${s.base}/m`]);
-      assert.equal(r.code, 0, r.stderr);
-      assert.equal(r.stdout.match(/:status: 200/g)?.length, 20);
-      assert.equal(ids.size, 1);
-    } finally {
-      await s.close();
-    }
+    await using _server = s.server;
+    const r = await run("nghttp", ["-nv", "-m", "20", `${s.base}/m`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.match(/:status: 200/g)?.length, 20);
+    assert.equal(ids.size, 1);
   });
 
   it("h2load -n 20000 -c 10 -m 10: no failures", { timeout: 60_000 }, async () => {
     const s = start(() => new Response("hello world\n"));
-    try {
-      const r = await run("h2load", ["-n", "20000", "-c", "10", "-m", "10", `${s.base}/`], 50_000);
-      assert.equal(r.code, 0, r.stderr);
-      assert.match(
-        r.stdout,
-        /requests: 20000 total, 20000 started, 20000 done, 20000 succeeded, 0 failed, 0 errored, 0 timeout/,
-      );
-      assert.match(r.stdout, /status codes: 20000 2xx/);
-    } finally {
-      await s.close();
-    }
+    await using _server = s.server;
+    const r = await run("h2load", ["-n", "20000", "-c", "10", "-m", "10", `${s.base}/`], 50_000);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /requests: 20000 total, 20000 started, 20000 done, 20000 succeeded, 0 failed, 0 errored, 0 timeout/,
+    );
+    assert.match(r.stdout, /status codes: 20000 2xx/);
   });
 });
 

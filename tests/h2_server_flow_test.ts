@@ -64,17 +64,14 @@ describe("h2 server: flow control", () => {
       const big = pattern(64 << 20, 11);
       const want = await sha256(big);
       const s = start(() => new Response(chunked(big, 64 * 1024)));
-      try {
-        // -w/-W 16: stream and connection windows of 2^16-1 bytes.
-        const r = await run("sh", [
-          "-c",
-          `nghttp -w 16 -W 16 ${s.base}/big | sha256sum`,
-        ], 50_000);
-        assert.equal(r.code, 0, r.stderr);
-        assert.equal(r.stdout.split(" ")[0], want);
-      } finally {
-        await s.close();
-      }
+      await using _server = s.server;
+      // -w/-W 16: stream and connection windows of 2^16-1 bytes.
+      const r = await run("sh", [
+        "-c",
+        `nghttp -w 16 -W 16 ${s.base}/big | sha256sum`,
+      ], 50_000);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.split(" ")[0], want);
     },
   );
 

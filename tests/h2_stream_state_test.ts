@@ -5,6 +5,7 @@ import {
   EVENT_COUNT,
   FrameType,
   STATE_COUNT,
+  STREAM_TRANSITIONS,
   StreamAction,
   StreamEvent,
   StreamState,
@@ -131,8 +132,24 @@ const EXPECTED_RECV: Record<number, [Outcome[], StreamState[]]> = {
     S.HALF_CLOSED_REMOTE,
     S.HALF_CLOSED_REMOTE,
   ]],
-  [S.CLOSED]: [[GSC, GSC, GSC, IGN, IGN, OK, GPE], Array(7).fill(S.CLOSED)],
-  [S.CLOSED_RESET_LOCAL]: [[IGN, IGN, IGN, IGN, IGN, OK, GPE], Array(7).fill(S.CLOSED_RESET_LOCAL)],
+  [S.CLOSED]: [[GSC, GSC, GSC, IGN, IGN, OK, GPE], [
+    S.CLOSED,
+    S.CLOSED,
+    S.CLOSED,
+    S.CLOSED_RESET_REMOTE,
+    S.CLOSED,
+    S.CLOSED,
+    S.CLOSED,
+  ]],
+  [S.CLOSED_RESET_LOCAL]: [[IGN, IGN, IGN, IGN, IGN, OK, GPE], [
+    S.CLOSED_RESET_LOCAL,
+    S.CLOSED_RESET_LOCAL,
+    S.CLOSED_RESET_LOCAL,
+    S.CLOSED_RESET_REMOTE,
+    S.CLOSED_RESET_LOCAL,
+    S.CLOSED_RESET_LOCAL,
+    S.CLOSED_RESET_LOCAL,
+  ]],
   [S.CLOSED_RESET_REMOTE]: [[RSC, RSC, RSC, IGN, IGN, OK, GPE], [
     S.CLOSED_RESET_LOCAL,
     S.CLOSED_RESET_LOCAL,
@@ -142,7 +159,7 @@ const EXPECTED_RECV: Record<number, [Outcome[], StreamState[]]> = {
     S.CLOSED_RESET_REMOTE,
     S.CLOSED_RESET_REMOTE,
   ]],
-  [S.FORGOTTEN]: [[RSC, RSC, RSC, IGN, IGN, OK, GPE], Array(7).fill(S.FORGOTTEN)],
+  [S.FORGOTTEN]: [[GPE, RSC, RSC, IGN, IGN, OK, GPE], Array(7).fill(S.FORGOTTEN)],
 };
 
 const RECV_EVENTS = [
@@ -275,12 +292,26 @@ describe("5.1 stream states × our sends (every pair)", () => {
 });
 
 describe("5.1 the table itself", () => {
-  it("5.1 every (state, event) pair resolves; missing received pairs are connection PROTOCOL_ERRORs", () => {
+  it("5.1 every row is looked up as written, no pair twice; missing pairs are PROTOCOL_ERROR (recv) or misuse (send)", () => {
+    const rows = new Set<number>();
+    for (const [state, event, next, action] of STREAM_TRANSITIONS) {
+      const key = state * EVENT_COUNT + event;
+      assert.ok(!rows.has(key), `duplicate row ${S[state]} + ${E[event]}`);
+      rows.add(key);
+      assert.deepEqual(
+        { ...transition(state, event) },
+        { next, action },
+        `${S[state]} + ${E[event]}`,
+      );
+    }
     for (let s = 0; s < STATE_COUNT; s++) {
       for (let e = 0; e < EVENT_COUNT; e++) {
-        const t = transition(s, e);
-        assert.ok(t.next >= 0 && t.next < STATE_COUNT);
-        assert.ok(t.action in StreamAction);
+        if (rows.has(s * EVENT_COUNT + e)) continue;
+        const recv = e <= E.RECV_PUSH_PROMISE;
+        assert.deepEqual({ ...transition(s, e) }, {
+          next: s,
+          action: recv ? StreamAction.CONN_PROTOCOL_ERROR : StreamAction.MISUSE,
+        }, `${S[s]} + ${E[e]}`);
       }
     }
     assert.equal(transition(S.IDLE, E.RECV_DATA).action, StreamAction.CONN_PROTOCOL_ERROR);
@@ -288,12 +319,14 @@ describe("5.1 the table itself", () => {
     assert.equal(transition(S.IDLE, E.SEND_DATA).action, StreamAction.MISUSE);
   });
 
-  it("5.1.1 a client stream id lower than one already used → STREAM_CLOSED (not reopened)", () => {
+  it("5.1.1 a client stream id lower than one already opened → connection PROTOCOL_ERROR", () => {
     const c = new TestClient();
     c.handshake();
     c.send(headers(5, getRequest(), { endStream: true }));
     c.send(headers(3, getRequest(), { endStream: true }));
-    assert.deepEqual(rsts(c.read()), [[3, ErrorCode.STREAM_CLOSED]]);
+    const out = c.read();
+    assert.deepEqual(goawayOf(out), { lastStreamId: 5, code: ErrorCode.PROTOCOL_ERROR });
+    assert.deepEqual(rsts(out), []);
     assert.ok(!c.events.some((e) => e.type === "request" && e.streamId === 3));
   });
 
@@ -316,5 +349,84 @@ describe("5.1 the table itself", () => {
     c.read();
     c.send(data(1, "very late"));
     assert.deepEqual(rsts(c.read()), [[1, ErrorCode.STREAM_CLOSED]]);
+  });
+});
+
+/** A POST on stream 1 (no END_STREAM), answered at once with HEADERS + END_STREAM. */
+function answered(c: TestClient, order: "before" | "after", frames: Uint8Array[]): void {
+  const post = [[":method", "POST"], [":scheme", "http"], [":path", "/"], [
+    ":authority",
+    "a",
+  ]] as Array<
+    [string, string]
+  >;
+  c.send(headers(1, post));
+  const respond = () => {
+    if (c.conn.sendHeaders(1, [[":status", "200"]], true)) c.read();
+    // The driver asks an unfinished upload to stop once the response is out (§8.1).
+    c.conn.resetStream(1, ErrorCode.NO_ERROR);
+  };
+  if (order === "before") respond();
+  for (const f of frames) c.send(f);
+  if (order === "after") respond();
+}
+
+describe("5.1/6.9 late frames are judged by the stream's history, not by timing", () => {
+  for (const order of ["before", "after"] as const) {
+    it(`5.1 DATA after the client's own RST_STREAM → RST_STREAM STREAM_CLOSED (response ${order})`, () => {
+      const c = new TestClient();
+      c.handshake();
+      answered(c, order, [rst(1, ErrorCode.CANCEL)]);
+      c.read();
+      c.send(data(1, "late"));
+      assert.deepEqual(rsts(c.read()), [[1, ErrorCode.STREAM_CLOSED]]);
+    });
+
+    it(`5.1 HEADERS after the client's own RST_STREAM → STREAM_CLOSED (response ${order})`, () => {
+      const c = new TestClient();
+      c.handshake();
+      answered(c, order, [rst(1, ErrorCode.CANCEL)]);
+      c.read();
+      c.send(headers(1, [["x-trailer", "1"]], { endStream: true }));
+      assert.deepEqual(rsts(c.read()), [[1, ErrorCode.STREAM_CLOSED]]);
+    });
+
+    it(`6.9 WINDOW_UPDATE of 0 on a stream → RST_STREAM PROTOCOL_ERROR (response ${order})`, () => {
+      const c = new TestClient();
+      c.handshake();
+      c.send(headers(1, getRequest(), { endStream: true }));
+      if (order === "before") c.conn.sendHeaders(1, [[":status", "200"]], true);
+      c.read();
+      c.send(windowUpdate(1, 0));
+      if (order === "after") c.conn.sendHeaders(1, [[":status", "200"]], true);
+      const out = c.read();
+      assert.deepEqual(rsts(out), [[1, ErrorCode.PROTOCOL_ERROR]]);
+      assert.equal(goawayOf(out), undefined);
+    });
+
+    it(`6.9.1 a stream window pushed past 2^31-1 → RST_STREAM FLOW_CONTROL_ERROR (response ${order})`, () => {
+      const c = new TestClient();
+      c.handshake();
+      c.send(headers(1, getRequest(), { endStream: true }));
+      if (order === "before") c.conn.sendHeaders(1, [[":status", "200"]], true);
+      c.read();
+      c.send(windowUpdate(1, 0x7fffffff), windowUpdate(1, 0x7fffffff));
+      if (order === "after") c.conn.sendHeaders(1, [[":status", "200"]], true);
+      const out = c.read();
+      assert.deepEqual(rsts(out), [[1, ErrorCode.FLOW_CONTROL_ERROR]]);
+      assert.equal(goawayOf(out), undefined);
+    });
+  }
+});
+
+describe("3.4 connection preface", () => {
+  it("3.4 PRI * HTTP/2.0 followed by wrong bytes → GOAWAY PROTOCOL_ERROR, nothing else after SETTINGS", () => {
+    const c = new TestClient();
+    c.conn.initiate();
+    c.send(new TextEncoder().encode("PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n"));
+    const out = c.read();
+    assert.equal(out.at(-1)?.type, FrameType.GOAWAY);
+    assert.deepEqual(goawayOf(out), { lastStreamId: 0, code: ErrorCode.PROTOCOL_ERROR });
+    assert.ok(c.conn.closed);
   });
 });

@@ -2,6 +2,7 @@
 // updates, header list limits and the HPACK bomb.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { concat, hex } from "./util.ts";
 import {
   CompressionError,
   Decoder,
@@ -9,23 +10,6 @@ import {
   Encoder,
   HeaderListTooLargeError,
 } from "../src/http2/hpack/mod.ts";
-
-function hex(s: string): Uint8Array {
-  const clean = s.replace(/\s+/g, "");
-  const out = new Uint8Array(clean.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let pos = 0;
-  for (const p of parts) {
-    out.set(p, pos);
-    pos += p.length;
-  }
-  return out;
-}
 
 /** Bytes of an integer with the given prefix and flags. */
 function int(value: number, prefix: number, flags: number): Uint8Array {

@@ -2,14 +2,8 @@
 // fields, Huffman selection and table size updates.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { hex } from "./util.ts";
 import { Decoder, Encoder, type HeaderField } from "../src/http2/hpack/mod.ts";
-
-function hex(s: string): Uint8Array {
-  const clean = s.replace(/\s+/g, "");
-  const out = new Uint8Array(clean.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
 
 /** Representation of the first field of a block (skipping size updates). */
 function kind(block: Uint8Array): string {

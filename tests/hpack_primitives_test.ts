@@ -2,6 +2,7 @@
 // string literals (§5.2) and the static table (Appendix A).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { hex } from "./util.ts";
 import {
   CompressionError,
   decodeInteger,
@@ -20,13 +21,6 @@ import {
   STATIC_TABLE_LENGTH,
   stringLiteralMaxLength,
 } from "../src/http2/hpack/mod.ts";
-
-function hex(s: string): Uint8Array {
-  const clean = s.replace(/\s+/g, "");
-  const out = new Uint8Array(clean.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
 
 function encodeInt(value: number, prefix: number, flags = 0): Uint8Array {
   const buf = new Uint8Array(16);

@@ -2,14 +2,8 @@
 // after each block, and the request examples re-encoded byte for byte.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { hex } from "./util.ts";
 import { CompressionError, Decoder, Encoder } from "../src/http2/hpack/mod.ts";
-
-function hex(s: string): Uint8Array {
-  const clean = s.replace(/\s+/g, "");
-  const out = new Uint8Array(clean.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
 
 interface Step {
   wire: string;

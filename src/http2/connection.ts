@@ -15,100 +15,40 @@
  * @module
  */
 
+export { CONN_TRANSITIONS, ConnInput, ConnState } from "./conn_state.ts";
 import { CompressionError, Decoder, Encoder, HeaderListTooLargeError } from "./hpack/mod.ts";
 import { ConnectionError, ErrorCode, StreamError } from "./errors.ts";
 import type { H2Event, HeaderList } from "./events.ts";
-import { MAX_WINDOW, RecvWindow, TokenBucket } from "./flow.ts";
+import { RecvWindow } from "./flow.ts";
+import { FloodGuard } from "./flood_guard.ts";
+import { PingTracker } from "./ping_tracker.ts";
+import { LocalSettings, type UpdatableSettings } from "./local_settings.ts";
 import { FrameDecoder } from "./frame/decoder.ts";
 import {
   CLIENT_PREFACE,
   type ContinuationFrame,
   type DataFrame,
+  DEFAULT_WINDOW_SIZE,
   type Frame,
   FrameType,
   type GoAwayFrame,
   type HeadersFrame,
+  MAX_STREAM_ID,
   type PingFrame,
   type RstStreamFrame,
   type SettingsFrame,
   type WindowUpdateFrame,
 } from "./frame/types.ts";
+import { ConnInput, ConnState, connTransition } from "./conn_state.ts";
+import type { H2Stream } from "./h2_stream.ts";
+import { StreamStore } from "./stream_store.ts";
+import { SendWindows } from "./send_windows.ts";
+import { HeaderBlockAssembler } from "./header_block.ts";
 import { validateRequestHeaders, validateTrailers } from "./headers.ts";
 import { type H2Options, resolveOptions } from "./options.ts";
-import { SendQueue, writeHeaderBlock, WriteScheduler } from "./scheduler.ts";
-import {
-  defaultSettings,
-  parseSettingsPayload,
-  SETTING_KEYS,
-  SettingId,
-  type Settings,
-} from "./settings.ts";
-import {
-  isActiveState,
-  StreamAction,
-  StreamEvent,
-  StreamState,
-  transition,
-} from "./stream_state.ts";
-
-/** Connection states (the connection-level table below). */
-export enum ConnState {
-  /** Waiting for the 24-byte client preface (§3.4). */
-  AWAIT_PREFACE = 0,
-  /** Preface seen; the first frame must be SETTINGS (§3.4). */
-  AWAIT_SETTINGS = 1,
-  /** Normal operation (a GOAWAY may have been sent or received). */
-  OPEN = 2,
-  /** A connection error or an error GOAWAY: input is ignored, output is final. */
-  CLOSED = 3,
-}
-
-/** Inputs of the connection table. */
-export enum ConnInput {
-  PREFACE = 0,
-  SETTINGS = 1,
-  OTHER_FRAME = 2,
-  ERROR = 3,
-}
-
-/** (state, input) → next state; a missing pair is a connection PROTOCOL_ERROR. */
-export const CONN_TRANSITIONS: ReadonlyArray<readonly [ConnState, ConnInput, ConnState]> = [
-  [ConnState.AWAIT_PREFACE, ConnInput.PREFACE, ConnState.AWAIT_SETTINGS],
-  [ConnState.AWAIT_PREFACE, ConnInput.ERROR, ConnState.CLOSED],
-  [ConnState.AWAIT_SETTINGS, ConnInput.SETTINGS, ConnState.OPEN],
-  [ConnState.AWAIT_SETTINGS, ConnInput.ERROR, ConnState.CLOSED],
-  [ConnState.OPEN, ConnInput.SETTINGS, ConnState.OPEN],
-  [ConnState.OPEN, ConnInput.OTHER_FRAME, ConnState.OPEN],
-  [ConnState.OPEN, ConnInput.ERROR, ConnState.CLOSED],
-  [ConnState.CLOSED, ConnInput.ERROR, ConnState.CLOSED],
-];
-
-const CONN_TABLE = new Map<number, ConnState>();
-for (const [s, i, n] of CONN_TRANSITIONS) CONN_TABLE.set(s * 4 + i, n);
-
-/** One stream as the connection tracks it. */
-class H2Stream {
-  readonly id: number;
-  state: StreamState = StreamState.IDLE;
-  readonly recv: RecvWindow;
-  readonly send: SendQueue;
-  /** Declared request content-length, or -1. */
-  contentLength = -1;
-  /** DATA bytes received (without padding). */
-  received = 0;
-  /** The request HEADERS were processed (a later HEADERS is trailers). */
-  requestSeen = false;
-  /** We sent (queued) response HEADERS. */
-  headersSent = false;
-  /** We queued END_STREAM (data/trailers/headers): no more sends. */
-  endQueued = false;
-
-  constructor(id: number, recvWindow: number, sendWindow: number) {
-    this.id = id;
-    this.recv = new RecvWindow(recvWindow);
-    this.send = new SendQueue(id, sendWindow);
-  }
-}
+import { writeHeaderBlock, WriteScheduler } from "./scheduler.ts";
+import { defaultSettings, parseSettingsPayload, SETTING_KEYS, type Settings } from "./settings.ts";
+import { StreamAction, StreamEvent, StreamState, transition } from "./stream_state.ts";
 
 const textEncoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
@@ -138,7 +78,7 @@ export class H2Connection {
   /** The peer's settings currently in force. */
   readonly remoteSettings: Settings = defaultSettings();
   /** Our settings the peer has acknowledged (what is in force on our side). */
-  readonly localSettings: Settings = defaultSettings();
+  readonly localSettings: Settings;
 
   #state: ConnState = ConnState.AWAIT_PREFACE;
   #initiated = false;
@@ -148,35 +88,23 @@ export class H2Connection {
   readonly #encoder: Encoder;
   readonly #sched: WriteScheduler;
   readonly #connRecv: RecvWindow;
-  readonly #streams = new Map<number, H2Stream>();
-  readonly #closedStreams = new Map<number, StreamState>();
-  /** #closedStreams' ids in the order remembered (a ring of closedStreamMemory). */
-  readonly #closedOrder: number[] = [];
-  #closedAt = 0;
-  #openStreams = 0;
-  #highestSeen = 0;
-  #highestAccepted = 0;
-  #maxConcurrent: number;
-  #localInitialWindow = 65535;
-  #pendingLocal: Array<Array<[number, number]>> = [];
+  readonly #store: StreamStore;
+  /** The store's live streams (the hot path reads them directly). */
+  readonly #streams: Map<number, H2Stream>;
+  readonly #local: LocalSettings;
+  readonly #windows: SendWindows;
+  readonly #windowGrew = (streamId: number): void => {
+    this.#events.push({ type: "window", streamId });
+  };
   #events: H2Event[] = [];
-  // Header block being assembled (HEADERS + CONTINUATION).
-  #hbStream = 0;
-  #hbEndStream = false;
-  #hbSelfDep = false;
-  #hbParts: Uint8Array[] = [];
-  #hbSize = 0;
-  #hbConts = 0;
-  // GOAWAY.
-  #goAwaySent = false;
-  #goAwayLastId = 0x7fffffff;
-  #goAwayReceived = false;
+  readonly #headerBlock: HeaderBlockAssembler;
+  /** A graceful GOAWAY was sent before the handshake ended: it drains once OPEN. */
+  #goAwayEarly = false;
+  /** Last stream id of the GOAWAY we sent (streams above it are not processed); none: 2^31-1. */
+  #goAwayLastId = MAX_STREAM_ID;
   // Flood budgets.
-  readonly #resetBucket: TokenBucket;
-  readonly #uselessBucket: TokenBucket;
-  #pendingReplies = 0;
-  #pings: Uint8Array[] = [];
-  #pingCounter = 0;
+  readonly #flood: FloodGuard;
+  readonly #pings = new PingTracker();
   readonly #encodeBlock: (headers: HeaderList) => Uint8Array;
 
   /** Creates a server connection; nothing is queued until {@link initiate} (or the first {@link receive}). */
@@ -191,14 +119,20 @@ export class H2Connection {
     });
     this.#encoder = new Encoder({ tableSizeLimit: o.maxEncoderTableSize });
     this.#sched = new WriteScheduler(o.writeBatchSize);
-    this.#connRecv = new RecvWindow(65535);
-    this.#maxConcurrent = o.maxConcurrentStreams;
-    this.#resetBucket = new TokenBucket(o.resetBurst, o.resetRefillPerSecond, o.now);
-    this.#uselessBucket = new TokenBucket(
-      o.uselessFrameBurst,
-      o.uselessFrameRefillPerSecond,
-      o.now,
-    );
+    this.#connRecv = new RecvWindow(DEFAULT_WINDOW_SIZE);
+    this.#local = new LocalSettings(o.maxConcurrentStreams, o.maxFrameSize, {
+      initialWindow: (v) => {
+        for (const s of this.#streams.values()) s.recv.retarget(v);
+      },
+      maxFrameSize: (v) => (this.#frames.maxFrameSize = v),
+      headerTableSize: (v) => this.#decoder.setMaxTableSize(v),
+    });
+    this.localSettings = this.#local.inForce;
+    this.#store = new StreamStore(o.closedStreamMemory);
+    this.#streams = this.#store.live;
+    this.#windows = new SendWindows(this.#store, this.#sched);
+    this.#headerBlock = new HeaderBlockAssembler(o.maxHeaderBlockSize, o.maxContinuationFrames);
+    this.#flood = new FloodGuard(o);
     const encoder = this.#encoder;
     this.#encodeBlock = (headers) => encoder.encode(headers);
   }
@@ -207,8 +141,9 @@ export class H2Connection {
 
   /** True once the connection is finished: write the remaining output, then close the socket. */
   get closed(): boolean {
-    if (this.#state === ConnState.CLOSED) return true;
-    return (this.#goAwaySent || this.#goAwayReceived) && this.#openStreams === 0;
+    const st = this.#state;
+    if (st === ConnState.CLOSED) return true;
+    return (st === ConnState.DRAINING || this.#goAwayEarly) && this.#store.open === 0;
   }
 
   /** Whether {@link takeOutput} would return bytes. */
@@ -218,7 +153,7 @@ export class H2Connection {
 
   /** Streams in open or half-closed states (what MAX_CONCURRENT_STREAMS counts). */
   get openStreams(): number {
-    return this.#openStreams;
+    return this.#store.open;
   }
 
   /** The connection state. */
@@ -226,24 +161,9 @@ export class H2Connection {
     return this.#state;
   }
 
-  /** Whether a GOAWAY was sent (new streams above its last stream id are ignored). */
-  get goAwaySent(): boolean {
-    return this.#goAwaySent;
-  }
-
-  /** Whether the peer sent GOAWAY. */
-  get goAwayReceived(): boolean {
-    return this.#goAwayReceived;
-  }
-
-  /** Highest client stream id accepted (what a GOAWAY reports as last stream id). */
-  get lastStreamId(): number {
-    return this.#highestAccepted;
-  }
-
   /** The §5.1 state of a stream (closed streams no longer remembered report FORGOTTEN). */
   streamState(streamId: number): StreamState {
-    return this.#streams.get(streamId)?.state ?? this.#stateOfUnknown(streamId);
+    return this.#streams.get(streamId)?.state ?? this.#store.stateOfUnknown(streamId);
   }
 
   /** DATA bytes queued on a stream and not yet written (the driver's high-watermark input). */
@@ -259,11 +179,6 @@ export class H2Connection {
     return s ? Math.min(s.send.window, c) : 0;
   }
 
-  /** Tokens left in the rapid-reset budget (for metrics and tests). */
-  get resetBudget(): number {
-    return this.#resetBucket.tokens;
-  }
-
   // ---------------------------------------------------------------- start
 
   /** Queues our SETTINGS, and a connection WINDOW_UPDATE when `connectionWindowSize` > 65535. Idempotent. */
@@ -271,15 +186,8 @@ export class H2Connection {
     if (this.#initiated) return;
     this.#initiated = true;
     const o = this.options;
-    const s: Array<[number, number]> = [];
-    if (o.headerTableSize !== 4096) s.push([SettingId.HEADER_TABLE_SIZE, o.headerTableSize]);
-    s.push([SettingId.ENABLE_PUSH, 0]);
-    s.push([SettingId.MAX_CONCURRENT_STREAMS, o.maxConcurrentStreams]);
-    if (o.initialWindowSize !== 65535) s.push([SettingId.INITIAL_WINDOW_SIZE, o.initialWindowSize]);
-    if (o.maxFrameSize !== 16384) s.push([SettingId.MAX_FRAME_SIZE, o.maxFrameSize]);
-    s.push([SettingId.MAX_HEADER_LIST_SIZE, o.maxHeaderListSize]);
-    this.#sendSettings(s);
-    const extra = o.connectionWindowSize - 65535;
+    this.#sendSettings(LocalSettings.initial(o));
+    const extra = o.connectionWindowSize - DEFAULT_WINDOW_SIZE;
     if (extra > 0) {
       this.#sched.control.windowUpdate(0, extra);
       this.#connRecv.window += extra;
@@ -299,11 +207,15 @@ export class H2Connection {
     const settings = parseSettingsPayload(http2SettingsPayload);
     this.#applyRemoteSettings(settings);
     this.initiate();
-    const s = this.#newStream(1);
-    this.#setState(s, StreamState.HALF_CLOSED_REMOTE);
+    const s = this.#store.create(
+      1,
+      this.#local.initialWindow,
+      this.remoteSettings.initialWindowSize,
+    );
+    this.#store.setState(s, StreamState.HALF_CLOSED_REMOTE);
     s.requestSeen = true;
-    this.#highestSeen = 1;
-    this.#highestAccepted = 1;
+    this.#store.highestSeen = 1;
+    this.#store.highestAccepted = 1;
   }
 
   // ---------------------------------------------------------------- input
@@ -355,7 +267,7 @@ export class H2Connection {
   }
 
   #connInput(input: ConnInput): void {
-    const next = CONN_TABLE.get(this.#state * 4 + input);
+    const next = connTransition(this.#state, input);
     if (next === undefined) {
       throw new ConnectionError(
         ErrorCode.PROTOCOL_ERROR,
@@ -365,10 +277,14 @@ export class H2Connection {
       );
     }
     this.#state = next;
+    if (next === ConnState.OPEN && this.#goAwayEarly) {
+      this.#goAwayEarly = false;
+      this.#connInput(ConnInput.GOAWAY);
+    }
   }
 
   #onFrame(f: Frame): void {
-    if (this.#hbStream !== 0 && f.type !== FrameType.CONTINUATION) {
+    if (this.#headerBlock.open && f.type !== FrameType.CONTINUATION) {
       throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "frame interleaved in a header block");
     }
     const settings = f.type === FrameType.SETTINGS && !f.ack;
@@ -381,15 +297,15 @@ export class H2Connection {
       case FrameType.HEADERS:
         return this.#onHeaders(f);
       case FrameType.PRIORITY:
-        // Deprecated (§5.3.2): parsed (self-dependency rejected by the parser) and ignored,
-        // but PRIORITY never changes state, so it is allowed on any stream.
-        return;
+        // Deprecated (§5.3.2): parsed (self-dependency rejected by the parser) and ignored.
+        return this.#onStreamOnlyFrame(f.streamId, StreamEvent.RECV_PRIORITY, "PRIORITY");
       case FrameType.RST_STREAM:
         return this.#onRstStream(f);
       case FrameType.SETTINGS:
         return this.#onSettings(f);
       case FrameType.PUSH_PROMISE:
-        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PUSH_PROMISE from a client");
+        // No state admits it from a client (§8.4): the table answers PROTOCOL_ERROR.
+        return this.#onStreamOnlyFrame(f.streamId, StreamEvent.RECV_PUSH_PROMISE, "PUSH_PROMISE");
       case FrameType.PING:
         return this.#onPing(f);
       case FrameType.GOAWAY:
@@ -403,16 +319,18 @@ export class H2Connection {
     }
   }
 
-  #stateOfUnknown(id: number): StreamState {
-    if ((id & 1) === 0 || id > this.#highestSeen) return StreamState.IDLE;
-    return this.#closedStreams.get(id) ?? StreamState.FORGOTTEN;
+  /** A frame whose only effect is what the stream table says (PRIORITY, PUSH_PROMISE). */
+  #onStreamOnlyFrame(id: number, event: StreamEvent, what: string): void {
+    const s = this.#streams.get(id);
+    const t = transition(s ? s.state : this.#store.stateOfUnknown(id), event);
+    if (t.action !== StreamAction.OK) this.#reject(id, t.action, what);
   }
 
   /** Applies a table action for a frame on a stream we have no live object for (or a non-OK action). */
   #reject(id: number, action: StreamAction, what: string): void {
     switch (action) {
       case StreamAction.IGNORE:
-        this.#useless();
+        this.#flood.useless();
         return;
       case StreamAction.STREAM_CLOSED:
         throw new StreamError(id, ErrorCode.STREAM_CLOSED, `${what} on closed stream`);
@@ -422,12 +340,15 @@ export class H2Connection {
           `${what} after END_STREAM on stream ${id}`,
         );
       default:
-        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `${what} on idle stream ${id}`);
+        throw new ConnectionError(
+          ErrorCode.PROTOCOL_ERROR,
+          `${what} on ${StreamState[this.#store.stateOfUnknown(id)]} stream ${id}`,
+        );
     }
   }
 
   #ignoredAfterGoAway(id: number): boolean {
-    return this.#goAwaySent && (id & 1) === 1 && id > this.#goAwayLastId;
+    return id > this.#goAwayLastId && (id & 1) === 1;
   }
 
   #onData(f: DataFrame): void {
@@ -439,10 +360,10 @@ export class H2Connection {
     const s = this.#streams.get(id);
     if (s === undefined) {
       this.#creditConnection(f.flowLength);
-      if (this.#ignoredAfterGoAway(id) && id <= this.#highestSeen) return;
+      if (this.#ignoredAfterGoAway(id) && id <= this.#store.highestSeen) return;
       return this.#reject(
         id,
-        transition(this.#stateOfUnknown(id), StreamEvent.RECV_DATA).action,
+        transition(this.#store.stateOfUnknown(id), StreamEvent.RECV_DATA).action,
         "DATA",
       );
     }
@@ -469,7 +390,7 @@ export class H2Connection {
       }
     }
     if (len > 0) {
-      this.#useful();
+      this.#flood.useful();
       this.#events.push({
         type: "data",
         streamId: id,
@@ -478,7 +399,7 @@ export class H2Connection {
         endStream: f.endStream,
       });
     } else if (!f.endStream) {
-      this.#useless();
+      this.#flood.useless();
     }
     if (f.endStream) this.#remoteEnd(s);
   }
@@ -486,7 +407,7 @@ export class H2Connection {
   #remoteEnd(s: H2Stream): void {
     const t = transition(s.state, StreamEvent.RECV_END_STREAM);
     if (t.action !== StreamAction.OK) return this.#reject(s.id, t.action, "END_STREAM");
-    this.#setState(s, t.next);
+    this.#store.setState(s, t.next);
     this.#events.push({ type: "stream-end", streamId: s.id });
     if (t.next === StreamState.CLOSED) {
       this.#events.push({ type: "stream-closed", streamId: s.id });
@@ -499,53 +420,21 @@ export class H2Connection {
     if ((id & 1) === 0) {
       throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "HEADERS on an even stream id");
     }
-    const size = f.block.length;
-    if (size > this.options.maxHeaderBlockSize) {
-      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "header block too large");
-    }
-    this.#hbStream = id;
-    this.#hbEndStream = f.endStream;
-    this.#hbSelfDep = f.priority !== null && f.priority.dependency === id;
-    this.#hbSize = size;
-    this.#hbConts = 0;
-    if (f.endHeaders) return this.#endHeaderBlock(f.block);
-    if (size === 0) this.#useless();
-    // Copied: the block may complete in a later receive() whose caller reused the buffer.
-    this.#hbParts.push(f.block.slice());
+    const block = this.#headerBlock.start(f);
+    if (block !== null) return this.#endHeaderBlock(block);
+    if (f.block.length === 0) this.#flood.useless();
   }
 
   #onContinuation(f: ContinuationFrame): void {
-    if (this.#hbStream === 0 || f.streamId !== this.#hbStream) {
-      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "unexpected CONTINUATION");
-    }
-    if (++this.#hbConts > this.options.maxContinuationFrames) {
-      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many CONTINUATION frames");
-    }
-    this.#hbSize += f.block.length;
-    if (this.#hbSize > this.options.maxHeaderBlockSize) {
-      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "header block too large");
-    }
-    if (!f.endHeaders) {
-      if (f.block.length === 0) this.#useless();
-      this.#hbParts.push(f.block.slice());
-      return;
-    }
-    const parts = this.#hbParts;
-    parts.push(f.block);
-    const block = new Uint8Array(this.#hbSize);
-    let off = 0;
-    for (const p of parts) {
-      block.set(p, off);
-      off += p.length;
-    }
-    parts.length = 0;
-    this.#endHeaderBlock(block);
+    const block = this.#headerBlock.continue(f);
+    if (block !== null) return this.#endHeaderBlock(block);
+    if (f.block.length === 0) this.#flood.useless();
   }
 
   #endHeaderBlock(block: Uint8Array): void {
-    const id = this.#hbStream;
-    const endStream = this.#hbEndStream;
-    this.#hbStream = 0;
+    const hb = this.#headerBlock;
+    const id = hb.streamId;
+    const endStream = hb.endStream;
     // Always decode, even for streams we refuse or ignore: HPACK state is connection-wide.
     let headers: HeaderList | null = null;
     try {
@@ -560,11 +449,11 @@ export class H2Connection {
     }
     const s = this.#streams.get(id);
     if (s === undefined) {
-      if (id <= this.#highestSeen) {
+      if (id <= this.#store.highestSeen) {
         if (this.#ignoredAfterGoAway(id)) return;
         return this.#reject(
           id,
-          transition(this.#stateOfUnknown(id), StreamEvent.RECV_HEADERS).action,
+          transition(this.#store.stateOfUnknown(id), StreamEvent.RECV_HEADERS).action,
           "HEADERS",
         );
       }
@@ -572,7 +461,7 @@ export class H2Connection {
     }
     const t = transition(s.state, StreamEvent.RECV_HEADERS);
     if (t.action !== StreamAction.OK) return this.#reject(id, t.action, "HEADERS");
-    if (this.#hbSelfDep) {
+    if (hb.selfDependent) {
       throw new StreamError(id, ErrorCode.PROTOCOL_ERROR, "stream depends on itself");
     }
     // A second HEADERS is trailers (§8.1): it must end the stream.
@@ -595,25 +484,35 @@ export class H2Connection {
   }
 
   #openStream(id: number, headers: HeaderList | null, endStream: boolean): void {
-    this.#highestSeen = id;
+    this.#store.highestSeen = id;
     if (this.#ignoredAfterGoAway(id)) return; // §6.8: streams after our GOAWAY are not processed.
-    if (this.#hbSelfDep) {
-      this.#rememberClosed(id, StreamState.CLOSED_RESET_LOCAL);
+    if (this.#headerBlock.selfDependent) {
+      this.#store.remember(
+        id,
+        StreamState.CLOSED_RESET_LOCAL,
+        this.remoteSettings.initialWindowSize,
+      );
       throw new StreamError(id, ErrorCode.PROTOCOL_ERROR, "stream depends on itself");
     }
-    if (this.#openStreams >= this.#maxConcurrent) {
-      this.#rememberClosed(id, StreamState.CLOSED_RESET_LOCAL);
+    if (this.#store.open >= this.#local.maxConcurrent) {
+      this.#store.remember(
+        id,
+        StreamState.CLOSED_RESET_LOCAL,
+        this.remoteSettings.initialWindowSize,
+      );
       throw new StreamError(id, ErrorCode.REFUSED_STREAM, "MAX_CONCURRENT_STREAMS exceeded");
     }
-    const s = this.#newStream(id);
-    this.#highestAccepted = id;
-    this.#setState(s, transition(StreamState.IDLE, StreamEvent.RECV_HEADERS).next);
+    const s = this.#store.create(
+      id,
+      this.#local.initialWindow,
+      this.remoteSettings.initialWindowSize,
+    );
+    this.#store.highestAccepted = id;
+    this.#store.setState(s, transition(StreamState.IDLE, StreamEvent.RECV_HEADERS).next);
     if (headers === null) {
       s.requestSeen = true;
       // HPACK bomb: a refusal the peer provoked spends the reset budget too (as MadeYouReset).
-      if (!this.#resetBucket.take()) {
-        throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many oversized header lists");
-      }
+      this.#flood.reset("too many oversized header lists");
       this.#events.push({ type: "headers-too-large", streamId: id, endStream });
       if (endStream) this.#remoteEnd(s);
       return;
@@ -627,23 +526,22 @@ export class H2Connection {
       );
     }
     s.requestSeen = true;
-    this.#useful();
+    this.#flood.useful();
     this.#events.push({ type: "request", streamId: id, headers, endStream });
     if (endStream) this.#remoteEnd(s);
-  }
-
-  #newStream(id: number): H2Stream {
-    const s = new H2Stream(id, this.#localInitialWindow, this.remoteSettings.initialWindowSize);
-    this.#streams.set(id, s);
-    return s;
   }
 
   #onRstStream(f: RstStreamFrame): void {
     const id = f.streamId;
     const s = this.#streams.get(id);
     if (s === undefined) {
-      const t = transition(this.#stateOfUnknown(id), StreamEvent.RECV_RST_STREAM);
-      if (t.action === StreamAction.IGNORE) return; // in flight after close: not counted
+      const was = this.#store.stateOfUnknown(id);
+      const t = transition(was, StreamEvent.RECV_RST_STREAM);
+      if (t.action === StreamAction.IGNORE) {
+        // In flight after close: not counted, but the peer has now closed it too.
+        if (t.next !== was) this.#store.remember(id, t.next, this.#store.closed.window(id));
+        return;
+      }
       return this.#reject(id, t.action, "RST_STREAM");
     }
     const t = transition(s.state, StreamEvent.RECV_RST_STREAM);
@@ -651,25 +549,21 @@ export class H2Connection {
     // Rapid reset (CVE-2023-44487): a stream reset before we finished it cost us work.
     const unfinished = s.state === StreamState.OPEN || s.state === StreamState.HALF_CLOSED_REMOTE;
     this.#sched.remove(s.send);
-    this.#setState(s, t.next);
+    this.#store.setState(s, t.next);
     this.#events.push({ type: "stream-reset", streamId: id, code: f.code, remote: true });
     this.#events.push({ type: "stream-closed", streamId: id });
     this.#finalize(s);
-    if (unfinished && !this.#resetBucket.take()) {
-      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many stream resets");
-    }
+    if (unfinished) this.#flood.reset("too many stream resets");
   }
 
   #onSettings(f: SettingsFrame): void {
     if (f.ack) {
-      const applied = this.#pendingLocal.shift();
-      if (applied === undefined) return this.#useless(); // unsolicited ACK: ignored
-      this.#applyLocalSettings(applied);
+      if (!this.#local.acked()) return this.#flood.useless(); // unsolicited ACK: ignored
       this.#events.push({ type: "settings-ack" });
       return;
     }
     const changes = this.#applyRemoteSettings(f.settings);
-    this.#queueReply();
+    this.#flood.queueReply();
     this.#sched.control.settings([], true);
     this.#events.push({ type: "settings", changes });
   }
@@ -681,24 +575,7 @@ export class H2Connection {
       const key = SETTING_KEYS[id];
       if (key === undefined) continue; // unknown settings are ignored (§6.5.2)
       if (key === "initialWindowSize") {
-        // §6.9.2: shift every stream's send window by the delta; it may go negative.
-        const delta = value - rs.initialWindowSize;
-        if (delta !== 0) {
-          for (const s of this.#streams.values()) {
-            const w = s.send.window + delta;
-            if (w > MAX_WINDOW) {
-              throw new ConnectionError(
-                ErrorCode.FLOW_CONTROL_ERROR,
-                "INITIAL_WINDOW_SIZE overflows a window",
-              );
-            }
-            s.send.window = w;
-            if (delta > 0 && isActiveState(s.state)) {
-              if (s.send.pending) this.#sched.activate(s.send);
-              this.#events.push({ type: "window", streamId: s.id });
-            }
-          }
-        }
+        this.#windows.shift(value - rs.initialWindowSize, this.#windowGrew);
       } else if (key === "maxFrameSize") {
         this.#sched.maxFrameSize = value;
       } else if (key === "headerTableSize") {
@@ -712,56 +589,23 @@ export class H2Connection {
 
   #sendSettings(settings: Array<[number, number]>): void {
     this.#sched.control.settings(settings, false);
-    this.#pendingLocal.push(settings);
-    // Raises are enforced at once (lenient: the peer may only send less); cuts wait for the ACK.
-    // MAX_CONCURRENT_STREAMS is enforced at once either way: REFUSED_STREAM is safe to retry.
-    for (const [id, value] of settings) {
-      if (id === SettingId.INITIAL_WINDOW_SIZE && value > this.#localInitialWindow) {
-        this.#retargetStreams(value);
-      } else if (id === SettingId.MAX_FRAME_SIZE && value > this.#frames.maxFrameSize) {
-        this.#frames.maxFrameSize = value;
-      } else if (id === SettingId.MAX_CONCURRENT_STREAMS) {
-        this.#maxConcurrent = value;
-      }
-    }
-  }
-
-  #applyLocalSettings(settings: Array<[number, number]>): void {
-    const ls = this.localSettings;
-    for (const [id, value] of settings) {
-      const key = SETTING_KEYS[id];
-      if (key === undefined) continue;
-      ls[key] = value;
-      if (id === SettingId.INITIAL_WINDOW_SIZE && value !== this.#localInitialWindow) {
-        this.#retargetStreams(value);
-      } else if (id === SettingId.MAX_FRAME_SIZE) {
-        this.#frames.maxFrameSize = value;
-      } else if (id === SettingId.HEADER_TABLE_SIZE) {
-        this.#decoder.setMaxTableSize(value);
-      }
-    }
-  }
-
-  #retargetStreams(value: number): void {
-    this.#localInitialWindow = value;
-    for (const s of this.#streams.values()) s.recv.retarget(value);
+    this.#local.sent(settings);
   }
 
   #onPing(f: PingFrame): void {
     if (f.ack) {
-      const i = this.#pings.findIndex((p) => equal8(p, f.data));
-      if (i < 0) return this.#useless(); // unsolicited PING ACK: ignored (§6.7)
-      this.#pings.splice(i, 1);
+      // An unsolicited PING ACK is ignored (§6.7), but spends the useless budget.
+      if (!this.#pings.acked(f.data)) return this.#flood.useless();
       this.#events.push({ type: "ping-ack", data: f.data });
       return;
     }
-    this.#queueReply();
+    this.#flood.queueReply();
     this.#sched.control.ping(f.data, true);
     this.#events.push({ type: "ping", data: f.data });
   }
 
   #onGoAway(f: GoAwayFrame): void {
-    this.#goAwayReceived = true;
+    this.#connInput(ConnInput.GOAWAY);
     this.#events.push({
       type: "goaway",
       lastStreamId: f.lastStreamId,
@@ -773,33 +617,21 @@ export class H2Connection {
   #onWindowUpdate(f: WindowUpdateFrame): void {
     const id = f.streamId;
     if (id === 0) {
-      if (f.increment === 0) {
-        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE of 0");
-      }
-      const w = this.#sched.connWindow + f.increment;
-      if (w > MAX_WINDOW) {
-        throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "connection window overflow");
-      }
-      this.#sched.connWindow = w;
+      this.#windows.growConnection(f.increment);
       this.#events.push({ type: "window", streamId: 0 });
       return;
     }
     const s = this.#streams.get(id);
-    const t = transition(s ? s.state : this.#stateOfUnknown(id), StreamEvent.RECV_WINDOW_UPDATE);
-    if (t.action === StreamAction.IGNORE) return; // in flight after close: allowed, not counted
-    if (t.action !== StreamAction.OK || s === undefined) {
+    const state = s ? s.state : this.#store.stateOfUnknown(id);
+    const t = transition(state, StreamEvent.RECV_WINDOW_UPDATE);
+    if (t.action !== StreamAction.OK && t.action !== StreamAction.IGNORE) {
       return this.#reject(id, t.action, "WINDOW_UPDATE");
     }
-    if (f.increment === 0) {
-      throw new StreamError(id, ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE of 0");
-    }
-    const w = s.send.window + f.increment;
-    if (w > MAX_WINDOW) {
-      throw new StreamError(id, ErrorCode.FLOW_CONTROL_ERROR, "stream window overflow");
-    }
-    s.send.window = w;
-    if (s.send.pending) this.#sched.activate(s.send);
-    this.#events.push({ type: "window", streamId: id });
+    // Frames after our RST_STREAM are ignored (§5.1); otherwise live and remembered streams
+    // are judged alike, so a race with our END_STREAM changes nothing.
+    if (state === StreamState.CLOSED_RESET_LOCAL || state === StreamState.FORGOTTEN) return;
+    // In flight after close: allowed and not counted, but the window is still checked.
+    if (this.#windows.growStream(id, s, f.increment)) this.#windowGrew(id);
   }
 
   // ---------------------------------------------------------------- errors and budgets
@@ -812,10 +644,10 @@ export class H2Connection {
     const s = this.#streams.get(id);
     if (s !== undefined) {
       this.#sched.remove(s.send);
-      this.#setState(s, StreamState.CLOSED_RESET_LOCAL);
+      this.#store.setState(s, StreamState.CLOSED_RESET_LOCAL);
       this.#finalize(s);
     } else {
-      this.#rememberClosed(id, StreamState.CLOSED_RESET_LOCAL);
+      this.#store.remember(id, StreamState.CLOSED_RESET_LOCAL, this.#store.closed.window(id));
     }
     this.#events.push({
       type: "stream-reset",
@@ -826,85 +658,41 @@ export class H2Connection {
     });
     if (s !== undefined) this.#events.push({ type: "stream-closed", streamId: id });
     // MadeYouReset (CVE-2025-8671): resets the peer provokes spend the same budget.
-    if (!this.#resetBucket.take()) {
-      this.#connectionError(
-        new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many stream errors"),
-      );
-    }
-  }
-
-  #connectionError(e: ConnectionError): void {
-    if (this.#state === ConnState.CLOSED) return;
-    this.#state = ConnState.CLOSED;
-    this.#hbStream = 0;
-    this.#hbParts.length = 0;
-    for (const s of this.#streams.values()) this.#sched.remove(s.send);
-    const debug = textEncoder.encode(e.reason.slice(0, 256));
-    this.#sched.control.goAway(this.#highestAccepted, e.code, debug);
-    this.#goAwaySent = true;
-    this.#goAwayLastId = this.#highestAccepted;
-    this.#events.push({ type: "connection-error", code: e.code, reason: e.reason });
-  }
-
-  #queueReply(): void {
-    if (++this.#pendingReplies > this.options.maxQueuedControlFrames) {
-      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many queued control frames");
-    }
-  }
-
-  #queueReplyOrFail(): void {
     try {
-      this.#queueReply();
+      this.#flood.reset("too many stream errors");
     } catch (e) {
       this.#connectionError(e as ConnectionError);
     }
   }
 
-  #useless(): void {
-    if (!this.#uselessBucket.take()) {
-      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many useless frames");
-    }
+  #connectionError(e: ConnectionError): void {
+    if (this.#state === ConnState.CLOSED) return;
+    this.#connInput(ConnInput.ERROR);
+    this.#headerBlock.reset();
+    for (const s of this.#streams.values()) this.#sched.remove(s.send);
+    const debug = textEncoder.encode(e.reason.slice(0, 256));
+    this.#sched.control.goAway(this.#store.highestAccepted, e.code, debug);
+    this.#goAwayLastId = this.#store.highestAccepted;
+    this.#events.push({ type: "connection-error", code: e.code, reason: e.reason });
   }
 
-  #useful(): void {
-    if (!this.#uselessBucket.timed) this.#uselessBucket.credit(1);
+  #queueReplyOrFail(): void {
+    try {
+      this.#flood.queueReply();
+    } catch (e) {
+      this.#connectionError(e as ConnectionError);
+    }
   }
 
   // ---------------------------------------------------------------- stream bookkeeping
 
-  #setState(s: H2Stream, next: StreamState): void {
-    const was = isActiveState(s.state);
-    const now = isActiveState(next);
-    if (was !== now) this.#openStreams += now ? 1 : -1;
-    s.state = next;
-  }
-
   /** Drops a closed stream: its unread bytes go back to the connection window; it is remembered. */
   #finalize(s: H2Stream): void {
-    if (s.state === StreamState.CLOSED && !this.#resetBucket.timed) this.#resetBucket.credit(1);
+    if (s.state === StreamState.CLOSED) this.#flood.completed();
     this.#creditConnection(s.recv.unconsumed);
     s.recv.unconsumed = 0;
     this.#sched.remove(s.send);
-    this.#streams.delete(s.id);
-    this.#rememberClosed(s.id, s.state);
-  }
-
-  #rememberClosed(id: number, state: StreamState): void {
-    const limit = Math.floor(this.options.closedStreamMemory);
-    if (limit <= 0) return;
-    const m = this.#closedStreams;
-    const known = m.has(id);
-    m.set(id, state);
-    if (known || limit === Infinity) return;
-    // Oldest first, in a ring: no Map iterator per closed stream.
-    const ring = this.#closedOrder;
-    if (ring.length < limit) {
-      ring.push(id);
-      return;
-    }
-    m.delete(ring[this.#closedAt]!);
-    ring[this.#closedAt] = id;
-    this.#closedAt = (this.#closedAt + 1) % limit;
+    this.#store.drop(s);
   }
 
   #creditConnection(n: number): void {
@@ -926,7 +714,7 @@ export class H2Connection {
   #live(streamId: number, event: StreamEvent): H2Stream | null {
     if (this.#state === ConnState.CLOSED) return null;
     const s = this.#streams.get(streamId);
-    const t = transition(s ? s.state : this.#stateOfUnknown(streamId), event);
+    const t = transition(s ? s.state : this.#store.stateOfUnknown(streamId), event);
     if (t.action === StreamAction.DROP) return null;
     if (t.action !== StreamAction.OK || s === undefined) {
       throw new Error(
@@ -1004,7 +792,7 @@ export class H2Connection {
     const s = this.#live(streamId, StreamEvent.SEND_RST_STREAM);
     if (s === null) return false;
     this.#sched.control.rstStream(streamId, code);
-    this.#setState(s, StreamState.CLOSED_RESET_LOCAL);
+    this.#store.setState(s, StreamState.CLOSED_RESET_LOCAL);
     this.#finalize(s);
     return true;
   }
@@ -1013,17 +801,7 @@ export class H2Connection {
   ping(opaque8?: Uint8Array): void {
     if (this.#state === ConnState.CLOSED) return;
     if (!this.#initiated) this.initiate();
-    let data: Uint8Array;
-    if (opaque8 !== undefined) {
-      if (opaque8.length !== 8) throw new RangeError("PING data must be 8 bytes");
-      data = opaque8.slice();
-    } else {
-      data = new Uint8Array(8);
-      new DataView(data.buffer).setFloat64(0, ++this.#pingCounter);
-    }
-    if (this.#pings.length >= 64) this.#pings.shift();
-    this.#pings.push(data);
-    this.#sched.control.ping(data, false);
+    this.#sched.control.ping(this.#pings.sent(opaque8), false);
   }
 
   /**
@@ -1035,18 +813,21 @@ export class H2Connection {
   goAway(code: number = ErrorCode.NO_ERROR, debug?: string | Uint8Array): void {
     if (this.#state === ConnState.CLOSED) return;
     if (!this.#initiated) this.initiate();
-    const last = Math.min(this.#highestAccepted, this.#goAwayLastId);
+    const last = Math.min(this.#store.highestAccepted, this.#goAwayLastId);
     const d = debug === undefined
       ? EMPTY
       : typeof debug === "string"
       ? textEncoder.encode(debug)
       : debug;
     this.#sched.control.goAway(last, code, d);
-    this.#goAwaySent = true;
     this.#goAwayLastId = last;
     if (code !== ErrorCode.NO_ERROR) {
-      this.#state = ConnState.CLOSED;
+      this.#connInput(ConnInput.ERROR);
       for (const s of this.#streams.values()) this.#sched.remove(s.send);
+    } else if (this.#state === ConnState.OPEN || this.#state === ConnState.DRAINING) {
+      this.#connInput(ConnInput.GOAWAY);
+    } else {
+      this.#goAwayEarly = true; // drains once the handshake ends (see #connInput)
     }
   }
 
@@ -1055,32 +836,10 @@ export class H2Connection {
    * headerTableSize, maxConcurrentStreams, initialWindowSize, maxFrameSize,
    * maxHeaderListSize). Raises apply at once, cuts when the peer ACKs.
    */
-  updateSettings(
-    changes: Partial<
-      Pick<
-        Settings,
-        | "headerTableSize"
-        | "maxConcurrentStreams"
-        | "initialWindowSize"
-        | "maxFrameSize"
-        | "maxHeaderListSize"
-      >
-    >,
-  ): void {
+  updateSettings(changes: UpdatableSettings): void {
     if (this.#state === ConnState.CLOSED) return;
     if (!this.#initiated) this.initiate();
-    const s: Array<[number, number]> = [];
-    const ids: Record<string, number> = {
-      headerTableSize: SettingId.HEADER_TABLE_SIZE,
-      maxConcurrentStreams: SettingId.MAX_CONCURRENT_STREAMS,
-      initialWindowSize: SettingId.INITIAL_WINDOW_SIZE,
-      maxFrameSize: SettingId.MAX_FRAME_SIZE,
-      maxHeaderListSize: SettingId.MAX_HEADER_LIST_SIZE,
-    };
-    for (const [k, v] of Object.entries(changes)) {
-      const id = ids[k];
-      if (id !== undefined && typeof v === "number") s.push([id, v]);
-    }
+    const s = LocalSettings.pairs(changes);
     if (s.length > 0) this.#sendSettings(s);
   }
 
@@ -1100,7 +859,7 @@ export class H2Connection {
   #localEnd(s: H2Stream): void {
     const t = transition(s.state, StreamEvent.SEND_END_STREAM);
     if (t.action !== StreamAction.OK) return;
-    this.#setState(s, t.next);
+    this.#store.setState(s, t.next);
     if (t.next === StreamState.CLOSED) this.#finalize(s);
   }
 
@@ -1115,7 +874,7 @@ export class H2Connection {
    */
   takeOutput(): Uint8Array | null {
     const out = this.#sched.take(this.#encodeBlock);
-    this.#pendingReplies = 0;
+    this.#flood.written();
     const fin = this.#sched.finished;
     if (fin.length > 0) {
       for (const q of fin) {
@@ -1126,15 +885,4 @@ export class H2Connection {
     }
     return out;
   }
-
-  /** Like {@link takeOutput}, as a list of chunks (empty when nothing is pending). */
-  takeOutputChunks(): Uint8Array[] {
-    const out = this.takeOutput();
-    return out === null ? [] : [out];
-  }
-}
-
-function equal8(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < 8; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

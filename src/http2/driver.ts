@@ -6,7 +6,7 @@
  * bodies, exchanges) → output flushed once per event-loop turn (a microtask)
  * with `takeOutput()` into `Transport.write`.
  *
- * Backpressure, end to end (house rule 8):
+ * Backpressure, end to end:
  * - Response bodies are pulled only while the stream has less than
  *   `streamHighWaterMark` DATA queued in the core and the socket is not
  *   backed up; queued DATA leaves only within the peer's windows, so a slow
@@ -28,6 +28,8 @@ import { httpDate } from "../date.ts";
 import { ConnState, H2Connection } from "./connection.ts";
 import { ErrorCode } from "./errors.ts";
 import { StreamState } from "./stream_state.ts";
+import { LifeEvent, nextLife, StreamLife } from "./stream_life.ts";
+import { DriverTimers, IdleAction } from "./driver_timers.ts";
 import type { H2Event, HeaderList } from "./events.ts";
 import { type RequestParts, requestParts, responseHeaders } from "./request.ts";
 import type { Http2Options } from "./server_options.ts";
@@ -38,18 +40,14 @@ const STATUS_500: HeaderList = [[":status", "500"], ["content-length", "0"]];
 /** One stream as the driver sees it: the exchange's writer and the request body's feeder. */
 class Stream implements ResponseWriter {
   readonly id: number;
-  readonly #d: Http2Connection;
+  readonly #d: Http2Driver;
   exchange: Exchange | null = null;
   reqBody: RequestBody | null = null;
   /** Body bytes given to the body stream, and those credited back to the windows. */
   pushed = 0;
   credited = 0;
-  /** The peer sent END_STREAM. */
-  remoteDone = false;
-  /** The response went out or failed: the driver no longer owes this stream anything. */
-  done = false;
-  /** The stream is closed or reset on the wire: nothing more may be sent. */
-  gone = false;
+  /** Where the stream is in its life; moved only by {@link Stream.step}. */
+  life: StreamLife;
   /** Request body bytes are no longer wanted: credit them as they arrive. */
   discard = false;
   headSent = false;
@@ -63,15 +61,31 @@ class Stream implements ResponseWriter {
   stallSent = -1;
   stallSince = 0;
 
-  constructor(id: number, driver: Http2Connection) {
+  constructor(id: number, driver: Http2Driver, remoteDone: boolean) {
     this.id = id;
     this.#d = driver;
+    this.life = remoteDone ? StreamLife.REMOTE_DONE : StreamLife.OPEN;
+  }
+
+  /** Applies an event to the stream's life. */
+  step(event: LifeEvent): void {
+    this.life = nextLife(this.life, event);
+  }
+
+  /** The response is in progress and the stream is live on the wire: it may send. */
+  get canSend(): boolean {
+    return this.life === StreamLife.OPEN || this.life === StreamLife.REMOTE_DONE;
+  }
+
+  /** The stream is live on the wire (request bytes may be credited). */
+  get live(): boolean {
+    return this.life <= StreamLife.ANSWERED;
   }
 
   /** The body stream wants more: credit what the application has read so far. */
   pull(): void {
     const b = this.reqBody;
-    if (b === null || this.gone) return;
+    if (b === null || !this.live) return;
     if (this.expectContinue && !this.headSent) {
       // The application reads: now ask the client for the body (RFC 9110 §10.1.1).
       this.expectContinue = false;
@@ -94,7 +108,7 @@ class Stream implements ResponseWriter {
 
   #creditAll(): void {
     const owed = this.pushed - this.credited;
-    if (owed > 0 && !this.gone) {
+    if (owed > 0 && this.live) {
       this.credited = this.pushed;
       this.#d.conn.consumed(this.id, owed);
       this.#d.flushSoon();
@@ -107,8 +121,9 @@ class Stream implements ResponseWriter {
    * with RST_STREAM NO_ERROR (RFC 9113 §8.1); until then it is drained.
    */
   finish(): void {
-    this.done = true;
-    if (!this.remoteDone && !this.gone) {
+    const wasOpen = this.life === StreamLife.OPEN;
+    this.step(LifeEvent.ANSWER);
+    if (wasOpen) {
       this.reqBody?.error(new Error("response already sent"));
       this.cancel();
       this.#d.resetWhenSent(this);
@@ -119,7 +134,7 @@ class Stream implements ResponseWriter {
 
   /** Queues response HEADERS (END_STREAM when there is no body). */
   head(status: number, headers: Array<[string, string]>, length: number, end: boolean): void {
-    if (this.gone) return;
+    if (!this.canSend) return;
     this.headSent = true;
     this.#d.conn.sendHeaders(this.id, responseHeaders(status, headers, length, httpDate()), end);
     this.#d.flushSoon();
@@ -127,7 +142,7 @@ class Stream implements ResponseWriter {
 
   /** Queues DATA (by reference); false when the stream or the socket is backed up. */
   body(chunk: Uint8Array): boolean {
-    if (this.gone) return true;
+    if (!this.canSend) return true;
     if (chunk.byteLength === 0) return true;
     const d = this.#d;
     d.conn.sendData(this.id, chunk, false);
@@ -139,7 +154,7 @@ class Stream implements ResponseWriter {
 
   /** Resolves when the stream may queue more (or is gone). */
   ready(): Promise<void> {
-    if (this.gone || this.#d.writable(this)) return Promise.resolve();
+    if (!this.canSend || this.#d.writable(this)) return Promise.resolve();
     return new Promise((resolve) => {
       this.waiter = resolve;
       this.#d.wait(this);
@@ -148,14 +163,14 @@ class Stream implements ResponseWriter {
 
   /** END_STREAM after the queued DATA. */
   end(): void {
-    if (this.gone) return;
+    if (!this.canSend) return;
     this.#d.conn.sendData(this.id, EMPTY, true);
     this.#d.flushSoon();
   }
 
   /** The response failed: 500 if nothing was sent, else RST_STREAM INTERNAL_ERROR. */
   abort(_reason: unknown): void {
-    if (this.gone) return;
+    if (!this.canSend) return;
     const conn = this.#d.conn;
     if (!this.headSent) {
       this.headSent = true;
@@ -169,18 +184,11 @@ class Stream implements ResponseWriter {
 }
 
 /** Serves HTTP/2 (h2 or h2c) on one transport. */
-export class Http2Connection implements LiveConnection {
+export class Http2Driver implements LiveConnection {
   /** Streams with response DATA handed to the core, watched by the send timeout. */
   readonly sending = new Set<Stream>();
-  /** Idle / PING timer (ms epoch), 0 for none. */
-  #timerAt = 0;
-  /** Next send-timeout check, 0 for none. */
-  #sendCheckAt = 0;
-  /** End of the SETTINGS exchange allowance (settingsTimeout), 0 once done. */
-  #handshakeAt = 0;
+  readonly #timers: DriverTimers;
   #settingsAcked = false;
-  /** Since when the socket has refused writes (0: not blocked). */
-  #blockedSince = 0;
   /** Streams reset within the receive() batch being processed: their handlers are not started. */
   #resetInBatch: Set<number> | null = null;
   /** The protocol core. */
@@ -197,13 +205,10 @@ export class Http2Connection implements LiveConnection {
   #blocked = false;
   #closing = false;
   #closed = false;
-  #activity = false;
-  #pingOut = false;
-  #idleSince = 0;
   readonly #flushTask = () => this.#flush();
   readonly #onDrain = () => {
     this.#blocked = false;
-    this.#blockedSince = 0;
+    this.#timers.blockedSince = 0;
     this.#flush();
   };
 
@@ -224,23 +229,19 @@ export class Http2Connection implements LiveConnection {
     this.#scheme = transport.secure ? "https" : "http";
     this.conn = conn ?? new H2Connection(options);
     host.add(this);
+    this.#timers = new DriverTimers(options, Date.now());
     transport.closed.then(() => this.#onClosed());
-    if (options.settingsTimeout > 0) this.#handshakeAt = Date.now() + options.settingsTimeout;
-    this.#becameIdle();
+    this.#timers.becameIdle(Date.now(), false);
   }
 
   /** Next time onDeadline must run (ms epoch), 0 for none: the earliest of the timers. */
   get deadline(): number {
-    let d = this.#timerAt;
-    for (const t of [this.#sendCheckAt, this.#handshakeAt]) {
-      if (t !== 0 && (d === 0 || t < d)) d = t;
-    }
-    return d;
+    return this.#timers.next;
   }
 
   /** Sets the idle / PING timer. */
   set deadline(at: number) {
-    this.#timerAt = at;
+    this.#timers.idleOrPingAt = at;
   }
 
   /** Starts reading; `initial` holds bytes already read (the sniffed preface). */
@@ -268,8 +269,7 @@ export class Http2Connection implements LiveConnection {
       data: (chunk) => this.#onData(chunk),
       end: (error) => this.#onEnd(error),
     });
-    const s = new Stream(1, this);
-    s.remoteDone = true;
+    const s = new Stream(1, this, true);
     this.#addStream(s);
     const exchange = new Exchange(new RequestInfo(this.#facts), s);
     s.exchange = exchange;
@@ -290,7 +290,7 @@ export class Http2Connection implements LiveConnection {
 
   #onData(chunk: Uint8Array): void {
     if (this.#closing) return;
-    this.#activity = true;
+    this.#timers.activity = true;
     const events = this.conn.receive(chunk);
     // Rapid reset: a stream opened and reset in the same batch never reaches the handler.
     let reset: Set<number> | null = null;
@@ -301,8 +301,9 @@ export class Http2Connection implements LiveConnection {
     this.#resetInBatch = reset;
     for (let i = 0; i < events.length; i++) this.#onEvent(events[i]!);
     this.#resetInBatch = null;
-    if (this.#handshakeAt !== 0 && this.#settingsAcked && this.conn.state === ConnState.OPEN) {
-      this.#handshakeAt = 0;
+    const timers = this.#timers;
+    if (timers.handshakeAt !== 0 && this.#settingsAcked && this.conn.state === ConnState.OPEN) {
+      timers.handshakeAt = 0;
     }
     this.flushSoon();
   }
@@ -320,6 +321,10 @@ export class Http2Connection implements LiveConnection {
           return;
         }
         s.pushed += len;
+        if (s.pushed > this.#opts.maxBodyBytes) {
+          this.conn.consumed(ev.streamId, len);
+          return this.#tooLarge(s);
+        }
         // Copied: the event aliases the socket chunk, and byte streams transfer buffers.
         s.reqBody.push(ownBuffer(ev.data));
         return;
@@ -327,9 +332,9 @@ export class Http2Connection implements LiveConnection {
       case "stream-end": {
         const s = this.#streams.get(ev.streamId);
         if (s === undefined) return;
-        s.remoteDone = true;
+        s.step(LifeEvent.REMOTE_END);
         s.reqBody?.end();
-        if (s.done) this.#forget(s);
+        this.#settle(s);
         return;
       }
       case "stream-reset": {
@@ -340,16 +345,15 @@ export class Http2Connection implements LiveConnection {
       case "stream-closed": {
         const s = this.#streams.get(ev.streamId);
         if (s !== undefined) {
-          s.gone = true;
-          if (s.done) this.#forget(s);
+          s.step(LifeEvent.WIRE_CLOSED);
+          this.#settle(s);
         }
         return;
       }
       case "headers-too-large": {
-        const s = new Stream(ev.streamId, this);
-        s.remoteDone = ev.endStream;
+        const s = new Stream(ev.streamId, this, ev.endStream);
+        s.step(LifeEvent.ANSWER);
         s.discard = true;
-        s.done = true;
         s.headSent = true;
         this.conn.sendHeaders(ev.streamId, [[":status", "431"], ["content-length", "0"]], true);
         if (!ev.endStream) {
@@ -362,7 +366,7 @@ export class Http2Connection implements LiveConnection {
         this.#abortAll(new Error(`HTTP/2 connection error: ${ev.reason}`));
         return;
       case "ping-ack":
-        this.#pingOut = false;
+        this.#timers.pingAcked();
         return;
       case "settings-ack":
         this.#settingsAcked = true;
@@ -375,8 +379,7 @@ export class Http2Connection implements LiveConnection {
   }
 
   #onRequest(id: number, headers: HeaderList, endStream: boolean): void {
-    const s = new Stream(id, this);
-    s.remoteDone = endStream;
+    const s = new Stream(id, this, endStream);
     const parts = requestParts(headers, this.#scheme, this.#facts.localAddr.hostname);
     const method = parts?.method ?? "GET";
     let body: RequestBody | null = null;
@@ -392,7 +395,10 @@ export class Http2Connection implements LiveConnection {
     s.exchange = exchange;
     let request: Request | null = null;
     let status = "400";
-    if (parts !== null) {
+    const max = this.#opts.maxBodyBytes;
+    if (body !== null && max !== Infinity && contentLengthOf(headers) > max) {
+      status = "413";
+    } else if (parts !== null) {
       try {
         request = createRequest(parts.url, method, parts.headers, body?.stream ?? null, exchange);
       } catch (e) {
@@ -405,37 +411,59 @@ export class Http2Connection implements LiveConnection {
       body?.error(new Error("request refused"));
       s.reqBody = null;
       s.finish();
-      if (s.remoteDone) this.#forget(s);
+      this.#settle(s);
       return;
     }
     this.#run(s, request, method === "HEAD");
+  }
+
+  /**
+   * The request body crossed maxBodyBytes: its stream errors; the client gets
+   * 413, or RST_STREAM CANCEL once the response has started (a 413 can no
+   * longer be said, and REFUSED_STREAM would wrongly promise the request was
+   * not processed, inviting a retry, §8.7).
+   */
+  #tooLarge(s: Stream): void {
+    const err = new RangeError("request body larger than http2.maxBodyBytes");
+    s.reqBody?.error(err);
+    s.reqBody = null;
+    if (s.headSent) {
+      this.conn.resetStream(s.id, ErrorCode.CANCEL);
+      this.lost(s, err);
+      return;
+    }
+    s.headSent = true;
+    this.conn.sendHeaders(s.id, [[":status", "413"], ["content-length", "0"]], true);
+    s.exchange?.cancel(err);
+    s.finish();
   }
 
   #run(s: Stream, request: Request, isHead: boolean): void {
     const host = this.#host;
     s.exchange!.run(host.handler, request, host.onError, isHead).then(() => {
       s.finish();
-      if (s.remoteDone || s.gone) this.#forget(s);
+      this.#settle(s);
     });
   }
 
   #addStream(s: Stream): void {
     const streams = this.#streams;
-    if (streams.size === 0) this.#becameBusy();
+    if (streams.size === 0) this.#timers.becameBusy(Date.now());
     streams.set(s.id, s);
   }
 
-  #forget(s: Stream): void {
+  /** Forgets a stream once nothing is owed either way (its life is FINISHED). */
+  #settle(s: Stream): void {
+    if (s.life !== StreamLife.FINISHED) return;
     const streams = this.#streams;
     if (streams.get(s.id) !== s) return;
     streams.delete(s.id);
-    if (streams.size === 0) this.#becameIdle();
+    if (streams.size === 0) this.#timers.becameIdle(Date.now(), this.sending.size > 0);
   }
 
   /** The stream died on the wire (reset, or our own reset): abort its exchange and body. */
   lost(s: Stream, reason: Error): void {
-    s.gone = true;
-    s.done = true;
+    s.step(LifeEvent.LOST);
     s.reqBody?.error(reason);
     s.exchange?.cancel(reason);
     const w = s.waiter;
@@ -443,7 +471,7 @@ export class Http2Connection implements LiveConnection {
       s.waiter = null;
       w();
     }
-    this.#forget(s);
+    this.#settle(s);
   }
 
   #onEnd(error?: unknown): void {
@@ -473,7 +501,7 @@ export class Http2Connection implements LiveConnection {
     let sent = false;
     for (let i = 0; i < list.length; i++) {
       const s = list[i]!;
-      if (s.gone) continue;
+      if (s.life !== StreamLife.ANSWERED) continue;
       const state = conn.streamState(s.id);
       if (state === StreamState.OPEN || state === StreamState.HALF_CLOSED_REMOTE) {
         list[keep++] = s; // our END_STREAM is still queued (flow control)
@@ -482,8 +510,8 @@ export class Http2Connection implements LiveConnection {
       if (state === StreamState.HALF_CLOSED_LOCAL) {
         sent = conn.resetStream(s.id, ErrorCode.NO_ERROR);
       }
-      s.gone = true;
-      this.#forget(s);
+      s.step(LifeEvent.WIRE_CLOSED);
+      this.#settle(s);
     }
     list.length = keep;
     return sent;
@@ -525,7 +553,7 @@ export class Http2Connection implements LiveConnection {
           if (out === null) break;
           if (!t.write(out)) {
             this.#blocked = true;
-            this.#blockedSince = Date.now();
+            this.#timers.blocked(Date.now());
             t.drain().then(this.#onDrain);
             break;
           }
@@ -567,7 +595,7 @@ export class Http2Connection implements LiveConnection {
       const s = list[i]!;
       const w = s.waiter;
       if (w === null) continue;
-      if (s.gone || conn.queuedBytes(s.id) < hwm) {
+      if (!s.canSend || conn.queuedBytes(s.id) < hwm) {
         s.waiter = null;
         w();
       } else {
@@ -581,9 +609,7 @@ export class Http2Connection implements LiveConnection {
   #close(): void {
     if (this.#closing) return;
     this.#closing = true;
-    const ms = this.#opts.sendTimeout;
-    this.#timerAt = this.#handshakeAt = 0;
-    this.#sendCheckAt = ms > 0 ? Date.now() + ms : 0;
+    this.#timers.closing(Date.now());
     this.#abortAll(new Error("connection closed"));
     this.#t.close();
   }
@@ -592,58 +618,52 @@ export class Http2Connection implements LiveConnection {
     this.#closed = true;
     this.#closing = true;
     this.#abortAll(new Error("connection closed"));
-    this.#timerAt = this.#sendCheckAt = this.#handshakeAt = 0;
+    this.#timers.clear();
     this.sending.clear();
     this.#host.remove(this);
   }
 
   // ---- lifecycle --------------------------------------------------------------
 
-  #becameIdle(): void {
-    if (this.sending.size === 0) this.#sendCheckAt = 0;
-    this.#idleSince = Date.now();
-    const ms = this.#opts.idleTimeout;
-    this.deadline = ms > 0 ? this.#idleSince + ms : 0;
-  }
-
-  #becameBusy(): void {
-    this.#armSendCheck(Date.now());
-    const ms = this.#opts.pingInterval;
-    this.#activity = false;
-    this.#pingOut = false;
-    this.deadline = ms > 0 ? Date.now() + ms : 0;
-  }
-
   /** Idle timeout, PING liveness, the SETTINGS exchange timeout and the send timeout. */
   onDeadline(now: number): void {
+    const timers = this.#timers;
     if (this.#closing) {
       // A close that cannot flush (the client does not read) is cut off after sendTimeout.
-      this.#timerAt = this.#handshakeAt = 0;
-      if (this.#sendCheckAt !== 0 && this.#sendCheckAt <= now) {
-        this.#sendCheckAt = 0;
+      timers.idleOrPingAt = timers.handshakeAt = 0;
+      if (DriverTimers.due(timers.sendCheckAt, now)) {
+        timers.sendCheckAt = 0;
         this.#t.abort();
       }
       return;
     }
-    if (this.#handshakeAt !== 0 && this.#handshakeAt <= now) {
-      this.#handshakeAt = 0;
+    if (DriverTimers.due(timers.handshakeAt, now)) {
+      timers.handshakeAt = 0;
       this.#abortAll(new Error("HTTP/2 SETTINGS exchange timed out"));
       this.conn.goAway(ErrorCode.SETTINGS_TIMEOUT, "settings timeout");
       this.#flush();
       this.#close();
       return;
     }
-    if (this.#sendCheckAt !== 0 && this.#sendCheckAt <= now) {
+    if (DriverTimers.due(timers.sendCheckAt, now)) {
       this.#checkSends(now);
       if (this.#closing) return;
     }
-    if (this.#timerAt === 0 || this.#timerAt > now) return;
-    this.#idleOrPing(now);
-  }
-
-  #armSendCheck(now: number): void {
-    const ms = this.#opts.sendTimeout;
-    this.#sendCheckAt = ms > 0 ? now + Math.max(1, ms / 2) : 0;
+    if (!DriverTimers.due(timers.idleOrPingAt, now)) return;
+    const idle = this.#streams.size === 0 && this.conn.openStreams === 0;
+    switch (timers.idleOrPing(now, idle)) {
+      case IdleAction.CLOSE_IDLE:
+        return this.#goAwayAndClose();
+      case IdleAction.PEER_DEAD:
+        this.#abortAll(new Error("HTTP/2 peer unresponsive"));
+        return this.#goAwayAndClose();
+      case IdleAction.PING:
+        this.conn.ping();
+        this.flushSoon();
+        return;
+      case IdleAction.NONE:
+        return;
+    }
   }
 
   /**
@@ -653,7 +673,7 @@ export class Http2Connection implements LiveConnection {
    */
   #checkSends(now: number): void {
     const ms = this.#opts.sendTimeout;
-    if (this.#blocked && this.#blockedSince !== 0 && now - this.#blockedSince >= ms) {
+    if (this.#blocked && this.#timers.socketStalled(now)) {
       this.#abortAll(new Error("send timeout: the client stopped reading"));
       this.#closing = true;
       this.#t.abort();
@@ -664,7 +684,7 @@ export class Http2Connection implements LiveConnection {
     for (const s of this.sending) {
       const q = conn.queuedBytes(s.id);
       if (q === 0) {
-        if (s.done || s.gone) this.sending.delete(s);
+        if (!s.canSend) this.sending.delete(s);
         s.stallSince = 0;
         continue;
       }
@@ -680,38 +700,8 @@ export class Http2Connection implements LiveConnection {
       }
     }
     if (stalled) this.flushSoon();
-    if (this.#streams.size > 0 || this.sending.size > 0) this.#armSendCheck(now);
-    else this.#sendCheckAt = 0;
-  }
-
-  #idleOrPing(now: number): void {
-    const o = this.#opts;
-    if (this.#streams.size === 0 && this.conn.openStreams === 0) {
-      if (o.idleTimeout > 0 && now - this.#idleSince >= o.idleTimeout) {
-        this.#goAwayAndClose();
-      } else {
-        this.deadline = o.idleTimeout > 0 ? this.#idleSince + o.idleTimeout : 0;
-      }
-      return;
-    }
-    if (o.pingInterval <= 0) {
-      this.deadline = 0;
-      return;
-    }
-    if (this.#activity) {
-      this.#activity = false;
-      this.#pingOut = false;
-      this.deadline = now + o.pingInterval;
-    } else if (this.#pingOut) {
-      // Nothing, not even the PING ACK, for pingTimeout: the peer is gone.
-      this.#abortAll(new Error("HTTP/2 peer unresponsive"));
-      this.#goAwayAndClose();
-    } else {
-      this.conn.ping();
-      this.#pingOut = true;
-      this.deadline = now + o.pingTimeout;
-      this.flushSoon();
-    }
+    if (this.#streams.size > 0 || this.sending.size > 0) this.#timers.armSendCheck(now);
+    else this.#timers.sendCheckAt = 0;
   }
 
   /** Final GOAWAY NO_ERROR, flushed, then close (whatever is still open is abandoned). */
@@ -728,6 +718,12 @@ export class Http2Connection implements LiveConnection {
     this.conn.goAway(ErrorCode.NO_ERROR);
     this.flushSoon();
   }
+}
+
+/** The request's declared content-length (validated by the core), or -1. */
+function contentLengthOf(headers: HeaderList): number {
+  for (const [name, value] of headers) if (name === "content-length") return Number(value);
+  return -1;
 }
 
 /** The value of the request's `expect` field, or "". */

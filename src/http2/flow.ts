@@ -10,15 +10,6 @@
  * @module
  */
 
-/** Largest legal window (§6.9.1). */
-export const MAX_WINDOW = 0x7fffffff;
-
-/** Adds a WINDOW_UPDATE increment to a send window; returns -1 if it would pass 2^31-1 (§6.9.1). */
-export function growWindow(window: number, increment: number): number {
-  const next = window + increment;
-  return next > MAX_WINDOW ? -1 : next;
-}
-
 /** A receive window with deferred replenishment. */
 export class RecvWindow {
   /** Bytes the peer may still send. */

@@ -1,6 +1,6 @@
 /**
- * Every limit and advertised setting of the HTTP/2 core in one options object
- * (house rule 4). Each limit names what the peer gets when it is exceeded.
+ * Every limit and advertised setting of the HTTP/2 core in one options object.
+ * Each limit names what the peer gets when it is exceeded.
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * Write scheduling (house rule 6): control frames first, in the order they
+ * Write scheduling: control frames first, in the order they
  * were queued; then DATA shared round-robin between streams, one frame per
  * stream per turn, within the stream and connection send windows and split
  * at the peer's MAX_FRAME_SIZE. A batch is written into one buffer.
@@ -9,7 +9,13 @@
 import { writeBytes } from "../slab.ts";
 
 import { ByteWriter, writeFrameHeader } from "./frame/encoder.ts";
-import { FRAME_HEADER_SIZE, FrameType } from "./frame/types.ts";
+import {
+  DEFAULT_MAX_FRAME_SIZE,
+  DEFAULT_WINDOW_SIZE,
+  Flags,
+  FRAME_HEADER_SIZE,
+  FrameType,
+} from "./frame/types.ts";
 import type { HeaderList } from "./events.ts";
 
 /** The outgoing side of one stream: its send window and what waits for it. */
@@ -103,8 +109,8 @@ export function writeHeaderBlock(
   do {
     const n = Math.min(maxFrame, block.length - off);
     const last = off + n === block.length;
-    let flags = last ? 0x4 : 0;
-    if (type === FrameType.HEADERS && endStream) flags |= 0x1;
+    let flags = last ? Flags.END_HEADERS : 0;
+    if (type === FrameType.HEADERS && endStream) flags |= Flags.END_STREAM;
     w.frameWith(type, flags, streamId, n === block.length ? block : block.subarray(off, off + n));
     off += n;
     type = FrameType.CONTINUATION;
@@ -116,9 +122,9 @@ export class WriteScheduler {
   /** Control frames (and response HEADERS) in queue order. */
   readonly control: ByteWriter = new ByteWriter(4096);
   /** Connection send window. */
-  connWindow = 65535;
+  connWindow = DEFAULT_WINDOW_SIZE;
   /** Peer SETTINGS_MAX_FRAME_SIZE. */
-  maxFrameSize = 16384;
+  maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
   /** Max DATA bytes per batch. */
   batchSize: number;
   /** Queues whose END_STREAM went out in the last batch (the connection reaps them). */
@@ -189,7 +195,7 @@ export class WriteScheduler {
             budget -= len;
             q.queued -= len;
             if (q.queued === 0 && q.endStream && q.trailers === null) {
-              flags = 0x1;
+              flags = Flags.END_STREAM;
               q.endStream = false;
             }
           } else {
@@ -207,7 +213,7 @@ export class WriteScheduler {
           planLen[planned] = tw.length - before;
         } else if (q.endStream) {
           len = 0;
-          flags = 0x1;
+          flags = Flags.END_STREAM;
           q.endStream = false;
         }
         if (len >= 0) {

@@ -44,6 +44,13 @@ export interface Http2Options extends H2Options {
    * GOAWAY SETTINGS_TIMEOUT and is closed. 0 disables it. Default 10 s.
    */
   settingsTimeout: number;
+  /**
+   * Largest request body in bytes. Default `Infinity` (no limit). A larger
+   * `content-length` is answered 413 before any DATA is read; a body that
+   * crosses it errors the handler's body stream and gets 413, or RST_STREAM
+   * CANCEL once the response has started.
+   */
+  maxBodyBytes: number;
 }
 
 /** The defaults: the core's (1 MiB stream / 16 MiB connection receive windows) plus the timeouts above. */
@@ -55,6 +62,7 @@ export const DEFAULT_HTTP2_OPTIONS: Readonly<Http2Options> = Object.freeze({
   streamHighWaterMark: 128 * 1024,
   sendTimeout: 60_000,
   settingsTimeout: 10_000,
+  maxBodyBytes: Infinity,
 });
 
 /**
@@ -80,6 +88,7 @@ export function resolveHttp2Options(options: Partial<Http2Options> = {}): Http2O
   ) {
     if (!(o[k] >= 0)) throw new RangeError(`Http2Options.${k} must be >= 0`);
   }
+  if (!(o.maxBodyBytes >= 0)) throw new RangeError("Http2Options.maxBodyBytes must be >= 0");
   if (!(o.streamHighWaterMark >= 1)) {
     throw new RangeError("Http2Options.streamHighWaterMark must be >= 1");
   }

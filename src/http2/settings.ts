@@ -7,6 +7,12 @@
  */
 
 import { ConnectionError, ErrorCode } from "./errors.ts";
+import {
+  DEFAULT_MAX_FRAME_SIZE,
+  DEFAULT_WINDOW_SIZE,
+  MAX_MAX_FRAME_SIZE,
+  MAX_WINDOW_SIZE,
+} from "./frame/types.ts";
 
 /** SETTINGS parameter identifiers (§6.5.2, RFC 8441 §3, RFC 9218 §2.1). */
 export enum SettingId {
@@ -42,8 +48,8 @@ export function defaultSettings(): Settings {
     headerTableSize: 4096,
     enablePush: 1,
     maxConcurrentStreams: Infinity,
-    initialWindowSize: 65535,
-    maxFrameSize: 16384,
+    initialWindowSize: DEFAULT_WINDOW_SIZE,
+    maxFrameSize: DEFAULT_MAX_FRAME_SIZE,
     maxHeaderListSize: Infinity,
   };
 }
@@ -74,12 +80,12 @@ export function validateSetting(id: number, value: number): void {
       }
       return;
     case SettingId.INITIAL_WINDOW_SIZE:
-      if (value > 0x7fffffff) {
+      if (value > MAX_WINDOW_SIZE) {
         throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "INITIAL_WINDOW_SIZE > 2^31-1");
       }
       return;
     case SettingId.MAX_FRAME_SIZE:
-      if (value < 16384 || value > 16777215) {
+      if (value < DEFAULT_MAX_FRAME_SIZE || value > MAX_MAX_FRAME_SIZE) {
         throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "MAX_FRAME_SIZE out of range");
       }
       return;

@@ -17,7 +17,7 @@ import type { ServerHost } from "../fetch/host.ts";
 import type { H2cUpgrade } from "../http1/connection.ts";
 import { H2Connection } from "./connection.ts";
 import { CONNECTION_SPECIFIC_FIELDS } from "./headers.ts";
-import { Http2Connection } from "./driver.ts";
+import { Http2Driver } from "./driver.ts";
 import type { Http2Options } from "./server_options.ts";
 
 const latin1 = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
@@ -78,7 +78,7 @@ export function h2cUpgrade(
     for (const [name, v] of request.headers) {
       if (!DROPPED.has(name)) headers[name] = v;
     }
-    const driver = new Http2Connection(
+    const driver = new Http2Driver(
       transport,
       host,
       { ...facts, protocol: "h2c" },

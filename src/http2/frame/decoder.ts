@@ -10,6 +10,7 @@ import { ConnectionError, ErrorCode, StreamError } from "../errors.ts";
 import { parseSettingsPayload } from "../settings.ts";
 import {
   DEFAULT_MAX_FRAME_SIZE,
+  Flags,
   type Frame,
   FRAME_HEADER_SIZE,
   FrameType,
@@ -42,7 +43,7 @@ function requireConnection(streamId: number, what: string): void {
 
 /** Strips padding (§6.1, §6.2): returns [start, end) of the content; pad ≥ remaining → PROTOCOL_ERROR. */
 function unpad(flags: number, payload: Uint8Array, fixed: number, what: string): number {
-  if ((flags & 0x8) === 0) return payload.length;
+  if ((flags & Flags.PADDED) === 0) return payload.length;
   if (payload.length < 1) {
     throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, `${what} too short`);
   }
@@ -61,21 +62,21 @@ function parsePriorityFields(b: Uint8Array, i: number): PriorityFields {
 const parseData: FrameParser = (flags, streamId, payload) => {
   requireStream(streamId, "DATA");
   const end = unpad(flags, payload, 0, "DATA");
-  const start = flags & 0x8 ? 1 : 0;
+  const start = flags & Flags.PADDED ? 1 : 0;
   return {
     type: FrameType.DATA,
     streamId,
     flags,
     data: start === 0 && end === payload.length ? payload : payload.subarray(start, end),
     flowLength: payload.length,
-    endStream: (flags & 0x1) !== 0,
+    endStream: (flags & Flags.END_STREAM) !== 0,
   };
 };
 
 const parseHeaders: FrameParser = (flags, streamId, payload) => {
   requireStream(streamId, "HEADERS");
-  const prio = (flags & 0x20) !== 0;
-  const padded = (flags & 0x8) !== 0;
+  const prio = (flags & Flags.PRIORITY) !== 0;
+  const padded = (flags & Flags.PADDED) !== 0;
   const fixed = prio ? 5 : 0;
   if (payload.length < fixed + (padded ? 1 : 0)) {
     throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "HEADERS too short");
@@ -93,8 +94,8 @@ const parseHeaders: FrameParser = (flags, streamId, payload) => {
     streamId,
     flags,
     block: start === 0 && end === payload.length ? payload : payload.subarray(start, end),
-    endStream: (flags & 0x1) !== 0,
-    endHeaders: (flags & 0x4) !== 0,
+    endStream: (flags & Flags.END_STREAM) !== 0,
+    endHeaders: (flags & Flags.END_HEADERS) !== 0,
     priority,
   };
 };
@@ -121,7 +122,7 @@ const parseRstStream: FrameParser = (flags, streamId, payload) => {
 
 const parseSettings: FrameParser = (flags, streamId, payload) => {
   requireConnection(streamId, "SETTINGS");
-  const ack = (flags & 0x1) !== 0;
+  const ack = (flags & Flags.ACK) !== 0;
   if (ack && payload.length !== 0) {
     throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "SETTINGS ACK with payload");
   }
@@ -136,7 +137,7 @@ const parseSettings: FrameParser = (flags, streamId, payload) => {
 
 const parsePushPromise: FrameParser = (flags, streamId, payload) => {
   requireStream(streamId, "PUSH_PROMISE");
-  const padded = (flags & 0x8) !== 0;
+  const padded = (flags & Flags.PADDED) !== 0;
   if (payload.length < 4 + (padded ? 1 : 0)) {
     throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "PUSH_PROMISE too short");
   }
@@ -148,7 +149,7 @@ const parsePushPromise: FrameParser = (flags, streamId, payload) => {
     flags,
     promisedStreamId: u32(payload, start) & 0x7fffffff,
     block: payload.subarray(start + 4, end),
-    endHeaders: (flags & 0x4) !== 0,
+    endHeaders: (flags & Flags.END_HEADERS) !== 0,
   };
 };
 
@@ -157,7 +158,7 @@ const parsePing: FrameParser = (flags, streamId, payload) => {
   if (payload.length !== 8) {
     throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "PING length != 8");
   }
-  return { type: FrameType.PING, streamId, flags, ack: (flags & 0x1) !== 0, data: payload };
+  return { type: FrameType.PING, streamId, flags, ack: (flags & Flags.ACK) !== 0, data: payload };
 };
 
 const parseGoAway: FrameParser = (flags, streamId, payload) => {
@@ -192,7 +193,7 @@ const parseContinuation: FrameParser = (flags, streamId, payload) => {
     streamId,
     flags,
     block: payload,
-    endHeaders: (flags & 0x4) !== 0,
+    endHeaders: (flags & Flags.END_HEADERS) !== 0,
   };
 };
 
@@ -262,11 +263,6 @@ export class FrameDecoder {
   /** Bytes held for a partial frame (header or payload) plus unconsumed input. */
   get buffered(): number {
     return this.#headFill + this.#bodyFill + this.#chunk.length - this.#pos;
-  }
-
-  /** True while in the middle of a frame (a clean stream ends at a frame boundary). */
-  get inFrame(): boolean {
-    return this.#headFill > 0 || this.#chunk.length > this.#pos;
   }
 
   /** The next complete frame, or null when more bytes are needed. */

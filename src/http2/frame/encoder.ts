@@ -7,7 +7,7 @@
  */
 
 import { encodeSettingsPayload } from "../settings.ts";
-import { type Frame, FRAME_HEADER_SIZE, FrameType } from "./types.ts";
+import { Flags, type Frame, FRAME_HEADER_SIZE, FrameType } from "./types.ts";
 
 /** Writes the 9-byte frame header at `off`. */
 export function writeFrameHeader(
@@ -155,7 +155,7 @@ function padded(
  * flags come from the frame's fields.
  */
 export function encodeFrame(frame: Frame, padLength?: number): Uint8Array {
-  const pad = padLength === undefined ? 0 : 0x8;
+  const pad = padLength === undefined ? 0 : Flags.PADDED;
   switch (frame.type) {
     case FrameType.DATA:
       return buildFrame(
@@ -173,7 +173,7 @@ export function encodeFrame(frame: Frame, padLength?: number): Uint8Array {
         prefix[4] = p.weight - 1;
       }
       const flags = (frame.endStream ? 1 : 0) | (frame.endHeaders ? 4 : 0) | pad |
-        (frame.priority ? 0x20 : 0);
+        (frame.priority ? Flags.PRIORITY : 0);
       return buildFrame(frame.type, flags, frame.streamId, padded(frame.block, padLength, prefix));
     }
     case FrameType.PRIORITY: {

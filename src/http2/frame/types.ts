@@ -41,7 +41,11 @@ export const DEFAULT_MAX_FRAME_SIZE = 16384;
 /** Largest legal SETTINGS_MAX_FRAME_SIZE (§6.5.2). */
 export const MAX_MAX_FRAME_SIZE = 16777215;
 /** Largest flow-control window (§6.9.1). */
-export const MAX_WINDOW_SIZE = 2147483647;
+export const MAX_WINDOW_SIZE = 0x7fffffff;
+/** Initial stream and connection window before SETTINGS / WINDOW_UPDATE (§6.9.2). */
+export const DEFAULT_WINDOW_SIZE = 65535;
+/** Largest stream identifier (§5.1.1). */
+export const MAX_STREAM_ID = 0x7fffffff;
 /** The client connection preface (§3.4). */
 export const CLIENT_PREFACE: Uint8Array = new TextEncoder().encode(
   "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",

@@ -14,7 +14,7 @@ import { CompressionError, HeaderListTooLargeError } from "./errors.ts";
 import { huffmanDecode, huffmanDecodedMaxLength } from "./huffman.ts";
 import { type Cursor, decodeIntegerTail } from "./integer.ts";
 import { STATIC_TABLE, STATIC_TABLE_LENGTH } from "./static_table.ts";
-import { latin1Decode } from "./string.ts";
+import { isHuffman, latin1Decode, stringLiteralLength } from "./string.ts";
 
 /** Default cap of a decoded header list: Σ(name + value + 32) octets (RFC 9113 §6.5.2). */
 export const DEFAULT_MAX_HEADER_LIST_SIZE = 65536;
@@ -214,16 +214,10 @@ export class Decoder {
       let nameLen = 0;
       let scratchUsed = 0;
       if (index === 0) {
-        if (pos >= end) throw new CompressionError("truncated literal name");
-        const huffman = buf[pos]! & 0x80;
-        let len = buf[pos]! & 0x7f;
-        pos++;
-        if (len === 0x7f) {
-          cursor.pos = pos;
-          len = decodeIntegerTail(buf, cursor, end, 0x7f);
-          pos = cursor.pos;
-        }
-        if (len > end - pos) throw new CompressionError("string literal runs past the block");
+        const huffman = isHuffman(buf, pos, end);
+        cursor.pos = pos;
+        const len = stringLiteralLength(buf, cursor, end);
+        pos = cursor.pos;
         if (huffman) {
           const scratch = this.#scratchFor(huffmanDecodedMaxLength(len), 0);
           nameLen = huffmanDecode(buf, pos, pos + len, scratch, 0);
@@ -245,16 +239,10 @@ export class Decoder {
       }
 
       // The value, likewise.
-      if (pos >= end) throw new CompressionError("truncated literal value");
-      const huffman = buf[pos]! & 0x80;
-      let len = buf[pos]! & 0x7f;
-      pos++;
-      if (len === 0x7f) {
-        cursor.pos = pos;
-        len = decodeIntegerTail(buf, cursor, end, 0x7f);
-        pos = cursor.pos;
-      }
-      if (len > end - pos) throw new CompressionError("string literal runs past the block");
+      const huffman = isHuffman(buf, pos, end);
+      cursor.pos = pos;
+      const len = stringLiteralLength(buf, cursor, end);
+      pos = cursor.pos;
       let valueSrc = buf;
       let valueStart = pos;
       let valueLen = len;

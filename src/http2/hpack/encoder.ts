@@ -5,10 +5,9 @@
  */
 
 import { DEFAULT_TABLE_SIZE, DynamicTable, ENTRY_OVERHEAD } from "./dynamic_table.ts";
-import { huffmanEncode, huffmanEncodedLength } from "./huffman.ts";
 import { encodeInteger } from "./integer.ts";
 import { STATIC_TABLE, STATIC_TABLE_LENGTH } from "./static_table.ts";
-import { latin1Encode } from "./string.ts";
+import { encodeString } from "./string.ts";
 
 /**
  * A header field to encode. The optional third element overrides the
@@ -262,18 +261,9 @@ export class Encoder {
       } else {
         pos = encodeInteger(buf, pos, nameIndex, 4, 0x00);
       }
-      if (nameIndex === 0) pos = this.#string(buf, pos, name);
-      pos = this.#string(buf, pos, value);
+      if (nameIndex === 0) pos = encodeString(buf, pos, name, this.#huffman);
+      pos = encodeString(buf, pos, value, this.#huffman);
     }
     return pos;
-  }
-
-  #string(buf: Uint8Array, pos: number, str: string): number {
-    const raw = str.length;
-    if (this.#huffman && raw > 1) {
-      const coded = huffmanEncodedLength(str);
-      if (coded < raw) return huffmanEncode(buf, encodeInteger(buf, pos, coded, 7, 0x80), str);
-    }
-    return latin1Encode(buf, encodeInteger(buf, pos, raw, 7, 0), str);
   }
 }

@@ -106,6 +106,30 @@ export function latin1Encode(dst: Uint8Array, pos: number, str: string): number 
 let scratch = new Uint8Array(256);
 
 /**
+ * Whether the string literal starting at `src[pos]` is Huffman-coded (the H
+ * bit, §5.2).
+ *
+ * @throws {CompressionError} when the literal is missing (`pos >= end`).
+ */
+export function isHuffman(src: Uint8Array, pos: number, end: number): boolean {
+  if (pos >= end) throw new CompressionError("truncated string literal");
+  return (src[pos]! & 0x80) !== 0;
+}
+
+/**
+ * Reads the length prefix of the string literal at `cursor.pos` and leaves
+ * the cursor on its first octet. The decoder locates literals this way and
+ * turns them into strings only when they are kept.
+ *
+ * @throws {CompressionError} when the literal is truncated or runs past `end`.
+ */
+export function stringLiteralLength(src: Uint8Array, cursor: Cursor, end: number): number {
+  const len = decodeInteger(src, cursor, 7, end);
+  if (len > end - cursor.pos) throw new CompressionError("string literal runs past the block");
+  return len;
+}
+
+/**
  * Decodes a string literal at `cursor.pos` (Huffman or raw) into a latin1
  * string and advances the cursor past it.
  *
@@ -113,11 +137,9 @@ let scratch = new Uint8Array(256);
  * data is invalid.
  */
 export function decodeString(src: Uint8Array, cursor: Cursor, end: number = src.length): string {
-  if (cursor.pos >= end) throw new CompressionError("truncated string literal");
-  const huffman = (src[cursor.pos]! & 0x80) !== 0;
-  const len = decodeInteger(src, cursor, 7, end);
+  const huffman = isHuffman(src, cursor.pos, end);
+  const len = stringLiteralLength(src, cursor, end);
   const start = cursor.pos;
-  if (len > end - start) throw new CompressionError("string literal runs past the block");
   cursor.pos = start + len;
   if (!huffman) return latin1Decode(src, start, start + len);
   const max = huffmanDecodedMaxLength(len);
@@ -144,7 +166,8 @@ export function stringLiteralMaxLength(str: string): number {
  */
 export function encodeString(dst: Uint8Array, pos: number, str: string, huffman = true): number {
   const raw = str.length;
-  if (huffman && raw > 0) {
+  // One octet never shrinks (every code is at least 5 bits): skip the measuring.
+  if (huffman && raw > 1) {
     const coded = huffmanEncodedLength(str);
     if (coded < raw) return huffmanEncode(dst, encodeInteger(dst, pos, coded, 7, 0x80), str);
   }
