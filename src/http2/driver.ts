@@ -377,7 +377,11 @@ export class Http2Connection implements LiveConnection {
   #onRequest(id: number, headers: HeaderList, endStream: boolean): void {
     const s = new Stream(id, this);
     s.remoteDone = endStream;
-    const parts = requestParts(headers, this.#scheme, this.#facts.localAddr.hostname);
+    const parts = requestParts(
+      headers,
+      this.#scheme,
+      this.#facts.localAddr.hostname ?? "localhost",
+    );
     const method = parts?.method ?? "GET";
     let body: RequestBody | null = null;
     if (!endStream && method !== "GET" && method !== "HEAD") {
