@@ -36,6 +36,7 @@ class NodeTlsTransport implements Transport {
   #sink: TransportSink | null = null;
   #drain: Deferred | null = null;
   #done = false;
+  #corked = false;
 
   constructor(socket: tls.TLSSocket, remoteAddr: Addr, localAddr: Addr) {
     this.#socket = socket;
@@ -83,6 +84,16 @@ class NodeTlsTransport implements Transport {
 
   write(chunk: Uint8Array): boolean {
     if (this.#done || this.#socket.writableEnded) return false;
+    // Writes of one event-loop turn (a response head and its body) leave as
+    // one batch: fewer TLS records and socket writes.
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#socket.cork();
+      queueMicrotask(() => {
+        this.#corked = false;
+        this.#socket.uncork();
+      });
+    }
     this.#socket.write(chunk);
     return this.#socket.writableLength < HIGH_WATER_MARK;
   }
