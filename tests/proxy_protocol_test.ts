@@ -190,4 +190,22 @@ describe("PROXY protocol: raw clients", () => {
     assert.ok(r.closedByServer);
     assert.equal(r.text, "");
   });
+
+  it("shutdown closes connections still waiting for their header (cleartext and TLS)", async () => {
+    for (const secure of [false, true]) {
+      const server = serve({
+        hostname: "127.0.0.1",
+        port: 0,
+        proxyProtocol: true,
+        tls: secure ? TLS : undefined,
+        onListen() {},
+      }, echo);
+      const waiting = raw(server.addr.port, "PROXY TCP4 ", { idleMs: 10_000 });
+      await new Promise((r) => setTimeout(r, 200));
+      await server.shutdown();
+      const r = await waiting;
+      assert.ok(r.closedByServer, `${secure ? "TLS" : "cleartext"}: still open after shutdown`);
+      assert.equal(r.text, "");
+    }
+  });
 });

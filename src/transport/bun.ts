@@ -19,7 +19,7 @@ import {
 import { HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
 import { releaseBytes } from "../slab.ts";
 import { listenNodeTls } from "./node_tls.ts";
-import { acceptProxied } from "./proxy_stage.ts";
+import { abortPending, acceptProxied } from "./proxy_stage.ts";
 import { claimUnixPath } from "./unix_path.ts";
 import { netAddr } from "./addr.ts";
 
@@ -245,8 +245,9 @@ export const bunRuntime: Runtime = {
     const secure = !!tls;
     const handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     const proxyTimeout = options.proxyTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    const pending = new Set<Transport>();
     const accept = options.proxyProtocol
-      ? (t: Transport) => acceptProxied(t, proxyTimeout, onConnection)
+      ? (t: Transport) => acceptProxied(t, proxyTimeout, onConnection, pending)
       : onConnection;
     const where = path !== undefined
       ? { unix: path }
@@ -312,6 +313,7 @@ export const bunRuntime: Runtime = {
         : { hostname: listener.hostname, port: listener.port, transport: "tcp" },
       close() {
         listener.stop(false);
+        abortPending(pending);
       },
     };
   },

@@ -21,7 +21,7 @@ import {
 import { type Deferred, deferred, HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
 import { releaseBytes } from "../slab.ts";
 import { listenNodeTls } from "./node_tls.ts";
-import { acceptProxied } from "./proxy_stage.ts";
+import { abortPending, acceptProxied } from "./proxy_stage.ts";
 import { claimUnixPath } from "./unix_path.ts";
 
 /**
@@ -341,8 +341,9 @@ export const denoRuntime: Runtime = {
         : Deno.listen({ ...base, transport: "tcp" });
     }
     const proxyTimeout = options.proxyTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    const pending = new Set<Transport>();
     const accept = options.proxyProtocol
-      ? (t: Transport) => acceptProxied(t, proxyTimeout, onConnection)
+      ? (t: Transport) => acceptProxied(t, proxyTimeout, onConnection, pending)
       : onConnection;
     acceptLoop(listener, !!tls, accept);
     return {
@@ -353,6 +354,7 @@ export const denoRuntime: Runtime = {
         } catch {
           // already closed
         }
+        abortPending(pending);
       },
     };
   },

@@ -185,6 +185,9 @@ export function listenNodeTls(
   }
   const path = options.path;
 
+  // Sockets not yet handed on (PROXY header or handshake pending): closing the listener ends them.
+  const pending = new Set<net.Socket>();
+
   const handshake = (raw: net.Socket, addrs: [Addr, Addr]) => {
     // A client that never finishes its handshake must not hold the socket:
     // destroying the TCP socket ends the TLS one with it.
@@ -194,6 +197,7 @@ export function listenNodeTls(
     socket.on("error", () => socket.destroy()); // a failed handshake only concerns that client
     socket.once("secure", () => {
       clearTimeout(timer);
+      pending.delete(raw);
       onConnection(new NodeTlsTransport(socket, addrs[0], addrs[1]));
     });
   };
@@ -223,6 +227,8 @@ export function listenNodeTls(
   };
 
   const server = net.createServer({ pauseOnConnect: true }, (raw) => {
+    pending.add(raw);
+    raw.once("close", () => pending.delete(raw));
     raw.on("error", () => raw.destroy());
     if (path === undefined) raw.setNoDelay(true);
     const addrs = socketAddrs(raw, path);
@@ -236,18 +242,16 @@ export function listenNodeTls(
   }
   // Bun binds at once; Deno later, so the caller must then pass a concrete port.
   const a = server.address();
-  if (path !== undefined) {
-    return { addr: { transport: "unix", path }, close: () => server.close() };
-  }
+  const close = () => {
+    server.close();
+    for (const raw of pending) raw.destroy();
+    pending.clear();
+  };
+  if (path !== undefined) return { addr: { transport: "unix", path }, close };
   if (a === null && options.port === 0) {
     server.close();
     throw new Error("listenNodeTls: this runtime binds asynchronously; pass a concrete port");
   }
   const info = typeof a === "object" && a !== null ? a : null;
-  return {
-    addr: netAddr(info?.address ?? options.hostname, info?.port ?? options.port),
-    close() {
-      server.close();
-    },
-  };
+  return { addr: netAddr(info?.address ?? options.hostname, info?.port ?? options.port), close };
 }

@@ -38,14 +38,25 @@ class ProxiedTransport implements Transport, TransportSink {
   #paused = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #ready: (t: Transport) => void;
+  #pending: Set<Transport>;
 
-  constructor(inner: Transport, timeoutMs: number, ready: (t: Transport) => void) {
+  constructor(
+    inner: Transport,
+    timeoutMs: number,
+    ready: (t: Transport) => void,
+    pending: Set<Transport>,
+  ) {
     this.#inner = inner;
     this.remoteAddr = inner.remoteAddr;
     this.localAddr = inner.localAddr;
     this.#ready = ready;
     if (timeoutMs > 0) this.#timer = setTimeout(() => inner.abort(), timeoutMs);
-    inner.closed.then(() => clearTimeout(this.#timer));
+    this.#pending = pending;
+    pending.add(inner);
+    inner.closed.then(() => {
+      clearTimeout(this.#timer);
+      pending.delete(inner);
+    });
     inner.start(this);
   }
 
@@ -77,6 +88,7 @@ class ProxiedTransport implements Transport, TransportSink {
     if (r.kind === "more") return;
     this.#parser = null;
     clearTimeout(this.#timer);
+    this.#pending.delete(this.#inner);
     if (r.kind === "error") {
       this.#inner.abort();
       return;
@@ -145,16 +157,35 @@ class ProxiedTransport implements Transport, TransportSink {
  * Reads the PROXY header of a freshly accepted connection within `timeoutMs`,
  * then hands the connection, with the header's addresses, to `ready`. A bad,
  * oversized or late header aborts the connection; `ready` is never called.
+ * While it waits, the connection is in `pending`, so that closing the
+ * listener can abort it (see {@link abortPending}).
  *
  * @example
  * ```ts ignore
- * acceptProxied(transport, 30_000, (t) => onConnection(t));
+ * const pending = new Set<Transport>();
+ * acceptProxied(transport, 30_000, (t) => onConnection(t), pending);
  * ```
  */
 export function acceptProxied(
   transport: Transport,
   timeoutMs: number,
   ready: (t: Transport) => void,
+  pending: Set<Transport>,
 ): void {
-  new ProxiedTransport(transport, timeoutMs, ready);
+  new ProxiedTransport(transport, timeoutMs, ready, pending);
+}
+
+/**
+ * Aborts every connection still waiting for its PROXY header (the listener
+ * is closing: nobody will serve them).
+ *
+ * @example
+ * ```ts ignore
+ * listener.close();
+ * abortPending(pending);
+ * ```
+ */
+export function abortPending(pending: Set<Transport>): void {
+  for (const t of [...pending]) t.abort();
+  pending.clear();
 }
