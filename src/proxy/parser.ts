@@ -12,7 +12,15 @@
  */
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from "./ip.ts";
 
-/** A v1 line is at most this long, CRLF included (the spec's worst case: UNKNOWN with two IPv6 addresses). */
+/**
+ * A v1 line is at most this long, CRLF included (the spec's worst case:
+ * UNKNOWN with two IPv6 addresses).
+ *
+ * @example
+ * ```ts
+ * PROXY_V1_MAX_BYTES; // 107
+ * ```
+ */
 export const PROXY_V1_MAX_BYTES = 107;
 /**
  * Default bound on a whole v2 header (16-byte prefix + address block +
@@ -20,10 +28,22 @@ export const PROXY_V1_MAX_BYTES = 107;
  * leaves room for the TLVs balancers send (ALPN, authority of up to 255
  * bytes, a 128-byte unique id, SSL details with a client certificate's CN),
  * while a peer cannot make us buffer the 64 KiB the length field allows.
+ *
+ * @example
+ * ```ts
+ * new ProxyHeaderParser({ maxV2Bytes: DEFAULT_PROXY_V2_MAX_BYTES * 2 });
+ * ```
  */
 export const DEFAULT_PROXY_V2_MAX_BYTES = 4096;
 
-/** The 12-byte v2 signature. */
+/**
+ * The 12-byte v2 signature.
+ *
+ * @example
+ * ```ts
+ * PROXY_V2_SIGNATURE.byteLength; // 12
+ * ```
+ */
 export const PROXY_V2_SIGNATURE: Uint8Array = new Uint8Array([
   0x0d,
   0x0a,

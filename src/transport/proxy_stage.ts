@@ -9,7 +9,15 @@
 import type { Addr, Transport, TransportSink } from "./types.ts";
 import { type ProxyHeader, ProxyHeaderParser } from "../proxy/parser.ts";
 
-/** The addresses a connection reports once its PROXY header is read. */
+/**
+ * The addresses a connection reports once its PROXY header is read: the
+ * header's, or the socket's when the header names nobody.
+ *
+ * @example
+ * ```ts ignore
+ * const { remoteAddr } = proxiedAddrs(header, socketRemote, socketLocal);
+ * ```
+ */
 export function proxiedAddrs(
   header: ProxyHeader,
   remote: Addr,
