@@ -10,7 +10,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { serve } from "../mod.ts";
 import type { Addr, ServeInfo } from "../mod.ts";
-import { raw, TLS } from "./helpers.ts";
+import { raw, run, TLS } from "./helpers.ts";
 import { concat, hex } from "./util.ts";
 import { PROXY_V2_SIGNATURE } from "../src/proxy/parser.ts";
 
@@ -206,6 +206,27 @@ describe("PROXY protocol: raw clients", () => {
       const r = await waiting;
       assert.ok(r.closedByServer, `${secure ? "TLS" : "cleartext"}: still open after shutdown`);
       assert.equal(r.text, "");
+    }
+  });
+
+  it("curl --haproxy-protocol (a real v1 sender) over HTTP/1.1 and h2c", async () => {
+    await using server = startProxied();
+    for (
+      const [flag, protocol] of [["--http1.1", "http/1.1"], ["--http2-prior-knowledge", "h2c"]]
+    ) {
+      const r = await run("curl", [
+        "-sS",
+        "--max-time",
+        "10",
+        "--haproxy-protocol",
+        flag!,
+        `http://127.0.0.1:${server.addr.port}/`,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stdout,
+        new RegExp(`^127\\.0\\.0\\.1:\\d+ 127\\.0\\.0\\.1:${server.addr.port} ${protocol}$`),
+      );
     }
   });
 });

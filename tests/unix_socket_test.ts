@@ -122,4 +122,28 @@ describe("Unix sockets", () => {
     );
     assert.equal(readFileSync(path, "utf8"), "precious");
   });
+
+  it("proxyProtocol on a Unix socket: the header is required, and read", async () => {
+    await using _server = serve({ path, proxyProtocol: true, onListen() {} }, echo);
+    const direct = await run("curl", [
+      "-sS",
+      "--max-time",
+      "10",
+      "--unix-socket",
+      path,
+      "http://localhost/",
+    ]);
+    assert.notEqual(direct.code, 0, "served without a PROXY header");
+    const r = await run("curl", [
+      "-sS",
+      "--max-time",
+      "10",
+      "--haproxy-protocol",
+      "--unix-socket",
+      path,
+      "http://localhost/",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout).local, { transport: "unix", path });
+  });
 });
