@@ -11,6 +11,7 @@
  */
 export { serve } from "./src/server.ts";
 export type {
+  Addr,
   Completion,
   ConnectionHello,
   ConnectionInfo,
@@ -23,7 +24,9 @@ export type {
   ServeOptions,
   Server,
   ServerStats,
+  ServeUnixOptions,
   TlsCertificate,
+  UnixAddr,
 } from "./src/types.ts";
 export type { Http1Options } from "./src/http1/options.ts";
 export type { Http1Limits } from "./src/http1/limits.ts";

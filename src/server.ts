@@ -5,7 +5,7 @@
  * @module
  */
 import { currentRuntime, type Runtime, type Transport } from "./transport/mod.ts";
-import type { NetAddr } from "./transport/types.ts";
+import type { Addr, UnixAddr } from "./transport/types.ts";
 import type {
   ConnectionHello,
   Handler,
@@ -14,6 +14,7 @@ import type {
   ServeOptions,
   Server,
   ServerStats,
+  ServeUnixOptions,
 } from "./types.ts";
 import { withExpect } from "./fetch/expect.ts";
 import { withCompression } from "./compression/compress.ts";
@@ -32,8 +33,8 @@ import type { ConnectionFacts, Counters } from "./fetch/info.ts";
 /** How often deadlines are checked; timeouts are accurate to about this. */
 const TICK_MS = 500;
 
-class ServerImpl implements Server, ServerHost {
-  readonly addr: NetAddr;
+class ServerImpl implements Server<Addr>, ServerHost {
+  readonly addr: Addr;
   readonly url: URL;
   readonly finished: Promise<void>;
   readonly handler: Handler;
@@ -51,7 +52,7 @@ class ServerImpl implements Server, ServerHost {
   /** Resolved HTTP/2 options, or null when HTTP/2 is turned off. */
   #http2: Http2Options | null;
 
-  constructor(options: ServeOptions, handler: Handler) {
+  constructor(options: ServeOptions & { path?: string }, handler: Handler) {
     const hooks = options.expect === undefined ? [] : [options.expect].flat();
     const compression = resolveCompression(options.compression);
     // Compression wraps the application's handler; the Expect filter runs before both.
@@ -67,21 +68,34 @@ class ServerImpl implements Server, ServerHost {
     const listener = this.#runtime.listen({
       hostname,
       port: options.port ?? 8000,
+      path: options.path,
       reusePort: options.reusePort,
       tls: options.tls,
       // A TLS handshake is part of getting a request head: same bound as a slow head.
-      handshakeTimeout: this.#http1.headersTimeout,
+      handshakeTimeout: options.tlsHandshakeTimeout ?? this.#http1.headersTimeout,
+      proxyProtocol: options.proxyProtocol,
+      proxyTimeout: this.#http1.headersTimeout,
       alpnProtocols: options.tls
         ? (this.#http2 !== null ? ["h2", "http/1.1"] : ["http/1.1"])
         : undefined,
     }, (t) => this.#accept(t));
     this.addr = listener.addr;
     this.#listenerClose = () => listener.close();
-    const shown = hostname === "0.0.0.0" || hostname === "::" ? "localhost" : hostname;
-    const host = shown.includes(":") ? `[${shown}]` : shown;
-    this.url = new URL(`${options.tls ? "https" : "http"}://${host}:${this.addr.port}/`);
-    const info: ListenInfo = { hostname: this.addr.hostname, port: this.addr.port };
+    const scheme = options.tls ? "https" : "http";
+    const addr = this.addr;
+    let info: ListenInfo;
+    if (addr.transport === "unix") {
+      // As curl --unix-socket spells it: the socket carries the URL's requests.
+      this.url = new URL(`${scheme}://localhost/`);
+      info = { hostname: "localhost", port: 0, path: addr.path };
+    } else {
+      const shown = hostname === "0.0.0.0" || hostname === "::" ? "localhost" : hostname;
+      const host = shown.includes(":") ? `[${shown}]` : shown;
+      this.url = new URL(`${scheme}://${host}:${addr.port}/`);
+      info = { hostname: addr.hostname, port: addr.port };
+    }
     if (options.onListen) options.onListen(info);
+    else if (info.path !== undefined) console.log(`Listening on unix:${info.path}`);
     else console.log(`Listening on ${this.url.href}`);
     const signal = options.signal;
     if (signal) {
@@ -229,6 +243,13 @@ export function serve<C extends object = Record<string, unknown>>(
  * ```
  */
 export function serve<C extends object = Record<string, unknown>>(
+  options: ServeUnixOptions<C>,
+  handler: Handler<C>,
+): Server<UnixAddr>;
+export function serve<C extends object = Record<string, unknown>>(
+  options: ServeUnixOptions<C> & { fetch: Handler<C> },
+): Server<UnixAddr>;
+export function serve<C extends object = Record<string, unknown>>(
   options: ServeOptions<C>,
   handler: Handler<C>,
 ): Server;
@@ -245,10 +266,10 @@ export function serve<C extends object = Record<string, unknown>>(
   options: ServeOptions<C> & { fetch: Handler<C> },
 ): Server;
 export function serve(
-  a: Handler | ServeOptions,
+  a: Handler | ServeOptions | ServeUnixOptions,
   b?: Handler,
-): Server {
-  let options: ServeOptions;
+): Server<Addr> {
+  let options: ServeOptions & { path?: string };
   let handler: Handler | undefined;
   if (typeof a === "function") {
     options = {};

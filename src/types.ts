@@ -4,12 +4,12 @@
  *
  * @module
  */
-import type { NetAddr, TlsCertificate } from "./transport/types.ts";
+import type { Addr, NetAddr, TlsCertificate, UnixAddr } from "./transport/types.ts";
 import type { Http1Options } from "./http1/options.ts";
 import type { Http2Options } from "./http2/server_options.ts";
 import type { CompressionOptions } from "./compression/options.ts";
 
-export type { NetAddr, TlsCertificate };
+export type { Addr, NetAddr, TlsCertificate, UnixAddr };
 
 /** The application protocol of a request. */
 export type Protocol = "http/1.1" | "h2" | "h2c";
@@ -28,9 +28,9 @@ export interface ConnectionInfo<C extends object = Record<string, unknown>> {
 /** The second argument of the handler. */
 export interface ServeInfo<C extends object = Record<string, unknown>> {
   /** The peer's address. */
-  readonly remoteAddr: NetAddr;
+  readonly remoteAddr: Addr;
   /** The address the request arrived on. */
-  readonly localAddr: NetAddr;
+  readonly localAddr: Addr;
   /** "http/1.1", "h2" (HTTP/2 over TLS) or "h2c" (HTTP/2 over cleartext). */
   readonly protocol: Protocol;
   /** True when the connection is TLS. */
@@ -54,9 +54,9 @@ export interface ConnectionHello {
   /** The connection id (info.connection.id of its requests). */
   readonly id: number;
   /** The peer's address. */
-  readonly remoteAddr: NetAddr;
+  readonly remoteAddr: Addr;
   /** Our address. */
-  readonly localAddr: NetAddr;
+  readonly localAddr: Addr;
   /** The protocol chosen (an h1 connection may later switch to h2c by Upgrade). */
   readonly protocol: Protocol;
   /** TLS or not. */
@@ -78,10 +78,12 @@ export type ExpectHook<C extends object = Record<string, unknown>> = (
 
 /** Where the server listens, passed to onListen. */
 export interface ListenInfo {
-  /** The bound address (0.0.0.0 or the given hostname). */
+  /** The bound address (0.0.0.0 or the given hostname); "localhost" on a Unix socket. */
   hostname: string;
-  /** The bound port (the real one when 0 was asked). */
+  /** The bound port (the real one when 0 was asked); 0 on a Unix socket. */
   port: number;
+  /** The socket file, when listening on a Unix socket (`path`). */
+  path?: string;
 }
 
 /** Options of serve(). */
@@ -99,6 +101,26 @@ export interface ServeOptions<C extends object = Record<string, unknown>> {
   tls?: TlsCertificate | TlsCertificate[];
   /** Sets SO_REUSEPORT so several processes can share the port (Linux). */
   reusePort?: boolean;
+  /**
+   * Every connection must begin with a PROXY protocol header (v1 text or v2
+   * binary, told apart automatically), as HAProxy `send-proxy`/`send-proxy-v2`,
+   * nginx `proxy_protocol on` and cloud L4 balancers send it. `info.remoteAddr`
+   * and `info.localAddr` then come from the header (a v2 LOCAL header, as in
+   * health checks, or v1 UNKNOWN keeps the socket's). A connection without a
+   * valid header within `http1.headersTimeout` is closed unserved, so only
+   * turn this on where every client is the balancer. The header is read
+   * before TLS. Default false.
+   */
+  proxyProtocol?: boolean;
+  /**
+   * A TLS handshake not finished this many ms after it starts is abandoned
+   * and its socket closed. Default: `http1.headersTimeout` (30 s). `0` sets
+   * no bound; on Deno that serves through Deno.listenTls, about 10% faster
+   * for new connections but unable to close a stalled handshake, so every
+   * peer that stalls mid-handshake holds a socket until it leaves: use it
+   * only behind something that bounds handshakes itself.
+   */
+  tlsHandshakeTimeout?: number;
   /** The handler (or pass it as the second argument). */
   fetch?: Handler<C>;
   /** Called once the listener is bound. Default: logs the URL. */
@@ -142,6 +164,31 @@ export interface ServeOptions<C extends object = Record<string, unknown>> {
   compression?: boolean | CompressionOptions;
 }
 
+/**
+ * Options of serve() on a Unix socket: those of {@link ServeOptions} without
+ * port, hostname and reusePort, plus `path`.
+ *
+ * @example
+ * ```ts ignore
+ * const server = serve({ path: "/run/app.sock" }, () => new Response("hi"));
+ * server.addr; // { transport: "unix", path: "/run/app.sock" }
+ * ```
+ */
+export interface ServeUnixOptions<C extends object = Record<string, unknown>>
+  extends Omit<ServeOptions<C>, "port" | "hostname" | "reusePort"> {
+  /**
+   * Listen on this Unix socket path instead of hostname/port (HTTP/1.1 and
+   * h2c are told apart as on TCP). A socket file left by a dead server is
+   * replaced; a live socket or any other file at the path fails the start.
+   * The file is created with the process umask: restrict it with
+   * `Deno.umask(0o077)`/`process.umask(0o077)` before serve(), or chmod it
+   * after onListen, or put it in a directory only the front end can reach.
+   * `server.url` is then `http://localhost/` and `server.addr` is
+   * `{ transport: "unix", path }`.
+   */
+  path: string;
+}
+
 /** A snapshot of a server's activity, for monitoring and leak checks. */
 export interface ServerStats {
   /** Open connections (any protocol, including ones still being identified). */
@@ -152,12 +199,12 @@ export interface ServerStats {
   requests: number;
 }
 
-/** A running server. */
-export interface Server extends AsyncDisposable {
+/** A running server; `A` is its address type (a Unix socket server has a UnixAddr). */
+export interface Server<A extends Addr = NetAddr> extends AsyncDisposable {
   /** Current counts of connections and requests. */
   stats(): ServerStats;
   /** Where it listens. */
-  readonly addr: NetAddr;
+  readonly addr: A;
   /** Its base URL, e.g. http://127.0.0.1:8000/ */
   readonly url: URL;
   /** Resolves when the server has shut down and every connection has closed. */

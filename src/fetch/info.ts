@@ -5,7 +5,7 @@
  * @module
  */
 import type { Completion, ConnectionInfo, Protocol, ServeInfo } from "../types.ts";
-import type { NetAddr } from "../transport/types.ts";
+import type { Addr } from "../transport/types.ts";
 
 let nextConnectionId = 1;
 
@@ -43,9 +43,9 @@ export interface ConnectionFacts {
   /** The server's counters. */
   stats: Counters;
   /** Peer address. */
-  remoteAddr: NetAddr;
+  remoteAddr: Addr;
   /** Local address. */
-  localAddr: NetAddr;
+  localAddr: Addr;
   /** Protocol. */
   protocol: Protocol;
   /** TLS or not. */
@@ -70,11 +70,11 @@ export class RequestInfo implements ServeInfo {
   }
 
   /** Peer address. */
-  get remoteAddr(): NetAddr {
+  get remoteAddr(): Addr {
     return this.#facts.remoteAddr;
   }
   /** Local address. */
-  get localAddr(): NetAddr {
+  get localAddr(): Addr {
     return this.#facts.localAddr;
   }
   /** Protocol. */

@@ -318,6 +318,7 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
 
   #localAuthority(): string {
     const { hostname, port } = this.#facts.localAddr;
+    if (hostname === undefined) return "localhost"; // a Unix socket
     return (hostname.includes(":") ? `[${hostname}]` : hostname) + ":" + port;
   }
 

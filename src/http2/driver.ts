@@ -380,7 +380,11 @@ export class Http2Driver implements LiveConnection {
 
   #onRequest(id: number, headers: HeaderList, endStream: boolean): void {
     const s = new Stream(id, this, endStream);
-    const parts = requestParts(headers, this.#scheme, this.#facts.localAddr.hostname);
+    const parts = requestParts(
+      headers,
+      this.#scheme,
+      this.#facts.localAddr.hostname ?? "localhost",
+    );
     const method = parts?.method ?? "GET";
     let body: RequestBody | null = null;
     if (!endStream && method !== "GET" && method !== "HEAD") {

@@ -8,9 +8,9 @@
  * @module
  */
 import {
+  type Addr,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   type ListenOptions,
-  type NetAddr,
   type Runtime,
   type Transport,
   type TransportListener,
@@ -18,7 +18,9 @@ import {
 } from "./types.ts";
 import { HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
 import { releaseBytes } from "../slab.ts";
-import { listenSniTls } from "./node_tls.ts";
+import { listenNodeTls } from "./node_tls.ts";
+import { abortPending, acceptProxied } from "./proxy_stage.ts";
+import { claimUnixPath } from "./unix_path.ts";
 import { netAddr } from "./addr.ts";
 
 /** The part of Bun's Socket we use (Bun's own types are not a dependency). */
@@ -59,8 +61,8 @@ function alpnWire(protocols: string[]): Uint8Array {
 }
 
 class BunTransport implements Transport {
-  readonly remoteAddr: NetAddr;
-  readonly localAddr: NetAddr;
+  readonly remoteAddr: Addr;
+  readonly localAddr: Addr;
   readonly secure: boolean;
   alpn: string | null = null;
   serverName: string | null = null;
@@ -80,11 +82,17 @@ class BunTransport implements Transport {
   #done = false;
   #resolveClosed!: () => void;
 
-  constructor(socket: BunSocket, secure: boolean) {
+  constructor(socket: BunSocket, secure: boolean, path: string | undefined) {
     this.#socket = socket;
     this.secure = secure;
-    this.remoteAddr = netAddr(socket.remoteAddress, socket.remotePort);
-    this.localAddr = netAddr(socket.localAddress, socket.localPort);
+    if (path !== undefined) {
+      // Bun reports no peer name on Unix sockets; unnamed clients have none anyway.
+      this.remoteAddr = { transport: "unix", path: "" };
+      this.localAddr = { transport: "unix", path };
+    } else {
+      this.remoteAddr = netAddr(socket.remoteAddress, socket.remotePort);
+      this.localAddr = netAddr(socket.localAddress, socket.localPort);
+    }
     this.closed = new Promise((r) => (this.#resolveClosed = r));
   }
 
@@ -223,71 +231,89 @@ class BunTransport implements Transport {
 export const bunRuntime: Runtime = {
   name: "bun",
   listen(options: ListenOptions, onConnection: (t: Transport) => void): TransportListener {
-    // Bun.listen takes one certificate; node:tls can pick one per SNI name.
-    if (Array.isArray(options.tls)) {
-      return listenSniTls({ ...options, tls: options.tls }, onConnection);
+    const tls = options.tls;
+    const path = options.path;
+    // Bun.listen takes one certificate (node:tls can pick one per SNI name),
+    // and its TLS sockets cannot read a PROXY header before the handshake.
+    if (tls !== undefined && (Array.isArray(tls) || options.proxyProtocol)) {
+      if (path !== undefined) {
+        return claimUnixPath(path, () => listenNodeTls({ ...options, tls }, onConnection));
+      }
+      return listenNodeTls({ ...options, tls }, onConnection);
     }
     const Bun = (globalThis as unknown as { Bun: BunGlobal }).Bun;
-    const tls = options.tls;
     const secure = !!tls;
     const handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
-    const listener = Bun.listen({
-      hostname: options.hostname,
-      port: options.port,
-      reusePort: options.reusePort,
-      tls: tls
-        ? {
-          cert: tls.cert,
-          key: tls.key,
-          ALPNProtocols: options.alpnProtocols ? alpnWire(options.alpnProtocols) : undefined,
-        }
-        : undefined,
-      socket: {
-        open(socket: BunSocket) {
-          socket.setNoDelay?.(true);
-          const t = new BunTransport(socket, secure);
-          socket.data = t;
-          if (!secure) onConnection(t);
-          // A client that never finishes its handshake must not hold the socket.
-          else t.handshakeTimer = setTimeout(() => t.abort(), handshakeTimeout);
-        },
-        handshake(socket: BunSocket, success: boolean) {
-          const t = socket.data;
-          if (!t) return;
-          clearTimeout(t.handshakeTimer);
-          if (!success) {
-            t.abort();
-            return;
+    const proxyTimeout = options.proxyTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    const pending = new Set<Transport>();
+    const accept = options.proxyProtocol
+      ? (t: Transport) => acceptProxied(t, proxyTimeout, onConnection, pending)
+      : onConnection;
+    const where = path !== undefined
+      ? { unix: path }
+      : { hostname: options.hostname, port: options.port, reusePort: options.reusePort };
+    const bind = () =>
+      Bun.listen({
+        ...where,
+        tls: tls
+          ? {
+            cert: tls.cert,
+            key: tls.key,
+            ALPNProtocols: options.alpnProtocols ? alpnWire(options.alpnProtocols) : undefined,
           }
-          t.alpn = socket.alpnProtocol || null;
-          t.serverName = socket.getServername?.() || null;
-          onConnection(t);
+          : undefined,
+        socket: {
+          open(socket: BunSocket) {
+            if (path === undefined) socket.setNoDelay?.(true);
+            const t = new BunTransport(socket, secure, path);
+            socket.data = t;
+            if (!secure) accept(t);
+            // A client that never finishes its handshake must not hold the socket.
+            else if (handshakeTimeout > 0) {
+              t.handshakeTimer = setTimeout(() => t.abort(), handshakeTimeout);
+            }
+          },
+          handshake(socket: BunSocket, success: boolean) {
+            const t = socket.data;
+            if (!t) return;
+            clearTimeout(t.handshakeTimer);
+            if (!success) {
+              t.abort();
+              return;
+            }
+            t.alpn = socket.alpnProtocol || null;
+            t.serverName = socket.getServername?.() || null;
+            accept(t);
+          },
+          data(socket: BunSocket, chunk: Uint8Array) {
+            // Bun hands us a fresh Buffer, whose slice() is a view; the layers
+            // above expect plain Uint8Array semantics (slice() copies). Swapping
+            // the prototype costs 35 ns; a view through chunk.buffer costs 400
+            // (JSC then materialises an ArrayBuffer).
+            socket.data?.onData(Object.setPrototypeOf(chunk, Uint8Array.prototype));
+          },
+          drain(socket: BunSocket) {
+            socket.data?.onDrain();
+          },
+          end(socket: BunSocket) {
+            socket.data?.onPeerEnd();
+          },
+          close(socket: BunSocket, error?: unknown) {
+            socket.data?.onClose(error);
+          },
+          error(socket: BunSocket, error: unknown) {
+            socket.data?.onClose(error);
+          },
         },
-        data(socket: BunSocket, chunk: Uint8Array) {
-          // Bun hands us a fresh Buffer, whose slice() is a view; the layers
-          // above expect plain Uint8Array semantics (slice() copies). Swapping
-          // the prototype costs 35 ns; a view through chunk.buffer costs 400
-          // (JSC then materialises an ArrayBuffer).
-          socket.data?.onData(Object.setPrototypeOf(chunk, Uint8Array.prototype));
-        },
-        drain(socket: BunSocket) {
-          socket.data?.onDrain();
-        },
-        end(socket: BunSocket) {
-          socket.data?.onPeerEnd();
-        },
-        close(socket: BunSocket, error?: unknown) {
-          socket.data?.onClose(error);
-        },
-        error(socket: BunSocket, error: unknown) {
-          socket.data?.onClose(error);
-        },
-      },
-    });
+      });
+    const listener = path !== undefined ? claimUnixPath(path, bind) : bind();
     return {
-      addr: { hostname: listener.hostname, port: listener.port, transport: "tcp" },
+      addr: path !== undefined
+        ? { transport: "unix", path }
+        : { hostname: listener.hostname, port: listener.port, transport: "tcp" },
       close() {
         listener.stop(false);
+        abortPending(pending);
       },
     };
   },

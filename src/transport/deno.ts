@@ -1,5 +1,7 @@
 /**
- * Transport over Deno.listen / Deno.listenTls.
+ * Transport over Deno.listen (TCP and Unix sockets). TLS goes through
+ * node:tls (see node_tls.ts), whose handshakes can be bounded; Deno.listenTls
+ * serves only when the handshake bound is turned off.
  *
  * Reads are pull-based (conn.read into a buffer sized to recent traffic, so an
  * idle connection pins only a small buffer); writes are queued and coalesced
@@ -8,9 +10,9 @@
  * @module
  */
 import {
+  type Addr,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   type ListenOptions,
-  type NetAddr,
   type Runtime,
   type Transport,
   type TransportListener,
@@ -18,7 +20,9 @@ import {
 } from "./types.ts";
 import { type Deferred, deferred, HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
 import { releaseBytes } from "../slab.ts";
-import { listenSniTls } from "./node_tls.ts";
+import { listenNodeTls } from "./node_tls.ts";
+import { abortPending, acceptProxied } from "./proxy_stage.ts";
+import { claimUnixPath } from "./unix_path.ts";
 
 /**
  * Every connection keeps one read pending, so an idle one pins a buffer of
@@ -31,16 +35,19 @@ const MAX_READ = 256 * 1024;
 /** After our close, how long we keep reading (and discarding) so the peer sees our last bytes. */
 const LINGER_MS = 2_000;
 
-function toAddr(a: Deno.Addr): NetAddr {
+function toAddr(a: Deno.Addr): Addr {
   if (a.transport === "tcp" || a.transport === "udp") {
     return { hostname: a.hostname, port: a.port, transport: "tcp" };
+  }
+  if (a.transport === "unix" || a.transport === "unixpacket") {
+    return { transport: "unix", path: a.path ?? "" };
   }
   return { hostname: "", port: 0, transport: "tcp" };
 }
 
 class DenoTransport implements Transport {
-  readonly remoteAddr: NetAddr;
-  readonly localAddr: NetAddr;
+  readonly remoteAddr: Addr;
+  readonly localAddr: Addr;
   readonly secure: boolean;
   alpn: string | null = null;
   readonly serverName: string | null = null;
@@ -229,26 +236,20 @@ class DenoTransport implements Transport {
     this.#resolveClosed();
   }
 
-  /** Completes the TLS handshake, within `timeoutMs`, and records the ALPN result. */
-  async handshake(timeoutMs: number): Promise<void> {
-    const tls = this.#conn as Deno.TlsConn;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error("TLS handshake timed out")), timeoutMs);
-    });
-    try {
-      const info = await Promise.race([tls.handshake(), timeout]);
-      this.alpn = info.alpnProtocol;
-    } finally {
-      clearTimeout(timer);
-    }
+  /**
+   * Completes the TLS handshake and records the ALPN result. Unbounded: on
+   * Deno.listenTls a stalled handshake cannot be closed, which is why this
+   * path serves only when the handshake timeout is turned off.
+   */
+  async handshake(): Promise<void> {
+    const info = await (this.#conn as Deno.TlsConn).handshake();
+    this.alpn = info.alpnProtocol;
   }
 }
 
 async function acceptLoop(
   listener: Deno.Listener,
   secure: boolean,
-  handshakeTimeout: number,
   onConnection: (t: Transport) => void,
 ): Promise<void> {
   for (;;) {
@@ -261,17 +262,19 @@ async function acceptLoop(
       await new Promise((r) => setTimeout(r, 50));
       continue;
     }
-    try {
-      (conn as Deno.TcpConn).setNoDelay?.(true);
-    } catch {
-      // not a TCP socket
+    if (conn.remoteAddr.transport === "tcp") {
+      try {
+        (conn as Deno.TcpConn).setNoDelay(true);
+      } catch {
+        // already gone
+      }
     }
     const t = new DenoTransport(conn, secure);
     if (!secure) {
       onConnection(t);
       continue;
     }
-    t.handshake(handshakeTimeout).then(() => onConnection(t), () => t.abort());
+    t.handshake().then(() => onConnection(t), () => t.abort());
   }
 }
 
@@ -283,17 +286,20 @@ function freePort(hostname: string): number {
   return port;
 }
 
+/**
+ * node:net binds asynchronously on Deno, so an address in use would only be
+ * reported later: bind the port once here, so that serve() throws at start.
+ */
+function probePort(hostname: string, port: number, reusePort?: boolean): number {
+  if (port === 0) return freePort(hostname);
+  if (!reusePort) Deno.listen({ hostname, port }).close();
+  return port;
+}
+
 /** The Deno runtime binding. */
 export const denoRuntime: Runtime = {
   name: "deno",
   listen(options: ListenOptions, onConnection: (t: Transport) => void): TransportListener {
-    if (Array.isArray(options.tls)) {
-      // Deno.listenTls takes one certificate; node:tls can pick one per SNI name.
-      // It binds asynchronously here, so a free port is found first.
-      const port = options.port === 0 ? freePort(options.hostname) : options.port;
-      return listenSniTls({ ...options, tls: options.tls, port }, onConnection);
-    }
-    const tls = options.tls;
     // Deno exits the process when an unstable API is used without its flag;
     // its unstable net functions are present exactly when the flag is on.
     if (
@@ -302,21 +308,44 @@ export const denoRuntime: Runtime = {
     ) {
       throw new Error("reusePort on Deno needs the --unstable-net flag");
     }
-    const base = {
-      hostname: options.hostname,
-      port: options.port,
-      reusePort: options.reusePort,
-    };
-    const listener: Deno.Listener = tls
-      ? Deno.listenTls({
-        ...base,
-        cert: tls.cert,
-        key: tls.key,
-        alpnProtocols: options.alpnProtocols,
-      })
-      : Deno.listen({ ...base, transport: "tcp" });
-    const timeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
-    acceptLoop(listener, !!tls, timeout, onConnection);
+    const tls = options.tls;
+    const path = options.path;
+    const handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    // Deno.listenTls cannot abandon a stalled handshake (close() leaves the
+    // socket open until the peer leaves), takes one certificate and starts the
+    // handshake before we see a byte: node:tls unless the bound is turned off.
+    if (
+      tls !== undefined &&
+      (Array.isArray(tls) || handshakeTimeout > 0 || options.proxyProtocol || path !== undefined)
+    ) {
+      if (path !== undefined) {
+        // node:net binds later on Deno: claim the path with a bind of our own first.
+        claimUnixPath(path, () => Deno.listen({ transport: "unix", path }).close());
+        return listenNodeTls({ ...options, tls }, onConnection);
+      }
+      const port = probePort(options.hostname, options.port, options.reusePort);
+      return listenNodeTls({ ...options, tls, port }, onConnection);
+    }
+    let listener: Deno.Listener;
+    if (path !== undefined) {
+      listener = claimUnixPath(path, () => Deno.listen({ transport: "unix", path }));
+    } else {
+      const base = { hostname: options.hostname, port: options.port, reusePort: options.reusePort };
+      listener = tls && !Array.isArray(tls)
+        ? Deno.listenTls({
+          ...base,
+          cert: tls.cert,
+          key: tls.key,
+          alpnProtocols: options.alpnProtocols,
+        })
+        : Deno.listen({ ...base, transport: "tcp" });
+    }
+    const proxyTimeout = options.proxyTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    const pending = new Set<Transport>();
+    const accept = options.proxyProtocol
+      ? (t: Transport) => acceptProxied(t, proxyTimeout, onConnection, pending)
+      : onConnection;
+    acceptLoop(listener, !!tls, accept);
     return {
       addr: toAddr(listener.addr),
       close() {
@@ -325,6 +354,7 @@ export const denoRuntime: Runtime = {
         } catch {
           // already closed
         }
+        abortPending(pending);
       },
     };
   },

@@ -25,7 +25,7 @@ import {
 } from "./types.ts";
 import { HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
 import { releaseBytes } from "../slab.ts";
-import { listenSniTls } from "./node_tls.ts";
+import { listenNodeTls } from "./node_tls.ts";
 import { netAddr } from "./addr.ts";
 
 /** After our close, how long the peer has to read our last bytes before the socket is destroyed. */
@@ -202,7 +202,7 @@ export const nodeRuntime: Runtime = {
       : probePort(options.port, reusePort);
     if (options.tls !== undefined) {
       const list: TlsCertificate[] = Array.isArray(options.tls) ? options.tls : [options.tls];
-      return listenSniTls({ ...options, tls: list, port }, onConnection);
+      return listenNodeTls({ ...options, tls: list, port }, onConnection);
     }
     // allowHalfOpen: a client that shuts down its side after the request still gets the answer.
     const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true }, (socket) => {

@@ -1,16 +1,20 @@
 /**
- * A TLS listener over node:tls, for what Deno.listenTls and Bun.listen cannot
- * do: a certificate per SNI name on one port. Both runtimes ship node:tls
- * with SNICallback, ALPN and the client's server name.
+ * A TLS listener over node:net and node:tls, which Deno, Bun and Node all
+ * ship. It does what the runtimes' own TLS listeners cannot: a certificate
+ * per SNI name on one port, a PROXY header read before the handshake, and
+ * (on Deno) a handshake that can really be abandoned: each accepted TCP
+ * socket is wrapped in a server-side TLSSocket, and destroying the TCP socket
+ * releases its file descriptor even mid-handshake.
  *
  * @module
  */
+import { Buffer } from "node:buffer";
+import net from "node:net";
 import tls from "node:tls";
-import type { AddressInfo } from "node:net";
 import {
+  type Addr,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   type ListenOptions,
-  type NetAddr,
   type TlsCertificate,
   type Transport,
   type TransportListener,
@@ -18,10 +22,12 @@ import {
 } from "./types.ts";
 import { type Deferred, deferred, HIGH_WATER_MARK } from "./write_queue.ts";
 import { netAddr } from "./addr.ts";
+import { ProxyHeaderParser } from "../proxy/parser.ts";
+import { proxiedAddrs } from "./proxy_stage.ts";
 
 class NodeTlsTransport implements Transport {
-  readonly remoteAddr: NetAddr;
-  readonly localAddr: NetAddr;
+  readonly remoteAddr: Addr;
+  readonly localAddr: Addr;
   readonly secure = true;
   readonly alpn: string | null;
   readonly serverName: string | null;
@@ -30,11 +36,12 @@ class NodeTlsTransport implements Transport {
   #sink: TransportSink | null = null;
   #drain: Deferred | null = null;
   #done = false;
+  #corked = false;
 
-  constructor(socket: tls.TLSSocket) {
+  constructor(socket: tls.TLSSocket, remoteAddr: Addr, localAddr: Addr) {
     this.#socket = socket;
-    this.remoteAddr = netAddr(socket.remoteAddress, socket.remotePort);
-    this.localAddr = netAddr(socket.localAddress, socket.localPort);
+    this.remoteAddr = remoteAddr;
+    this.localAddr = localAddr;
     this.alpn = socket.alpnProtocol || null;
     const name = (socket as unknown as { servername?: string | false }).servername;
     this.serverName = name || null;
@@ -77,6 +84,16 @@ class NodeTlsTransport implements Transport {
 
   write(chunk: Uint8Array): boolean {
     if (this.#done || this.#socket.writableEnded) return false;
+    // Writes of one event-loop turn (a response head and its body) leave as
+    // one batch: fewer TLS records and socket writes.
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#socket.cork();
+      queueMicrotask(() => {
+        this.#corked = false;
+        this.#socket.uncork();
+      });
+    }
     this.#socket.write(chunk);
     return this.#socket.writableLength < HIGH_WATER_MARK;
   }
@@ -110,63 +127,131 @@ function nameMatches(pattern: string, name: string): boolean {
   return dot > 0 && name.slice(dot) === pattern.slice(1);
 }
 
-/**
- * Listens with one certificate per SNI name. A client whose name matches no
- * certificate (or that sends none) gets the entry without a serverName if
- * there is one; otherwise its handshake fails: never a wrong certificate.
- */
-export function listenSniTls(
-  options: ListenOptions & { tls: TlsCertificate[] },
-  onConnection: (t: Transport) => void,
-): TransportListener {
-  const entries = options.tls.map((c) => ({
+/** A secure context per SNI name, and the one for clients that match none. */
+function certificates(list: TlsCertificate[]) {
+  const entries = list.map((c) => ({
     name: c.serverName?.toLowerCase().replace(/\.$/, ""),
     context: tls.createSecureContext({ cert: c.cert, key: c.key }),
   }));
-  const fallback = entries.find((e) => e.name === undefined);
-  const server = tls.createServer({
+  const fallback = entries.find((e) => e.name === undefined)?.context;
+  const pick = (servername: string) => {
+    const name = servername.toLowerCase().replace(/\.$/, "");
+    return (entries.find((e) => e.name === name) ??
+      entries.find((e) => e.name !== undefined && nameMatches(e.name, name)))?.context ?? fallback;
+  };
+  return { fallback, pick, sni: entries.some((e) => e.name !== undefined) };
+}
+
+/** A socket's addresses; a Unix socket reports the listened path as its local one. */
+function socketAddrs(raw: net.Socket, path: string | undefined): [Addr, Addr] {
+  if (path !== undefined) {
+    return [{ transport: "unix", path: "" }, { transport: "unix", path }];
+  }
+  return [netAddr(raw.remoteAddress, raw.remotePort), netAddr(raw.localAddress, raw.localPort)];
+}
+
+/**
+ * Listens for TLS through node:net + node:tls. With a certificate list, the
+ * certificate is picked by SNI: a client whose name matches no entry (or that
+ * sends none) gets the entry without a serverName if there is one; otherwise
+ * its handshake fails: never a wrong certificate. The handshake (and the
+ * PROXY header before it, with `proxyProtocol`) is bounded by its timeout:
+ * the TCP socket is destroyed when it passes.
+ *
+ * @example
+ * ```ts ignore
+ * const l = listenNodeTls({ hostname: "127.0.0.1", port: 8443, tls: { cert, key } }, onConnection);
+ * l.close();
+ * ```
+ */
+export function listenNodeTls(
+  options: ListenOptions & { tls: TlsCertificate | TlsCertificate[] },
+  onConnection: (t: Transport) => void,
+): TransportListener {
+  const certs = certificates([options.tls].flat());
+  const handshakeLimit = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  const proxyLimit = options.proxyTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  const tlsOptions: tls.TLSSocketOptions = {
+    isServer: true,
+    secureContext: certs.fallback,
     ALPNProtocols: options.alpnProtocols,
-    SNICallback(servername, cb) {
-      const name = servername.toLowerCase().replace(/\.$/, "");
-      const hit = entries.find((e) => e.name === name) ??
-        entries.find((e) => e.name !== undefined && nameMatches(e.name, name)) ??
-        fallback;
-      if (hit) cb(null, hit.context);
+  };
+  if (certs.sni) {
+    tlsOptions.SNICallback = (servername, cb) => {
+      const context = certs.pick(servername);
+      if (context) cb(null, context);
       else cb(new Error(`no certificate for ${servername}`), undefined);
-    },
-    handshakeTimeout: options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
-  }, (socket) => onConnection(new NodeTlsTransport(socket)));
-  const plain = options.tls.find((c) => c.serverName === undefined);
-  if (plain) server.setSecureContext({ cert: plain.cert, key: plain.key });
-  server.on("tlsClientError", () => {}); // a failed handshake only concerns that client
-  // handshakeTimeout is not honoured by every node:tls: bound the handshake on the raw socket.
-  const limit = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
-  const pending = new Map<string, ReturnType<typeof setTimeout>>();
-  server.on("connection", (raw: import("node:net").Socket) => {
-    const key = `${raw.remoteAddress}:${raw.remotePort}`;
-    pending.set(key, setTimeout(() => raw.destroy(), limit));
-    raw.once("close", () => {
-      clearTimeout(pending.get(key));
-      pending.delete(key);
+    };
+  }
+  const path = options.path;
+
+  // Sockets not yet handed on (PROXY header or handshake pending): closing the listener ends them.
+  const pending = new Set<net.Socket>();
+
+  const handshake = (raw: net.Socket, addrs: [Addr, Addr]) => {
+    // A client that never finishes its handshake must not hold the socket:
+    // destroying the TCP socket ends the TLS one with it.
+    const timer = handshakeLimit > 0 ? setTimeout(() => raw.destroy(), handshakeLimit) : undefined;
+    raw.once("close", () => clearTimeout(timer));
+    const socket = new tls.TLSSocket(raw, tlsOptions);
+    socket.on("error", () => socket.destroy()); // a failed handshake only concerns that client
+    socket.once("secure", () => {
+      clearTimeout(timer);
+      pending.delete(raw);
+      onConnection(new NodeTlsTransport(socket, addrs[0], addrs[1]));
     });
-  });
-  server.on("secureConnection", (s: tls.TLSSocket) => {
-    const key = `${s.remoteAddress}:${s.remotePort}`;
-    clearTimeout(pending.get(key));
-    pending.delete(key);
+  };
+
+  const readProxyHeader = (raw: net.Socket, addrs: [Addr, Addr]) => {
+    const timer = proxyLimit > 0 ? setTimeout(() => raw.destroy(), proxyLimit) : undefined;
+    raw.once("close", () => clearTimeout(timer));
+    const parser = new ProxyHeaderParser();
+    const onData = (d: Uint8Array) => {
+      const r = parser.push(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+      if (r.kind === "more") return;
+      raw.off("data", onData);
+      raw.pause();
+      clearTimeout(timer);
+      if (r.kind === "error") {
+        raw.destroy();
+        return;
+      }
+      const a = proxiedAddrs(r.header, addrs[0], addrs[1]);
+      if (r.rest.byteLength > 0) {
+        raw.unshift(Buffer.from(r.rest.buffer, r.rest.byteOffset, r.rest.byteLength));
+      }
+      handshake(raw, [a.remoteAddr, a.localAddr]);
+    };
+    raw.on("data", onData);
+    raw.resume();
+  };
+
+  const server = net.createServer({ pauseOnConnect: true }, (raw) => {
+    pending.add(raw);
+    raw.once("close", () => pending.delete(raw));
+    raw.on("error", () => raw.destroy());
+    if (path === undefined) raw.setNoDelay(true);
+    const addrs = socketAddrs(raw, path);
+    if (options.proxyProtocol) readProxyHeader(raw, addrs);
+    else handshake(raw, addrs);
   });
   server.on("error", (e: unknown) => console.error("h2serve: TLS listener failed:", e));
-  server.listen({ port: options.port, host: options.hostname, reusePort: options.reusePort });
+  if (path !== undefined) server.listen({ path });
+  else {
+    server.listen({ port: options.port, host: options.hostname, reusePort: options.reusePort });
+  }
   // Bun binds at once; Deno later, so the caller must then pass a concrete port.
-  const a = server.address() as AddressInfo | null;
+  const a = server.address();
+  const close = () => {
+    server.close();
+    for (const raw of pending) raw.destroy();
+    pending.clear();
+  };
+  if (path !== undefined) return { addr: { transport: "unix", path }, close };
   if (a === null && options.port === 0) {
     server.close();
-    throw new Error("listenSniTls: this runtime binds asynchronously; pass a concrete port");
+    throw new Error("listenNodeTls: this runtime binds asynchronously; pass a concrete port");
   }
-  return {
-    addr: netAddr(a?.address ?? options.hostname, a?.port ?? options.port),
-    close() {
-      server.close();
-    },
-  };
+  const info = typeof a === "object" && a !== null ? a : null;
+  return { addr: netAddr(info?.address ?? options.hostname, info?.port ?? options.port), close };
 }

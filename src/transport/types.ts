@@ -6,15 +6,36 @@
  * @module
  */
 
-/** A network endpoint. */
+/** A TCP endpoint (as Deno.NetAddr). */
 export interface NetAddr {
   /** Literal IP address (IPv6 without brackets). */
   hostname: string;
   /** TCP port. */
   port: number;
-  /** Always "tcp" for now; present for parity with Deno.NetAddr. */
+  /** "tcp", as in Deno.NetAddr. */
   transport: "tcp";
+  /** Absent on TCP; lets code test `addr.path` without narrowing first. */
+  path?: undefined;
 }
+
+/** A Unix domain socket endpoint. */
+export interface UnixAddr {
+  /** "unix", as in Deno.UnixAddr. */
+  transport: "unix";
+  /**
+   * The socket file. For a listener and for info.localAddr: the path
+   * listened on. For info.remoteAddr: the client's bound path, which is ""
+   * for the usual unnamed client socket.
+   */
+  path: string;
+  /** Absent on Unix sockets; lets code test `addr.hostname` without narrowing first. */
+  hostname?: undefined;
+  /** Absent on Unix sockets. */
+  port?: undefined;
+}
+
+/** An endpoint: TCP, or a Unix domain socket (narrow on `transport`), as Deno.Addr. */
+export type Addr = NetAddr | UnixAddr;
 
 /** Receives what a transport reads. Called synchronously from the socket's read path. */
 export interface TransportSink {
@@ -27,9 +48,9 @@ export interface TransportSink {
 /** A connected byte stream (TCP or TLS), with flow control in both directions. */
 export interface Transport {
   /** Peer address. */
-  readonly remoteAddr: NetAddr;
+  readonly remoteAddr: Addr;
   /** Our address. */
-  readonly localAddr: NetAddr;
+  readonly localAddr: Addr;
   /** True when TLS. */
   readonly secure: boolean;
   /** The protocol chosen by ALPN, or null. */
@@ -80,14 +101,27 @@ export interface ListenOptions {
   hostname: string;
   /** Port; 0 picks a free one. */
   port: number;
+  /** A Unix socket path: listen there instead of on hostname/port. */
+  path?: string;
   /** Sets SO_REUSEPORT where supported, so several processes can share a port. */
   reusePort?: boolean;
   /** PEM certificate and key, or one per SNI name: the listener speaks TLS. */
   tls?: TlsCertificate | TlsCertificate[];
   /** ALPN protocols to offer, most preferred first. */
   alpnProtocols?: string[];
-  /** A TLS handshake not finished this long after accept is abandoned (ms). Default 30 s. */
+  /**
+   * A TLS handshake not finished this long after it starts is abandoned (ms).
+   * Default 30 s. 0 sets no bound (on Deno: the faster Deno.listenTls, whose
+   * stalled handshakes cannot be closed).
+   */
   handshakeTimeout?: number;
+  /**
+   * Every connection must begin with a PROXY protocol header (v1 or v2); the
+   * addresses it names become the transport's. Read before TLS.
+   */
+  proxyProtocol?: boolean;
+  /** How long a PROXY header may take to arrive (ms). Default 30 s. */
+  proxyTimeout?: number;
 }
 
 /** The TLS handshake timeout when ListenOptions gives none. */
@@ -96,7 +130,7 @@ export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;
 /** A bound listener. */
 export interface TransportListener {
   /** Where it listens. */
-  readonly addr: NetAddr;
+  readonly addr: Addr;
   /** Stops accepting; existing connections are untouched. */
   close(): void;
 }
