@@ -5,33 +5,44 @@ import http from "node:http";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import net from "node:net";
 import { raw, RawClient, run, sleep, start, TLS } from "./helpers.ts";
+import { eventually } from "./util.ts";
+import { serve } from "../mod.ts";
 import type { ServeInfo } from "../mod.ts";
 
 describe("http1: req.signal", () => {
-  it("aborts when the client disconnects mid-request", async () => {
-    let aborted!: () => void;
-    const wasAborted = new Promise<void>((r) => (aborted = r));
-    let completion: Promise<string> | undefined;
-    const s = start((req, info) => {
-      completion = info.completed;
-      req.signal.addEventListener("abort", () => aborted());
-      return new Promise(() => {}); // never answers
-    });
-    try {
-      const c = await RawClient.connect(s.port);
-      c.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  const goneWays: Array<[string, string, (c: RawClient) => void]> = [
+    ["resets the connection", "GET / HTTP/1.1\r\nHost: x\r\n\r\n", (c) => {
+      c.socket.resetAndDestroy();
+    }],
+    [
+      "closes in the middle of the request body",
+      "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc",
+      (c) => c.destroy(),
+    ],
+  ];
+  for (const [how, request, leave] of goneWays) {
+    it(`aborts when the client ${how}`, async () => {
+      let aborted!: () => void;
+      const wasAborted = new Promise<void>((r) => (aborted = r));
+      let completion: Promise<string> | undefined;
+      await using server = serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req, info) => {
+        completion = info.completed;
+        req.signal.addEventListener("abort", () => aborted());
+        return new Promise(() => {}); // never answers
+      });
+      const c = await RawClient.connect(server.addr.port);
+      c.write(request);
       await sleep(50);
-      c.destroy();
+      leave(c);
       await Promise.race([
         wasAborted,
         sleep(3000).then(() => assert.fail("signal not aborted")),
       ]);
       assert.equal(await completion, "aborted");
-    } finally {
-      await s.close();
-    }
-  });
+    });
+  }
 
   it("does not abort when the response completes normally", async () => {
     const signals: AbortSignal[] = [];
@@ -53,6 +64,82 @@ describe("http1: req.signal", () => {
     } finally {
       await s.close();
     }
+  });
+});
+
+describe("http1: a client that half-closes (shutdown(SHUT_WR), as nc -N)", () => {
+  /** Sends `text`, ends our side, and collects everything until the server closes. */
+  function halfClose(port: number, text: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const sock = net.connect(port, "127.0.0.1", () => {
+        sock.write(text, "latin1");
+        sock.end();
+      });
+      const timer = setTimeout(() => {
+        sock.destroy();
+        reject(new Error(`no close; got ${JSON.stringify(Buffer.concat(chunks).toString())}`));
+      }, 5000);
+      sock.on("data", (d: Buffer) => chunks.push(d));
+      sock.on("close", () => {
+        clearTimeout(timer);
+        resolve(Buffer.concat(chunks).toString("latin1"));
+      });
+      sock.on("error", () => {});
+    });
+  }
+
+  for (const version of ["1.1", "1.0"]) {
+    it(`HTTP/${version}: the response is finished, then the connection closes`, async () => {
+      const signals: AbortSignal[] = [];
+      await using server = serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+        signals.push(req.signal);
+        await sleep(50);
+        return new Response(`late ${new URL(req.url).pathname}`);
+      });
+      const host = version === "1.1" ? "Host: x\r\n" : "";
+      for (let i = 0; i < 3; i++) {
+        const text = await halfClose(server.addr.port, `GET /x HTTP/${version}\r\n${host}\r\n`);
+        assert.match(text, /^HTTP\/1\.1 200 /);
+        assert.ok(text.endsWith("late /x"), text);
+      }
+      for (const s of signals) assert.equal(s.aborted, false);
+    });
+  }
+
+  it("pipelined requests before the half-close are all answered", async () => {
+    await using server = serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+      await sleep(20);
+      return new Response(new URL(req.url).pathname);
+    });
+    const text = await halfClose(
+      server.addr.port,
+      "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n",
+    );
+    assert.equal(text.split("HTTP/1.1 200").length, 3, text);
+    assert.ok(text.endsWith("/b"), text);
+  });
+
+  it("a half-close with the request body incomplete aborts req.signal", async () => {
+    let signal: AbortSignal | undefined;
+    let bodyError: unknown;
+    await using server = serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+      signal = req.signal;
+      try {
+        await req.arrayBuffer();
+      } catch (e) {
+        bodyError = e;
+      }
+      await sleep(50);
+      return new Response("never read");
+    });
+    const text = await halfClose(
+      server.addr.port,
+      "POST /u HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc",
+    );
+    assert.ok(!text.includes("never read"), text);
+    await eventually(() => signal?.aborted, 3000, "req.signal aborted");
+    assert.ok(bodyError !== undefined, "the body stream errors");
   });
 });
 

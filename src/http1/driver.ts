@@ -1,0 +1,625 @@
+/**
+ * The HTTP/1.1 connection driver: binds the sans-IO parser and serializer to
+ * a Transport and runs one exchange at a time (pipelined requests wait,
+ * parsed only when their turn comes, so responses stay in order). Every
+ * change of connection state goes through the table in `conn_state.ts`.
+ *
+ * Backpressure: the request body is read from the socket only while the
+ * handler's body stream wants more; the response body is pulled only while
+ * the socket accepts it.
+ *
+ * @module
+ */
+import type { Transport } from "../transport/types.ts";
+import { type ConnectionFacts, RequestInfo } from "../fetch/info.ts";
+import { Exchange, type ResponseWriter } from "../fetch/exchange.ts";
+import { ownBuffer, RequestBody } from "../fetch/body.ts";
+import { createRequest, isUnserved, UnrepresentableRequest } from "../fetch/request.ts";
+import { isAuthority } from "../fetch/authority.ts";
+import type { LiveConnection, ServerHost } from "../fetch/host.ts";
+import type { H2cUpgrade } from "../upgrade_types.ts";
+import { httpDate } from "../date.ts";
+import { type RequestHead, RequestParser } from "./parser.ts";
+import { HttpParseError } from "./errors.ts";
+import type { Http1Options } from "./options.ts";
+import { ConnEvent, ConnState, nextState } from "./conn_state.ts";
+import { type DeadlineKind, Deadlines } from "./deadlines.ts";
+import {
+  CONTINUE_100,
+  encodeChunk,
+  encodeErrorResponse,
+  encodeHead,
+  encodeHeadAndBody,
+  type Framing,
+  LAST_CHUNK,
+  type ResponseHead,
+} from "./serializer.ts";
+
+/** Fields we frame ourselves; a handler's values for them are dropped. */
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade"]);
+
+/** A byte body up to this size is copied next to its head; larger ones are written by reference. */
+const COPY_BODY_MAX = 4096;
+
+/** Whether the request body has been read to its end. */
+const enum BodyState {
+  READING,
+  DONE,
+}
+
+/** One request on the connection and what has happened to its response. */
+class Message {
+  exchange: Exchange | null = null;
+  body: RequestBody | null = null;
+  bodyState: BodyState = BodyState.READING;
+  /** The handler wants more body bytes. */
+  wanted = true;
+  /** Body bytes read and thrown away (body unread by the handler). */
+  discarded = 0;
+  /** The response head went out. */
+  headSent = false;
+  continueSent = false;
+  request: Request | null = null;
+  constructor(readonly head: RequestHead) {}
+}
+
+/**
+ * Serves HTTP/1.1 on one transport.
+ *
+ * @example
+ * ```ts ignore
+ * new Http1Driver(transport, host, facts, options).start();
+ * ```
+ */
+export class Http1Driver implements LiveConnection, ResponseWriter {
+  #state = ConnState.IDLE;
+  #transport: Transport;
+  #host: ServerHost;
+  #facts: ConnectionFacts;
+  #opts: Http1Options;
+  #parser: RequestParser;
+  #deadlines: Deadlines;
+  #msg: Message | null = null;
+  /** The client closed its sending side: no more requests will come. */
+  #peerEnded = false;
+  /** #process is on the stack (a transport may deliver data from inside resume()). */
+  #inLoop = false;
+  #scheme: string;
+  #framing: Framing = "none";
+  #upgrade: H2cUpgrade | null;
+  /** The last write found the socket backed up (the client is not reading). */
+  #backedUp = false;
+
+  constructor(
+    transport: Transport,
+    host: ServerHost,
+    facts: ConnectionFacts,
+    options: Http1Options,
+    upgrade: H2cUpgrade | null = null,
+  ) {
+    this.#transport = transport;
+    this.#host = host;
+    this.#facts = facts;
+    this.#opts = options;
+    this.#upgrade = upgrade;
+    this.#scheme = transport.secure ? "https://" : "http://";
+    this.#parser = new RequestParser(options);
+    this.#deadlines = new Deadlines(options.minRequestRate, options.minRequestRateGrace);
+    host.add(this);
+    transport.closed.then(() => this.#onClosed());
+    this.#setDeadline("idle", options.keepAliveTimeout);
+  }
+
+  /** When onDeadline must run (ms epoch), 0 for never. */
+  get deadline(): number {
+    return this.#deadlines.at;
+  }
+
+  /** The connection's state, for tests and inspection. */
+  get state(): ConnState {
+    return this.#state;
+  }
+
+  /** Starts reading; `initial` holds bytes already read (protocol sniffing). */
+  start(initial?: Uint8Array): void {
+    this.#transport.start({
+      data: (chunk) => this.#onData(chunk),
+      end: (error) => this.#onEnd(error),
+    });
+    if (initial !== undefined && initial.byteLength > 0) this.#onData(initial);
+  }
+
+  #to(event: ConnEvent): void {
+    this.#state = nextState(this.#state, event);
+  }
+
+  /** Closing, closed or handed over: nothing more to read or answer here. */
+  #finished(): boolean {
+    const s = this.#state;
+    return s === ConnState.CLOSING || s === ConnState.CLOSED || s === ConnState.SWITCHED_PROTOCOL;
+  }
+
+  // ---- input --------------------------------------------------------------
+
+  #onData(chunk: Uint8Array): void {
+    if (this.#finished()) return;
+    this.#deadlines.received(chunk.byteLength);
+    this.#parser.push(chunk);
+    this.#process();
+  }
+
+  /**
+   * The input ended. A socket error means the client is gone. A clean end
+   * (a half-close, as `shutdown(SHUT_WR)` does) still gets its answers
+   * (RFC 9112 §9.6), unless it cut a request short.
+   */
+  #onEnd(error?: unknown): void {
+    if (this.#finished()) return;
+    if (error !== undefined) {
+      this.#gone(error);
+      return;
+    }
+    this.#peerEnded = true;
+    try {
+      this.#parser.finish();
+    } catch (e) {
+      // The end fell inside a request with nothing buffered to complete it.
+      if (this.#msg !== null) this.#gone(e);
+      else this.#close();
+      return;
+    }
+    this.#process();
+  }
+
+  /** The client went away: what is in flight will never be read. */
+  #gone(reason: unknown): void {
+    const msg = this.#msg;
+    if (msg !== null) {
+      if (msg.bodyState === BodyState.READING) msg.body?.error(reason);
+      if (msg.exchange !== null && !msg.exchange.done) msg.exchange.cancel(reason);
+    }
+    this.#to(ConnEvent.CLOSE);
+    this.#transport.abort();
+  }
+
+  /** Drives the parser as far as the state allows. Re-entrancy safe. */
+  #process(): void {
+    if (this.#inLoop) return;
+    this.#inLoop = true;
+    try {
+      this.#processLoop();
+    } catch (e) {
+      this.#fail(e);
+    } finally {
+      this.#inLoop = false;
+    }
+  }
+
+  #processLoop(): void {
+    const parser = this.#parser;
+    for (;;) {
+      if (this.#finished()) return;
+      const msg = this.#msg;
+      if (msg !== null && msg.bodyState === BodyState.READING) {
+        if (!msg.wanted) {
+          // An upgrade whose body outgrows the stream buffer is served on HTTP/1.1.
+          if (this.#state === ConnState.MIGHT_SWITCH_PROTOCOL) this.#decline(msg);
+          this.#clearDeadline("body");
+          this.#transport.pause();
+          return;
+        }
+        const ev = parser.next();
+        if (ev === null) {
+          this.#transport.resume();
+          if (msg.body !== null && msg.wanted) this.#setDeadline("body", this.#opts.bodyTimeout);
+          return;
+        }
+        if (ev.type === "data") {
+          if (msg.body !== null && !msg.body.closed) {
+            msg.wanted = msg.body.push(ownBuffer(ev.data));
+          } else {
+            msg.discarded += ev.data.byteLength;
+            if (msg.discarded > this.#opts.maxDiscardBytes) {
+              // Not worth reading on: stop, and close once the response is out.
+              msg.wanted = false;
+              if (this.#state === ConnState.MIGHT_SWITCH_PROTOCOL) this.#decline(msg);
+              this.#to(ConnEvent.CLOSE_AFTER);
+              if (msg.exchange === null || msg.exchange.done) {
+                this.#close();
+                return;
+              }
+            }
+          }
+        } else if (ev.type === "end") {
+          msg.bodyState = BodyState.DONE;
+          msg.body?.end();
+          this.#clearDeadline("body");
+          if (this.#state === ConnState.MIGHT_SWITCH_PROTOCOL) this.#upgradeOrRun(msg);
+          else if (msg.exchange === null || msg.exchange.done) this.#cycleDone();
+        }
+        continue;
+      }
+      if (msg !== null) {
+        // A response is pending: hold pipelined bytes, within bounds.
+        if (parser.buffered > this.#opts.maxPipelineBytes) this.#transport.pause();
+        return;
+      }
+      if (this.#state === ConnState.PAUSED) {
+        this.#transport.pause();
+        return;
+      }
+      const ev = parser.next();
+      if (ev === null) {
+        if (this.#peerEnded) {
+          // Every request the client sent is answered (a cut-off one threw above).
+          this.#close();
+          return;
+        }
+        this.#transport.resume();
+        if (parser.inMessage && this.#deadlines.kind !== "headers") {
+          this.#setDeadline("headers", this.#opts.headersTimeout);
+        }
+        return;
+      }
+      if (ev.type !== "head") throw new HttpParseError(400, "unexpected parser event");
+      this.#clearDeadline();
+      this.#begin(ev.head);
+    }
+  }
+
+  /** A request head arrived: build the Request and run the handler. */
+  #begin(head: RequestHead): void {
+    const msg = new Message(head);
+    this.#msg = msg;
+    const h2c = head.upgrade !== null && this.#upgrade !== null && !this.#transport.secure &&
+      /(^|,)\s*h2c\s*($|,)/i.test(head.upgrade);
+    if (h2c) this.#to(ConnEvent.UPGRADE_ASKED);
+    else this.#to(this.#keepAlive(head) ? ConnEvent.REQUEST : ConnEvent.REQUEST_CLOSE);
+    const method = head.method;
+    if (isUnserved(method)) throw new HttpParseError(501, `method ${method} not served`);
+    const url = this.#url(head);
+    let body: RequestBody | null = null;
+    if (head.bodyKind !== "none" && method !== "GET" && method !== "HEAD") {
+      body = new RequestBody({
+        pull: () => this.#pull(msg),
+        cancel: () => this.#cancelBody(msg),
+      }, head.expectContinue);
+      msg.body = body;
+    }
+    const info = new RequestInfo(this.#facts);
+    const exchange = new Exchange(info, this);
+    msg.exchange = exchange;
+    let request: Request;
+    try {
+      request = createRequest(url, method, head.headers, body?.stream ?? null, exchange);
+    } catch (e) {
+      const status = e instanceof UnrepresentableRequest ? e.status : 400;
+      throw new HttpParseError(status, "request not representable as a Fetch Request");
+    }
+    if (head.expectContinue && body === null) msg.continueSent = true;
+    msg.request = request;
+    // An h2c upgrade is decided once the body is in (RFC 7540 §3.2): see #upgradeOrRun.
+    if (!h2c) this.#run(msg);
+  }
+
+  /** Whether the connection may go on after answering `head`, as things stand now. */
+  #keepAlive(head: RequestHead): boolean {
+    return head.keepAlive && !this.#host.shuttingDown;
+  }
+
+  #run(msg: Message): void {
+    const isHead = msg.head.method === "HEAD";
+    msg.exchange!.run(this.#host.handler, msg.request!, this.#host.onError, isHead).then(() => {
+      this.#responseDone(msg);
+    });
+  }
+
+  /** The h2c upgrade is not made: serve the request here. */
+  #decline(msg: Message): void {
+    this.#to(
+      this.#keepAlive(msg.head) ? ConnEvent.UPGRADE_DECLINED : ConnEvent.UPGRADE_DECLINED_CLOSE,
+    );
+    this.#run(msg);
+  }
+
+  /**
+   * The body of an Upgrade: h2c request is complete (buffered in its stream):
+   * offer the connection to HTTP/2, or serve the request here.
+   */
+  #upgradeOrRun(msg: Message): void {
+    const leftover = [this.#parser.takeRemaining()];
+    const taken = this.#upgrade!(this.#transport, msg.head, msg.request!, leftover);
+    if (!taken) {
+      if (leftover[0]!.byteLength > 0) this.#parser.push(leftover[0]!);
+      this.#decline(msg);
+      return;
+    }
+    this.#to(ConnEvent.UPGRADE_TAKEN);
+    this.#msg = null;
+    this.#host.remove(this);
+  }
+
+  #url(head: RequestHead): string {
+    const target = head.target;
+    const isOrigin = target.charCodeAt(0) === 47; /* / */
+    if (isOrigin || target === "*") {
+      // No Host (1.0) or an empty one: our own address, never a name taken from the path.
+      const host = head.host || this.#localAuthority();
+      if (!isAuthority(host)) throw new HttpParseError(400, "invalid Host");
+      return this.#scheme + host + (isOrigin ? target : "/*");
+    }
+    // absolute-form (RFC 9112 §3.2.2): the target wins over Host.
+    if (/^https?:\/\//i.test(target)) return target;
+    throw new HttpParseError(400, "unsupported request-target form");
+  }
+
+  #localAuthority(): string {
+    const { hostname, port } = this.#facts.localAddr;
+    return (hostname.includes(":") ? `[${hostname}]` : hostname) + ":" + port;
+  }
+
+  #pull(msg: Message): void {
+    msg.wanted = true;
+    if (this.#msg !== msg) return;
+    if (msg.head.expectContinue && !msg.continueSent && !msg.headSent) {
+      msg.continueSent = true;
+      this.#transport.write(CONTINUE_100);
+    }
+    this.#transport.resume();
+    queueMicrotask(() => this.#process());
+  }
+
+  #cancelBody(msg: Message): void {
+    // The handler gave up on the body: keep reading only to discard it.
+    msg.wanted = true;
+    if (this.#msg === msg) queueMicrotask(() => this.#process());
+  }
+
+  // ---- output (ResponseWriter for the current exchange) --------------------
+
+  /** Writes the response head for the current request. */
+  head(status: number, headers: Array<[string, string]>, length: number, end: boolean): void {
+    this.#write(encodeHead(this.#headFor(status, headers, length, end)));
+  }
+
+  /** Writes a whole response (head and body) in one piece; a string body is ASCII. */
+  whole(
+    status: number,
+    headers: Array<[string, string]>,
+    body: string | Uint8Array,
+    isHead: boolean,
+  ): void {
+    const length = typeof body === "string" ? body.length : body.byteLength;
+    const head = this.#headFor(status, headers, length, isHead || length === 0);
+    if (isHead || length === 0) this.#write(encodeHead(head));
+    else if (typeof body === "string" || length <= COPY_BODY_MAX) {
+      this.#write(encodeHeadAndBody(head, body));
+    } else {
+      // Large bytes go by reference (the transport glues or writes them as they are).
+      this.#transport.write(encodeHead(head));
+      this.#write(body);
+    }
+  }
+
+  /** Writes, noting whether the socket is backed up. */
+  #write(bytes: Uint8Array): boolean {
+    const ok = this.#transport.write(bytes);
+    this.#backedUp = !ok;
+    return ok;
+  }
+
+  /** Framing and connection decisions for the current request's response head. */
+  #headFor(
+    status: number,
+    headers: Array<[string, string]>,
+    length: number,
+    end: boolean,
+  ): ResponseHead {
+    const msg = this.#msg!;
+    const req = msg.head;
+    msg.headSent = true;
+    let close = false;
+    const filtered: Array<[string, string]> = [];
+    for (const h of headers) {
+      if (HOP_BY_HOP.has(h[0])) {
+        if (h[0] === "connection" && /(^|,)\s*close\s*($|,)/i.test(h[1])) close = true;
+        continue;
+      }
+      filtered.push(h);
+    }
+    let framing: Framing;
+    if (end) framing = "none";
+    else if (length >= 0) framing = "length";
+    else if (req.versionMinor === 1) framing = "chunked";
+    else {
+      framing = "close";
+      close = true;
+    }
+    if (this.#host.shuttingDown) close = true;
+    // An unsent 100-continue body may still be on its way: do not try to resync.
+    if (req.expectContinue && !msg.continueSent && msg.bodyState === BodyState.READING) {
+      close = true;
+    }
+    // The client sent its last bytes: this is the last answer unless more requests wait.
+    if (this.#peerEnded && this.#parser.buffered === 0) close = true;
+    if (close) this.#to(ConnEvent.CLOSE_AFTER);
+    this.#framing = framing;
+    return {
+      status,
+      headers: filtered,
+      framing,
+      contentLength: length,
+      keepAlive: this.#state === ConnState.SEND_BODY,
+      http10: req.versionMinor === 0,
+      date: httpDate(),
+    };
+  }
+
+  /** Writes body bytes, framed. */
+  body(chunk: Uint8Array): boolean {
+    if (chunk.byteLength === 0) return true;
+    return this.#write(this.#framing === "chunked" ? encodeChunk(chunk) : chunk);
+  }
+
+  /** Waits for the socket to drain, under the send timeout. */
+  ready(): Promise<void> {
+    if (this.#transport.queued === 0) return Promise.resolve();
+    this.#setDeadline("send", this.#opts.sendTimeout);
+    return this.#transport.drain().then(() => this.#clearDeadline("send"));
+  }
+
+  /** Ends the body. */
+  end(): void {
+    if (this.#framing === "chunked") this.#write(LAST_CHUNK);
+  }
+
+  /** The response failed after its head: the only honest signal left is closing. */
+  abort(_reason: unknown): void {
+    const msg = this.#msg;
+    this.#to(ConnEvent.CLOSE);
+    if (msg !== null && !msg.headSent) {
+      this.#transport.write(encodeErrorResponse(500, httpDate()));
+      this.#transport.close();
+    } else {
+      this.#transport.abort();
+    }
+  }
+
+  // ---- lifecycle ----------------------------------------------------------
+
+  #responseDone(msg: Message): void {
+    if (this.#msg !== msg || this.#finished()) return;
+    if (this.#state === ConnState.MUST_CLOSE) {
+      this.#close();
+      return;
+    }
+    if (msg.bodyState === BodyState.READING) {
+      // Unread body: discard it (bounded) so the next request can be found.
+      msg.body?.error(new Error("response already sent"));
+      msg.body = null;
+      msg.wanted = true;
+      this.#to(ConnEvent.RESPONSE_DONE);
+      this.#process();
+      return;
+    }
+    this.#cycleDone();
+  }
+
+  /** Flushes what is written, then closes; whatever is still in flight is cut off. */
+  #close(): void {
+    this.#msg?.exchange?.cancel(new Error("connection closing"));
+    this.#msg = null;
+    this.#to(ConnEvent.CLOSE);
+    this.#transport.close();
+  }
+
+  /** The exchange and its body are both finished: move to the next request. */
+  #cycleDone(): void {
+    const msg = this.#msg;
+    if (
+      msg === null || msg.exchange === null || !msg.exchange.done ||
+      msg.bodyState !== BodyState.DONE
+    ) return;
+    if (this.#state === ConnState.MUST_CLOSE) {
+      this.#close();
+      return;
+    }
+    this.#msg = null;
+    if (this.#backedUp && this.#transport.queued > 0) {
+      // The client is not reading what we sent: answer (and read) nothing more
+      // until it does, or the send timeout ends the connection. Without this
+      // a client could pipeline small requests for large responses and never
+      // read, and every response would wait in memory.
+      this.#to(ConnEvent.CYCLE_DONE_BACKED_UP);
+      this.#setDeadline("send", this.#opts.sendTimeout);
+      this.#transport.pause();
+      // One more turn: a drain caused by the socket closing lets #onClosed run first.
+      this.#transport.drain().then(() => queueMicrotask(() => this.#drained()));
+      return;
+    }
+    this.#to(ConnEvent.CYCLE_DONE);
+    this.#setDeadline("idle", this.#opts.keepAliveTimeout);
+    this.#transport.resume();
+    queueMicrotask(() => this.#process());
+  }
+
+  /** The client read enough of our responses: serve the next request. */
+  #drained(): void {
+    this.#backedUp = false;
+    if (this.#state !== ConnState.PAUSED) return;
+    this.#to(ConnEvent.DRAINED);
+    this.#setDeadline("idle", this.#opts.keepAliveTimeout);
+    this.#transport.resume();
+    this.#process();
+  }
+
+  /** Answers a parse error and closes; an in-flight exchange is cut off. */
+  #fail(e: unknown): void {
+    const status = e instanceof HttpParseError ? e.status : 400;
+    const msg = this.#msg;
+    this.#to(ConnEvent.CLOSE);
+    if (msg !== null) {
+      msg.body?.error(e);
+      if (msg.exchange !== null && !msg.exchange.done) msg.exchange.cancel(e);
+      if (msg.headSent) {
+        this.#transport.abort();
+        return;
+      }
+    }
+    this.#msg = null;
+    this.#transport.write(encodeErrorResponse(status, httpDate()));
+    this.#transport.close();
+  }
+
+  #setDeadline(kind: DeadlineKind, ms: number): void {
+    const counting = kind === "headers" || (kind === "body" && this.#wantsBody());
+    this.#deadlines.set(kind, ms, counting, Date.now());
+  }
+
+  #clearDeadline(kind?: DeadlineKind): void {
+    this.#deadlines.clear(kind, Date.now());
+  }
+
+  /** The body is wanted from the client now (not while a 100-continue is still owed). */
+  #wantsBody(): boolean {
+    const msg = this.#msg;
+    return msg !== null && !(msg.head.expectContinue && !msg.continueSent);
+  }
+
+  /** A timeout fired, or the request data rate fell below minRequestRate. */
+  onDeadline(now: number): void {
+    const kind = this.#deadlines.due(now);
+    if (kind === null || this.#finished()) return;
+    const msg = this.#msg;
+    if (kind === "idle" && msg === null && !this.#parser.inMessage) {
+      this.#close();
+    } else if (kind === "headers" || (kind === "body" && msg !== null && !msg.headSent)) {
+      this.#fail(new HttpParseError(408, `${kind} timeout`));
+    } else if (kind === "body" || kind === "send") {
+      this.#gone(new Error(`${kind} timeout`));
+    }
+  }
+
+  /** Graceful shutdown: close now if idle, else after the current response. */
+  shutdown(): void {
+    if (this.#finished()) return;
+    const msg = this.#msg;
+    if (msg === null) this.#close();
+    else if (this.#state !== ConnState.MIGHT_SWITCH_PROTOCOL) {
+      // (A pending upgrade reads host.shuttingDown when it is decided.)
+      this.#to(ConnEvent.CLOSE_AFTER);
+      if (msg.exchange !== null && msg.exchange.done) this.#close();
+    }
+  }
+
+  #onClosed(): void {
+    if (this.#state === ConnState.SWITCHED_PROTOCOL) return;
+    this.#to(ConnEvent.SOCKET_CLOSED);
+    this.#host.remove(this);
+    const msg = this.#msg;
+    if (msg !== null) {
+      if (msg.bodyState === BodyState.READING) msg.body?.error(new Error("connection closed"));
+      msg.exchange?.cancel(new Error("connection closed"));
+    }
+  }
+}
