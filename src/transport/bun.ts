@@ -235,6 +235,8 @@ export const bunRuntime: Runtime = {
       hostname: options.hostname,
       port: options.port,
       reusePort: options.reusePort,
+      // A client that half-closes still gets its answers; the driver closes when done.
+      allowHalfOpen: true,
       tls: tls
         ? {
           cert: tls.cert,
