@@ -6,7 +6,8 @@
  */
 
 /** `host [":" port]` with only the characters RFC 3986 §3.2.2 allows in a reg-name or IP literal. */
-export const AUTHORITY_RE: RegExp = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::\d*)?$/;
+export const AUTHORITY_RE: RegExp =
+  /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::\d*)?$/;
 
 /**
  * True when `value` may be used as the authority of a request URL.
