@@ -1,4 +1,4 @@
-// HTTP/1.1 attacks as raw bytes against a live server (issue 7): request
+// HTTP/1.1 attacks as raw bytes against a live server: request
 // smuggling vectors, slowloris and slow bodies (timeouts and the minimum data
 // rate), pipelining floods, and header/request-line limits. The handler
 // records every path it serves, so a smuggled second request would show.

@@ -1,4 +1,4 @@
-// Fault tolerance (issue 7): a failing handler affects only its own request,
+// Fault tolerance: a failing handler affects only its own request,
 // and clients that vanish mid-request or mid-response leak nothing — after
 // 10,000 aborted requests over HTTP/1.1 and h2c, the server's connection and
 // in-flight counts return to zero and memory returns to its baseline.

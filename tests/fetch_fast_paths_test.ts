@@ -6,8 +6,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import http2 from "node:http2";
 import { createRequest, UnrepresentableRequest } from "../src/fetch/request.ts";
-import { LAZY_REQUESTS } from "../src/transport/lazy_request.ts";
-import { STATIC_BODY_FAST_PATH, takeStaticBody } from "../src/transport/static_body.ts";
+import { LAZY_REQUESTS } from "../src/fetch/lazy_request.ts";
+import { STATIC_BODY_FAST_PATH, takeStaticBody } from "../src/fetch/static_body.ts";
 import { raw, start } from "./helpers.ts";
 
 const enc = new TextEncoder();

@@ -1,4 +1,4 @@
-// Property fuzzing of every input path (issue 7), beyond the per-module fuzz
+// Property fuzzing of every input path, beyond the per-module fuzz
 // tests: structure-aware mutations of valid inputs (frames inserted, dropped,
 // duplicated, reordered, flags and stream ids changed; request bytes spliced)
 // delivered in random chunks, checked for the error types that may escape,

@@ -64,7 +64,7 @@ const REASONS: Record<number, string> = {
 };
 
 /** The reason phrase for a status, or "" when none is registered. */
-export function reasonPhrase(status: number): string {
+function reasonPhrase(status: number): string {
   return REASONS[status] ?? "";
 }
 
