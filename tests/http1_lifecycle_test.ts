@@ -47,23 +47,19 @@ describe("http1: req.signal", () => {
   it("does not abort when the response completes normally", async () => {
     const signals: AbortSignal[] = [];
     const completions: Promise<string>[] = [];
-    const s = start((req, info) => {
+    await using s = start((req, info) => {
       signals.push(req.signal);
       completions.push(info.completed);
       return new Response("done");
     });
-    try {
-      const c = await RawClient.connect(s.port);
-      c.write("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
-      await c.until((t) => t.split("done").length === 3);
-      c.destroy();
-      await sleep(100);
-      assert.equal(signals.length, 2);
-      for (const sig of signals) assert.equal(sig.aborted, false);
-      assert.deepEqual(await Promise.all(completions), ["sent", "sent"]);
-    } finally {
-      await s.close();
-    }
+    const c = await RawClient.connect(s.port);
+    c.write("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    await c.until((t) => t.split("done").length === 3);
+    c.destroy();
+    await sleep(100);
+    assert.equal(signals.length, 2);
+    for (const sig of signals) assert.equal(sig.aborted, false);
+    assert.deepEqual(await Promise.all(completions), ["sent", "sent"]);
   });
 });
 
@@ -146,70 +142,56 @@ describe("http1: a client that half-closes (shutdown(SHUT_WR), as nc -N)", () =>
 describe("http1: info", () => {
   it("reports addresses, protocol and a per-connection id and context", async () => {
     const infos: ServeInfo[] = [];
-    const s = start((_req, info) => {
+    await using s = start((_req, info) => {
       infos.push(info);
       const ctx = info.connection.context as { n?: number };
       ctx.n = (ctx.n ?? 0) + 1;
       return new Response(String(ctx.n));
     });
-    try {
-      const c = await RawClient.connect(s.port);
-      c.write("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
-      await c.until((t) => t.endsWith("2"));
-      c.destroy();
-      await raw(s.port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-      assert.equal(infos.length, 3);
-      const [a, b, d] = infos as [ServeInfo, ServeInfo, ServeInfo];
-      assert.equal(a.protocol, "http/1.1");
-      assert.equal(a.secure, false);
-      assert.equal(a.remoteAddr.hostname, "127.0.0.1");
-      assert.equal(a.localAddr.port, s.port);
-      assert.equal(a.connection.id, b.connection.id);
-      assert.equal(a.connection.context, b.connection.context);
-      assert.notEqual(a.connection.id, d.connection.id);
-      assert.notEqual(a.connection.context, d.connection.context);
-      assert.equal(a.serverName, null);
-    } finally {
-      await s.close();
-    }
+    const c = await RawClient.connect(s.port);
+    c.write("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    await c.until((t) => t.endsWith("2"));
+    c.destroy();
+    await raw(s.port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert.equal(infos.length, 3);
+    const [a, b, d] = infos as [ServeInfo, ServeInfo, ServeInfo];
+    assert.equal(a.protocol, "http/1.1");
+    assert.equal(a.secure, false);
+    assert.equal(a.remoteAddr.hostname, "127.0.0.1");
+    assert.equal(a.localAddr.port, s.port);
+    assert.equal(a.connection.id, b.connection.id);
+    assert.equal(a.connection.context, b.connection.context);
+    assert.notEqual(a.connection.id, d.connection.id);
+    assert.notEqual(a.connection.context, d.connection.context);
+    assert.equal(a.serverName, null);
   });
 });
 
 describe("http1: timeouts", () => {
   it("slowloris: an unfinished head gets 408 and close", async () => {
-    const s = start(() => new Response("ok"), { http1: { headersTimeout: 300 } });
-    try {
-      const c = await RawClient.connect(s.port);
-      c.write("GET / HTTP/1.1\r\nHost: x\r\n");
-      await c.waitClosed(5000);
-      assert.match(c.text, /^HTTP\/1\.1 408 /);
-    } finally {
-      await s.close();
-    }
+    await using s = start(() => new Response("ok"), { http1: { headersTimeout: 300 } });
+    const c = await RawClient.connect(s.port);
+    c.write("GET / HTTP/1.1\r\nHost: x\r\n");
+    await c.waitClosed(5000);
+    assert.match(c.text, /^HTTP\/1\.1 408 /);
   });
 
   it("idle keep-alive connections are closed", async () => {
-    const s = start(() => new Response("ok"), { http1: { keepAliveTimeout: 300 } });
-    try {
-      const c = await RawClient.connect(s.port);
-      c.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-      await c.until((t) => t.endsWith("ok"));
-      await c.waitClosed(5000);
-    } finally {
-      await s.close();
-    }
+    await using s = start(() => new Response("ok"), { http1: { keepAliveTimeout: 300 } });
+    const c = await RawClient.connect(s.port);
+    c.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    await c.until((t) => t.endsWith("ok"));
+    await c.waitClosed(5000);
   });
 
   it("a stalled body gets 408", async () => {
-    const s = start(async (req) => new Response(await req.text()), { http1: { bodyTimeout: 300 } });
-    try {
-      const c = await RawClient.connect(s.port);
-      c.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
-      await c.waitClosed(5000);
-      assert.match(c.text, /^HTTP\/1\.1 408 /);
-    } finally {
-      await s.close();
-    }
+    await using s = start(async (req) => new Response(await req.text()), {
+      http1: { bodyTimeout: 300 },
+    });
+    const c = await RawClient.connect(s.port);
+    c.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
+    await c.waitClosed(5000);
+    assert.match(c.text, /^HTTP\/1\.1 408 /);
   });
 });
 
@@ -258,49 +240,43 @@ describe("http1: graceful shutdown", () => {
 
 describe("http1: real clients", () => {
   it("curl GET, POST and chunked upload", async () => {
-    const s = start(async (req) => {
+    await using s = start(async (req) => {
       const body = req.body ? await req.text() : "";
       return new Response(`${req.method} ${new URL(req.url).pathname} ${body.length}`);
     });
-    try {
-      const a = await run("curl", ["-s", "-w", " %{http_version}", s.base + "/x"]);
-      assert.equal(a.stdout, "GET /x 0 1.1");
-      const b = await run("curl", ["-s", "--data-binary", "hello", s.base + "/p"]);
-      assert.equal(b.stdout, "POST /p 5");
-      const c = await run("curl", [
-        "-s",
-        "-H",
-        "Transfer-Encoding: chunked",
-        "--data-binary",
-        "x".repeat(100_000),
-        s.base + "/c",
-      ]);
-      assert.equal(c.stdout, "POST /c 100000");
-      const file = join(mkdtempSync(join(tmpdir(), "h2serve-")), "upload.bin");
-      writeFileSync(file, "y".repeat(2_000_000));
-      const d = await run("curl", [
-        "-s",
-        "-H",
-        "Expect: 100-continue",
-        "--data-binary",
-        "@" + file,
-        s.base + "/e",
-      ]);
-      rmSync(file);
-      assert.equal(d.stdout, "POST /e 2000000");
-    } finally {
-      await s.close();
-    }
+    const a = await run("curl", ["-s", "-w", " %{http_version}", s.base + "/x"]);
+    assert.equal(a.stdout, "GET /x 0 1.1");
+    const b = await run("curl", ["-s", "--data-binary", "hello", s.base + "/p"]);
+    assert.equal(b.stdout, "POST /p 5");
+    const c = await run("curl", [
+      "-s",
+      "-H",
+      "Transfer-Encoding: chunked",
+      "--data-binary",
+      "x".repeat(100_000),
+      s.base + "/c",
+    ]);
+    assert.equal(c.stdout, "POST /c 100000");
+    const file = join(mkdtempSync(join(tmpdir(), "h2serve-")), "upload.bin");
+    writeFileSync(file, "y".repeat(2_000_000));
+    const d = await run("curl", [
+      "-s",
+      "-H",
+      "Expect: 100-continue",
+      "--data-binary",
+      "@" + file,
+      s.base + "/e",
+    ]);
+    rmSync(file);
+    assert.equal(d.stdout, "POST /e 2000000");
   });
 
   it("curl over TLS (ALPN http/1.1)", async () => {
-    const s = start((_req, info) => new Response(`${info.protocol} ${info.secure}`), { tls: TLS });
-    try {
-      const r = await run("curl", ["-sk", "--http1.1", "-w", " %{http_version}", s.base + "/"]);
-      assert.equal(r.stdout, "http/1.1 true 1.1");
-    } finally {
-      await s.close();
-    }
+    await using s = start((_req, info) => new Response(`${info.protocol} ${info.secure}`), {
+      tls: TLS,
+    });
+    const r = await run("curl", ["-sk", "--http1.1", "-w", " %{http_version}", s.base + "/"]);
+    assert.equal(r.stdout, "http/1.1 true 1.1");
   });
 
   it("node:http keep-alive agent", async () => {
