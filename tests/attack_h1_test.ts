@@ -180,7 +180,7 @@ describe("h1 attack: limits", () => {
   }
 
   it("an endless header section is cut off at the limit, not buffered", async () => {
-    const s = server();
+    await using s = server();
     const c = await RawClient.connect(s.port);
     try {
       c.write(GET);
@@ -195,7 +195,6 @@ describe("h1 attack: limits", () => {
       await assertServed(s.port);
     } finally {
       c.destroy();
-      await s.close();
     }
   });
 });
@@ -304,7 +303,7 @@ describe("h1 attack: pipelining flood", () => {
   it("a client that pipelines requests and reads nothing is answered only as far as the socket takes", async () => {
     const big = new Uint8Array(64 * 1024).fill(0x61);
     let served = 0;
-    const s = server({}, () => {
+    await using s = server({}, () => {
       served++;
       return new Response(big);
     });
@@ -335,13 +334,12 @@ describe("h1 attack: pipelining flood", () => {
       await assertServed(s.port);
     } finally {
       sock.destroy();
-      await s.close();
     }
   });
 
   it("a client that never reads its pipelined answers is cut off after the send timeout", async () => {
     const big = new Uint8Array(64 * 1024).fill(0x62);
-    const s = server({ http1: { sendTimeout: 300 } }, () => new Response(big));
+    await using s = server({ http1: { sendTimeout: 300 } }, () => new Response(big));
     const sock = net.connect(s.port, "127.0.0.1");
     try {
       await connected(sock);
@@ -352,14 +350,13 @@ describe("h1 attack: pipelining flood", () => {
       await assertServed(s.port);
     } finally {
       sock.destroy();
-      await s.close();
     }
   });
 
   it("requests pipelined behind a pending response are not parsed ahead; the server stops reading", async () => {
     let release!: () => void;
     const blocked = new Promise<void>((r) => (release = r));
-    const s = server({}, async () => {
+    await using s = server({}, async () => {
       await blocked;
       return new Response("late");
     });
@@ -392,7 +389,6 @@ describe("h1 attack: pipelining flood", () => {
       sock.destroy();
       release();
       await eventually(() => s.server.stats().connections === 0, 5000, "connection closed");
-      await s.close();
     }
   });
 });

@@ -79,7 +79,7 @@ describe("fault: a failing handler affects only its own request", () => {
   });
 
   it("h2: the same faults on one connection leave sibling streams untouched", async () => {
-    const s = start(faulty, { onError: () => new Response("fallback", { status: 500 }) });
+    await using s = start(faulty, { onError: () => new Response("fallback", { status: 500 }) });
     const c = await LiveH2.connect(s.port);
     try {
       c.write(
@@ -103,7 +103,6 @@ describe("fault: a failing handler affects only its own request", () => {
       assert.equal(c.goaway, undefined, "the connection is fine");
     } finally {
       c.destroy();
-      await s.close();
     }
   });
 });

@@ -280,7 +280,7 @@ describe("http1: real clients", () => {
   });
 
   it("node:http keep-alive agent", async () => {
-    const s = start(async (req) => new Response(`${req.method}:${await req.text()}`));
+    await using s = start(async (req) => new Response(`${req.method}:${await req.text()}`));
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     try {
       const get = (method: string, body?: string) =>
@@ -300,7 +300,6 @@ describe("http1: real clients", () => {
       assert.equal(await get("PUT", "x".repeat(70_000)), "PUT:" + "x".repeat(70_000));
     } finally {
       agent.destroy();
-      await s.close();
     }
   });
 });

@@ -104,7 +104,7 @@ describe("Expect: 100-continue filters", () => {
 
   it("a rejected upload is answered without its body being sent (curl, h1)", async () => {
     let bodiesRead = 0;
-    const s = start(async (req) => {
+    await using s = start(async (req) => {
       bodiesRead += (await req.arrayBuffer()).byteLength;
       return new Response("stored");
     }, { expect: hooks });
@@ -137,7 +137,6 @@ describe("Expect: 100-continue filters", () => {
       assert.equal(bodiesRead, 3_000_000);
     } finally {
       rmSync(dir, { recursive: true });
-      await s.close();
     }
   });
 

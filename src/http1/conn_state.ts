@@ -125,6 +125,18 @@ export const TRANSITIONS: ReadonlyArray<Partial<Record<ConnEvent, ConnState>>> =
   return t;
 })();
 
+/** Number of events: the width of a row in {@linkcode FLAT}. */
+const EVENTS = Object.keys(ConnEvent).length / 2;
+
+/** TRANSITIONS as one flat array (state * EVENTS + event → next state, -1 for none). */
+const FLAT: Int8Array = (() => {
+  const flat = new Int8Array(TRANSITIONS.length * EVENTS).fill(-1);
+  TRANSITIONS.forEach((row, state) => {
+    for (const [event, next] of Object.entries(row)) flat[state * EVENTS + Number(event)] = next;
+  });
+  return flat;
+})();
+
 /**
  * The state after `event` in `state`; throws on a pair the table does not
  * have (a driver bug).
@@ -135,8 +147,8 @@ export const TRANSITIONS: ReadonlyArray<Partial<Record<ConnEvent, ConnState>>> =
  * ```
  */
 export function nextState(state: ConnState, event: ConnEvent): ConnState {
-  const next = TRANSITIONS[state]![event];
-  if (next === undefined) {
+  const next = FLAT[state * EVENTS + event]!;
+  if (next < 0) {
     throw new Error(`http1: no transition from ${ConnState[state]} on ${ConnEvent[event]}`);
   }
   return next;
