@@ -96,7 +96,7 @@ export class RequestParser {
   /** The previous message did not keep the connection alive: only empty lines may follow. */
   #closed = false;
   /** The request being read. */
-  #m = new MessageState();
+  readonly #m = new MessageState();
 
   /**
    * Recently decoded field names and values, direct-mapped by a cheap hash. Clients on a
@@ -179,13 +179,14 @@ export class RequestParser {
   // State machine
 
   #step(): ParserEvent | null {
+    const q = this.#in;
     for (;;) {
       switch (this.#state) {
         case S_IDLE: {
-          if (this.#in.pos === this.#in.buf.length && !this.#in.advance()) return null;
-          const b = this.#in.buf[this.#in.pos]!;
+          if (q.pos === q.buf.length && !q.advance()) return null;
+          const b = q.buf[q.pos]!;
           if (b === CR) {
-            this.#in.pos++;
+            q.pos++;
             this.#state = S_IDLE_CR;
             continue;
           }
@@ -196,43 +197,43 @@ export class RequestParser {
           continue;
         }
         case S_IDLE_CR: {
-          if (this.#in.pos === this.#in.buf.length && !this.#in.advance()) return null;
-          if (this.#in.buf[this.#in.pos] !== LF) throw bad("bare CR before request-line");
-          this.#in.pos++;
+          if (q.pos === q.buf.length && !q.advance()) return null;
+          if (q.buf[q.pos] !== LF) throw bad("bare CR before request-line");
+          q.pos++;
           this.#state = S_IDLE;
           continue;
         }
         case S_REQUEST_LINE: {
-          const lf = this.#in.findLF(this.#limits.maxRequestLineBytes + 1);
-          const s = this.#in.pos;
+          const lf = q.findLF(this.#limits.maxRequestLineBytes + 1);
+          const s = q.pos;
           if (lf < 0) {
-            this.#requestLine(s, this.#in.partialEnd(), false);
+            this.#requestLine(s, q.partialEnd(), false);
             return null;
           }
-          if (lf === s || this.#in.buf[lf - 1] !== CR) {
+          if (lf === s || q.buf[lf - 1] !== CR) {
             this.#requestLine(s, lf, false);
             throw bad("request-line not terminated by CRLF");
           }
           this.#requestLine(s, lf - 1, true);
-          this.#in.pos = lf + 1;
+          q.pos = lf + 1;
           this.#state = S_HEADERS;
           continue;
         }
         case S_HEADERS:
         case S_TRAILERS: {
           const budget = this.#limits.maxHeaderBytes - this.#m.headerBytes;
-          const lf = this.#in.findLF(budget - 1);
-          const s = this.#in.pos;
+          const lf = q.findLF(budget - 1);
+          const s = q.pos;
           const trailer = this.#state === S_TRAILERS;
           if (lf < 0) {
-            this.#fieldLine(s, this.#in.partialEnd(), false, trailer);
+            this.#fieldLine(s, q.partialEnd(), false, trailer);
             return null;
           }
-          if (lf === s || this.#in.buf[lf - 1] !== CR) {
+          if (lf === s || q.buf[lf - 1] !== CR) {
             this.#fieldLine(s, lf, false, trailer);
             throw bad("field line not terminated by CRLF");
           }
-          this.#in.pos = lf + 1;
+          q.pos = lf + 1;
           if (lf - 1 === s) {
             // The empty line ending the section.
             if (budget < 2) {
@@ -250,49 +251,47 @@ export class RequestParser {
         }
         case S_BODY_LENGTH:
         case S_CHUNK_DATA: {
-          if (this.#in.pos === this.#in.buf.length && !this.#in.advance()) return null;
-          const avail = this.#in.buf.length - this.#in.pos;
+          if (q.pos === q.buf.length && !q.advance()) return null;
+          const avail = q.buf.length - q.pos;
           const n = avail < this.#m.remaining ? avail : this.#m.remaining;
-          const start = this.#in.pos;
-          this.#in.pos += n;
+          const start = q.pos;
+          q.pos += n;
           this.#m.remaining -= n;
           if (this.#m.remaining === 0) {
             this.#state = this.#state === S_BODY_LENGTH ? S_END : S_CHUNK_CR;
           }
-          const data = this.#in.inStash
-            ? this.#in.buf.slice(start, start + n)
-            : this.#in.buf.subarray(start, start + n);
+          const data = q.inStash ? q.buf.slice(start, start + n) : q.buf.subarray(start, start + n);
           return { type: "data", data };
         }
         case S_CHUNK_CR: {
-          if (this.#in.pos === this.#in.buf.length && !this.#in.advance()) return null;
-          if (this.#in.buf[this.#in.pos] !== CR) throw bad("chunk data not followed by CRLF");
-          this.#in.pos++;
+          if (q.pos === q.buf.length && !q.advance()) return null;
+          if (q.buf[q.pos] !== CR) throw bad("chunk data not followed by CRLF");
+          q.pos++;
           this.#state = S_CHUNK_LF;
           continue;
         }
         case S_CHUNK_LF: {
-          if (this.#in.pos === this.#in.buf.length && !this.#in.advance()) return null;
-          if (this.#in.buf[this.#in.pos] !== LF) throw bad("chunk data not followed by CRLF");
-          this.#in.pos++;
+          if (q.pos === q.buf.length && !q.advance()) return null;
+          if (q.buf[q.pos] !== LF) throw bad("chunk data not followed by CRLF");
+          q.pos++;
           this.#state = S_CHUNK_SIZE;
           continue;
         }
         case S_CHUNK_SIZE: {
-          const lf = this.#in.findLF(
+          const lf = q.findLF(
             MAX_CHUNK_SIZE_DIGITS + this.#limits.maxChunkExtensionBytes + 1,
           );
-          const s = this.#in.pos;
+          const s = q.pos;
           if (lf < 0) {
-            this.#chunkLine(s, this.#in.partialEnd(), false);
+            this.#chunkLine(s, q.partialEnd(), false);
             return null;
           }
-          if (lf === s || this.#in.buf[lf - 1] !== CR) {
+          if (lf === s || q.buf[lf - 1] !== CR) {
             this.#chunkLine(s, lf, false);
             throw bad("chunk-size line not terminated by CRLF");
           }
           const size = this.#chunkLine(s, lf - 1, true);
-          this.#in.pos = lf + 1;
+          q.pos = lf + 1;
           if (size === 0) {
             this.#state = S_TRAILERS;
           } else {
@@ -321,7 +320,7 @@ export class RequestParser {
   #resetMessage(): void {
     this.#state = S_IDLE;
     this.#inMessage = false;
-    this.#m = new MessageState();
+    this.#m.reset();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -436,7 +435,8 @@ export class RequestParser {
 
   /** Validate `#buf[s, e)` as a field line (without CRLF); when complete, record it. */
   #fieldLine(s: number, e: number, complete: boolean, trailer: boolean): void {
-    const budget = this.#limits.maxHeaderBytes - this.#m.headerBytes;
+    const m = this.#m;
+    const budget = this.#limits.maxHeaderBytes - m.headerBytes;
     if (e - s + 2 > budget) {
       if (budget > 2) this.#fieldLine(s, s + budget - 2, false, trailer);
       throw new HttpParseError(431, "header section larger than maxHeaderBytes");
@@ -462,11 +462,11 @@ export class RequestParser {
     if (i < e) throw bad("invalid character in field value");
     if (!complete) return;
 
-    if (this.#m.headerCount >= this.#limits.maxHeaderCount) {
+    if (m.headerCount >= this.#limits.maxHeaderCount) {
       throw new HttpParseError(431, "more than maxHeaderCount fields");
     }
-    this.#m.headerCount++;
-    this.#m.headerBytes += e - s + 2;
+    m.headerCount++;
+    m.headerBytes += e - s + 2;
     let vs = colon + 1;
     let ve = e;
     while (vs < ve && isOws(buf[vs]!)) vs++;
@@ -474,11 +474,11 @@ export class RequestParser {
     const name = this.#string(buf, s, colon);
     const value = this.#string(buf, vs, ve);
     if (trailer) {
-      (this.#m.trailers ??= []).push([name, value]);
+      (m.trailers ??= []).push([name, value]);
       return;
     }
-    this.#m.headers.push([name, value]);
-    this.#m.specialField(buf, s, colon, vs, ve, value);
+    m.headers.push([name, value]);
+    m.specialField(buf, s, colon, vs, ve, value);
   }
 
   /** Decode `buf[s, e)` as latin1, reusing an identical string decoded before. */
