@@ -22,7 +22,7 @@ import { resolveCompression } from "./compression/options.ts";
 import { defaultOnError, type ErrorHandler } from "./fetch/exchange.ts";
 import type { LiveConnection, ServerHost } from "./fetch/host.ts";
 import { Connection } from "./fetch/info.ts";
-import { Http1Connection } from "./http1/connection.ts";
+import { Http1Driver } from "./http1/driver.ts";
 import { DEFAULT_HTTP1_OPTIONS, type Http1Options } from "./http1/options.ts";
 import { Http2Driver } from "./http2/driver.ts";
 import { type Http2Options, resolveHttp2Options } from "./http2/server_options.ts";
@@ -112,14 +112,14 @@ class ServerImpl implements Server<Addr>, ServerHost {
     const h2 = this.#http2;
     if (h2 === null) {
       const facts = this.#facts(t, "http/1.1");
-      if (facts) new Http1Connection(t, this, facts, this.#http1).start();
+      if (facts) new Http1Driver(t, this, facts, this.#http1).start();
     } else if (t.secure) {
       // TLS: ALPN decides; no ALPN or "http/1.1" is HTTP/1.1, and h2c Upgrade is not offered.
       const h2tls = t.alpn === "h2";
       const facts = this.#facts(t, h2tls ? "h2" : "http/1.1");
       if (facts === null) return;
       if (h2tls) new Http2Driver(t, this, facts, h2).start();
-      else new Http1Connection(t, this, facts, this.#http1).start();
+      else new Http1Driver(t, this, facts, this.#http1).start();
     } else {
       // Cleartext: the client preface means h2c with prior knowledge, anything else HTTP/1.1
       // (which may still switch to h2c by Upgrade).
@@ -130,7 +130,7 @@ class ServerImpl implements Server<Addr>, ServerHost {
           new Http2Driver(t, this, facts, h2).start(initial);
         } else {
           const upgrade = h2cUpgrade(this, facts, h2);
-          new Http1Connection(t, this, facts, this.#http1, upgrade).start(initial);
+          new Http1Driver(t, this, facts, this.#http1, upgrade).start(initial);
         }
       });
     }

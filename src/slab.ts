@@ -36,17 +36,6 @@ export function slabBytes(n: number): Uint8Array {
   return out;
 }
 
-/**
- * Writes a byte string (one byte per char: the Fetch ByteString rule, so
- * chars above 0x7f are not UTF-8 encoded) at `offset`; returns the offset
- * after it. A plain loop beats TextEncoder for head-sized strings.
- */
-export function putLatin1(out: Uint8Array, offset: number, s: string): number {
-  const n = s.length;
-  for (let i = 0; i < n; i++) out[offset + i] = s.charCodeAt(i);
-  return offset + n;
-}
-
 /** Size of a pooled buffer: a glued socket write or an HTTP/2 output batch fits in one. */
 const POOL_BUFFER = 288 * 1024;
 /** Free pooled buffers kept for reuse; more in flight at once are simply garbage collected. */

@@ -11,8 +11,8 @@
  *
  * @module
  */
-import { openFile, readDir, realPath, stat } from "./transport/fs.ts";
-import type { FileInfo, OpenFile } from "./transport/fs.ts";
+import { openFile, readDir, realPath, stat } from "./fs.ts";
+import type { FileInfo, OpenFile } from "./fs.ts";
 
 /**
  * Options of serveDir().

@@ -1,4 +1,4 @@
-// HTTP/1.1 attacks as raw bytes against a live server (issue 7): request
+// HTTP/1.1 attacks as raw bytes against a live server: request
 // smuggling vectors, slowloris and slow bodies (timeouts and the minimum data
 // rate), pipelining floods, and header/request-line limits. The handler
 // records every path it serves, so a smuggled second request would show.
@@ -6,6 +6,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
 import { raw, RawClient, sleep, startRecording, statusLines, type TestServer } from "./helpers.ts";
+import { eventually } from "./util.ts";
 import type { Handler, ServeOptions } from "../mod.ts";
 
 /** A recording server (see startRecording) whose attack handler answers "served". */
@@ -21,15 +22,6 @@ async function assertServed(port: number): Promise<void> {
   const r = await fetch(`http://127.0.0.1:${port}/good`, { headers: { connection: "close" } });
   assert.equal(r.status, 200);
   assert.equal(await r.text(), "ok");
-}
-
-/** Polls until `f` holds; throws after `ms`. */
-async function eventually(f: () => boolean, ms = 5000, what = "condition"): Promise<void> {
-  const end = Date.now() + ms;
-  while (!f()) {
-    if (Date.now() > end) throw new Error(`${what} not met in time`);
-    await sleep(10);
-  }
 }
 
 /** Resolves once a raw socket is connected. */
@@ -125,44 +117,36 @@ const VECTORS: Array<[string, string]> = [
 describe("h1 attack: request smuggling", () => {
   for (const [name, bytes] of VECTORS) {
     it(`${name} → 400/501, close, nothing smuggled`, async () => {
-      const s = server();
-      try {
-        const attack = raw(s.port, bytes + SMUGGLED, { idleMs: 3000 });
-        await assertServed(s.port);
-        const r = await attack;
-        // A valid head followed by a bad chunked body may be answered by the
-        // handler before the bad bytes are read (the socket read sizes decide);
-        // then the connection closes at the bad bytes instead of answering 400.
-        const bodyAttack = /Transfer-Encoding: chunked\r\n\r\n/.test(bytes);
-        if (!(bodyAttack && /^HTTP\/1\.1 200 .*\r\n\r\nserved$/s.test(r.text))) {
-          assert.match(r.text, /^HTTP\/1\.1 (400|501) /, JSON.stringify(r.text.slice(0, 60)));
-          assert.match(r.text, /connection: close/i);
-        }
-        assert.ok(r.closedByServer, "closed by the server");
-        assert.equal(statusLines(r.text).length, 1, "exactly one response");
-        // A bad head never reaches the handler; a bad body may follow a head that did.
-        const served = s.paths.filter((p) => p !== "/good");
-        assert.ok(served.every((p) => p === "/attack"), `served ${served.join(", ")}`);
-        if (!/Transfer-Encoding: chunked\r\n\r\n/.test(bytes)) assert.deepEqual(served, []);
-      } finally {
-        await s.close();
+      await using s = server();
+      const attack = raw(s.port, bytes + SMUGGLED, { idleMs: 3000 });
+      await assertServed(s.port);
+      const r = await attack;
+      // A valid head followed by a bad chunked body may be answered by the
+      // handler before the bad bytes are read (the socket read sizes decide);
+      // then the connection closes at the bad bytes instead of answering 400.
+      const bodyAttack = /Transfer-Encoding: chunked\r\n\r\n/.test(bytes);
+      if (!(bodyAttack && /^HTTP\/1\.1 200 .*\r\n\r\nserved$/s.test(r.text))) {
+        assert.match(r.text, /^HTTP\/1\.1 (400|501) /, JSON.stringify(r.text.slice(0, 60)));
+        assert.match(r.text, /connection: close/i);
       }
+      assert.ok(r.closedByServer, "closed by the server");
+      assert.equal(statusLines(r.text).length, 1, "exactly one response");
+      // A bad head never reaches the handler; a bad body may follow a head that did.
+      const served = s.paths.filter((p) => p !== "/good");
+      assert.ok(served.every((p) => p === "/attack"), `served ${served.join(", ")}`);
+      if (!/Transfer-Encoding: chunked\r\n\r\n/.test(bytes)) assert.deepEqual(served, []);
     });
   }
 
   it("identical duplicate Content-Length is rejected too: one length, stated once", async () => {
-    const s = server({}, () => new Response("served"));
-    try {
-      for (const cl of ["Content-Length: 5\r\nContent-Length: 5\r\n", "Content-Length: 5, 5\r\n"]) {
-        const r = await raw(s.port, POST + cl + "\r\nhello" + SMUGGLED, { idleMs: 500 });
-        assert.match(r.text, /^HTTP\/1\.1 400 /);
-        assert.equal(statusLines(r.text).length, 1);
-        assert.ok(r.closedByServer);
-      }
-      assert.deepEqual(s.paths, []);
-    } finally {
-      await s.close();
+    await using s = server({}, () => new Response("served"));
+    for (const cl of ["Content-Length: 5\r\nContent-Length: 5\r\n", "Content-Length: 5, 5\r\n"]) {
+      const r = await raw(s.port, POST + cl + "\r\nhello" + SMUGGLED, { idleMs: 500 });
+      assert.match(r.text, /^HTTP\/1\.1 400 /);
+      assert.equal(statusLines(r.text).length, 1);
+      assert.ok(r.closedByServer);
     }
+    assert.deepEqual(s.paths, []);
   });
 });
 
@@ -184,23 +168,19 @@ describe("h1 attack: limits", () => {
   ];
   for (const [name, bytes, status] of cases) {
     it(`${name} → ${status} and close`, async () => {
-      const s = server();
-      try {
-        const attack = raw(s.port, bytes + SMUGGLED, { idleMs: 3000 });
-        await assertServed(s.port);
-        const r = await attack;
-        assert.match(r.text, new RegExp(`^HTTP/1\\.1 ${status} `));
-        assert.ok(r.closedByServer);
-        assert.equal(statusLines(r.text).length, 1);
-        assert.deepEqual(s.paths.filter((p) => p !== "/good"), []);
-      } finally {
-        await s.close();
-      }
+      await using s = server();
+      const attack = raw(s.port, bytes + SMUGGLED, { idleMs: 3000 });
+      await assertServed(s.port);
+      const r = await attack;
+      assert.match(r.text, new RegExp(`^HTTP/1\\.1 ${status} `));
+      assert.ok(r.closedByServer);
+      assert.equal(statusLines(r.text).length, 1);
+      assert.deepEqual(s.paths.filter((p) => p !== "/good"), []);
     });
   }
 
   it("an endless header section is cut off at the limit, not buffered", async () => {
-    const s = server();
+    await using s = server();
     const c = await RawClient.connect(s.port);
     try {
       c.write(GET);
@@ -215,7 +195,6 @@ describe("h1 attack: limits", () => {
       await assertServed(s.port);
     } finally {
       c.destroy();
-      await s.close();
     }
   });
 });
@@ -237,106 +216,85 @@ describe("h1 attack: slowloris and slow bodies", () => {
   }
 
   it("headers timeout: a head still unfinished after headersTimeout gets 408", async () => {
-    const s = server({ http1: { headersTimeout: 600, minRequestRate: 0 } });
-    try {
-      const t0 = Date.now();
-      const attack = trickle(s.port, GET + "X: " + "y".repeat(500) + "\r\n\r\n", 20);
-      await assertServed(s.port);
-      assert.match(await attack, /^HTTP\/1\.1 408 /);
-      assert.ok(Date.now() - t0 < 5000);
-      assert.deepEqual(s.paths, ["/good"]);
-    } finally {
-      await s.close();
-    }
+    await using s = server({ http1: { headersTimeout: 600, minRequestRate: 0 } });
+    const t0 = Date.now();
+    const attack = trickle(s.port, GET + "X: " + "y".repeat(500) + "\r\n\r\n", 20);
+    await assertServed(s.port);
+    assert.match(await attack, /^HTTP\/1\.1 408 /);
+    assert.ok(Date.now() - t0 < 5000);
+    assert.deepEqual(s.paths, ["/good"]);
   });
 
   it("minimum data rate: a head trickling below minRequestRate gets 408 long before headersTimeout", async () => {
-    const s = server({ http1: { minRequestRate: 200, minRequestRateGrace: 300 } });
-    try {
-      const t0 = Date.now();
-      const attack = trickle(s.port, GET + "X: " + "y".repeat(500) + "\r\n\r\n", 50); // 20 B/s
-      await assertServed(s.port);
-      assert.match(await attack, /^HTTP\/1\.1 408 /);
-      assert.ok(Date.now() - t0 < 10_000, "well before the 30 s headers timeout");
-      assert.deepEqual(s.paths, ["/good"]);
-    } finally {
-      await s.close();
-    }
+    await using s = server({ http1: { minRequestRate: 200, minRequestRateGrace: 300 } });
+    const t0 = Date.now();
+    const attack = trickle(s.port, GET + "X: " + "y".repeat(500) + "\r\n\r\n", 50); // 20 B/s
+    await assertServed(s.port);
+    assert.match(await attack, /^HTTP\/1\.1 408 /);
+    assert.ok(Date.now() - t0 < 10_000, "well before the 30 s headers timeout");
+    assert.deepEqual(s.paths, ["/good"]);
   });
 
   it("a client above the minimum rate is served", async () => {
-    const s = server({ http1: { minRequestRate: 200, minRequestRateGrace: 300 } });
-    try {
-      const head = GET + "X: " + "y".repeat(900) + "\r\n\r\n";
-      const parts: string[] = [];
-      for (let i = 0; i < head.length; i += 100) parts.push(head.slice(i, i + 100));
-      const r = await raw(s.port, parts, { gapMs: 100, idleMs: 500 }); // ~1000 B/s for 1 s
-      assert.match(r.text, /^HTTP\/1\.1 200 /);
-    } finally {
-      await s.close();
-    }
+    await using s = server({ http1: { minRequestRate: 200, minRequestRateGrace: 300 } });
+    const head = GET + "X: " + "y".repeat(900) + "\r\n\r\n";
+    const parts: string[] = [];
+    for (let i = 0; i < head.length; i += 100) parts.push(head.slice(i, i + 100));
+    const r = await raw(s.port, parts, { gapMs: 100, idleMs: 500 }); // ~1000 B/s for 1 s
+    assert.match(r.text, /^HTTP\/1\.1 200 /);
   });
 
   it("slow body: bodyTimeout, then 408", async () => {
-    const s = server({ http1: { bodyTimeout: 400, minRequestRate: 0 } }, async (req) => {
+    await using s = server({ http1: { bodyTimeout: 400, minRequestRate: 0 } }, async (req) => {
       await req.text();
       return new Response("read");
     });
-    try {
-      const attack = raw(s.port, POST + "Content-Length: 100\r\n\r\n0123456789", { idleMs: 5000 });
-      await assertServed(s.port);
-      const r = await attack;
-      assert.match(r.text, /^HTTP\/1\.1 408 /);
-      assert.ok(r.closedByServer);
-    } finally {
-      await s.close();
-    }
+    const attack = raw(s.port, POST + "Content-Length: 100\r\n\r\n0123456789", { idleMs: 5000 });
+    await assertServed(s.port);
+    const r = await attack;
+    assert.match(r.text, /^HTTP\/1\.1 408 /);
+    assert.ok(r.closedByServer);
   });
 
   it("minimum data rate: a body trickling below minRequestRate gets 408", async () => {
-    const s = server({ http1: { minRequestRate: 200, minRequestRateGrace: 300 } }, async (req) => {
-      await req.text();
-      return new Response("read");
-    });
-    try {
-      const attack = trickle(s.port, POST + "Content-Length: 200\r\n\r\n" + "b".repeat(200), 10)
-        .catch((e) => String(e));
-      // The head goes at ~100 B/s; the body continues at that pace... then slows down:
-      await assertServed(s.port);
-      const text = await attack;
-      assert.match(text, /^HTTP\/1\.1 408 /);
-    } finally {
-      await s.close();
-    }
+    await using s = server(
+      { http1: { minRequestRate: 200, minRequestRateGrace: 300 } },
+      async (req) => {
+        await req.text();
+        return new Response("read");
+      },
+    );
+    const attack = trickle(s.port, POST + "Content-Length: 200\r\n\r\n" + "b".repeat(200), 10)
+      .catch((e) => String(e));
+    // The head goes at ~100 B/s; the body continues at that pace... then slows down:
+    await assertServed(s.port);
+    const text = await attack;
+    assert.match(text, /^HTTP\/1\.1 408 /);
   });
 
   it("time the handler applies backpressure, or before 100-continue, does not count", async () => {
-    const s = server(
+    await using s = server(
       { http1: { minRequestRate: 200_000, minRequestRateGrace: 300 } },
       async (req) => {
         await sleep(1200); // not reading: the body buffer fills and we stop reading the socket
         return new Response(String((await req.arrayBuffer()).byteLength));
       },
     );
+    const body = "z".repeat(512 * 1024);
+    const r1 = await raw(s.port, POST + `Content-Length: ${body.length}\r\n\r\n` + body, {
+      idleMs: 3000,
+    });
+    assert.match(r1.text, /^HTTP\/1\.1 200 /);
+    assert.match(r1.text, new RegExp(`\r\n\r\n${body.length}$`));
+    const c = await RawClient.connect(s.port);
     try {
-      const body = "z".repeat(512 * 1024);
-      const r1 = await raw(s.port, POST + `Content-Length: ${body.length}\r\n\r\n` + body, {
-        idleMs: 3000,
-      });
-      assert.match(r1.text, /^HTTP\/1\.1 200 /);
-      assert.match(r1.text, new RegExp(`\r\n\r\n${body.length}$`));
-      const c = await RawClient.connect(s.port);
-      try {
-        c.write(POST + "Content-Length: 5\r\nExpect: 100-continue\r\n\r\n");
-        await c.until((t) => t.startsWith("HTTP/1.1 100"), 5000);
-        c.write("hello");
-        await c.until((t) => /\r\n\r\n5$/.test(t), 5000);
-        assert.match(c.text, /HTTP\/1\.1 200 /);
-      } finally {
-        c.destroy();
-      }
+      c.write(POST + "Content-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+      await c.until((t) => t.startsWith("HTTP/1.1 100"), 5000);
+      c.write("hello");
+      await c.until((t) => /\r\n\r\n5$/.test(t), 5000);
+      assert.match(c.text, /HTTP\/1\.1 200 /);
     } finally {
-      await s.close();
+      c.destroy();
     }
   });
 });
@@ -345,7 +303,7 @@ describe("h1 attack: pipelining flood", () => {
   it("a client that pipelines requests and reads nothing is answered only as far as the socket takes", async () => {
     const big = new Uint8Array(64 * 1024).fill(0x61);
     let served = 0;
-    const s = server({}, () => {
+    await using s = server({}, () => {
       served++;
       return new Response(big);
     });
@@ -376,13 +334,12 @@ describe("h1 attack: pipelining flood", () => {
       await assertServed(s.port);
     } finally {
       sock.destroy();
-      await s.close();
     }
   });
 
   it("a client that never reads its pipelined answers is cut off after the send timeout", async () => {
     const big = new Uint8Array(64 * 1024).fill(0x62);
-    const s = server({ http1: { sendTimeout: 300 } }, () => new Response(big));
+    await using s = server({ http1: { sendTimeout: 300 } }, () => new Response(big));
     const sock = net.connect(s.port, "127.0.0.1");
     try {
       await connected(sock);
@@ -393,14 +350,13 @@ describe("h1 attack: pipelining flood", () => {
       await assertServed(s.port);
     } finally {
       sock.destroy();
-      await s.close();
     }
   });
 
   it("requests pipelined behind a pending response are not parsed ahead; the server stops reading", async () => {
     let release!: () => void;
     const blocked = new Promise<void>((r) => (release = r));
-    const s = server({}, async () => {
+    await using s = server({}, async () => {
       await blocked;
       return new Response("late");
     });
@@ -433,7 +389,6 @@ describe("h1 attack: pipelining flood", () => {
       sock.destroy();
       release();
       await eventually(() => s.server.stats().connections === 0, 5000, "connection closed");
-      await s.close();
     }
   });
 });

@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { skipUnless } from "./skip.ts";
 import http2 from "node:http2";
 import { createRequest, UnrepresentableRequest } from "../src/fetch/request.ts";
-import { LAZY_REQUESTS } from "../src/transport/lazy_request.ts";
-import { STATIC_BODY_FAST_PATH, takeStaticBody } from "../src/transport/static_body.ts";
+import { LAZY_REQUESTS } from "../src/fetch/lazy_request.ts";
+import { STATIC_BODY_FAST_PATH, takeStaticBody } from "../src/fetch/static_body.ts";
 import { raw, start } from "./helpers.ts";
 
 const enc = new TextEncoder();
@@ -234,54 +234,50 @@ describe("plain 200 bodies without a stream", () => {
 
   it("every response shape arrives whole with its length, over h1 and h2", async () => {
     const byPath = new Map(cases.map((c) => ["/" + c[0].replaceAll(" ", "-"), c]));
-    const s = start((req) => byPath.get(new URL(req.url).pathname)![1]());
+    await using s = start((req) => byPath.get(new URL(req.url).pathname)![1]());
+    for (const [path, [name, , status, headers, text]] of byPath) {
+      const res = await fetch(s.base + path);
+      assert.equal(res.status, status, name);
+      for (const [k, v] of Object.entries(headers)) assert.equal(res.headers.get(k), v, name);
+      const bytes = new TextEncoder().encode(text);
+      assert.equal(res.headers.get("content-length"), String(bytes.byteLength), name);
+      assert.equal(await res.text(), text, name);
+    }
+    // HEAD: the length, no body, and the connection stays usable.
+    const head = await raw(
+      s.port,
+      "HEAD /string HTTP/1.1\r\nHost: a\r\n\r\nGET /bytes HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
+    assert.match(head.text, /^HTTP\/1\.1 200 OK\r\n[^]*content-length: 5\r\n\r\nHTTP\/1\.1 200/);
+    assert.match(head.text, /\r\n\r\nhi$/);
+    // h2
+    const client = http2.connect(s.base);
     try {
-      for (const [path, [name, , status, headers, text]] of byPath) {
-        const res = await fetch(s.base + path);
-        assert.equal(res.status, status, name);
-        for (const [k, v] of Object.entries(headers)) assert.equal(res.headers.get(k), v, name);
-        const bytes = new TextEncoder().encode(text);
-        assert.equal(res.headers.get("content-length"), String(bytes.byteLength), name);
-        assert.equal(await res.text(), text, name);
-      }
-      // HEAD: the length, no body, and the connection stays usable.
-      const head = await raw(
-        s.port,
-        "HEAD /string HTTP/1.1\r\nHost: a\r\n\r\nGET /bytes HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
-      );
-      assert.match(head.text, /^HTTP\/1\.1 200 OK\r\n[^]*content-length: 5\r\n\r\nHTTP\/1\.1 200/);
-      assert.match(head.text, /\r\n\r\nhi$/);
-      // h2
-      const client = http2.connect(s.base);
-      try {
-        for (const [path, [name, , status, , text]] of byPath) {
-          const got = await new Promise<{ status: number; length: string; body: string }>(
-            (resolve, reject) => {
-              const req = client.request({ ":path": path });
-              let body = "";
-              let h: http2.IncomingHttpHeaders = {};
-              req.setEncoding("utf8");
-              req.on("response", (x) => (h = x));
-              req.on("data", (d: string) => (body += d));
-              req.on("end", () =>
-                resolve({
-                  status: Number(h[":status"]),
-                  length: String(h["content-length"]),
-                  body,
-                }));
-              req.on("error", reject);
-              req.end();
-            },
-          );
-          assert.equal(got.status, status, name);
-          assert.equal(got.length, String(new TextEncoder().encode(text).byteLength), name);
-          assert.equal(got.body, text, name);
-        }
-      } finally {
-        client.close();
+      for (const [path, [name, , status, , text]] of byPath) {
+        const got = await new Promise<{ status: number; length: string; body: string }>(
+          (resolve, reject) => {
+            const req = client.request({ ":path": path });
+            let body = "";
+            let h: http2.IncomingHttpHeaders = {};
+            req.setEncoding("utf8");
+            req.on("response", (x) => (h = x));
+            req.on("data", (d: string) => (body += d));
+            req.on("end", () =>
+              resolve({
+                status: Number(h[":status"]),
+                length: String(h["content-length"]),
+                body,
+              }));
+            req.on("error", reject);
+            req.end();
+          },
+        );
+        assert.equal(got.status, status, name);
+        assert.equal(got.length, String(new TextEncoder().encode(text).byteLength), name);
+        assert.equal(got.body, text, name);
       }
     } finally {
-      await s.close();
+      client.close();
     }
   });
 });

@@ -9,6 +9,7 @@ import net from "node:net";
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { serve } from "../mod.ts";
+import { concat as concatParts } from "./util.ts";
 import type { Handler, ServeOptions, Server } from "../mod.ts";
 
 /** The bundled test certificate (localhost, 127.0.0.1, *.example.test). */
@@ -20,8 +21,8 @@ export const TLS = {
 /** Path of the test CA/cert file, for clients that verify. */
 export const CERT_PATH = new URL("./fixtures/localhost.crt", import.meta.url).pathname;
 
-/** A running test server. */
-export interface TestServer {
+/** A running test server; `await using` shuts it down at the end of the block. */
+export interface TestServer extends AsyncDisposable {
   /** The server handle. */
   server: Server;
   /** Its port. */
@@ -37,7 +38,13 @@ export function start(handler: Handler, options: ServeOptions = {}): TestServer 
   const server = serve({ hostname: "127.0.0.1", port: 0, onListen() {}, ...options }, handler);
   const port = server.addr.port;
   const base = `${options.tls ? "https" : "http"}://127.0.0.1:${port}`;
-  return { server, port, base, close: () => server.shutdown() };
+  return {
+    server,
+    port,
+    base,
+    close: () => server.shutdown(),
+    [Symbol.asyncDispose]: () => server.shutdown(),
+  };
 }
 
 /**
@@ -89,7 +96,7 @@ export function raw(
       done = true;
       clearTimeout(timer);
       sock.destroy();
-      const bytes = concat(chunks);
+      const bytes = concatParts(...chunks);
       resolve({ text: latin1(bytes), bytes, closedByServer });
     };
     const arm = () => {
@@ -159,7 +166,7 @@ export class RawClient {
 
   /** All bytes received so far. */
   get received(): Uint8Array {
-    return concat(this.#buf);
+    return concatParts(...this.#buf);
   }
 
   /** Received bytes as latin1 text. */
@@ -222,17 +229,12 @@ export function run(cmd: string, args: string[], timeoutMs = 30_000): Promise<Ru
   });
 }
 
-/** Concatenates byte arrays. */
+/**
+ * Concatenates a list of byte arrays; the same as util.ts `concat(...chunks)`,
+ * in the list form tests/h2_frames.ts imports.
+ */
 export function concat(chunks: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const c of chunks) n += c.byteLength;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.byteLength;
-  }
-  return out;
+  return concatParts(...chunks);
 }
 
 /** Bytes as latin1 text. */

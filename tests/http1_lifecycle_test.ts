@@ -5,124 +5,193 @@ import http from "node:http";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import net from "node:net";
 import { raw, RawClient, run, sleep, start, TLS } from "./helpers.ts";
+import { eventually } from "./util.ts";
+import { serve } from "../mod.ts";
 import type { ServeInfo } from "../mod.ts";
 
 describe("http1: req.signal", () => {
-  it("aborts when the client disconnects mid-request", async () => {
-    let aborted!: () => void;
-    const wasAborted = new Promise<void>((r) => (aborted = r));
-    let completion: Promise<string> | undefined;
-    const s = start((req, info) => {
-      completion = info.completed;
-      req.signal.addEventListener("abort", () => aborted());
-      return new Promise(() => {}); // never answers
-    });
-    try {
-      const c = await RawClient.connect(s.port);
-      c.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  const goneWays: Array<[string, string, (c: RawClient) => void]> = [
+    ["resets the connection", "GET / HTTP/1.1\r\nHost: x\r\n\r\n", (c) => {
+      c.socket.resetAndDestroy();
+    }],
+    [
+      "closes in the middle of the request body",
+      "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc",
+      (c) => c.destroy(),
+    ],
+  ];
+  for (const [how, request, leave] of goneWays) {
+    it(`aborts when the client ${how}`, async () => {
+      let aborted!: () => void;
+      const wasAborted = new Promise<void>((r) => (aborted = r));
+      let completion: Promise<string> | undefined;
+      await using server = serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req, info) => {
+        completion = info.completed;
+        req.signal.addEventListener("abort", () => aborted());
+        return new Promise(() => {}); // never answers
+      });
+      const c = await RawClient.connect(server.addr.port);
+      c.write(request);
       await sleep(50);
-      c.destroy();
+      leave(c);
       await Promise.race([
         wasAborted,
         sleep(3000).then(() => assert.fail("signal not aborted")),
       ]);
       assert.equal(await completion, "aborted");
-    } finally {
-      await s.close();
-    }
-  });
+    });
+  }
 
   it("does not abort when the response completes normally", async () => {
     const signals: AbortSignal[] = [];
     const completions: Promise<string>[] = [];
-    const s = start((req, info) => {
+    await using s = start((req, info) => {
       signals.push(req.signal);
       completions.push(info.completed);
       return new Response("done");
     });
-    try {
-      const c = await RawClient.connect(s.port);
-      c.write("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
-      await c.until((t) => t.split("done").length === 3);
-      c.destroy();
-      await sleep(100);
-      assert.equal(signals.length, 2);
-      for (const sig of signals) assert.equal(sig.aborted, false);
-      assert.deepEqual(await Promise.all(completions), ["sent", "sent"]);
-    } finally {
-      await s.close();
-    }
+    const c = await RawClient.connect(s.port);
+    c.write("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    await c.until((t) => t.split("done").length === 3);
+    c.destroy();
+    await sleep(100);
+    assert.equal(signals.length, 2);
+    for (const sig of signals) assert.equal(sig.aborted, false);
+    assert.deepEqual(await Promise.all(completions), ["sent", "sent"]);
+  });
+});
+
+describe("http1: a client that half-closes (shutdown(SHUT_WR), as nc -N)", () => {
+  /** Sends `text`, ends our side, and collects everything until the server closes. */
+  function halfClose(port: number, text: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const sock = net.connect(port, "127.0.0.1", () => {
+        sock.write(text, "latin1");
+        sock.end();
+      });
+      const timer = setTimeout(() => {
+        sock.destroy();
+        reject(new Error(`no close; got ${JSON.stringify(Buffer.concat(chunks).toString())}`));
+      }, 5000);
+      sock.on("data", (d: Buffer) => chunks.push(d));
+      sock.on("close", () => {
+        clearTimeout(timer);
+        resolve(Buffer.concat(chunks).toString("latin1"));
+      });
+      sock.on("error", () => {});
+    });
+  }
+
+  for (const version of ["1.1", "1.0"]) {
+    it(`HTTP/${version}: the response is finished, then the connection closes`, async () => {
+      const signals: AbortSignal[] = [];
+      await using server = serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+        signals.push(req.signal);
+        await sleep(50);
+        return new Response(`late ${new URL(req.url).pathname}`);
+      });
+      const host = version === "1.1" ? "Host: x\r\n" : "";
+      for (let i = 0; i < 3; i++) {
+        const text = await halfClose(server.addr.port, `GET /x HTTP/${version}\r\n${host}\r\n`);
+        assert.match(text, /^HTTP\/1\.1 200 /);
+        assert.ok(text.endsWith("late /x"), text);
+      }
+      for (const s of signals) assert.equal(s.aborted, false);
+    });
+  }
+
+  it("pipelined requests before the half-close are all answered", async () => {
+    await using server = serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+      await sleep(20);
+      return new Response(new URL(req.url).pathname);
+    });
+    const text = await halfClose(
+      server.addr.port,
+      "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n",
+    );
+    assert.equal(text.split("HTTP/1.1 200").length, 3, text);
+    assert.ok(text.endsWith("/b"), text);
+  });
+
+  it("a half-close with the request body incomplete aborts req.signal", async () => {
+    let signal: AbortSignal | undefined;
+    let bodyError: unknown;
+    await using server = serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+      signal = req.signal;
+      try {
+        await req.arrayBuffer();
+      } catch (e) {
+        bodyError = e;
+      }
+      await sleep(50);
+      return new Response("never read");
+    });
+    const text = await halfClose(
+      server.addr.port,
+      "POST /u HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc",
+    );
+    assert.ok(!text.includes("never read"), text);
+    await eventually(() => signal?.aborted, 3000, "req.signal aborted");
+    assert.ok(bodyError !== undefined, "the body stream errors");
   });
 });
 
 describe("http1: info", () => {
   it("reports addresses, protocol and a per-connection id and context", async () => {
     const infos: ServeInfo[] = [];
-    const s = start((_req, info) => {
+    await using s = start((_req, info) => {
       infos.push(info);
       const ctx = info.connection.context as { n?: number };
       ctx.n = (ctx.n ?? 0) + 1;
       return new Response(String(ctx.n));
     });
-    try {
-      const c = await RawClient.connect(s.port);
-      c.write("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
-      await c.until((t) => t.endsWith("2"));
-      c.destroy();
-      await raw(s.port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-      assert.equal(infos.length, 3);
-      const [a, b, d] = infos as [ServeInfo, ServeInfo, ServeInfo];
-      assert.equal(a.protocol, "http/1.1");
-      assert.equal(a.secure, false);
-      assert.equal(a.remoteAddr.hostname, "127.0.0.1");
-      assert.equal(a.localAddr.port, s.port);
-      assert.equal(a.connection.id, b.connection.id);
-      assert.equal(a.connection.context, b.connection.context);
-      assert.notEqual(a.connection.id, d.connection.id);
-      assert.notEqual(a.connection.context, d.connection.context);
-      assert.equal(a.serverName, null);
-    } finally {
-      await s.close();
-    }
+    const c = await RawClient.connect(s.port);
+    c.write("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    await c.until((t) => t.endsWith("2"));
+    c.destroy();
+    await raw(s.port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert.equal(infos.length, 3);
+    const [a, b, d] = infos as [ServeInfo, ServeInfo, ServeInfo];
+    assert.equal(a.protocol, "http/1.1");
+    assert.equal(a.secure, false);
+    assert.equal(a.remoteAddr.hostname, "127.0.0.1");
+    assert.equal(a.localAddr.port, s.port);
+    assert.equal(a.connection.id, b.connection.id);
+    assert.equal(a.connection.context, b.connection.context);
+    assert.notEqual(a.connection.id, d.connection.id);
+    assert.notEqual(a.connection.context, d.connection.context);
+    assert.equal(a.serverName, null);
   });
 });
 
 describe("http1: timeouts", () => {
   it("slowloris: an unfinished head gets 408 and close", async () => {
-    const s = start(() => new Response("ok"), { http1: { headersTimeout: 300 } });
-    try {
-      const c = await RawClient.connect(s.port);
-      c.write("GET / HTTP/1.1\r\nHost: x\r\n");
-      await c.waitClosed(5000);
-      assert.match(c.text, /^HTTP\/1\.1 408 /);
-    } finally {
-      await s.close();
-    }
+    await using s = start(() => new Response("ok"), { http1: { headersTimeout: 300 } });
+    const c = await RawClient.connect(s.port);
+    c.write("GET / HTTP/1.1\r\nHost: x\r\n");
+    await c.waitClosed(5000);
+    assert.match(c.text, /^HTTP\/1\.1 408 /);
   });
 
   it("idle keep-alive connections are closed", async () => {
-    const s = start(() => new Response("ok"), { http1: { keepAliveTimeout: 300 } });
-    try {
-      const c = await RawClient.connect(s.port);
-      c.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-      await c.until((t) => t.endsWith("ok"));
-      await c.waitClosed(5000);
-    } finally {
-      await s.close();
-    }
+    await using s = start(() => new Response("ok"), { http1: { keepAliveTimeout: 300 } });
+    const c = await RawClient.connect(s.port);
+    c.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    await c.until((t) => t.endsWith("ok"));
+    await c.waitClosed(5000);
   });
 
   it("a stalled body gets 408", async () => {
-    const s = start(async (req) => new Response(await req.text()), { http1: { bodyTimeout: 300 } });
-    try {
-      const c = await RawClient.connect(s.port);
-      c.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
-      await c.waitClosed(5000);
-      assert.match(c.text, /^HTTP\/1\.1 408 /);
-    } finally {
-      await s.close();
-    }
+    await using s = start(async (req) => new Response(await req.text()), {
+      http1: { bodyTimeout: 300 },
+    });
+    const c = await RawClient.connect(s.port);
+    c.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
+    await c.waitClosed(5000);
+    assert.match(c.text, /^HTTP\/1\.1 408 /);
   });
 });
 
@@ -171,53 +240,47 @@ describe("http1: graceful shutdown", () => {
 
 describe("http1: real clients", () => {
   it("curl GET, POST and chunked upload", async () => {
-    const s = start(async (req) => {
+    await using s = start(async (req) => {
       const body = req.body ? await req.text() : "";
       return new Response(`${req.method} ${new URL(req.url).pathname} ${body.length}`);
     });
-    try {
-      const a = await run("curl", ["-s", "-w", " %{http_version}", s.base + "/x"]);
-      assert.equal(a.stdout, "GET /x 0 1.1");
-      const b = await run("curl", ["-s", "--data-binary", "hello", s.base + "/p"]);
-      assert.equal(b.stdout, "POST /p 5");
-      const c = await run("curl", [
-        "-s",
-        "-H",
-        "Transfer-Encoding: chunked",
-        "--data-binary",
-        "x".repeat(100_000),
-        s.base + "/c",
-      ]);
-      assert.equal(c.stdout, "POST /c 100000");
-      const file = join(mkdtempSync(join(tmpdir(), "h2serve-")), "upload.bin");
-      writeFileSync(file, "y".repeat(2_000_000));
-      const d = await run("curl", [
-        "-s",
-        "-H",
-        "Expect: 100-continue",
-        "--data-binary",
-        "@" + file,
-        s.base + "/e",
-      ]);
-      rmSync(file);
-      assert.equal(d.stdout, "POST /e 2000000");
-    } finally {
-      await s.close();
-    }
+    const a = await run("curl", ["-s", "-w", " %{http_version}", s.base + "/x"]);
+    assert.equal(a.stdout, "GET /x 0 1.1");
+    const b = await run("curl", ["-s", "--data-binary", "hello", s.base + "/p"]);
+    assert.equal(b.stdout, "POST /p 5");
+    const c = await run("curl", [
+      "-s",
+      "-H",
+      "Transfer-Encoding: chunked",
+      "--data-binary",
+      "x".repeat(100_000),
+      s.base + "/c",
+    ]);
+    assert.equal(c.stdout, "POST /c 100000");
+    const file = join(mkdtempSync(join(tmpdir(), "h2serve-")), "upload.bin");
+    writeFileSync(file, "y".repeat(2_000_000));
+    const d = await run("curl", [
+      "-s",
+      "-H",
+      "Expect: 100-continue",
+      "--data-binary",
+      "@" + file,
+      s.base + "/e",
+    ]);
+    rmSync(file);
+    assert.equal(d.stdout, "POST /e 2000000");
   });
 
   it("curl over TLS (ALPN http/1.1)", async () => {
-    const s = start((_req, info) => new Response(`${info.protocol} ${info.secure}`), { tls: TLS });
-    try {
-      const r = await run("curl", ["-sk", "--http1.1", "-w", " %{http_version}", s.base + "/"]);
-      assert.equal(r.stdout, "http/1.1 true 1.1");
-    } finally {
-      await s.close();
-    }
+    await using s = start((_req, info) => new Response(`${info.protocol} ${info.secure}`), {
+      tls: TLS,
+    });
+    const r = await run("curl", ["-sk", "--http1.1", "-w", " %{http_version}", s.base + "/"]);
+    assert.equal(r.stdout, "http/1.1 true 1.1");
   });
 
   it("node:http keep-alive agent", async () => {
-    const s = start(async (req) => new Response(`${req.method}:${await req.text()}`));
+    await using s = start(async (req) => new Response(`${req.method}:${await req.text()}`));
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     try {
       const get = (method: string, body?: string) =>
@@ -237,7 +300,6 @@ describe("http1: real clients", () => {
       assert.equal(await get("PUT", "x".repeat(70_000)), "PUT:" + "x".repeat(70_000));
     } finally {
       agent.destroy();
-      await s.close();
     }
   });
 });

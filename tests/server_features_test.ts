@@ -40,7 +40,7 @@ describe("connection context", () => {
   it("onConnection's object is shared by keep-alive requests and h2 streams, distinct per connection", async () => {
     const hellos: ConnectionHello[] = [];
     let made = 0;
-    const s = start((_req, info: ServeInfo) => {
+    await using s = start((_req, info: ServeInfo) => {
       const ctx = info.connection.context as { n: number; tag: number };
       ctx.n++;
       return new Response(`${ctx.tag}:${ctx.n}:${info.connection.id}`);
@@ -50,34 +50,30 @@ describe("connection context", () => {
         return { n: 0, tag: ++made };
       },
     });
-    try {
-      const c = await RawClient.connect(s.port);
-      c.write("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
-      const text = await c.until((t) => /1:2:\d+$/.test(t));
-      c.destroy();
-      const ids = [...text.matchAll(/\r\n\r\n(\d+):(\d+):(\d+)/g)].map((m) => m.slice(1));
-      assert.equal(ids.length, 2);
-      assert.equal(ids[0]![0], ids[1]![0], "same context object");
-      assert.equal(ids[0]![2], ids[1]![2], "same connection id");
-      const h2 = await h2requests(s.base, 3);
-      const tags = new Set(h2.map((b) => b.split(":")[0]));
-      assert.equal(tags.size, 1, "all streams share one context");
-      assert.notEqual([...tags][0], ids[0]![0], "another connection, another context");
-      assert.deepEqual(h2.map((b) => Number(b.split(":")[1])).sort(), [1, 2, 3]);
-      assert.equal(hellos[0]!.protocol, "http/1.1");
-      assert.equal(hellos[1]!.protocol, "h2c");
-      assert.equal(hellos[0]!.remoteAddr.hostname, "127.0.0.1");
-      assert.equal(String(hellos[0]!.id), ids[0]![2]);
-    } finally {
-      await s.close();
-    }
+    const c = await RawClient.connect(s.port);
+    c.write("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    const text = await c.until((t) => /1:2:\d+$/.test(t));
+    c.destroy();
+    const ids = [...text.matchAll(/\r\n\r\n(\d+):(\d+):(\d+)/g)].map((m) => m.slice(1));
+    assert.equal(ids.length, 2);
+    assert.equal(ids[0]![0], ids[1]![0], "same context object");
+    assert.equal(ids[0]![2], ids[1]![2], "same connection id");
+    const h2 = await h2requests(s.base, 3);
+    const tags = new Set(h2.map((b) => b.split(":")[0]));
+    assert.equal(tags.size, 1, "all streams share one context");
+    assert.notEqual([...tags][0], ids[0]![0], "another connection, another context");
+    assert.deepEqual(h2.map((b) => Number(b.split(":")[1])).sort(), [1, 2, 3]);
+    assert.equal(hellos[0]!.protocol, "http/1.1");
+    assert.equal(hellos[1]!.protocol, "h2c");
+    assert.equal(hellos[0]!.remoteAddr.hostname, "127.0.0.1");
+    assert.equal(String(hellos[0]!.id), ids[0]![2]);
   });
 
   it("an onConnection that throws refuses the connection; others are served", async () => {
     const origError = console.error;
     console.error = () => {};
     let n = 0;
-    const s = start(() => new Response("ok"), {
+    await using s = start(() => new Response("ok"), {
       onConnection() {
         if (++n === 1) throw new Error("banned");
       },
@@ -90,7 +86,6 @@ describe("connection context", () => {
       assert.equal(await (await fetch(s.base)).text(), "ok");
     } finally {
       console.error = origError;
-      await s.close();
     }
   });
 });
@@ -109,7 +104,7 @@ describe("Expect: 100-continue filters", () => {
 
   it("a rejected upload is answered without its body being sent (curl, h1)", async () => {
     let bodiesRead = 0;
-    const s = start(async (req) => {
+    await using s = start(async (req) => {
       bodiesRead += (await req.arrayBuffer()).byteLength;
       return new Response("stored");
     }, { expect: hooks });
@@ -142,60 +137,51 @@ describe("Expect: 100-continue filters", () => {
       assert.equal(bodiesRead, 3_000_000);
     } finally {
       rmSync(dir, { recursive: true });
-      await s.close();
     }
   });
 
   it("the second filter rejects by Content-Length with 413, over h1 and h2", async () => {
-    const s = start(() => new Response("ok"), { expect: hooks });
-    try {
-      const r = await run("curl", [
-        "-s",
-        "-H",
-        "Expect: 100-continue",
-        "-H",
-        "Authorization: Bearer good",
-        "-H",
-        "Content-Length: 5000000",
-        "-X",
-        "PUT",
-        "-w",
-        "%{http_code}",
-        "-o",
-        "/dev/null",
-        "-m",
-        "5",
-        s.base + "/",
-      ]);
-      assert.equal(r.stdout, "413");
-      const h2 = await new Promise<number>((resolve, reject) => {
-        const client = http2.connect(s.base);
-        const req = client.request({
-          ":method": "PUT",
-          ":path": "/",
-          expect: "100-continue",
-          authorization: "Bearer good",
-          "content-length": "5000000",
-        });
-        req.on("response", (h) => {
-          resolve(Number(h[":status"]));
-          client.destroy();
-        });
-        req.on("error", reject);
+    await using s = start(() => new Response("ok"), { expect: hooks });
+    const r = await run("curl", [
+      "-s",
+      "-H",
+      "Expect: 100-continue",
+      "-H",
+      "Authorization: Bearer good",
+      "-H",
+      "Content-Length: 5000000",
+      "-X",
+      "PUT",
+      "-w",
+      "%{http_code}",
+      "-o",
+      "/dev/null",
+      "-m",
+      "5",
+      s.base + "/",
+    ]);
+    assert.equal(r.stdout, "413");
+    const h2 = await new Promise<number>((resolve, reject) => {
+      const client = http2.connect(s.base);
+      const req = client.request({
+        ":method": "PUT",
+        ":path": "/",
+        expect: "100-continue",
+        authorization: "Bearer good",
+        "content-length": "5000000",
       });
-      assert.equal(h2, 413);
-    } finally {
-      await s.close();
-    }
+      req.on("response", (h) => {
+        resolve(Number(h[":status"]));
+        client.destroy();
+      });
+      req.on("error", reject);
+    });
+    assert.equal(h2, 413);
   });
 
   it("requests without Expect skip the filters", async () => {
-    const s = start(() => new Response("ok"), { expect: hooks });
-    try {
-      assert.equal(await (await fetch(s.base, { method: "POST", body: "x" })).text(), "ok");
-    } finally {
-      await s.close();
-    }
+    await using s = start(() => new Response("ok"), { expect: hooks });
+    assert.equal(await (await fetch(s.base, { method: "POST", body: "x" })).text(), "ok");
   });
 });
 
@@ -225,46 +211,42 @@ describe("listener groups", () => {
 
 describe("SNI: a certificate per domain on one TLS port", () => {
   it("serves each name its own certificate and reports info.serverName, over h1 and h2", async () => {
-    const s = start((_req, info) => new Response(`${info.serverName} ${info.protocol}`), {
+    await using s = start((_req, info) => new Response(`${info.serverName} ${info.protocol}`), {
       tls: [
         { ...TLS, serverName: "localhost" },
         { ...OTHER, serverName: "other.test" },
       ],
     });
-    try {
-      const other = join(mkdtempSync(join(tmpdir(), "h2serve-")), "other.crt");
-      writeFileSync(other, OTHER.cert);
-      for (
-        const [name, ca, proto] of [
-          ["localhost", CERT_PATH, "--http2"],
-          ["other.test", other, "--http2"],
-          ["other.test", other, "--http1.1"],
-        ] as const
-      ) {
-        const r = await run("curl", [
-          "-s",
-          proto,
-          "--cacert",
-          ca,
-          "--resolve",
-          `${name}:${s.port}:127.0.0.1`,
-          `https://${name}:${s.port}/`,
-        ]);
-        assert.equal(r.code, 0, `${name}: curl failed verifying its certificate: ${r.stderr}`);
-        assert.equal(r.stdout, `${name} ${proto === "--http2" ? "h2" : "http/1.1"}`);
-      }
-      // A name with no certificate gets no wrong one: the handshake fails.
+    const other = join(mkdtempSync(join(tmpdir(), "h2serve-")), "other.crt");
+    writeFileSync(other, OTHER.cert);
+    for (
+      const [name, ca, proto] of [
+        ["localhost", CERT_PATH, "--http2"],
+        ["other.test", other, "--http2"],
+        ["other.test", other, "--http1.1"],
+      ] as const
+    ) {
       const r = await run("curl", [
-        "-sk",
+        "-s",
+        proto,
+        "--cacert",
+        ca,
         "--resolve",
-        `unknown.test:${s.port}:127.0.0.1`,
-        `https://unknown.test:${s.port}/`,
+        `${name}:${s.port}:127.0.0.1`,
+        `https://${name}:${s.port}/`,
       ]);
-      assert.notEqual(r.code, 0);
-      rmSync(other);
-    } finally {
-      await s.close();
+      assert.equal(r.code, 0, `${name}: curl failed verifying its certificate: ${r.stderr}`);
+      assert.equal(r.stdout, `${name} ${proto === "--http2" ? "h2" : "http/1.1"}`);
     }
+    // A name with no certificate gets no wrong one: the handshake fails.
+    const r = await run("curl", [
+      "-sk",
+      "--resolve",
+      `unknown.test:${s.port}:127.0.0.1`,
+      `https://unknown.test:${s.port}/`,
+    ]);
+    assert.notEqual(r.code, 0);
+    rmSync(other);
   });
 });
 
@@ -272,74 +254,62 @@ describe("Expect: 100-continue over HTTP/2", () => {
   it("the interim 100 goes out only when the handler reads the body", async () => {
     let allow!: () => void;
     const gate = new Promise<void>((r) => (allow = r));
-    const s = start(async (req) => {
+    await using s = start(async (req) => {
       await gate;
       return new Response(`got ${(await req.arrayBuffer()).byteLength}`);
     });
-    try {
-      const client = http2.connect(s.base);
-      const req = client.request({ ":method": "POST", ":path": "/", expect: "100-continue" });
-      const events: string[] = [];
-      req.on("continue", () => {
-        events.push("continue");
-        req.end("hello");
-      });
-      const body = new Promise<string>((resolve) => {
-        let text = "";
-        req.setEncoding("utf8");
-        req.on("data", (d: string) => (text += d));
-        req.on("end", () => resolve(text));
-      });
-      await new Promise((r) => setTimeout(r, 150));
-      assert.deepEqual(events, [], "no 100 before the handler reads");
-      allow();
-      assert.equal(await body, "got 5");
-      assert.deepEqual(events, ["continue"]);
-      client.close();
-    } finally {
-      await s.close();
-    }
+    const client = http2.connect(s.base);
+    const req = client.request({ ":method": "POST", ":path": "/", expect: "100-continue" });
+    const events: string[] = [];
+    req.on("continue", () => {
+      events.push("continue");
+      req.end("hello");
+    });
+    const body = new Promise<string>((resolve) => {
+      let text = "";
+      req.setEncoding("utf8");
+      req.on("data", (d: string) => (text += d));
+      req.on("end", () => resolve(text));
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    assert.deepEqual(events, [], "no 100 before the handler reads");
+    allow();
+    assert.equal(await body, "got 5");
+    assert.deepEqual(events, ["continue"]);
+    client.close();
   });
 });
 
 describe("TLS handshake bound", () => {
   it("a stalled TLS handshake never blocks other clients, and is dropped where the runtime can", async () => {
-    const s = start(() => new Response("ok"), { tls: TLS, http1: { headersTimeout: 300 } });
-    try {
-      const c = await RawClient.connect(s.port);
-      c.write("\x16\x03\x01"); // the first bytes of a ClientHello, then nothing
-      const r = await run("curl", ["-s", "--cacert", CERT_PATH, `https://localhost:${s.port}/`]);
-      assert.equal(r.stdout, "ok", "other clients are served");
-      if ("Bun" in globalThis) {
-        // Bun lets the transport close a socket mid-handshake: it goes after headersTimeout.
-        await c.waitClosed(5000);
-      } else {
-        // Deno 2.9 cancels a pending handshake on close() but keeps the socket open (a runtime
-        // limitation, stated in the README): it must at least not count as a live connection.
-        await new Promise((r) => setTimeout(r, 600));
-        assert.equal(s.server.stats().connections, 0);
-      }
-      c.destroy();
-    } finally {
-      await s.close();
+    await using s = start(() => new Response("ok"), { tls: TLS, http1: { headersTimeout: 300 } });
+    const c = await RawClient.connect(s.port);
+    c.write("\x16\x03\x01"); // the first bytes of a ClientHello, then nothing
+    const r = await run("curl", ["-s", "--cacert", CERT_PATH, `https://localhost:${s.port}/`]);
+    assert.equal(r.stdout, "ok", "other clients are served");
+    if ("Bun" in globalThis) {
+      // Bun lets the transport close a socket mid-handshake: it goes after headersTimeout.
+      await c.waitClosed(5000);
+    } else {
+      // Deno 2.9 cancels a pending handshake on close() but keeps the socket open (a runtime
+      // limitation, stated in the README): it must at least not count as a live connection.
+      await new Promise((r) => setTimeout(r, 600));
+      assert.equal(s.server.stats().connections, 0);
     }
+    c.destroy();
   });
 });
 
 describe("TLS handshake bound with SNI certificates", () => {
   it("a stalled handshake on an SNI port is dropped after headersTimeout, on every runtime", async () => {
-    const s = start(() => new Response("ok"), {
+    await using s = start(() => new Response("ok"), {
       tls: [{ ...TLS, serverName: "localhost" }],
       http1: { headersTimeout: 300 },
     });
-    try {
-      const c = await RawClient.connect(s.port);
-      c.write("\x16\x03\x01");
-      await c.waitClosed(5000);
-      const r = await run("curl", ["-s", "--cacert", CERT_PATH, `https://localhost:${s.port}/`]);
-      assert.equal(r.stdout, "ok");
-    } finally {
-      await s.close();
-    }
+    const c = await RawClient.connect(s.port);
+    c.write("\x16\x03\x01");
+    await c.waitClosed(5000);
+    const r = await run("curl", ["-s", "--cacert", CERT_PATH, `https://localhost:${s.port}/`]);
+    assert.equal(r.stdout, "ok");
   });
 });

@@ -6,8 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serveDir } from "../mod.ts";
-import { fileCounters } from "../src/transport/fs.ts";
-import { concat, pattern, raw, run, sha256, sleep, start } from "./helpers.ts";
+import { fileCounters } from "../src/fs.ts";
+import { concat } from "./util.ts";
+import { pattern, raw, run, sha256, sleep, start } from "./helpers.ts";
 import type { TestServer } from "./helpers.ts";
 
 const FIXTURES = fileURLToPath(new URL("./fixtures/static", import.meta.url));
@@ -298,15 +299,11 @@ describe("serveDir: index options and listing", () => {
   });
 
   it("serves dotfiles when allowed, and no index when index is false", async () => {
-    const srv = start(serveDir(FIXTURES, { dotfiles: true, index: false }));
-    try {
-      assert.equal(await (await fetch(`${srv.base}/.secret`)).text(), "secret\n");
-      const res = await fetch(`${srv.base}/sub/`);
-      assert.equal(res.status, 404);
-      await res.body?.cancel();
-    } finally {
-      await srv.close();
-    }
+    await using srv = start(serveDir(FIXTURES, { dotfiles: true, index: false }));
+    assert.equal(await (await fetch(`${srv.base}/.secret`)).text(), "secret\n");
+    const res = await fetch(`${srv.base}/sub/`);
+    assert.equal(res.status, 404);
+    await res.body?.cancel();
   });
 
   it("fails clearly while the root is missing, and recovers once it exists", async () => {
@@ -324,19 +321,15 @@ describe("serveDir: index options and listing", () => {
   });
 
   it("applies contentTypes overrides", async () => {
-    const srv = start(
+    await using srv = start(
       serveDir(FIXTURES, { contentTypes: { md: "text/x-markdown", ".txt": "text/x-custom" } }),
     );
-    try {
-      const res = await fetch(`${srv.base}/docs/b.md`);
-      assert.equal(res.headers.get("content-type"), "text/x-markdown");
-      await res.body?.cancel();
-      const t = await fetch(`${srv.base}/hello.txt`);
-      assert.equal(t.headers.get("content-type"), "text/x-custom");
-      await t.body?.cancel();
-    } finally {
-      await srv.close();
-    }
+    const res = await fetch(`${srv.base}/docs/b.md`);
+    assert.equal(res.headers.get("content-type"), "text/x-markdown");
+    await res.body?.cancel();
+    const t = await fetch(`${srv.base}/hello.txt`);
+    assert.equal(t.headers.get("content-type"), "text/x-custom");
+    await t.body?.cancel();
   });
 });
 
@@ -441,7 +434,7 @@ describe("serveDir: large files stream with backpressure", () => {
     assert.ok(fileCounters.bytesRead - before < SIZE, "still not read whole");
     sock.resume();
     await ended;
-    const all = concat(chunks);
+    const all = concat(...chunks);
     const sep = new TextDecoder("latin1").decode(all.subarray(0, 4096)).indexOf("\r\n\r\n");
     assert.ok(sep > 0);
     const body = all.subarray(sep + 4);

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { WriteQueue } from "../src/transport/write_queue.ts";
 import { pooledBytes, releaseBytes as release } from "../src/slab.ts";
-import { concat, pattern, sha256, sleep, start } from "./helpers.ts";
+import { concat } from "./util.ts";
+import { pattern, sha256, sleep, start } from "./helpers.ts";
 
 const KiB = 1024;
 
@@ -26,7 +27,7 @@ describe("WriteQueue", () => {
     assert.equal(q.size, 3105);
     const pieces = drain(q);
     assert.equal(pieces.length, 1);
-    assert.deepEqual(pieces[0], concat(parts));
+    assert.deepEqual(pieces[0], concat(...parts));
     assert.equal(q.size, 0);
     assert.equal(q.take(), null);
   });
@@ -47,7 +48,7 @@ describe("WriteQueue", () => {
     for (const c of chunks) glued.push(c);
     const pieces = drain(glued);
     assert.equal(pieces.length, 1);
-    assert.deepEqual(pieces[0], concat(chunks));
+    assert.deepEqual(pieces[0], concat(...chunks));
   });
 
   it("never builds a piece over 256 KiB, and keeps every byte", () => {
@@ -57,7 +58,7 @@ describe("WriteQueue", () => {
     for (const c of chunks) q.push(c);
     const pieces = drain(q);
     for (const p of pieces) assert.ok(p.byteLength <= 256 * KiB);
-    assert.deepEqual(concat(pieces), concat(chunks));
+    assert.deepEqual(concat(...pieces), concat(...chunks));
   });
 
   it("reuses a released pooled buffer, never one still in use", () => {
@@ -81,7 +82,7 @@ describe("WriteQueue", () => {
     const d = q.take()!;
     assert.notEqual(c.buffer, d.buffer);
     assert.deepEqual(b, bBytes, "a piece in use is never written over");
-    assert.deepEqual(c, concat([pattern(75 * KiB, 5), pattern(75 * KiB, 6)]));
+    assert.deepEqual(c, concat(pattern(75 * KiB, 5), pattern(75 * KiB, 6)));
     for (const p of [b, c, d]) release(p);
   });
 
@@ -99,7 +100,7 @@ describe("WriteQueue", () => {
     const reused = other.take()!;
     assert.equal(reused.buffer, piece.buffer);
     // ...but the tail put back still holds the original bytes.
-    assert.deepEqual(q.take(), concat(parts).subarray(1000));
+    assert.deepEqual(q.take(), concat(...parts).subarray(1000));
     release(reused);
   });
 
@@ -112,7 +113,7 @@ describe("WriteQueue", () => {
     const out = drain(q);
     assert.equal(out.length, 1);
     // The first two went by reference; the rest were copied when queued.
-    assert.deepEqual(out[0]!.subarray(300), concat(copies.slice(2)));
+    assert.deepEqual(out[0]!.subarray(300), concat(...copies.slice(2)));
     assert.deepEqual(out[0]!.subarray(0, 300), new Uint8Array(300));
   });
 
@@ -131,8 +132,8 @@ describe("WriteQueue", () => {
     q.push(pattern(1000, 7));
     assert.deepEqual(tail, before);
     assert.deepEqual(
-      concat(drain(q)).subarray(40 * KiB),
-      concat([pattern(1000, 6), pattern(1000, 7)]),
+      concat(...drain(q)).subarray(40 * KiB),
+      concat(pattern(1000, 6), pattern(1000, 7)),
     );
   });
 
@@ -145,7 +146,7 @@ describe("WriteQueue", () => {
     q.push(batch);
     q.push(pattern(10 * KiB, 2));
     const piece = q.take()!;
-    assert.deepEqual(piece, concat([pattern(150 * KiB, 1), pattern(10 * KiB, 2)]));
+    assert.deepEqual(piece, concat(pattern(150 * KiB, 1), pattern(10 * KiB, 2)));
     assert.equal(pooledBytes(150 * KiB).buffer, batch.buffer, "the glued batch's buffer is reused");
     for (const p of [piece, ...held]) release(p);
   });
@@ -174,7 +175,7 @@ function slowGet(port: number, path: string): Promise<Uint8Array> {
         setTimeout(() => s.resume(), 5);
       }
     });
-    s.on("end", () => resolve(concat(chunks)));
+    s.on("end", () => resolve(concat(...chunks)));
     s.on("error", reject);
     setTimeout(() => {
       s.destroy();
@@ -189,7 +190,7 @@ describe("pooled write buffers, end to end", () => {
     // about 6 MiB, more than loopback socket buffers hold, so writes block.
     const CHUNKS = 80;
     const sizes = [1, 9, 8 * KiB, 8 * KiB + 1, 16 * KiB - 1, 64 * KiB, 100 * KiB, 200 * KiB];
-    const s = start((req) => {
+    await using s = start((req) => {
       const seed = Number(new URL(req.url).searchParams.get("seed"));
       let i = 0;
       const body = new ReadableStream<Uint8Array>({
@@ -207,7 +208,7 @@ describe("pooled write buffers, end to end", () => {
         for (let i = 0; i < CHUNKS; i++) {
           parts.push(pattern(sizes[i % sizes.length]!, seed * 1000 + i));
         }
-        return await sha256(concat(parts));
+        return await sha256(concat(...parts));
       };
       const got = await Promise.all([1, 2, 3, 4, 5, 6].map(async (seed) => {
         const raw = await slowGet(s.port, `/?seed=${seed}`);
@@ -228,12 +229,11 @@ describe("pooled write buffers, end to end", () => {
           body.push(raw.subarray(eol + 2, eol + 2 + len));
           p = eol + 2 + len + 2;
         }
-        return await sha256(concat(body));
+        return await sha256(concat(...body));
       }));
       for (let i = 0; i < got.length; i++) assert.equal(got[i], await want(i + 1));
     } finally {
       await sleep(0);
-      await s.close();
     }
   });
 });

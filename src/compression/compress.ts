@@ -33,7 +33,7 @@ import { isCompressible } from "./compressible.ts";
 import { chooseEncoding } from "./negotiate.ts";
 import type { ResolvedCompression } from "./options.ts";
 import { compressStream } from "./stream.ts";
-import { peekStaticBody } from "../transport/static_body.ts";
+import { peekStaticBody } from "../fetch/static_body.ts";
 
 type Read = ReadableStreamReadResult<Uint8Array>;
 

@@ -24,7 +24,6 @@ export class RequestBody {
   #controller!: ReadableByteStreamController;
   #flow: BodyFlow;
   #closed = false;
-  #pulled = false;
   #hwm: number;
 
   /**
@@ -40,7 +39,6 @@ export class RequestBody {
         this.#controller = c;
       },
       pull: () => {
-        this.#pulled = true;
         this.#flow.pull();
       },
       cancel: () => {
@@ -48,20 +46,6 @@ export class RequestBody {
         this.#flow.cancel();
       },
     }, { highWaterMark: this.#hwm });
-  }
-
-  /** True once the application has asked for body bytes. */
-  get pulled(): boolean {
-    return this.#pulled;
-  }
-
-  /**
-   * Room left below the high-water mark (HWM minus the bytes queued and not
-   * yet read; negative when above). The h2 driver derives from it how many
-   * pushed bytes the application has actually read, to credit flow control.
-   */
-  get desiredSize(): number {
-    return this.#controller.desiredSize ?? 0;
   }
 
   /** Bytes pushed but not yet read by the application. */

@@ -7,8 +7,9 @@
  */
 import type { Completion, Handler } from "../types.ts";
 import type { RequestInfo } from "./info.ts";
-import { type StaticBody, takeStaticBody } from "../transport/static_body.ts";
+import { type StaticBody, takeStaticBody } from "./static_body.ts";
 import { isShortAscii } from "../slab.ts";
+import { bodyless } from "./status.ts";
 
 /** The protocol side of a response. */
 export interface ResponseWriter {
@@ -62,11 +63,6 @@ const EAGER_LIMIT = 1024 * 1024;
 type Read = ReadableStreamReadResult<Uint8Array>;
 
 const encoder = new TextEncoder();
-
-/** Statuses whose responses never carry content (RFC 9110 §6.4.1). */
-function bodyless(status: number): boolean {
-  return status === 204 || status === 304 || (status >= 100 && status < 200);
-}
 
 /** Runs one exchange; never rejects. */
 export class Exchange {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { LAZY_REQUESTS, lazyRequest, normalizeMethod } from "../transport/lazy_request.ts";
+import { LAZY_REQUESTS, lazyRequest, normalizeMethod } from "./lazy_request.ts";
 
 /** Methods answered 501 before any handler runs, on every protocol. */
 const UNSERVED = new Set(["CONNECT", "TRACE", "TRACK"]);

@@ -71,3 +71,67 @@ export const HEX_VALUE: Uint8Array = (() => {
   }
   return t;
 })();
+
+/** True for optional whitespace (`OWS`: SP or HTAB). */
+export function isOws(b: number): boolean {
+  return b === 0x20 || b === 0x09;
+}
+
+/**
+ * Case-insensitive comparison of `buf[start, end)` with a lowercase ASCII name.
+ *
+ * @example
+ * ```ts
+ * isName(new TextEncoder().encode("Host"), 0, 4, "host"); // true
+ * ```
+ */
+export function isName(buf: Uint8Array, start: number, end: number, lower: string): boolean {
+  if (end - start !== lower.length) return false;
+  for (let i = 0; i < lower.length; i++) {
+    const b = buf[start + i]!;
+    if ((b >= 0x41 && b <= 0x5a ? b | 0x20 : b) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/**
+ * Splits a comma-separated list (RFC 9110 §5.6.1) into trimmed, lowercased elements. Empty
+ * elements are kept (as "") so that callers can decide how strict to be.
+ *
+ * @example
+ * ```ts
+ * listElements("Keep-Alive , Upgrade"); // ["keep-alive", "upgrade"]
+ * ```
+ */
+export function listElements(value: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (;;) {
+    const comma = value.indexOf(",", start);
+    const stop = comma < 0 ? value.length : comma;
+    let a = start;
+    let b = stop;
+    while (a < b && isOws(value.charCodeAt(a))) a++;
+    while (b > a && isOws(value.charCodeAt(b - 1))) b--;
+    out.push(value.slice(a, b).toLowerCase());
+    if (comma < 0) return out;
+    start = comma + 1;
+  }
+}
+
+/**
+ * True when `s` is a non-empty `token` (RFC 9110 §5.6.2).
+ *
+ * @example
+ * ```ts
+ * isToken("chunked"); // true
+ * ```
+ */
+export function isToken(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff || TCHAR[c] === 0) return false;
+  }
+  return true;
+}

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { putLatin1, slabBytes } from "../slab.ts";
+import { slabBytes } from "../slab.ts";
+import { encodeLatin1, putLatin1 } from "../latin1.ts";
 
 /** Reason phrases for the status line (RFC 9110 §15). The phrase is advisory. */
 const REASONS: Record<number, string> = {
@@ -63,7 +64,7 @@ const REASONS: Record<number, string> = {
 };
 
 /** The reason phrase for a status, or "" when none is registered. */
-export function reasonPhrase(status: number): string {
+function reasonPhrase(status: number): string {
   return REASONS[status] ?? "";
 }
 
@@ -144,21 +145,11 @@ export function encodeHeadAndBody(h: ResponseHead, body: string | Uint8Array): U
   return out;
 }
 
-/**
- * Encodes a byte string (every char is one byte) into a buffer of its own,
- * for long-lived constants.
- */
-export function latin1(s: string): Uint8Array {
-  const out = new Uint8Array(s.length);
-  putLatin1(out, 0, s);
-  return out;
-}
-
 /** `HTTP/1.1 100 Continue` with its empty field section. */
-export const CONTINUE_100: Uint8Array = latin1("HTTP/1.1 100 Continue\r\n\r\n");
+export const CONTINUE_100: Uint8Array = encodeLatin1("HTTP/1.1 100 Continue\r\n\r\n");
 
 /** The last chunk with no trailers. */
-export const LAST_CHUNK: Uint8Array = latin1("0\r\n\r\n");
+export const LAST_CHUNK: Uint8Array = encodeLatin1("0\r\n\r\n");
 
 /** One chunk of a chunked body: size line, data, CRLF, in a single buffer (a slab piece when small). */
 export function encodeChunk(data: Uint8Array): Uint8Array {
@@ -173,18 +164,10 @@ export function encodeChunk(data: Uint8Array): Uint8Array {
   return out;
 }
 
-/** The last chunk followed by trailer fields. */
-export function encodeLastChunk(trailers: Array<[string, string]>): Uint8Array {
-  if (trailers.length === 0) return LAST_CHUNK;
-  let s = "0\r\n";
-  for (const [n, v] of trailers) s += n + ": " + v + "\r\n";
-  return latin1(s + "\r\n");
-}
-
 /** A complete minimal error response that closes the connection. */
 export function encodeErrorResponse(status: number, date: string): Uint8Array {
   const body = `${status} ${reasonPhrase(status)}\n`;
-  return latin1(
+  return encodeLatin1(
     statusLine(status) + "date: " + date + "\r\ncontent-type: text/plain;charset=utf-8\r\n" +
       "content-length: " + body.length + "\r\nconnection: close\r\n\r\n" + body,
   );

@@ -14,7 +14,7 @@
 import type { Transport } from "../transport/types.ts";
 import type { ConnectionFacts } from "../fetch/info.ts";
 import type { ServerHost } from "../fetch/host.ts";
-import type { H2cUpgrade } from "../http1/connection.ts";
+import type { H2cUpgrade } from "../upgrade_types.ts";
 import { H2Connection } from "./connection.ts";
 import { CONNECTION_SPECIFIC_FIELDS } from "./headers.ts";
 import { Http2Driver } from "./driver.ts";

@@ -255,6 +255,8 @@ export const bunRuntime: Runtime = {
     const bind = () =>
       Bun.listen({
         ...where,
+        // A client that half-closes still gets its answers; the driver closes when done.
+        allowHalfOpen: true,
         tls: tls
           ? {
             cert: tls.cert,

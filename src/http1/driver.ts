@@ -1,7 +1,8 @@
 /**
  * The HTTP/1.1 connection driver: binds the sans-IO parser and serializer to
  * a Transport and runs one exchange at a time (pipelined requests wait,
- * parsed only when their turn comes, so responses stay in order).
+ * parsed only when their turn comes, so responses stay in order). Every
+ * change of connection state goes through the table in `conn_state.ts`.
  *
  * Backpressure: the request body is read from the socket only while the
  * handler's body stream wants more; the response body is pulled only while
@@ -14,11 +15,15 @@ import { type ConnectionFacts, RequestInfo } from "../fetch/info.ts";
 import { Exchange, type ResponseWriter } from "../fetch/exchange.ts";
 import { ownBuffer, RequestBody } from "../fetch/body.ts";
 import { createRequest, isUnserved, UnrepresentableRequest } from "../fetch/request.ts";
+import { isAuthority } from "../fetch/authority.ts";
 import type { LiveConnection, ServerHost } from "../fetch/host.ts";
+import type { H2cUpgrade } from "../upgrade_types.ts";
 import { httpDate } from "../date.ts";
 import { type RequestHead, RequestParser } from "./parser.ts";
 import { HttpParseError } from "./errors.ts";
 import type { Http1Options } from "./options.ts";
+import { ConnEvent, ConnState, nextState } from "./conn_state.ts";
+import { type DeadlineKind, Deadlines } from "./deadlines.ts";
 import {
   CONTINUE_100,
   encodeChunk,
@@ -30,34 +35,23 @@ import {
   type ResponseHead,
 } from "./serializer.ts";
 
-/**
- * Takes over a connection after an `Upgrade: h2c` request; returns false to
- * decline (the request is then served on HTTP/1.1).
- */
-export type H2cUpgrade = (
-  transport: Transport,
-  head: RequestHead,
-  request: Request,
-  leftover: Uint8Array[],
-) => boolean;
-
 /** Fields we frame ourselves; a handler's values for them are dropped. */
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade"]);
-
-/** Characters allowed in a Host value we put into a URL (reg-name, IP literal, port). */
-const HOST_RE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::\d*)?$/;
 
 /** A byte body up to this size is copied next to its head; larger ones are written by reference. */
 const COPY_BODY_MAX = 4096;
 
-type DeadlineKind = "none" | "idle" | "headers" | "body" | "send";
+/** Whether the request body has been read to its end. */
+const enum BodyState {
+  READING,
+  DONE,
+}
 
-/** One request in flight on the connection. */
-class Current {
+/** One request on the connection and what has happened to its response. */
+class Message {
   exchange: Exchange | null = null;
   body: RequestBody | null = null;
-  /** The request body has been fully read from the wire. */
-  bodyDone = false;
+  bodyState: BodyState = BodyState.READING;
   /** The handler wants more body bytes. */
   wanted = true;
   /** Body bytes read and thrown away (body unread by the handler). */
@@ -65,44 +59,36 @@ class Current {
   /** The response head went out. */
   headSent = false;
   continueSent = false;
-  keepAlive: boolean;
   request: Request | null = null;
-  /** Upgrade: h2c asked; the decision waits for the end of the body. */
-  upgradePending = false;
-  constructor(readonly head: RequestHead) {
-    this.keepAlive = head.keepAlive;
-  }
+  constructor(readonly head: RequestHead) {}
 }
 
-/** Serves HTTP/1.1 on one transport. */
-export class Http1Connection implements LiveConnection, ResponseWriter {
-  deadline = 0;
-  #deadlineKind: DeadlineKind = "none";
-  /** When the current kind's timeout fires (ms epoch), 0 for none. */
-  #kindAt = 0;
-  // Minimum data rate (minRequestRate): counted time runs only while we want data.
-  /** Start of the counted segment running now (0: not counting). */
-  #rateFrom = 0;
-  /** Counted ms of this request before the running segment. */
-  #rateMs = 0;
-  /** Bytes received since this request began. */
-  #rateBytes = 0;
-  #t: Transport;
+/**
+ * Serves HTTP/1.1 on one transport.
+ *
+ * @example
+ * ```ts ignore
+ * new Http1Driver(transport, host, facts, options).start();
+ * ```
+ */
+export class Http1Driver implements LiveConnection, ResponseWriter {
+  #state = ConnState.IDLE;
+  #transport: Transport;
   #host: ServerHost;
   #facts: ConnectionFacts;
   #opts: Http1Options;
   #parser: RequestParser;
-  #cur: Current | null = null;
-  #closing = false;
-  #closed = false;
-  #processing = false;
+  #deadlines: Deadlines;
+  #msg: Message | null = null;
+  /** The client closed its sending side: no more requests will come. */
+  #peerEnded = false;
+  /** #process is on the stack (a transport may deliver data from inside resume()). */
+  #inLoop = false;
   #scheme: string;
   #framing: Framing = "none";
   #upgrade: H2cUpgrade | null;
   /** The last write found the socket backed up (the client is not reading). */
   #backedUp = false;
-  /** Waiting for the socket to drain before the next request is read and answered. */
-  #awaitingDrain = false;
 
   constructor(
     transport: Transport,
@@ -111,122 +97,166 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
     options: Http1Options,
     upgrade: H2cUpgrade | null = null,
   ) {
-    this.#t = transport;
+    this.#transport = transport;
     this.#host = host;
     this.#facts = facts;
     this.#opts = options;
     this.#upgrade = upgrade;
     this.#scheme = transport.secure ? "https://" : "http://";
     this.#parser = new RequestParser(options);
+    this.#deadlines = new Deadlines(options.minRequestRate, options.minRequestRateGrace);
     host.add(this);
     transport.closed.then(() => this.#onClosed());
     this.#setDeadline("idle", options.keepAliveTimeout);
   }
 
+  /** When onDeadline must run (ms epoch), 0 for never. */
+  get deadline(): number {
+    return this.#deadlines.at;
+  }
+
+  /** The connection's state, for tests and inspection. */
+  get state(): ConnState {
+    return this.#state;
+  }
+
   /** Starts reading; `initial` holds bytes already read (protocol sniffing). */
   start(initial?: Uint8Array): void {
-    this.#t.start({
+    this.#transport.start({
       data: (chunk) => this.#onData(chunk),
       end: (error) => this.#onEnd(error),
     });
     if (initial !== undefined && initial.byteLength > 0) this.#onData(initial);
   }
 
+  #to(event: ConnEvent): void {
+    this.#state = nextState(this.#state, event);
+  }
+
+  /** Closing, closed or handed over: nothing more to read or answer here. */
+  #finished(): boolean {
+    const s = this.#state;
+    return s === ConnState.CLOSING || s === ConnState.CLOSED || s === ConnState.SWITCHED_PROTOCOL;
+  }
+
   // ---- input --------------------------------------------------------------
 
   #onData(chunk: Uint8Array): void {
-    if (this.#closing && this.#cur === null) return;
-    this.#rateBytes += chunk.byteLength;
-    if (this.#rateFrom !== 0) this.#arm();
+    if (this.#finished()) return;
+    this.#deadlines.received(chunk.byteLength);
     this.#parser.push(chunk);
     this.#process();
   }
 
+  /**
+   * The input ended. A socket error means the client is gone. A clean end
+   * (a half-close, as `shutdown(SHUT_WR)` does) still gets its answers
+   * (RFC 9112 §9.6), unless it cut a request short.
+   */
   #onEnd(error?: unknown): void {
-    const cur = this.#cur;
-    if (cur !== null && !cur.bodyDone) {
-      const reason = error ?? new HttpParseError(400, "connection closed mid-request");
-      cur.body?.error(reason);
+    if (this.#finished()) return;
+    if (error !== undefined) {
+      this.#gone(error);
+      return;
     }
-    // The client is gone: whatever is in flight will never be read.
-    if (cur !== null && cur.exchange !== null && !cur.exchange.done) {
-      cur.exchange.cancel(error ?? new Error("client disconnected"));
+    this.#peerEnded = true;
+    try {
+      this.#parser.finish();
+    } catch (e) {
+      // The end fell inside a request with nothing buffered to complete it.
+      if (this.#msg !== null) this.#gone(e);
+      else this.#close();
+      return;
     }
-    this.#t.abort();
+    this.#process();
   }
 
-  /** Drives the parser as far as the current state allows. Re-entrancy safe. */
+  /** The client went away: what is in flight will never be read. */
+  #gone(reason: unknown): void {
+    const msg = this.#msg;
+    if (msg !== null) {
+      if (msg.bodyState === BodyState.READING) msg.body?.error(reason);
+      if (msg.exchange !== null && !msg.exchange.done) msg.exchange.cancel(reason);
+    }
+    this.#to(ConnEvent.CLOSE);
+    this.#transport.abort();
+  }
+
+  /** Drives the parser as far as the state allows. Re-entrancy safe. */
   #process(): void {
-    if (this.#processing) return;
-    this.#processing = true;
+    if (this.#inLoop) return;
+    this.#inLoop = true;
     try {
       this.#processLoop();
     } catch (e) {
       this.#fail(e);
     } finally {
-      this.#processing = false;
+      this.#inLoop = false;
     }
   }
 
   #processLoop(): void {
     const parser = this.#parser;
     for (;;) {
-      if (this.#closed) return;
-      const cur = this.#cur;
-      if (cur !== null && !cur.bodyDone) {
-        if (!cur.wanted) {
+      if (this.#finished()) return;
+      const msg = this.#msg;
+      if (msg !== null && msg.bodyState === BodyState.READING) {
+        if (!msg.wanted) {
           // An upgrade whose body outgrows the stream buffer is served on HTTP/1.1.
-          if (cur.upgradePending) this.#run(cur);
+          if (this.#state === ConnState.MIGHT_SWITCH_PROTOCOL) this.#decline(msg);
           this.#clearDeadline("body");
-          this.#t.pause();
+          this.#transport.pause();
           return;
         }
         const ev = parser.next();
         if (ev === null) {
-          this.#t.resume();
-          if (cur.body !== null && cur.wanted) this.#setDeadline("body", this.#opts.bodyTimeout);
+          this.#transport.resume();
+          if (msg.body !== null && msg.wanted) this.#setDeadline("body", this.#opts.bodyTimeout);
           return;
         }
         if (ev.type === "data") {
-          if (cur.body !== null && !cur.body.closed) {
-            cur.wanted = cur.body.push(ownBuffer(ev.data));
+          if (msg.body !== null && !msg.body.closed) {
+            msg.wanted = msg.body.push(ownBuffer(ev.data));
           } else {
-            cur.discarded += ev.data.byteLength;
-            if (cur.discarded > this.#opts.maxDiscardBytes) {
+            msg.discarded += ev.data.byteLength;
+            if (msg.discarded > this.#opts.maxDiscardBytes) {
               // Not worth reading on: stop, and close once the response is out.
-              cur.keepAlive = false;
-              cur.wanted = false;
-              if (cur.exchange === null || cur.exchange.done) {
-                this.#closeAfterResponse(cur);
+              msg.wanted = false;
+              if (this.#state === ConnState.MIGHT_SWITCH_PROTOCOL) this.#decline(msg);
+              this.#to(ConnEvent.CLOSE_AFTER);
+              if (msg.exchange === null || msg.exchange.done) {
+                this.#close();
                 return;
               }
             }
           }
         } else if (ev.type === "end") {
-          cur.bodyDone = true;
-          cur.body?.end();
+          msg.bodyState = BodyState.DONE;
+          msg.body?.end();
           this.#clearDeadline("body");
-          if (cur.upgradePending) {
-            this.#upgradeOrRun(cur);
-            if (this.#closed) return;
-          } else if (cur.exchange === null || cur.exchange.done) this.#next();
+          if (this.#state === ConnState.MIGHT_SWITCH_PROTOCOL) this.#upgradeOrRun(msg);
+          else if (msg.exchange === null || msg.exchange.done) this.#cycleDone();
         }
         continue;
       }
-      if (cur !== null) {
+      if (msg !== null) {
         // A response is pending: hold pipelined bytes, within bounds.
-        if (parser.buffered > this.#opts.maxPipelineBytes) this.#t.pause();
+        if (parser.buffered > this.#opts.maxPipelineBytes) this.#transport.pause();
         return;
       }
-      if (this.#closing) return;
-      if (this.#awaitingDrain) {
-        this.#t.pause();
+      if (this.#state === ConnState.PAUSED) {
+        this.#transport.pause();
         return;
       }
       const ev = parser.next();
       if (ev === null) {
-        this.#t.resume();
-        if (parser.inMessage && this.#deadlineKind !== "headers") {
+        if (this.#peerEnded) {
+          // Every request the client sent is answered (a cut-off one threw above).
+          this.#close();
+          return;
+        }
+        this.#transport.resume();
+        if (parser.inMessage && this.#deadlines.kind !== "headers") {
           this.#setDeadline("headers", this.#opts.headersTimeout);
         }
         return;
@@ -239,24 +269,26 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
 
   /** A request head arrived: build the Request and run the handler. */
   #begin(head: RequestHead): void {
-    const cur = new Current(head);
-    this.#cur = cur;
-    if (this.#host.shuttingDown) cur.keepAlive = false;
+    const msg = new Message(head);
+    this.#msg = msg;
+    const h2c = head.upgrade !== null && this.#upgrade !== null && !this.#transport.secure &&
+      /(^|,)\s*h2c\s*($|,)/i.test(head.upgrade);
+    if (h2c) this.#to(ConnEvent.UPGRADE_ASKED);
+    else this.#to(this.#keepAlive(head) ? ConnEvent.REQUEST : ConnEvent.REQUEST_CLOSE);
     const method = head.method;
     if (isUnserved(method)) throw new HttpParseError(501, `method ${method} not served`);
     const url = this.#url(head);
-    const hasBody = head.bodyKind !== "none";
     let body: RequestBody | null = null;
-    if (hasBody && method !== "GET" && method !== "HEAD") {
+    if (head.bodyKind !== "none" && method !== "GET" && method !== "HEAD") {
       body = new RequestBody({
-        pull: () => this.#pull(cur),
-        cancel: () => this.#cancelBody(cur),
+        pull: () => this.#pull(msg),
+        cancel: () => this.#cancelBody(msg),
       }, head.expectContinue);
-      cur.body = body;
+      msg.body = body;
     }
     const info = new RequestInfo(this.#facts);
     const exchange = new Exchange(info, this);
-    cur.exchange = exchange;
+    msg.exchange = exchange;
     let request: Request;
     try {
       request = createRequest(url, method, head.headers, body?.stream ?? null, exchange);
@@ -264,41 +296,46 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
       const status = e instanceof UnrepresentableRequest ? e.status : 400;
       throw new HttpParseError(status, "request not representable as a Fetch Request");
     }
-    if (head.expectContinue && body === null) cur.continueSent = true;
-    cur.request = request;
-    if (
-      head.upgrade !== null && this.#upgrade !== null && !this.#t.secure &&
-      /(^|,)\s*h2c\s*($|,)/i.test(head.upgrade)
-    ) {
-      // Decided once the body is in (RFC 7540 §3.2): see #upgradeOrRun.
-      cur.upgradePending = true;
-      return;
-    }
-    this.#run(cur);
+    if (head.expectContinue && body === null) msg.continueSent = true;
+    msg.request = request;
+    // An h2c upgrade is decided once the body is in (RFC 7540 §3.2): see #upgradeOrRun.
+    if (!h2c) this.#run(msg);
   }
 
-  #run(cur: Current): void {
-    cur.upgradePending = false;
-    const isHead = cur.head.method === "HEAD";
-    cur.exchange!.run(this.#host.handler, cur.request!, this.#host.onError, isHead).then(() => {
-      this.#responseDone(cur);
+  /** Whether the connection may go on after answering `head`, as things stand now. */
+  #keepAlive(head: RequestHead): boolean {
+    return head.keepAlive && !this.#host.shuttingDown;
+  }
+
+  #run(msg: Message): void {
+    const isHead = msg.head.method === "HEAD";
+    msg.exchange!.run(this.#host.handler, msg.request!, this.#host.onError, isHead).then(() => {
+      this.#responseDone(msg);
     });
+  }
+
+  /** The h2c upgrade is not made: serve the request here. */
+  #decline(msg: Message): void {
+    this.#to(
+      this.#keepAlive(msg.head) ? ConnEvent.UPGRADE_DECLINED : ConnEvent.UPGRADE_DECLINED_CLOSE,
+    );
+    this.#run(msg);
   }
 
   /**
    * The body of an Upgrade: h2c request is complete (buffered in its stream):
    * offer the connection to HTTP/2, or serve the request here.
    */
-  #upgradeOrRun(cur: Current): void {
+  #upgradeOrRun(msg: Message): void {
     const leftover = [this.#parser.takeRemaining()];
-    const taken = this.#upgrade!(this.#t, cur.head, cur.request!, leftover);
+    const taken = this.#upgrade!(this.#transport, msg.head, msg.request!, leftover);
     if (!taken) {
       if (leftover[0]!.byteLength > 0) this.#parser.push(leftover[0]!);
-      this.#run(cur);
+      this.#decline(msg);
       return;
     }
-    this.#closed = true;
-    this.#cur = null;
+    this.#to(ConnEvent.UPGRADE_TAKEN);
+    this.#msg = null;
     this.#host.remove(this);
   }
 
@@ -308,7 +345,7 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
     if (isOrigin || target === "*") {
       // No Host (1.0) or an empty one: our own address, never a name taken from the path.
       const host = head.host || this.#localAuthority();
-      if (!HOST_RE.test(host)) throw new HttpParseError(400, "invalid Host");
+      if (!isAuthority(host)) throw new HttpParseError(400, "invalid Host");
       return this.#scheme + host + (isOrigin ? target : "/*");
     }
     // absolute-form (RFC 9112 §3.2.2): the target wins over Host.
@@ -322,22 +359,21 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
     return (hostname.includes(":") ? `[${hostname}]` : hostname) + ":" + port;
   }
 
-  #pull(cur: Current): void {
-    cur.wanted = true;
-    if (cur.head.expectContinue && !cur.continueSent && !cur.headSent && this.#cur === cur) {
-      cur.continueSent = true;
-      this.#t.write(CONTINUE_100);
+  #pull(msg: Message): void {
+    msg.wanted = true;
+    if (this.#msg !== msg) return;
+    if (msg.head.expectContinue && !msg.continueSent && !msg.headSent) {
+      msg.continueSent = true;
+      this.#transport.write(CONTINUE_100);
     }
-    if (this.#cur === cur) {
-      this.#t.resume();
-      queueMicrotask(() => this.#process());
-    }
+    this.#transport.resume();
+    queueMicrotask(() => this.#process());
   }
 
-  #cancelBody(cur: Current): void {
+  #cancelBody(msg: Message): void {
     // The handler gave up on the body: keep reading only to discard it.
-    cur.wanted = true;
-    if (this.#cur === cur) queueMicrotask(() => this.#process());
+    msg.wanted = true;
+    if (this.#msg === msg) queueMicrotask(() => this.#process());
   }
 
   // ---- output (ResponseWriter for the current exchange) --------------------
@@ -361,14 +397,14 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
       this.#write(encodeHeadAndBody(head, body));
     } else {
       // Large bytes go by reference (the transport glues or writes them as they are).
-      this.#t.write(encodeHead(head));
+      this.#transport.write(encodeHead(head));
       this.#write(body);
     }
   }
 
   /** Writes, noting whether the socket is backed up. */
   #write(bytes: Uint8Array): boolean {
-    const ok = this.#t.write(bytes);
+    const ok = this.#transport.write(bytes);
     this.#backedUp = !ok;
     return ok;
   }
@@ -380,13 +416,14 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
     length: number,
     end: boolean,
   ): ResponseHead {
-    const cur = this.#cur!;
-    const req = cur.head;
-    cur.headSent = true;
+    const msg = this.#msg!;
+    const req = msg.head;
+    msg.headSent = true;
+    let close = false;
     const filtered: Array<[string, string]> = [];
     for (const h of headers) {
       if (HOP_BY_HOP.has(h[0])) {
-        if (h[0] === "connection" && /(^|,)\s*close\s*($|,)/i.test(h[1])) cur.keepAlive = false;
+        if (h[0] === "connection" && /(^|,)\s*close\s*($|,)/i.test(h[1])) close = true;
         continue;
       }
       filtered.push(h);
@@ -397,18 +434,23 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
     else if (req.versionMinor === 1) framing = "chunked";
     else {
       framing = "close";
-      cur.keepAlive = false;
+      close = true;
     }
-    if (this.#closing || this.#host.shuttingDown) cur.keepAlive = false;
+    if (this.#host.shuttingDown) close = true;
     // An unsent 100-continue body may still be on its way: do not try to resync.
-    if (req.expectContinue && !cur.continueSent && !cur.bodyDone) cur.keepAlive = false;
+    if (req.expectContinue && !msg.continueSent && msg.bodyState === BodyState.READING) {
+      close = true;
+    }
+    // The client sent its last bytes: this is the last answer unless more requests wait.
+    if (this.#peerEnded && this.#parser.buffered === 0) close = true;
+    if (close) this.#to(ConnEvent.CLOSE_AFTER);
     this.#framing = framing;
     return {
       status,
       headers: filtered,
       framing,
       contentLength: length,
-      keepAlive: cur.keepAlive,
+      keepAlive: this.#state === ConnState.SEND_BODY,
       http10: req.versionMinor === 0,
       date: httpDate(),
     };
@@ -422,9 +464,9 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
 
   /** Waits for the socket to drain, under the send timeout. */
   ready(): Promise<void> {
-    if (this.#t.queued === 0) return Promise.resolve();
+    if (this.#transport.queued === 0) return Promise.resolve();
     this.#setDeadline("send", this.#opts.sendTimeout);
-    return this.#t.drain().then(() => this.#clearDeadline("send"));
+    return this.#transport.drain().then(() => this.#clearDeadline("send"));
   }
 
   /** Ends the body. */
@@ -434,180 +476,151 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
 
   /** The response failed after its head: the only honest signal left is closing. */
   abort(_reason: unknown): void {
-    const cur = this.#cur;
-    if (cur !== null && !cur.headSent) {
-      this.#t.write(encodeErrorResponse(500, httpDate()));
-      this.#t.close();
+    const msg = this.#msg;
+    this.#to(ConnEvent.CLOSE);
+    if (msg !== null && !msg.headSent) {
+      this.#transport.write(encodeErrorResponse(500, httpDate()));
+      this.#transport.close();
     } else {
-      this.#t.abort();
+      this.#transport.abort();
     }
-    this.#closing = true;
   }
 
   // ---- lifecycle ----------------------------------------------------------
 
-  #responseDone(cur: Current): void {
-    if (this.#cur !== cur || this.#closed) return;
-    if (!cur.keepAlive || this.#closing) {
-      this.#closeAfterResponse(cur);
+  #responseDone(msg: Message): void {
+    if (this.#msg !== msg || this.#finished()) return;
+    if (this.#state === ConnState.MUST_CLOSE) {
+      this.#close();
       return;
     }
-    if (!cur.bodyDone) {
+    if (msg.bodyState === BodyState.READING) {
       // Unread body: discard it (bounded) so the next request can be found.
-      cur.body?.error(new Error("response already sent"));
-      cur.body = null;
-      cur.wanted = true;
+      msg.body?.error(new Error("response already sent"));
+      msg.body = null;
+      msg.wanted = true;
+      this.#to(ConnEvent.RESPONSE_DONE);
       this.#process();
       return;
     }
-    this.#next();
+    this.#cycleDone();
   }
 
-  #closeAfterResponse(cur: Current): void {
-    cur.exchange?.cancel(new Error("connection closing"));
-    this.#closing = true;
-    this.#cur = null;
-    this.#t.close();
+  /** Flushes what is written, then closes; whatever is still in flight is cut off. */
+  #close(): void {
+    this.#msg?.exchange?.cancel(new Error("connection closing"));
+    this.#msg = null;
+    this.#to(ConnEvent.CLOSE);
+    this.#transport.close();
   }
 
   /** The exchange and its body are both finished: move to the next request. */
-  #next(): void {
-    const cur = this.#cur;
-    if (cur === null || cur.exchange === null || !cur.exchange.done || !cur.bodyDone) return;
-    if (!cur.keepAlive || this.#closing) {
-      this.#closeAfterResponse(cur);
+  #cycleDone(): void {
+    const msg = this.#msg;
+    if (
+      msg === null || msg.exchange === null || !msg.exchange.done ||
+      msg.bodyState !== BodyState.DONE
+    ) return;
+    if (this.#state === ConnState.MUST_CLOSE) {
+      this.#close();
       return;
     }
-    this.#cur = null;
-    if (this.#backedUp && this.#t.queued > 0) {
+    this.#msg = null;
+    if (this.#backedUp && this.#transport.queued > 0) {
       // The client is not reading what we sent: answer (and read) nothing more
       // until it does, or the send timeout ends the connection. Without this
       // a client could pipeline small requests for large responses and never
       // read, and every response would wait in memory.
-      this.#awaitingDrain = true;
+      this.#to(ConnEvent.CYCLE_DONE_BACKED_UP);
       this.#setDeadline("send", this.#opts.sendTimeout);
-      this.#t.pause();
+      this.#transport.pause();
       // One more turn: a drain caused by the socket closing lets #onClosed run first.
-      this.#t.drain().then(() => queueMicrotask(() => this.#drained()));
+      this.#transport.drain().then(() => queueMicrotask(() => this.#drained()));
       return;
     }
+    this.#to(ConnEvent.CYCLE_DONE);
     this.#setDeadline("idle", this.#opts.keepAliveTimeout);
-    this.#t.resume();
+    this.#transport.resume();
     queueMicrotask(() => this.#process());
   }
 
   /** The client read enough of our responses: serve the next request. */
   #drained(): void {
-    this.#awaitingDrain = false;
     this.#backedUp = false;
-    if (this.#closed || this.#closing || this.#cur !== null) return;
+    if (this.#state !== ConnState.PAUSED) return;
+    this.#to(ConnEvent.DRAINED);
     this.#setDeadline("idle", this.#opts.keepAliveTimeout);
-    this.#t.resume();
+    this.#transport.resume();
     this.#process();
   }
 
   /** Answers a parse error and closes; an in-flight exchange is cut off. */
   #fail(e: unknown): void {
     const status = e instanceof HttpParseError ? e.status : 400;
-    const cur = this.#cur;
-    this.#closing = true;
-    if (cur !== null) {
-      cur.body?.error(e);
-      if (cur.exchange !== null && !cur.exchange.done) cur.exchange.cancel(e);
-      if (cur.headSent) {
-        this.#t.abort();
+    const msg = this.#msg;
+    this.#to(ConnEvent.CLOSE);
+    if (msg !== null) {
+      msg.body?.error(e);
+      if (msg.exchange !== null && !msg.exchange.done) msg.exchange.cancel(e);
+      if (msg.headSent) {
+        this.#transport.abort();
         return;
       }
     }
-    this.#cur = null;
-    this.#t.write(encodeErrorResponse(status, httpDate()));
-    this.#t.close();
+    this.#msg = null;
+    this.#transport.write(encodeErrorResponse(status, httpDate()));
+    this.#transport.close();
   }
 
   #setDeadline(kind: DeadlineKind, ms: number): void {
-    const now = Date.now();
-    this.#deadlineKind = kind;
-    this.#kindAt = ms > 0 && Number.isFinite(ms) ? now + ms : 0;
-    if (kind === "idle") {
-      // A new request cycle: the data rate is measured per request.
-      this.#rateFrom = this.#rateMs = this.#rateBytes = 0;
-    } else if (kind === "headers" || (kind === "body" && this.#wantsBody())) {
-      if (this.#rateFrom === 0) this.#rateFrom = now;
-    } else this.#pauseRate(now);
-    this.#arm();
+    const counting = kind === "headers" || (kind === "body" && this.#wantsBody());
+    this.#deadlines.set(kind, ms, counting, Date.now());
   }
 
   #clearDeadline(kind?: DeadlineKind): void {
-    if (kind !== undefined && this.#deadlineKind !== kind) return;
-    this.#deadlineKind = "none";
-    this.#kindAt = 0;
-    this.#pauseRate(Date.now());
-    this.#arm();
+    this.#deadlines.clear(kind, Date.now());
   }
 
   /** The body is wanted from the client now (not while a 100-continue is still owed). */
   #wantsBody(): boolean {
-    const cur = this.#cur;
-    return cur !== null && !(cur.head.expectContinue && !cur.continueSent);
-  }
-
-  #pauseRate(now: number): void {
-    if (this.#rateFrom === 0) return;
-    this.#rateMs += now - this.#rateFrom;
-    this.#rateFrom = 0;
-  }
-
-  /** When the minimum data rate is violated if no more bytes arrive (0: not counting). */
-  #rateAt(): number {
-    const rate = this.#opts.minRequestRate;
-    if (this.#rateFrom === 0 || !(rate > 0)) return 0;
-    const allowed = Math.max(this.#opts.minRequestRateGrace, (this.#rateBytes * 1000) / rate);
-    return this.#rateFrom + allowed - this.#rateMs;
-  }
-
-  #arm(): void {
-    const k = this.#kindAt;
-    const r = this.#rateAt();
-    this.deadline = k === 0 ? r : r === 0 ? k : Math.min(k, r);
+    const msg = this.#msg;
+    return msg !== null && !(msg.head.expectContinue && !msg.continueSent);
   }
 
   /** A timeout fired, or the request data rate fell below minRequestRate. */
   onDeadline(now: number): void {
-    const r = this.#rateAt();
-    if ((this.#kindAt === 0 || this.#kindAt > now) && (r === 0 || r > now)) {
-      this.#arm(); // bytes arrived since: not due yet
-      return;
-    }
-    const kind = this.#deadlineKind;
-    this.#clearDeadline();
-    const cur = this.#cur;
-    if (kind === "idle" && cur === null && !this.#parser.inMessage) {
-      this.#closing = true;
-      this.#t.close();
-    } else if (kind === "headers" || (kind === "body" && cur !== null && !cur.headSent)) {
+    const kind = this.#deadlines.due(now);
+    if (kind === null || this.#finished()) return;
+    const msg = this.#msg;
+    if (kind === "idle" && msg === null && !this.#parser.inMessage) {
+      this.#close();
+    } else if (kind === "headers" || (kind === "body" && msg !== null && !msg.headSent)) {
       this.#fail(new HttpParseError(408, `${kind} timeout`));
     } else if (kind === "body" || kind === "send") {
-      cur?.exchange?.cancel(new Error(`${kind} timeout`));
-      this.#closing = true;
-      this.#t.abort();
+      this.#gone(new Error(`${kind} timeout`));
     }
   }
 
   /** Graceful shutdown: close now if idle, else after the current response. */
   shutdown(): void {
-    if (this.#closing) return;
-    this.#closing = true;
-    if (this.#cur === null) this.#t.close();
-    else this.#cur.keepAlive = false;
+    if (this.#finished()) return;
+    const msg = this.#msg;
+    if (msg === null) this.#close();
+    else if (this.#state !== ConnState.MIGHT_SWITCH_PROTOCOL) {
+      // (A pending upgrade reads host.shuttingDown when it is decided.)
+      this.#to(ConnEvent.CLOSE_AFTER);
+      if (msg.exchange !== null && msg.exchange.done) this.#close();
+    }
   }
 
   #onClosed(): void {
-    this.#closed = true;
+    if (this.#state === ConnState.SWITCHED_PROTOCOL) return;
+    this.#to(ConnEvent.SOCKET_CLOSED);
     this.#host.remove(this);
-    const cur = this.#cur;
-    if (cur !== null) {
-      if (!cur.bodyDone) cur.body?.error(new Error("connection closed"));
-      cur.exchange?.cancel(new Error("connection closed"));
+    const msg = this.#msg;
+    if (msg !== null) {
+      if (msg.bodyState === BodyState.READING) msg.body?.error(new Error("connection closed"));
+      msg.exchange?.cancel(new Error("connection closed"));
     }
   }
 }

@@ -10,14 +10,16 @@
  *
  * The runtime's own code may read a Request's internal fields, e.g. in
  * `new Request(req)` or `fetch(req)`. Deno keeps them under symbol keys, so
- * each such key is forwarded to the real Request as well. A probe at
- * start-up exercises all of this; if anything differs (another runtime or
+ * each such key is forwarded to the real Request as well (the keys are
+ * found by src/transport/fetch_internals.ts). A check at start-up exercises
+ * all of this; if anything differs (another runtime or
  * version), LAZY_REQUESTS is false and requests are built eagerly. Bun's
  * Request is native and cheap, so the probe turns the path off there.
  *
  * @module
  */
-import type { SignalSource } from "../fetch/request.ts";
+import type { SignalSource } from "./request.ts";
+import { findRequestInternals, type RequestInternals } from "../transport/fetch_internals.ts";
 
 type Bag = Record<PropertyKey, unknown>;
 
@@ -38,43 +40,6 @@ interface Parts {
   headers: HeadersInit;
   body: ReadableStream<Uint8Array> | null;
   source: SignalSource;
-}
-
-/** The symbol keys the runtime uses for a Request's state, found by the probe. */
-interface Internals {
-  /** Own fields of every Request instance. */
-  fields: symbol[];
-  /** The prototype accessor holding the Headers object (has a setter). */
-  headers: symbol;
-  /** The prototype getter the runtime reads the signal through. */
-  signal: symbol;
-  /** The own field holding the inner request, whose `headerList` the runtime sends and copies. */
-  inner: symbol;
-  /** A Headers object's own field holding its list of pairs. */
-  list: symbol;
-}
-
-function findInternals(): Internals | null {
-  const probe = new Request("http://probe.invalid/");
-  const fields = Object.getOwnPropertySymbols(probe);
-  const proto = Request.prototype as unknown as Bag;
-  const accessor = (d: string) =>
-    Object.getOwnPropertySymbols(proto).find((s) => {
-      const desc = Object.getOwnPropertyDescriptor(proto, s);
-      return s.description === d && typeof desc?.get === "function";
-    });
-  const headers = accessor("headers");
-  const signal = accessor("signal");
-  const inner = fields.find((s) => s.description === "request");
-  const list = Object.getOwnPropertySymbols(new Headers()).find((s) =>
-    s.description === "header list"
-  );
-  if (headers === undefined || signal === undefined || inner === undefined || list === undefined) {
-    return null;
-  }
-  const setter = Object.getOwnPropertyDescriptor(proto, headers)?.set;
-  if (typeof setter !== "function") return null;
-  return { fields, headers, signal, inner, list };
 }
 
 /** Members answered without building the Request. */
@@ -143,7 +108,7 @@ class LazyRequest {
     return real;
   }
 
-  static #install: (found: Internals) => void;
+  static #install: (found: RequestInternals) => void;
 
   static {
     const proto = LazyRequest.prototype as unknown as Bag;
@@ -168,7 +133,7 @@ class LazyRequest {
         });
       }
     };
-    LazyRequest.#install = (found: Internals) => {
+    LazyRequest.#install = (found: RequestInternals) => {
       for (const name of Object.getOwnPropertyNames(Request.prototype)) {
         if (!OWN.has(name)) forward(name);
       }
@@ -200,7 +165,7 @@ class LazyRequest {
   }
 
   /** Links the class into Request's prototype chain using the runtime's keys. */
-  static install(found: Internals): void {
+  static install(found: RequestInternals): void {
     LazyRequest.#install(found);
   }
 }
@@ -238,9 +203,9 @@ function verify(): boolean {
   return true;
 }
 
-let internals: Internals | null = null;
+let internals: RequestInternals | null = null;
 try {
-  const found = findInternals();
+  const found = findRequestInternals();
   if (found !== null) {
     internals = found;
     LazyRequest.install(found);

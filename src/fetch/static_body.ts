@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { findResponseInternals, type ResponseInternals } from "../transport/fetch_internals.ts";
 
 /** A response body known in full, with the one field that goes with it. */
 export interface StaticBody {
@@ -21,16 +22,6 @@ export interface StaticBody {
   body: string | Uint8Array;
   /** The Content-Type to send, or null for none. */
   contentType: string | null;
-}
-
-interface Keys {
-  status: symbol;
-  body: symbol;
-  kind: symbol;
-  type: symbol;
-  consumed: symbol;
-  /** Response.prototype's internal body getter (an object whose `streamOrStatic` is the body). */
-  inner: symbol;
 }
 
 /** Header kinds as the runtime numbers them. */
@@ -41,23 +32,8 @@ const TEXT_PLAIN = "text/plain;charset=UTF-8";
 
 type Bag = Record<symbol, unknown>;
 
-function findKeys(): Keys | null {
-  const probe = new Response("probe");
-  const own = Object.getOwnPropertySymbols(probe);
-  const proto = Object.getOwnPropertySymbols(Response.prototype);
-  const by = (list: symbol[], d: string) => list.find((s) => s.description === d);
-  const status = by(own, "serve fast status");
-  const body = by(own, "serve fast body");
-  const kind = by(own, "serve fast header kind");
-  const type = by(own, "serve fast content type");
-  const consumed = by(own, "serve fast consumed");
-  const inner = by(proto, "body");
-  if (!status || !body || !kind || !type || !consumed || !inner) return null;
-  return { status, body, kind, type, consumed, inner };
-}
-
 /** Checks that the keys behave as this module assumes; any surprise turns the path off. */
-function verify(k: Keys): boolean {
+function verify(k: ResponseInternals): boolean {
   const read = (r: Response) => staticBodyWith(k, r, false);
   const text = read(new Response("a"));
   const typed = read(new Response("b", { headers: { "content-type": "text/html" } }));
@@ -83,7 +59,11 @@ function verify(k: Keys): boolean {
   return true;
 }
 
-function staticBodyWith(k: Keys, response: Response, take: boolean): StaticBody | null {
+function staticBodyWith(
+  k: ResponseInternals,
+  response: Response,
+  take: boolean,
+): StaticBody | null {
   const r = response as unknown as Bag;
   if (r[k.status] !== 200 || r[k.consumed] !== false) return null;
   const body = r[k.body];
@@ -102,9 +82,9 @@ function staticBodyWith(k: Keys, response: Response, take: boolean): StaticBody 
   return { body, contentType };
 }
 
-let keys: Keys | null = null;
+let keys: ResponseInternals | null = null;
 try {
-  const found = findKeys();
+  const found = findResponseInternals();
   keys = found !== null && verify(found) ? found : null;
 } catch {
   keys = null;

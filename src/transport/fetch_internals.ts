@@ -1,0 +1,95 @@
+/**
+ * The runtime's private slots on Request, Headers and Response objects,
+ * found by their symbol descriptions. Deno keeps a Request's state and a
+ * plain Response body under such keys; Bun has none. Only the probes that
+ * find them live here: src/fetch builds its fast paths on what they return,
+ * and turns the paths off when they return null.
+ *
+ * @module
+ */
+
+type Bag = Record<PropertyKey, unknown>;
+
+/** The symbol keys the runtime uses for a Request's state. */
+export interface RequestInternals {
+  /** Own fields of every Request instance. */
+  fields: symbol[];
+  /** The prototype accessor holding the Headers object (has a setter). */
+  headers: symbol;
+  /** The prototype getter the runtime reads the signal through. */
+  signal: symbol;
+  /** The own field holding the inner request, whose `headerList` the runtime sends and copies. */
+  inner: symbol;
+  /** A Headers object's own field holding its list of pairs. */
+  list: symbol;
+}
+
+/**
+ * Finds the Request keys on this runtime, or null where they are not there.
+ *
+ * @example
+ * ```ts
+ * const keys = findRequestInternals(); // non-null on Deno
+ * ```
+ */
+export function findRequestInternals(): RequestInternals | null {
+  const probe = new Request("http://probe.invalid/");
+  const fields = Object.getOwnPropertySymbols(probe);
+  const proto = Request.prototype as unknown as Bag;
+  const accessor = (d: string) =>
+    Object.getOwnPropertySymbols(proto).find((s) => {
+      const desc = Object.getOwnPropertyDescriptor(proto, s);
+      return s.description === d && typeof desc?.get === "function";
+    });
+  const headers = accessor("headers");
+  const signal = accessor("signal");
+  const inner = fields.find((s) => s.description === "request");
+  const list = Object.getOwnPropertySymbols(new Headers()).find((s) =>
+    s.description === "header list"
+  );
+  if (headers === undefined || signal === undefined || inner === undefined || list === undefined) {
+    return null;
+  }
+  const setter = Object.getOwnPropertyDescriptor(proto, headers)?.set;
+  if (typeof setter !== "function") return null;
+  return { fields, headers, signal, inner, list };
+}
+
+/** The symbol keys under which the runtime keeps a plain Response body. */
+export interface ResponseInternals {
+  /** The status. */
+  status: symbol;
+  /** The body as a string or bytes. */
+  body: symbol;
+  /** How the headers were given (see KIND_* in src/fetch/static_body.ts). */
+  kind: symbol;
+  /** The Content-Type given. */
+  type: symbol;
+  /** Whether the body was taken. */
+  consumed: symbol;
+  /** Response.prototype's internal body getter (an object whose `streamOrStatic` is the body). */
+  inner: symbol;
+}
+
+/**
+ * Finds the Response keys on this runtime, or null where they are not there.
+ *
+ * @example
+ * ```ts
+ * const keys = findResponseInternals(); // non-null on Deno
+ * ```
+ */
+export function findResponseInternals(): ResponseInternals | null {
+  const probe = new Response("probe");
+  const own = Object.getOwnPropertySymbols(probe);
+  const proto = Object.getOwnPropertySymbols(Response.prototype);
+  const by = (list: symbol[], d: string) => list.find((s) => s.description === d);
+  const status = by(own, "serve fast status");
+  const body = by(own, "serve fast body");
+  const kind = by(own, "serve fast header kind");
+  const type = by(own, "serve fast content type");
+  const consumed = by(own, "serve fast consumed");
+  const inner = by(proto, "body");
+  if (!status || !body || !kind || !type || !consumed || !inner) return null;
+  return { status, body, kind, type, consumed, inner };
+}
