@@ -150,6 +150,7 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
     }
     // The client is gone: whatever is in flight will never be read.
     if (cur !== null && cur.exchange !== null && !cur.exchange.done) {
+      this.#host.clientError("aborted", error ?? new Error("client disconnected"), this.#facts);
       cur.exchange.cancel(error ?? new Error("client disconnected"));
     }
     this.#t.abort();
@@ -433,6 +434,7 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
 
   /** The response failed after its head: the only honest signal left is closing. */
   abort(_reason: unknown): void {
+    this.#host.clientError("aborted", _reason, this.#facts);
     const cur = this.#cur;
     if (cur !== null && !cur.headSent) {
       this.#t.write(encodeErrorResponse(500, httpDate()));
@@ -508,6 +510,7 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
   /** Answers a parse error and closes; an in-flight exchange is cut off. */
   #fail(e: unknown): void {
     const status = e instanceof HttpParseError ? e.status : 400;
+    if (status !== 408) this.#host.clientError("bad-request", e, this.#facts, status);
     const cur = this.#cur;
     this.#closing = true;
     if (cur !== null) {
@@ -578,6 +581,15 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
       return;
     }
     const kind = this.#deadlineKind;
+    if (kind !== "idle") {
+      this.#host.clientError(
+        "timeout",
+        new Error(`${kind} timeout`),
+        this.#facts,
+        undefined,
+        r !== 0 && r <= now ? "http1.minRequestRate" : `http1.${kind}Timeout`,
+      );
+    }
     this.#clearDeadline();
     const cur = this.#cur;
     if (kind === "idle" && cur === null && !this.#parser.inMessage) {
@@ -608,5 +620,12 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
       if (!cur.bodyDone) cur.body?.error(new Error("connection closed"));
       cur.exchange?.cancel(new Error("connection closed"));
     }
+  }
+
+  /** The shutdown deadline passed: abort the exchange in flight (req.signal) and the socket. */
+  terminate(): void {
+    this.#cur?.exchange?.cancel(new Error("server shutdown deadline passed"));
+    this.#closing = true;
+    this.#t.abort();
   }
 }

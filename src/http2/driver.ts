@@ -31,6 +31,7 @@ import { StreamState } from "./stream_state.ts";
 import type { H2Event, HeaderList } from "./events.ts";
 import { type RequestParts, requestParts, responseHeaders } from "./request.ts";
 import type { Http2Options } from "./server_options.ts";
+import type { ClientErrorKind } from "../types.ts";
 
 const EMPTY = new Uint8Array(0);
 const STATUS_500: HeaderList = [[":status", "500"], ["content-length", "0"]];
@@ -162,6 +163,7 @@ class Stream implements ResponseWriter {
       conn.sendHeaders(this.id, STATUS_500, true);
     } else {
       conn.resetStream(this.id, ErrorCode.INTERNAL_ERROR);
+      this.#d.report("aborted", _reason, ErrorCode.INTERNAL_ERROR);
       this.#d.lost(this, new Error("response failed"));
     }
     this.#d.flushSoon();
@@ -334,6 +336,13 @@ export class Http2Connection implements LiveConnection {
       }
       case "stream-reset": {
         const s = this.#streams.get(ev.streamId);
+        if (s !== undefined || !ev.remote) {
+          this.report(
+            ev.remote ? "aborted" : "reset",
+            new Error(ev.reason ?? `stream reset by the client (code ${ev.code})`),
+            ev.code,
+          );
+        }
         if (s !== undefined) this.lost(s, new Error(`stream reset (code ${ev.code})`));
         return;
       }
@@ -359,6 +368,7 @@ export class Http2Connection implements LiveConnection {
         return;
       }
       case "connection-error":
+        this.report("goaway", new Error(ev.reason), ev.code);
         this.#abortAll(new Error(`HTTP/2 connection error: ${ev.reason}`));
         return;
       case "ping-ack":
@@ -627,6 +637,12 @@ export class Http2Connection implements LiveConnection {
     }
     if (this.#handshakeAt !== 0 && this.#handshakeAt <= now) {
       this.#handshakeAt = 0;
+      this.report(
+        "timeout",
+        new Error("SETTINGS exchange timed out"),
+        ErrorCode.SETTINGS_TIMEOUT,
+        "http2.settingsTimeout",
+      );
       this.#abortAll(new Error("HTTP/2 SETTINGS exchange timed out"));
       this.conn.goAway(ErrorCode.SETTINGS_TIMEOUT, "settings timeout");
       this.#flush();
@@ -654,6 +670,12 @@ export class Http2Connection implements LiveConnection {
   #checkSends(now: number): void {
     const ms = this.#opts.sendTimeout;
     if (this.#blocked && this.#blockedSince !== 0 && now - this.#blockedSince >= ms) {
+      this.report(
+        "timeout",
+        new Error("the client stopped reading"),
+        undefined,
+        "http2.sendTimeout",
+      );
       this.#abortAll(new Error("send timeout: the client stopped reading"));
       this.#closing = true;
       this.#t.abort();
@@ -675,6 +697,12 @@ export class Http2Connection implements LiveConnection {
       } else if (now - s.stallSince >= ms) {
         this.sending.delete(s);
         conn.resetStream(s.id, ErrorCode.CANCEL);
+        this.report(
+          "timeout",
+          new Error("the client's window stayed shut"),
+          ErrorCode.CANCEL,
+          "http2.sendTimeout",
+        );
         this.lost(s, new Error("send timeout: the client's window stayed shut"));
         stalled = true;
       }
@@ -704,6 +732,7 @@ export class Http2Connection implements LiveConnection {
       this.deadline = now + o.pingInterval;
     } else if (this.#pingOut) {
       // Nothing, not even the PING ACK, for pingTimeout: the peer is gone.
+      this.report("timeout", new Error("no answer to a PING"), undefined, "http2.pingTimeout");
       this.#abortAll(new Error("HTTP/2 peer unresponsive"));
       this.#goAwayAndClose();
     } else {
@@ -727,6 +756,21 @@ export class Http2Connection implements LiveConnection {
     if (this.#closing) return;
     this.conn.goAway(ErrorCode.NO_ERROR);
     this.flushSoon();
+  }
+
+  /** The shutdown deadline passed: RST_STREAM CANCEL for every stream left, GOAWAY, close. */
+  terminate(): void {
+    if (this.#closing) return this.#t.abort(); // its final flush is stuck: drop it
+    for (const id of [...this.#streams.keys()]) this.conn.resetStream(id, ErrorCode.CANCEL);
+    this.#abortAll(new Error("server shutdown deadline passed"));
+    this.conn.goAway(ErrorCode.NO_ERROR);
+    this.#flush();
+    this.#close();
+  }
+
+  /** Tells the server about a client protocol error on this connection. */
+  report(kind: ClientErrorKind, error: unknown, code?: number, timeout?: string): void {
+    this.#host.clientError(kind, error, this.#facts, code, timeout);
   }
 }
 
