@@ -72,29 +72,21 @@ export function closest(name: string, known: readonly string[]): string | null {
 /** The phrase after "must be" for a row. */
 export function describe(spec: OptionSpec): string {
   const { min = -Infinity, max = Infinity } = spec;
-  const range = (unit: string) => {
-    if (min === 1 && max >= 0x7fffffff) return `a positive ${unit}`;
-    if (min === 0 && max >= 0x7fffffff) return `a non-negative ${unit}`;
-    return `${unit === "number of milliseconds" ? "a number of milliseconds" : `an ${unit}`}` +
-      ` in [${min}, ${max}]`;
-  };
+  // Ranges up to the largest safe integer read better as "positive"/"non-negative".
+  const open = max >= Number.MAX_SAFE_INTEGER;
+  const sign = min === 1 ? "positive" : min === 0 ? "non-negative" : "";
+  const range = (unit: string) =>
+    open && sign !== ""
+      ? `a ${sign} ${unit}`
+      : `${unit === "integer" ? "an" : "a"} ${unit} in [${min}, ${max}]`;
+  const inf = spec.infinite ? " or Infinity" : "";
   switch (spec.kind) {
-    case "ms": {
-      const r = min === 0
-        ? "a non-negative number of milliseconds"
-        : "a positive number of milliseconds";
-      return spec.infinite ? `${r} or Infinity` : r;
-    }
-    case "integer": {
-      const r = min === 1 && max >= 0x7fffffff
-        ? "a positive integer"
-        : min === 0 && max >= 0x7fffffff
-        ? "a non-negative integer"
-        : `an integer in [${min}, ${max}]`;
-      return spec.infinite ? `${r} or Infinity` : r;
-    }
+    case "ms":
+      return `a ${min === 0 ? "non-negative" : "positive"} number of milliseconds${inf}`;
+    case "integer":
+      return range("integer") + inf;
     case "number":
-      return range("number");
+      return range("number") + inf;
     case "boolean":
       return "true or false";
     case "string":
