@@ -11,6 +11,8 @@ import type { ServeOptions } from "../mod.ts";
 import { OPTION_SCHEMA } from "../src/options/schema.ts";
 import { OptionError, validateOptions } from "../src/options/validate.ts";
 import { TLS } from "./helpers.ts";
+import { DEFAULT_HTTP1_OPTIONS, DEFAULT_HTTP2_OPTIONS } from "../mod.ts";
+import { optionsTable } from "../src/options/table.ts";
 
 const OTHER_KEY = readFileSync(new URL("./fixtures/other.test.key", import.meta.url), "utf8");
 const ok = () => new Response("ok");
@@ -131,6 +133,14 @@ describe("options validation", () => {
       }
     });
   }
+
+  it("the schema lists every http1/http2 option the drivers have, and the table every row", () => {
+    const paths = new Set(OPTION_SCHEMA.map((o) => o.path));
+    for (const k of Object.keys(DEFAULT_HTTP1_OPTIONS)) assert.ok(paths.has(`http1.${k}`), k);
+    for (const k of Object.keys(DEFAULT_HTTP2_OPTIONS)) assert.ok(paths.has(`http2.${k}`), k);
+    const table = optionsTable();
+    for (const p of paths) assert.ok(table.includes(`| \`${p}\` |`), p);
+  });
 
   it("the example message of the issue, word for word", () => {
     assert.throws(
