@@ -244,10 +244,10 @@ class ServerImpl implements Server, ServerHost {
       this.shuttingDown = true;
       this.#listenerClose();
       for (const c of [...this.#conns]) c.shutdown();
-      if (this.#conns.size === 0) {
-        this.#settle();
-        return this.finished;
-      }
+    }
+    if (this.#conns.size === 0) {
+      this.#settle();
+      return this.finished;
     }
     // A later call may bring the deadline forward, never push it back.
     const at = Date.now() + timeout;

@@ -581,15 +581,7 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
       return;
     }
     const kind = this.#deadlineKind;
-    if (kind !== "idle") {
-      this.#host.clientError(
-        "timeout",
-        new Error(`${kind} timeout`),
-        this.#facts,
-        undefined,
-        r !== 0 && r <= now ? "http1.minRequestRate" : `http1.${kind}Timeout`,
-      );
-    }
+    if (kind !== "idle") this.#timedOut(kind, r !== 0 && r <= now);
     this.#clearDeadline();
     const cur = this.#cur;
     if (kind === "idle" && cur === null && !this.#parser.inMessage) {
@@ -620,6 +612,12 @@ export class Http1Connection implements LiveConnection, ResponseWriter {
       if (!cur.bodyDone) cur.body?.error(new Error("connection closed"));
       cur.exchange?.cancel(new Error("connection closed"));
     }
+  }
+
+  /** Reports a fired timeout, named by its option (the data rate's, or the kind's). */
+  #timedOut(kind: DeadlineKind, rate: boolean): void {
+    const option = rate ? "http1.minRequestRate" : `http1.${kind}Timeout`;
+    this.#host.clientError("timeout", new Error(`${kind} timeout`), this.#facts, undefined, option);
   }
 
   /** The shutdown deadline passed: abort the exchange in flight (req.signal) and the socket. */

@@ -336,13 +336,7 @@ export class Http2Connection implements LiveConnection {
       }
       case "stream-reset": {
         const s = this.#streams.get(ev.streamId);
-        if (s !== undefined || !ev.remote) {
-          this.report(
-            ev.remote ? "aborted" : "reset",
-            new Error(ev.reason ?? `stream reset by the client (code ${ev.code})`),
-            ev.code,
-          );
-        }
+        if (s !== undefined || !ev.remote) this.reportReset(ev.remote, ev.code, ev.reason);
         if (s !== undefined) this.lost(s, new Error(`stream reset (code ${ev.code})`));
         return;
       }
@@ -637,12 +631,7 @@ export class Http2Connection implements LiveConnection {
     }
     if (this.#handshakeAt !== 0 && this.#handshakeAt <= now) {
       this.#handshakeAt = 0;
-      this.report(
-        "timeout",
-        new Error("SETTINGS exchange timed out"),
-        ErrorCode.SETTINGS_TIMEOUT,
-        "http2.settingsTimeout",
-      );
+      this.timedOut("http2.settingsTimeout", "SETTINGS exchange timed out");
       this.#abortAll(new Error("HTTP/2 SETTINGS exchange timed out"));
       this.conn.goAway(ErrorCode.SETTINGS_TIMEOUT, "settings timeout");
       this.#flush();
@@ -670,12 +659,7 @@ export class Http2Connection implements LiveConnection {
   #checkSends(now: number): void {
     const ms = this.#opts.sendTimeout;
     if (this.#blocked && this.#blockedSince !== 0 && now - this.#blockedSince >= ms) {
-      this.report(
-        "timeout",
-        new Error("the client stopped reading"),
-        undefined,
-        "http2.sendTimeout",
-      );
+      this.timedOut("http2.sendTimeout", "the client stopped reading");
       this.#abortAll(new Error("send timeout: the client stopped reading"));
       this.#closing = true;
       this.#t.abort();
@@ -697,12 +681,7 @@ export class Http2Connection implements LiveConnection {
       } else if (now - s.stallSince >= ms) {
         this.sending.delete(s);
         conn.resetStream(s.id, ErrorCode.CANCEL);
-        this.report(
-          "timeout",
-          new Error("the client's window stayed shut"),
-          ErrorCode.CANCEL,
-          "http2.sendTimeout",
-        );
+        this.timedOut("http2.sendTimeout", "the client's window stayed shut");
         this.lost(s, new Error("send timeout: the client's window stayed shut"));
         stalled = true;
       }
@@ -732,7 +711,7 @@ export class Http2Connection implements LiveConnection {
       this.deadline = now + o.pingInterval;
     } else if (this.#pingOut) {
       // Nothing, not even the PING ACK, for pingTimeout: the peer is gone.
-      this.report("timeout", new Error("no answer to a PING"), undefined, "http2.pingTimeout");
+      this.timedOut("http2.pingTimeout", "no answer to a PING");
       this.#abortAll(new Error("HTTP/2 peer unresponsive"));
       this.#goAwayAndClose();
     } else {
@@ -771,6 +750,17 @@ export class Http2Connection implements LiveConnection {
   /** Tells the server about a client protocol error on this connection. */
   report(kind: ClientErrorKind, error: unknown, code?: number, timeout?: string): void {
     this.#host.clientError(kind, error, this.#facts, code, timeout);
+  }
+
+  /** A timeout fired: `option` names it. */
+  timedOut(option: string, why: string): void {
+    this.report("timeout", new Error(why), undefined, option);
+  }
+
+  /** A stream reset: by us for a protocol error ("reset"), or by the peer mid-exchange ("aborted"). */
+  reportReset(remote: boolean, code: number, reason?: string): void {
+    const why = reason ?? `stream reset by the client (code ${code})`;
+    this.report(remote ? "aborted" : "reset", new Error(why), code);
   }
 }
 
