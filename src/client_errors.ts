@@ -150,7 +150,19 @@ export function emptyStats(): ServerStats {
   };
 }
 
-/** Adds `from` into `into`, counter by counter. */
+/**
+ * Adds `from` into `into`, counter by counter.
+ *
+ * @example
+ * ```ts
+ * import { addStats, emptyStats } from "./client_errors.ts";
+ * const sum = emptyStats();
+ * const one = emptyStats();
+ * one.timeouts["http1.headersTimeout"] = 2;
+ * addStats(sum, one);
+ * console.log(sum.timeouts); // { "http1.headersTimeout": 2 }
+ * ```
+ */
 export function addStats(into: ServerStats, from: ServerStats): void {
   into.connections += from.connections;
   into.inflight += from.inflight;

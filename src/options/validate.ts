@@ -28,7 +28,16 @@ export class OptionError extends TypeError {
   }
 }
 
-/** Shows a value in a message: strings quoted, objects by kind, long text cut. */
+/**
+ * Shows a value in a message: strings quoted, objects by kind, long text cut.
+ *
+ * @example
+ * ```ts
+ * import { showValue } from "./validate.ts";
+ * showValue("80"); // "\"80\""
+ * showValue([]); // "an array"
+ * ```
+ */
 export function showValue(v: unknown): string {
   if (typeof v === "string") return JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v);
   if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return String(v);
@@ -39,7 +48,15 @@ export function showValue(v: unknown): string {
   return "an object";
 }
 
-/** Levenshtein distance, for "did you mean". */
+/**
+ * Levenshtein distance, for "did you mean".
+ *
+ * @example
+ * ```ts
+ * import { editDistance } from "./validate.ts";
+ * editDistance("headerTimeout", "headersTimeout"); // 1
+ * ```
+ */
 export function editDistance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
@@ -54,7 +71,16 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
-/** The closest known name, when close enough to be a typo. */
+/**
+ * The closest known name, when close enough to be a typo (case is ignored).
+ *
+ * @example
+ * ```ts
+ * import { closest } from "./validate.ts";
+ * closest("prot", ["port", "hostname"]); // "port"
+ * closest("zzzz", ["port"]); // null
+ * ```
+ */
 export function closest(name: string, known: readonly string[]): string | null {
   let best: string | null = null;
   let bestD = Infinity;
@@ -69,7 +95,16 @@ export function closest(name: string, known: readonly string[]): string | null {
   return best !== null && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
 }
 
-/** The phrase after "must be" for a row. */
+/**
+ * The phrase after "must be" for a row.
+ *
+ * @example
+ * ```ts
+ * import { describe } from "./validate.ts";
+ * import { OPTION_BY_PATH } from "./schema.ts";
+ * describe(OPTION_BY_PATH.get("port")!); // "an integer in [0, 65535]"
+ * ```
+ */
 export function describe(spec: OptionSpec): string {
   const { min = -Infinity, max = Infinity } = spec;
   // Ranges up to the largest safe integer read better as "positive"/"non-negative".
@@ -108,7 +143,16 @@ function fail(spec: OptionSpec, v: unknown, path = spec.path): never {
   throw new OptionError(path, `${path} must be ${describe(spec)}, got ${showValue(v)}`);
 }
 
-/** Checks one value against its row (tls is checked separately). */
+/**
+ * Checks one value against its row; throws {@link OptionError} naming `path`.
+ *
+ * @example
+ * ```ts
+ * import { checkValue } from "./validate.ts";
+ * import { OPTION_BY_PATH } from "./schema.ts";
+ * checkValue(OPTION_BY_PATH.get("http1.maxHeaderBytes")!, 16384); // passes
+ * ```
+ */
 export function checkValue(spec: OptionSpec, v: unknown, path = spec.path): void {
   switch (spec.kind) {
     case "ms":
@@ -185,7 +229,20 @@ function checkSection(name: "http1" | "http2", value: unknown, keys: readonly st
   }
 }
 
-/** Checks `tls`: an entry or a non-empty list, each with PEM cert and key that parse and match. */
+/**
+ * Checks `tls`: an entry or a non-empty list, each with PEM cert and key that
+ * parse (node:crypto, on every runtime) and belong together.
+ *
+ * @example
+ * ```ts
+ * import { checkTls } from "./validate.ts";
+ * try {
+ *   checkTls({ cert: "-----BEGIN CERTIFICATE-----..." });
+ * } catch (e) {
+ *   console.log((e as Error).message); // tls.key is missing: tls needs both cert and key
+ * }
+ * ```
+ */
 export function checkTls(tls: unknown): void {
   const list = Array.isArray(tls) ? tls : [tls];
   if (Array.isArray(tls) && tls.length === 0) {
