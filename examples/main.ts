@@ -81,5 +81,15 @@ const servers = group(
   serve({ port: tlsPort, tls, expect: tokenFilter }, site),
 );
 
-const signals = (globalThis as { process?: { on(s: string, f: () => void): void } }).process;
-signals?.on("SIGINT", () => servers.shutdown().then(() => console.log("bye")));
+type Proc = { on(s: string, f: () => void): void; exit(code: number): void };
+const proc = (globalThis as { process?: Proc }).process;
+let stopping = false;
+/** Ctrl-C: in-flight requests (SSE clients too) get 5 s, then are cut; a second Ctrl-C cuts now. */
+function stop(): void {
+  const first = !stopping;
+  stopping = true;
+  const done = servers.shutdown({ timeout: first ? 5_000 : 0 });
+  if (first) done.then(() => (console.log("bye"), proc?.exit(0)));
+}
+proc?.on("SIGINT", stop);
+proc?.on("SIGTERM", stop);

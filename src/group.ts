@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Server } from "./types.ts";
+import type { Server, ShutdownOptions } from "./types.ts";
 
 /**
  * A set of servers that stop together.
@@ -20,8 +20,8 @@ export interface ServerGroup extends AsyncDisposable {
   readonly servers: readonly Server[];
   /** Resolves when every server has finished. */
   readonly finished: Promise<void>;
-  /** Shuts every server down gracefully, at once; resolves like `finished`. */
-  shutdown(): Promise<void>;
+  /** Shuts every server down gracefully, at once, with one deadline; resolves like `finished`. */
+  shutdown(options?: ShutdownOptions): Promise<void>;
 }
 
 /**
@@ -40,11 +40,12 @@ export interface ServerGroup extends AsyncDisposable {
  */
 export function group(...servers: Server[]): ServerGroup {
   const finished = Promise.all(servers.map((s) => s.finished)).then(() => {});
-  const shutdown = () => Promise.all(servers.map((s) => s.shutdown())).then(() => {});
+  const shutdown = (options?: ShutdownOptions) =>
+    Promise.all(servers.map((s) => s.shutdown(options))).then(() => {});
   return {
     servers,
     finished,
     shutdown,
-    [Symbol.asyncDispose]: shutdown,
+    [Symbol.asyncDispose]: () => shutdown(),
   };
 }

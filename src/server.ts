@@ -15,7 +15,11 @@ import type {
   Server,
   ServerStats,
   ServeUnixOptions,
+  ShutdownOptions,
 } from "./types.ts";
+import { ClientErrors } from "./client_errors.ts";
+import { validateOptions } from "./options/validate.ts";
+import type { ClientErrorKind } from "./types.ts";
 import { withExpect } from "./fetch/expect.ts";
 import { withCompression } from "./compression/compress.ts";
 import { resolveCompression } from "./compression/options.ts";
@@ -33,6 +37,26 @@ import type { ConnectionFacts, Counters } from "./fetch/info.ts";
 /** How often deadlines are checked; timeouts are accurate to about this. */
 const TICK_MS = 500;
 
+/**
+ * Deadline of a shutdown nobody gave a timeout (see ServeOptions.shutdownTimeout):
+ * well inside the 30 s Kubernetes allows between SIGTERM and SIGKILL, leaving
+ * room for a drain delay before it.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from "./server.ts";
+ * console.log(DEFAULT_SHUTDOWN_TIMEOUT_MS); // 10000
+ * ```
+ */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/**
+ * After terminate(), how long sockets get to report closed before `finished`
+ * settles anyway: a transport that never reports its close must not hold a
+ * deploy hostage.
+ */
+const TERMINATE_GRACE_MS = 1_000;
+
 class ServerImpl implements Server<Addr>, ServerHost {
   readonly addr: Addr;
   readonly url: URL;
@@ -46,6 +70,12 @@ class ServerImpl implements Server<Addr>, ServerHost {
   #conns = new Set<LiveConnection>();
   #counters: Counters = { requests: 0, inflight: 0 };
   #resolveFinished!: () => void;
+  #errors: ClientErrors;
+  #shutdownTimeout: number;
+  /** When the running shutdown aborts what is left (ms epoch), Infinity for never. */
+  #shutdownAt = Infinity;
+  #shutdownTimer: ReturnType<typeof setTimeout> | null = null;
+  #terminated = false;
   #tick: ReturnType<typeof setInterval> | null = null;
   #http1: Http1Options;
   #onConnection: ((hello: ConnectionHello) => object | void) | null;
@@ -63,22 +93,30 @@ class ServerImpl implements Server<Addr>, ServerHost {
     this.#http1 = { ...DEFAULT_HTTP1_OPTIONS, ...options.http1 };
     this.#http2 = options.http2 === false ? null : resolveHttp2Options(options.http2);
     this.#runtime = currentRuntime();
+    this.#shutdownTimeout = options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+    this.#errors = new ClientErrors(
+      options.onClientError ?? null,
+      options.debug === true,
+      (id) => this.#runtime.unrefTimer(id),
+    );
     this.finished = new Promise((r) => (this.#resolveFinished = r));
     const hostname = options.hostname ?? "0.0.0.0";
-    const listener = this.#runtime.listen({
-      hostname,
-      port: options.port ?? 8000,
-      path: options.path,
-      reusePort: options.reusePort,
-      tls: options.tls,
-      // A TLS handshake is part of getting a request head: same bound as a slow head.
-      handshakeTimeout: options.tlsHandshakeTimeout ?? this.#http1.headersTimeout,
-      proxyProtocol: options.proxyProtocol,
-      proxyTimeout: this.#http1.headersTimeout,
-      alpnProtocols: options.tls
-        ? (this.#http2 !== null ? ["h2", "http/1.1"] : ["http/1.1"])
-        : undefined,
-    }, (t) => this.#accept(t));
+    const port = options.port ?? 8000;
+    const listener = listenOrExplain(hostname, port, () =>
+      this.#runtime.listen({
+        hostname,
+        port,
+        path: options.path,
+        reusePort: options.reusePort,
+        tls: options.tls,
+        // A TLS handshake is part of getting a request head: same bound as a slow head.
+        handshakeTimeout: options.tlsHandshakeTimeout ?? this.#http1.headersTimeout,
+        proxyProtocol: options.proxyProtocol,
+        proxyTimeout: this.#http1.headersTimeout,
+        alpnProtocols: options.tls
+          ? (this.#http2 !== null ? ["h2", "http/1.1"] : ["http/1.1"])
+          : undefined,
+      }, (t) => this.#accept(t)));
     this.addr = listener.addr;
     this.#listenerClose = () => listener.close();
     const scheme = options.tls ? "https" : "http";
@@ -100,7 +138,7 @@ class ServerImpl implements Server<Addr>, ServerHost {
     const signal = options.signal;
     if (signal) {
       if (signal.aborted) this.shutdown();
-      else signal.addEventListener("abort", () => this.shutdown(), { once: true });
+      else signal.addEventListener("abort", () => void this.shutdown(), { once: true });
     }
   }
 
@@ -186,8 +224,25 @@ class ServerImpl implements Server<Addr>, ServerHost {
         clearInterval(this.#tick);
         this.#tick = null;
       }
-      if (this.shuttingDown) this.#resolveFinished();
+      if (this.shuttingDown) this.#settle();
     }
+  }
+
+  clientError(
+    kind: ClientErrorKind,
+    error: unknown,
+    facts: ConnectionFacts | null,
+    code?: number,
+    timeout?: string,
+  ): void {
+    this.#errors.report(
+      kind,
+      error,
+      facts?.remoteAddr ?? null,
+      facts?.protocol ?? null,
+      code,
+      timeout,
+    );
   }
 
   #onTick(): void {
@@ -202,21 +257,87 @@ class ServerImpl implements Server<Addr>, ServerHost {
       connections: this.#conns.size,
       inflight: this.#counters.inflight,
       requests: this.#counters.requests,
+      clientErrors: { ...this.#errors.counts.byKind },
+      timeouts: { ...this.#errors.counts.timeouts },
     };
   }
 
-  shutdown(): Promise<void> {
+  shutdown(options: ShutdownOptions = {}): Promise<void> {
+    const timeout = options.timeout ?? this.#shutdownTimeout;
+    if (!(typeof timeout === "number" && timeout >= 0)) {
+      throw new RangeError(
+        `shutdown({ timeout }) must be a non-negative number of milliseconds, got ${timeout}`,
+      );
+    }
     if (!this.shuttingDown) {
       this.shuttingDown = true;
       this.#listenerClose();
       for (const c of [...this.#conns]) c.shutdown();
-      if (this.#conns.size === 0) this.#resolveFinished();
+    }
+    if (this.#conns.size === 0) {
+      this.#settle();
+      return this.finished;
+    }
+    // A later call may bring the deadline forward, never push it back.
+    const at = Date.now() + timeout;
+    if (!this.#terminated && at < this.#shutdownAt) {
+      this.#shutdownAt = at;
+      if (this.#shutdownTimer !== null) clearTimeout(this.#shutdownTimer);
+      this.#shutdownTimer = null;
+      if (timeout === 0) this.#terminate();
+      else if (Number.isFinite(timeout)) {
+        this.#shutdownTimer = setTimeout(() => this.#terminate(), timeout);
+        this.#runtime.unrefTimer(this.#shutdownTimer);
+      }
     }
     return this.finished;
   }
 
+  /** The shutdown deadline passed: abort every connection left. */
+  #terminate(): void {
+    if (this.#terminated) return;
+    this.#terminated = true;
+    this.#shutdownTimer = null;
+    for (const c of [...this.#conns]) c.terminate();
+    if (this.#conns.size === 0) {
+      this.#settle();
+      return;
+    }
+    const grace = setTimeout(() => this.#settle(), TERMINATE_GRACE_MS);
+    this.#runtime.unrefTimer(grace);
+    this.finished.then(() => clearTimeout(grace));
+  }
+
+  #settle(): void {
+    if (this.#shutdownTimer !== null) {
+      clearTimeout(this.#shutdownTimer);
+      this.#shutdownTimer = null;
+    }
+    this.#resolveFinished();
+  }
+
   [Symbol.asyncDispose](): Promise<void> {
     return this.shutdown();
+  }
+}
+
+/**
+ * Binds, turning "address in use" into an error that names the port on every
+ * runtime (Bun's says only "Failed to listen"); the runtime's error is the cause.
+ */
+function listenOrExplain<T>(hostname: string, port: number, listen: () => T): T {
+  try {
+    return listen();
+  } catch (e) {
+    const err = e as { code?: unknown; name?: unknown } | null;
+    if (err?.code === "EADDRINUSE" || err?.name === "AddrInUse") {
+      const inUse = new Error(`port ${port} is already in use (hostname ${hostname})`, {
+        cause: e,
+      });
+      (inUse as Error & { code: string }).code = "EADDRINUSE";
+      throw inUse;
+    }
+    throw e;
   }
 }
 
@@ -275,6 +396,7 @@ export function serve(
     options = {};
     handler = a;
   } else {
+    validateOptions(a);
     options = a;
     handler = b ?? a.fetch;
   }

@@ -101,6 +101,11 @@ export class PrefaceSniffer implements LiveConnection, TransportSink {
     this.#t.close();
   }
 
+  /** Shutdown deadline: same as shutdown, the connection has no request yet. */
+  terminate(): void {
+    this.#t.abort();
+  }
+
   #finish(): void {
     if (this.#done) return;
     this.#done = true;

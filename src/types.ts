@@ -162,6 +162,26 @@ export interface ServeOptions<C extends object = Record<string, unknown>> {
    * chunk so Server-Sent Events stay live. See {@link CompressionOptions}.
    */
   compression?: boolean | CompressionOptions;
+  /**
+   * Hears protocol errors of clients: malformed requests, GOAWAY and
+   * RST_STREAM we send for protocol errors, failed TLS handshakes, timeouts
+   * fired and responses cut short. Called synchronously; keep it cheap (it
+   * runs under attack too) and do not throw. Default: nothing (see `debug`).
+   */
+  onClientError?: (error: Error, info: ClientErrorInfo) => void;
+  /**
+   * Prints one line per client protocol error to stderr, at most
+   * {@link DEBUG_LINES_PER_SECOND} a second and then one summary line a
+   * second with the count left out. Default false.
+   */
+  debug?: boolean;
+  /**
+   * Deadline (ms) of shutdowns nobody gave a timeout: the `signal` option,
+   * `await using`, and `shutdown()` without one. In-flight requests get this
+   * long to finish, then they are aborted. Default 10 s, well inside the
+   * 30 s Kubernetes grants between SIGTERM and SIGKILL. Infinity waits for ever.
+   */
+  shutdownTimeout?: number;
 }
 
 /**
@@ -189,6 +209,45 @@ export interface ServeUnixOptions<C extends object = Record<string, unknown>>
   path: string;
 }
 
+/** At most this many `debug` lines are printed per second; the rest are counted. */
+export const DEBUG_LINES_PER_SECOND = 10;
+
+/**
+ * What went wrong with a client:
+ * - "bad-request": an HTTP/1.1 request the parser refused (a 4xx/5xx answer, then close);
+ * - "goaway": an HTTP/2 connection we closed with GOAWAY and an error code;
+ * - "reset": an HTTP/2 stream we reset for a protocol error (RST_STREAM);
+ * - "tls": a failed TLS handshake;
+ * - "timeout": a timeout fired (`info.timeout` names the option);
+ * - "aborted": a response cut short after it started (client gone, stream reset by the peer,
+ *   a send timeout).
+ */
+export type ClientErrorKind = "bad-request" | "goaway" | "reset" | "tls" | "timeout" | "aborted";
+
+/** The second argument of `onClientError`. */
+export interface ClientErrorInfo {
+  /** What went wrong. */
+  readonly kind: ClientErrorKind;
+  /** The peer's address, or null when it is not known. */
+  readonly remoteAddr: Addr | null;
+  /** The protocol of the connection, or null before it is known (TLS handshake). */
+  readonly protocol: Protocol | null;
+  /** The HTTP status answered (bad-request) or HTTP/2 error code sent (goaway, reset). */
+  readonly code?: number;
+  /** For "timeout": the option that fired, e.g. "http1.headersTimeout". */
+  readonly timeout?: string;
+}
+
+/** Options of `server.shutdown()`. */
+export interface ShutdownOptions {
+  /**
+   * Milliseconds in-flight requests get to finish; then every `req.signal`
+   * aborts, HTTP/2 streams are reset (CANCEL) and connections are closed.
+   * Default: the server's `shutdownTimeout` (10 s).
+   */
+  timeout?: number;
+}
+
 /** A snapshot of a server's activity, for monitoring and leak checks. */
 export interface ServerStats {
   /** Open connections (any protocol, including ones still being identified). */
@@ -197,6 +256,10 @@ export interface ServerStats {
   inflight: number;
   /** Requests received since the server started. */
   requests: number;
+  /** Client protocol errors since the server started, by kind (see `onClientError`). */
+  clientErrors: Record<ClientErrorKind, number>;
+  /** Timeouts fired since the server started, by option name ("http1.headersTimeout": 3). */
+  timeouts: Record<string, number>;
 }
 
 /** A running server; `A` is its address type (a Unix socket server has a UnixAddr). */
@@ -210,8 +273,11 @@ export interface Server<A extends Addr = NetAddr> extends AsyncDisposable {
   /** Resolves when the server has shut down and every connection has closed. */
   readonly finished: Promise<void>;
   /**
-   * Graceful shutdown: stop accepting, let in-flight responses finish, close
-   * idle connections; resolves like `finished`.
+   * Graceful shutdown with a deadline: stop accepting, send HTTP/2 GOAWAY and
+   * HTTP/1.1 `Connection: close`, let in-flight responses finish, close idle
+   * connections; when `timeout` passes, abort what is left. Resolves like
+   * `finished`. A second call returns the same promise and may only shorten
+   * the deadline.
    */
-  shutdown(): Promise<void>;
+  shutdown(options?: ShutdownOptions): Promise<void>;
 }

@@ -54,6 +54,7 @@ describe("h2 driver memory", () => {
           driver = c as Http2Driver;
         },
         remove() {},
+        clientError() {},
       };
       const t = new MemoryTransport();
       const facts = {

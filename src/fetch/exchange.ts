@@ -139,7 +139,8 @@ export class Exchange {
       if (r instanceof Response) return r;
       throw new TypeError("onError did not return a Response");
     } catch (e) {
-      if (onError !== defaultOnError) return defaultOnError(e, request) as Response;
+      if (onError !== defaultOnError) console.error("h2serve: handler failed:", error);
+      if (onError !== defaultOnError) console.error("h2serve: onError failed too:", e);
       return new Response("Internal Server Error", { status: 500 });
     }
   }

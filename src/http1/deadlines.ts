@@ -78,6 +78,9 @@ export class Deadlines {
     if (this.#rateFrom !== 0) this.#arm();
   }
 
+  /** Whether the last kind `due()` returned fired because the data rate fell too low. */
+  dueByRate = false;
+
   /**
    * The kind that is due at `now` (the rate counts as the running kind), or
    * null when bytes arrived since and nothing is due yet. A due kind is cleared.
@@ -89,6 +92,7 @@ export class Deadlines {
       return null;
     }
     const kind = this.kind;
+    this.dueByRate = r !== 0 && r <= now;
     this.clear(undefined, now);
     return kind;
   }

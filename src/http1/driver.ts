@@ -156,6 +156,10 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
   #onEnd(error?: unknown): void {
     if (this.#finished()) return;
     if (error !== undefined) {
+      const msg = this.#msg;
+      if (msg?.exchange != null && !msg.exchange.done) {
+        this.#host.clientError("aborted", error, this.#facts);
+      }
       this.#gone(error);
       return;
     }
@@ -476,6 +480,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
 
   /** The response failed after its head: the only honest signal left is closing. */
   abort(_reason: unknown): void {
+    this.#host.clientError("aborted", _reason, this.#facts);
     const msg = this.#msg;
     this.#to(ConnEvent.CLOSE);
     if (msg !== null && !msg.headSent) {
@@ -557,6 +562,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
   /** Answers a parse error and closes; an in-flight exchange is cut off. */
   #fail(e: unknown): void {
     const status = e instanceof HttpParseError ? e.status : 400;
+    if (status !== 408) this.#host.clientError("bad-request", e, this.#facts, status);
     const msg = this.#msg;
     this.#to(ConnEvent.CLOSE);
     if (msg !== null) {
@@ -591,6 +597,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
   onDeadline(now: number): void {
     const kind = this.#deadlines.due(now);
     if (kind === null || this.#finished()) return;
+    if (kind !== "idle") this.#timedOut(kind, this.#deadlines.dueByRate);
     const msg = this.#msg;
     if (kind === "idle" && msg === null && !this.#parser.inMessage) {
       this.#close();
@@ -622,5 +629,17 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
       if (msg.bodyState === BodyState.READING) msg.body?.error(new Error("connection closed"));
       msg.exchange?.cancel(new Error("connection closed"));
     }
+  }
+
+  /** Reports a fired timeout, named by its option (the data rate's, or the kind's). */
+  #timedOut(kind: DeadlineKind, rate: boolean): void {
+    const option = rate ? "http1.minRequestRate" : `http1.${kind}Timeout`;
+    this.#host.clientError("timeout", new Error(`${kind} timeout`), this.#facts, undefined, option);
+  }
+
+  /** The shutdown deadline passed: abort the exchange in flight (req.signal) and the socket. */
+  terminate(): void {
+    if (this.#finished()) return;
+    this.#gone(new Error("server shutdown deadline passed"));
   }
 }

@@ -33,6 +33,7 @@ import { DriverTimers, IdleAction } from "./driver_timers.ts";
 import type { H2Event, HeaderList } from "./events.ts";
 import { type RequestParts, requestParts, responseHeaders } from "./request.ts";
 import type { Http2Options } from "./server_options.ts";
+import type { ClientErrorKind } from "../types.ts";
 
 const EMPTY = new Uint8Array(0);
 const STATUS_500: HeaderList = [[":status", "500"], ["content-length", "0"]];
@@ -177,6 +178,7 @@ class Stream implements ResponseWriter {
       conn.sendHeaders(this.id, STATUS_500, true);
     } else {
       conn.resetStream(this.id, ErrorCode.INTERNAL_ERROR);
+      this.#d.report("aborted", _reason, ErrorCode.INTERNAL_ERROR);
       this.#d.lost(this, new Error("response failed"));
     }
     this.#d.flushSoon();
@@ -339,6 +341,7 @@ export class Http2Driver implements LiveConnection {
       }
       case "stream-reset": {
         const s = this.#streams.get(ev.streamId);
+        if (s !== undefined || !ev.remote) this.reportReset(ev.remote, ev.code, ev.reason);
         if (s !== undefined) this.lost(s, new Error(`stream reset (code ${ev.code})`));
         return;
       }
@@ -363,6 +366,7 @@ export class Http2Driver implements LiveConnection {
         return;
       }
       case "connection-error":
+        this.report("goaway", new Error(ev.reason), ev.code);
         this.#abortAll(new Error(`HTTP/2 connection error: ${ev.reason}`));
         return;
       case "ping-ack":
@@ -643,6 +647,7 @@ export class Http2Driver implements LiveConnection {
     }
     if (DriverTimers.due(timers.handshakeAt, now)) {
       timers.handshakeAt = 0;
+      this.timedOut("http2.settingsTimeout", "SETTINGS exchange timed out");
       this.#abortAll(new Error("HTTP/2 SETTINGS exchange timed out"));
       this.conn.goAway(ErrorCode.SETTINGS_TIMEOUT, "settings timeout");
       this.#flush();
@@ -659,6 +664,7 @@ export class Http2Driver implements LiveConnection {
       case IdleAction.CLOSE_IDLE:
         return this.#goAwayAndClose();
       case IdleAction.PEER_DEAD:
+        this.timedOut("http2.pingTimeout", "no answer to a PING");
         this.#abortAll(new Error("HTTP/2 peer unresponsive"));
         return this.#goAwayAndClose();
       case IdleAction.PING:
@@ -678,6 +684,7 @@ export class Http2Driver implements LiveConnection {
   #checkSends(now: number): void {
     const ms = this.#opts.sendTimeout;
     if (this.#blocked && this.#timers.socketStalled(now)) {
+      this.timedOut("http2.sendTimeout", "the client stopped reading");
       this.#abortAll(new Error("send timeout: the client stopped reading"));
       this.#closing = true;
       this.#t.abort();
@@ -699,6 +706,7 @@ export class Http2Driver implements LiveConnection {
       } else if (now - s.stallSince >= ms) {
         this.sending.delete(s);
         conn.resetStream(s.id, ErrorCode.CANCEL);
+        this.timedOut("http2.sendTimeout", "the client's window stayed shut");
         this.lost(s, new Error("send timeout: the client's window stayed shut"));
         stalled = true;
       }
@@ -721,6 +729,32 @@ export class Http2Driver implements LiveConnection {
     if (this.#closing) return;
     this.conn.goAway(ErrorCode.NO_ERROR);
     this.flushSoon();
+  }
+
+  /** The shutdown deadline passed: RST_STREAM CANCEL for every stream left, GOAWAY, close. */
+  terminate(): void {
+    if (this.#closing) return this.#t.abort(); // its final flush is stuck: drop it
+    for (const id of [...this.#streams.keys()]) this.conn.resetStream(id, ErrorCode.CANCEL);
+    this.#abortAll(new Error("server shutdown deadline passed"));
+    this.conn.goAway(ErrorCode.NO_ERROR);
+    this.#flush();
+    this.#close();
+  }
+
+  /** Tells the server about a client protocol error on this connection. */
+  report(kind: ClientErrorKind, error: unknown, code?: number, timeout?: string): void {
+    this.#host.clientError(kind, error, this.#facts, code, timeout);
+  }
+
+  /** A timeout fired: `option` names it. */
+  timedOut(option: string, why: string): void {
+    this.report("timeout", new Error(why), undefined, option);
+  }
+
+  /** A stream reset: by us for a protocol error ("reset"), or by the peer mid-exchange ("aborted"). */
+  reportReset(remote: boolean, code: number, reason?: string): void {
+    const why = reason ?? `stream reset by the client (code ${code})`;
+    this.report(remote ? "aborted" : "reset", new Error(why), code);
   }
 }
 

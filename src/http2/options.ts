@@ -99,7 +99,9 @@ export function resolveOptions(options: Partial<H2Options> = {}): H2Options {
   }
   const check = (name: keyof H2Options, lo: number, hi: number) => {
     const v = o[name] as number;
-    if (!(v >= lo && v <= hi)) throw new RangeError(`H2Options.${name} must be in [${lo}, ${hi}]`);
+    if (!(v >= lo && v <= hi)) {
+      throw new RangeError(`http2.${name} must be a number in [${lo}, ${hi}], got ${v}`);
+    }
   };
   check("headerTableSize", 0, 0xffffffff);
   check("maxEncoderTableSize", 0, 0xffffffff);

@@ -86,11 +86,15 @@ export function resolveHttp2Options(options: Partial<Http2Options> = {}): Http2O
       "settingsTimeout",
     ] as const
   ) {
-    if (!(o[k] >= 0)) throw new RangeError(`Http2Options.${k} must be >= 0`);
+    if (!(o[k] >= 0)) {
+      throw new RangeError(`http2.${k} must be a non-negative number of milliseconds, got ${o[k]}`);
+    }
   }
   if (!(o.maxBodyBytes >= 0)) throw new RangeError("Http2Options.maxBodyBytes must be >= 0");
   if (!(o.streamHighWaterMark >= 1)) {
-    throw new RangeError("Http2Options.streamHighWaterMark must be >= 1");
+    throw new RangeError(
+      `http2.streamHighWaterMark must be a positive integer, got ${o.streamHighWaterMark}`,
+    );
   }
   return o;
 }

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { addStats, emptyStats } from "../client_errors.ts";
 import type { NetAddr } from "../transport/types.ts";
 import type { ServeOptions, ServerStats } from "../types.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
@@ -172,13 +173,8 @@ export async function serveWorkers(
     shutdown,
     async stats() {
       const all = await Promise.all(threads.map((t) => t.ask({ type: "stats" })));
-      const sum: ServerStats = { connections: 0, inflight: 0, requests: 0 };
-      for (const r of all) {
-        if (r.type !== "stats") continue;
-        sum.connections += r.stats.connections;
-        sum.inflight += r.stats.inflight;
-        sum.requests += r.stats.requests;
-      }
+      const sum: ServerStats = emptyStats();
+      for (const r of all) if (r.type === "stats") addStats(sum, r.stats);
       return sum;
     },
     [Symbol.asyncDispose]: shutdown,

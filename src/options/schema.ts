@@ -1,0 +1,231 @@
+/**
+ * Every option of serve() in one table: its path as the user writes it, what
+ * values it takes, its default and a one-line description. The validator's
+ * messages and the README's limits table both come from here.
+ *
+ * @module
+ */
+
+/** What kind of value an option takes. */
+export type OptionKind =
+  | "integer"
+  | "number"
+  | "ms"
+  | "boolean"
+  | "string"
+  | "function"
+  | "signal"
+  | "tls"
+  | "boolean-or-object"
+  | "function-list";
+
+/** One row of the table. */
+export interface OptionSpec {
+  /** The path as the user writes it: `port`, `http1.headersTimeout`. */
+  readonly path: string;
+  /** The kind of value. */
+  readonly kind: OptionKind;
+  /** Smallest allowed value (numbers), inclusive. */
+  readonly min?: number;
+  /** Largest allowed value (numbers), inclusive. */
+  readonly max?: number;
+  /** `Infinity` is accepted (meaning "no limit"). */
+  readonly infinite?: boolean;
+  /** The default, as shown in docs. */
+  readonly default: string;
+  /** One line: what it bounds or does. */
+  readonly doc: string;
+}
+
+const U32 = 0xffffffff;
+const I31 = 0x7fffffff;
+/** Longest timeout we accept: setTimeout's limit (about 24.8 days). */
+const MAX_MS = I31;
+
+const ms = (path: string, min: number, def: string, doc: string): OptionSpec => ({
+  path,
+  kind: "ms",
+  min,
+  max: MAX_MS,
+  default: def,
+  doc,
+});
+const int = (
+  path: string,
+  min: number,
+  max: number,
+  def: string,
+  doc: string,
+  infinite = false,
+): OptionSpec => ({ path, kind: "integer", min, max, infinite, default: def, doc });
+const fn = (path: string, doc: string): OptionSpec => ({
+  path,
+  kind: "function",
+  default: "none",
+  doc,
+});
+
+/**
+ * The table. Nested objects (`http1`, `http2`) are listed by their leaves;
+ * a key not in the table is an unknown option.
+ *
+ * @example
+ * ```ts
+ * import { OPTION_SCHEMA } from "./schema.ts";
+ * const row = OPTION_SCHEMA.find((o) => o.path === "http1.headersTimeout");
+ * console.log(row?.default); // "30 s"
+ * ```
+ */
+export const OPTION_SCHEMA: readonly OptionSpec[] = [
+  // ---- top level
+  int("port", 0, 65535, "8000", "TCP port; 0 picks a free one"),
+  { path: "hostname", kind: "string", default: '"0.0.0.0"', doc: "interface to bind" },
+  {
+    path: "tls",
+    kind: "tls",
+    default: "none",
+    doc: "PEM cert and key (or a list with serverName for SNI): serve HTTPS",
+  },
+  ms(
+    "tlsHandshakeTimeout",
+    0,
+    "http1.headersTimeout",
+    "a TLS handshake must finish within (0: unbounded, see the README)",
+  ),
+  { path: "reusePort", kind: "boolean", default: "false", doc: "SO_REUSEPORT (Linux)" },
+  fn("fetch", "the handler"),
+  fn("onListen", "called once bound; default logs the URL"),
+  fn("onError", "turns a handler failure into a response; default 500"),
+  fn("onConnection", "per-connection hook; its return value is info.connection.context"),
+  fn("onClientError", "hears protocol errors of clients (bad requests, resets, timeouts)"),
+  {
+    path: "expect",
+    kind: "function-list",
+    default: "none",
+    doc: "Expect: 100-continue filters",
+  },
+  { path: "signal", kind: "signal", default: "none", doc: "aborting it shuts the server down" },
+  {
+    path: "debug",
+    kind: "boolean",
+    default: "false",
+    doc: "print one line per client protocol error (rate-limited)",
+  },
+  {
+    ...ms(
+      "shutdownTimeout",
+      0,
+      "10 s",
+      "shutdown deadline when none is given; then abort the rest",
+    ),
+    infinite: true,
+  },
+  {
+    path: "compression",
+    kind: "boolean-or-object",
+    default: "false",
+    doc: "negotiated response compression",
+  },
+  {
+    path: "proxyProtocol",
+    kind: "boolean",
+    default: "false",
+    doc: "every connection begins with a PROXY protocol v1/v2 header",
+  },
+  { path: "path", kind: "string", default: "none", doc: "listen on this Unix socket" },
+
+  // ---- http1
+  int("http1.maxRequestLineBytes", 16, I31, "8 KiB", "longest request line; then 414"),
+  int("http1.maxHeaderBytes", 64, I31, "16 KiB", "request header section; then 431"),
+  int("http1.maxHeaderCount", 1, I31, "100", "header field lines; then 431"),
+  int("http1.maxBodyBytes", 0, Number.MAX_SAFE_INTEGER, "Infinity", "request body; then 413", true),
+  int("http1.maxChunkExtensionBytes", 0, I31, "1 KiB", "chunk extension of one chunk; then 400"),
+  { path: "http1.requireHost", kind: "boolean", default: "true", doc: "HTTP/1.1 needs a Host" },
+  ms("http1.headersTimeout", 1, "30 s", "first byte to end of head; then 408 (slowloris)"),
+  ms("http1.keepAliveTimeout", 1, "30 s", "idle time between requests; then close"),
+  ms("http1.bodyTimeout", 1, "30 s", "longest pause in a request body; then 408 or abort"),
+  ms("http1.sendTimeout", 1, "60 s", "a response may wait this long for a non-reading client"),
+  int("http1.maxDiscardBytes", 0, I31, "64 KiB", "unread request body read to keep alive"),
+  int("http1.maxPipelineBytes", 0, I31, "64 KiB", "pipelined bytes held; then reading stops"),
+  {
+    path: "http1.minRequestRate",
+    kind: "number",
+    min: 0,
+    max: I31,
+    default: "240 B/s",
+    doc: "minimum request data rate; 0 disables; then 408",
+  },
+  ms("http1.minRequestRateGrace", 0, "5 s", "time before minRequestRate applies"),
+
+  // ---- http2
+  int("http2.headerTableSize", 0, U32, "4096", "SETTINGS_HEADER_TABLE_SIZE (HPACK decoder)"),
+  int("http2.maxEncoderTableSize", 0, U32, "4096", "HPACK encoder table cap"),
+  int("http2.maxConcurrentStreams", 1, U32, "100", "SETTINGS_MAX_CONCURRENT_STREAMS"),
+  int("http2.initialWindowSize", 1, I31, "1 MiB", "stream receive window"),
+  int("http2.connectionWindowSize", 65535, I31, "16 MiB", "connection receive window"),
+  int("http2.maxFrameSize", 16384, 16777215, "16384", "SETTINGS_MAX_FRAME_SIZE"),
+  int("http2.maxHeaderListSize", 64, U32, "64 KiB", "SETTINGS_MAX_HEADER_LIST_SIZE; then 431"),
+  int("http2.maxHeaderFields", 1, I31, "200", "fields in one header list; then 431"),
+  int("http2.maxHeaderBlockSize", 64, I31, "128 KiB", "compressed header block; then GOAWAY"),
+  int("http2.maxContinuationFrames", 0, I31, "8", "CONTINUATIONs per header block; then GOAWAY"),
+  int("http2.resetBurst", 1, I31, "1000", "rapid-reset budget; then GOAWAY ENHANCE_YOUR_CALM"),
+  {
+    path: "http2.resetRefillPerSecond",
+    kind: "number",
+    min: 0,
+    max: I31,
+    default: "33",
+    doc: "reset tokens regained per second",
+  },
+  int("http2.uselessFrameBurst", 1, I31, "1000", "useless-frame budget; then GOAWAY"),
+  {
+    path: "http2.uselessFrameRefillPerSecond",
+    kind: "number",
+    min: 0,
+    max: I31,
+    default: "100",
+    doc: "useless-frame tokens regained per second",
+  },
+  int("http2.maxQueuedControlFrames", 1, I31, "1000", "control replies queued; then GOAWAY"),
+  int("http2.closedStreamMemory", 0, I31, "1000", "recently closed streams remembered"),
+  int("http2.writeBatchSize", 1, I31, "256 KiB", "DATA bytes per output batch"),
+  int(
+    "http2.maxBodyBytes",
+    0,
+    Number.MAX_SAFE_INTEGER,
+    "Infinity",
+    "request body; then 413 or RST_STREAM",
+    true,
+  ),
+  fn("http2.now", "clock for the flood budgets; default Date.now"),
+  ms("http2.idleTimeout", 0, "60 s", "no open stream this long: GOAWAY; 0 disables"),
+  ms("http2.pingInterval", 0, "30 s", "quiet this long with streams open: PING; 0 disables"),
+  ms("http2.pingTimeout", 1, "15 s", "no answer to a liveness PING: close"),
+  int("http2.streamHighWaterMark", 1, I31, "128 KiB", "response DATA queued per stream"),
+  ms("http2.sendTimeout", 0, "60 s", "no send progress this long: RST/close; 0 disables"),
+  ms("http2.settingsTimeout", 0, "10 s", "preface and SETTINGS exchange; 0 disables"),
+];
+
+/**
+ * The table by path.
+ *
+ * @example
+ * ```ts
+ * import { OPTION_BY_PATH } from "./schema.ts";
+ * OPTION_BY_PATH.get("port")?.max; // 65535
+ * ```
+ */
+export const OPTION_BY_PATH: ReadonlyMap<string, OptionSpec> = new Map(
+  OPTION_SCHEMA.map((o) => [o.path, o]),
+);
+
+/**
+ * Keys a TLS certificate entry may have.
+ *
+ * @example
+ * ```ts
+ * import { TLS_ENTRY_KEYS } from "./schema.ts";
+ * TLS_ENTRY_KEYS.includes("serverName"); // true
+ * ```
+ */
+export const TLS_ENTRY_KEYS: readonly string[] = ["cert", "key", "serverName"];

@@ -1,0 +1,24 @@
+/**
+ * The options table of the README, rendered from {@link OPTION_SCHEMA} so the
+ * documented defaults and ranges are the validator's.
+ *
+ * @module
+ */
+import { OPTION_SCHEMA, type OptionSpec } from "./schema.ts";
+import { describe } from "./validate.ts";
+
+/**
+ * Markdown table of every option: path, accepted values, default, meaning.
+ *
+ * @example
+ * ```ts
+ * import { optionsTable } from "./table.ts";
+ * console.log(optionsTable((o) => o.path.startsWith("http1.")));
+ * ```
+ */
+export function optionsTable(filter: (o: OptionSpec) => boolean = () => true): string {
+  const rows = OPTION_SCHEMA.filter(filter).map((o) =>
+    `| \`${o.path}\` | ${describe(o)} | ${o.default} | ${o.doc} |`
+  );
+  return ["| Option | Accepts | Default | What it does |", "|---|---|---|---|", ...rows].join("\n");
+}

@@ -1,0 +1,339 @@
+/**
+ * Checks serve() options against {@link OPTION_SCHEMA} before anything is
+ * bound: a misconfiguration fails at start with a message that names the
+ * option as the user wrote it, never later as a 431 or a failed handshake.
+ *
+ * @module
+ */
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import { OPTION_BY_PATH, OPTION_SCHEMA, type OptionSpec, TLS_ENTRY_KEYS } from "./schema.ts";
+
+/**
+ * A bad option: `option` is its path (`http1.headersTimeout`, `tls[1].key`).
+ *
+ * @example
+ * ```ts
+ * import { OptionError } from "./validate.ts";
+ * const e = new OptionError("port", "port must be an integer in [0, 65535], got -1");
+ * console.log(e.option); // "port"
+ * ```
+ */
+export class OptionError extends TypeError {
+  /** The option's path as the user wrote it. */
+  readonly option: string;
+  constructor(option: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "OptionError";
+    this.option = option;
+  }
+}
+
+/**
+ * Shows a value in a message: strings quoted, objects by kind, long text cut.
+ *
+ * @example
+ * ```ts
+ * import { showValue } from "./validate.ts";
+ * showValue("80"); // "\"80\""
+ * showValue([]); // "an array"
+ * ```
+ */
+export function showValue(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v);
+  if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return String(v);
+  if (v === null) return "null";
+  if (v === undefined) return "undefined";
+  if (typeof v === "function") return "a function";
+  if (Array.isArray(v)) return "an array";
+  return "an object";
+}
+
+/**
+ * Levenshtein distance, for "did you mean".
+ *
+ * @example
+ * ```ts
+ * import { editDistance } from "./validate.ts";
+ * editDistance("headerTimeout", "headersTimeout"); // 1
+ * ```
+ */
+export function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j]!;
+      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * The closest known name, when close enough to be a typo (case is ignored).
+ *
+ * @example
+ * ```ts
+ * import { closest } from "./validate.ts";
+ * closest("prot", ["port", "hostname"]); // "port"
+ * closest("zzzz", ["port"]); // null
+ * ```
+ */
+export function closest(name: string, known: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestD = Infinity;
+  const lower = name.toLowerCase();
+  for (const k of known) {
+    const d = k.toLowerCase() === lower ? 0 : editDistance(lower, k.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = k;
+    }
+  }
+  return best !== null && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
+}
+
+/**
+ * The phrase after "must be" for a row.
+ *
+ * @example
+ * ```ts
+ * import { describe } from "./validate.ts";
+ * import { OPTION_BY_PATH } from "./schema.ts";
+ * describe(OPTION_BY_PATH.get("port")!); // "an integer in [0, 65535]"
+ * ```
+ */
+export function describe(spec: OptionSpec): string {
+  const { min = -Infinity, max = Infinity } = spec;
+  // Ranges up to the largest safe integer read better as "positive"/"non-negative".
+  const open = max >= Number.MAX_SAFE_INTEGER;
+  const sign = min === 1 ? "positive" : min === 0 ? "non-negative" : "";
+  const range = (unit: string) =>
+    open && sign !== ""
+      ? `a ${sign} ${unit}`
+      : `${unit === "integer" ? "an" : "a"} ${unit} in [${min}, ${max}]`;
+  const inf = spec.infinite ? " or Infinity" : "";
+  switch (spec.kind) {
+    case "ms":
+      return `a ${min === 0 ? "non-negative" : "positive"} number of milliseconds${inf}`;
+    case "integer":
+      return range("integer") + inf;
+    case "number":
+      return range("number") + inf;
+    case "boolean":
+      return "true or false";
+    case "string":
+      return "a non-empty string";
+    case "function":
+      return "a function";
+    case "function-list":
+      return "a function or an array of functions";
+    case "signal":
+      return "an AbortSignal";
+    case "boolean-or-object":
+      return "true, false or an options object";
+    case "tls":
+      return "{ cert, key } with PEM strings, or an array of them";
+  }
+}
+
+function fail(spec: OptionSpec, v: unknown, path = spec.path): never {
+  throw new OptionError(path, `${path} must be ${describe(spec)}, got ${showValue(v)}`);
+}
+
+/**
+ * Checks one value against its row; throws {@link OptionError} naming `path`.
+ *
+ * @example
+ * ```ts
+ * import { checkValue } from "./validate.ts";
+ * import { OPTION_BY_PATH } from "./schema.ts";
+ * checkValue(OPTION_BY_PATH.get("http1.maxHeaderBytes")!, 16384); // passes
+ * ```
+ */
+export function checkValue(spec: OptionSpec, v: unknown, path = spec.path): void {
+  switch (spec.kind) {
+    case "ms":
+    case "number":
+    case "integer": {
+      if (typeof v !== "number" || Number.isNaN(v)) fail(spec, v, path);
+      if (v === Infinity && spec.infinite) return;
+      if (!Number.isFinite(v)) fail(spec, v, path);
+      if (spec.kind === "integer" && !Number.isInteger(v)) fail(spec, v, path);
+      if (v < (spec.min ?? -Infinity) || v > (spec.max ?? Infinity)) fail(spec, v, path);
+      return;
+    }
+    case "boolean":
+      if (typeof v !== "boolean") fail(spec, v, path);
+      return;
+    case "string":
+      if (typeof v !== "string" || v.length === 0) fail(spec, v, path);
+      return;
+    case "function":
+      if (typeof v !== "function") fail(spec, v, path);
+      return;
+    case "function-list":
+      if (typeof v === "function") return;
+      if (!Array.isArray(v)) fail(spec, v, path);
+      v.forEach((f, i) => {
+        if (typeof f !== "function") fail(spec, f, `${path}[${i}]`);
+      });
+      return;
+    case "signal": {
+      const s = v as { aborted?: unknown; addEventListener?: unknown } | null;
+      if (
+        typeof s !== "object" || s === null || typeof s.aborted !== "boolean" ||
+        typeof s.addEventListener !== "function"
+      ) fail(spec, v, path);
+      return;
+    }
+    case "boolean-or-object":
+      if (typeof v === "boolean") return;
+      if (typeof v !== "object" || v === null || Array.isArray(v)) fail(spec, v, path);
+      return;
+    case "tls":
+      checkTls(v);
+      return;
+  }
+}
+
+const TOP_KEYS = OPTION_SCHEMA.filter((o) => !o.path.includes(".")).map((o) => o.path)
+  .concat(["http1", "http2"]);
+const sectionKeys = (section: string) =>
+  OPTION_SCHEMA.filter((o) => o.path.startsWith(section + ".")).map((o) =>
+    o.path.slice(section.length + 1)
+  );
+const HTTP1_KEYS = sectionKeys("http1");
+const HTTP2_KEYS = sectionKeys("http2");
+
+function unknownKey(path: string, key: string, known: readonly string[]): never {
+  const full = path === "" ? key : `${path}.${key}`;
+  const near = closest(key, known);
+  const hint = near === null ? "" : `; did you mean ${path === "" ? near : `${path}.${near}`}?`;
+  throw new OptionError(full, `unknown option ${full}${hint}`);
+}
+
+function checkSection(name: "http1" | "http2", value: unknown, keys: readonly string[]): void {
+  if (value === undefined) return;
+  if (name === "http2" && value === false) return;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    const what = name === "http2" ? "an options object or false" : "an options object";
+    throw new OptionError(name, `${name} must be ${what}, got ${showValue(value)}`);
+  }
+  for (const [k, v] of Object.entries(value)) {
+    if (!keys.includes(k)) unknownKey(name, k, keys);
+    if (v === undefined) continue;
+    checkValue(OPTION_BY_PATH.get(`${name}.${k}`)!, v);
+  }
+}
+
+/**
+ * Checks `tls`: an entry or a non-empty list, each with PEM cert and key that
+ * parse (node:crypto, on every runtime) and belong together.
+ *
+ * @example
+ * ```ts
+ * import { checkTls } from "./validate.ts";
+ * try {
+ *   checkTls({ cert: "-----BEGIN CERTIFICATE-----..." });
+ * } catch (e) {
+ *   console.log((e as Error).message); // tls.key is missing: tls needs both cert and key
+ * }
+ * ```
+ */
+export function checkTls(tls: unknown): void {
+  const list = Array.isArray(tls) ? tls : [tls];
+  if (Array.isArray(tls) && tls.length === 0) {
+    throw new OptionError("tls", "tls must list at least one { cert, key }, got an empty array");
+  }
+  list.forEach((entry, i) => {
+    const at = Array.isArray(tls) ? `tls[${i}]` : "tls";
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+      throw new OptionError(
+        at,
+        `${at} must be { cert, key } with PEM strings, got ${showValue(entry)}`,
+      );
+    }
+    const e = entry as Record<string, unknown>;
+    for (const k of Object.keys(e)) {
+      if (!TLS_ENTRY_KEYS.includes(k)) unknownKey(at, k, TLS_ENTRY_KEYS);
+    }
+    for (const k of ["cert", "key"] as const) {
+      if (e[k] === undefined) {
+        throw new OptionError(`${at}.${k}`, `${at}.${k} is missing: tls needs both cert and key`);
+      }
+      if (typeof e[k] !== "string" || e[k].length === 0) {
+        throw new OptionError(
+          `${at}.${k}`,
+          `${at}.${k} must be a PEM string, got ${showValue(e[k])}`,
+        );
+      }
+    }
+    let cert: X509Certificate;
+    try {
+      cert = new X509Certificate(e.cert as string);
+    } catch (cause) {
+      throw new OptionError(
+        `${at}.cert`,
+        `${at}.cert is not a PEM certificate (${reason(cause)})`,
+        {
+          cause,
+        },
+      );
+    }
+    let key: ReturnType<typeof createPrivateKey>;
+    try {
+      key = createPrivateKey(e.key as string);
+    } catch (cause) {
+      throw new OptionError(`${at}.key`, `${at}.key is not a PEM private key (${reason(cause)})`, {
+        cause,
+      });
+    }
+    if (typeof cert.checkPrivateKey === "function" && !cert.checkPrivateKey(key)) {
+      throw new OptionError(`${at}.key`, `${at}.key does not belong to ${at}.cert`);
+    }
+    if (e.serverName !== undefined && (typeof e.serverName !== "string" || e.serverName === "")) {
+      throw new OptionError(
+        `${at}.serverName`,
+        `${at}.serverName must be a non-empty string, got ${showValue(e.serverName)}`,
+      );
+    }
+  });
+}
+
+function reason(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Validates serve() options; throws {@link OptionError} on the first bad or
+ * unknown one. Keys whose value is `undefined` count as absent.
+ *
+ * @example
+ * ```ts
+ * import { validateOptions } from "./validate.ts";
+ * try {
+ *   validateOptions({ http1: { headersTimeout: -1 } });
+ * } catch (e) {
+ *   console.log((e as Error).message);
+ *   // http1.headersTimeout must be a positive number of milliseconds, got -1
+ * }
+ * ```
+ */
+export function validateOptions(options: unknown): void {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new OptionError(
+      "options",
+      `serve() options must be an object, got ${showValue(options)}`,
+    );
+  }
+  for (const [k, v] of Object.entries(options)) {
+    if (!TOP_KEYS.includes(k)) unknownKey("", k, TOP_KEYS);
+    if (v === undefined) continue;
+    if (k === "http1") checkSection("http1", v, HTTP1_KEYS);
+    else if (k === "http2") checkSection("http2", v, HTTP2_KEYS);
+    else checkValue(OPTION_BY_PATH.get(k)!, v);
+  }
+}
