@@ -26,7 +26,7 @@ export type Sniffed = "h2c" | "http/1.1";
 export class PrefaceSniffer implements LiveConnection, TransportSink {
   /** Until the first decisive bytes arrive (then the socket is closed). */
   deadline: number;
-  readonly #t: Transport;
+  readonly #transport: Transport;
   readonly #host: ServerHost;
   readonly #decide: (protocol: Sniffed, initial: Uint8Array) => void;
   #buf: Uint8Array | null = null;
@@ -42,7 +42,7 @@ export class PrefaceSniffer implements LiveConnection, TransportSink {
     timeoutMs: number,
     decide: (protocol: Sniffed, initial: Uint8Array) => void,
   ) {
-    this.#t = transport;
+    this.#transport = transport;
     this.#host = host;
     this.#decide = decide;
     this.deadline = timeoutMs > 0 ? Date.now() + timeoutMs : 0;
@@ -86,24 +86,24 @@ export class PrefaceSniffer implements LiveConnection, TransportSink {
   /** The peer left before saying anything decisive. */
   end(): void {
     if (this.#done) return;
-    this.#t.abort();
+    this.#transport.abort();
   }
 
   /** Nothing decisive in time. */
   onDeadline(): void {
     if (this.#done) return;
-    this.#t.abort();
+    this.#transport.abort();
   }
 
   /** Server shutdown: a connection that has not sent a request yet is simply closed. */
   shutdown(): void {
     if (this.#done) return;
-    this.#t.close();
+    this.#transport.close();
   }
 
   /** Shutdown deadline: same as shutdown, the connection has no request yet. */
   terminate(): void {
-    this.#t.abort();
+    this.#transport.abort();
   }
 
   #finish(): void {

@@ -195,7 +195,7 @@ export class Http2Driver implements LiveConnection {
   #resetInBatch: Set<number> | null = null;
   /** The protocol core. */
   readonly conn: H2Connection;
-  readonly #t: Transport;
+  readonly #transport: Transport;
   readonly #host: ServerHost;
   readonly #facts: ConnectionFacts;
   readonly #opts: Http2Options;
@@ -224,7 +224,7 @@ export class Http2Driver implements LiveConnection {
     options: Http2Options,
     conn?: H2Connection,
   ) {
-    this.#t = transport;
+    this.#transport = transport;
     this.#host = host;
     this.#facts = facts;
     this.#opts = options;
@@ -249,7 +249,7 @@ export class Http2Driver implements LiveConnection {
   /** Starts reading; `initial` holds bytes already read (the sniffed preface). */
   start(initial?: Uint8Array): void {
     this.conn.initiate();
-    this.#t.start({
+    this.#transport.start({
       data: (chunk) => this.#onData(chunk),
       end: (error) => this.#onEnd(error),
     });
@@ -267,7 +267,7 @@ export class Http2Driver implements LiveConnection {
     body: ReadableStream<Uint8Array> | null,
     leftover: Uint8Array[],
   ): void {
-    this.#t.start({
+    this.#transport.start({
       data: (chunk) => this.#onData(chunk),
       end: (error) => this.#onEnd(error),
     });
@@ -485,7 +485,7 @@ export class Http2Driver implements LiveConnection {
   #onEnd(error?: unknown): void {
     // The peer closed or the socket failed: nothing in flight can complete.
     this.#abortAll(error ?? new Error("connection closed"));
-    this.#t.abort();
+    this.#transport.abort();
   }
 
   #abortAll(reason: unknown): void {
@@ -546,7 +546,7 @@ export class Http2Driver implements LiveConnection {
     this.#flushQueued = false;
     if (this.#closed) return;
     const conn = this.conn;
-    const t = this.#t;
+    const t = this.#transport;
     if (this.#closing) return;
     if (conn.closed) {
       // Final frames (GOAWAY, last DATA) go out whatever the backpressure; then close.
@@ -619,7 +619,7 @@ export class Http2Driver implements LiveConnection {
     this.#closing = true;
     this.#timers.closing(Date.now());
     this.#abortAll(new Error("connection closed"));
-    this.#t.close();
+    this.#transport.close();
   }
 
   #onClosed(): void {
@@ -641,7 +641,7 @@ export class Http2Driver implements LiveConnection {
       timers.idleOrPingAt = timers.handshakeAt = 0;
       if (DriverTimers.due(timers.sendCheckAt, now)) {
         timers.sendCheckAt = 0;
-        this.#t.abort();
+        this.#transport.abort();
       }
       return;
     }
@@ -687,7 +687,7 @@ export class Http2Driver implements LiveConnection {
       this.timedOut("http2.sendTimeout", "the client stopped reading");
       this.#abortAll(new Error("send timeout: the client stopped reading"));
       this.#closing = true;
-      this.#t.abort();
+      this.#transport.abort();
       return;
     }
     const conn = this.conn;
@@ -733,7 +733,7 @@ export class Http2Driver implements LiveConnection {
 
   /** The shutdown deadline passed: RST_STREAM CANCEL for every stream left, GOAWAY, close. */
   terminate(): void {
-    if (this.#closing) return this.#t.abort(); // its final flush is stuck: drop it
+    if (this.#closing) return this.#transport.abort(); // its final flush is stuck: drop it
     for (const id of [...this.#streams.keys()]) this.conn.resetStream(id, ErrorCode.CANCEL);
     this.#abortAll(new Error("server shutdown deadline passed"));
     this.conn.goAway(ErrorCode.NO_ERROR);

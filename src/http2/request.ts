@@ -8,6 +8,8 @@
  */
 import type { HeaderList } from "./events.ts";
 import { CONNECTION_SPECIFIC_FIELDS } from "./headers.ts";
+import { AUTHORITY_RE } from "../fetch/authority.ts";
+import { bodyless } from "../fetch/status.ts";
 
 /** What a Request is built from. */
 export interface RequestParts {
@@ -22,9 +24,6 @@ export interface RequestParts {
    */
   headers: Record<string, string>;
 }
-
-/** Characters allowed in an authority we put into a URL (reg-name or IP literal, optional port; no userinfo). */
-const AUTHORITY_RE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::\d*)?$/;
 
 /**
  * Splits a validated request field list (pseudo-headers first, as the core
@@ -73,12 +72,8 @@ export function requestParts(
   return { method, url, headers };
 }
 
-const STATUS_TEXT: string[] = [];
-
-/** Statuses whose responses carry no content (RFC 9110 §6.4.1, §15.3.5, §15.4.5). */
-function bodyless(status: number): boolean {
-  return status === 204 || status === 304 || status < 200;
-}
+/** `:status` values as strings, made once per status code. */
+const STATUS_DIGITS: string[] = [];
 
 /**
  * The response field list: `:status`, the Response's fields without the
@@ -91,7 +86,7 @@ export function responseHeaders(
   length: number,
   date: string,
 ): HeaderList {
-  const out: HeaderList = [[":status", STATUS_TEXT[status] ??= String(status)]];
+  const out: HeaderList = [[":status", STATUS_DIGITS[status] ??= String(status)]];
   let hasDate = false;
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i]!;
