@@ -2,7 +2,7 @@
  * WebSocket for h2serve: the public `upgradeWebSocket` and, for the
  * connection drivers, the seam (`registerUpgradeTarget`, `resolveUpgrade`,
  * `WebSocketChannel`, `WebSocketSessionHandle`, `validateConnectRequest`).
- * See docs_websocket_seam.md for how a driver wires it in.
+ * See docs/websocket_seam.md for how a driver wires it in.
  *
  * ```ts
  * import { upgradeWebSocket } from "./mod.ts";
