@@ -313,9 +313,18 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
 
   #run(msg: Message): void {
     const isHead = msg.head.method === "HEAD";
-    msg.exchange!.run(this.#host.handler, msg.request!, this.#host.onError, isHead).then(() => {
-      this.#responseDone(msg);
-    });
+    const exchange = msg.exchange!;
+    const handler = this.#host.handler, onError = this.#host.onError;
+    // Without a body, a Response returned synchronously is sent before this
+    // returns. A request with a body keeps the asynchronous order: a body that
+    // turns out malformed still gets its 400 instead of a response already sent.
+    if (msg.head.bodyKind === "none") {
+      const rest = exchange.start(handler, msg.request!, onError, isHead);
+      if (rest === null) this.#responseDone(msg);
+      else rest.then(() => this.#responseDone(msg));
+      return;
+    }
+    exchange.run(handler, msg.request!, onError, isHead).then(() => this.#responseDone(msg));
   }
 
   /** The h2c upgrade is not made: serve the request here. */
@@ -546,7 +555,8 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     this.#to(ConnEvent.CYCLE_DONE);
     this.#setDeadline("idle", this.#opts.keepAliveTimeout);
     this.#transport.resume();
-    queueMicrotask(() => this.#process());
+    // Answered synchronously from inside the parse loop: the loop goes on by itself.
+    if (!this.#inLoop) queueMicrotask(() => this.#process());
   }
 
   /** The client read enough of our responses: serve the next request. */
