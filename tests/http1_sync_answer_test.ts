@@ -54,6 +54,27 @@ describe("http1: a Response returned synchronously", () => {
     assert.ok(second!.endsWith("\r\n\r\nsecond"));
   });
 
+  it("sends repeated heads and a changed head of the same size each as they are", async () => {
+    await using s = start((req) => {
+      const tag = pathOf(req).slice(1);
+      return new Response("b", { headers: { "x-tag": tag } });
+    });
+    const r = await raw(s.port, GET("/aa") + GET("/aa") + GET("/bb", "Connection: close\r\n"));
+    const tags = [...r.text.matchAll(/\r\nx-tag: (\w+)\r\n/g)].map((m) => m[1]);
+    assert.deepEqual(tags, ["aa", "aa", "bb"]);
+  });
+
+  it("builds each request's URL from its own Host, also after a repeat", async () => {
+    await using s = start((req) => new Response(`<${new URL(req.url).host}>`));
+    const r = await raw(
+      s.port,
+      "GET / HTTP/1.1\r\nHost: a.test\r\n\r\nGET / HTTP/1.1\r\nHost: a.test\r\n\r\n" +
+        "GET / HTTP/1.1\r\nHost: b.test:81\r\nConnection: close\r\n\r\n",
+    );
+    const hosts = [...r.text.matchAll(/<([\w.:]+)>/g)].map((m) => m[1]);
+    assert.deepEqual(hosts, ["a.test", "a.test", "b.test:81"]);
+  });
+
   it("turns a synchronous throw into onError's answer and keeps the connection", async () => {
     await using s = start((req) => {
       if (pathOf(req) === "/throw") throw new Error("sync failure (expected by the test)");

@@ -85,6 +85,12 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
   /** #process is on the stack (a transport may deliver data from inside resume()). */
   #inLoop = false;
   #scheme: string;
+  /**
+   * The last Host whose origin-form URL parsed. Whether such a URL parses
+   * depends only on its authority (the URL parser percent-encodes any path
+   * the h1 parser lets through), and a client repeats its Host.
+   */
+  #parsedHost: string | null = null;
   #framing: Framing = "none";
   #upgrade: H2cUpgrade | null;
   /** The last write found the socket backed up (the client is not reading). */
@@ -295,7 +301,10 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     msg.exchange = exchange;
     let request: Request;
     try {
-      request = createRequest(url, method, head.headers, body?.stream ?? null, exchange);
+      const origin = !!head.host && head.target.charCodeAt(0) === 47; /* / */
+      const checked = origin && head.host === this.#parsedHost;
+      request = createRequest(url, method, head.headers, body?.stream ?? null, exchange, checked);
+      if (origin && !checked) this.#parsedHost = head.host;
     } catch (e) {
       const status = e instanceof UnrepresentableRequest ? e.status : 400;
       throw new HttpParseError(status, "request not representable as a Fetch Request");
