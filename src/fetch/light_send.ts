@@ -14,7 +14,6 @@ import {
 } from "./light_response.ts";
 import { bodyless } from "./status.ts";
 
-// deno-lint-ignore no-control-regex
 const BAD_VALUE = /[\r\n\0]|^[\t ]|[\t ]$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
