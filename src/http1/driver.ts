@@ -13,7 +13,7 @@
 import type { Transport } from "../transport/types.ts";
 import { type ConnectionFacts, RequestInfo } from "../fetch/info.ts";
 import { Exchange, type ResponseWriter } from "../fetch/exchange.ts";
-import { ownBuffer, RequestBody } from "../fetch/body.ts";
+import { adoptBuffer, RequestBody } from "../fetch/body.ts";
 import { createRequest, isUnserved, UnrepresentableRequest } from "../fetch/request.ts";
 import { isAuthority } from "../fetch/authority.ts";
 import type { LiveConnection, ServerHost } from "../fetch/host.ts";
@@ -226,7 +226,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
         }
         if (ev.type === "data") {
           if (msg.body !== null && !msg.body.closed) {
-            msg.wanted = msg.body.push(ownBuffer(ev.data));
+            msg.wanted = msg.body.push(adoptBuffer(ev.data));
           } else {
             msg.discarded += ev.data.byteLength;
             if (msg.discarded > this.#opts.maxDiscardBytes) {
