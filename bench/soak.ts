@@ -1,5 +1,5 @@
 /**
- * Soak task (issue 7): several thousand concurrent connections over a mix of
+ * Soak test: several thousand concurrent connections over a mix of
  * HTTP/1.1, h2c and h2 (TLS, ALPN) against our server, for a fixed request
  * count, on loopback. Reports errors, RSS over time and file descriptors
  * before and after; exits non-zero on any error, on descriptors not returned
