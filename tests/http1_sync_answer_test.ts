@@ -153,6 +153,23 @@ describe("http1: the light Response (installed)", () => {
     assert.equal(errors, 1);
   });
 
+  it("checks a reused headers object again once it changed", async () => {
+    const shared: Record<string, string> = { "x-v": "1" };
+    await using s = start((req) => {
+      const p = pathOf(req);
+      if (p === "/bad") shared["x-v"] = "a\r\nInjected: 1";
+      if (p === "/more") shared["x-w"] = "2";
+      return new Response("r", { headers: shared });
+    }, { onError: () => new Response("refused", { status: 500 }) });
+    const r = await raw(s.port, GET("/ok") + GET("/ok") + GET("/bad", "Connection: close\r\n"));
+    assert.deepEqual(statusLines(r.text).map((l) => l.slice(9, 12)), ["200", "200", "500"]);
+    assert.doesNotMatch(r.text, /\r\nInjected/i);
+    shared["x-v"] = "3";
+    const r2 = await raw(s.port, GET("/ok") + GET("/more", "Connection: close\r\n"));
+    assert.match(r2.text, /\r\nx-v: 3\r\n/);
+    assert.match(r2.text, /\r\nx-w: 2\r\n/);
+  });
+
   it("takes the general path for what it does not handle itself", async () => {
     await using s = start((req) => {
       const p = pathOf(req);

@@ -60,26 +60,63 @@ function lightWhole(p: LightParts): WholeResponse | null {
   else if (b instanceof Uint8Array) body = b;
   else if (b instanceof ArrayBuffer) body = new Uint8Array(b);
   else return null;
-  const headers: Array<[string, string]> = [];
+  let headers: Array<[string, string]>;
   let typed = false;
   const h = p.headers;
-  if (h !== undefined) {
+  if (h === undefined) headers = [];
+  else {
     if (h === null || typeof h !== "object" || Object.getPrototypeOf(h) !== Object.prototype) {
       return null;
     }
     const rec = h as Record<string, unknown>;
-    for (const key in rec) {
-      const value = rec[key];
-      if (typeof value !== "string") return null;
-      const name = key.toLowerCase();
-      if (!TOKEN.test(name) || BAD_VALUE.test(value)) return null;
-      // Joined or repeated fields, and a length to check, are the general path's.
-      if (name === "content-length" || name === "set-cookie") return null;
-      for (const f of headers) if (f[0] === name) return null;
-      if (name === "content-type") typed = true;
-      headers.push([name, value]);
+    const known = sameRecord(rec);
+    if (known !== null) {
+      headers = known.slice();
+      typed = lastTyped;
+    } else {
+      headers = [];
+      for (const key in rec) {
+        const value = rec[key];
+        if (typeof value !== "string") return null;
+        const name = key.toLowerCase();
+        if (!TOKEN.test(name) || BAD_VALUE.test(value)) return null;
+        // Joined or repeated fields, and a length to check, are the general path's.
+        if (name === "content-length" || name === "set-cookie") return null;
+        for (const f of headers) if (f[0] === name) return null;
+        if (name === "content-type") typed = true;
+        headers.push([name, value]);
+      }
+      remember(rec, headers, typed);
     }
   }
   if (!typed && typeof b === "string") headers.push(["content-type", "text/plain;charset=UTF-8"]);
   return { status, headers, body };
+}
+
+// Handlers often pass the same headers object every time: the last one that
+// passed the checks is kept with its keys and values, and a record that still
+// has exactly those (compared by identity) is not checked again.
+let lastRecord: object | null = null;
+let lastEntries: unknown[] = [];
+let lastFields: Array<[string, string]> = [];
+let lastTyped = false;
+
+function sameRecord(rec: Record<string, unknown>): Array<[string, string]> | null {
+  if (rec !== lastRecord) return null;
+  let i = 0;
+  const e = lastEntries;
+  for (const key in rec) {
+    if (i >= e.length || e[i] !== key || e[i + 1] !== rec[key]) return null;
+    i += 2;
+  }
+  return i === e.length ? lastFields : null;
+}
+
+function remember(rec: Record<string, unknown>, fields: Array<[string, string]>, typed: boolean) {
+  const entries: unknown[] = [];
+  for (const key in rec) entries.push(key, rec[key]);
+  lastRecord = rec;
+  lastEntries = entries;
+  lastFields = fields.slice();
+  lastTyped = typed;
 }
