@@ -22,6 +22,8 @@ export type TrailersErrorCode =
   | "forbidden-field"
   /** The trailers function threw or rejected. */
   | "producer-failed"
+  /** The trailer section is larger than the client accepts (h2: its SETTINGS_MAX_HEADER_LIST_SIZE; h1: http1.maxHeaderBytes). */
+  | "too-large"
   /** The response completed while the request body had not been received to its end. */
   | "body-unread"
   /** The request was cut short (client gone, stream reset, malformed body) before its end. */
