@@ -130,7 +130,11 @@ function percentEncode(text: string): string {
  */
 export function grpcError(code: number, message: string): Response {
   return new Response(null, {
-    headers: { ...GRPC_HEADERS, "grpc-status": String(code), "grpc-message": percentEncode(message) },
+    headers: {
+      ...GRPC_HEADERS,
+      "grpc-status": String(code),
+      "grpc-message": percentEncode(message),
+    },
   });
 }
 
@@ -210,9 +214,9 @@ export function echoService(
         case "/echo.Echo/ServerStream": {
           const n = Number(new TextDecoder().decode(await only(grpcFrames(req.body))));
           let sent = 0;
-          async function* replies() {
+          const replies = async function* () {
             for (; sent < n; sent++) yield text(`message ${sent}`);
-          }
+          };
           return grpcStream(replies(), () => ({ "x-count": String(sent) }));
         }
         case "/echo.Echo/ClientStream": {

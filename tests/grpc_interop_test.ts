@@ -169,8 +169,10 @@ for (const transport of TRANSPORTS) {
 
     it("50 concurrent calls on one connection", async () => {
       connections.clear();
-      const calls = Array.from({ length: 50 }, (_, i) =>
-        unary(client, "Unary", Buffer.from(`call ${i}`)));
+      const calls = Array.from(
+        { length: 50 },
+        (_, i) => unary(client, "Unary", Buffer.from(`call ${i}`)),
+      );
       const res = await Promise.all(calls);
       assert.deepEqual(res.map(String), Array.from({ length: 50 }, (_, i) => `call ${i}`));
       assert.equal(connections.size, 1);

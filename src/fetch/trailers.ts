@@ -5,7 +5,7 @@
  * Response; the connection drivers read and fill them. Pure: no I/O, no
  * runtime globals.
  *
- * Driver side (see docs/trailers_seam.md): `trailersOf(response)` before the
+ * Driver side (docs/design.md, "Trailers"): `trailersOf(response)` before the
  * head is sent, `TrailerProducer.produce()` after the last body byte was
  * pulled; `registerRequestTrailers(req)` for every request that has a body,
  * then `deliver`, `fail` or `responseDone` on the slot it returns.
