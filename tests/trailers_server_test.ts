@@ -5,7 +5,9 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import http from "node:http";
 import http2 from "node:http2";
+import zlib from "node:zlib";
 import { requestTrailers, TrailersError, withTrailers } from "../mod.ts";
 import { raw, RawClient, run, start } from "./helpers.ts";
 import { LiveH2 } from "./h2_live_client.ts";
@@ -431,5 +433,68 @@ describe("trailers on HTTP/2", () => {
     await eventually(() => seen !== null);
     c.destroy();
     assert.equal((seen as TrailersError).code, "aborted");
+  });
+});
+
+describe("trailers with compression", () => {
+  const handler = () => {
+    const items = Array.from({ length: 200 }, (_, i) => JSON.stringify({ i }) + "\n");
+    return withTrailers(
+      new Response(slowBody(items), { headers: { "content-type": "application/x-ndjson" } }),
+      () => ({ "x-items": "200" }),
+    );
+  };
+  const expected = Array.from({ length: 200 }, (_, i) => JSON.stringify({ i }) + "\n").join("");
+
+  it("HTTP/1.1 (node:http): the gzip body decodes and the trailers follow it", async () => {
+    await using s = start(handler, { compression: true });
+    const got = await new Promise<{ enc: string; text: string; trailers: NodeJS.Dict<string> }>(
+      (resolve, reject) => {
+        http.get(s.base + "/", { headers: { "accept-encoding": "gzip" } }, (res) => {
+          const parts: Buffer[] = [];
+          res.on("data", (d: Buffer) => parts.push(d));
+          res.on("end", () =>
+            resolve({
+              enc: String(res.headers["content-encoding"]),
+              text: zlib.gunzipSync(Buffer.concat(parts)).toString(),
+              trailers: res.trailers,
+            }));
+          res.on("error", reject);
+        }).on("error", reject);
+      },
+    );
+    assert.equal(got.enc, "gzip");
+    assert.equal(got.text, expected);
+    assert.equal(got.trailers["x-items"], "200");
+  });
+
+  it("h2c (node:http2): the gzip body decodes and the trailers follow it", async () => {
+    await using s = start(handler, { compression: true });
+    const client = http2.connect(s.base);
+    try {
+      const got = await new Promise<{ enc: string; text: string; trailers: unknown }>(
+        (resolve, reject) => {
+          const st = client.request({ ":path": "/", "accept-encoding": "gzip" });
+          const parts: Buffer[] = [];
+          let enc = "";
+          let trailers: Record<string, unknown> = {};
+          st.on("response", (h) => (enc = String(h["content-encoding"])));
+          st.on("data", (d: Buffer) => parts.push(d));
+          st.on("trailers", (t) => (trailers = t));
+          st.on("end", () =>
+            resolve({
+              enc,
+              text: zlib.gunzipSync(Buffer.concat(parts)).toString(),
+              trailers: trailers["x-items"],
+            }));
+          st.on("error", reject);
+        },
+      );
+      assert.equal(got.enc, "gzip");
+      assert.equal(got.text, expected);
+      assert.equal(got.trailers, "200");
+    } finally {
+      client.close();
+    }
   });
 });
