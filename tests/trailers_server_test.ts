@@ -116,9 +116,10 @@ describe("response trailers on HTTP/1.1", () => {
 
   it("a throwing function closes the connection without the last chunk; onError hears it", async () => {
     const log = errorLog();
+    const clientErrors: unknown[] = [];
     await using s = start(
       () => withTrailers(new Response(slowBody(["part"])), () => Promise.reject(new Error("boom"))),
-      { onError: log.onError },
+      { onError: log.onError, onClientError: (e) => void clientErrors.push(e) },
     );
     const c = await RawClient.connect(s.port);
     c.write(GET);
@@ -130,6 +131,7 @@ describe("response trailers on HTTP/1.1", () => {
     assert.ok(e instanceof TrailersError);
     assert.equal(e.code, "producer-failed");
     assert.equal((e.cause as Error).message, "boom");
+    assert.deepEqual(clientErrors, [], "a server error, not the client's");
   });
 
   it("a function returning a forbidden field: forbidden-field naming it", async () => {
@@ -356,9 +358,10 @@ describe("trailers on HTTP/2", () => {
 
   it("a throwing function: RST_STREAM INTERNAL_ERROR, onError hears it", async () => {
     const log = errorLog();
+    const clientErrors: unknown[] = [];
     await using s = start(
       () => withTrailers(new Response(slowBody(["x"])), () => Promise.reject(new Error("boom"))),
-      { onError: log.onError },
+      { onError: log.onError, onClientError: (e) => void clientErrors.push(e) },
     );
     const c = await LiveH2.connect(s.port);
     c.write(headers(1, [[":method", "GET"], [":scheme", "http"], [":path", "/"], [
@@ -370,6 +373,7 @@ describe("trailers on HTTP/2", () => {
     assert.equal(c.resetCode(1), 2);
     await eventually(() => log.errors.length === 1);
     assert.equal((log.errors[0] as TrailersError).code, "producer-failed");
+    assert.deepEqual(clientErrors, [], "a server error, not the client's");
   });
 
   it("trailers larger than the peer's SETTINGS_MAX_HEADER_LIST_SIZE: reset, too-large", async () => {

@@ -13,7 +13,11 @@
 import type { Transport } from "../transport/types.ts";
 import { type ConnectionFacts, RequestInfo } from "../fetch/info.ts";
 import { Exchange, type ResponseWriter, type TrailerHint } from "../fetch/exchange.ts";
-import { registerRequestTrailers, type RequestTrailerSlot } from "../fetch/trailers.ts";
+import {
+  registerRequestTrailers,
+  type RequestTrailerSlot,
+  TrailersError,
+} from "../fetch/trailers.ts";
 import { ownBuffer, RequestBody } from "../fetch/body.ts";
 import { createRequest, isUnserved, UnrepresentableRequest } from "../fetch/request.ts";
 import { isAuthority } from "../fetch/authority.ts";
@@ -517,7 +521,10 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
 
   /** The response failed after its head: the only honest signal left is closing. */
   abort(_reason: unknown): void {
-    this.#host.clientError("aborted", _reason, this.#facts);
+    // Failed trailers are the server's own error: onError hears them, not onClientError.
+    if (!(_reason instanceof TrailersError)) {
+      this.#host.clientError("aborted", _reason, this.#facts);
+    }
     const msg = this.#msg;
     this.#to(ConnEvent.CLOSE);
     if (msg !== null && !msg.headSent) {

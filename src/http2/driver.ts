@@ -21,7 +21,11 @@
 import type { Transport } from "../transport/types.ts";
 import { type ConnectionFacts, RequestInfo } from "../fetch/info.ts";
 import { Exchange, type ResponseWriter, type TrailerHint } from "../fetch/exchange.ts";
-import { registerRequestTrailers, type RequestTrailerSlot } from "../fetch/trailers.ts";
+import {
+  registerRequestTrailers,
+  type RequestTrailerSlot,
+  TrailersError,
+} from "../fetch/trailers.ts";
 import { ownBuffer, RequestBody } from "../fetch/body.ts";
 import { createRequest, UnrepresentableRequest } from "../fetch/request.ts";
 import type { LiveConnection, ServerHost } from "../fetch/host.ts";
@@ -204,7 +208,10 @@ class Stream implements ResponseWriter {
       conn.sendHeaders(this.id, STATUS_500, true);
     } else {
       conn.resetStream(this.id, ErrorCode.INTERNAL_ERROR);
-      this.#d.report("aborted", _reason, ErrorCode.INTERNAL_ERROR);
+      // Failed trailers are the server's own error: onError hears them, not onClientError.
+      if (!(_reason instanceof TrailersError)) {
+        this.#d.report("aborted", _reason, ErrorCode.INTERNAL_ERROR);
+      }
       this.#d.lost(this, new Error("response failed"));
     }
     this.#d.flushSoon();
