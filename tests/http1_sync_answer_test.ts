@@ -8,6 +8,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { raw, start, statusLines } from "./helpers.ts";
 import { installLightResponse, peekLightParts } from "../src/fetch/light_response.ts";
+import { withTrailers } from "../src/fetch/trailers.ts";
 
 const GET = (path: string, extra = "") => `GET ${path} HTTP/1.1\r\nHost: x\r\n${extra}\r\n`;
 
@@ -151,6 +152,13 @@ describe("http1: the light Response (installed)", () => {
     assert.match(r.text, /^HTTP\/1\.1 500 /);
     assert.doesNotMatch(r.text, /\r\nInjected/i);
     assert.equal(errors, 1);
+  });
+
+  it("keeps the trailers of a light response", async () => {
+    await using s = start(() => withTrailers(new Response("hello"), { "x-sum": "42" }));
+    const r = await raw(s.port, GET("/", "Connection: close\r\n"));
+    assert.match(r.text, /\r\ntransfer-encoding: chunked\r\n/i);
+    assert.ok(r.text.endsWith("5\r\nhello\r\n0\r\nx-sum: 42\r\n\r\n"));
   });
 
   it("checks a reused headers object again once it changed", async () => {
