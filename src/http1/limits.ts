@@ -5,7 +5,15 @@
  * @module
  */
 
-/** Limits for {@linkcode RequestParser}; pass a partial object to override the defaults. */
+/**
+ * Limits for {@linkcode RequestParser}; pass a partial object to override the defaults.
+ *
+ * @example
+ * ```ts
+ * import type { Http1Limits } from "./limits.ts";
+ * const strict: Partial<Http1Limits> = { maxHeaderBytes: 8 * 1024, maxBodyBytes: 1024 * 1024 };
+ * ```
+ */
 export interface Http1Limits {
   /**
    * Longest request-line in bytes, excluding its CRLF. Default 8192. A longer line is rejected

@@ -5,7 +5,15 @@
  * @module
  */
 
-/** Options of {@link H2Connection}; all fields have defaults ({@link DEFAULT_H2_OPTIONS}). */
+/**
+ * Options of {@link H2Connection}; all fields have defaults ({@link DEFAULT_H2_OPTIONS}).
+ *
+ * @example
+ * ```ts
+ * import { H2Connection } from "./connection.ts";
+ * const conn = new H2Connection({ maxConcurrentStreams: 10, initialWindowSize: 1 << 20 });
+ * ```
+ */
 export interface H2Options {
   /** SETTINGS_HEADER_TABLE_SIZE we advertise: our HPACK decoder's table. Default 4096. */
   headerTableSize: number;

@@ -4,7 +4,15 @@
  * @module
  */
 
-/** Frame type codes (RFC 9113 §6). */
+/**
+ * Frame type codes (RFC 9113 §6).
+ *
+ * @example
+ * ```ts
+ * import { FrameType } from "./types.ts";
+ * FrameType.WINDOW_UPDATE; // 0x8
+ * ```
+ */
 export enum FrameType {
   DATA = 0x0,
   HEADERS = 0x1,
@@ -20,7 +28,15 @@ export enum FrameType {
   UNKNOWN = 0x100,
 }
 
-/** Frame flag bits (RFC 9113 §6). */
+/**
+ * Frame flag bits (RFC 9113 §6).
+ *
+ * @example
+ * ```ts
+ * import { Flags } from "./types.ts";
+ * const flags = Flags.END_STREAM | Flags.END_HEADERS; // 0x5
+ * ```
+ */
 export const Flags = {
   /** DATA, HEADERS. */
   END_STREAM: 0x1,
@@ -34,19 +50,75 @@ export const Flags = {
   PRIORITY: 0x20,
 } as const;
 
-/** Size of the fixed frame header (§4.1). */
+/**
+ * Size of the fixed frame header (§4.1).
+ *
+ * @example
+ * ```ts
+ * import { FRAME_HEADER_SIZE } from "./types.ts";
+ * FRAME_HEADER_SIZE; // 9
+ * ```
+ */
 export const FRAME_HEADER_SIZE = 9;
-/** Default and minimum SETTINGS_MAX_FRAME_SIZE (§6.5.2). */
+/**
+ * Default and minimum SETTINGS_MAX_FRAME_SIZE (§6.5.2).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_FRAME_SIZE } from "./types.ts";
+ * DEFAULT_MAX_FRAME_SIZE; // 16384
+ * ```
+ */
 export const DEFAULT_MAX_FRAME_SIZE = 16384;
-/** Largest legal SETTINGS_MAX_FRAME_SIZE (§6.5.2). */
+/**
+ * Largest legal SETTINGS_MAX_FRAME_SIZE (§6.5.2).
+ *
+ * @example
+ * ```ts
+ * import { MAX_MAX_FRAME_SIZE } from "./types.ts";
+ * MAX_MAX_FRAME_SIZE; // 16777215
+ * ```
+ */
 export const MAX_MAX_FRAME_SIZE = 16777215;
-/** Largest flow-control window (§6.9.1). */
+/**
+ * Largest flow-control window (§6.9.1).
+ *
+ * @example
+ * ```ts
+ * import { MAX_WINDOW_SIZE } from "./types.ts";
+ * MAX_WINDOW_SIZE; // 2147483647
+ * ```
+ */
 export const MAX_WINDOW_SIZE = 0x7fffffff;
-/** Initial stream and connection window before SETTINGS / WINDOW_UPDATE (§6.9.2). */
+/**
+ * Initial stream and connection window before SETTINGS / WINDOW_UPDATE (§6.9.2).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_WINDOW_SIZE } from "./types.ts";
+ * DEFAULT_WINDOW_SIZE; // 65535
+ * ```
+ */
 export const DEFAULT_WINDOW_SIZE = 65535;
-/** Largest stream identifier (§5.1.1). */
+/**
+ * Largest stream identifier (§5.1.1).
+ *
+ * @example
+ * ```ts
+ * import { MAX_STREAM_ID } from "./types.ts";
+ * MAX_STREAM_ID; // 2147483647
+ * ```
+ */
 export const MAX_STREAM_ID = 0x7fffffff;
-/** The client connection preface (§3.4). */
+/**
+ * The client connection preface (§3.4).
+ *
+ * @example
+ * ```ts
+ * import { CLIENT_PREFACE } from "./types.ts";
+ * CLIENT_PREFACE.length; // 24
+ * ```
+ */
 export const CLIENT_PREFACE: Uint8Array = new TextEncoder().encode(
   "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
 );
