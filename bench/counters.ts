@@ -9,12 +9,19 @@
  *
  * Needs perf (linux-perf), wrk and h2load.
  *
+ * Where perf has no hardware counters (a VM), `--callgrind` counts with
+ * valgrind instead (bench/lib/callgrind.ts): our server only, h1 or h2c,
+ * `--requests` (default 2000) on one connection, minus a 0-request run:
+ *
+ *     deno run -A bench/counters.ts --callgrind --servers h2serve-deno,h2serve-bun --proto h2c
+ *
  * @module
  */
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { run, sleep, spawnPinned, waitForPort } from "./lib/proc.ts";
 import { PEERS, type Toolchain } from "./lib/peers.ts";
+import { instructionsPerRequest } from "./lib/callgrind.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -31,6 +38,10 @@ const { values } = parseArgs({
     "load-cpus": { type: "string", default: "1" },
     /** Load generator connections. */
     connections: { type: "string", default: "50" },
+    /** Count with valgrind (no perf counters needed); our servers only, h1 or h2c. */
+    callgrind: { type: "boolean", default: false },
+    /** Requests per counted run with --callgrind. */
+    requests: { type: "string", default: "2000" },
   },
 });
 const loadCpus = values["load-cpus"];
@@ -73,6 +84,33 @@ function requestsOf(out: string): number {
 function countOf(out: string, event: string): number {
   const m = new RegExp(`([\\d,]+)\\s+${event}`).exec(out);
   return m ? Number(m[1]!.replaceAll(",", "")) : NaN;
+}
+
+if (values.callgrind) {
+  for (const name of values.servers.split(",")) {
+    const runtime = name === "h2serve-deno"
+      ? [tc.deno, "run", "-A"]
+      : name === "h2serve-bun"
+      ? [tc.bun]
+      : undefined;
+    if (!runtime) {
+      throw new Error(`--callgrind counts h2serve-deno and h2serve-bun only, not ${name}`);
+    }
+    if (proto === "h2") throw new Error("--callgrind counts cleartext only (--proto h1 or h2c)");
+    const perRequest = await instructionsPerRequest({
+      runtime,
+      script: `${root}/bench/servers/counted.ts`,
+      proto,
+      requests: Number(values.requests),
+      port,
+      serverCpus: values["server-cpus"],
+      loadCpus,
+    });
+    console.log(
+      `${name.padEnd(14)} ${proto} callgrind  instr/req ${Math.round(perRequest / 100) / 10}k`,
+    );
+  }
+  Deno.exit(0);
 }
 
 for (const name of values.servers.split(",")) {

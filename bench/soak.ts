@@ -27,8 +27,8 @@ import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { serve } from "../mod.ts";
 import { Decoder } from "../src/http2/hpack/mod.ts";
 import { FrameDecoder, FrameType } from "../src/http2/mod.ts";
+import { concat } from "../tests/util.ts";
 import {
-  concat,
   getRequest,
   headers,
   preface,
