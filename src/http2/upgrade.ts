@@ -31,7 +31,16 @@ const BAD_REQUEST = encodeLatin1(
 /** Fields of the HTTP/1.1 request that do not carry over to stream 1. */
 const DROPPED = new Set([...CONNECTION_SPECIFIC_FIELDS, "http2-settings", "host"]);
 
-/** Decodes base64url without padding (RFC 7540 §3.2.1); null when malformed. */
+/**
+ * Decodes base64url without padding (RFC 7540 §3.2.1); null when malformed.
+ *
+ * @example
+ * ```ts
+ * import { decodeBase64Url } from "./upgrade.ts";
+ * decodeBase64Url("AAMAAABkAAQAAP__"); // the SETTINGS payload [3, 100], [4, 65535]
+ * decodeBase64Url("a=="); // null: padding is not allowed
+ * ```
+ */
 export function decodeBase64Url(s: string): Uint8Array | null {
   if (!/^[A-Za-z0-9_-]*$/.test(s) || s.length % 4 === 1) return null;
   const b64 = s.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((s.length + 3) % 4);
