@@ -123,7 +123,15 @@ export const CLIENT_PREFACE: Uint8Array = new TextEncoder().encode(
   "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
 );
 
-/** The priority fields of HEADERS and PRIORITY (§5.3, deprecated; parsed and ignored). */
+/**
+ * The priority fields of HEADERS and PRIORITY (§5.3, deprecated; parsed and ignored).
+ *
+ * @example
+ * ```ts
+ * import type { PriorityFields } from "./types.ts";
+ * const p: PriorityFields = { dependency: 0, exclusive: false, weight: 16 }; // the default priority
+ * ```
+ */
 export interface PriorityFields {
   /** Stream this one depends on. */
   dependency: number;
@@ -133,7 +141,17 @@ export interface PriorityFields {
   weight: number;
 }
 
-/** DATA (§6.1). `data` is a subarray of the received bytes (padding removed). */
+/**
+ * DATA (§6.1). `data` is a subarray of the received bytes (padding removed).
+ *
+ * @example
+ * ```ts
+ * import { encodeFrame } from "./encoder.ts";
+ * import { FrameType, type DataFrame } from "./types.ts";
+ * const f: DataFrame = { type: FrameType.DATA, streamId: 1, flags: 0, data: new Uint8Array(3), flowLength: 3, endStream: true };
+ * encodeFrame(f).length; // 12
+ * ```
+ */
 export interface DataFrame {
   /** Frame type. */
   type: FrameType.DATA;
@@ -149,7 +167,20 @@ export interface DataFrame {
   endStream: boolean;
 }
 
-/** HEADERS (§6.2). */
+/**
+ * HEADERS (§6.2).
+ *
+ * @example
+ * ```ts
+ * import { encodeFrame } from "./encoder.ts";
+ * import { FrameType, type HeadersFrame } from "./types.ts";
+ * const f: HeadersFrame = {
+ *   type: FrameType.HEADERS, streamId: 1, flags: 0, block: new Uint8Array([0x88]),
+ *   endStream: false, endHeaders: true, priority: null,
+ * };
+ * encodeFrame(f).length; // 10
+ * ```
+ */
 export interface HeadersFrame {
   /** Frame type. */
   type: FrameType.HEADERS;
@@ -167,7 +198,17 @@ export interface HeadersFrame {
   priority: PriorityFields | null;
 }
 
-/** PRIORITY (§6.3). */
+/**
+ * PRIORITY (§6.3).
+ *
+ * @example
+ * ```ts
+ * import { encodeFrame } from "./encoder.ts";
+ * import { FrameType, type PriorityFrame } from "./types.ts";
+ * const f: PriorityFrame = { type: FrameType.PRIORITY, streamId: 3, flags: 0, dependency: 1, exclusive: false, weight: 16 };
+ * encodeFrame(f).length; // 14
+ * ```
+ */
 export interface PriorityFrame extends PriorityFields {
   /** Frame type. */
   type: FrameType.PRIORITY;
@@ -177,7 +218,17 @@ export interface PriorityFrame extends PriorityFields {
   flags: number;
 }
 
-/** RST_STREAM (§6.4). */
+/**
+ * RST_STREAM (§6.4).
+ *
+ * @example
+ * ```ts
+ * import { encodeFrame } from "./encoder.ts";
+ * import { FrameType, type RstStreamFrame } from "./types.ts";
+ * const f: RstStreamFrame = { type: FrameType.RST_STREAM, streamId: 1, flags: 0, code: 8 };
+ * encodeFrame(f).length; // 13
+ * ```
+ */
 export interface RstStreamFrame {
   /** Frame type. */
   type: FrameType.RST_STREAM;
@@ -189,7 +240,17 @@ export interface RstStreamFrame {
   code: number;
 }
 
-/** SETTINGS (§6.5). Values are validated by the decoder (§6.5.2). */
+/**
+ * SETTINGS (§6.5). Values are validated by the decoder (§6.5.2).
+ *
+ * @example
+ * ```ts
+ * import { encodeFrame } from "./encoder.ts";
+ * import { FrameType, type SettingsFrame } from "./types.ts";
+ * const f: SettingsFrame = { type: FrameType.SETTINGS, streamId: 0, flags: 0, ack: false, settings: [[3, 100]] };
+ * encodeFrame(f).length; // 15
+ * ```
+ */
 export interface SettingsFrame {
   /** Frame type. */
   type: FrameType.SETTINGS;
@@ -203,7 +264,20 @@ export interface SettingsFrame {
   settings: Array<[number, number]>;
 }
 
-/** PUSH_PROMISE (§6.6); a server never accepts one. */
+/**
+ * PUSH_PROMISE (§6.6); a server never accepts one.
+ *
+ * @example
+ * ```ts
+ * import { encodeFrame } from "./encoder.ts";
+ * import { FrameType, type PushPromiseFrame } from "./types.ts";
+ * const f: PushPromiseFrame = {
+ *   type: FrameType.PUSH_PROMISE, streamId: 1, flags: 0, promisedStreamId: 2,
+ *   block: new Uint8Array([0x82]), endHeaders: true,
+ * };
+ * encodeFrame(f).length; // 14
+ * ```
+ */
 export interface PushPromiseFrame {
   /** Frame type. */
   type: FrameType.PUSH_PROMISE;
@@ -219,7 +293,17 @@ export interface PushPromiseFrame {
   endHeaders: boolean;
 }
 
-/** PING (§6.7). */
+/**
+ * PING (§6.7).
+ *
+ * @example
+ * ```ts
+ * import { encodeFrame } from "./encoder.ts";
+ * import { FrameType, type PingFrame } from "./types.ts";
+ * const f: PingFrame = { type: FrameType.PING, streamId: 0, flags: 0, ack: false, data: new Uint8Array(8) };
+ * encodeFrame(f).length; // 17
+ * ```
+ */
 export interface PingFrame {
   /** Frame type. */
   type: FrameType.PING;
@@ -233,7 +317,20 @@ export interface PingFrame {
   data: Uint8Array;
 }
 
-/** GOAWAY (§6.8). */
+/**
+ * GOAWAY (§6.8).
+ *
+ * @example
+ * ```ts
+ * import { encodeFrame } from "./encoder.ts";
+ * import { FrameType, type GoAwayFrame } from "./types.ts";
+ * const f: GoAwayFrame = {
+ *   type: FrameType.GOAWAY, streamId: 0, flags: 0, lastStreamId: 5, code: 0,
+ *   debug: new Uint8Array(0),
+ * };
+ * encodeFrame(f).length; // 17
+ * ```
+ */
 export interface GoAwayFrame {
   /** Frame type. */
   type: FrameType.GOAWAY;
@@ -249,7 +346,17 @@ export interface GoAwayFrame {
   debug: Uint8Array;
 }
 
-/** WINDOW_UPDATE (§6.9). */
+/**
+ * WINDOW_UPDATE (§6.9).
+ *
+ * @example
+ * ```ts
+ * import { encodeFrame } from "./encoder.ts";
+ * import { FrameType, type WindowUpdateFrame } from "./types.ts";
+ * const f: WindowUpdateFrame = { type: FrameType.WINDOW_UPDATE, streamId: 0, flags: 0, increment: 1000 };
+ * encodeFrame(f).length; // 13
+ * ```
+ */
 export interface WindowUpdateFrame {
   /** Frame type. */
   type: FrameType.WINDOW_UPDATE;
@@ -261,7 +368,17 @@ export interface WindowUpdateFrame {
   increment: number;
 }
 
-/** CONTINUATION (§6.10). */
+/**
+ * CONTINUATION (§6.10).
+ *
+ * @example
+ * ```ts
+ * import { encodeFrame } from "./encoder.ts";
+ * import { FrameType, type ContinuationFrame } from "./types.ts";
+ * const f: ContinuationFrame = { type: FrameType.CONTINUATION, streamId: 1, flags: 0, block: new Uint8Array([0x82]), endHeaders: true };
+ * encodeFrame(f).length; // 10
+ * ```
+ */
 export interface ContinuationFrame {
   /** Frame type. */
   type: FrameType.CONTINUATION;
@@ -275,7 +392,17 @@ export interface ContinuationFrame {
   endHeaders: boolean;
 }
 
-/** A frame of a type this codec does not know; ignored per §4.1 (but it still ends no header block). */
+/**
+ * A frame of a type this codec does not know; ignored per §4.1 (but it still ends no header block).
+ *
+ * @example
+ * ```ts
+ * import { encodeFrame } from "./encoder.ts";
+ * import { FrameType, type UnknownFrame } from "./types.ts";
+ * const f: UnknownFrame = { type: FrameType.UNKNOWN, wireType: 0xfa, streamId: 0, flags: 0, payload: new Uint8Array(2) };
+ * encodeFrame(f).length; // 11
+ * ```
+ */
 export interface UnknownFrame {
   /** Marker type. */
   type: FrameType.UNKNOWN;
@@ -289,7 +416,17 @@ export interface UnknownFrame {
   payload: Uint8Array;
 }
 
-/** Any decoded frame; discriminate on `type`. */
+/**
+ * Any decoded frame; discriminate on `type`.
+ *
+ * @example
+ * ```ts
+ * import { FrameDecoder } from "./decoder.ts";
+ * import { type Frame, FrameType } from "./types.ts";
+ * const streamOf = (f: Frame) => f.type === FrameType.GOAWAY ? f.lastStreamId : f.streamId;
+ * const d = new FrameDecoder();
+ * ```
+ */
 export type Frame =
   | DataFrame
   | HeadersFrame
