@@ -293,7 +293,15 @@ export interface ServeUnixOptions<C extends object = Record<string, unknown>>
   path: string;
 }
 
-/** At most this many `debug` lines are printed per second; the rest are counted. */
+/**
+ * At most this many `debug` lines are printed per second; the rest are counted.
+ *
+ * @example
+ * ```ts
+ * import { DEBUG_LINES_PER_SECOND } from "./types.ts";
+ * DEBUG_LINES_PER_SECOND; // 10: `debug: true` never floods the log
+ * ```
+ */
 export const DEBUG_LINES_PER_SECOND = 10;
 
 /**

@@ -56,6 +56,13 @@ export function decodeBase64Url(s: string): Uint8Array | null {
  * cleartext connection. It declines (serve on HTTP/1.1) without exactly one
  * HTTP2-Settings field; answers 400 when that field is not a valid SETTINGS
  * payload; otherwise writes 101 and hands the transport to an HTTP/2 driver.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "../../mod.ts";
+ * // serve() installs h2cUpgrade on cleartext ports: `curl --http2 http://...` upgrades with 101.
+ * await using server = serve({ port: 0 }, () => new Response("ok"));
+ * ```
  */
 export function h2cUpgrade(
   host: ServerHost,
