@@ -18,6 +18,7 @@ const owned = new WeakSet<ArrayBufferLike>();
  *
  * @example
  * ```ts
+ * import { adoptable, markOwned } from "./owned_bytes.ts";
  * const chunk = new Uint8Array(64 * 1024);
  * markOwned(chunk);
  * adoptable(chunk); // true, once
@@ -36,6 +37,7 @@ export function markOwned(chunk: Uint8Array): void {
  *
  * @example
  * ```ts
+ * import { adoptable } from "./owned_bytes.ts";
  * adoptable(new Uint8Array(8)); // false: never marked
  * ```
  */
