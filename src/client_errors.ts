@@ -147,7 +147,15 @@ export function emptyStats(): ServerStats {
     connections: 0,
     inflight: 0,
     requests: 0,
-    clientErrors: { "bad-request": 0, goaway: 0, reset: 0, tls: 0, timeout: 0, aborted: 0 },
+    clientErrors: {
+      "bad-request": 0,
+      goaway: 0,
+      reset: 0,
+      tls: 0,
+      proxy: 0,
+      timeout: 0,
+      aborted: 0,
+    },
     timeouts: {},
   };
 }

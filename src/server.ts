@@ -113,6 +113,12 @@ class ServerImpl implements Server<Addr>, ServerHost {
         handshakeTimeout: options.tlsHandshakeTimeout ?? this.#http1.headersTimeout,
         proxyProtocol: options.proxyProtocol,
         proxyTimeout: this.#http1.headersTimeout,
+        onHandshakeError: (stage, e, remoteAddr, timedOut) => {
+          const kind = timedOut ? "timeout" : stage;
+          // The options that bound these stages, as the user would set them.
+          const option = stage === "tls" ? "tlsHandshakeTimeout" : "http1.headersTimeout";
+          this.#errors.report(kind, e, remoteAddr, null, undefined, timedOut ? option : undefined);
+        },
         alpnProtocols: options.tls
           ? (this.#http2 !== null ? ["h2", "http/1.1"] : ["http/1.1"])
           : undefined,

@@ -217,12 +217,23 @@ export const DEBUG_LINES_PER_SECOND = 10;
  * - "bad-request": an HTTP/1.1 request the parser refused (a 4xx/5xx answer, then close);
  * - "goaway": an HTTP/2 connection we closed with GOAWAY and an error code;
  * - "reset": an HTTP/2 stream we reset for a protocol error (RST_STREAM);
- * - "tls": a failed TLS handshake;
- * - "timeout": a timeout fired (`info.timeout` names the option);
+ * - "tls": a failed TLS handshake (a bad ClientHello, no certificate for the name, a client
+ *   gone mid-handshake);
+ * - "proxy": with `proxyProtocol`, a connection closed unserved for a malformed, oversized or
+ *   missing PROXY header;
+ * - "timeout": a timeout fired (`info.timeout` names the option; a stalled TLS handshake is
+ *   "tlsHandshakeTimeout", a late PROXY header "http1.headersTimeout");
  * - "aborted": a response cut short after it started (client gone, stream reset by the peer,
  *   a send timeout).
  */
-export type ClientErrorKind = "bad-request" | "goaway" | "reset" | "tls" | "timeout" | "aborted";
+export type ClientErrorKind =
+  | "bad-request"
+  | "goaway"
+  | "reset"
+  | "tls"
+  | "proxy"
+  | "timeout"
+  | "aborted";
 
 /** The second argument of `onClientError`. */
 export interface ClientErrorInfo {

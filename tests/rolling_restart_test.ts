@@ -7,15 +7,14 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import process from "node:process";
 import net from "node:net";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eventually } from "./util.ts";
+import { fixtureCommand } from "./helpers.ts";
 
-const fixture = new URL("./fixtures/rolling_backend.ts", import.meta.url).pathname;
 const isDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
 
 function has(tool: string): boolean {
@@ -49,8 +48,7 @@ function launch(cmd: string, args: string[]): Proc {
 
 function backend(): Proc {
   // Fail the health check for 1 s (HAProxy: inter 200 fall 2), then 5 s for in-flight requests.
-  const args = [fixture, "1000", "5000"];
-  return launch(process.execPath, isDeno ? ["run", "-A", ...args] : args);
+  return launch(...fixtureCommand("rolling_backend", ["1000", "5000"]));
 }
 
 function freePort(): Promise<number> {
