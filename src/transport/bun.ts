@@ -233,6 +233,7 @@ class BunTransport implements Transport {
 export const bunRuntime: Runtime = {
   name: "bun",
   listen(options: ListenOptions, onConnection: (t: Transport) => void): TransportListener {
+    const Bun = (globalThis as unknown as { Bun: BunGlobal }).Bun;
     const tls = options.tls;
     const path = options.path;
     // Bun.listen takes one certificate (node:tls can pick one per SNI name),
@@ -241,9 +242,14 @@ export const bunRuntime: Runtime = {
       if (path !== undefined) {
         return claimUnixPath(path, () => listenNodeTls({ ...options, tls }, onConnection));
       }
+      if (options.port !== 0 && !options.reusePort) {
+        // node:net reports "address in use" only later, as an event: bind once here so that
+        // serve() throws at start.
+        Bun.listen({ hostname: options.hostname, port: options.port, socket: { data() {} } })
+          .stop(true);
+      }
       return listenNodeTls({ ...options, tls }, onConnection);
     }
-    const Bun = (globalThis as unknown as { Bun: BunGlobal }).Bun;
     const secure = !!tls;
     const handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     const proxyTimeout = options.proxyTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
