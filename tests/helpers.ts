@@ -10,7 +10,7 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import { serve } from "../mod.ts";
-import { concat as concatParts } from "./util.ts";
+import { concat } from "./util.ts";
 import type { Handler, ServeOptions, Server } from "../mod.ts";
 
 /** The bundled test certificate (localhost, 127.0.0.1, *.example.test). */
@@ -97,7 +97,7 @@ export function raw(
       done = true;
       clearTimeout(timer);
       sock.destroy();
-      const bytes = concatParts(...chunks);
+      const bytes = concat(...chunks);
       resolve({ text: latin1(bytes), bytes, closedByServer });
     };
     const arm = () => {
@@ -167,7 +167,7 @@ export class RawClient {
 
   /** All bytes received so far. */
   get received(): Uint8Array {
-    return concatParts(...this.#buf);
+    return concat(...this.#buf);
   }
 
   /** Received bytes as latin1 text. */
@@ -228,14 +228,6 @@ export function run(cmd: string, args: string[], timeoutMs = 30_000): Promise<Ru
       },
     );
   });
-}
-
-/**
- * Concatenates a list of byte arrays; the same as util.ts `concat(...chunks)`,
- * in the list form tests/h2_frames.ts imports.
- */
-export function concat(chunks: Uint8Array[]): Uint8Array {
-  return concatParts(...chunks);
 }
 
 /** Bytes as latin1 text. */

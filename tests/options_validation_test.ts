@@ -260,8 +260,8 @@ describe("options validation", () => {
     it(`the address-in-use error names the port and keeps the cause (${name})`, async () => {
       await using a = serve({ hostname: "127.0.0.1", port: 0, onListen() {}, ...extra }, ok);
       const port = a.addr.port;
-      // node:net binds a host name one tick after listen() (Node, and Deno's node:tls path):
-      // the port is taken once a client can connect.
+      // Where node:net binds after serve() returns (a host name), wait until it has: the port
+      // is taken once a client can connect.
       await eventually(() => connectable(port), 5000, "first server bound");
       let caught: unknown;
       try {

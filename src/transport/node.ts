@@ -6,9 +6,10 @@
  * fills. Writes are coalesced per event-loop turn (WriteQueue) and handed to
  * socket.write(); its false return value stops the flush until 'drain'.
  *
- * Node binds a listener with a host name one tick after listen(), but serve()
- * reports its address at once: the port is found (port 0) or checked (a
- * given port) by a synchronous bind on the wildcard address first.
+ * serve() reports its address at once and fails at start when it is taken:
+ * the port is found (port 0) or checked (a given port) by a synchronous bind
+ * on the wildcard address first, a Unix socket path by a bind of its own
+ * (node:net reports a failed bind only as a later 'error' event).
  *
  * @module
  */
@@ -30,6 +31,7 @@ import { releaseBytes } from "../slab.ts";
 import { listenNodeTls } from "./node_tls.ts";
 import { abortPending, acceptProxied } from "./proxy_stage.ts";
 import { claimUnixPath } from "./unix_path.ts";
+import { listenNow } from "./listen_now.ts";
 import { netAddr } from "./addr.ts";
 
 /** After our close, how long the peer has to read our last bytes before the socket is destroyed. */
@@ -256,7 +258,7 @@ export const nodeRuntime: Runtime = {
     });
     server.on("error", (e: unknown) => console.error("h2serve: listener failed:", e));
     if (path !== undefined) server.listen({ path });
-    else server.listen({ port, host: options.hostname, reusePort } as net.ListenOptions);
+    else listenNow(server, options.hostname, port, reusePort);
     return {
       addr: path !== undefined ? { transport: "unix", path } : netAddr(options.hostname, port),
       close() {
