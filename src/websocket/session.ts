@@ -113,8 +113,14 @@ export class WebSocketSession implements WebSocketSessionHandle {
   #pendingLocalClose: { code: number | undefined; reason: string } | undefined;
   #drainWaiters: (() => void)[] = [];
   #resolveClosed!: () => void;
+  #wasClean = false;
   /** Settles when the session reached CLOSED. */
   readonly closed: Promise<void> = new Promise((r) => (this.#resolveClosed = r));
+
+  /** After `closed` settled: true when the close handshake completed (no error, no timeout). */
+  get wasClean(): boolean {
+    return this.#wasClean;
+  }
 
   /** Builds a session in CONNECTING. */
   constructor(cfg: SessionConfig, listener: SessionListener) {
@@ -282,6 +288,7 @@ export class WebSocketSession implements WebSocketSessionHandle {
   /** Fails the connection: a close frame with `code`, then the channel ends. */
   #fail(code: number, reason: string): void {
     if (!this.#go("failure")) return;
+    this.#ch!.failed?.(code, reason);
     if (!this.#closeSent) {
       this.#closeSent = true;
       this.#ch!.write(encodeClose(code, reason));
@@ -310,6 +317,7 @@ export class WebSocketSession implements WebSocketSessionHandle {
     this.#out = [];
     this.#queuedBytes = 0;
     for (const w of this.#drainWaiters.splice(0)) w();
+    this.#wasClean = wasClean;
     if (error !== undefined) this.#l.error(error);
     this.#l.close(code, reason, wasClean);
     this.#resolveClosed();

@@ -138,6 +138,9 @@ export function upgradeWebSocket(
         "upgradeWebSocket: the request is not a WebSocket upgrade (no `Upgrade: websocket`)",
       );
     }
+    // A driver registers only a well-formed Upgrade (Connection lists it): say what is wrong.
+    const hs = validateUpgradeRequest(req.method, req.headers);
+    if (!hs.ok) throw new WebSocketHandshakeError(hs);
     throw new TypeError(
       "upgradeWebSocket: the request did not come from an h2serve server " +
         "(pass the handler's own Request object, not a copy)",
