@@ -209,7 +209,7 @@ describe("WebSocket on serve() over HTTP/2 (RFC 8441), our own frames", () => {
     await c.until(() => c.head(1) !== undefined);
     const msg = data(1, wsFrame(2, new Uint8Array(8000)));
     const frameLen = 8000 + 4 + 4; // ws header with 16-bit length + mask
-    let window = 65535;
+    const window = 65535;
     const credit = () =>
       c.frames.reduce(
         (n, f) => n + (f.type === FrameType.WINDOW_UPDATE && f.streamId === 1 ? f.increment : 0),
