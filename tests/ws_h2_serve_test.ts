@@ -12,7 +12,9 @@ import { encodeFrame } from "../src/websocket/encoder.ts";
 import type { Completion } from "../src/types.ts";
 import { data, getRequest, headers, rst, windowUpdate } from "./h2_frames.ts";
 import { LiveH2 } from "./h2_live_client.ts";
-import { start } from "./helpers.ts";
+import { run, start } from "./helpers.ts";
+import { skipUnless } from "./skip.ts";
+import { fileURLToPath } from "node:url";
 import { eventually } from "./util.ts";
 
 const MASK = new Uint8Array([1, 2, 3, 4]);
@@ -236,4 +238,28 @@ describe("WebSocket on serve() over HTTP/2 (RFC 8441), our own frames", () => {
     assert.ok(sent < 60 * frameLen, `sent ${sent} bytes into a handler that reads nothing`);
     assert.ok(sent >= 16 * frameLen, `only ${sent} bytes were accepted`);
   });
+});
+
+const PY = "/usr/bin/python3";
+const hasPyH2 = (await run(PY, ["-c", "import h2.settings"])).code === 0;
+const PY_CLIENT = fileURLToPath(new URL("./fixtures/ws_h2_client.py", import.meta.url));
+
+describe("WebSocket on serve() over HTTP/2: python-hyper h2 as the client", () => {
+  it(
+    "sees ENABLE_CONNECT_PROTOCOL, opens, echoes, closes, then GETs on the same connection",
+    { skip: skipUnless(hasPyH2, "python3-h2 (Debian) is not installed") },
+    async () => {
+      await using s = start(echoHandler());
+      const r = await run(PY, [PY_CLIENT, String(s.port), "héllo h2"], 20_000);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(r.stdout.trim().split("\n"), [
+        "enable_connect_protocol 1",
+        "status 200",
+        // stdout is read as latin1: the UTF-8 of "é" shows as two chars
+        `echo h${"\u00c3\u00a9"}llo h2`,
+        "close 1000",
+        "get plain",
+      ]);
+    },
+  );
 });
