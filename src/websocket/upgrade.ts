@@ -115,6 +115,13 @@ function checkOptions(o: UpgradeWebSocketOptions) {
  * `WebSocketHandshakeError`, answered 400/426), did not come from an
  * h2serve server, or was already upgraded, and when an option is invalid.
  *
+ * For an upgraded request the exchange lasts as long as the WebSocket:
+ * `info.completed` settles when it closes, `"sent"` after a clean close
+ * handshake and `"aborted"` otherwise (peer vanished, RST_STREAM, close or
+ * send timeout, protocol error), and `req.signal` aborts only in that second
+ * case, so resources tied to it (an interval pushing messages) stop when the
+ * client disappears. `server.shutdown()` closes the socket with 1001.
+ *
  * @example
  * ```ts
  * import { serve, upgradeWebSocket } from "h2serve";
