@@ -138,6 +138,22 @@ describe("WebSocket on serve() over HTTP/2 (RFC 8441), our own frames", () => {
     assert.equal(c.head(3)!.get(":status"), "200");
   });
 
+  it("the peer's END_STREAM without a close frame: 1006 for the socket, our END_STREAM closes the stream", async () => {
+    const closes: string[] = [];
+    await using s = start((req) => {
+      const { socket, response } = upgradeWebSocket(req);
+      socket.onclose = (e) => closes.push(`${e.code} ${e.wasClean}`);
+      return response;
+    });
+    using c = await LiveH2.connect(s.port);
+    c.write(headers(1, connect()));
+    await c.until(() => c.head(1) !== undefined);
+    c.write(data(1, new Uint8Array(0), { endStream: true }));
+    await c.until(() => c.ended(1));
+    assert.deepEqual(closes, ["1006 false"]);
+    assert.equal(s.server.stats().websockets, 0);
+  });
+
   it("a protocol error in the WebSocket: close 1002 in DATA, then END_STREAM; the connection lives on", async () => {
     await using s = start(echoHandler());
     using c = await LiveH2.connect(s.port);

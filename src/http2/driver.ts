@@ -74,6 +74,8 @@ class Stream implements ResponseWriter {
   wsPaused = false;
   /** DATA bytes delivered while paused, credited on resume. */
   wsOwed = 0;
+  /** The session ended or aborted its side of the stream. */
+  wsDone = false;
 
   constructor(id: number, driver: Http2Driver, remoteDone: boolean) {
     this.id = id;
@@ -219,8 +221,12 @@ class Stream implements ResponseWriter {
           d.flushSoon();
         }
       },
-      end: () => this.end(),
+      end: () => {
+        this.wsDone = true;
+        this.end();
+      },
       abort: () => {
+        this.wsDone = true;
         if (!this.canSend) return;
         d.conn.resetStream(this.id, ErrorCode.CANCEL);
         d.lost(this, new Error("WebSocket aborted"));
@@ -575,6 +581,11 @@ export class Http2Driver implements LiveConnection {
     session.closed.then(() => {
       stats.websockets--;
       this.#wsSessions.delete(session);
+      // Closed without ending our side (the peer's END_STREAM came without a close frame): end it.
+      if (!s.wsDone && s.canSend) {
+        s.wsDone = true;
+        s.end();
+      }
       s.finish();
       this.#settle(s);
       this.flushSoon();
