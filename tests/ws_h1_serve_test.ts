@@ -13,7 +13,7 @@ import { upgradeWebSocket } from "../src/websocket/upgrade.ts";
 import type { UpgradeWebSocketOptions } from "../src/websocket/upgrade.ts";
 import { encodeFrame } from "../src/websocket/encoder.ts";
 import type { ClientErrorInfo } from "../src/types.ts";
-import { RawClient, start } from "./helpers.ts";
+import { RawClient, start, TLS } from "./helpers.ts";
 import { eventually } from "./util.ts";
 import { skipUnless } from "./skip.ts";
 
@@ -127,6 +127,27 @@ describe("WebSocket on serve() over HTTP/1.1: the ws client", () => {
       await eventually(() => s.server.stats().websockets === 0);
     });
   }
+
+  it("over TLS (wss:): echoes, and the socket's url is wss:", async () => {
+    const urls: string[] = [];
+    await using s = start((req, info) => {
+      const { socket, response } = upgradeWebSocket(req);
+      urls.push(`${socket.url} ${info.protocol} ${info.secure}`);
+      socket.onmessage = (e) => socket.send(e.data);
+      return response;
+    }, { tls: TLS });
+    const ws = await open(`wss://127.0.0.1:${s.port}/tls`, {
+      ca: TLS.cert,
+      perMessageDeflate: false,
+    });
+    const p = next(ws);
+    ws.send("secure");
+    assert.equal((await p).data.toString(), "secure");
+    assert.deepEqual(urls, [`wss://127.0.0.1:${s.port}/tls http/1.1 true`]);
+    const c = closed(ws);
+    ws.close();
+    await c;
+  });
 
   it("selects the subprotocol; an unoffered one is a handler error (500)", async () => {
     await using s = start((req) => upgradeWebSocket(req, { protocol: "chat" }).response, {
@@ -367,6 +388,37 @@ describe("WebSocket on serve() over HTTP/1.1: attacks close with the right code"
       errors.some((e) => e.timeout === "http1.sendTimeout" || e.code === 1008),
       JSON.stringify(errors),
     );
+    sock.destroy();
+  });
+
+  it("a client that floods an echo server and never reads is pushed back, then dropped", async () => {
+    const errors: ClientErrorInfo[] = [];
+    await using s = start(echo(), {
+      http1: { sendTimeout: 1000 },
+      onClientError: (_e, i) => void errors.push(i),
+    });
+    const sock = net.connect(s.port, "127.0.0.1");
+    sock.on("error", () => {});
+    await new Promise((r) => sock.once("connect", r));
+    sock.write(HS + "\r\n");
+    sock.pause(); // never read the echoes
+    const msg = frame(2, new Uint8Array(64 * 1024));
+    const LIMIT = 256 << 20;
+    let sent = 0;
+    let stalled = false;
+    while (!stalled && sent < LIMIT) {
+      sent += msg.length;
+      if (!sock.write(msg)) {
+        stalled = await new Promise<boolean>((r) => {
+          const t = setTimeout(() => (sock.off("drain", d), r(true)), 2000);
+          const d = () => (clearTimeout(t), r(false));
+          sock.once("drain", d);
+        });
+      }
+    }
+    assert.ok(stalled, `the server read ${sent} bytes while its echoes went unread`);
+    await eventually(() => errors.some((e) => e.timeout === "http1.sendTimeout"), 10_000);
+    await bystander(s.port);
     sock.destroy();
   });
 
