@@ -15,7 +15,7 @@
 import { fileURLToPath } from "node:url";
 import { loadAvg, machineInfo } from "./lib/machine.ts";
 import { median, spreadPct } from "./lib/parse.ts";
-import { type Peer, PEERS, RATIO_PAIRS, type Toolchain } from "./lib/peers.ts";
+import { notServed, type Peer, PEERS, RATIO_PAIRS, type Toolchain } from "./lib/peers.ts";
 import {
   clockTicks,
   freePort,
@@ -322,6 +322,10 @@ async function runGroup(
     log(`  ${a.peer.id}: ${s}: ${reason}`);
   };
   const late = () => Date.now() > deadline;
+  for (const a of accs) {
+    const why = notServed(a.peer, sc.id, proto);
+    if (why !== undefined) fail(a, "n/a", why);
+  }
   if (sc.freshServerPerRun) {
     for (let r = 0; r < opts.runs; r++) {
       for (const a of accs) {
@@ -343,6 +347,7 @@ async function runGroup(
     const servers = new Map<Acc, { proc: Spawned; target: Target }>();
     try {
       for (const a of accs) {
+        if (a.status !== "pending") continue;
         const s = await startServer(a.peer, proto, tc, serverCpu, sc.serverEnv);
         if (!s.ok) {
           fail(a, s.status, s.reason);
