@@ -391,6 +391,39 @@ describe("WebSocket on serve() over HTTP/1.1: attacks close with the right code"
     sock.destroy();
   });
 
+  it("inbound backpressure: a handler that takes no messages stops the server reading the socket", async () => {
+    let got = 0;
+    const bystanderEcho = echo();
+    await using s = start((req) => {
+      if (new URL(req.url).pathname !== "/slow") return bystanderEcho(req);
+      const { socket, response } = upgradeWebSocket(req);
+      socket.stream().opened.then(() => (got = 1)); // readable never read
+      return response;
+    });
+    const sock = net.connect(s.port, "127.0.0.1");
+    sock.on("error", () => {});
+    await new Promise((r) => sock.once("connect", r));
+    sock.write(HS.replace("GET / ", "GET /slow ") + "\r\n");
+    const msg = frame(2, new Uint8Array(64 * 1024));
+    const LIMIT = 256 << 20;
+    let sent = 0;
+    let stalled = false;
+    while (!stalled && sent < LIMIT) {
+      sent += msg.length;
+      if (!sock.write(msg)) {
+        stalled = await new Promise<boolean>((r) => {
+          const t = setTimeout(() => (sock.off("drain", d), r(true)), 2000);
+          const d = () => (clearTimeout(t), r(false));
+          sock.once("drain", d);
+        });
+      }
+    }
+    assert.equal(got, 1);
+    assert.ok(stalled, `the server read ${sent} bytes that the handler never took`);
+    await bystander(s.port);
+    sock.destroy();
+  });
+
   it("a client that floods an echo server and never reads is pushed back, then dropped", async () => {
     const errors: ClientErrorInfo[] = [];
     await using s = start(echo(), {
