@@ -261,6 +261,18 @@ describe("WebSocket on serve() over HTTP/1.1: handshakes", () => {
     c.destroy();
   });
 
+  it("a client that half-closes right behind its handshake: 101, then the session ends (1006)", async () => {
+    const closes: string[] = [];
+    await using s = start(echo({}, closes));
+    const c = await RawClient.connect(s.port);
+    c.write(new Uint8Array([...enc.encode(HS + "\r\n"), ...frame(1, "last words")]));
+    c.socket.end();
+    await c.waitClosed(5000);
+    assert.match(c.text, /^HTTP\/1\.1 101 [^]*\r\n\r\n\x81\x0alast words$/);
+    await eventually(() => closes.length === 1);
+    assert.match(closes[0]!, /^1006 /);
+  });
+
   it(
     "Deno.upgradeWebSocket's 101 is refused: 500 and an error naming upgradeWebSocket",
     { skip: skipUnless("Deno" in globalThis, "Deno.upgradeWebSocket exists only on Deno") },

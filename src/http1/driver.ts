@@ -539,6 +539,12 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     session.closed.then(() => stats.websockets--);
     const leftover = this.#parser.takeRemaining();
     if (leftover.byteLength > 0) session.receive(leftover);
+    if (this.#peerEnded) {
+      // The client half-closed right behind its handshake: nothing more will come.
+      session.peerEnded();
+      this.#transport.close();
+      return session;
+    }
     this.#transport.resume();
     if (this.#host.shuttingDown) session.goingAway();
     return session;
