@@ -75,6 +75,15 @@ export interface SessionConfig {
   deflate: DeflateParams | undefined;
 }
 
+/**
+ * Session timers must not keep a process alive on their own (the server's
+ * sockets do that): unref where the timer object has it (Node, Bun).
+ */
+function unref<T>(timer: T): T {
+  (timer as { unref?: () => void }).unref?.();
+  return timer;
+}
+
 type OutItem = { op: number; data: Uint8Array | Promise<Uint8Array>; size: number };
 
 /**
@@ -330,7 +339,7 @@ export class WebSocketSession implements WebSocketSessionHandle {
   #armIdle(): void {
     const secs = this.#cfg.idleTimeout;
     if (!(secs > 0) || this.#idleTimer !== undefined) return;
-    this.#idleTimer = setInterval(() => this.#idleTick(), (secs * 1000) / 2);
+    this.#idleTimer = unref(setInterval(() => this.#idleTick(), (secs * 1000) / 2));
   }
 
   #idleTick(): void {
@@ -366,11 +375,11 @@ export class WebSocketSession implements WebSocketSessionHandle {
     }
     if (!this.#go("localClose")) return;
     this.#out.push({ op: Opcode.CLOSE, data: encodeClose(code, reason), size: 0 });
-    this.#closeTimer = setTimeout(() => {
+    this.#closeTimer = unref(setTimeout(() => {
       if (!this.#go("closeTimeout")) return;
       this.#ch!.abort();
       this.#finish(CloseCode.ABNORMAL, "", false, "the peer did not answer the close frame");
-    }, this.#cfg.closeTimeoutMs);
+    }, this.#cfg.closeTimeoutMs));
     this.#pump();
   }
 
