@@ -76,8 +76,10 @@ export interface SessionConfig {
 }
 
 /**
- * Session timers must not keep a process alive on their own (the server's
- * sockets do that): unref where the timer object has it (Node, Bun).
+ * The idle ping must not keep a process alive on its own: unref where the
+ * timer object has it (Node, Bun). The close timeout stays referenced: it is
+ * bounded, and it may be all that is left to end a connection whose socket
+ * is paused.
  */
 function unref<T>(timer: T): T {
   (timer as { unref?: () => void }).unref?.();
@@ -375,11 +377,11 @@ export class WebSocketSession implements WebSocketSessionHandle {
     }
     if (!this.#go("localClose")) return;
     this.#out.push({ op: Opcode.CLOSE, data: encodeClose(code, reason), size: 0 });
-    this.#closeTimer = unref(setTimeout(() => {
+    this.#closeTimer = setTimeout(() => {
       if (!this.#go("closeTimeout")) return;
       this.#ch!.abort();
       this.#finish(CloseCode.ABNORMAL, "", false, "the peer did not answer the close frame");
-    }, this.#cfg.closeTimeoutMs));
+    }, this.#cfg.closeTimeoutMs);
     this.#pump();
   }
 
