@@ -68,7 +68,7 @@ class ServerImpl implements Server<Addr>, ServerHost {
   #runtime: Runtime;
   #listenerClose: () => void;
   #conns = new Set<LiveConnection>();
-  #counters: Counters = { requests: 0, inflight: 0 };
+  #counters: Counters = { requests: 0, inflight: 0, websockets: 0 };
   #resolveFinished!: () => void;
   #errors: ClientErrors;
   #shutdownTimeout: number;
@@ -262,6 +262,7 @@ class ServerImpl implements Server<Addr>, ServerHost {
     return {
       connections: this.#conns.size,
       inflight: this.#counters.inflight,
+      websockets: this.#counters.websockets,
       requests: this.#counters.requests,
       clientErrors: { ...this.#errors.counts.byKind },
       timeouts: { ...this.#errors.counts.timeouts },

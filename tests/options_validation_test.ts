@@ -60,6 +60,7 @@ const BAD: Array<[string, unknown[], string]> = [
   ["http1.maxBodyBytes", [-1, NaN, 1.5, "1"], "must be a non-negative integer or Infinity"],
   ["http1.maxChunkExtensionBytes", [-1, NaN, Infinity], NONNEG_INT],
   ["http1.requireHost", [0, "false"], "must be true or false"],
+  ["http2.enableConnectProtocol", [1, "yes"], "must be true or false"],
   ["http1.headersTimeout", [-1, 0, NaN, Infinity, "30"], POS_MS],
   ["http1.keepAliveTimeout", [-1, 0, NaN], POS_MS],
   ["http1.bodyTimeout", [-1, 0, NaN], POS_MS],
