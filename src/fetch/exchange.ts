@@ -12,6 +12,9 @@ import { isShortAscii } from "../slab.ts";
 import { bodyless } from "./status.ts";
 import { takeLightWhole, type WholeResponse } from "./light_send.ts";
 import { materializeResponse } from "./light_response.ts";
+import { type PendingUpgrade, resolveUpgrade } from "../websocket/registry.ts";
+import type { WebSocketSessionHandle } from "../websocket/channel.ts";
+import { WebSocketHandshakeError } from "../websocket/upgrade.ts";
 import { type TrailerProducer, TrailersError, trailersOf } from "./trailers.ts";
 
 /**
@@ -62,6 +65,13 @@ export interface ResponseWriter {
     body: string | Uint8Array,
     isHead: boolean,
   ): void;
+  /**
+   * Optional: the handler accepted a WebSocket upgrade. Sends `accept.status`
+   * with `accept.headers` (101 on HTTP/1.1, 200 on an HTTP/2 stream) and
+   * opens the session on the driver's channel. Returns null when the driver
+   * cannot switch (the exchange then answers 400).
+   */
+  upgrade?(accept: PendingUpgrade): WebSocketSessionHandle | null;
 }
 
 /** Turns a failure into a response. */
@@ -87,6 +97,9 @@ const EAGER_LIMIT = 1024 * 1024;
 
 type Read = ReadableStreamReadResult<Uint8Array>;
 
+/** Stands for "not the upgrade response" when the exchange ended before the handler returned. */
+const REFUSED = new Response(null, { status: 503 });
+
 const encoder = new TextEncoder();
 
 /** Runs one exchange; never rejects. */
@@ -97,6 +110,8 @@ export class Exchange {
   #reason: unknown = undefined;
   #reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   #writer: ResponseWriter;
+  /** The driver registered the request as a WebSocket upgrade candidate. */
+  upgradable = false;
 
   constructor(info: RequestInfo, writer: ResponseWriter) {
     this.info = info;
@@ -149,45 +164,44 @@ export class Exchange {
     let light: WholeResponse | null = null;
     try {
       r = handler(request, this.info);
-      if (r instanceof Response && trailersOf(r) === null) light = takeLightWhole(r);
+      if (r instanceof Response && !this.upgradable && trailersOf(r) === null) {
+        light = takeLightWhole(r);
+      }
     } catch (error) {
-      return this.#afterError(error, request, onError, isHead);
+      return this.#settle(Promise.reject(error), request, onError, isHead);
     }
     if (!(r instanceof Response)) return this.#settle(r, request, onError, isHead);
-    if (this.done) {
-      if (light === null) r.body?.cancel().catch(() => {});
-      return null;
-    }
     if (light !== null) {
-      this.#sendWhole(light.status, light.headers, light.body, isHead);
+      if (!this.done) this.#sendWhole(light.status, light.headers, light.body, isHead);
       return null;
     }
-    if (trailersOf(r) === null) {
+    if (!this.done && !this.upgradable && trailersOf(r) === null) {
       const plain = takeStaticBody(r);
       if (plain !== null) {
         this.#sendStatic(plain, isHead);
         return null;
       }
     }
-    return this.#send(r, isHead, onError, request);
+    return this.#answer(r, null, request, onError, isHead);
   }
 
-  async #afterError(
-    error: unknown,
+  /** Calls the handler and sends its response. */
+  run(
+    handler: Handler,
     request: Request,
     onError: ErrorHandler,
     isHead: boolean,
   ): Promise<void> {
-    if (this.done) return;
-    const response = await this.#fallback(error, request, onError);
-    if (this.done) {
-      response.body?.cancel().catch(() => {});
-      return;
+    let pending: unknown;
+    try {
+      pending = handler(request, this.info);
+    } catch (error) {
+      pending = Promise.reject(error);
     }
-    await this.#send(response, isHead, onError, request);
+    return this.#settle(pending, request, onError, isHead);
   }
 
-  /** The handler returned a promise (or something that is not a Response). */
+  /** Waits for the handler's response (or its failure) and sends it. */
   async #settle(
     pending: unknown,
     request: Request,
@@ -201,11 +215,46 @@ export class Exchange {
       if (!(r instanceof Response)) {
         throw new TypeError(`handler returned ${typeof r}, not a Response`);
       }
-      if (trailersOf(r) === null) light = takeLightWhole(r);
+      if (!this.upgradable && trailersOf(r) === null) light = takeLightWhole(r);
       response = r;
     } catch (error) {
-      if (this.done) return;
-      response = await this.#fallback(error, request, onError);
+      if (this.done) {
+        if (this.upgradable) resolveUpgrade(request, REFUSED); // fails a socket made meanwhile
+        return;
+      }
+      // A malformed handshake the handler let through is the client's fault: 400/426, not 500.
+      response = error instanceof WebSocketHandshakeError
+        ? new Response(error.message, { status: error.status, headers: error.headers })
+        : await this.#fallback(error, request, onError);
+    }
+    return this.#answer(response, light, request, onError, isHead);
+  }
+
+  /** Sends the handler's response: a WebSocket handshake, a light one's parts, or the general way. */
+  async #answer(
+    response: Response,
+    light: WholeResponse | null,
+    request: Request,
+    onError: ErrorHandler,
+    isHead: boolean,
+  ): Promise<void> {
+    if (light === null && (this.upgradable || response.status === 101)) {
+      const d = resolveUpgrade(request, response);
+      if (d.type === "accept") {
+        if (this.done) {
+          d.abandon("the client went away before the handshake response");
+          return;
+        }
+        const session = this.#writer.upgrade?.(d) ?? null;
+        if (session !== null) {
+          this.#watch(session);
+          return;
+        }
+        d.abandon("the connection cannot switch to WebSocket");
+        response = new Response("not a valid WebSocket handshake", { status: 400 });
+      } else if (d.type === "foreign" && !this.done) {
+        response = await this.#fallback(d.error, request, onError);
+      }
     }
     if (this.done) {
       if (light === null) response.body?.cancel().catch(() => {});
@@ -215,32 +264,15 @@ export class Exchange {
     await this.#send(response, isHead, onError, request);
   }
 
-  /** Calls the handler and sends its response. */
-  async run(
-    handler: Handler,
-    request: Request,
-    onError: ErrorHandler,
-    isHead: boolean,
-  ): Promise<void> {
-    let response: Response;
-    let light: WholeResponse | null = null;
-    try {
-      const r = await handler(request, this.info);
-      if (!(r instanceof Response)) {
-        throw new TypeError(`handler returned ${typeof r}, not a Response`);
-      }
-      if (trailersOf(r) === null) light = takeLightWhole(r);
-      response = r;
-    } catch (error) {
-      if (this.done) return;
-      response = await this.#fallback(error, request, onError);
-    }
-    if (this.done) {
-      if (light === null) response.body?.cancel().catch(() => {});
-      return;
-    }
-    if (light !== null) return this.#sendWhole(light.status, light.headers, light.body, isHead);
-    await this.#send(response, isHead, onError, request);
+  /**
+   * An upgraded exchange completes when its WebSocket closes: "sent" after a
+   * clean close handshake, else aborted (req.signal aborts).
+   */
+  #watch(session: WebSocketSessionHandle): void {
+    session.closed.then(() => {
+      if (session.wasClean) this.#finish("sent");
+      else this.cancel(new Error("the WebSocket closed without a clean close handshake"));
+    });
   }
 
   async #fallback(error: unknown, request: Request, onError: ErrorHandler): Promise<Response> {
