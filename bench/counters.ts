@@ -3,9 +3,18 @@
  * the load generator to CPU 1, and `perf stat` counts the server's
  * instructions and cycles over a measured window. Instructions per request
  * vary by a few percent between runs where req/s on this machine swings 2x,
- * so this is the number to judge a hot-path change by.
+ * so this is the number to judge a hot-path change by. Where the machine has
+ * no hardware counters (most virtual machines: "PMU not available"), only
+ * CPU µs per request (perf's software task-clock) is printed; it moves with
+ * load on a shared machine, so compare A and B interleaved, several runs each.
  *
  *     deno run -A bench/counters.ts [--servers h2serve-deno,deno] [--proto h1|h2c|h2] [--path /]
+ *     deno run -A bench/counters.ts --servers h2serve-deno --flags=--v8-flags=--single-threaded-gc
+ *     deno run -A bench/counters.ts --servers h2serve-bun --env BUN_JSC_useConcurrentGC=0
+ *
+ * `--flags` go to the runtime before the script (after `run` for Deno);
+ * `--env K=V[,K=V]` is added to the server's environment. `--root DIR` runs
+ * the server scripts of another checkout (A/B of a patch on the same build).
  *
  * Needs perf (linux-perf), wrk and h2load.
  *
@@ -31,6 +40,14 @@ const { values } = parseArgs({
     "load-cpus": { type: "string", default: "1" },
     /** Load generator connections. */
     connections: { type: "string", default: "50" },
+    /** Runtime flags, space-separated, inserted before the script. */
+    flags: { type: "string", default: "" },
+    /** Extra server environment, K=V pairs separated by commas. */
+    env: { type: "string", default: "" },
+    /** Repository whose bench/servers are run (default: this one). */
+    root: { type: "string" },
+    /** Printed with every line, to tell A/B runs apart. */
+    tag: { type: "string", default: "" },
   },
 });
 const loadCpus = values["load-cpus"];
@@ -39,11 +56,12 @@ const conns = values.connections;
 const proto = values.proto as "h1" | "h2c" | "h2";
 const seconds = Number(values.seconds);
 const port = 18_300;
-const root = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
+const here = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
+const root = values.root ?? here;
 const tc: Toolchain = {
   root,
-  deno: `${root}/node_modules/.bin/deno`,
-  bun: `${root}/node_modules/.bin/bun`,
+  deno: `${here}/node_modules/.bin/deno`,
+  bun: `${here}/node_modules/.bin/bun`,
   node: "node",
   cacheDir: await Deno.makeTempDir(),
 };
@@ -75,14 +93,28 @@ function countOf(out: string, event: string): number {
   return m ? Number(m[1]!.replaceAll(",", "")) : NaN;
 }
 
+/** Inserts runtime flags before the script: after `run` for Deno, after the binary otherwise. */
+function withFlags(argv: string[], flags: string[]): string[] {
+  if (!flags.length) return argv;
+  const at = argv[1] === "run" ? 2 : 1;
+  return [...argv.slice(0, at), ...flags, ...argv.slice(at)];
+}
+
 for (const name of values.servers.split(",")) {
   const peer = PEERS.find((p) => p.id === name);
   if (!peer) throw new Error(`unknown server ${name}`);
   const failed = await peer.prepare?.(tc);
   if (failed) throw new Error(failed);
-  const argv = peer.argv(tc);
+  const argv = withFlags(peer.argv(tc), values.flags.split(" ").filter(Boolean));
+  const extraEnv = Object.fromEntries(
+    values.env.split(",").filter(Boolean).map((kv) => {
+      const eq = kv.indexOf("=");
+      return [kv.slice(0, eq), kv.slice(eq + 1)];
+    }),
+  );
   for (let r = 0; r < Number(values.runs); r++) {
     const server = spawnPinned(values["server-cpus"], argv, {
+      ...extraEnv,
       BENCH_WORKERS: values.workers,
       BENCH_PORT: String(port),
       BENCH_PROTO: proto,
@@ -98,7 +130,7 @@ for (const name of values.servers.split(",")) {
         "perf",
         "stat",
         "-e",
-        "instructions,cycles",
+        "instructions,cycles,task-clock",
         "-p",
         String(server.pid),
         "--",
@@ -109,12 +141,18 @@ for (const name of values.servers.split(",")) {
       const requests = requestsOf(loadOut) * (seconds - 1) / seconds;
       const instr = countOf(perf, "instructions");
       const cycles = countOf(perf, "cycles");
-      console.log(
-        `${name.padEnd(14)} ${proto} ${values.path} w${values.workers}  req/s ${
-          Math.round(requestsOf(loadOut) / seconds)
-        }  instr/req ${Math.round(instr / requests / 100) / 10}k  cycles/req ${
+      // task-clock is a software event (ms of CPU, all threads): it works where
+      // a virtual machine exposes no hardware counters, but moves with load.
+      const cpuMs = Number(/([\d,.]+)\s+msec task-clock/.exec(perf)?.[1]?.replaceAll(",", ""));
+      const hw = Number.isFinite(instr)
+        ? `  instr/req ${Math.round(instr / requests / 100) / 10}k  cycles/req ${
           Math.round(cycles / requests / 100) / 10
-        }k  IPC ${(instr / cycles).toFixed(2)}`,
+        }k  IPC ${(instr / cycles).toFixed(2)}`
+        : "";
+      console.log(
+        `${values.tag}${name.padEnd(14)} ${proto} ${values.path} w${values.workers}  req/s ${
+          Math.round(requestsOf(loadOut) / seconds)
+        }  cpu µs/req ${(cpuMs * 1000 / requests).toFixed(2)}${hw}`,
       );
     } finally {
       try {

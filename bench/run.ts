@@ -15,7 +15,7 @@
 import { fileURLToPath } from "node:url";
 import { loadAvg, machineInfo } from "./lib/machine.ts";
 import { median, spreadPct } from "./lib/parse.ts";
-import { type Peer, PEERS, RATIO_PAIRS, type Toolchain } from "./lib/peers.ts";
+import { notServed, type Peer, PEERS, RATIO_PAIRS, type Toolchain } from "./lib/peers.ts";
 import {
   clockTicks,
   freePort,
@@ -327,8 +327,10 @@ async function runGroup(
   };
   const late = () => Date.now() > deadline;
   for (const a of accs) {
-    const why = sc.unsupportedBy?.[a.peer.id];
-    if (why) fail(a, "n/a", why);
+    const why = notServed(a.peer, sc.id, proto);
+    if (why !== undefined) fail(a, "n/a", why);
+    const unsupported = sc.unsupportedBy?.[a.peer.id];
+    if (why === undefined && unsupported) fail(a, "n/a", unsupported);
   }
   if (sc.freshServerPerRun) {
     for (let r = 0; r < opts.runs; r++) {

@@ -32,7 +32,32 @@ export interface Peer {
   argv(t: Toolchain): string[];
   /** Optional one-time preparation, e.g. transpiling; returns an error text on failure. */
   prepare?(t: Toolchain): Promise<string | undefined>;
+  /**
+   * For a peer that answers only some scenarios (the ceilings): which ones, per
+   * protocol. Other cells are reported "n/a". Absent: every scenario.
+   */
+  scenarios?: Partial<Record<Proto, readonly string[]>>;
 }
+
+/** Why a peer does not take part in a cell, or undefined when it does. */
+export function notServed(peer: Peer, scenario: string, proto: Proto): string | undefined {
+  if (peer.scenarios === undefined) return undefined;
+  const list = peer.scenarios[proto] ?? [];
+  return list.includes(scenario)
+    ? undefined
+    : `${peer.label} answers only ${
+      Object.entries(peer.scenarios).map(([p, s]) => `${p}: ${s.join(",")}`).join("; ")
+    }`;
+}
+
+/**
+ * What the ceilings answer: fixed bytes for GET / and GET /64k on HTTP/1.1;
+ * on h2c only GET / (without HPACK decoding the path is unknown).
+ */
+const CEILING_SCENARIOS: Partial<Record<Proto, readonly string[]>> = {
+  h1: ["hello", "64k"],
+  h2c: ["hello"],
+};
 
 const ALL: readonly Proto[] = ["h1", "h2c", "h2"];
 
@@ -115,16 +140,37 @@ export const PEERS: readonly Peer[] = [
     argv: (t) => [t.node, `${t.cacheDir}/node_server.mjs`],
     prepare: (t) => bundleForNode(t, "bench/servers/node.ts", "node_server.mjs"),
   },
+  {
+    id: "ceiling-deno",
+    label: "ceiling (Deno.listen)",
+    ours: false,
+    runtime: "deno",
+    protos: ["h1", "h2c"],
+    scenarios: CEILING_SCENARIOS,
+    argv: (t) => [t.deno, "run", "-A", `${t.root}/bench/servers/ceiling_deno.ts`],
+  },
+  {
+    id: "ceiling-bun",
+    label: "ceiling (Bun.listen)",
+    ours: false,
+    runtime: "bun",
+    protos: ["h1", "h2c"],
+    scenarios: CEILING_SCENARIOS,
+    argv: (t) => [t.bun, `${t.root}/bench/servers/ceiling_bun.ts`],
+  },
 ];
 
 /**
  * The pairs whose ratio ours/peer is reported: each of ours against the
- * runtime-native server it replaces, and against Node (h2serve on Node
+ * runtime-native server it replaces, against the same runtime's raw-socket
+ * ceiling (how close we are to the limit), and against Node (h2serve on Node
  * against Node's own http/http2 is the same-runtime pair there).
  */
 export const RATIO_PAIRS: readonly [ours: string, peer: string][] = [
   ["h2serve-deno", "deno"],
+  ["h2serve-deno", "ceiling-deno"],
   ["h2serve-bun", "bun"],
+  ["h2serve-bun", "ceiling-bun"],
   ["h2serve-deno", "node"],
   ["h2serve-bun", "node"],
   ["h2serve-node", "node"],

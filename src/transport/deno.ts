@@ -175,8 +175,10 @@ class DenoTransport implements Transport {
         }
         this.#queue.wake();
       }
-    } catch {
+    } catch (e) {
       this.#queue.clear();
+      // The peer is gone (after a half-close too): say so before the socket closes.
+      if (!this.#closing) this.#sink?.end(e);
       this.abort();
     }
     this.#writing = false;

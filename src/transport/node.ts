@@ -26,6 +26,7 @@ import {
 import { HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
 import { releaseBytes } from "../slab.ts";
 import { listenNodeTls } from "./node_tls.ts";
+import { listenNow } from "./listen_now.ts";
 import { netAddr } from "./addr.ts";
 
 /** After our close, how long the peer has to read our last bytes before the socket is destroyed. */
@@ -209,7 +210,7 @@ export const nodeRuntime: Runtime = {
       onConnection(new NodeTransport(socket));
     });
     server.on("error", (e: unknown) => console.error("h2serve: listener failed:", e));
-    server.listen({ port, host: options.hostname, reusePort } as net.ListenOptions);
+    listenNow(server, options.hostname, port, reusePort);
     return {
       addr: netAddr(options.hostname, port),
       close() {

@@ -10,6 +10,7 @@
  */
 import { Buffer } from "node:buffer";
 import net from "node:net";
+import { listenNow } from "./listen_now.ts";
 import tls from "node:tls";
 import {
   type Addr,
@@ -238,7 +239,7 @@ export function listenNodeTls(
   server.on("error", (e: unknown) => console.error("h2serve: TLS listener failed:", e));
   if (path !== undefined) server.listen({ path });
   else {
-    server.listen({ port: options.port, host: options.hostname, reusePort: options.reusePort });
+    listenNow(server, options.hostname, options.port, options.reusePort ?? false);
   }
   // Bun binds at once; Deno later, so the caller must then pass a concrete port.
   const a = server.address();

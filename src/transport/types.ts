@@ -41,7 +41,11 @@ export type Addr = NetAddr | UnixAddr;
 export interface TransportSink {
   /** Bytes arrived. The chunk is owned by the sink from now on. */
   data(chunk: Uint8Array): void;
-  /** The peer closed its side, or the socket failed. No more data will arrive. */
+  /**
+   * The peer closed its side, or the socket failed. No more data will arrive.
+   * After a clean end (a half-close) it may be called once more, with the
+   * error, when a later write finds the peer gone.
+   */
   end(error?: unknown): void;
 }
 
