@@ -6,6 +6,7 @@ import { skipUnless } from "./skip.ts";
 import { eventually } from "./util.ts";
 import { upgradeWebSocket } from "../mod.ts";
 import type { ServeOptions } from "../mod.ts";
+import { chatPage, joinChat } from "../examples/chat.ts";
 
 const missing = chromiumMissing();
 const skip = skipUnless(!missing, `browser WebSocket tests: ${missing}`);
@@ -146,4 +147,41 @@ describe("headless Chromium opens new WebSocket() to h2serve", () => {
       });
     }
   }
+});
+
+describe("the example chat page (examples/chat.ts) in headless Chromium", () => {
+  it("two tabs over TLS: a line typed in one shows in both", { skip }, async () => {
+    await using srv = start((req) => {
+      const path = new URL(req.url).pathname;
+      return path === "/chat/ws" ? joinChat(req) : chatPage();
+    }, { tls: TLS });
+    await using browser = await launchChromium({ trust: [TEST_CERT_PEM] });
+    await using alice = await browser.open(`https://127.0.0.1:${srv.port}/chat?name=alice`);
+    await using bob = await browser.open(`https://127.0.0.1:${srv.port}/chat?name=bob`);
+    const logOf = (page: typeof alice) =>
+      page.evaluate<string>(`document.getElementById("log").innerText`);
+    const waitFor = (page: typeof alice, text: string) =>
+      page.evaluate<boolean>(`new Promise((resolve, reject) => {
+        const log = document.getElementById("log");
+        const done = () => log.innerText.includes(${JSON.stringify(text)});
+        if (done()) return resolve(true);
+        const o = new MutationObserver(() => done() && (o.disconnect(), resolve(true)));
+        o.observe(log, { childList: true, subtree: true });
+        setTimeout(() => reject(new Error("no " + ${
+        JSON.stringify(text)
+      } + " in " + log.innerText)), 10000);
+      })`);
+    await waitFor(alice, "* bob joined");
+    await bob.evaluate(`document.getElementById("text").value = "hi alice";
+      document.getElementById("form").requestSubmit(); true`);
+    await waitFor(alice, "bob: hi alice");
+    await waitFor(bob, "bob: hi alice");
+    const status = await alice.evaluate<string>(`document.getElementById("status").textContent`);
+    console.log(`chat page: ${status}`);
+    assert.match(status, /^connected \(page over h2, extensions: permessage-deflate/);
+    assert.match(
+      await logOf(alice),
+      /\* alice joined \(1 here\)\n\* bob joined \(2 here\)\nbob: hi alice/,
+    );
+  });
 });
