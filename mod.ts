@@ -52,7 +52,7 @@ export { DEFAULT_HTTP2_OPTIONS } from "./src/http2/server_options.ts";
 export type { ClientErrorInfo, ClientErrorKind, ShutdownOptions } from "./src/types.ts";
 export { OptionError } from "./src/options/validate.ts";
 export { OPTION_SCHEMA } from "./src/options/schema.ts";
-export type { OptionSpec } from "./src/options/schema.ts";
+export type { OptionKind, OptionSpec } from "./src/options/schema.ts";
 export { group } from "./src/group.ts";
 export type { ServerGroup } from "./src/group.ts";
 export { serveWorkers } from "./src/workers/pool.ts";

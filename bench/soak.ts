@@ -1,5 +1,5 @@
 /**
- * Soak task (issue 7): several thousand concurrent connections over a mix of
+ * Soak test: several thousand concurrent connections over a mix of
  * HTTP/1.1, h2c and h2 (TLS, ALPN) against our server, for a fixed request
  * count, on loopback. Reports errors, RSS over time and file descriptors
  * before and after; exits non-zero on any error, on descriptors not returned
@@ -27,8 +27,8 @@ import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { serve } from "../mod.ts";
 import { Decoder } from "../src/http2/hpack/mod.ts";
 import { FrameDecoder, FrameType } from "../src/http2/mod.ts";
+import { concat } from "../tests/util.ts";
 import {
-  concat,
   getRequest,
   headers,
   preface,

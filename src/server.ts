@@ -367,9 +367,27 @@ export function serve<C extends object = Record<string, unknown>>(
   options: ServeUnixOptions<C>,
   handler: Handler<C>,
 ): Server<UnixAddr>;
+/**
+ * Starts a server on a Unix socket whose options carry the handler as `fetch`.
+ *
+ * @example
+ * ```ts
+ * const server = serve({ path: "/tmp/h2serve.sock", fetch: () => new Response("hello") });
+ * await server.shutdown();
+ * ```
+ */
 export function serve<C extends object = Record<string, unknown>>(
   options: ServeUnixOptions<C> & { fetch: Handler<C> },
 ): Server<UnixAddr>;
+/**
+ * Starts a server with options and a separate handler.
+ *
+ * @example
+ * ```ts
+ * const server = serve({ port: 0, hostname: "127.0.0.1" }, () => new Response("hello"));
+ * await server.shutdown();
+ * ```
+ */
 export function serve<C extends object = Record<string, unknown>>(
   options: ServeOptions<C>,
   handler: Handler<C>,

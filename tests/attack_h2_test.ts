@@ -5,10 +5,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { RawClient, sleep, startRecording, type TestServer } from "./helpers.ts";
-import { eventually } from "./util.ts";
+import { concat, eventually } from "./util.ts";
 import { LiveH2 } from "./h2_live_client.ts";
 import {
-  concat,
   continuation,
   data,
   getRequest,

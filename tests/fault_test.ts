@@ -8,9 +8,9 @@ import net from "node:net";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { sleep, start } from "./helpers.ts";
-import { endless, eventually } from "./util.ts";
+import { concat, endless, eventually } from "./util.ts";
 import { LiveH2 } from "./h2_live_client.ts";
-import { concat, data, getRequest, headers, postRequest, rst } from "./h2_frames.ts";
+import { data, getRequest, headers, postRequest, rst } from "./h2_frames.ts";
 import { ErrorCode, FrameType } from "../src/http2/mod.ts";
 import type { Handler } from "../mod.ts";
 

@@ -26,8 +26,8 @@ import {
   H2Connection,
   StreamError,
 } from "../src/http2/mod.ts";
+import { concat } from "./util.ts";
 import {
-  concat,
   continuation,
   data,
   getRequest,

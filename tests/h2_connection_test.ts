@@ -10,9 +10,9 @@ import {
   SettingId,
   StreamState,
 } from "../src/http2/mod.ts";
+import { concat } from "./util.ts";
 import {
   bytes,
-  concat,
   continuation,
   data,
   getRequest,

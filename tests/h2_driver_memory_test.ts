@@ -9,7 +9,8 @@ import { Connection } from "../src/fetch/info.ts";
 import { defaultOnError } from "../src/fetch/exchange.ts";
 import type { LiveConnection, ServerHost } from "../src/fetch/host.ts";
 import type { Transport, TransportSink } from "../src/transport/types.ts";
-import { concat, getRequest, headers, preface, settings, settingsAck } from "./h2_frames.ts";
+import { concat } from "./util.ts";
+import { getRequest, headers, preface, settings, settingsAck } from "./h2_frames.ts";
 
 /** An in-memory transport: the test feeds bytes in; output is counted and dropped. */
 class MemoryTransport implements Transport {

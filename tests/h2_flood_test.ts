@@ -1,8 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ErrorCode, FrameType } from "../src/http2/mod.ts";
+import { concat } from "./util.ts";
 import {
-  concat,
   continuation,
   data,
   getRequest,

@@ -21,8 +21,6 @@ import {
   type H2Options,
 } from "../src/http2/mod.ts";
 
-export { concat };
-
 const enc = new TextEncoder();
 /** UTF-8 bytes of a string. */
 export const bytes = (s: string): Uint8Array => enc.encode(s);

@@ -9,14 +9,8 @@
  */
 import net from "node:net";
 import { FrameDecoder, FrameType } from "../src/http2/mod.ts";
-import {
-  concat,
-  FieldBlockReader,
-  type OutFrame,
-  preface,
-  settings,
-  settingsAck,
-} from "./h2_frames.ts";
+import { concat } from "./util.ts";
+import { FieldBlockReader, type OutFrame, preface, settings, settingsAck } from "./h2_frames.ts";
 
 /** A connected raw HTTP/2 client. */
 export class LiveH2 {

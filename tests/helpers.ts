@@ -9,7 +9,7 @@ import net from "node:net";
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { serve } from "../mod.ts";
-import { concat as concatParts } from "./util.ts";
+import { concat } from "./util.ts";
 import type { Handler, ServeOptions, Server } from "../mod.ts";
 
 /** The bundled test certificate (localhost, 127.0.0.1, *.example.test). */
@@ -96,7 +96,7 @@ export function raw(
       done = true;
       clearTimeout(timer);
       sock.destroy();
-      const bytes = concatParts(...chunks);
+      const bytes = concat(...chunks);
       resolve({ text: latin1(bytes), bytes, closedByServer });
     };
     const arm = () => {
@@ -166,7 +166,7 @@ export class RawClient {
 
   /** All bytes received so far. */
   get received(): Uint8Array {
-    return concatParts(...this.#buf);
+    return concat(...this.#buf);
   }
 
   /** Received bytes as latin1 text. */
@@ -227,14 +227,6 @@ export function run(cmd: string, args: string[], timeoutMs = 30_000): Promise<Ru
       },
     );
   });
-}
-
-/**
- * Concatenates a list of byte arrays; the same as util.ts `concat(...chunks)`,
- * in the list form tests/h2_frames.ts imports.
- */
-export function concat(chunks: Uint8Array[]): Uint8Array {
-  return concatParts(...chunks);
 }
 
 /** Bytes as latin1 text. */

@@ -1,5 +1,6 @@
 // HPACK primitives: prefixed integers (§5.1), Huffman (§5.2, Appendix B),
 // string literals (§5.2) and the static table (Appendix A).
+import { decodeLatin1, putLatin1Strict } from "../src/latin1.ts";
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { hex } from "./util.ts";
@@ -14,8 +15,6 @@ import {
   huffmanEncode,
   huffmanEncodedLength,
   integerLength,
-  latin1Decode,
-  latin1Encode,
   MAX_INTEGER,
   STATIC_TABLE,
   STATIC_TABLE_LENGTH,
@@ -37,7 +36,7 @@ function huff(str: string): Uint8Array {
 
 function unhuff(bytes: Uint8Array): string {
   const dst = new Uint8Array(huffmanDecodedMaxLength(bytes.length));
-  return latin1Decode(dst, 0, huffmanDecode(bytes, 0, bytes.length, dst, 0));
+  return decodeLatin1(dst, 0, huffmanDecode(bytes, 0, bytes.length, dst, 0));
 }
 
 /** Asserts `fn` throws a CompressionError with code 0x9. */
@@ -189,15 +188,15 @@ describe("string literals (RFC 7541 §5.2)", () => {
       for (const high of [0, 0x80]) {
         // ASCII and full-range octets take different paths.
         for (let i = 0; i < n; i++) bytes[i] = ((i * 7) & 0x7f) | (i % 3 === 0 ? high : 0);
-        const s = latin1Decode(bytes, 0, n);
+        const s = decodeLatin1(bytes, 0, n);
         assert.equal(s.length, n);
         for (let i = 0; i < n; i++) assert.equal(s.charCodeAt(i), bytes[i]);
         const back = new Uint8Array(n);
-        assert.equal(latin1Encode(back, 0, s), n);
+        assert.equal(putLatin1Strict(back, 0, s), n);
         assert.deepEqual(back, bytes);
       }
     }
-    assert.throws(() => latin1Encode(new Uint8Array(4), 0, "€"), TypeError);
+    assert.throws(() => putLatin1Strict(new Uint8Array(4), 0, "€"), TypeError);
   });
 });
 

@@ -101,8 +101,9 @@ describe("upgradeWebSocket", () => {
     assert.equal(socket.readyState, 3);
   });
   it("Deno.upgradeWebSocket's real 101 is recognised as foreign", (t) => {
-    const D = (globalThis as { Deno?: { upgradeWebSocket(r: Request): { response: Response } } })
-      .Deno;
+    const D = (globalThis as unknown as {
+      Deno?: { upgradeWebSocket(r: Request): { response: Response } };
+    }).Deno;
     if (!D) {
       t.skip("Deno.upgradeWebSocket exists only on Deno");
       console.log("skipped: Deno.upgradeWebSocket exists only on Deno");

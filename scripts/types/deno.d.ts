@@ -43,6 +43,7 @@ declare namespace Deno {
     transport?: "tcp";
     reusePort?: boolean;
   }): Listener;
+  function listen(options: { transport: "unix"; path: string }): Listener;
   function listenTls(options: {
     hostname?: string;
     port: number;

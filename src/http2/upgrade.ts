@@ -15,16 +15,16 @@ import type { Transport } from "../transport/types.ts";
 import type { ConnectionFacts } from "../fetch/info.ts";
 import type { ServerHost } from "../fetch/host.ts";
 import type { H2cUpgrade } from "../upgrade_types.ts";
+import { encodeLatin1 } from "../latin1.ts";
 import { H2Connection } from "./connection.ts";
 import { CONNECTION_SPECIFIC_FIELDS } from "./headers.ts";
 import { Http2Driver } from "./driver.ts";
 import type { Http2Options } from "./server_options.ts";
 
-const latin1 = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
-const SWITCHING = latin1(
+const SWITCHING = encodeLatin1(
   "HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: h2c\r\n\r\n",
 );
-const BAD_REQUEST = latin1(
+const BAD_REQUEST = encodeLatin1(
   "HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
 );
 
@@ -36,7 +36,7 @@ export function decodeBase64Url(s: string): Uint8Array | null {
   if (!/^[A-Za-z0-9_-]*$/.test(s) || s.length % 4 === 1) return null;
   const b64 = s.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((s.length + 3) % 4);
   try {
-    return latin1(atob(b64));
+    return encodeLatin1(atob(b64));
   } catch {
     return null;
   }

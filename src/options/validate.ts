@@ -21,6 +21,7 @@ import { OPTION_BY_PATH, OPTION_SCHEMA, type OptionSpec, TLS_ENTRY_KEYS } from "
 export class OptionError extends TypeError {
   /** The option's path as the user wrote it. */
   readonly option: string;
+  /** `option` is the path as the user wrote it; `message` names it too. */
   constructor(option: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "OptionError";

@@ -14,7 +14,8 @@ import { CompressionError, HeaderListTooLargeError } from "./errors.ts";
 import { huffmanDecode, huffmanDecodedMaxLength } from "./huffman.ts";
 import { type Cursor, decodeIntegerTail } from "./integer.ts";
 import { STATIC_TABLE, STATIC_TABLE_LENGTH } from "./static_table.ts";
-import { isHuffman, latin1Decode, stringLiteralLength } from "./string.ts";
+import { isHuffman, stringLiteralLength } from "./string.ts";
+import { decodeLatin1 } from "../../latin1.ts";
 
 /** Default cap of a decoded header list: Σ(name + value + 32) octets (RFC 9113 §6.5.2). */
 export const DEFAULT_MAX_HEADER_LIST_SIZE = 65536;
@@ -266,8 +267,8 @@ export class Decoder {
       // bounded by its size; a larger entry just empties the table).
       const keep = exceeded === null;
       if (keep || (indexing && size <= table.maxSize)) {
-        if (index === 0) name = latin1Decode(nameSrc, nameStart, nameStart + nameLen);
-        const value = latin1Decode(valueSrc, valueStart, valueStart + valueLen);
+        if (index === 0) name = decodeLatin1(nameSrc, nameStart, nameStart + nameLen);
+        const value = decodeLatin1(valueSrc, valueStart, valueStart + valueLen);
         if (indexing) table.add(name, value);
         if (keep) out.push([name, value]);
       } else if (indexing) {

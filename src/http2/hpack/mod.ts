@@ -37,13 +37,7 @@ export {
   MAX_INTEGER,
   MAX_INTEGER_CONTINUATION_BYTES,
 } from "./integer.ts";
-export {
-  decodeString,
-  encodeString,
-  latin1Decode,
-  latin1Encode,
-  stringLiteralMaxLength,
-} from "./string.ts";
+export { decodeString, encodeString, stringLiteralMaxLength } from "./string.ts";
 export {
   huffmanDecode,
   huffmanDecodedMaxLength,
