@@ -81,7 +81,10 @@ function echoApp(compress: boolean) {
       if (e.data === "please close") socket.close(4001, "server done");
       else socket.send(e.data);
     };
-    socket.onerror = () => seen.errors.push("error");
+    socket.onerror = (e) => {
+      const ev = e as ErrorEvent;
+      seen.errors.push(String(ev.error ?? ev.message));
+    };
     socket.onclose = (e) => seen.closes.push(`${e.code} ${e.reason} ${e.wasClean}`);
     return response;
   };
@@ -134,11 +137,19 @@ describe("headless Chromium opens new WebSocket() to h2serve", () => {
           if (compress) assert.match(r.extensions, /^permessage-deflate\b/);
           else assert.equal(r.extensions, "");
           if (closeBy === "client") {
-            assert.deepEqual(r.close, { code: 4000, reason: "browser done", wasClean: true });
+            assert.deepEqual(
+              r.close,
+              { code: 4000, reason: "browser done", wasClean: true },
+              `server saw ${seen.closes} ${seen.errors}`,
+            );
             await eventually(() => seen.closes.length === 1);
             assert.deepEqual(seen.closes, ["4000 browser done true"]);
           } else {
-            assert.deepEqual(r.close, { code: 4001, reason: "server done", wasClean: true });
+            assert.deepEqual(
+              r.close,
+              { code: 4001, reason: "server done", wasClean: true },
+              `server saw ${seen.closes} ${seen.errors}`,
+            );
             await eventually(() => seen.closes.length === 1);
             assert.deepEqual(seen.closes, ["4001 server done true"]);
           }
