@@ -183,6 +183,8 @@ describe("the example chat page (examples/chat.ts) in headless Chromium", () => 
       } + " in " + log.innerText)), 10000);
       })`);
     await waitFor(alice, "* bob joined");
+    // Bob's own copy of the join line means his socket is open on his side too.
+    await waitFor(bob, "* bob joined");
     await bob.evaluate(`document.getElementById("text").value = "hi alice";
       document.getElementById("form").requestSubmit(); true`);
     await waitFor(alice, "bob: hi alice");
