@@ -41,6 +41,14 @@ export interface ServeInfo<C extends object = Record<string, unknown>> {
   readonly connection: ConnectionInfo<C>;
   /** Settles when the response has been fully sent ("sent") or cut short ("aborted"). Never rejects. */
   readonly completed: Promise<Completion>;
+  /**
+   * The request's header fields exactly as received: in order, duplicates
+   * kept. HTTP/1.1: names in their original case, values without the
+   * surrounding whitespace. HTTP/2: the decoded field list, pseudo-headers
+   * first as sent, cookie crumbs as separate fields. Request trailers are not
+   * included (see requestTrailers). Built on first access, frozen.
+   */
+  readonly rawHeaders: ReadonlyArray<readonly [string, string]>;
 }
 
 /** A request handler, as in Deno.serve and Bun.serve. */

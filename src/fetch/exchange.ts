@@ -10,14 +10,37 @@ import type { RequestInfo } from "./info.ts";
 import { type StaticBody, takeStaticBody } from "./static_body.ts";
 import { isShortAscii } from "../slab.ts";
 import { bodyless } from "./status.ts";
+import { type TrailerProducer, TrailersError, trailersOf } from "./trailers.ts";
+
+/**
+ * What `head` is told about trailers: absent for none, the field names when
+ * known up front (fixed fields), `true` when a function will produce them.
+ */
+export type TrailerHint = readonly string[] | true;
 
 /** The protocol side of a response. */
 export interface ResponseWriter {
   /**
    * Sends the status and fields. `length` is the body size when known, or -1
-   * when the body streams; `end` means no body follows.
+   * when the body streams; `end` means no body follows. `trailers` says the
+   * body will end with {@link ResponseWriter.trailers} instead of `end()`
+   * (HTTP/1.1 then frames it chunked whatever `length` says).
    */
-  head(status: number, headers: Array<[string, string]>, length: number, end: boolean): void;
+  head(
+    status: number,
+    headers: Array<[string, string]>,
+    length: number,
+    end: boolean,
+    trailers?: TrailerHint,
+  ): void;
+  /**
+   * Whether these (checked, lowercase) trailer fields fit the size the peer
+   * accepts: h2, the peer's SETTINGS_MAX_HEADER_LIST_SIZE; h1, our own
+   * http1.maxHeaderBytes.
+   */
+  trailersFit(fields: Array<[string, string]>): boolean;
+  /** Ends the body with a trailer section (h2: HEADERS with END_STREAM) instead of end(). */
+  trailers(fields: Array<[string, string]>): void;
   /** Sends body bytes; false means wait for ready() before sending more. */
   body(chunk: Uint8Array): boolean;
   /** Resolves when more body may be sent. */
@@ -130,7 +153,7 @@ export class Exchange {
       response.body?.cancel().catch(() => {});
       return;
     }
-    await this.#send(response, isHead);
+    await this.#send(response, isHead, onError, request);
   }
 
   async #fallback(error: unknown, request: Request, onError: ErrorHandler): Promise<Response> {
@@ -145,9 +168,18 @@ export class Exchange {
     }
   }
 
-  async #send(response: Response, isHead: boolean): Promise<void> {
-    const plain = takeStaticBody(response);
-    if (plain !== null) return this.#sendStatic(plain, isHead);
+  async #send(
+    response: Response,
+    isHead: boolean,
+    onError: ErrorHandler,
+    request: Request,
+  ): Promise<void> {
+    // One boolean test until some handler has called withTrailers.
+    const producer = trailersOf(response);
+    if (producer === null) {
+      const plain = takeStaticBody(response);
+      if (plain !== null) return this.#sendStatic(plain, isHead);
+    }
     const writer = this.#writer;
     const status = response.status;
     const headers: Array<[string, string]> = [];
@@ -165,6 +197,14 @@ export class Exchange {
     }
     const body = response.body;
     const noContent = bodyless(status);
+    // HEAD, 1xx, 204 and 304 have no content, so nothing follows it: the trailers are dropped.
+    const trailers = producer === null || noContent || isHead ? null : producer;
+    if (body === null && trailers !== null) {
+      // An empty body with trailers is still a body (h1: chunked, h2: a second HEADERS).
+      writer.head(status, headers, 0, false, trailers.names ?? true);
+      await this.#endWithTrailers(trailers, onError, request);
+      return;
+    }
     if (body === null || noContent) {
       if (body !== null) body.cancel().catch(() => {});
       // HEAD: only a length the handler stated; an absent body says nothing about GET's.
@@ -176,7 +216,7 @@ export class Exchange {
     const reader = body.getReader();
     this.#reader = reader;
     try {
-      await this.#stream(reader, status, headers, declared, isHead);
+      await this.#stream(reader, status, headers, declared, isHead, trailers, onError, request);
     } catch (error) {
       if (!this.done) {
         this.#finish("aborted");
@@ -221,6 +261,9 @@ export class Exchange {
     headers: Array<[string, string]>,
     declared: number,
     isHead: boolean,
+    trailers: TrailerProducer | null,
+    onError: ErrorHandler,
+    request: Request,
   ): Promise<void> {
     const writer = this.#writer;
     const eager: Uint8Array[] = [];
@@ -269,7 +312,9 @@ export class Exchange {
       throw new TypeError(`content-length ${declared} but the body has ${eagerBytes} bytes`);
     }
     const length = ended ? eagerBytes : declared;
-    writer.head(status, headers, length, ended && eagerBytes === 0);
+    if (trailers !== null) {
+      writer.head(status, headers, length, false, trailers.names ?? true);
+    } else writer.head(status, headers, length, ended && eagerBytes === 0);
     let sent = 0;
     let ok = true;
     for (const chunk of eager) {
@@ -296,8 +341,61 @@ export class Exchange {
       }
     }
     if (this.done) return;
+    if (trailers !== null) return this.#endWithTrailers(trailers, onError, request);
     this.#finish("sent");
     if (!(ended && eagerBytes === 0)) writer.end();
+  }
+
+  /**
+   * The last body byte has been pulled: produce the trailers and end with
+   * them. A failing function, a forbidden field or a section too large for
+   * the peer cuts the response off (h2: RST_STREAM INTERNAL_ERROR; h1: the
+   * connection closes without the last chunk) and onError hears about it.
+   */
+  async #endWithTrailers(
+    producer: TrailerProducer,
+    onError: ErrorHandler,
+    request: Request,
+  ): Promise<void> {
+    const writer = this.#writer;
+    let fields: Array<[string, string]>;
+    try {
+      fields = await producer.produce();
+      if (!writer.trailersFit(fields)) {
+        throw new TrailersError(
+          "too-large",
+          "the trailer section is larger than the client accepts",
+        );
+      }
+    } catch (error) {
+      if (this.done) return;
+      this.#finish("aborted");
+      writer.abort(error);
+      await reportAfterHead(onError, error, request);
+      return;
+    }
+    if (this.done) return; // the client left while the function ran
+    this.#finish("sent");
+    writer.trailers(fields);
+  }
+}
+
+/**
+ * A failure after the head went out: the Response onError returns cannot be
+ * sent any more, so it is only told (its Response is discarded); if it
+ * throws, both errors are logged.
+ */
+async function reportAfterHead(
+  onError: ErrorHandler,
+  error: unknown,
+  request: Request,
+): Promise<void> {
+  try {
+    const r = await onError(error, request);
+    if (r instanceof Response) r.body?.cancel().catch(() => {});
+  } catch (e) {
+    console.error("h2serve: handler failed:", error);
+    console.error("h2serve: onError failed too:", e);
   }
 }
 

@@ -56,15 +56,28 @@ export interface ConnectionFacts {
   connection: Connection;
 }
 
+/** Header fields as the client sent them. */
+export type RawHeaders = ReadonlyArray<readonly [string, string]>;
+
+const NO_FIELDS: RawHeaders = Object.freeze([]);
+
 /** The info object for one request. */
 export class RequestInfo implements ServeInfo {
   #facts: ConnectionFacts;
   #completion: Completion | null = null;
   #completed: Promise<Completion> | null = null;
   #resolve: ((c: Completion) => void) | null = null;
+  /** The parser's own field list (a reference: copied only if the application asks). */
+  #raw: RawHeaders | null;
+  #rawCopy: RawHeaders | null = null;
 
-  constructor(facts: ConnectionFacts) {
+  /**
+   * @param facts what the connection's requests share.
+   * @param raw the request's field list as the parser holds it (not copied here).
+   */
+  constructor(facts: ConnectionFacts, raw: RawHeaders | null = null) {
     this.#facts = facts;
+    this.#raw = raw;
     facts.stats.requests++;
     facts.stats.inflight++;
   }
@@ -92,6 +105,20 @@ export class RequestInfo implements ServeInfo {
   /** Connection id and context. */
   get connection(): Connection {
     return this.#facts.connection;
+  }
+
+  /**
+   * The request's fields as received: in order, duplicates kept; h1 names in
+   * their original case, h2 the decoded list with its pseudo-headers. A
+   * frozen copy made on first use, so the driver's list stays its own.
+   */
+  get rawHeaders(): RawHeaders {
+    if (this.#rawCopy === null) {
+      const raw = this.#raw ?? NO_FIELDS;
+      this.#rawCopy = Object.freeze(raw.map(([n, v]) => Object.freeze([n, v] as const)));
+      this.#raw = null;
+    }
+    return this.#rawCopy;
   }
 
   /** Settles when the response is sent or aborted. */

@@ -5,7 +5,7 @@
  * Response; the connection drivers read and fill them. Pure: no I/O, no
  * runtime globals.
  *
- * Driver side (see docs/trailers_seam.md): `trailersOf(response)` before the
+ * Driver side (docs/design.md, "Trailers"): `trailersOf(response)` before the
  * head is sent, `TrailerProducer.produce()` after the last body byte was
  * pulled; `registerRequestTrailers(req)` for every request that has a body,
  * then `deliver`, `fail` or `responseDone` on the slot it returns.
@@ -22,6 +22,8 @@ export type TrailersErrorCode =
   | "forbidden-field"
   /** The trailers function threw or rejected. */
   | "producer-failed"
+  /** The trailer section is larger than the client accepts (h2: its SETTINGS_MAX_HEADER_LIST_SIZE; h1: http1.maxHeaderBytes). */
+  | "too-large"
   /** The response completed while the request body had not been received to its end. */
   | "body-unread"
   /** The request was cut short (client gone, stream reset, malformed body) before its end. */

@@ -12,7 +12,12 @@
  */
 import type { Transport } from "../transport/types.ts";
 import { type ConnectionFacts, RequestInfo } from "../fetch/info.ts";
-import { Exchange, type ResponseWriter } from "../fetch/exchange.ts";
+import { Exchange, type ResponseWriter, type TrailerHint } from "../fetch/exchange.ts";
+import {
+  registerRequestTrailers,
+  type RequestTrailerSlot,
+  TrailersError,
+} from "../fetch/trailers.ts";
 import { ownBuffer, RequestBody } from "../fetch/body.ts";
 import { createRequest, isUnserved, UnrepresentableRequest } from "../fetch/request.ts";
 import { isAuthority } from "../fetch/authority.ts";
@@ -30,6 +35,7 @@ import {
   encodeErrorResponse,
   encodeHead,
   encodeHeadAndBody,
+  encodeLastChunk,
   type Framing,
   LAST_CHUNK,
   type ResponseHead,
@@ -60,6 +66,8 @@ class Message {
   headSent = false;
   continueSent = false;
   request: Request | null = null;
+  /** Where requestTrailers(req) learns the outcome; only requests with a body have one. */
+  trailerSlot: RequestTrailerSlot | null = null;
   constructor(readonly head: RequestHead) {}
 }
 
@@ -180,6 +188,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     const msg = this.#msg;
     if (msg !== null) {
       if (msg.bodyState === BodyState.READING) msg.body?.error(reason);
+      msg.trailerSlot?.fail(reason);
       if (msg.exchange !== null && !msg.exchange.done) msg.exchange.cancel(reason);
     }
     this.#to(ConnEvent.CLOSE);
@@ -236,6 +245,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
           }
         } else if (ev.type === "end") {
           msg.bodyState = BodyState.DONE;
+          msg.trailerSlot?.deliver(ev.trailers ?? []);
           msg.body?.end();
           this.#clearDeadline("body");
           if (this.#state === ConnState.MIGHT_SWITCH_PROTOCOL) this.#upgradeOrRun(msg);
@@ -290,7 +300,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
       }, head.expectContinue);
       msg.body = body;
     }
-    const info = new RequestInfo(this.#facts);
+    const info = new RequestInfo(this.#facts, head.headers);
     const exchange = new Exchange(info, this);
     msg.exchange = exchange;
     let request: Request;
@@ -302,6 +312,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     }
     if (head.expectContinue && body === null) msg.continueSent = true;
     msg.request = request;
+    if (body !== null) msg.trailerSlot = registerRequestTrailers(request);
     // An h2c upgrade is decided once the body is in (RFC 7540 §3.2): see #upgradeOrRun.
     if (!h2c) this.#run(msg);
   }
@@ -383,8 +394,14 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
   // ---- output (ResponseWriter for the current exchange) --------------------
 
   /** Writes the response head for the current request. */
-  head(status: number, headers: Array<[string, string]>, length: number, end: boolean): void {
-    this.#write(encodeHead(this.#headFor(status, headers, length, end)));
+  head(
+    status: number,
+    headers: Array<[string, string]>,
+    length: number,
+    end: boolean,
+    trailers?: TrailerHint,
+  ): void {
+    this.#write(encodeHead(this.#headFor(status, headers, length, end, trailers)));
   }
 
   /** Writes a whole response (head and body) in one piece; a string body is ASCII. */
@@ -419,21 +436,32 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     headers: Array<[string, string]>,
     length: number,
     end: boolean,
+    trailers?: TrailerHint,
   ): ResponseHead {
     const msg = this.#msg!;
     const req = msg.head;
     msg.headSent = true;
     let close = false;
+    let announced = false;
     const filtered: Array<[string, string]> = [];
     for (const h of headers) {
       if (HOP_BY_HOP.has(h[0])) {
         if (h[0] === "connection" && /(^|,)\s*close\s*($|,)/i.test(h[1])) close = true;
         continue;
       }
+      if (h[0] === "trailer") announced = true;
       filtered.push(h);
+    }
+    // Trailers need chunked coding, so a response with them is always chunked on
+    // HTTP/1.1 (RFC 9112 §7.1.2: any HTTP/1.1 recipient of chunked coding may get
+    // a trailer section, TE or not); HTTP/1.0 gets the body close-delimited and no trailers.
+    const chunkedForTrailers = trailers !== undefined && req.versionMinor === 1;
+    if (chunkedForTrailers && !announced && trailers !== true && trailers.length > 0) {
+      filtered.push(["trailer", trailers.join(", ")]);
     }
     let framing: Framing;
     if (end) framing = "none";
+    else if (chunkedForTrailers) framing = "chunked";
     else if (length >= 0) framing = "length";
     else if (req.versionMinor === 1) framing = "chunked";
     else {
@@ -478,9 +506,25 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     if (this.#framing === "chunked") this.#write(LAST_CHUNK);
   }
 
+  /** A trailer section we send is held to the size we accept ourselves (http1.maxHeaderBytes). */
+  trailersFit(fields: Array<[string, string]>): boolean {
+    let bytes = 0;
+    for (const [name, value] of fields) bytes += name.length + value.length + 4;
+    return bytes <= this.#opts.maxHeaderBytes;
+  }
+
+  /** Ends a chunked body with its trailer section; HTTP/1.0 (close-delimited) gets none. */
+  trailers(fields: Array<[string, string]>): void {
+    if (this.#framing === "chunked") this.#write(encodeLastChunk(fields));
+    else this.end();
+  }
+
   /** The response failed after its head: the only honest signal left is closing. */
   abort(_reason: unknown): void {
-    this.#host.clientError("aborted", _reason, this.#facts);
+    // Failed trailers are the server's own error: onError hears them, not onClientError.
+    if (!(_reason instanceof TrailersError)) {
+      this.#host.clientError("aborted", _reason, this.#facts);
+    }
     const msg = this.#msg;
     this.#to(ConnEvent.CLOSE);
     if (msg !== null && !msg.headSent) {
@@ -494,6 +538,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
   // ---- lifecycle ----------------------------------------------------------
 
   #responseDone(msg: Message): void {
+    msg.trailerSlot?.responseDone();
     if (this.#msg !== msg || this.#finished()) return;
     if (this.#state === ConnState.MUST_CLOSE) {
       this.#close();
@@ -567,6 +612,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     this.#to(ConnEvent.CLOSE);
     if (msg !== null) {
       msg.body?.error(e);
+      msg.trailerSlot?.fail(e);
       if (msg.exchange !== null && !msg.exchange.done) msg.exchange.cancel(e);
       if (msg.headSent) {
         this.#transport.abort();
@@ -627,6 +673,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     const msg = this.#msg;
     if (msg !== null) {
       if (msg.bodyState === BodyState.READING) msg.body?.error(new Error("connection closed"));
+      msg.trailerSlot?.fail(new Error("connection closed"));
       msg.exchange?.cancel(new Error("connection closed"));
     }
   }

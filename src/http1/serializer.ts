@@ -151,6 +151,23 @@ export const CONTINUE_100: Uint8Array = encodeLatin1("HTTP/1.1 100 Continue\r\n\
 /** The last chunk with no trailers. */
 export const LAST_CHUNK: Uint8Array = encodeLatin1("0\r\n\r\n");
 
+/**
+ * The last chunk with a trailer section (RFC 9112 §7.1.2). The fields were
+ * checked by the caller (tokens, no CR/LF/NUL), as a head's are.
+ *
+ * @example
+ * ```ts
+ * import { encodeLastChunk } from "./serializer.ts";
+ * encodeLastChunk([["x-sum", "1"]]); // "0\r\nx-sum: 1\r\n\r\n"
+ * ```
+ */
+export function encodeLastChunk(fields: ReadonlyArray<readonly [string, string]>): Uint8Array {
+  if (fields.length === 0) return LAST_CHUNK;
+  let s = "0\r\n";
+  for (const [name, value] of fields) s += name + ": " + value + "\r\n";
+  return encodeLatin1(s + "\r\n");
+}
+
 /** One chunk of a chunked body: size line, data, CRLF, in a single buffer (a slab piece when small). */
 export function encodeChunk(data: Uint8Array): Uint8Array {
   const size = data.byteLength.toString(16);

@@ -20,7 +20,12 @@
  */
 import type { Transport } from "../transport/types.ts";
 import { type ConnectionFacts, RequestInfo } from "../fetch/info.ts";
-import { Exchange, type ResponseWriter } from "../fetch/exchange.ts";
+import { Exchange, type ResponseWriter, type TrailerHint } from "../fetch/exchange.ts";
+import {
+  registerRequestTrailers,
+  type RequestTrailerSlot,
+  TrailersError,
+} from "../fetch/trailers.ts";
 import { ownBuffer, RequestBody } from "../fetch/body.ts";
 import { createRequest, UnrepresentableRequest } from "../fetch/request.ts";
 import type { LiveConnection, ServerHost } from "../fetch/host.ts";
@@ -44,6 +49,8 @@ class Stream implements ResponseWriter {
   readonly #d: Http2Driver;
   exchange: Exchange | null = null;
   reqBody: RequestBody | null = null;
+  /** Where requestTrailers(req) learns the outcome; only requests with a body have one. */
+  trailerSlot: RequestTrailerSlot | null = null;
   /** Body bytes given to the body stream, and those credited back to the windows. */
   pushed = 0;
   credited = 0;
@@ -122,6 +129,7 @@ class Stream implements ResponseWriter {
    * with RST_STREAM NO_ERROR (RFC 9113 §8.1); until then it is drained.
    */
   finish(): void {
+    this.trailerSlot?.responseDone();
     const wasOpen = this.life === StreamLife.OPEN;
     this.step(LifeEvent.ANSWER);
     if (wasOpen) {
@@ -133,8 +141,14 @@ class Stream implements ResponseWriter {
 
   // ---- ResponseWriter -------------------------------------------------------
 
-  /** Queues response HEADERS (END_STREAM when there is no body). */
-  head(status: number, headers: Array<[string, string]>, length: number, end: boolean): void {
+  /** Queues response HEADERS (END_STREAM when there is no body). No `Trailer` field is added: it is advisory. */
+  head(
+    status: number,
+    headers: Array<[string, string]>,
+    length: number,
+    end: boolean,
+    _trailers?: TrailerHint,
+  ): void {
     if (!this.canSend) return;
     this.headSent = true;
     this.#d.conn.sendHeaders(this.id, responseHeaders(status, headers, length, httpDate()), end);
@@ -169,6 +183,22 @@ class Stream implements ResponseWriter {
     this.#d.flushSoon();
   }
 
+  /** Trailers are held to the peer's SETTINGS_MAX_HEADER_LIST_SIZE (RFC 9113 §6.5.2), when it set one. */
+  trailersFit(fields: Array<[string, string]>): boolean {
+    const max = this.#d.conn.remoteSettings.maxHeaderListSize;
+    if (max === Infinity) return true;
+    let size = 0;
+    for (const [name, value] of fields) size += name.length + value.length + 32;
+    return size <= max;
+  }
+
+  /** Trailers: HEADERS with END_STREAM after the queued DATA. */
+  trailers(fields: Array<[string, string]>): void {
+    if (!this.canSend) return;
+    this.#d.conn.sendTrailers(this.id, fields);
+    this.#d.flushSoon();
+  }
+
   /** The response failed: 500 if nothing was sent, else RST_STREAM INTERNAL_ERROR. */
   abort(_reason: unknown): void {
     if (!this.canSend) return;
@@ -178,7 +208,10 @@ class Stream implements ResponseWriter {
       conn.sendHeaders(this.id, STATUS_500, true);
     } else {
       conn.resetStream(this.id, ErrorCode.INTERNAL_ERROR);
-      this.#d.report("aborted", _reason, ErrorCode.INTERNAL_ERROR);
+      // Failed trailers are the server's own error: onError hears them, not onClientError.
+      if (!(_reason instanceof TrailersError)) {
+        this.#d.report("aborted", _reason, ErrorCode.INTERNAL_ERROR);
+      }
       this.#d.lost(this, new Error("response failed"));
     }
     this.#d.flushSoon();
@@ -266,6 +299,7 @@ export class Http2Driver implements LiveConnection {
     parts: RequestParts,
     body: ReadableStream<Uint8Array> | null,
     leftover: Uint8Array[],
+    raw: ReadonlyArray<readonly [string, string]> | null = null,
   ): void {
     this.#transport.start({
       data: (chunk) => this.#onData(chunk),
@@ -273,7 +307,7 @@ export class Http2Driver implements LiveConnection {
     });
     const s = new Stream(1, this, true);
     this.#addStream(s);
-    const exchange = new Exchange(new RequestInfo(this.#facts), s);
+    const exchange = new Exchange(new RequestInfo(this.#facts, raw), s);
     s.exchange = exchange;
     const req = new Request(parts.url, {
       method: parts.method,
@@ -331,10 +365,15 @@ export class Http2Driver implements LiveConnection {
         s.reqBody.push(ownBuffer(ev.data));
         return;
       }
+      case "trailers":
+        // "stream-end" follows; the slot keeps the first settlement.
+        this.#streams.get(ev.streamId)?.trailerSlot?.deliver(ev.headers);
+        return;
       case "stream-end": {
         const s = this.#streams.get(ev.streamId);
         if (s === undefined) return;
         s.step(LifeEvent.REMOTE_END);
+        s.trailerSlot?.deliver([]);
         s.reqBody?.end();
         this.#settle(s);
         return;
@@ -377,7 +416,7 @@ export class Http2Driver implements LiveConnection {
         return;
       default:
         // window: the flush that follows every receive() wakes waiting streams.
-        // settings, settings-ack, ping, goaway, trailers: the core did what is needed.
+        // settings, settings-ack, ping, goaway: the core did what is needed.
         return;
     }
   }
@@ -399,7 +438,7 @@ export class Http2Driver implements LiveConnection {
       s.discard = true; // GET/HEAD cannot carry a body in Fetch
     }
     this.#addStream(s);
-    const exchange = new Exchange(new RequestInfo(this.#facts), s);
+    const exchange = new Exchange(new RequestInfo(this.#facts, headers), s);
     s.exchange = exchange;
     let request: Request | null = null;
     let status = "400";
@@ -422,6 +461,7 @@ export class Http2Driver implements LiveConnection {
       this.#settle(s);
       return;
     }
+    if (body !== null) s.trailerSlot = registerRequestTrailers(request);
     this.#run(s, request, method === "HEAD");
   }
 
@@ -434,6 +474,7 @@ export class Http2Driver implements LiveConnection {
   #tooLarge(s: Stream): void {
     const err = new RangeError("request body larger than http2.maxBodyBytes");
     s.reqBody?.error(err);
+    s.trailerSlot?.fail(err);
     s.reqBody = null;
     if (s.headSent) {
       this.conn.resetStream(s.id, ErrorCode.CANCEL);
@@ -473,6 +514,7 @@ export class Http2Driver implements LiveConnection {
   lost(s: Stream, reason: Error): void {
     s.step(LifeEvent.LOST);
     s.reqBody?.error(reason);
+    s.trailerSlot?.fail(reason);
     s.exchange?.cancel(reason);
     const w = s.waiter;
     if (w !== null) {

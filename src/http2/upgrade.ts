@@ -89,6 +89,7 @@ export function h2cUpgrade(
       { method: head.method, url: request.url, headers },
       request.body,
       leftover,
+      head.headers,
     );
     return true;
   };
