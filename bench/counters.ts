@@ -18,12 +18,21 @@
  *
  * Needs perf (linux-perf), wrk and h2load.
  *
+ * Where perf has no hardware counters (a VM), `--callgrind` counts with
+ * valgrind instead (bench/lib/callgrind.ts): our server only, h1 or h2c,
+ * `--requests` (default 2000) on one connection, minus a 0-request run:
+ *
+ *     deno run -A bench/counters.ts --callgrind --servers h2serve-deno,h2serve-bun --proto h2c
+ *
+ * With `--root`, that checkout needs bench/servers/counted.ts (copy it there).
+ *
  * @module
  */
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { run, sleep, spawnPinned, waitForPort } from "./lib/proc.ts";
 import { PEERS, type Toolchain } from "./lib/peers.ts";
+import { instructionsPerRequest } from "./lib/callgrind.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -40,6 +49,10 @@ const { values } = parseArgs({
     "load-cpus": { type: "string", default: "1" },
     /** Load generator connections. */
     connections: { type: "string", default: "50" },
+    /** Count with valgrind (no perf counters needed); our servers only, h1 or h2c. */
+    callgrind: { type: "boolean", default: false },
+    /** Requests per counted run with --callgrind. */
+    requests: { type: "string", default: "2000" },
     /** Runtime flags, space-separated, inserted before the script. */
     flags: { type: "string", default: "" },
     /** Extra server environment, K=V pairs separated by commas. */
@@ -98,6 +111,37 @@ function withFlags(argv: string[], flags: string[]): string[] {
   if (!flags.length) return argv;
   const at = argv[1] === "run" ? 2 : 1;
   return [...argv.slice(0, at), ...flags, ...argv.slice(at)];
+}
+
+if (values.callgrind) {
+  for (const name of values.servers.split(",")) {
+    const bare = name === "h2serve-deno"
+      ? [tc.deno, "run", "-A"]
+      : name === "h2serve-bun"
+      ? [tc.bun]
+      : undefined;
+    if (!bare) {
+      throw new Error(`--callgrind counts h2serve-deno and h2serve-bun only, not ${name}`);
+    }
+    if (proto === "h2") throw new Error("--callgrind counts cleartext only (--proto h1 or h2c)");
+    const runtime = withFlags([...bare, "script"], values.flags.split(" ").filter(Boolean));
+    runtime.pop();
+    const perRequest = await instructionsPerRequest({
+      runtime,
+      script: `${root}/bench/servers/counted.ts`,
+      proto,
+      requests: Number(values.requests),
+      port,
+      serverCpus: values["server-cpus"],
+      loadCpus,
+    });
+    console.log(
+      `${values.tag}${name.padEnd(14)} ${proto} callgrind  instr/req ${
+        Math.round(perRequest / 100) / 10
+      }k`,
+    );
+  }
+  Deno.exit(0);
 }
 
 for (const name of values.servers.split(",")) {

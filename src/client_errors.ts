@@ -14,7 +14,16 @@ import {
   type ServerStats,
 } from "./types.ts";
 
-/** The counters a server keeps, as `stats()` shows them. */
+/**
+ * The counters a server keeps, as `stats()` shows them.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "../mod.ts";
+ * await using server = serve({ port: 0 }, () => new Response("ok"));
+ * server.stats().clientErrors.timeout; // 0: the counts surface in stats()
+ * ```
+ */
 export interface ClientErrorCounts {
   /** By kind. */
   readonly byKind: Record<ClientErrorKind, number>;

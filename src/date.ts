@@ -7,7 +7,15 @@
 let cachedSecond = -1;
 let cachedValue = "";
 
-/** The current HTTP date (RFC 9110 §5.6.7), cached per second. */
+/**
+ * The current HTTP date (RFC 9110 §5.6.7), cached per second.
+ *
+ * @example
+ * ```ts
+ * import { httpDate } from "./date.ts";
+ * httpDate(); // e.g. "Mon, 30 Nov 2026 23:10:00 GMT"
+ * ```
+ */
 export function httpDate(): string {
   const now = Date.now();
   const second = Math.floor(now / 1000);

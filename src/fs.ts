@@ -8,7 +8,16 @@
 import { open, readdir, realpath, stat as fsStat } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 
-/** What the static handler needs to know about a path. */
+/**
+ * What the static handler needs to know about a path.
+ *
+ * @example
+ * ```ts
+ * import { stat } from "./fs.ts";
+ * const info = await stat("README.md");
+ * if (info?.isFile) console.log(info.size, info.mtime);
+ * ```
+ */
 export interface FileInfo {
   /** Size in bytes. */
   readonly size: number;
@@ -20,7 +29,15 @@ export interface FileInfo {
   readonly isDirectory: boolean;
 }
 
-/** One directory entry, for listings. */
+/**
+ * One directory entry, for listings.
+ *
+ * @example
+ * ```ts
+ * import { readDir } from "./fs.ts";
+ * for (const e of await readDir(".")) console.log(e.isDirectory ? `${e.name}/` : e.name);
+ * ```
+ */
 export interface DirEntry {
   /** The entry's name (not a path). */
   readonly name: string;
@@ -28,7 +45,20 @@ export interface DirEntry {
   readonly isDirectory: boolean;
 }
 
-/** An open file; reads go through the handle, so a rename after open cannot swap the bytes. */
+/**
+ * An open file; reads go through the handle, so a rename after open cannot swap the bytes.
+ *
+ * @example
+ * ```ts
+ * import { openFile } from "./fs.ts";
+ * const f = await openFile("README.md");
+ * if (f) {
+ *   const body = f.stream(0, Math.min(f.info.size, 100)); // the first 100 bytes
+ *   await body.cancel();
+ *   await f.close();
+ * }
+ * ```
+ */
 export interface OpenFile {
   /** Size and times at open. */
   readonly info: FileInfo;
@@ -41,12 +71,26 @@ export interface OpenFile {
   close(): Promise<void>;
 }
 
-/** Read size per pull: large enough for throughput, small enough to bound memory. */
+/**
+ * Read size per pull: large enough for throughput, small enough to bound memory.
+ *
+ * @example
+ * ```ts
+ * import { READ_CHUNK } from "./fs.ts";
+ * READ_CHUNK; // 65536
+ * ```
+ */
 export const READ_CHUNK = 64 * 1024;
 
 /**
  * Bytes read from files by openFile() streams since start-up. Tests use it to
  * prove that a slow client does not make us read a whole file ahead.
+ *
+ * @example
+ * ```ts
+ * import { fileCounters } from "./fs.ts";
+ * const before = fileCounters.bytesRead; // tests compare it after a request
+ * ```
  */
 export const fileCounters = { bytesRead: 0 };
 
@@ -66,7 +110,15 @@ function toInfo(
   };
 }
 
-/** Stats a path, following symlinks; null when it does not exist. */
+/**
+ * Stats a path, following symlinks; null when it does not exist.
+ *
+ * @example
+ * ```ts
+ * import { stat } from "./fs.ts";
+ * await stat("/no/such/file"); // null
+ * ```
+ */
 export async function stat(path: string): Promise<FileInfo | null> {
   try {
     return toInfo(await fsStat(path));
@@ -76,7 +128,15 @@ export async function stat(path: string): Promise<FileInfo | null> {
   }
 }
 
-/** The canonical path (symlinks resolved); null when it does not exist. */
+/**
+ * The canonical path (symlinks resolved); null when it does not exist.
+ *
+ * @example
+ * ```ts
+ * import { realPath } from "./fs.ts";
+ * await realPath("."); // the absolute path, links resolved
+ * ```
+ */
 export async function realPath(path: string): Promise<string | null> {
   try {
     return await realpath(path);
@@ -86,7 +146,15 @@ export async function realPath(path: string): Promise<string | null> {
   }
 }
 
-/** Lists a directory. */
+/**
+ * Lists a directory.
+ *
+ * @example
+ * ```ts
+ * import { readDir } from "./fs.ts";
+ * const names = (await readDir(".")).map((e) => e.name);
+ * ```
+ */
 export async function readDir(path: string): Promise<DirEntry[]> {
   const entries = await readdir(path, { withFileTypes: true });
   const out: DirEntry[] = [];
@@ -98,7 +166,15 @@ export async function readDir(path: string): Promise<DirEntry[]> {
   return out;
 }
 
-/** Opens a file for reading; null when it does not exist. */
+/**
+ * Opens a file for reading; null when it does not exist.
+ *
+ * @example
+ * ```ts
+ * import { openFile } from "./fs.ts";
+ * await openFile("/no/such/file"); // null
+ * ```
+ */
 export async function openFile(path: string): Promise<OpenFile | null> {
   let handle: FileHandle;
   try {

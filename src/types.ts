@@ -11,13 +11,44 @@ import type { CompressionOptions } from "./compression/options.ts";
 
 export type { Addr, NetAddr, TlsCertificate, UnixAddr };
 
-/** The application protocol of a request. */
+/**
+ * The application protocol of a request.
+ *
+ * @example
+ * ```ts
+ * import type { Protocol } from "./types.ts";
+ * const p: Protocol = "h2c";
+ * ```
+ */
 export type Protocol = "http/1.1" | "h2" | "h2c";
 
-/** How a response ended: fully sent, or cut short (client gone, stream reset, error). */
+/**
+ * How a response ended: fully sent, or cut short (client gone, stream reset, error).
+ *
+ * @example
+ * ```ts
+ * import { serve } from "../mod.ts";
+ * serve({ port: 0 }, (_req, info) => {
+ *   info.completed.then((c) => console.log(c)); // "sent" or "aborted"
+ *   return new Response("ok");
+ * });
+ * ```
+ */
 export type Completion = "sent" | "aborted";
 
-/** The connection a request arrived on. */
+/**
+ * The connection a request arrived on.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "../mod.ts";
+ * serve<{ hits: number }>({
+ *   port: 0,
+ *   onConnection: () => ({ hits: 0 }),
+ *   fetch: (_req, info) => new Response(`request ${++info.connection.context.hits}`),
+ * });
+ * ```
+ */
 export interface ConnectionInfo<C extends object = Record<string, unknown>> {
   /** Process-unique connection id; the same for every request of one connection. */
   readonly id: number;
@@ -25,7 +56,15 @@ export interface ConnectionInfo<C extends object = Record<string, unknown>> {
   readonly context: C;
 }
 
-/** The second argument of the handler. */
+/**
+ * The second argument of the handler.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "../mod.ts";
+ * serve({ port: 0 }, (_req, info) => new Response(`${info.protocol} secure=${info.secure}`));
+ * ```
+ */
 export interface ServeInfo<C extends object = Record<string, unknown>> {
   /** The peer's address. */
   readonly remoteAddr: Addr;
@@ -51,13 +90,33 @@ export interface ServeInfo<C extends object = Record<string, unknown>> {
   readonly rawHeaders: ReadonlyArray<readonly [string, string]>;
 }
 
-/** A request handler, as in Deno.serve and Bun.serve. */
+/**
+ * A request handler, as in Deno.serve and Bun.serve.
+ *
+ * @example
+ * ```ts
+ * import type { Handler } from "./types.ts";
+ * const hello: Handler = (req) => new Response(`hello ${new URL(req.url).pathname}`);
+ * ```
+ */
 export type Handler<C extends object = Record<string, unknown>> = (
   request: Request,
   info: ServeInfo<C>,
 ) => Response | Promise<Response>;
 
-/** What the onConnection hook learns about a new connection. */
+/**
+ * What the onConnection hook learns about a new connection.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "../mod.ts";
+ * serve({
+ *   port: 0,
+ *   onConnection: (hello) => ({ alpn: hello.alpn, since: Date.now() }),
+ *   fetch: () => new Response("ok"),
+ * });
+ * ```
+ */
 export interface ConnectionHello {
   /** The connection id (info.connection.id of its requests). */
   readonly id: number;
@@ -78,13 +137,29 @@ export interface ConnectionHello {
 /**
  * An Expect: 100-continue filter: sees the request head before any body
  * byte; returning a Response answers the request instead of the handler.
+ *
+ * @example
+ * ```ts
+ * import type { ExpectHook } from "./types.ts";
+ * const noBigUploads: ExpectHook = (req) =>
+ *   Number(req.headers.get("content-length")) > 1e6 ? new Response(null, { status: 413 }) : undefined;
+ * ```
  */
 export type ExpectHook<C extends object = Record<string, unknown>> = (
   request: Request,
   info: ServeInfo<C>,
 ) => Response | void | undefined | Promise<Response | void | undefined>;
 
-/** Where the server listens, passed to onListen. */
+/**
+ * Where the server listens, passed to onListen.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "../mod.ts";
+ * serve({ port: 0, onListen: ({ hostname, port }) => console.log(`http://${hostname}:${port}/`) }, () =>
+ *   new Response("ok"));
+ * ```
+ */
 export interface ListenInfo {
   /** The bound address (0.0.0.0 or the given hostname); "localhost" on a Unix socket. */
   hostname: string;
@@ -94,7 +169,16 @@ export interface ListenInfo {
   path?: string;
 }
 
-/** Options of serve(). */
+/**
+ * Options of serve().
+ *
+ * @example
+ * ```ts
+ * import { serve, type ServeOptions } from "../mod.ts";
+ * const options: ServeOptions = { port: 0, hostname: "127.0.0.1", http1: { maxBodyBytes: 1e6 } };
+ * await using server = serve(options, () => new Response("ok"));
+ * ```
+ */
 export interface ServeOptions<C extends object = Record<string, unknown>> {
   /** TCP port; 0 picks a free one. Default 8000 (as Deno.serve). */
   port?: number;
@@ -217,7 +301,15 @@ export interface ServeUnixOptions<C extends object = Record<string, unknown>>
   path: string;
 }
 
-/** At most this many `debug` lines are printed per second; the rest are counted. */
+/**
+ * At most this many `debug` lines are printed per second; the rest are counted.
+ *
+ * @example
+ * ```ts
+ * import { DEBUG_LINES_PER_SECOND } from "./types.ts";
+ * DEBUG_LINES_PER_SECOND; // 10: `debug: true` never floods the log
+ * ```
+ */
 export const DEBUG_LINES_PER_SECOND = 10;
 
 /**
@@ -229,10 +321,28 @@ export const DEBUG_LINES_PER_SECOND = 10;
  * - "timeout": a timeout fired (`info.timeout` names the option);
  * - "aborted": a response cut short after it started (client gone, stream reset by the peer,
  *   a send timeout).
+ *
+ * @example
+ * ```ts
+ * import type { ClientErrorKind } from "./types.ts";
+ * const kind: ClientErrorKind = "timeout";
+ * ```
  */
 export type ClientErrorKind = "bad-request" | "goaway" | "reset" | "tls" | "timeout" | "aborted";
 
-/** The second argument of `onClientError`. */
+/**
+ * The second argument of `onClientError`.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "../mod.ts";
+ * serve({
+ *   port: 0,
+ *   onClientError: (err, info) => console.warn(info.kind, info.code ?? "", err.message),
+ *   fetch: () => new Response("ok"),
+ * });
+ * ```
+ */
 export interface ClientErrorInfo {
   /** What went wrong. */
   readonly kind: ClientErrorKind;
@@ -246,7 +356,16 @@ export interface ClientErrorInfo {
   readonly timeout?: string;
 }
 
-/** Options of `server.shutdown()`. */
+/**
+ * Options of `server.shutdown()`.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "../mod.ts";
+ * const server = serve({ port: 0 }, () => new Response("ok"));
+ * await server.shutdown({ timeout: 5_000 }); // then in-flight requests are cut
+ * ```
+ */
 export interface ShutdownOptions {
   /**
    * Milliseconds in-flight requests get to finish; then every `req.signal`
@@ -256,7 +375,16 @@ export interface ShutdownOptions {
   timeout?: number;
 }
 
-/** A snapshot of a server's activity, for monitoring and leak checks. */
+/**
+ * A snapshot of a server's activity, for monitoring and leak checks.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "../mod.ts";
+ * await using server = serve({ port: 0 }, () => new Response("ok"));
+ * const { connections, inflight, requests } = server.stats();
+ * ```
+ */
 export interface ServerStats {
   /** Open connections (any protocol, including ones still being identified). */
   connections: number;
@@ -270,7 +398,18 @@ export interface ServerStats {
   timeouts: Record<string, number>;
 }
 
-/** A running server; `A` is its address type (a Unix socket server has a UnixAddr). */
+/**
+ * A running server; `A` is its address type (a Unix socket server has a UnixAddr).
+ *
+ * @example
+ * ```ts
+ * import { serve } from "../mod.ts";
+ * const server = serve({ port: 0, hostname: "127.0.0.1" }, () => new Response("ok"));
+ * console.log(server.url.href);
+ * await server.shutdown();
+ * await server.finished;
+ * ```
+ */
 export interface Server<A extends Addr = NetAddr> extends AsyncDisposable {
   /** Current counts of connections and requests. */
   stats(): ServerStats;

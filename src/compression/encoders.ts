@@ -8,7 +8,15 @@
  */
 import zlib from "node:zlib";
 
-/** A content coding the server can produce. */
+/**
+ * A content coding the server can produce.
+ *
+ * @example
+ * ```ts
+ * import type { ContentEncoding } from "./encoders.ts";
+ * const preferred: ContentEncoding[] = ["br", "gzip"];
+ * ```
+ */
 export type ContentEncoding = "zstd" | "br" | "gzip";
 
 /** The node:zlib stream object we drive (the subset we use). */

@@ -13,10 +13,26 @@
  * @module
  */
 
-/** Response trailers: fields now, or a function called once the body has been pulled to its end. */
+/**
+ * Response trailers: fields now, or a function called once the body has been pulled to its end.
+ *
+ * @example
+ * ```ts
+ * import { withTrailers } from "./trailers.ts";
+ * const res = withTrailers(new Response("body"), () => ({ "x-checksum": "abc" }));
+ * ```
+ */
 export type TrailersInit = HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
 
-/** Why trailers could not be sent or received. */
+/**
+ * Why trailers could not be sent or received.
+ *
+ * @example
+ * ```ts
+ * import { TrailersError } from "./trailers.ts";
+ * const isForbidden = (e: unknown) => e instanceof TrailersError && e.code === "forbidden-field";
+ * ```
+ */
 export type TrailersErrorCode =
   /** A field that RFC 9110 §6.5.1 keeps out of trailers, or a malformed name or value. */
   | "forbidden-field"

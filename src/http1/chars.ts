@@ -23,7 +23,16 @@ function inSet(set: string): (b: number) => boolean {
   return (b) => set.indexOf(String.fromCharCode(b)) >= 0;
 }
 
-/** `tchar` (RFC 9110 §5.6.2): the bytes of a token (methods, field names, codings). */
+/**
+ * `tchar` (RFC 9110 §5.6.2): the bytes of a token (methods, field names, codings).
+ *
+ * @example
+ * ```ts
+ * import { TCHAR } from "./chars.ts";
+ * TCHAR[0x61]; // 1 (a)
+ * TCHAR[0x28]; // 0 (()
+ * ```
+ */
 export const TCHAR: Uint8Array = table((b) =>
   isAlpha(b) || isDigit(b) || inSet("!#$%&'*+-.^_`|~")(b)
 );
@@ -31,21 +40,55 @@ export const TCHAR: Uint8Array = table((b) =>
 /**
  * Bytes allowed in a request-target: visible ASCII (0x21–0x7E). Stricter grammar checks (which
  * of the four forms) happen on the whole target.
+ *
+ * @example
+ * ```ts
+ * import { TARGET_CHAR } from "./chars.ts";
+ * TARGET_CHAR[0x2f]; // 1 (/)
+ * TARGET_CHAR[0x20]; // 0 (SP)
+ * ```
  */
 export const TARGET_CHAR: Uint8Array = table((b) => b >= 0x21 && b <= 0x7e);
 
-/** `field-vchar / SP / HTAB` (RFC 9110 §5.5): bytes allowed inside a field value. */
+/**
+ * `field-vchar / SP / HTAB` (RFC 9110 §5.5): bytes allowed inside a field value.
+ *
+ * @example
+ * ```ts
+ * import { FIELD_VALUE_CHAR } from "./chars.ts";
+ * FIELD_VALUE_CHAR[0x41]; // 1 (A)
+ * FIELD_VALUE_CHAR[0x00]; // 0
+ * ```
+ */
 export const FIELD_VALUE_CHAR: Uint8Array = table((b) =>
   b === 0x09 || (b >= 0x20 && b <= 0x7e) || b >= 0x80
 );
 
-/** `qdtext` (RFC 9110 §5.6.4): bytes allowed unescaped inside a quoted-string. */
+/**
+ * `qdtext` (RFC 9110 §5.6.4): bytes allowed unescaped inside a quoted-string.
+ *
+ * @example
+ * ```ts
+ * import { QDTEXT } from "./chars.ts";
+ * QDTEXT[0x61]; // 1 (a)
+ * QDTEXT[0x22]; // 0 (")
+ * ```
+ */
 export const QDTEXT: Uint8Array = table((b) =>
   b === 0x09 || b === 0x20 || b === 0x21 || (b >= 0x23 && b <= 0x5b) ||
   (b >= 0x5d && b <= 0x7e) || b >= 0x80
 );
 
-/** Bytes allowed after a backslash in a `quoted-pair`: HTAB, SP, VCHAR, obs-text. */
+/**
+ * Bytes allowed after a backslash in a `quoted-pair`: HTAB, SP, VCHAR, obs-text.
+ *
+ * @example
+ * ```ts
+ * import { QUOTED_PAIR_CHAR } from "./chars.ts";
+ * QUOTED_PAIR_CHAR[0x22]; // 1 (")
+ * QUOTED_PAIR_CHAR[0x0a]; // 0 (LF)
+ * ```
+ */
 export const QUOTED_PAIR_CHAR: Uint8Array = table((b) =>
   b === 0x09 || (b >= 0x20 && b <= 0x7e) || b >= 0x80
 );
@@ -53,15 +96,39 @@ export const QUOTED_PAIR_CHAR: Uint8Array = table((b) =>
 /**
  * Bytes allowed in a Host field value (`uri-host [ ":" port ]`, RFC 3986 §3.2.2): unreserved,
  * pct-encoded, sub-delims, ":" and the brackets of an IP-literal.
+ *
+ * @example
+ * ```ts
+ * import { HOST_CHAR } from "./chars.ts";
+ * HOST_CHAR[0x2e]; // 1 (.)
+ * HOST_CHAR[0x2f]; // 0 (/)
+ * ```
  */
 export const HOST_CHAR: Uint8Array = table((b) =>
   isAlpha(b) || isDigit(b) || inSet("-._~%!$&'()*+,;=:[]")(b)
 );
 
-/** `scheme` continuation bytes (RFC 3986 §3.1): ALPHA / DIGIT / "+" / "-" / "." */
+/**
+ * `scheme` continuation bytes (RFC 3986 §3.1): ALPHA / DIGIT / "+" / "-" / "."
+ *
+ * @example
+ * ```ts
+ * import { SCHEME_CHAR } from "./chars.ts";
+ * SCHEME_CHAR[0x2b]; // 1 (+)
+ * SCHEME_CHAR[0x3a]; // 0 (:)
+ * ```
+ */
 export const SCHEME_CHAR: Uint8Array = table((b) => isAlpha(b) || isDigit(b) || inSet("+-.")(b));
 
-/** Hex digit values: 0–15 for HEXDIG bytes, 255 for every other byte. */
+/**
+ * Hex digit values: 0–15 for HEXDIG bytes, 255 for every other byte.
+ *
+ * @example
+ * ```ts
+ * import { HEX_VALUE } from "./chars.ts";
+ * HEX_VALUE[0x66]; // 15 ("f")
+ * ```
+ */
 export const HEX_VALUE: Uint8Array = (() => {
   const t = new Uint8Array(256).fill(255);
   for (let i = 0; i < 10; i++) t[0x30 + i] = i;
@@ -72,7 +139,16 @@ export const HEX_VALUE: Uint8Array = (() => {
   return t;
 })();
 
-/** True for optional whitespace (`OWS`: SP or HTAB). */
+/**
+ * True for optional whitespace (`OWS`: SP or HTAB).
+ *
+ * @example
+ * ```ts
+ * import { isOws } from "./chars.ts";
+ * isOws(0x20); // true (SP)
+ * isOws(0x0a); // false (LF)
+ * ```
+ */
 export function isOws(b: number): boolean {
   return b === 0x20 || b === 0x09;
 }

@@ -8,7 +8,15 @@
 import { HttpParseError } from "./errors.ts";
 import { HEX_VALUE, isOws, QDTEXT, QUOTED_PAIR_CHAR, TCHAR } from "./chars.ts";
 
-/** At most this many hex digits in a chunk-size (2^64 - 1; values above 2^53 - 1 are refused). */
+/**
+ * At most this many hex digits in a chunk-size (2^64 - 1; values above 2^53 - 1 are refused).
+ *
+ * @example
+ * ```ts
+ * import { MAX_CHUNK_SIZE_DIGITS } from "./chunk_line.ts";
+ * "ffffffffffffffff".length <= MAX_CHUNK_SIZE_DIGITS; // true
+ * ```
+ */
 export const MAX_CHUNK_SIZE_DIGITS = 16;
 
 const SEMI = 0x3b;

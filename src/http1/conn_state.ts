@@ -11,7 +11,15 @@
  * @module
  */
 
-/** Where an HTTP/1.1 connection is. */
+/**
+ * Where an HTTP/1.1 connection is.
+ *
+ * @example
+ * ```ts
+ * import { ConnEvent, ConnState, nextState } from "./conn_state.ts";
+ * nextState(ConnState.IDLE, ConnEvent.REQUEST); // ConnState.SEND_BODY
+ * ```
+ */
 export enum ConnState {
   /** No request in flight: waiting for (or reading) the next request head. */
   IDLE,
@@ -33,7 +41,15 @@ export enum ConnState {
   CLOSED,
 }
 
-/** What moves a connection from one state to another. */
+/**
+ * What moves a connection from one state to another.
+ *
+ * @example
+ * ```ts
+ * import { ConnEvent, ConnState, nextState } from "./conn_state.ts";
+ * nextState(ConnState.SEND_BODY, ConnEvent.RESPONSE_DONE); // where the response's end leads
+ * ```
+ */
 export enum ConnEvent {
   /** A request head arrived that allows the connection to go on. */
   REQUEST,
@@ -66,7 +82,15 @@ export enum ConnEvent {
 const S = ConnState;
 const E = ConnEvent;
 
-/** (state, event) → next state. A missing pair is a bug in the driver, never a client's doing. */
+/**
+ * (state, event) → next state. A missing pair is a bug in the driver, never a client's doing.
+ *
+ * @example
+ * ```ts
+ * import { ConnEvent, ConnState, TRANSITIONS } from "./conn_state.ts";
+ * TRANSITIONS[ConnState.IDLE]?.[ConnEvent.REQUEST]; // ConnState.SEND_BODY
+ * ```
+ */
 export const TRANSITIONS: ReadonlyArray<Partial<Record<ConnEvent, ConnState>>> = (() => {
   const t: Array<Partial<Record<ConnEvent, ConnState>>> = [];
   t[S.IDLE] = {

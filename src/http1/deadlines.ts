@@ -10,7 +10,15 @@
  * @module
  */
 
-/** Which timeout is running. */
+/**
+ * Which timeout is running.
+ *
+ * @example
+ * ```ts
+ * import type { DeadlineKind } from "./deadlines.ts";
+ * const running: DeadlineKind = "headers"; // waiting for a request head
+ * ```
+ */
 export type DeadlineKind = "none" | "idle" | "headers" | "body" | "send";
 
 /**

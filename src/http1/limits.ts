@@ -5,7 +5,15 @@
  * @module
  */
 
-/** Limits for {@linkcode RequestParser}; pass a partial object to override the defaults. */
+/**
+ * Limits for {@linkcode RequestParser}; pass a partial object to override the defaults.
+ *
+ * @example
+ * ```ts
+ * import type { Http1Limits } from "./limits.ts";
+ * const strict: Partial<Http1Limits> = { maxHeaderBytes: 8 * 1024, maxBodyBytes: 1024 * 1024 };
+ * ```
+ */
 export interface Http1Limits {
   /**
    * Longest request-line in bytes, excluding its CRLF. Default 8192. A longer line is rejected
@@ -42,7 +50,15 @@ export interface Http1Limits {
   requireHost: boolean;
 }
 
-/** The default {@linkcode Http1Limits}. */
+/**
+ * The default {@linkcode Http1Limits}.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_HTTP1_LIMITS } from "./limits.ts";
+ * DEFAULT_HTTP1_LIMITS.maxHeaderBytes; // the head size over which a request gets 431
+ * ```
+ */
 export const DEFAULT_HTTP1_LIMITS: Readonly<Http1Limits> = Object.freeze({
   maxRequestLineBytes: 8192,
   maxHeaderBytes: 16384,

@@ -14,7 +14,18 @@ function bad(message: string): HttpParseError {
   return new HttpParseError(400, message);
 }
 
-/** The request-line and header section of one request, with its framing already decided. */
+/**
+ * The request-line and header section of one request, with its framing already decided.
+ *
+ * @example
+ * ```ts
+ * import { RequestParser } from "./parser.ts";
+ * const p = new RequestParser();
+ * p.push(new TextEncoder().encode("POST /a HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n"));
+ * const ev = p.next();
+ * if (ev?.type === "head") console.log(ev.head.method, ev.head.target, ev.head.headers);
+ * ```
+ */
 export interface RequestHead {
   /** Request method, any RFC 9110 token, case preserved (`GET`, `POST`, `QUERY`, ...). */
   method: string;

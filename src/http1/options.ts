@@ -5,7 +5,16 @@
  */
 import { DEFAULT_HTTP1_LIMITS, type Http1Limits } from "./limits.ts";
 
-/** Limits and timeouts of an HTTP/1.1 connection. Times are in milliseconds. */
+/**
+ * Limits and timeouts of an HTTP/1.1 connection. Times are in milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "../../mod.ts";
+ * serve({ port: 0, http1: { headersTimeout: 10_000, keepAliveTimeout: 5_000 } }, () =>
+ *   new Response("ok"));
+ * ```
+ */
 export interface Http1Options extends Http1Limits {
   /** From a request's first byte to the end of its head; then 408 and close (slowloris). Default 30 s. */
   headersTimeout: number;
@@ -34,7 +43,15 @@ export interface Http1Options extends Http1Limits {
   minRequestRateGrace: number;
 }
 
-/** The defaults. */
+/**
+ * The defaults.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_HTTP1_OPTIONS } from "./options.ts";
+ * DEFAULT_HTTP1_OPTIONS.keepAliveTimeout; // ms an idle keep-alive connection stays open
+ * ```
+ */
 export const DEFAULT_HTTP1_OPTIONS: Http1Options = {
   ...DEFAULT_HTTP1_LIMITS,
   headersTimeout: 30_000,

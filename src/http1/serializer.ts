@@ -79,10 +79,35 @@ function statusLine(status: number): string {
   return line;
 }
 
-/** How the body of a response is delimited (RFC 9112 §6.3). */
+/**
+ * How the body of a response is delimited (RFC 9112 §6.3).
+ *
+ * @example
+ * ```ts
+ * import type { Framing } from "./serializer.ts";
+ * const framing: Framing = "chunked"; // length unknown, HTTP/1.1 client
+ * ```
+ */
 export type Framing = "none" | "length" | "chunked" | "close";
 
-/** Everything needed to write a response head. */
+/**
+ * Everything needed to write a response head.
+ *
+ * @example
+ * ```ts
+ * import { encodeHead, type ResponseHead } from "./serializer.ts";
+ * const head: ResponseHead = {
+ *   status: 200,
+ *   headers: [["content-type", "text/plain"]],
+ *   framing: "length",
+ *   contentLength: 2,
+ *   keepAlive: true,
+ *   http10: false,
+ *   date: "Mon, 30 Nov 2026 00:00:00 GMT",
+ * };
+ * encodeHead(head); // "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n..." as bytes
+ * ```
+ */
 export interface ResponseHead {
   /** Status code. */
   status: number;
@@ -123,6 +148,15 @@ function headString(h: ResponseHead): string {
 /**
  * Serializes a response head to bytes (ISO-8859-1: field values are byte
  * strings). The bytes are a slab piece: hand them straight to a write queue.
+ *
+ * @example
+ * ```ts
+ * import { encodeHead } from "./serializer.ts";
+ * const bytes = encodeHead({
+ *   status: 204, headers: [], framing: "none", contentLength: 0, keepAlive: true, http10: false,
+ *   date: "Mon, 30 Nov 2026 00:00:00 GMT",
+ * });
+ * ```
  */
 export function encodeHead(h: ResponseHead): Uint8Array {
   const s = headString(h);
@@ -134,6 +168,15 @@ export function encodeHead(h: ResponseHead): Uint8Array {
 /**
  * A response head and its whole body in one slab piece. A string body must
  * be ASCII (its chars are its bytes); `h.contentLength` is its length.
+ *
+ * @example
+ * ```ts
+ * import { encodeHeadAndBody } from "./serializer.ts";
+ * const bytes = encodeHeadAndBody({
+ *   status: 200, headers: [], framing: "length", contentLength: 2, keepAlive: true, http10: false,
+ *   date: "Mon, 30 Nov 2026 00:00:00 GMT",
+ * }, "ok"); // head and body in one buffer, one write
+ * ```
  */
 export function encodeHeadAndBody(h: ResponseHead, body: string | Uint8Array): Uint8Array {
   const s = headString(h);
@@ -145,10 +188,26 @@ export function encodeHeadAndBody(h: ResponseHead, body: string | Uint8Array): U
   return out;
 }
 
-/** `HTTP/1.1 100 Continue` with its empty field section. */
+/**
+ * `HTTP/1.1 100 Continue` with its empty field section.
+ *
+ * @example
+ * ```ts
+ * import { CONTINUE_100 } from "./serializer.ts";
+ * new TextDecoder().decode(CONTINUE_100); // "HTTP/1.1 100 Continue\r\n\r\n"
+ * ```
+ */
 export const CONTINUE_100: Uint8Array = encodeLatin1("HTTP/1.1 100 Continue\r\n\r\n");
 
-/** The last chunk with no trailers. */
+/**
+ * The last chunk with no trailers.
+ *
+ * @example
+ * ```ts
+ * import { LAST_CHUNK } from "./serializer.ts";
+ * LAST_CHUNK.length; // 5: "0\r\n\r\n"
+ * ```
+ */
 export const LAST_CHUNK: Uint8Array = encodeLatin1("0\r\n\r\n");
 
 /**
@@ -168,7 +227,15 @@ export function encodeLastChunk(fields: ReadonlyArray<readonly [string, string]>
   return encodeLatin1(s + "\r\n");
 }
 
-/** One chunk of a chunked body: size line, data, CRLF, in a single buffer (a slab piece when small). */
+/**
+ * One chunk of a chunked body: size line, data, CRLF, in a single buffer (a slab piece when small).
+ *
+ * @example
+ * ```ts
+ * import { encodeChunk } from "./serializer.ts";
+ * new TextDecoder().decode(encodeChunk(new TextEncoder().encode("hello"))); // "5\r\nhello\r\n"
+ * ```
+ */
 export function encodeChunk(data: Uint8Array): Uint8Array {
   const size = data.byteLength.toString(16);
   const out = slabBytes(size.length + 4 + data.byteLength);
@@ -181,7 +248,15 @@ export function encodeChunk(data: Uint8Array): Uint8Array {
   return out;
 }
 
-/** A complete minimal error response that closes the connection. */
+/**
+ * A complete minimal error response that closes the connection.
+ *
+ * @example
+ * ```ts
+ * import { encodeErrorResponse } from "./serializer.ts";
+ * const bytes = encodeErrorResponse(400, "Mon, 30 Nov 2026 00:00:00 GMT"); // then the connection closes
+ * ```
+ */
 export function encodeErrorResponse(status: number, date: string): Uint8Array {
   const body = `${status} ${reasonPhrase(status)}\n`;
   return encodeLatin1(

@@ -7,7 +7,16 @@
  * @module
  */
 
-/** Connection states (the connection-level table below). */
+/**
+ * Connection states (the connection-level table below).
+ *
+ * @example
+ * ```ts
+ * import { H2Connection } from "./connection.ts";
+ * import { ConnState } from "./conn_state.ts";
+ * new H2Connection().state === ConnState.AWAIT_PREFACE; // true
+ * ```
+ */
 export enum ConnState {
   /** Waiting for the 24-byte client preface (§3.4). */
   AWAIT_PREFACE = 0,
@@ -21,7 +30,15 @@ export enum ConnState {
   CLOSED = 4,
 }
 
-/** Inputs of the connection table. */
+/**
+ * Inputs of the connection table.
+ *
+ * @example
+ * ```ts
+ * import { ConnInput, ConnState, connTransition } from "./conn_state.ts";
+ * connTransition(ConnState.AWAIT_PREFACE, ConnInput.PREFACE); // ConnState.AWAIT_SETTINGS
+ * ```
+ */
 export enum ConnInput {
   /** The 24-byte client preface. */
   PREFACE = 0,
@@ -37,7 +54,15 @@ export enum ConnInput {
 
 const INPUT_COUNT = 5;
 
-/** (state, input) → next state; a missing pair is a connection PROTOCOL_ERROR. */
+/**
+ * (state, input) → next state; a missing pair is a connection PROTOCOL_ERROR.
+ *
+ * @example
+ * ```ts
+ * import { CONN_TRANSITIONS, ConnState } from "./conn_state.ts";
+ * const fromOpen = CONN_TRANSITIONS.filter(([from]) => from === ConnState.OPEN).length;
+ * ```
+ */
 export const CONN_TRANSITIONS: ReadonlyArray<readonly [ConnState, ConnInput, ConnState]> = [
   [ConnState.AWAIT_PREFACE, ConnInput.PREFACE, ConnState.AWAIT_SETTINGS],
   // A graceful GOAWAY before the handshake: nothing is in flight but an h2c-upgraded stream 1.

@@ -218,7 +218,16 @@ class Stream implements ResponseWriter {
   }
 }
 
-/** Serves HTTP/2 (h2 or h2c) on one transport. */
+/**
+ * Serves HTTP/2 (h2 or h2c) on one transport.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "../../mod.ts";
+ * // serve() creates one Http2Driver per h2/h2c connection; handlers never see it.
+ * await using server = serve({ port: 0 }, () => new Response("ok"));
+ * ```
+ */
 export class Http2Driver implements LiveConnection {
   /** Streams with response DATA handed to the core, watched by the send timeout. */
   readonly sending = new Set<Stream>();

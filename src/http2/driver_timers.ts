@@ -7,7 +7,21 @@
  * @module
  */
 
-/** The options the timers read (a subset of Http2Options). */
+/**
+ * The options the timers read (a subset of Http2Options).
+ *
+ * @example
+ * ```ts
+ * import type { TimerOptions } from "./driver_timers.ts";
+ * const t: TimerOptions = {
+ *   idleTimeout: 60_000,
+ *   pingInterval: 30_000,
+ *   pingTimeout: 10_000,
+ *   sendTimeout: 30_000,
+ *   settingsTimeout: 10_000,
+ * };
+ * ```
+ */
 export interface TimerOptions {
   /** Close a connection with no stream for this long. */
   readonly idleTimeout: number;
@@ -21,7 +35,15 @@ export interface TimerOptions {
   readonly settingsTimeout: number;
 }
 
-/** What the idle / PING timer asks the driver to do. */
+/**
+ * What the idle / PING timer asks the driver to do.
+ *
+ * @example
+ * ```ts
+ * import { IdleAction } from "./driver_timers.ts";
+ * const act = (a: IdleAction) => a === IdleAction.PING ? "send a PING" : IdleAction[a];
+ * ```
+ */
 export enum IdleAction {
   /** Nothing (the timer was re-armed). */
   NONE = 0,

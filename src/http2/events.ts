@@ -6,10 +6,28 @@
 
 import type { Settings } from "./settings.ts";
 
-/** A header or trailer field list, in wire order, names lowercase. */
+/**
+ * A header or trailer field list, in wire order, names lowercase.
+ *
+ * @example
+ * ```ts
+ * import type { HeaderList } from "./events.ts";
+ * const response: HeaderList = [[":status", "200"], ["content-type", "text/plain"]];
+ * ```
+ */
 export type HeaderList = Array<[string, string]>;
 
-/** A new request (validated per §8.2/§8.3; a malformed one is reset and not reported). */
+/**
+ * A new request (validated per §8.2/§8.3; a malformed one is reset and not reported).
+ *
+ * @example
+ * ```ts
+ * import { H2Connection } from "./connection.ts";
+ * for (const ev of new H2Connection().receive(new Uint8Array(0))) {
+ *   if (ev.type === "request") console.log(ev.headers);
+ * }
+ * ```
+ */
 export interface RequestEvent {
   /** Discriminant. */
   type: "request";
@@ -21,7 +39,17 @@ export interface RequestEvent {
   endStream: boolean;
 }
 
-/** Request body bytes. */
+/**
+ * Request body bytes.
+ *
+ * @example
+ * ```ts
+ * import { H2Connection } from "./connection.ts";
+ * for (const ev of new H2Connection().receive(new Uint8Array(0))) {
+ *   if (ev.type === "data") console.log(ev.data.length);
+ * }
+ * ```
+ */
 export interface DataEvent {
   /** Discriminant. */
   type: "data";
@@ -35,7 +63,17 @@ export interface DataEvent {
   endStream: boolean;
 }
 
-/** Request trailers (a HEADERS with END_STREAM after the body). */
+/**
+ * Request trailers (a HEADERS with END_STREAM after the body).
+ *
+ * @example
+ * ```ts
+ * import { H2Connection } from "./connection.ts";
+ * for (const ev of new H2Connection().receive(new Uint8Array(0))) {
+ *   if (ev.type === "trailers") console.log(ev.headers);
+ * }
+ * ```
+ */
 export interface TrailersEvent {
   /** Discriminant. */
   type: "trailers";
@@ -45,7 +83,17 @@ export interface TrailersEvent {
   headers: HeaderList;
 }
 
-/** The peer finished sending on this stream (END_STREAM seen, content-length matched). */
+/**
+ * The peer finished sending on this stream (END_STREAM seen, content-length matched).
+ *
+ * @example
+ * ```ts
+ * import { H2Connection } from "./connection.ts";
+ * for (const ev of new H2Connection().receive(new Uint8Array(0))) {
+ *   if (ev.type === "stream-end") console.log(ev.streamId);
+ * }
+ * ```
+ */
 export interface StreamEndEvent {
   /** Discriminant. */
   type: "stream-end";
@@ -53,7 +101,17 @@ export interface StreamEndEvent {
   streamId: number;
 }
 
-/** A stream was reset: by the peer (`remote`) or by us because of a stream error. */
+/**
+ * A stream was reset: by the peer (`remote`) or by us because of a stream error.
+ *
+ * @example
+ * ```ts
+ * import { H2Connection } from "./connection.ts";
+ * for (const ev of new H2Connection().receive(new Uint8Array(0))) {
+ *   if (ev.type === "stream-reset") console.log(ev.code);
+ * }
+ * ```
+ */
 export interface StreamResetEvent {
   /** Discriminant. */
   type: "stream-reset";
@@ -67,7 +125,17 @@ export interface StreamResetEvent {
   reason?: string;
 }
 
-/** A stream became closed because of a received frame (END_STREAM after ours, or RST_STREAM). */
+/**
+ * A stream became closed because of a received frame (END_STREAM after ours, or RST_STREAM).
+ *
+ * @example
+ * ```ts
+ * import { H2Connection } from "./connection.ts";
+ * for (const ev of new H2Connection().receive(new Uint8Array(0))) {
+ *   if (ev.type === "stream-closed") console.log(ev.streamId);
+ * }
+ * ```
+ */
 export interface StreamClosedEvent {
   /** Discriminant. */
   type: "stream-closed";
@@ -75,7 +143,17 @@ export interface StreamClosedEvent {
   streamId: number;
 }
 
-/** Send capacity grew on a stream, or on the connection (`streamId` 0): resume pulling bodies. */
+/**
+ * Send capacity grew on a stream, or on the connection (`streamId` 0): resume pulling bodies.
+ *
+ * @example
+ * ```ts
+ * import { H2Connection } from "./connection.ts";
+ * for (const ev of new H2Connection().receive(new Uint8Array(0))) {
+ *   if (ev.type === "window") console.log(ev.streamId);
+ * }
+ * ```
+ */
 export interface WindowEvent {
   /** Discriminant. */
   type: "window";
@@ -83,7 +161,17 @@ export interface WindowEvent {
   streamId: number;
 }
 
-/** The peer's SETTINGS were applied (and ACKed). */
+/**
+ * The peer's SETTINGS were applied (and ACKed).
+ *
+ * @example
+ * ```ts
+ * import { H2Connection } from "./connection.ts";
+ * for (const ev of new H2Connection().receive(new Uint8Array(0))) {
+ *   if (ev.type === "settings") console.log(ev.changes);
+ * }
+ * ```
+ */
 export interface SettingsEvent {
   /** Discriminant. */
   type: "settings";
@@ -91,13 +179,33 @@ export interface SettingsEvent {
   changes: Partial<Settings>;
 }
 
-/** The peer acknowledged our SETTINGS; they are now in force. */
+/**
+ * The peer acknowledged our SETTINGS; they are now in force.
+ *
+ * @example
+ * ```ts
+ * import { H2Connection } from "./connection.ts";
+ * for (const ev of new H2Connection().receive(new Uint8Array(0))) {
+ *   if (ev.type === "settings-ack") console.log(ev.type);
+ * }
+ * ```
+ */
 export interface SettingsAckEvent {
   /** Discriminant. */
   type: "settings-ack";
 }
 
-/** The peer pinged (we queued the ACK). */
+/**
+ * The peer pinged (we queued the ACK).
+ *
+ * @example
+ * ```ts
+ * import { H2Connection } from "./connection.ts";
+ * for (const ev of new H2Connection().receive(new Uint8Array(0))) {
+ *   if (ev.type === "ping") console.log(ev.data);
+ * }
+ * ```
+ */
 export interface PingEvent {
   /** Discriminant. */
   type: "ping";
@@ -105,7 +213,17 @@ export interface PingEvent {
   data: Uint8Array;
 }
 
-/** The peer answered one of our PINGs. */
+/**
+ * The peer answered one of our PINGs.
+ *
+ * @example
+ * ```ts
+ * import { H2Connection } from "./connection.ts";
+ * for (const ev of new H2Connection().receive(new Uint8Array(0))) {
+ *   if (ev.type === "ping-ack") console.log(ev.data);
+ * }
+ * ```
+ */
 export interface PingAckEvent {
   /** Discriminant. */
   type: "ping-ack";
@@ -113,7 +231,17 @@ export interface PingAckEvent {
   data: Uint8Array;
 }
 
-/** The peer sent GOAWAY: no new streams; those above `lastStreamId` were not processed. */
+/**
+ * The peer sent GOAWAY: no new streams; those above `lastStreamId` were not processed.
+ *
+ * @example
+ * ```ts
+ * import { H2Connection } from "./connection.ts";
+ * for (const ev of new H2Connection().receive(new Uint8Array(0))) {
+ *   if (ev.type === "goaway") console.log(ev.lastStreamId);
+ * }
+ * ```
+ */
 export interface GoAwayEvent {
   /** Discriminant. */
   type: "goaway";
@@ -125,7 +253,17 @@ export interface GoAwayEvent {
   debug: Uint8Array;
 }
 
-/** We detected a connection error and queued GOAWAY: flush output, then close the socket. */
+/**
+ * We detected a connection error and queued GOAWAY: flush output, then close the socket.
+ *
+ * @example
+ * ```ts
+ * import { H2Connection } from "./connection.ts";
+ * for (const ev of new H2Connection().receive(new Uint8Array(0))) {
+ *   if (ev.type === "connection-error") console.log(ev.reason);
+ * }
+ * ```
+ */
 export interface ConnectionErrorEvent {
   /** Discriminant. */
   type: "connection-error";
@@ -139,6 +277,14 @@ export interface ConnectionErrorEvent {
  * The request's header list exceeded maxHeaderListSize/maxHeaderFields
  * (HPACK decoded it anyway to keep the table in sync). The stream is open;
  * the server should answer 431 (with END_STREAM) and may then reset it with NO_ERROR.
+ *
+ * @example
+ * ```ts
+ * import { H2Connection } from "./connection.ts";
+ * for (const ev of new H2Connection().receive(new Uint8Array(0))) {
+ *   if (ev.type === "headers-too-large") console.log(ev.streamId);
+ * }
+ * ```
  */
 export interface HeadersTooLargeEvent {
   /** Discriminant. */
@@ -149,7 +295,15 @@ export interface HeadersTooLargeEvent {
   endStream: boolean;
 }
 
-/** Any event. */
+/**
+ * Any event.
+ *
+ * @example
+ * ```ts
+ * import type { H2Event } from "./events.ts";
+ * const describe = (ev: H2Event) => ev.type === "data" ? `${ev.data.length} bytes` : ev.type;
+ * ```
+ */
 export type H2Event =
   | RequestEvent
   | DataEvent

@@ -16,7 +16,15 @@ for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz") {
 const TOKEN_CHAR = NAME_CHAR.slice();
 for (let c = 65; c <= 90; c++) TOKEN_CHAR[c] = 1;
 
-/** Connection-specific fields that must not appear in HTTP/2 (§8.2.2). */
+/**
+ * Connection-specific fields that must not appear in HTTP/2 (§8.2.2).
+ *
+ * @example
+ * ```ts
+ * import { CONNECTION_SPECIFIC_FIELDS } from "./headers.ts";
+ * CONNECTION_SPECIFIC_FIELDS.has("transfer-encoding"); // true: never sent over HTTP/2
+ * ```
+ */
 export const CONNECTION_SPECIFIC_FIELDS: ReadonlySet<string> = new Set([
   "connection",
   "keep-alive",
@@ -34,12 +42,30 @@ function isToken(s: string, table: Uint8Array, from = 0): boolean {
   return true;
 }
 
-/** Field name check: non-empty lowercase token (§8.2.1). */
+/**
+ * Field name check: non-empty lowercase token (§8.2.1).
+ *
+ * @example
+ * ```ts
+ * import { isValidFieldName } from "./headers.ts";
+ * isValidFieldName("content-type"); // true
+ * isValidFieldName("Content-Type"); // false: HTTP/2 names are lowercase
+ * ```
+ */
 export function isValidFieldName(name: string): boolean {
   return isToken(name, NAME_CHAR);
 }
 
-/** Field value check (§8.2.1): no NUL, CR or LF; no leading or trailing SP/HTAB. */
+/**
+ * Field value check (§8.2.1): no NUL, CR or LF; no leading or trailing SP/HTAB.
+ *
+ * @example
+ * ```ts
+ * import { isValidFieldValue } from "./headers.ts";
+ * isValidFieldValue("text/plain"); // true
+ * isValidFieldValue(" padded"); // false: no leading or trailing white space
+ * ```
+ */
 export function isValidFieldValue(value: string): boolean {
   const n = value.length;
   if (n === 0) return true;
@@ -85,6 +111,18 @@ function parseContentLength(streamId: number, value: string, prev: number): numb
 /**
  * Validates a request field list (§8.3.1); throws {@link StreamError}
  * PROTOCOL_ERROR if malformed. Returns the declared content-length, or -1.
+ *
+ * @example
+ * ```ts
+ * import { validateRequestHeaders } from "./headers.ts";
+ * validateRequestHeaders(1, [
+ *   [":method", "POST"],
+ *   [":scheme", "https"],
+ *   [":path", "/"],
+ *   [":authority", "x.test"],
+ *   ["content-length", "3"],
+ * ]); // 3 (-1 without content-length)
+ * ```
  */
 export function validateRequestHeaders(streamId: number, headers: HeaderList): number {
   let method: string | undefined;
@@ -150,7 +188,20 @@ export function validateRequestHeaders(streamId: number, headers: HeaderList): n
   return contentLength;
 }
 
-/** Validates a trailer field list (§8.1): no pseudo-headers, same field rules. */
+/**
+ * Validates a trailer field list (§8.1): no pseudo-headers, same field rules.
+ *
+ * @example
+ * ```ts
+ * import { validateTrailers } from "./headers.ts";
+ * validateTrailers(1, [["x-checksum", "abc"]]); // ok
+ * try {
+ *   validateTrailers(1, [[":path", "/"]]);
+ * } catch (e) {
+ *   // a StreamError, PROTOCOL_ERROR: no pseudo-headers in trailers
+ * }
+ * ```
+ */
 export function validateTrailers(streamId: number, headers: HeaderList): void {
   for (let i = 0; i < headers.length; i++) {
     const [name, value] = headers[i]!;

@@ -11,7 +11,19 @@ import { DEFAULT_MAX_FRAME_SIZE, DEFAULT_WINDOW_SIZE } from "./frame/types.ts";
 import type { H2Options } from "./options.ts";
 import { defaultSettings, SETTING_KEYS, SettingId, type Settings } from "./settings.ts";
 
-/** What changes in the connection when one of our settings takes effect. */
+/**
+ * What changes in the connection when one of our settings takes effect.
+ *
+ * @example
+ * ```ts
+ * import { LocalSettings } from "./local_settings.ts";
+ * const local = new LocalSettings(100, 16384, {
+ *   initialWindow: (v) => console.log("streams now get", v),
+ *   maxFrameSize: () => {},
+ *   headerTableSize: () => {},
+ * });
+ * ```
+ */
 export interface SettingsHooks {
   /** New receive window of every stream. */
   initialWindow(value: number): void;
@@ -21,7 +33,15 @@ export interface SettingsHooks {
   headerTableSize(value: number): void;
 }
 
-/** The settings we may change after the start (see `H2Connection.updateSettings`). */
+/**
+ * The settings we may change after the start (see `H2Connection.updateSettings`).
+ *
+ * @example
+ * ```ts
+ * import { H2Connection } from "./connection.ts";
+ * new H2Connection().updateSettings({ maxConcurrentStreams: 10 });
+ * ```
+ */
 export type UpdatableSettings = Partial<
   Pick<
     Settings,

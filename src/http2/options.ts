@@ -5,7 +5,15 @@
  * @module
  */
 
-/** Options of {@link H2Connection}; all fields have defaults ({@link DEFAULT_H2_OPTIONS}). */
+/**
+ * Options of {@link H2Connection}; all fields have defaults ({@link DEFAULT_H2_OPTIONS}).
+ *
+ * @example
+ * ```ts
+ * import { H2Connection } from "./connection.ts";
+ * const conn = new H2Connection({ maxConcurrentStreams: 10, initialWindowSize: 1 << 20 });
+ * ```
+ */
 export interface H2Options {
   /** SETTINGS_HEADER_TABLE_SIZE we advertise: our HPACK decoder's table. Default 4096. */
   headerTableSize: number;
@@ -68,7 +76,15 @@ export interface H2Options {
   now: (() => number) | undefined;
 }
 
-/** The defaults: fast on loopback (1 MiB stream / 16 MiB connection windows), nghttp2-like flood limits. */
+/**
+ * The defaults: fast on loopback (1 MiB stream / 16 MiB connection windows), nghttp2-like flood limits.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_H2_OPTIONS } from "./options.ts";
+ * DEFAULT_H2_OPTIONS.closedStreamMemory; // 1000 recently closed streams remembered
+ * ```
+ */
 export const DEFAULT_H2_OPTIONS: Readonly<H2Options> = Object.freeze({
   headerTableSize: 4096,
   maxEncoderTableSize: 4096,
@@ -90,7 +106,20 @@ export const DEFAULT_H2_OPTIONS: Readonly<H2Options> = Object.freeze({
   now: undefined,
 });
 
-/** Fills defaults and checks ranges; throws RangeError on values HTTP/2 cannot carry. */
+/**
+ * Fills defaults and checks ranges; throws RangeError on values HTTP/2 cannot carry.
+ *
+ * @example
+ * ```ts
+ * import { resolveOptions } from "./options.ts";
+ * resolveOptions({ maxConcurrentStreams: 10 }).maxConcurrentStreams; // 10, the rest defaulted
+ * try {
+ *   resolveOptions({ maxFrameSize: 100 });
+ * } catch (e) {
+ *   // RangeError: http2.maxFrameSize must be a number in [16384, 16777215], got 100
+ * }
+ * ```
+ */
 export function resolveOptions(options: Partial<H2Options> = {}): H2Options {
   const o: H2Options = { ...DEFAULT_H2_OPTIONS };
   for (const k of Object.keys(options) as Array<keyof H2Options>) {

@@ -19,7 +19,7 @@ import { ConnInput } from "./conn_state.ts";
  * import { FrameType } from "./frame/types.ts";
  * import { onSettings } from "./recv_control.ts";
  * const c = new ConnCore(resolveOptions({}));
- * onSettings(c, { type: FrameType.SETTINGS, streamId: 0, ack: false, settings: [[0x4, 1000]] } as never);
+ * onSettings(c, { type: FrameType.SETTINGS, streamId: 0, flags: 0, ack: false, settings: [[0x4, 1000]] });
  * c.remoteSettings.initialWindowSize; // 1000
  * ```
  */
@@ -45,7 +45,7 @@ export function onSettings(c: ConnCore, f: SettingsFrame): void {
  * import { FrameType } from "./frame/types.ts";
  * import { onPing } from "./recv_control.ts";
  * const c = new ConnCore(resolveOptions({}));
- * onPing(c, { type: FrameType.PING, streamId: 0, ack: false, data: new Uint8Array(8) } as never);
+ * onPing(c, { type: FrameType.PING, streamId: 0, flags: 0, ack: false, data: new Uint8Array(8) });
  * c.events[0]?.type; // "ping"
  * ```
  */
@@ -74,7 +74,7 @@ export function onPing(c: ConnCore, f: PingFrame): void {
  * const c = new ConnCore(resolveOptions({}));
  * c.input(ConnInput.PREFACE);
  * c.input(ConnInput.SETTINGS);
- * onGoAway(c, { type: FrameType.GOAWAY, streamId: 0, lastStreamId: 0, code: 0, debug: new Uint8Array(0) } as never);
+ * onGoAway(c, { type: FrameType.GOAWAY, streamId: 0, flags: 0, lastStreamId: 0, code: 0, debug: new Uint8Array(0) });
  * c.events[0]?.type; // "goaway"
  * ```
  */

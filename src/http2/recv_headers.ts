@@ -26,8 +26,8 @@ import { StreamAction, StreamEvent, StreamState, transition } from "./stream_sta
  * onHeaders(c, {
  *   type: FrameType.HEADERS, streamId: 1, endStream: true, endHeaders: true,
  *   block: new Uint8Array([0x82, 0x86, 0x84, 0x41, 0x01, 0x61]), // GET http / a
- *   priority: null, padLength: 0, flags: 0x5,
- * } as never);
+ *   priority: null, flags: 0x5,
+ * });
  * c.events[0]?.type; // "request"
  * ```
  */
@@ -51,7 +51,7 @@ export function onHeaders(c: ConnCore, f: HeadersFrame): void {
  * import { onContinuation } from "./recv_headers.ts";
  * const c = new ConnCore(resolveOptions({}));
  * try {
- *   onContinuation(c, { type: FrameType.CONTINUATION, streamId: 1, endHeaders: true, block: new Uint8Array(0) } as never);
+ *   onContinuation(c, { type: FrameType.CONTINUATION, streamId: 1, flags: 0, endHeaders: true, block: new Uint8Array(0) });
  * } catch (e) {
  *   // no header block is open: a connection error, PROTOCOL_ERROR
  * }

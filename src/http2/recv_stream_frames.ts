@@ -22,7 +22,7 @@ import { StreamAction, StreamEvent, StreamState, transition } from "./stream_sta
  * import { onData } from "./recv_stream_frames.ts";
  * const c = new ConnCore(resolveOptions({}));
  * try {
- *   onData(c, { type: FrameType.DATA, streamId: 1, data: new Uint8Array(1), flowLength: 1, endStream: false } as never);
+ *   onData(c, { type: FrameType.DATA, streamId: 1, flags: 0, data: new Uint8Array(1), flowLength: 1, endStream: false });
  * } catch (e) {
  *   // stream 1 is idle: a connection error, PROTOCOL_ERROR
  * }
@@ -92,7 +92,7 @@ export function onData(c: ConnCore, f: DataFrame): void {
  * import { onRstStream } from "./recv_stream_frames.ts";
  * const c = new ConnCore(resolveOptions({}));
  * try {
- *   onRstStream(c, { type: FrameType.RST_STREAM, streamId: 1, code: 8 } as never);
+ *   onRstStream(c, { type: FrameType.RST_STREAM, streamId: 1, flags: 0, code: 8 });
  * } catch (e) {
  *   // RST_STREAM on an idle stream: a connection error, PROTOCOL_ERROR
  * }
@@ -134,7 +134,7 @@ export function onRstStream(c: ConnCore, f: RstStreamFrame): void {
  * import { FrameType } from "./frame/types.ts";
  * import { onWindowUpdate } from "./recv_stream_frames.ts";
  * const c = new ConnCore(resolveOptions({}));
- * onWindowUpdate(c, { type: FrameType.WINDOW_UPDATE, streamId: 0, increment: 1000 } as never);
+ * onWindowUpdate(c, { type: FrameType.WINDOW_UPDATE, streamId: 0, flags: 0, increment: 1000 });
  * c.sched.connWindow; // 66535
  * ```
  */

@@ -11,7 +11,16 @@ import { CONNECTION_SPECIFIC_FIELDS } from "./headers.ts";
 import { AUTHORITY_RE } from "../fetch/authority.ts";
 import { bodyless } from "../fetch/status.ts";
 
-/** What a Request is built from. */
+/**
+ * What a Request is built from.
+ *
+ * @example
+ * ```ts
+ * import { requestParts } from "./request.ts";
+ * const parts = requestParts([[":method", "GET"], [":path", "/a"]], "http", "localhost");
+ * parts?.url; // "http://localhost/a"
+ * ```
+ */
 export interface RequestParts {
   /** `:method`. */
   method: string;
@@ -29,6 +38,13 @@ export interface RequestParts {
  * Splits a validated request field list (pseudo-headers first, as the core
  * guarantees) into method, absolute URL and regular fields. Returns null
  * when the authority cannot be part of a URL (answer 400).
+ *
+ * @example
+ * ```ts
+ * import { requestParts } from "./request.ts";
+ * requestParts([[":method", "POST"], [":scheme", "https"], [":authority", "x.test"], [":path", "/"]], "http", "")
+ *   ?.url; // "https://x.test/"
+ * ```
  */
 export function requestParts(
   list: HeaderList,
@@ -79,6 +95,13 @@ const STATUS_DIGITS: string[] = [];
  * The response field list: `:status`, the Response's fields without the
  * connection-specific ones, `content-length` when the size is known (and the
  * status may have content), and `date` unless the application set one.
+ *
+ * @example
+ * ```ts
+ * import { responseHeaders } from "./request.ts";
+ * responseHeaders(200, [["content-type", "text/plain"]], 5, "Mon, 30 Nov 2026 00:00:00 GMT");
+ * // [[":status", "200"], ["content-type", "text/plain"], ["content-length", "5"], ["date", ...]]
+ * ```
  */
 export function responseHeaders(
   status: number,

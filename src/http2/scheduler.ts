@@ -18,7 +18,17 @@ import {
 } from "./frame/types.ts";
 import type { HeaderList } from "./events.ts";
 
-/** The outgoing side of one stream: its send window and what waits for it. */
+/**
+ * The outgoing side of one stream: its send window and what waits for it.
+ *
+ * @example
+ * ```ts
+ * import { SendQueue } from "./scheduler.ts";
+ * const q = new SendQueue(1, 65535);
+ * q.push(new Uint8Array(10));
+ * q.queued; // 10
+ * ```
+ */
 export class SendQueue {
   /** Stream id. */
   readonly streamId: number;
@@ -93,10 +103,31 @@ export class SendQueue {
 
 const EMPTY = new Uint8Array(0);
 
-/** Encodes a trailer list into an HPACK block at write time (so HPACK order = wire order). */
+/**
+ * Encodes a trailer list into an HPACK block at write time (so HPACK order = wire order).
+ *
+ * @example
+ * ```ts
+ * import { Encoder } from "./hpack/mod.ts";
+ * import type { BlockEncoder } from "./scheduler.ts";
+ * const encoder = new Encoder();
+ * const encode: BlockEncoder = (headers) => encoder.encode(headers);
+ * ```
+ */
 export type BlockEncoder = (headers: HeaderList) => Uint8Array;
 
-/** Writes a field block as HEADERS + CONTINUATION frames of at most `maxFrame` bytes each. */
+/**
+ * Writes a field block as HEADERS + CONTINUATION frames of at most `maxFrame` bytes each.
+ *
+ * @example
+ * ```ts
+ * import { ByteWriter } from "./frame/encoder.ts";
+ * import { writeHeaderBlock } from "./scheduler.ts";
+ * const w = new ByteWriter();
+ * writeHeaderBlock(w, 1, new Uint8Array(20), true, 16); // HEADERS (16 bytes) + CONTINUATION (4)
+ * w.take().length; // 38
+ * ```
+ */
 export function writeHeaderBlock(
   w: ByteWriter,
   streamId: number,
@@ -117,7 +148,19 @@ export function writeHeaderBlock(
   } while (off < block.length);
 }
 
-/** Holds the control outbox and the active stream queues; builds output batches. */
+/**
+ * Holds the control outbox and the active stream queues; builds output batches.
+ *
+ * @example
+ * ```ts
+ * import { SendQueue, WriteScheduler } from "./scheduler.ts";
+ * const s = new WriteScheduler(65536);
+ * const q = new SendQueue(1, 65535);
+ * q.push(new Uint8Array(100));
+ * s.activate(q);
+ * s.take(() => new Uint8Array(0))?.length; // 109: one DATA frame
+ * ```
+ */
 export class WriteScheduler {
   /** Control frames (and response HEADERS) in queue order. */
   readonly control: ByteWriter = new ByteWriter(4096);

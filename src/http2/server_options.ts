@@ -6,7 +6,16 @@
  */
 import { DEFAULT_H2_OPTIONS, type H2Options, resolveOptions } from "./options.ts";
 
-/** HTTP/2 settings, limits and timeouts of a server. Times are in milliseconds. */
+/**
+ * HTTP/2 settings, limits and timeouts of a server. Times are in milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "../../mod.ts";
+ * serve({ port: 0, http2: { maxConcurrentStreams: 50, idleTimeout: 30_000 } }, () =>
+ *   new Response("ok"));
+ * ```
+ */
 export interface Http2Options extends H2Options {
   /**
    * A connection with no open stream for this long is closed with GOAWAY
@@ -53,7 +62,15 @@ export interface Http2Options extends H2Options {
   maxBodyBytes: number;
 }
 
-/** The defaults: the core's (1 MiB stream / 16 MiB connection receive windows) plus the timeouts above. */
+/**
+ * The defaults: the core's (1 MiB stream / 16 MiB connection receive windows) plus the timeouts above.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_HTTP2_OPTIONS } from "./server_options.ts";
+ * DEFAULT_HTTP2_OPTIONS.maxConcurrentStreams; // advertised in our first SETTINGS
+ * ```
+ */
 export const DEFAULT_HTTP2_OPTIONS: Readonly<Http2Options> = Object.freeze({
   ...DEFAULT_H2_OPTIONS,
   idleTimeout: 60_000,
@@ -68,6 +85,12 @@ export const DEFAULT_HTTP2_OPTIONS: Readonly<Http2Options> = Object.freeze({
 /**
  * Fills defaults and validates (RangeError, at serve() time rather than per
  * connection). The flood budgets get a clock so that they refill with time.
+ *
+ * @example
+ * ```ts
+ * import { resolveHttp2Options } from "./server_options.ts";
+ * resolveHttp2Options({ idleTimeout: 5_000 }).idleTimeout; // 5000
+ * ```
  */
 export function resolveHttp2Options(options: Partial<Http2Options> = {}): Http2Options {
   const o: Http2Options = { ...DEFAULT_HTTP2_OPTIONS };

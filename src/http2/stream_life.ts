@@ -8,7 +8,15 @@
  * @module
  */
 
-/** Where a stream is in its life (driver side). */
+/**
+ * Where a stream is in its life (driver side).
+ *
+ * @example
+ * ```ts
+ * import { LifeEvent, nextLife, StreamLife } from "./stream_life.ts";
+ * nextLife(StreamLife.OPEN, LifeEvent.REMOTE_END); // StreamLife.REMOTE_DONE
+ * ```
+ */
 export enum StreamLife {
   /** The request body may still arrive; the response is being produced. */
   OPEN = 0,
@@ -22,7 +30,15 @@ export enum StreamLife {
   FINISHED = 4,
 }
 
-/** What happens to a stream. */
+/**
+ * What happens to a stream.
+ *
+ * @example
+ * ```ts
+ * import { LifeEvent, nextLife, StreamLife } from "./stream_life.ts";
+ * nextLife(StreamLife.OPEN, LifeEvent.LOST); // the stream is gone from the wire
+ * ```
+ */
 export enum LifeEvent {
   /** The peer's END_STREAM arrived. */
   REMOTE_END = 0,
@@ -37,7 +53,17 @@ export enum LifeEvent {
 const L = StreamLife;
 const EVENTS = 4;
 
-/** (life, event) → next life, as rows; every pair is listed. */
+/**
+ * (life, event) → next life, as rows; every pair is listed.
+ *
+ * @example
+ * ```ts
+ * import { LIFE_TRANSITIONS, StreamLife } from "./stream_life.ts";
+ * // FINISHED is final: every row from it stays there.
+ * LIFE_TRANSITIONS.filter(([from]) => from === StreamLife.FINISHED)
+ *   .every(([, , to]) => to === StreamLife.FINISHED); // true
+ * ```
+ */
 export const LIFE_TRANSITIONS: ReadonlyArray<readonly [StreamLife, LifeEvent, StreamLife]> = [
   [L.OPEN, LifeEvent.REMOTE_END, L.REMOTE_DONE],
   [L.OPEN, LifeEvent.ANSWER, L.ANSWERED],

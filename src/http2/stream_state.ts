@@ -12,7 +12,16 @@
  * @module
  */
 
-/** Stream states (§5.1), with "closed" split by cause. */
+/**
+ * Stream states (§5.1), with "closed" split by cause.
+ *
+ * @example
+ * ```ts
+ * import { H2Connection } from "../http2/connection.ts";
+ * import { StreamState } from "./stream_state.ts";
+ * new H2Connection().streamState(1) === StreamState.IDLE; // true
+ * ```
+ */
 export enum StreamState {
   IDLE = 0,
   OPEN = 1,
@@ -28,7 +37,15 @@ export enum StreamState {
   FORGOTTEN = 7,
 }
 
-/** Inputs to the table: frames received and actions sent. END_STREAM is its own event after HEADERS/DATA. */
+/**
+ * Inputs to the table: frames received and actions sent. END_STREAM is its own event after HEADERS/DATA.
+ *
+ * @example
+ * ```ts
+ * import { StreamEvent, StreamState, transition } from "./stream_state.ts";
+ * transition(StreamState.IDLE, StreamEvent.RECV_HEADERS).next; // StreamState.OPEN
+ * ```
+ */
 export enum StreamEvent {
   RECV_HEADERS = 0,
   RECV_DATA = 1,
@@ -43,7 +60,15 @@ export enum StreamEvent {
   SEND_RST_STREAM = 10,
 }
 
-/** What the connection does with the event. */
+/**
+ * What the connection does with the event.
+ *
+ * @example
+ * ```ts
+ * import { StreamAction, StreamEvent, StreamState, transition } from "./stream_state.ts";
+ * transition(StreamState.CLOSED_RESET_LOCAL, StreamEvent.RECV_DATA).action === StreamAction.IGNORE; // true
+ * ```
+ */
 export enum StreamAction {
   /** Process it. */
   OK = 0,
@@ -61,7 +86,15 @@ export enum StreamAction {
   MISUSE = 6,
 }
 
-/** One table entry. */
+/**
+ * One table entry.
+ *
+ * @example
+ * ```ts
+ * import { StreamEvent, StreamState, transition } from "./stream_state.ts";
+ * const { next, action } = transition(StreamState.OPEN, StreamEvent.RECV_END_STREAM);
+ * ```
+ */
 export interface Transition {
   /** State after the event. */
   readonly next: StreamState;
@@ -69,16 +102,40 @@ export interface Transition {
   readonly action: StreamAction;
 }
 
-/** Number of states and events (table dimensions). */
+/**
+ * Number of states and events (table dimensions).
+ *
+ * @example
+ * ```ts
+ * import { STATE_COUNT, StreamState } from "./stream_state.ts";
+ * StreamState.FORGOTTEN < STATE_COUNT; // true
+ * ```
+ */
 export const STATE_COUNT = 8;
-/** Number of events. */
+/**
+ * Number of events.
+ *
+ * @example
+ * ```ts
+ * import { EVENT_COUNT, StreamEvent } from "./stream_state.ts";
+ * StreamEvent.SEND_RST_STREAM < EVENT_COUNT; // true
+ * ```
+ */
 export const EVENT_COUNT = 11;
 
 const S = StreamState;
 const E = StreamEvent;
 const A = StreamAction;
 
-/** The table, as rows [state, event, next, action]. */
+/**
+ * The table, as rows [state, event, next, action].
+ *
+ * @example
+ * ```ts
+ * import { STREAM_TRANSITIONS } from "./stream_state.ts";
+ * STREAM_TRANSITIONS.length > 0; // true: one row per (state, event) the table lists
+ * ```
+ */
 export const STREAM_TRANSITIONS: ReadonlyArray<
   readonly [StreamState, StreamEvent, StreamState, StreamAction]
 > = [
@@ -174,7 +231,16 @@ for (const [state, event, next, action] of STREAM_TRANSITIONS) {
   TABLE[state * EVENT_COUNT + event] = Object.freeze({ next, action });
 }
 
-/** Whether an event is a received frame (as opposed to one of our sends). */
+/**
+ * Whether an event is a received frame (as opposed to one of our sends).
+ *
+ * @example
+ * ```ts
+ * import { isRecvEvent, StreamEvent } from "./stream_state.ts";
+ * isRecvEvent(StreamEvent.RECV_DATA); // true
+ * isRecvEvent(StreamEvent.SEND_DATA); // false
+ * ```
+ */
 export function isRecvEvent(event: StreamEvent): boolean {
   return event <= StreamEvent.RECV_PUSH_PROMISE;
 }
@@ -183,6 +249,12 @@ export function isRecvEvent(event: StreamEvent): boolean {
  * Looks up (state, event). Missing pairs: a received frame is a connection
  * PROTOCOL_ERROR (e.g. DATA on an idle stream, PUSH_PROMISE from a client), a
  * send is a MISUSE; the state does not change.
+ *
+ * @example
+ * ```ts
+ * import { StreamEvent, StreamState, transition } from "./stream_state.ts";
+ * transition(StreamState.HALF_CLOSED_LOCAL, StreamEvent.RECV_END_STREAM).next; // StreamState.CLOSED
+ * ```
  */
 export function transition(state: StreamState, event: StreamEvent): Transition {
   return TABLE[state * EVENT_COUNT + event] ??
@@ -192,7 +264,15 @@ export function transition(state: StreamState, event: StreamEvent): Transition {
     };
 }
 
-/** Whether a state counts toward MAX_CONCURRENT_STREAMS (§5.1.2: open and half-closed). */
+/**
+ * Whether a state counts toward MAX_CONCURRENT_STREAMS (§5.1.2: open and half-closed).
+ *
+ * @example
+ * ```ts
+ * import { isActiveState, StreamState } from "./stream_state.ts";
+ * isActiveState(StreamState.HALF_CLOSED_REMOTE); // true: counts against MAX_CONCURRENT_STREAMS
+ * ```
+ */
 export function isActiveState(state: StreamState): boolean {
   return state === StreamState.OPEN || state === StreamState.HALF_CLOSED_LOCAL ||
     state === StreamState.HALF_CLOSED_REMOTE;

@@ -6,7 +6,15 @@
  * @module
  */
 
-/** What kind of value an option takes. */
+/**
+ * What kind of value an option takes.
+ *
+ * @example
+ * ```ts
+ * import type { OptionKind } from "./schema.ts";
+ * const kind: OptionKind = "ms";
+ * ```
+ */
 export type OptionKind =
   | "integer"
   | "number"
@@ -19,7 +27,21 @@ export type OptionKind =
   | "boolean-or-object"
   | "function-list";
 
-/** One row of the table. */
+/**
+ * One row of the table.
+ *
+ * @example
+ * ```ts
+ * import type { OptionSpec } from "./schema.ts";
+ * const row: OptionSpec = {
+ *   path: "http1.headersTimeout",
+ *   kind: "ms",
+ *   min: 1,
+ *   default: "30000",
+ *   doc: "time to receive a request head",
+ * };
+ * ```
+ */
 export interface OptionSpec {
   /** The path as the user writes it: `port`, `http1.headersTimeout`. */
   readonly path: string;

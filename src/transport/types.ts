@@ -6,7 +6,15 @@
  * @module
  */
 
-/** A TCP endpoint (as Deno.NetAddr). */
+/**
+ * A TCP endpoint (as Deno.NetAddr).
+ *
+ * @example
+ * ```ts
+ * import type { NetAddr } from "./types.ts";
+ * const a: NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 8080 };
+ * ```
+ */
 export interface NetAddr {
   /** Literal IP address (IPv6 without brackets). */
   hostname: string;
@@ -18,7 +26,15 @@ export interface NetAddr {
   path?: undefined;
 }
 
-/** A Unix domain socket endpoint. */
+/**
+ * A Unix domain socket endpoint.
+ *
+ * @example
+ * ```ts
+ * import type { UnixAddr } from "./types.ts";
+ * const a: UnixAddr = { transport: "unix", path: "/run/h2serve.sock" };
+ * ```
+ */
 export interface UnixAddr {
   /** "unix", as in Deno.UnixAddr. */
   transport: "unix";
@@ -34,7 +50,15 @@ export interface UnixAddr {
   port?: undefined;
 }
 
-/** An endpoint: TCP, or a Unix domain socket (narrow on `transport`), as Deno.Addr. */
+/**
+ * An endpoint: TCP, or a Unix domain socket (narrow on `transport`), as Deno.Addr.
+ *
+ * @example
+ * ```ts
+ * import type { Addr } from "./types.ts";
+ * const where = (a: Addr) => a.transport === "unix" ? a.path : `${a.hostname}:${a.port}`;
+ * ```
+ */
 export type Addr = NetAddr | UnixAddr;
 
 /** Receives what a transport reads. Called synchronously from the socket's read path. */
@@ -85,7 +109,18 @@ export interface Transport {
   readonly closed: Promise<void>;
 }
 
-/** A PEM certificate chain and its key, optionally for one SNI name. */
+/**
+ * A PEM certificate chain and its key, optionally for one SNI name.
+ *
+ * @example
+ * ```ts
+ * import type { TlsCertificate } from "./types.ts";
+ * import { readFileSync } from "node:fs";
+ * const cert = readFileSync("cert.pem", "utf8");
+ * const key = readFileSync("key.pem", "utf8");
+ * const tls: TlsCertificate[] = [{ cert, key }, { cert, key, serverName: "api.example.com" }];
+ * ```
+ */
 export interface TlsCertificate {
   /** Certificate chain, PEM. */
   cert: string;
