@@ -156,7 +156,17 @@ export function emptyStats(): ServerStats {
     connections: 0,
     inflight: 0,
     requests: 0,
-    clientErrors: { "bad-request": 0, goaway: 0, reset: 0, tls: 0, timeout: 0, aborted: 0 },
+    websockets: 0,
+    clientErrors: {
+      "bad-request": 0,
+      goaway: 0,
+      reset: 0,
+      tls: 0,
+      proxy: 0,
+      timeout: 0,
+      aborted: 0,
+      websocket: 0,
+    },
     timeouts: {},
   };
 }
@@ -178,6 +188,7 @@ export function addStats(into: ServerStats, from: ServerStats): void {
   into.connections += from.connections;
   into.inflight += from.inflight;
   into.requests += from.requests;
+  into.websockets += from.websockets ?? 0;
   for (const k of Object.keys(into.clientErrors) as ClientErrorKind[]) {
     into.clientErrors[k] += from.clientErrors?.[k] ?? 0;
   }

@@ -68,7 +68,7 @@ class ServerImpl implements Server<Addr>, ServerHost {
   #runtime: Runtime;
   #listenerClose: () => void;
   #conns = new Set<LiveConnection>();
-  #counters: Counters = { requests: 0, inflight: 0 };
+  #counters: Counters = { requests: 0, inflight: 0, websockets: 0 };
   #resolveFinished!: () => void;
   #errors: ClientErrors;
   #shutdownTimeout: number;
@@ -113,6 +113,12 @@ class ServerImpl implements Server<Addr>, ServerHost {
         handshakeTimeout: options.tlsHandshakeTimeout ?? this.#http1.headersTimeout,
         proxyProtocol: options.proxyProtocol,
         proxyTimeout: this.#http1.headersTimeout,
+        onHandshakeError: (stage, e, remoteAddr, timedOut) => {
+          const kind = timedOut ? "timeout" : stage;
+          // The options that bound these stages, as the user would set them.
+          const option = stage === "tls" ? "tlsHandshakeTimeout" : "http1.headersTimeout";
+          this.#errors.report(kind, e, remoteAddr, null, undefined, timedOut ? option : undefined);
+        },
         alpnProtocols: options.tls
           ? (this.#http2 !== null ? ["h2", "http/1.1"] : ["http/1.1"])
           : undefined,
@@ -256,6 +262,7 @@ class ServerImpl implements Server<Addr>, ServerHost {
     return {
       connections: this.#conns.size,
       inflight: this.#counters.inflight,
+      websockets: this.#counters.websockets,
       requests: this.#counters.requests,
       clientErrors: { ...this.#errors.counts.byKind },
       timeouts: { ...this.#errors.counts.timeouts },

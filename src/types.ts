@@ -317,10 +317,17 @@ export const DEBUG_LINES_PER_SECOND = 10;
  * - "bad-request": an HTTP/1.1 request the parser refused (a 4xx/5xx answer, then close);
  * - "goaway": an HTTP/2 connection we closed with GOAWAY and an error code;
  * - "reset": an HTTP/2 stream we reset for a protocol error (RST_STREAM);
- * - "tls": a failed TLS handshake;
- * - "timeout": a timeout fired (`info.timeout` names the option);
+ * - "tls": a failed TLS handshake (a bad ClientHello, no certificate for the name, a client
+ *   gone mid-handshake);
+ * - "proxy": with `proxyProtocol`, a connection closed unserved for a malformed, oversized or
+ *   missing PROXY header;
+ * - "timeout": a timeout fired (`info.timeout` names the option; a stalled TLS handshake is
+ *   "tlsHandshakeTimeout", a late PROXY header "http1.headersTimeout");
  * - "aborted": a response cut short after it started (client gone, stream reset by the peer,
- *   a send timeout).
+ *   a send timeout);
+ * - "websocket": a WebSocket we closed for the client's fault (`code` is the close code: 1002
+ *   protocol error, 1007 invalid UTF-8, 1009 message too big, 1008 ping flood, 1001 no
+ *   answer to the idle ping).
  *
  * @example
  * ```ts
@@ -328,7 +335,15 @@ export const DEBUG_LINES_PER_SECOND = 10;
  * const kind: ClientErrorKind = "timeout";
  * ```
  */
-export type ClientErrorKind = "bad-request" | "goaway" | "reset" | "tls" | "timeout" | "aborted";
+export type ClientErrorKind =
+  | "bad-request"
+  | "goaway"
+  | "reset"
+  | "tls"
+  | "proxy"
+  | "timeout"
+  | "aborted"
+  | "websocket";
 
 /**
  * The second argument of `onClientError`.
@@ -350,7 +365,10 @@ export interface ClientErrorInfo {
   readonly remoteAddr: Addr | null;
   /** The protocol of the connection, or null before it is known (TLS handshake). */
   readonly protocol: Protocol | null;
-  /** The HTTP status answered (bad-request) or HTTP/2 error code sent (goaway, reset). */
+  /**
+   * The HTTP status answered (bad-request), HTTP/2 error code sent (goaway, reset) or
+   * WebSocket close code sent (websocket).
+   */
   readonly code?: number;
   /** For "timeout": the option that fired, e.g. "http1.headersTimeout". */
   readonly timeout?: string;
@@ -392,6 +410,11 @@ export interface ServerStats {
   inflight: number;
   /** Requests received since the server started. */
   requests: number;
+  /**
+   * Open WebSockets. An upgraded request also stays counted in `inflight`
+   * until its WebSocket closes, and an upgraded HTTP/1.1 connection in `connections`.
+   */
+  websockets: number;
   /** Client protocol errors since the server started, by kind (see `onClientError`). */
   clientErrors: Record<ClientErrorKind, number>;
   /** Timeouts fired since the server started, by option name ("http1.headersTimeout": 3). */

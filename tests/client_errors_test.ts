@@ -20,7 +20,7 @@ import {
   settings,
   windowUpdate,
 } from "./h2_frames.ts";
-import { raw } from "./helpers.ts";
+import { raw, TLS } from "./helpers.ts";
 import { eventually } from "./util.ts";
 
 const enc = new TextEncoder();
@@ -175,6 +175,91 @@ describe("client errors: one hook call and one counter per error", () => {
       await settle();
       assert.equal(one(h, "timeout").timeout, "http2.settingsTimeout");
       assert.deepEqual(h.server.stats().timeouts, { "http2.settingsTimeout": 1 });
+    });
+  });
+});
+
+/**
+ * Connects, sends `bytes` (if any), and keeps the socket until the server
+ * closes it or `untilMs` passes (then closes it itself).
+ */
+function poke(port: number, bytes?: string, untilMs = 5000): Promise<void> {
+  return new Promise((resolve) => {
+    const sock = net.connect(port, "127.0.0.1", () => {
+      if (bytes !== undefined) sock.write(bytes);
+    });
+    const timer = setTimeout(() => sock.destroy(), untilMs);
+    sock.on("error", () => {});
+    sock.on("close", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+const PROXY_V1 = "PROXY TCP4 192.0.2.7 192.0.2.1 4000 80\r\n";
+
+describe("client errors: TLS handshakes and PROXY headers", () => {
+  // Deno.listenTls (tlsHandshakeTimeout: 0 on Deno) and the node:tls path both report.
+  for (const bound of [true, false]) {
+    const tlsOptions = { tls: TLS, ...(bound ? {} : { tlsHandshakeTimeout: 0 }) };
+    const label = bound ? "" : " (tlsHandshakeTimeout: 0)";
+    it(`a bad ClientHello → tls, protocol null${label}`, async () => {
+      await using_(listen(tlsOptions), async (h) => {
+        await poke(h.server.addr.port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 1000);
+        await eventually(() => h.calls.length > 0, 5000, "hook called");
+        await settle();
+        const info = one(h, "tls");
+        assert.equal(info.protocol, null);
+        assert.equal(info.remoteAddr?.hostname, "127.0.0.1");
+      });
+    });
+  }
+
+  it("a stalled TLS handshake → timeout naming tlsHandshakeTimeout", async () => {
+    await using_(listen({ tls: TLS, tlsHandshakeTimeout: 300 }), async (h) => {
+      await poke(h.server.addr.port);
+      await settle();
+      const info = one(h, "timeout");
+      assert.equal(info.timeout, "tlsHandshakeTimeout");
+      assert.deepEqual(h.server.stats().timeouts, { tlsHandshakeTimeout: 1 });
+    });
+  });
+
+  for (const tls of [false, true]) {
+    const extra = tls ? { tls: TLS } : {};
+    const label = tls ? " (TLS listener)" : "";
+    it(`a malformed PROXY header → proxy, the connection closed unserved${label}`, async () => {
+      await using_(listen({ proxyProtocol: true, ...extra }), async (h) => {
+        await poke(h.server.addr.port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        await eventually(() => h.calls.length > 0, 5000, "hook called");
+        await settle();
+        const info = one(h, "proxy");
+        assert.match(h.calls[0]!.error.message, /PROXY header/);
+        assert.equal(info.remoteAddr?.hostname, "127.0.0.1");
+        assert.equal(h.server.stats().requests, 0);
+      });
+    });
+
+    it(`a late PROXY header → timeout naming http1.headersTimeout${label}`, async () => {
+      const options = { proxyProtocol: true, http1: { headersTimeout: 300 }, ...extra };
+      await using_(listen(options), async (h) => {
+        await poke(h.server.addr.port, PROXY_V1.slice(0, 10));
+        await settle();
+        const info = one(h, "timeout");
+        assert.equal(info.timeout, "http1.headersTimeout");
+      });
+    });
+  }
+
+  it("a good PROXY header then a bad ClientHello → tls, from the header's address", async () => {
+    await using_(listen({ proxyProtocol: true, tls: TLS }), async (h) => {
+      await poke(h.server.addr.port, PROXY_V1 + "GET / HTTP/1.1\r\n\r\n", 1000);
+      await eventually(() => h.calls.length > 0, 5000, "hook called");
+      await settle();
+      const info = one(h, "tls");
+      assert.equal(info.remoteAddr?.hostname, "192.0.2.7");
+      assert.equal(info.remoteAddr?.port, 4000);
     });
   });
 });

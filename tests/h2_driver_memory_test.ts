@@ -59,7 +59,7 @@ describe("h2 driver memory", () => {
       };
       const t = new MemoryTransport();
       const facts = {
-        stats: { requests: 0, inflight: 0 },
+        stats: { requests: 0, inflight: 0, websockets: 0 },
         remoteAddr: t.remoteAddr,
         localAddr: t.localAddr,
         protocol: "h2c" as const,

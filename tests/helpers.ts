@@ -8,6 +8,7 @@
 import net from "node:net";
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
+import process from "node:process";
 import { serve } from "../mod.ts";
 import { concat } from "./util.ts";
 import type { Handler, ServeOptions, Server } from "../mod.ts";
@@ -267,4 +268,22 @@ export async function sha256(data: Uint8Array): Promise<string> {
 /** The status lines found in a raw HTTP/1 response stream (for counting and ordering). */
 export function statusLines(text: string): string[] {
   return [...text.matchAll(/HTTP\/1\.[01] \d{3} [^\r]*/g)].map((m) => m[0]);
+}
+
+/**
+ * The command that runs a fixture script (tests/fixtures/<name>.ts) on the
+ * test's own runtime: `deno run -A`, `bun`, or on Node the compiled .js that
+ * scripts/build_tests.sh puts beside the compiled tests.
+ *
+ * @example
+ * ```ts ignore
+ * const [cmd, args] = fixtureCommand("shutdown_server", ["500"]);
+ * spawn(cmd, args);
+ * ```
+ */
+export function fixtureCommand(name: string, args: string[]): [string, string[]] {
+  const g = globalThis as { Deno?: unknown; Bun?: unknown };
+  const node = g.Deno === undefined && g.Bun === undefined;
+  const file = new URL(`./fixtures/${name}.${node ? "js" : "ts"}`, import.meta.url).pathname;
+  return [process.execPath, g.Deno !== undefined ? ["run", "-A", file, ...args] : [file, ...args]];
 }

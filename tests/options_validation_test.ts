@@ -5,12 +5,16 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { serve } from "../mod.ts";
 import type { ServeOptions } from "../mod.ts";
 import { OPTION_SCHEMA } from "../src/options/schema.ts";
 import { OptionError, validateOptions } from "../src/options/validate.ts";
 import { TLS } from "./helpers.ts";
+import { eventually } from "./util.ts";
+import net from "node:net";
 import { DEFAULT_HTTP1_OPTIONS, DEFAULT_HTTP2_OPTIONS } from "../mod.ts";
 import { optionsTable } from "../src/options/table.ts";
 
@@ -56,6 +60,7 @@ const BAD: Array<[string, unknown[], string]> = [
   ["http1.maxBodyBytes", [-1, NaN, 1.5, "1"], "must be a non-negative integer or Infinity"],
   ["http1.maxChunkExtensionBytes", [-1, NaN, Infinity], NONNEG_INT],
   ["http1.requireHost", [0, "false"], "must be true or false"],
+  ["http2.enableConnectProtocol", [1, "yes"], "must be true or false"],
   ["http1.headersTimeout", [-1, 0, NaN, Infinity, "30"], POS_MS],
   ["http1.keepAliveTimeout", [-1, 0, NaN], POS_MS],
   ["http1.bodyTimeout", [-1, 0, NaN], POS_MS],
@@ -108,6 +113,16 @@ function throwsOption(options: unknown, option: string, fragment: RegExp | strin
   assert.equal(caught.option, option);
   if (typeof fragment === "string") assert.ok(caught.message.includes(fragment), caught.message);
   else assert.match(caught.message, fragment);
+}
+
+function connectable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, "127.0.0.1", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on("error", () => resolve(false));
+  });
 }
 
 describe("options validation", () => {
@@ -234,18 +249,46 @@ describe("options validation", () => {
     );
   });
 
-  it("the address-in-use error names the port and keeps the cause", async () => {
-    await using a = serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, ok);
-    const port = a.addr.port;
-    let caught: unknown;
-    try {
-      serve({ hostname: "127.0.0.1", port, onListen() {} }, ok).shutdown();
-    } catch (e) {
-      caught = e;
-    }
-    assert.ok(caught instanceof Error);
-    assert.equal(caught.message, `port ${port} is already in use (hostname 127.0.0.1)`);
-    assert.equal((caught as Error & { code: string }).code, "EADDRINUSE");
-    assert.ok(caught.cause !== undefined);
-  });
+  // TLS listeners bind through node:tls (a certificate list, or a bounded handshake on Deno) or
+  // the runtime's own (Bun with one certificate, Deno with tlsHandshakeTimeout: 0).
+  const variants: Array<[string, Partial<ServeOptions>]> = [
+    ["TCP", {}],
+    ["TLS", { tls: TLS }],
+    ["TLS, unbounded handshake", { tls: TLS, tlsHandshakeTimeout: 0 }],
+    ["TLS, a certificate list", { tls: [TLS] }],
+  ];
+  for (const [name, extra] of variants) {
+    it(`the address-in-use error names the port and keeps the cause (${name})`, async () => {
+      await using a = serve({ hostname: "127.0.0.1", port: 0, onListen() {}, ...extra }, ok);
+      const port = a.addr.port;
+      // Where node:net binds after serve() returns (a host name), wait until it has: the port
+      // is taken once a client can connect.
+      await eventually(() => connectable(port), 5000, "first server bound");
+      let caught: unknown;
+      try {
+        serve({ hostname: "127.0.0.1", port, onListen() {}, ...extra }, ok).shutdown();
+      } catch (e) {
+        caught = e;
+      }
+      assert.ok(caught instanceof Error, `no error: ${caught}`);
+      assert.equal(caught.message, `port ${port} is already in use (hostname 127.0.0.1)`);
+      assert.equal((caught as Error & { code: string }).code, "EADDRINUSE");
+      assert.ok(caught.cause !== undefined);
+    });
+  }
+
+  for (const [name, extra] of [["", {}], [" (TLS)", { tls: TLS }]] as const) {
+    it(`a Unix socket path in use is refused, naming the path${name}`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), "h2serve-inuse-"));
+      const path = join(dir, "s.sock");
+      try {
+        await using _a = serve({ path, onListen() {}, ...extra }, ok);
+        assert.throws(() => serve({ path, onListen() {}, ...extra }, ok), {
+          message: `path: a server is already listening on ${path}`,
+        });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });

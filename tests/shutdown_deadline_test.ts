@@ -7,7 +7,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
-import process from "node:process";
 import { spawn } from "node:child_process";
 import { serve } from "../mod.ts";
 import type { Server } from "../mod.ts";
@@ -15,6 +14,7 @@ import { ErrorCode } from "../src/http2/mod.ts";
 import { LiveH2 } from "./h2_live_client.ts";
 import { getRequest, headers } from "./h2_frames.ts";
 import { eventually } from "./util.ts";
+import { fixtureCommand } from "./helpers.ts";
 
 const enc = new TextEncoder();
 const TIMEOUT = 500;
@@ -153,13 +153,10 @@ describe("shutdown with a deadline", () => {
 });
 
 describe("SIGTERM to a subprocess server", () => {
-  const fixture = new URL("./fixtures/shutdown_server.ts", import.meta.url).pathname;
-  const isDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
-
   for (const protocol of ["h1", "h2c"] as const) {
     it(`${protocol}: the process ends within timeout plus a margin; signal aborted; stream ended`, async () => {
-      const args = isDeno ? ["run", "-A", fixture, String(TIMEOUT)] : [fixture, String(TIMEOUT)];
-      const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+      const [cmd, args] = fixtureCommand("shutdown_server", [String(TIMEOUT)]);
+      const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });
       let out = "";
       child.stdout!.on("data", (d: Uint8Array) => (out += new TextDecoder().decode(d)));
       let exitedAt = 0;

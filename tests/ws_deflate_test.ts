@@ -13,9 +13,12 @@ import { WebSocketError } from "../src/websocket/errors.ts";
 const te = new TextEncoder();
 // ws does not export its internals; load them by path (ws is a dev dependency).
 const require = createRequire(import.meta.url);
-const WsPerMessageDeflate = require("../node_modules/ws/lib/permessage-deflate.js");
+// ws's internals are not in its exports map: reach them next to its resolved entry point
+// (a path relative to this file breaks when the tests run compiled from .node_test/).
+const wsLib = require.resolve("ws/package.json").replace(/package\.json$/, "lib/");
+const WsPerMessageDeflate = require(wsLib + "permessage-deflate.js");
 const wsParseExtension: (s: string) => Record<string, unknown[]> =
-  require("../node_modules/ws/lib/extension.js").parse;
+  require(wsLib + "extension.js").parse;
 const defaults: DeflateParams = {
   serverNoContextTakeover: false,
   clientNoContextTakeover: false,

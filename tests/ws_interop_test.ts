@@ -6,6 +6,7 @@ import { upgradeWebSocket } from "../src/websocket/upgrade.ts";
 import { encodeFrame } from "../src/websocket/encoder.ts";
 import { miniServer } from "./ws_net_driver.ts";
 import { eventually } from "./util.ts";
+import { skipUnless } from "./skip.ts";
 
 const SIZES = [0, 1, 125, 126, 65535, 65536, 1 << 20];
 
@@ -106,7 +107,12 @@ describe("ws interop: the ws package's client over HTTP/1.1", () => {
 });
 
 describe("ws interop: the runtime's built-in WebSocket client", () => {
-  it("echoes text and binary and closes cleanly", async () => {
+  it("echoes text and binary and closes cleanly", {
+    skip: skipUnless(
+      typeof globalThis.WebSocket === "function",
+      "no global WebSocket client in this runtime (Node 20)",
+    ),
+  }, async () => {
     const srv = await echoServer();
     try {
       const ws = new globalThis.WebSocket(`ws://127.0.0.1:${srv.port}/`);

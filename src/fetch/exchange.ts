@@ -10,6 +10,9 @@ import type { RequestInfo } from "./info.ts";
 import { type StaticBody, takeStaticBody } from "./static_body.ts";
 import { isShortAscii } from "../slab.ts";
 import { bodyless } from "./status.ts";
+import { type PendingUpgrade, resolveUpgrade } from "../websocket/registry.ts";
+import type { WebSocketSessionHandle } from "../websocket/channel.ts";
+import { WebSocketHandshakeError } from "../websocket/upgrade.ts";
 import { type TrailerProducer, TrailersError, trailersOf } from "./trailers.ts";
 
 /**
@@ -60,6 +63,13 @@ export interface ResponseWriter {
     body: string | Uint8Array,
     isHead: boolean,
   ): void;
+  /**
+   * Optional: the handler accepted a WebSocket upgrade. Sends `accept.status`
+   * with `accept.headers` (101 on HTTP/1.1, 200 on an HTTP/2 stream) and
+   * opens the session on the driver's channel. Returns null when the driver
+   * cannot switch (the exchange then answers 400).
+   */
+  upgrade?(accept: PendingUpgrade): WebSocketSessionHandle | null;
 }
 
 /** Turns a failure into a response. */
@@ -85,6 +95,9 @@ const EAGER_LIMIT = 1024 * 1024;
 
 type Read = ReadableStreamReadResult<Uint8Array>;
 
+/** Stands for "not the upgrade response" when the exchange ended before the handler returned. */
+const REFUSED = new Response(null, { status: 503 });
+
 const encoder = new TextEncoder();
 
 /** Runs one exchange; never rejects. */
@@ -95,6 +108,8 @@ export class Exchange {
   #reason: unknown = undefined;
   #reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   #writer: ResponseWriter;
+  /** The driver registered the request as a WebSocket upgrade candidate. */
+  upgradable = false;
 
   constructor(info: RequestInfo, writer: ResponseWriter) {
     this.info = info;
@@ -146,14 +161,49 @@ export class Exchange {
       }
       response = r;
     } catch (error) {
-      if (this.done) return;
-      response = await this.#fallback(error, request, onError);
+      if (this.done) {
+        if (this.upgradable) resolveUpgrade(request, REFUSED); // fails a socket made meanwhile
+        return;
+      }
+      // A malformed handshake the handler let through is the client's fault: 400/426, not 500.
+      response = error instanceof WebSocketHandshakeError
+        ? new Response(error.message, { status: error.status, headers: error.headers })
+        : await this.#fallback(error, request, onError);
+    }
+    if (this.upgradable || response.status === 101) {
+      const d = resolveUpgrade(request, response);
+      if (d.type === "accept") {
+        if (this.done) {
+          d.abandon("the client went away before the handshake response");
+          return;
+        }
+        const session = this.#writer.upgrade?.(d) ?? null;
+        if (session !== null) {
+          this.#watch(session);
+          return;
+        }
+        d.abandon("the connection cannot switch to WebSocket");
+        response = new Response("not a valid WebSocket handshake", { status: 400 });
+      } else if (d.type === "foreign" && !this.done) {
+        response = await this.#fallback(d.error, request, onError);
+      }
     }
     if (this.done) {
       response.body?.cancel().catch(() => {});
       return;
     }
     await this.#send(response, isHead, onError, request);
+  }
+
+  /**
+   * An upgraded exchange completes when its WebSocket closes: "sent" after a
+   * clean close handshake, else aborted (req.signal aborts).
+   */
+  #watch(session: WebSocketSessionHandle): void {
+    session.closed.then(() => {
+      if (session.wasClean) this.#finish("sent");
+      else this.cancel(new Error("the WebSocket closed without a clean close handshake"));
+    });
   }
 
   async #fallback(error: unknown, request: Request, onError: ErrorHandler): Promise<Response> {

@@ -36,6 +36,8 @@ export interface Counters {
   requests: number;
   /** Requests whose response is not yet sent or aborted. */
   inflight: number;
+  /** Open WebSocket sessions (from the handshake response until CLOSED). */
+  websockets: number;
 }
 
 /** What every request on one connection shares. */

@@ -23,6 +23,8 @@ import { createRequest, isUnserved, UnrepresentableRequest } from "../fetch/requ
 import { isAuthority } from "../fetch/authority.ts";
 import type { LiveConnection, ServerHost } from "../fetch/host.ts";
 import type { H2cUpgrade } from "../upgrade_types.ts";
+import { type PendingUpgrade, registerUpgradeTarget } from "../websocket/registry.ts";
+import type { WebSocketChannel, WebSocketSessionHandle } from "../websocket/channel.ts";
 import { httpDate } from "../date.ts";
 import { type RequestHead, RequestParser } from "./parser.ts";
 import { HttpParseError } from "./errors.ts";
@@ -47,6 +49,12 @@ const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "up
 /** A byte body up to this size is copied next to its head; larger ones are written by reference. */
 const COPY_BODY_MAX = 4096;
 
+const textEncoder = new TextEncoder();
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
+}
+
 /** Whether the request body has been read to its end. */
 const enum BodyState {
   READING,
@@ -66,6 +74,8 @@ class Message {
   headSent = false;
   continueSent = false;
   request: Request | null = null;
+  /** A WebSocket upgrade candidate (registered for upgradeWebSocket). */
+  ws = false;
   /** Where requestTrailers(req) learns the outcome; only requests with a body have one. */
   trailerSlot: RequestTrailerSlot | null = null;
   constructor(readonly head: RequestHead) {}
@@ -97,6 +107,8 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
   #upgrade: H2cUpgrade | null;
   /** The last write found the socket backed up (the client is not reading). */
   #backedUp = false;
+  /** After a 101 to a WebSocket handshake: the session that owns the socket. */
+  #ws: WebSocketSessionHandle | null = null;
 
   constructor(
     transport: Transport,
@@ -150,6 +162,10 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
   // ---- input --------------------------------------------------------------
 
   #onData(chunk: Uint8Array): void {
+    if (this.#ws !== null) {
+      this.#ws.receive(chunk);
+      return;
+    }
     if (this.#finished()) return;
     this.#deadlines.received(chunk.byteLength);
     this.#parser.push(chunk);
@@ -162,6 +178,14 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
    * (RFC 9112 §9.6), unless it cut a request short.
    */
   #onEnd(error?: unknown): void {
+    const ws = this.#ws;
+    if (ws !== null) {
+      // Without a close frame first this is an abnormal closure (1006); after one, a no-op.
+      ws.peerEnded(error === undefined ? undefined : asError(error));
+      if (error === undefined) this.#transport.close();
+      else this.#transport.abort();
+      return;
+    }
     if (this.#finished()) return;
     if (error !== undefined) {
       const msg = this.#msg;
@@ -248,7 +272,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
           msg.trailerSlot?.deliver(ev.trailers ?? []);
           msg.body?.end();
           this.#clearDeadline("body");
-          if (this.#state === ConnState.MIGHT_SWITCH_PROTOCOL) this.#upgradeOrRun(msg);
+          if (this.#state === ConnState.MIGHT_SWITCH_PROTOCOL && !msg.ws) this.#upgradeOrRun(msg);
           else if (msg.exchange === null || msg.exchange.done) this.#cycleDone();
         }
         continue;
@@ -287,7 +311,13 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     this.#msg = msg;
     const h2c = head.upgrade !== null && this.#upgrade !== null && !this.#transport.secure &&
       /(^|,)\s*h2c\s*($|,)/i.test(head.upgrade);
-    if (h2c) this.#to(ConnEvent.UPGRADE_ASKED);
+    // A WebSocket candidate is registered and served; upgradeWebSocket validates the rest.
+    const ws = !h2c && head.upgrade !== null && head.method === "GET" &&
+      /(^|,)\s*websocket\s*($|,)/i.test(head.upgrade);
+    if (ws && head.bodyKind !== "none") {
+      throw new HttpParseError(400, "a WebSocket handshake must not have a body");
+    }
+    if (h2c || ws) this.#to(ConnEvent.UPGRADE_ASKED);
     else this.#to(this.#keepAlive(head) ? ConnEvent.REQUEST : ConnEvent.REQUEST_CLOSE);
     const method = head.method;
     if (isUnserved(method)) throw new HttpParseError(501, `method ${method} not served`);
@@ -312,6 +342,11 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     }
     if (head.expectContinue && body === null) msg.continueSent = true;
     msg.request = request;
+    if (ws) {
+      msg.ws = true;
+      exchange.upgradable = true;
+      registerUpgradeTarget(request, { protocol: "http/1.1", secure: this.#transport.secure });
+    }
     if (body !== null) msg.trailerSlot = registerRequestTrailers(request);
     // An h2c upgrade is decided once the body is in (RFC 7540 §3.2): see #upgradeOrRun.
     if (!h2c) this.#run(msg);
@@ -441,6 +476,12 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     const msg = this.#msg!;
     const req = msg.head;
     msg.headSent = true;
+    // A WebSocket candidate answered without switching: the connection stays HTTP.
+    if (this.#state === ConnState.MIGHT_SWITCH_PROTOCOL) {
+      this.#to(
+        this.#keepAlive(req) ? ConnEvent.UPGRADE_DECLINED : ConnEvent.UPGRADE_DECLINED_CLOSE,
+      );
+    }
     let close = false;
     let announced = false;
     const filtered: Array<[string, string]> = [];
@@ -499,6 +540,66 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     if (this.#transport.queued === 0) return Promise.resolve();
     this.#setDeadline("send", this.#opts.sendTimeout);
     return this.#transport.drain().then(() => this.#clearDeadline("send"));
+  }
+
+  /**
+   * The handler accepted a WebSocket handshake: 101, then the socket belongs
+   * to the session. Bytes already read past the request head are its first.
+   */
+  upgrade(accept: PendingUpgrade): WebSocketSessionHandle | null {
+    const msg = this.#msg;
+    if (
+      msg === null || !msg.ws || this.#state !== ConnState.MIGHT_SWITCH_PROTOCOL ||
+      msg.bodyState !== BodyState.DONE
+    ) return null;
+    msg.headSent = true;
+    this.#to(ConnEvent.UPGRADE_TAKEN);
+    // Keep-alive, header and body deadlines end here; the session's idleTimeout takes over.
+    this.#clearDeadline();
+    this.#msg = null;
+    let head = "HTTP/1.1 101 Switching Protocols\r\n";
+    for (const [name, value] of accept.headers) head += `${name}: ${value}\r\n`;
+    this.#transport.write(textEncoder.encode(head + "\r\n"));
+    const stats = this.#facts.stats;
+    const session = accept.open(this.#channel());
+    this.#ws = session;
+    stats.websockets++;
+    session.closed.then(() => stats.websockets--);
+    const leftover = this.#parser.takeRemaining();
+    if (leftover.byteLength > 0) session.receive(leftover);
+    if (this.#peerEnded) {
+      // The client half-closed right behind its handshake: nothing more will come.
+      session.peerEnded();
+      this.#transport.close();
+      return session;
+    }
+    this.#transport.resume();
+    if (this.#host.shuttingDown) session.goingAway();
+    return session;
+  }
+
+  /**
+   * The WebSocket's view of the socket. A client that stops reading holds our
+   * writes in the transport's queue; the session then stops reading it, and
+   * http1.sendTimeout ends the connection if the queue does not drain in time.
+   */
+  #channel(): WebSocketChannel {
+    const t = this.#transport;
+    return {
+      write: (bytes) => t.write(bytes),
+      drain: () => {
+        if (t.queued === 0) return Promise.resolve();
+        this.#setDeadline("send", this.#opts.sendTimeout);
+        return t.drain().then(() => this.#clearDeadline("send"));
+      },
+      pause: () => t.pause(),
+      resume: () => t.resume(),
+      end: () => t.close(),
+      abort: () => t.abort(),
+      failed: (code, reason) => {
+        this.#host.clientError("websocket", new Error(reason), this.#facts, code);
+      },
+    };
   }
 
   /** Ends the body. */
@@ -642,6 +743,13 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
   /** A timeout fired, or the request data rate fell below minRequestRate. */
   onDeadline(now: number): void {
     const kind = this.#deadlines.due(now);
+    const ws = this.#ws;
+    if (kind === "send" && ws !== null) {
+      this.#timedOut(kind, false);
+      this.#transport.abort();
+      ws.peerEnded(new Error("send timeout: the client does not read"));
+      return;
+    }
     if (kind === null || this.#finished()) return;
     if (kind !== "idle") this.#timedOut(kind, this.#deadlines.dueByRate);
     const msg = this.#msg;
@@ -656,6 +764,10 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
 
   /** Graceful shutdown: close now if idle, else after the current response. */
   shutdown(): void {
+    if (this.#ws !== null) {
+      this.#ws.goingAway();
+      return;
+    }
     if (this.#finished()) return;
     const msg = this.#msg;
     if (msg === null) this.#close();
@@ -667,6 +779,11 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
   }
 
   #onClosed(): void {
+    if (this.#ws !== null) {
+      this.#ws.peerEnded(new Error("connection closed"));
+      this.#host.remove(this);
+      return;
+    }
     if (this.#state === ConnState.SWITCHED_PROTOCOL) return;
     this.#to(ConnEvent.SOCKET_CLOSED);
     this.#host.remove(this);
@@ -686,6 +803,11 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
 
   /** The shutdown deadline passed: abort the exchange in flight (req.signal) and the socket. */
   terminate(): void {
+    if (this.#ws !== null) {
+      this.#transport.abort();
+      this.#ws.peerEnded(new Error("server shutdown deadline passed"));
+      return;
+    }
     if (this.#finished()) return;
     this.#gone(new Error("server shutdown deadline passed"));
   }

@@ -39,6 +39,8 @@ import type { H2Event, HeaderList } from "./events.ts";
 import { type RequestParts, requestParts, responseHeaders } from "./request.ts";
 import type { Http2Options } from "./server_options.ts";
 import type { ClientErrorKind } from "../types.ts";
+import { type PendingUpgrade, registerUpgradeTarget } from "../websocket/registry.ts";
+import type { WebSocketChannel, WebSocketSessionHandle } from "../websocket/channel.ts";
 
 const EMPTY = new Uint8Array(0);
 const STATUS_500: HeaderList = [[":status", "500"], ["content-length", "0"]];
@@ -68,6 +70,19 @@ class Stream implements ResponseWriter {
   /** Bytes sent when the stream was last seen making progress, and since when (0: not stalled). */
   stallSent = -1;
   stallSince = 0;
+  /**
+   * An RFC 8441 CONNECT waiting for its handler: DATA that arrives first is
+   * kept here (uncredited, so bounded by the stream window). Null otherwise.
+   */
+  wsEarly: Uint8Array[] | null = null;
+  /** After the 200 to an extended CONNECT: the WebSocket session that owns the stream. */
+  ws: WebSocketSessionHandle | null = null;
+  /** The session asked to pause: DATA is delivered but not credited (the peer's window shuts). */
+  wsPaused = false;
+  /** DATA bytes delivered while paused, credited on resume. */
+  wsOwed = 0;
+  /** The session ended or aborted its side of the stream. */
+  wsDone = false;
 
   constructor(id: number, driver: Http2Driver, remoteDone: boolean) {
     this.id = id;
@@ -176,6 +191,65 @@ class Stream implements ResponseWriter {
     });
   }
 
+  /**
+   * The handler accepted an RFC 8441 WebSocket: HEADERS 200 without
+   * END_STREAM, then the stream's DATA belongs to the session.
+   */
+  upgrade(accept: PendingUpgrade): WebSocketSessionHandle | null {
+    const early = this.wsEarly;
+    if (!this.canSend || early === null) return null;
+    this.wsEarly = null;
+    this.headSent = true;
+    const d = this.#d;
+    const fields: HeaderList = [[":status", "200"]];
+    for (const h of accept.headers) fields.push(h);
+    d.conn.sendHeaders(this.id, fields, false);
+    d.flushSoon();
+    const session = accept.open(this.#channel());
+    this.ws = session;
+    d.webSocketOpened(this, session);
+    for (const b of early) this.wsReceive(b);
+    return session;
+  }
+
+  /** Stream DATA for the session; credited at once unless the session paused inbound. */
+  wsReceive(bytes: Uint8Array): void {
+    this.ws!.receive(bytes);
+    if (this.wsPaused) this.wsOwed += bytes.byteLength;
+    else if (this.live) this.#d.conn.consumed(this.id, bytes.byteLength);
+    this.#d.flushSoon();
+  }
+
+  #channel(): WebSocketChannel {
+    const d = this.#d;
+    return {
+      write: (bytes) => this.body(bytes),
+      drain: () => this.ready(),
+      pause: () => (this.wsPaused = true),
+      resume: () => {
+        this.wsPaused = false;
+        const owed = this.wsOwed;
+        this.wsOwed = 0;
+        if (owed > 0 && this.live) {
+          d.conn.consumed(this.id, owed);
+          d.flushSoon();
+        }
+      },
+      end: () => {
+        this.wsDone = true;
+        this.end();
+      },
+      abort: () => {
+        this.wsDone = true;
+        if (!this.canSend) return;
+        d.conn.resetStream(this.id, ErrorCode.CANCEL);
+        d.lost(this, new Error("WebSocket aborted"));
+        d.flushSoon();
+      },
+      failed: (code, reason) => d.report("websocket", new Error(reason), code),
+    };
+  }
+
   /** END_STREAM after the queued DATA. */
   end(): void {
     if (!this.canSend) return;
@@ -243,6 +317,8 @@ export class Http2Driver implements LiveConnection {
   readonly #opts: Http2Options;
   readonly #scheme: string;
   readonly #streams = new Map<number, Stream>();
+  /** Open WebSocket sessions on this connection (shutdown sends them close 1001). */
+  readonly #wsSessions = new Set<WebSocketSessionHandle>();
   #waiting: Stream[] = [];
   #toReset: Stream[] = [];
   #flushQueued = false;
@@ -361,6 +437,11 @@ export class Http2Driver implements LiveConnection {
       case "data": {
         const s = this.#streams.get(ev.streamId);
         const len = ev.data.byteLength;
+        if (s?.ws != null) return s.wsReceive(ownBuffer(ev.data));
+        if (s?.wsEarly != null) {
+          s.wsEarly.push(ownBuffer(ev.data));
+          return;
+        }
         if (s === undefined || s.discard || s.reqBody === null || s.reqBody.closed) {
           this.conn.consumed(ev.streamId, len);
           return;
@@ -384,6 +465,8 @@ export class Http2Driver implements LiveConnection {
         s.step(LifeEvent.REMOTE_END);
         s.trailerSlot?.deliver([]);
         s.reqBody?.end();
+        // Without a close frame first, the WebSocket ends abnormally (1006).
+        s.ws?.peerEnded();
         this.#settle(s);
         return;
       }
@@ -437,14 +520,31 @@ export class Http2Driver implements LiveConnection {
       this.#scheme,
       this.#facts.localAddr.hostname ?? "localhost",
     );
-    const method = parts?.method ?? "GET";
+    let method = parts?.method ?? "GET";
+    let ws = false;
+    let refused: string | null = null;
+    if (parts != null && parts.protocol != null) {
+      // RFC 8441 extended CONNECT (the core let :protocol through only if we advertised it).
+      // A protocol we do not implement is well-formed, only unsupported: 501 (RFC 9110 §15.6.2).
+      if (parts.protocol.toLowerCase() !== "websocket") refused = "501";
+      else if (endStream) refused = "400"; // a tunnel closed before it opened
+      else {
+        // Presented as the GET of an HTTP/1.1 Upgrade, so one handler serves both.
+        ws = true;
+        method = parts.method = "GET";
+        parts.headers.upgrade = "websocket";
+        parts.headers.connection = "upgrade";
+      }
+    }
     let body: RequestBody | null = null;
-    if (!endStream && method !== "GET" && method !== "HEAD") {
+    if (ws) {
+      s.wsEarly = [];
+    } else if (!endStream && refused === null && method !== "GET" && method !== "HEAD") {
       s.expectContinue = parts !== null && /^\s*100-continue\s*$/i.test(expectOf(headers));
       body = new RequestBody(s, s.expectContinue);
       s.reqBody = body;
     } else if (!endStream) {
-      s.discard = true; // GET/HEAD cannot carry a body in Fetch
+      s.discard = true; // GET/HEAD cannot carry a body in Fetch; a refused CONNECT's DATA is dropped
     }
     this.#addStream(s);
     const exchange = new Exchange(new RequestInfo(this.#facts, headers), s);
@@ -452,7 +552,9 @@ export class Http2Driver implements LiveConnection {
     let request: Request | null = null;
     let status = "400";
     const max = this.#opts.maxBodyBytes;
-    if (body !== null && max !== Infinity && contentLengthOf(headers) > max) {
+    if (refused !== null) {
+      status = refused;
+    } else if (body !== null && max !== Infinity && contentLengthOf(headers) > max) {
       status = "413";
     } else if (parts !== null) {
       try {
@@ -469,6 +571,10 @@ export class Http2Driver implements LiveConnection {
       s.finish();
       this.#settle(s);
       return;
+    }
+    if (ws) {
+      exchange.upgradable = true;
+      registerUpgradeTarget(request, { protocol: "h2", secure: this.#transport.secure });
     }
     if (body !== null) s.trailerSlot = registerRequestTrailers(request);
     this.#run(s, request, method === "HEAD");
@@ -499,9 +605,42 @@ export class Http2Driver implements LiveConnection {
   #run(s: Stream, request: Request, isHead: boolean): void {
     const host = this.#host;
     s.exchange!.run(host.handler, request, host.onError, isHead).then(() => {
+      if (s.ws !== null) return; // answered when the WebSocket closes
+      this.#notWebSocket(s);
       s.finish();
       this.#settle(s);
     });
+  }
+
+  /** An extended CONNECT answered without switching: DATA that came early is credited, the rest discarded. */
+  #notWebSocket(s: Stream): void {
+    const early = s.wsEarly;
+    if (early === null) return;
+    s.wsEarly = null;
+    s.discard = true;
+    let n = 0;
+    for (const b of early) n += b.byteLength;
+    if (n > 0 && s.live) this.conn.consumed(s.id, n);
+  }
+
+  /** A stream became a WebSocket: count it, and finish the stream when the session closes. */
+  webSocketOpened(s: Stream, session: WebSocketSessionHandle): void {
+    const stats = this.#facts.stats;
+    stats.websockets++;
+    this.#wsSessions.add(session);
+    session.closed.then(() => {
+      stats.websockets--;
+      this.#wsSessions.delete(session);
+      // Closed without ending our side (the peer's END_STREAM came without a close frame): end it.
+      if (!s.wsDone && s.canSend) {
+        s.wsDone = true;
+        s.end();
+      }
+      s.finish();
+      this.#settle(s);
+      this.flushSoon();
+    });
+    if (this.#host.shuttingDown) session.goingAway();
   }
 
   #addStream(s: Stream): void {
@@ -522,6 +661,7 @@ export class Http2Driver implements LiveConnection {
   /** The stream died on the wire (reset, or our own reset): abort its exchange and body. */
   lost(s: Stream, reason: Error): void {
     s.step(LifeEvent.LOST);
+    s.ws?.peerEnded(reason);
     s.reqBody?.error(reason);
     s.trailerSlot?.fail(reason);
     s.exchange?.cancel(reason);
@@ -779,6 +919,8 @@ export class Http2Driver implements LiveConnection {
   shutdown(): void {
     if (this.#closing) return;
     this.conn.goAway(ErrorCode.NO_ERROR);
+    // WebSocket streams are in flight: they finish their close handshake under the GOAWAY.
+    for (const session of this.#wsSessions) session.goingAway();
     this.flushSoon();
   }
 

@@ -111,6 +111,9 @@ function parseContentLength(streamId: number, value: string, prev: number): numb
 /**
  * Validates a request field list (§8.3.1); throws {@link StreamError}
  * PROTOCOL_ERROR if malformed. Returns the declared content-length, or -1.
+ * With `extendedConnect` (we advertised SETTINGS_ENABLE_CONNECT_PROTOCOL),
+ * a CONNECT may carry `:protocol` and then needs `:scheme`, `:path` and
+ * `:authority` (RFC 8441 §4); `:protocol` on any other method is malformed.
  *
  * @example
  * ```ts
@@ -124,8 +127,13 @@ function parseContentLength(streamId: number, value: string, prev: number): numb
  * ]); // 3 (-1 without content-length)
  * ```
  */
-export function validateRequestHeaders(streamId: number, headers: HeaderList): number {
+export function validateRequestHeaders(
+  streamId: number,
+  headers: HeaderList,
+  extendedConnect = false,
+): number {
   let method: string | undefined;
+  let protocol: string | undefined;
   let scheme: string | undefined;
   let path: string | undefined;
   let authority: string | undefined;
@@ -154,6 +162,11 @@ export function validateRequestHeaders(streamId: number, headers: HeaderList): n
           if (authority !== undefined) throw malformed(streamId, "duplicate :authority");
           authority = value;
           break;
+        case ":protocol":
+          if (!extendedConnect) throw malformed(streamId, ":protocol without extended CONNECT");
+          if (protocol !== undefined) throw malformed(streamId, "duplicate :protocol");
+          protocol = value;
+          break;
         default:
           throw malformed(streamId, `invalid pseudo-header ${name}`);
       }
@@ -166,7 +179,13 @@ export function validateRequestHeaders(streamId: number, headers: HeaderList): n
     }
   }
   if (method === undefined) throw malformed(streamId, "missing :method");
-  if (method === "CONNECT") {
+  if (protocol !== undefined) {
+    if (method !== "CONNECT") throw malformed(streamId, ":protocol on a method other than CONNECT");
+    if (authority === undefined || authority === "") {
+      throw malformed(streamId, "extended CONNECT without :authority");
+    }
+    // §4: :scheme and :path as for any request; fall through to those checks.
+  } else if (method === "CONNECT") {
     // §8.5: only :method and :authority.
     if (scheme !== undefined || path !== undefined) {
       throw malformed(streamId, "CONNECT with :scheme or :path");

@@ -111,6 +111,7 @@ export class LocalSettings {
       s.push([SettingId.MAX_FRAME_SIZE, o.maxFrameSize]);
     }
     s.push([SettingId.MAX_HEADER_LIST_SIZE, o.maxHeaderListSize]);
+    if (o.enableConnectProtocol) s.push([SettingId.ENABLE_CONNECT_PROTOCOL, 1]);
     return s;
   }
 

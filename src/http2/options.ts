@@ -68,6 +68,11 @@ export interface H2Options {
   /** Upper bound of DATA bytes placed in one `takeOutput()` batch (control frames are never held back). Default 256 KiB. */
   writeBatchSize: number;
   /**
+   * Advertise SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 and accept extended
+   * CONNECT (`:protocol`, RFC 8441): WebSockets over HTTP/2. Default true.
+   */
+  enableConnectProtocol: boolean;
+  /**
    * Clock in milliseconds, used only to refill the token buckets. The core
    * never reads a clock itself: without `now`, the buckets are refilled by
    * progress instead (one reset token per stream completed normally, one
@@ -103,6 +108,7 @@ export const DEFAULT_H2_OPTIONS: Readonly<H2Options> = Object.freeze({
   maxQueuedControlFrames: 1000,
   closedStreamMemory: 1000,
   writeBatchSize: 256 << 10,
+  enableConnectProtocol: true,
   now: undefined,
 });
 

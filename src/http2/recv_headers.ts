@@ -138,7 +138,7 @@ function openStream(c: ConnCore, id: number, headers: HeaderList | null, endStre
     if (endStream) c.remoteEnd(s);
     return;
   }
-  s.contentLength = validateRequestHeaders(id, headers);
+  s.contentLength = validateRequestHeaders(id, headers, c.options.enableConnectProtocol);
   if (endStream && s.contentLength > 0) {
     throw new StreamError(
       id,

@@ -32,6 +32,8 @@ export interface RequestParts {
    * because it is the cheapest Headers init on Deno (measured).
    */
   headers: Record<string, string>;
+  /** `:protocol` of an extended CONNECT (RFC 8441), else null. */
+  protocol?: string | null;
 }
 
 /**
@@ -57,6 +59,7 @@ export function requestParts(
   let path = "/";
   let host: string | null = null;
   let cookie: string | null = null;
+  let protocol: string | null = null;
   const headers: Record<string, string> = Object.create(null);
   let i = 0;
   for (; i < list.length; i++) {
@@ -67,6 +70,7 @@ export function requestParts(
     else if (name === ":path") path = f[1];
     else if (name === ":authority") authority = f[1];
     else if (name === ":scheme") scheme = f[1];
+    else if (name === ":protocol") protocol = f[1];
   }
   for (; i < list.length; i++) {
     const f = list[i]!;
@@ -85,7 +89,7 @@ export function requestParts(
   if (!AUTHORITY_RE.test(auth)) return null;
   // OPTIONS * has no path to put into a URL; it is represented as "/*" as on HTTP/1.1.
   const url = scheme + "://" + auth + (path === "*" ? "/*" : path);
-  return { method, url, headers };
+  return { method, url, headers, protocol };
 }
 
 /** `:status` values as strings, made once per status code. */

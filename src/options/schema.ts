@@ -220,6 +220,12 @@ export const OPTION_SCHEMA: readonly OptionSpec[] = [
     true,
   ),
   fn("http2.now", "clock for the flood budgets; default Date.now"),
+  {
+    path: "http2.enableConnectProtocol",
+    kind: "boolean",
+    default: "true",
+    doc: "SETTINGS_ENABLE_CONNECT_PROTOCOL: WebSocket on h2 (RFC 8441)",
+  },
   ms("http2.idleTimeout", 0, "60 s", "no open stream this long: GOAWAY; 0 disables"),
   ms("http2.pingInterval", 0, "30 s", "quiet this long with streams open: PING; 0 disables"),
   ms("http2.pingTimeout", 1, "15 s", "no answer to a liveness PING: close"),

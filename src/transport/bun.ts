@@ -69,6 +69,8 @@ class BunTransport implements Transport {
   readonly closed: Promise<void>;
   /** Pending TLS handshake deadline. */
   handshakeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A TLS connection not yet through its handshake (not yet handed on). */
+  handshaking = false;
 
   #socket: BunSocket;
   #sink: TransportSink | null = null;
@@ -231,6 +233,7 @@ class BunTransport implements Transport {
 export const bunRuntime: Runtime = {
   name: "bun",
   listen(options: ListenOptions, onConnection: (t: Transport) => void): TransportListener {
+    const Bun = (globalThis as unknown as { Bun: BunGlobal }).Bun;
     const tls = options.tls;
     const path = options.path;
     // Bun.listen takes one certificate (node:tls can pick one per SNI name),
@@ -239,15 +242,41 @@ export const bunRuntime: Runtime = {
       if (path !== undefined) {
         return claimUnixPath(path, () => listenNodeTls({ ...options, tls }, onConnection));
       }
+      if (options.port !== 0 && !options.reusePort) {
+        // node:net reports "address in use" only later, as an event: bind once here so that
+        // serve() throws at start.
+        Bun.listen({ hostname: options.hostname, port: options.port, socket: { data() {} } })
+          .stop(true);
+      }
       return listenNodeTls({ ...options, tls }, onConnection);
     }
-    const Bun = (globalThis as unknown as { Bun: BunGlobal }).Bun;
     const secure = !!tls;
     const handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     const proxyTimeout = options.proxyTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     const pending = new Set<Transport>();
+    const onHandshakeError = options.onHandshakeError;
+    const failed = (t: BunTransport, error: Error, timedOut: boolean) => {
+      if (!t.handshaking) return;
+      t.handshaking = false;
+      t.abort();
+      try {
+        onHandshakeError?.("tls", error, t.remoteAddr, timedOut);
+      } catch {
+        // a reporting hook must not take the listener down
+      }
+    };
+    /** The socket closed; before its handshake finished, that is a failed handshake. */
+    const gone = (t: BunTransport | undefined, error: unknown) => {
+      if (t === undefined) return;
+      if (t.handshaking) {
+        clearTimeout(t.handshakeTimer);
+        const why = error instanceof Error ? `: ${error.message}` : "";
+        failed(t, new Error(`connection closed during the TLS handshake${why}`), false);
+      }
+      t.onClose(error);
+    };
     const accept = options.proxyProtocol
-      ? (t: Transport) => acceptProxied(t, proxyTimeout, onConnection, pending)
+      ? (t: Transport) => acceptProxied(t, proxyTimeout, onConnection, pending, onHandshakeError)
       : onConnection;
     const where = path !== undefined
       ? { unix: path }
@@ -269,20 +298,28 @@ export const bunRuntime: Runtime = {
             if (path === undefined) socket.setNoDelay?.(true);
             const t = new BunTransport(socket, secure, path);
             socket.data = t;
-            if (!secure) accept(t);
+            if (!secure) {
+              accept(t);
+              return;
+            }
+            t.handshaking = true;
             // A client that never finishes its handshake must not hold the socket.
-            else if (handshakeTimeout > 0) {
-              t.handshakeTimer = setTimeout(() => t.abort(), handshakeTimeout);
+            if (handshakeTimeout > 0) {
+              t.handshakeTimer = setTimeout(() => {
+                const e = new Error(`TLS handshake not finished within ${handshakeTimeout} ms`);
+                failed(t, e, true);
+              }, handshakeTimeout);
             }
           },
-          handshake(socket: BunSocket, success: boolean) {
+          handshake(socket: BunSocket, success: boolean, authError?: Error | null) {
             const t = socket.data;
             if (!t) return;
             clearTimeout(t.handshakeTimer);
             if (!success) {
-              t.abort();
+              failed(t, authError ?? new Error("TLS handshake failed"), false);
               return;
             }
+            t.handshaking = false;
             t.alpn = socket.alpnProtocol || null;
             t.serverName = socket.getServername?.() || null;
             accept(t);
@@ -301,10 +338,10 @@ export const bunRuntime: Runtime = {
             socket.data?.onPeerEnd();
           },
           close(socket: BunSocket, error?: unknown) {
-            socket.data?.onClose(error);
+            gone(socket.data, error);
           },
           error(socket: BunSocket, error: unknown) {
-            socket.data?.onClose(error);
+            gone(socket.data, error);
           },
         },
       });

@@ -12,6 +12,7 @@
 import {
   type Addr,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  type HandshakeErrorHook,
   type ListenOptions,
   type Runtime,
   type Transport,
@@ -253,6 +254,7 @@ async function acceptLoop(
   listener: Deno.Listener,
   secure: boolean,
   onConnection: (t: Transport) => void,
+  onHandshakeError: HandshakeErrorHook | undefined,
 ): Promise<void> {
   for (;;) {
     let conn: Deno.Conn;
@@ -276,7 +278,10 @@ async function acceptLoop(
       onConnection(t);
       continue;
     }
-    t.handshake().then(() => onConnection(t), () => t.abort());
+    t.handshake().then(() => onConnection(t), (e) => {
+      t.abort();
+      onHandshakeError?.("tls", e instanceof Error ? e : new Error(String(e)), t.remoteAddr, false);
+    });
   }
 }
 
@@ -345,9 +350,10 @@ export const denoRuntime: Runtime = {
     const proxyTimeout = options.proxyTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     const pending = new Set<Transport>();
     const accept = options.proxyProtocol
-      ? (t: Transport) => acceptProxied(t, proxyTimeout, onConnection, pending)
+      ? (t: Transport) =>
+        acceptProxied(t, proxyTimeout, onConnection, pending, options.onHandshakeError)
       : onConnection;
-    acceptLoop(listener, !!tls, accept);
+    acceptLoop(listener, !!tls, accept, options.onHandshakeError);
     return {
       addr: toAddr(listener.addr),
       close() {

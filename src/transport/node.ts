@@ -6,17 +6,20 @@
  * fills. Writes are coalesced per event-loop turn (WriteQueue) and handed to
  * socket.write(); its false return value stops the flush until 'drain'.
  *
- * Node binds a listener with a host name one tick after listen(), but serve()
- * reports its address at once: the port is found (port 0) or checked (a
- * given port) by a synchronous bind on the wildcard address first.
+ * serve() reports its address at once and fails at start when it is taken:
+ * the port is found (port 0) or checked (a given port) by a synchronous bind
+ * on the wildcard address first, a Unix socket path by a bind of its own
+ * (node:net reports a failed bind only as a later 'error' event).
  *
  * @module
  */
 import net from "node:net";
 import process from "node:process";
+import { existsSync } from "node:fs";
 import {
+  type Addr,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
   type ListenOptions,
-  type NetAddr,
   type Runtime,
   type TlsCertificate,
   type Transport,
@@ -26,6 +29,8 @@ import {
 import { HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
 import { releaseBytes } from "../slab.ts";
 import { listenNodeTls } from "./node_tls.ts";
+import { abortPending, acceptProxied } from "./proxy_stage.ts";
+import { claimUnixPath } from "./unix_path.ts";
 import { listenNow } from "./listen_now.ts";
 import { netAddr } from "./addr.ts";
 
@@ -33,8 +38,8 @@ import { netAddr } from "./addr.ts";
 const LINGER_MS = 2_000;
 
 class NodeTransport implements Transport {
-  readonly remoteAddr: NetAddr;
-  readonly localAddr: NetAddr;
+  readonly remoteAddr: Addr;
+  readonly localAddr: Addr;
   readonly secure = false;
   readonly alpn: string | null = null;
   readonly serverName: string | null = null;
@@ -49,12 +54,18 @@ class NodeTransport implements Transport {
   #done = false;
   #resolveClosed!: () => void;
 
-  constructor(socket: net.Socket) {
+  constructor(socket: net.Socket, path: string | undefined) {
     this.#socket = socket;
-    this.remoteAddr = netAddr(socket.remoteAddress, socket.remotePort);
-    this.localAddr = netAddr(socket.localAddress, socket.localPort);
+    if (path !== undefined) {
+      // Node reports no peer name on Unix sockets; unnamed clients have none anyway.
+      this.remoteAddr = { transport: "unix", path: "" };
+      this.localAddr = { transport: "unix", path };
+    } else {
+      this.remoteAddr = netAddr(socket.remoteAddress, socket.remotePort);
+      this.localAddr = netAddr(socket.localAddress, socket.localPort);
+      socket.setNoDelay(true);
+    }
     this.closed = new Promise((r) => (this.#resolveClosed = r));
-    socket.setNoDelay(true);
     socket.pause();
     socket.on("data", (chunk: Uint8Array) => {
       if (this.#closing) return; // lingering: discard
@@ -181,40 +192,78 @@ function probePort(port: number, reusePort: boolean): number {
   const a = probe.address() as net.AddressInfo | null;
   probe.close();
   if (a === null) {
-    const code = (failure as { code?: string } | null)?.code ?? "bind failed";
-    throw new Error(`port ${port} cannot be bound (${code})`);
+    // Node reports the bind's error one tick later: tell the likely cause now.
+    const code = (failure as { code?: string } | null)?.code ??
+      (port > 0 && port < 1024 && process.getuid?.() !== 0 ? "EACCES" : "EADDRINUSE");
+    const e = new Error(`port ${port} cannot be bound (${code})`, { cause: failure ?? undefined });
+    // serve() turns EADDRINUSE into "port N is already in use".
+    (e as Error & { code: string }).code = code;
+    throw e;
   }
   return a.port;
+}
+
+/**
+ * Binds the Unix socket `path` synchronously and releases it (removing the
+ * file it made): a clear error now when the path is taken.
+ */
+function probeUnixPath(path: string): void {
+  const probe = net.createServer();
+  let failure: unknown = null;
+  probe.on("error", (e) => (failure = e));
+  probe.listen({ path });
+  // address() names the path even when the bind failed; `listening` is set only by a bind.
+  const bound = probe.listening;
+  probe.close();
+  if (bound) return;
+  if (failure !== null) throw failure;
+  // Node reports the bind's error one tick later: something at the path is the likely cause.
+  const e = new Error(`cannot bind ${path}`);
+  (e as Error & { code?: string }).code = existsSync(path) ? "EADDRINUSE" : undefined;
+  throw e;
 }
 
 /** The Node.js runtime binding. */
 export const nodeRuntime: Runtime = {
   name: "node",
   listen(options: ListenOptions, onConnection: (t: Transport) => void): TransportListener {
-    if (options.reusePort && !nodeHasReusePort()) {
+    const path = options.path;
+    if (options.reusePort && path === undefined && !nodeHasReusePort()) {
       throw new Error(
         `reusePort needs Node >= 22.12 (net.Server reusePort); this is Node ${process.versions.node}`,
       );
     }
+    if (path !== undefined) {
+      // Node binds one tick after listen(): claim the path with a synchronous probe first.
+      claimUnixPath(path, () => probeUnixPath(path));
+    }
     const reusePort = options.reusePort ?? false;
     // A fixed port with reusePort may already be shared by design: do not probe it.
-    const port = reusePort && options.port !== 0
+    const port = path !== undefined || (reusePort && options.port !== 0)
       ? options.port
       : probePort(options.port, reusePort);
     if (options.tls !== undefined) {
       const list: TlsCertificate[] = Array.isArray(options.tls) ? options.tls : [options.tls];
       return listenNodeTls({ ...options, tls: list, port }, onConnection);
     }
+    const proxyTimeout = options.proxyTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    const pending = new Set<Transport>();
+    const onHeaderError = options.onHandshakeError;
+    const accept = options.proxyProtocol
+      ? (t: Transport) => acceptProxied(t, proxyTimeout, onConnection, pending, onHeaderError)
+      : onConnection;
     // allowHalfOpen: a client that shuts down its side after the request still gets the answer.
     const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true }, (socket) => {
-      onConnection(new NodeTransport(socket));
+      accept(new NodeTransport(socket, path));
     });
     server.on("error", (e: unknown) => console.error("h2serve: listener failed:", e));
-    listenNow(server, options.hostname, port, reusePort);
+    if (path !== undefined) server.listen({ path });
+    else listenNow(server, options.hostname, port, reusePort);
     return {
-      addr: netAddr(options.hostname, port),
+      addr: path !== undefined ? { transport: "unix", path } : netAddr(options.hostname, port),
       close() {
         server.close();
+        abortPending(pending);
       },
     };
   },

@@ -15,6 +15,7 @@ import tls from "node:tls";
 import {
   type Addr,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  type HandshakeStage,
   type ListenOptions,
   type TlsCertificate,
   type Transport,
@@ -189,24 +190,71 @@ export function listenNodeTls(
   // Sockets not yet handed on (PROXY header or handshake pending): closing the listener ends them.
   const pending = new Set<net.Socket>();
 
+  /** Sockets already reported or handed on: each failure is reported once. */
+  const settled = new WeakSet<net.Socket>();
+  const fail = (
+    raw: net.Socket,
+    peer: Addr,
+    stage: HandshakeStage,
+    error: Error,
+    timedOut: boolean,
+  ) => {
+    if (settled.has(raw) || !pending.has(raw)) return; // handed on, or the listener closed it
+    settled.add(raw);
+    pending.delete(raw);
+    raw.destroy();
+    try {
+      options.onHandshakeError?.(stage, error, peer, timedOut);
+    } catch {
+      // a reporting hook must not take the listener down
+    }
+  };
+
   const handshake = (raw: net.Socket, addrs: [Addr, Addr]) => {
     // A client that never finishes its handshake must not hold the socket:
     // destroying the TCP socket ends the TLS one with it.
-    const timer = handshakeLimit > 0 ? setTimeout(() => raw.destroy(), handshakeLimit) : undefined;
-    raw.once("close", () => clearTimeout(timer));
+    const timer = handshakeLimit > 0
+      ? setTimeout(() => {
+        const e = new Error(`TLS handshake not finished within ${handshakeLimit} ms`);
+        fail(raw, addrs[0], "tls", e, true);
+      }, handshakeLimit)
+      : undefined;
     const socket = new tls.TLSSocket(raw, tlsOptions);
-    socket.on("error", () => socket.destroy()); // a failed handshake only concerns that client
+    raw.once("close", () => {
+      clearTimeout(timer);
+      fail(raw, addrs[0], "tls", new Error("connection closed during the TLS handshake"), false);
+    });
+    // A failed handshake only concerns that client.
+    socket.on("error", (e: Error) => {
+      fail(raw, addrs[0], "tls", e, false);
+      socket.destroy();
+    });
     socket.once("secure", () => {
       clearTimeout(timer);
+      settled.add(raw);
       pending.delete(raw);
       onConnection(new NodeTlsTransport(socket, addrs[0], addrs[1]));
     });
   };
 
   const readProxyHeader = (raw: net.Socket, addrs: [Addr, Addr]) => {
-    const timer = proxyLimit > 0 ? setTimeout(() => raw.destroy(), proxyLimit) : undefined;
-    raw.once("close", () => clearTimeout(timer));
+    const timer = proxyLimit > 0
+      ? setTimeout(() => {
+        fail(raw, addrs[0], "proxy", new Error(`PROXY header: none within ${proxyLimit} ms`), true);
+      }, proxyLimit)
+      : undefined;
     const parser = new ProxyHeaderParser();
+    const onClose = () => {
+      clearTimeout(timer);
+      fail(
+        raw,
+        addrs[0],
+        "proxy",
+        new Error("PROXY header: connection ended before a whole header"),
+        false,
+      );
+    };
+    raw.once("close", onClose);
     const onData = (d: Uint8Array) => {
       const r = parser.push(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
       if (r.kind === "more") return;
@@ -214,9 +262,10 @@ export function listenNodeTls(
       raw.pause();
       clearTimeout(timer);
       if (r.kind === "error") {
-        raw.destroy();
+        fail(raw, addrs[0], "proxy", r.error, false);
         return;
       }
+      raw.off("close", onClose);
       const a = proxiedAddrs(r.header, addrs[0], addrs[1]);
       if (r.rest.byteLength > 0) {
         raw.unshift(Buffer.from(r.rest.buffer, r.rest.byteOffset, r.rest.byteLength));

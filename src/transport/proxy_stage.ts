@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Addr, Transport, TransportSink } from "./types.ts";
+import type { Addr, HandshakeErrorHook, Transport, TransportSink } from "./types.ts";
 import { type ProxyHeader, ProxyHeaderParser } from "../proxy/parser.ts";
 
 /**
@@ -47,18 +47,25 @@ class ProxiedTransport implements Transport, TransportSink {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #ready: (t: Transport) => void;
   #pending: Set<Transport>;
+  #onError: HandshakeErrorHook | undefined;
 
   constructor(
     inner: Transport,
     timeoutMs: number,
     ready: (t: Transport) => void,
     pending: Set<Transport>,
+    onError: HandshakeErrorHook | undefined,
   ) {
     this.#inner = inner;
     this.remoteAddr = inner.remoteAddr;
     this.localAddr = inner.localAddr;
     this.#ready = ready;
-    if (timeoutMs > 0) this.#timer = setTimeout(() => inner.abort(), timeoutMs);
+    this.#onError = onError;
+    if (timeoutMs > 0) {
+      this.#timer = setTimeout(() => {
+        this.#fail(new Error(`PROXY header: none within ${timeoutMs} ms`), true);
+      }, timeoutMs);
+    }
     this.#pending = pending;
     pending.add(inner);
     inner.closed.then(() => {
@@ -98,7 +105,7 @@ class ProxiedTransport implements Transport, TransportSink {
     clearTimeout(this.#timer);
     this.#pending.delete(this.#inner);
     if (r.kind === "error") {
-      this.#inner.abort();
+      this.#fail(r.error, false);
       return;
     }
     const addrs = proxiedAddrs(r.header, this.remoteAddr, this.localAddr);
@@ -114,12 +121,25 @@ class ProxiedTransport implements Transport, TransportSink {
   end(error?: unknown): void {
     if (this.#parser !== null) {
       // Gone before a whole header: nothing to serve.
-      this.#parser = null;
-      this.#inner.abort();
+      const why = error instanceof Error ? `: ${error.message}` : "";
+      this.#fail(new Error(`PROXY header: connection ended before a whole header${why}`), false);
       return;
     }
     if (this.#sink !== null && !this.#paused && this.#held.length === 0) this.#sink.end(error);
     else this.#heldEnd = { error };
+  }
+
+  /** Drops the connection unserved and reports why (once: the parser is gone after). */
+  #fail(error: Error, timedOut: boolean): void {
+    this.#parser = null;
+    clearTimeout(this.#timer);
+    this.#pending.delete(this.#inner);
+    this.#inner.abort();
+    try {
+      this.#onError?.("proxy", error, this.#inner.remoteAddr, timedOut);
+    } catch {
+      // a reporting hook must not take the listener down
+    }
   }
 
   start(sink: TransportSink): void {
@@ -166,7 +186,8 @@ class ProxiedTransport implements Transport, TransportSink {
  * then hands the connection, with the header's addresses, to `ready`. A bad,
  * oversized or late header aborts the connection; `ready` is never called.
  * While it waits, the connection is in `pending`, so that closing the
- * listener can abort it (see {@link abortPending}).
+ * listener can abort it (see {@link abortPending}). Each connection dropped
+ * for its header is reported to `onError`, if given.
  *
  * @example
  * ```ts ignore
@@ -179,8 +200,9 @@ export function acceptProxied(
   timeoutMs: number,
   ready: (t: Transport) => void,
   pending: Set<Transport>,
+  onError?: HandshakeErrorHook,
 ): void {
-  new ProxiedTransport(transport, timeoutMs, ready, pending);
+  new ProxiedTransport(transport, timeoutMs, ready, pending, onError);
 }
 
 /**

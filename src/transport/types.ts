@@ -161,7 +161,35 @@ export interface ListenOptions {
   proxyProtocol?: boolean;
   /** How long a PROXY header may take to arrive (ms). Default 30 s. */
   proxyTimeout?: number;
+  /**
+   * Called once for each connection dropped before it is handed on: a TLS
+   * handshake that failed or timed out, a PROXY header that was malformed,
+   * late or cut short. Not called for connections the listener's own close()
+   * ends.
+   */
+  onHandshakeError?: HandshakeErrorHook;
 }
+
+/** What was being read when a connection was dropped unserved. */
+export type HandshakeStage = "tls" | "proxy";
+
+/**
+ * The listener's report of a connection dropped unserved: the stage, the
+ * error, the socket's peer, and whether the stage's timeout fired.
+ *
+ * @example
+ * ```ts
+ * import type { HandshakeErrorHook } from "./types.ts";
+ * const hook: HandshakeErrorHook = (stage, error, _addr, timedOut) =>
+ *   console.log(stage, timedOut ? "timed out" : error.message);
+ * ```
+ */
+export type HandshakeErrorHook = (
+  stage: HandshakeStage,
+  error: Error,
+  remoteAddr: Addr,
+  timedOut: boolean,
+) => void;
 
 /** The TLS handshake timeout when ListenOptions gives none. */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;

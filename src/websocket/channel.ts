@@ -39,6 +39,12 @@ export interface WebSocketChannel {
   end(): void;
   /** Drop at once (h1: destroy the socket; h2: RST_STREAM CANCEL). */
   abort(): void;
+  /**
+   * Optional: the session is failing the connection with close `code`
+   * (a protocol error, a limit, the idle timeout), before its close frame is
+   * written. Drivers report it to `onClientError`.
+   */
+  failed?(code: number, reason: string): void;
 }
 
 /**
@@ -61,4 +67,6 @@ export interface WebSocketSessionHandle {
   goingAway(): void;
   /** Settles when the session reached CLOSED (for stats and `info.completed`). */
   readonly closed: Promise<void>;
+  /** Once `closed` settled: whether the close handshake completed cleanly. */
+  readonly wasClean: boolean;
 }

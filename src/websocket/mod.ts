@@ -2,7 +2,7 @@
  * WebSocket for h2serve: the public `upgradeWebSocket` and, for the
  * connection drivers, the seam (`registerUpgradeTarget`, `resolveUpgrade`,
  * `WebSocketChannel`, `WebSocketSessionHandle`, `validateConnectRequest`).
- * See docs/websocket_seam.md for how a driver wires it in.
+ * docs/design.md ("How WebSocket is wired") says how the drivers use it.
  *
  * ```ts
  * import { upgradeWebSocket } from "./mod.ts";

@@ -75,6 +75,17 @@ export interface SessionConfig {
   deflate: DeflateParams | undefined;
 }
 
+/**
+ * The idle ping must not keep a process alive on its own: unref where the
+ * timer object has it (Node, Bun). The close timeout stays referenced: it is
+ * bounded, and it may be all that is left to end a connection whose socket
+ * is paused.
+ */
+function unref<T>(timer: T): T {
+  (timer as { unref?: () => void }).unref?.();
+  return timer;
+}
+
 type OutItem = { op: number; data: Uint8Array | Promise<Uint8Array>; size: number };
 
 /**
@@ -113,8 +124,14 @@ export class WebSocketSession implements WebSocketSessionHandle {
   #pendingLocalClose: { code: number | undefined; reason: string } | undefined;
   #drainWaiters: (() => void)[] = [];
   #resolveClosed!: () => void;
+  #wasClean = false;
   /** Settles when the session reached CLOSED. */
   readonly closed: Promise<void> = new Promise((r) => (this.#resolveClosed = r));
+
+  /** After `closed` settled: true when the close handshake completed (no error, no timeout). */
+  get wasClean(): boolean {
+    return this.#wasClean;
+  }
 
   /** Builds a session in CONNECTING. */
   constructor(cfg: SessionConfig, listener: SessionListener) {
@@ -282,6 +299,7 @@ export class WebSocketSession implements WebSocketSessionHandle {
   /** Fails the connection: a close frame with `code`, then the channel ends. */
   #fail(code: number, reason: string): void {
     if (!this.#go("failure")) return;
+    this.#ch!.failed?.(code, reason);
     if (!this.#closeSent) {
       this.#closeSent = true;
       this.#ch!.write(encodeClose(code, reason));
@@ -316,6 +334,7 @@ export class WebSocketSession implements WebSocketSessionHandle {
     this.#out = [];
     this.#queuedBytes = 0;
     for (const w of this.#drainWaiters.splice(0)) w();
+    this.#wasClean = wasClean;
     if (error !== undefined) this.#l.error(error);
     this.#l.close(code, reason, wasClean);
     this.#resolveClosed();
@@ -328,7 +347,7 @@ export class WebSocketSession implements WebSocketSessionHandle {
   #armIdle(): void {
     const secs = this.#cfg.idleTimeout;
     if (!(secs > 0) || this.#idleTimer !== undefined) return;
-    this.#idleTimer = setInterval(() => this.#idleTick(), (secs * 1000) / 2);
+    this.#idleTimer = unref(setInterval(() => this.#idleTick(), (secs * 1000) / 2));
   }
 
   #idleTick(): void {

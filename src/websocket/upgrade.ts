@@ -115,6 +115,13 @@ function checkOptions(o: UpgradeWebSocketOptions) {
  * `WebSocketHandshakeError`, answered 400/426), did not come from an
  * h2serve server, or was already upgraded, and when an option is invalid.
  *
+ * For an upgraded request the exchange lasts as long as the WebSocket:
+ * `info.completed` settles when it closes, `"sent"` after a clean close
+ * handshake and `"aborted"` otherwise (peer vanished, RST_STREAM, close or
+ * send timeout, protocol error), and `req.signal` aborts only in that second
+ * case, so resources tied to it (an interval pushing messages) stop when the
+ * client disappears. `server.shutdown()` closes the socket with 1001.
+ *
  * @example
  * ```ts
  * import { serve, upgradeWebSocket } from "h2serve";
@@ -138,6 +145,9 @@ export function upgradeWebSocket(
         "upgradeWebSocket: the request is not a WebSocket upgrade (no `Upgrade: websocket`)",
       );
     }
+    // A driver registers only a well-formed Upgrade (Connection lists it): say what is wrong.
+    const hs = validateUpgradeRequest(req.method, req.headers);
+    if (!hs.ok) throw new WebSocketHandshakeError(hs);
     throw new TypeError(
       "upgradeWebSocket: the request did not come from an h2serve server " +
         "(pass the handler's own Request object, not a copy)",
