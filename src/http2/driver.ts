@@ -21,9 +21,7 @@
 import type { Transport } from "../transport/types.ts";
 import { type ConnectionFacts, RequestInfo } from "../fetch/info.ts";
 import { Exchange } from "../fetch/exchange.ts";
-import { registerRequestTrailers } from "../fetch/trailers.ts";
-import { ownBuffer, RequestBody } from "../fetch/body.ts";
-import { createRequest, UnrepresentableRequest } from "../fetch/request.ts";
+import { ownBuffer } from "../fetch/body.ts";
 import type { LiveConnection, ServerHost } from "../fetch/host.ts";
 import { ConnState, H2Connection } from "./connection.ts";
 import { ErrorCode } from "./errors.ts";
@@ -31,13 +29,13 @@ import { StreamState } from "./stream_state.ts";
 import { LifeEvent, StreamLife } from "./stream_life.ts";
 import { DriverTimers, IdleAction } from "./driver_timers.ts";
 import type { H2Event, HeaderList } from "./events.ts";
-import { contentLengthOf, expectOf, type RequestParts, requestParts } from "./request.ts";
+import type { RequestParts } from "./request.ts";
+import { openRequest, type RequestContext } from "./stream_request.ts";
 import { DriverStream as Stream, type StreamHost } from "./driver_stream.ts";
 import { SendWatch } from "./send_watch.ts";
-import { declineWebSocket, extendedConnect, receiveWebSocketData } from "./ws_stream.ts";
+import { declineWebSocket, receiveWebSocketData } from "./ws_stream.ts";
 import type { Http2Options } from "./server_options.ts";
 import type { ClientErrorKind } from "../types.ts";
-import { registerUpgradeTarget } from "../websocket/registry.ts";
 import type { WebSocketSessionHandle } from "../websocket/channel.ts";
 
 /**
@@ -63,7 +61,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
   readonly #host: ServerHost;
   readonly #facts: ConnectionFacts;
   readonly #opts: Http2Options;
-  readonly #scheme: string;
+  readonly #reqCtx: RequestContext;
   readonly #streams = new Map<number, Stream>();
   /** Open WebSocket sessions on this connection (shutdown sends them close 1001). */
   readonly #wsSessions = new Set<WebSocketSessionHandle>();
@@ -94,7 +92,12 @@ export class Http2Driver implements LiveConnection, StreamHost {
     this.#host = host;
     this.#facts = facts;
     this.#opts = options;
-    this.#scheme = transport.secure ? "https" : "http";
+    this.#reqCtx = {
+      facts,
+      secure: transport.secure,
+      fallbackAuthority: facts.localAddr.hostname ?? "localhost",
+      maxBodyBytes: options.maxBodyBytes,
+    };
     this.conn = conn ?? new H2Connection(options);
     host.add(this);
     this.#timers = new DriverTimers(options, Date.now());
@@ -263,57 +266,15 @@ export class Http2Driver implements LiveConnection, StreamHost {
 
   #onRequest(id: number, headers: HeaderList, endStream: boolean): void {
     const s = new Stream(id, this, endStream);
-    const parts = requestParts(
-      headers,
-      this.#scheme,
-      this.#facts.localAddr.hostname ?? "localhost",
-    );
-    const connect = extendedConnect(parts, endStream); // RFC 8441
-    const ws = connect === "websocket";
-    const refused = ws ? null : connect;
-    const method = parts?.method ?? "GET";
-    let body: RequestBody | null = null;
-    if (ws) {
-      s.wsEarly = [];
-    } else if (!endStream && refused === null && method !== "GET" && method !== "HEAD") {
-      s.expectContinue = parts !== null && /^\s*100-continue\s*$/i.test(expectOf(headers));
-      body = new RequestBody(s, s.expectContinue);
-      s.reqBody = body;
-    } else if (!endStream) {
-      s.discard = true; // GET/HEAD cannot carry a body in Fetch; a refused CONNECT's DATA is dropped
-    }
     this.#addStream(s);
-    const exchange = new Exchange(new RequestInfo(this.#facts, headers), s);
-    s.exchange = exchange;
-    let request: Request | null = null;
-    let status = "400";
-    const max = this.#opts.maxBodyBytes;
-    if (refused !== null) {
-      status = refused;
-    } else if (body !== null && max !== Infinity && contentLengthOf(headers) > max) {
-      status = "413";
-    } else if (parts !== null) {
-      try {
-        request = createRequest(parts.url, method, parts.headers, body?.stream ?? null, exchange);
-      } catch (e) {
-        if (e instanceof UnrepresentableRequest) status = String(e.status);
-      }
-    }
+    const { request, status, isHead } = openRequest(s, headers, endStream, this.#reqCtx);
     if (request === null) {
       this.conn.sendHeaders(id, [[":status", status], ["content-length", "0"]], true);
-      exchange.cancel(new Error("request not representable"));
-      body?.error(new Error("request refused"));
-      s.reqBody = null;
       s.finish();
       this.#settle(s);
       return;
     }
-    if (ws) {
-      exchange.upgradable = true;
-      registerUpgradeTarget(request, { protocol: "h2", secure: this.#transport.secure });
-    }
-    if (body !== null) s.trailerSlot = registerRequestTrailers(request);
-    this.#run(s, request, method === "HEAD");
+    this.#run(s, request, isHead);
   }
 
   /**
