@@ -307,7 +307,7 @@ let anyResponseTrailers = false;
  * and onError hears it). Attaching again replaces the earlier trailers.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { serve, withTrailers } from "../../mod.ts";
  * serve({ port: 8080 }, () => {
  *   let bytes = 0;
@@ -492,7 +492,7 @@ export function registerRequestTrailers(request: Request): RequestTrailerSlot {
  * not create (a clone, `new Request(...)`), resolve with an empty Headers.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { requestTrailers, serve } from "../../mod.ts";
  * serve({ port: 8080 }, async (req) => {
  *   const body = await req.arrayBuffer();
