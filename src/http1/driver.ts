@@ -20,11 +20,10 @@ import {
 } from "../fetch/trailers.ts";
 import { ownBuffer, RequestBody } from "../fetch/body.ts";
 import { createRequest, isUnserved, UnrepresentableRequest } from "../fetch/request.ts";
-import { isAuthority } from "../fetch/authority.ts";
 import type { LiveConnection, ServerHost } from "../fetch/host.ts";
 import type { H2cUpgrade } from "../upgrade_types.ts";
 import { type PendingUpgrade, registerUpgradeTarget } from "../websocket/registry.ts";
-import type { WebSocketChannel, WebSocketSessionHandle } from "../websocket/channel.ts";
+import type { WebSocketSessionHandle } from "../websocket/channel.ts";
 import { httpDate } from "../date.ts";
 import { type RequestHead, RequestParser } from "./parser.ts";
 import { HttpParseError } from "./errors.ts";
@@ -42,14 +41,12 @@ import {
   LAST_CHUNK,
   type ResponseHead,
 } from "./serializer.ts";
-
-/** Fields we frame ourselves; a handler's values for them are dropped. */
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade"]);
+import { planResponseHead } from "./response_head.ts";
+import { requestUrl } from "./request_url.ts";
+import { type ChannelHooks, socketChannel, switchingProtocols } from "./ws_channel.ts";
 
 /** A byte body up to this size is copied next to its head; larger ones are written by reference. */
 const COPY_BODY_MAX = 4096;
-
-const textEncoder = new TextEncoder();
 
 function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
@@ -321,7 +318,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     else this.#to(this.#keepAlive(head) ? ConnEvent.REQUEST : ConnEvent.REQUEST_CLOSE);
     const method = head.method;
     if (isUnserved(method)) throw new HttpParseError(501, `method ${method} not served`);
-    const url = this.#url(head);
+    const url = requestUrl(head, this.#scheme, this.#facts.localAddr);
     let body: RequestBody | null = null;
     if (head.bodyKind !== "none" && method !== "GET" && method !== "HEAD") {
       body = new RequestBody({
@@ -389,26 +386,6 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     this.#host.remove(this);
   }
 
-  #url(head: RequestHead): string {
-    const target = head.target;
-    const isOrigin = target.charCodeAt(0) === 47; /* / */
-    if (isOrigin || target === "*") {
-      // No Host (1.0) or an empty one: our own address, never a name taken from the path.
-      const host = head.host || this.#localAuthority();
-      if (!isAuthority(host)) throw new HttpParseError(400, "invalid Host");
-      return this.#scheme + host + (isOrigin ? target : "/*");
-    }
-    // absolute-form (RFC 9112 §3.2.2): the target wins over Host.
-    if (/^https?:\/\//i.test(target)) return target;
-    throw new HttpParseError(400, "unsupported request-target form");
-  }
-
-  #localAuthority(): string {
-    const { hostname, port } = this.#facts.localAddr;
-    if (hostname === undefined) return "localhost"; // a Unix socket
-    return (hostname.includes(":") ? `[${hostname}]` : hostname) + ":" + port;
-  }
-
   #pull(msg: Message): void {
     msg.wanted = true;
     if (this.#msg !== msg) return;
@@ -465,7 +442,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     return ok;
   }
 
-  /** Framing and connection decisions for the current request's response head. */
+  /** The current request's response head, with the connection's own reasons to close added. */
   #headFor(
     status: number,
     headers: Array<[string, string]>,
@@ -482,34 +459,8 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
         this.#keepAlive(req) ? ConnEvent.UPGRADE_DECLINED : ConnEvent.UPGRADE_DECLINED_CLOSE,
       );
     }
-    let close = false;
-    let announced = false;
-    const filtered: Array<[string, string]> = [];
-    for (const h of headers) {
-      if (HOP_BY_HOP.has(h[0])) {
-        if (h[0] === "connection" && /(^|,)\s*close\s*($|,)/i.test(h[1])) close = true;
-        continue;
-      }
-      if (h[0] === "trailer") announced = true;
-      filtered.push(h);
-    }
-    // Trailers need chunked coding, so a response with them is always chunked on
-    // HTTP/1.1 (RFC 9112 §7.1.2: any HTTP/1.1 recipient of chunked coding may get
-    // a trailer section, TE or not); HTTP/1.0 gets the body close-delimited and no trailers.
-    const chunkedForTrailers = trailers !== undefined && req.versionMinor === 1;
-    if (chunkedForTrailers && !announced && trailers !== true && trailers.length > 0) {
-      filtered.push(["trailer", trailers.join(", ")]);
-    }
-    let framing: Framing;
-    if (end) framing = "none";
-    else if (chunkedForTrailers) framing = "chunked";
-    else if (length >= 0) framing = "length";
-    else if (req.versionMinor === 1) framing = "chunked";
-    else {
-      framing = "close";
-      close = true;
-    }
-    if (this.#host.shuttingDown) close = true;
+    const head = planResponseHead(req, status, headers, length, end, trailers, httpDate());
+    let close = !head.keepAlive || this.#host.shuttingDown;
     // An unsent 100-continue body may still be on its way: do not try to resync.
     if (req.expectContinue && !msg.continueSent && msg.bodyState === BodyState.READING) {
       close = true;
@@ -517,16 +468,9 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     // The client sent its last bytes: this is the last answer unless more requests wait.
     if (this.#peerEnded && this.#parser.buffered === 0) close = true;
     if (close) this.#to(ConnEvent.CLOSE_AFTER);
-    this.#framing = framing;
-    return {
-      status,
-      headers: filtered,
-      framing,
-      contentLength: length,
-      keepAlive: this.#state === ConnState.SEND_BODY,
-      http10: req.versionMinor === 0,
-      date: httpDate(),
-    };
+    this.#framing = head.framing;
+    head.keepAlive = this.#state === ConnState.SEND_BODY;
+    return head;
   }
 
   /** Writes body bytes, framed. */
@@ -557,11 +501,9 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     // Keep-alive, header and body deadlines end here; the session's idleTimeout takes over.
     this.#clearDeadline();
     this.#msg = null;
-    let head = "HTTP/1.1 101 Switching Protocols\r\n";
-    for (const [name, value] of accept.headers) head += `${name}: ${value}\r\n`;
-    this.#transport.write(textEncoder.encode(head + "\r\n"));
+    this.#transport.write(switchingProtocols(accept.headers));
     const stats = this.#facts.stats;
-    const session = accept.open(this.#channel());
+    const session = accept.open(socketChannel(this.#transport, this.#wsHooks));
     this.#ws = session;
     stats.websockets++;
     session.closed.then(() => stats.websockets--);
@@ -578,29 +520,14 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     return session;
   }
 
-  /**
-   * The WebSocket's view of the socket. A client that stops reading holds our
-   * writes in the transport's queue; the session then stops reading it, and
-   * http1.sendTimeout ends the connection if the queue does not drain in time.
-   */
-  #channel(): WebSocketChannel {
-    const t = this.#transport;
-    return {
-      write: (bytes) => t.write(bytes),
-      drain: () => {
-        if (t.queued === 0) return Promise.resolve();
-        this.#setDeadline("send", this.#opts.sendTimeout);
-        return t.drain().then(() => this.#clearDeadline("send"));
-      },
-      pause: () => t.pause(),
-      resume: () => t.resume(),
-      end: () => t.close(),
-      abort: () => t.abort(),
-      failed: (code, reason) => {
-        this.#host.clientError("websocket", new Error(reason), this.#facts, code);
-      },
-    };
-  }
+  /** What the WebSocket channel needs from this connection (see ws_channel.ts). */
+  readonly #wsHooks: ChannelHooks = {
+    armSendTimeout: () => this.#setDeadline("send", this.#opts.sendTimeout),
+    clearSendTimeout: () => this.#clearDeadline("send"),
+    failed: (code, reason) => {
+      this.#host.clientError("websocket", new Error(reason), this.#facts, code);
+    },
+  };
 
   /** Ends the body. */
   end(): void {
