@@ -51,13 +51,14 @@ import {
 const HELP = `Usage: deno task bench [options]
 
   --quick               1 run, 2 s steps, fewer connections (writes results/quick.*)
-  --only ID[,ID]        scenarios: hello,64k,upload,json,json-gzip,download,idle,sse,streams
+  --only ID[,ID]        scenarios: hello,64k,upload,json,json-gzip,download,idle,sse,ws,streams
   --proto P[,P]         protocols: h1,h2c,h2
   --servers ID[,ID]     servers: ${PEERS.map((p) => p.id).join(",")}
   --runs N              runs per cell (default 3; median reported)
   --duration S          seconds per load step (default 3)
   --idle-conns N        idle connections (default 10000)
   --sse-streams N       SSE streams (default 1000)
+  --ws-conns N          WebSocket connections of the ws scenario (default 1000)
   --download-mib N      download size (default 256)
   --no-h2-log           skip h2load's per-request log (no h2 p50/p99)
   --max-minutes M       give up on remaining cells after M minutes (default 40)
@@ -79,6 +80,7 @@ interface Options {
   sseStreams: number;
   sseWindowS: number;
   downloadMiB: number;
+  wsConns: number;
   noH2Log: boolean;
   maxMinutes: number;
   out: string;
@@ -108,6 +110,7 @@ function parseOptions(argv: string[]): Options {
     "duration",
     "idle-conns",
     "sse-streams",
+    "ws-conns",
     "download-mib",
     "no-h2-log",
     "max-minutes",
@@ -145,6 +148,7 @@ function parseOptions(argv: string[]): Options {
     sseStreams: Math.round(num("sse-streams", quick ? 200 : 1000)),
     sseWindowS: quick ? 3 : 5,
     downloadMiB: Math.round(num("download-mib", quick ? 64 : 256)),
+    wsConns: Math.round(num("ws-conns", quick ? 200 : 1000)),
     noH2Log: flags.has("no-h2-log"),
     maxMinutes: num("max-minutes", 40),
     out: flags.get("out") ?? (quick ? "quick" : "latest"),
@@ -325,6 +329,8 @@ async function runGroup(
   for (const a of accs) {
     const why = notServed(a.peer, sc.id, proto);
     if (why !== undefined) fail(a, "n/a", why);
+    const unsupported = sc.unsupportedBy?.[a.peer.id];
+    if (why === undefined && unsupported) fail(a, "n/a", unsupported);
   }
   if (sc.freshServerPerRun) {
     for (let r = 0; r < opts.runs; r++) {
@@ -507,10 +513,10 @@ async function main(): Promise<number> {
     sc.protos.filter((p) => opts.protos.includes(p)).map((p) => [sc, p] as const)
   );
   const needWrk = groups.some(([sc, p]) =>
-    p === "h1" && !sc.freshServerPerRun && sc.id !== "download"
+    p === "h1" && !sc.freshServerPerRun && sc.id !== "download" && !sc.ownClient
   );
   const needH2load = groups.some(([sc, p]) =>
-    p !== "h1" && !sc.freshServerPerRun && sc.id !== "download"
+    p !== "h1" && !sc.freshServerPerRun && sc.id !== "download" && !sc.ownClient
   );
   if (!(await checkTools(needWrk, needH2load))) return 3;
 
@@ -524,6 +530,7 @@ async function main(): Promise<number> {
   const ctx: Ctx = {
     root,
     deno: tc.deno,
+    bun: tc.bun,
     tmpDir,
     loadCpu,
     clkTck: await clockTicks(),
@@ -533,6 +540,7 @@ async function main(): Promise<number> {
     sseStreams: opts.sseStreams,
     sseWindowS: opts.sseWindowS,
     downloadMiB: opts.downloadMiB,
+    wsConns: opts.wsConns,
     noH2Log: opts.noH2Log,
   };
   const onSignal = () => {
@@ -599,6 +607,7 @@ async function main(): Promise<number> {
       loadCpu,
       idleConns: opts.idleConns,
       sseStreams: opts.sseStreams,
+      wsConns: opts.wsConns,
       downloadMiB: opts.downloadMiB,
       latencySource: opts.noH2Log
         ? "none (--no-h2-log)"

@@ -7,7 +7,8 @@
  *   answers for docs.example.test
  *
  * Routes: `/` hello, `/echo` POST echo, `/clock` an SSE clock, `/upload` a
- * POST guarded by an Expect: 100-continue token filter, `/static/` files.
+ * POST guarded by an Expect: 100-continue token filter, `/static/` files,
+ * `/chat` a WebSocket chat page whose socket is `/chat/ws` (see chat.ts).
  *
  *   npm start      # deno run --allow-net --allow-read examples/main.ts (or: bun examples/main.ts)
  *
@@ -19,6 +20,7 @@
 import { readFileSync } from "node:fs";
 import { group, router, serve, serveDir, sse, vhosts } from "../mod.ts";
 import type { ServeInfo } from "../mod.ts";
+import { chatPage, joinChat } from "./chat.ts";
 import { envVar } from "./env.ts";
 
 const port = Number(envVar("PORT") ?? 8000);
@@ -62,6 +64,9 @@ const app = router<{ user: string }>()
     const size = (await req.arrayBuffer()).byteLength;
     return new Response(`stored ${size} bytes\n`, { status: 201 });
   })
+  .get("/chat", () => chatPage())
+  // The router hands the handler's Response through as is, which the upgrade needs.
+  .get("/chat/ws", (req) => joinChat(req))
   .get(
     "/static/*",
     serveDir(new URL("static/", fixtures).pathname, { urlRoot: "/static", listing: true }),
@@ -84,7 +89,10 @@ const servers = group(
 type Proc = { on(s: string, f: () => void): void; exit(code: number): void };
 const proc = (globalThis as { process?: Proc }).process;
 let stopping = false;
-/** Ctrl-C: in-flight requests (SSE clients too) get 5 s, then are cut; a second Ctrl-C cuts now. */
+/**
+ * Ctrl-C: in-flight requests (SSE clients too) get 5 s, then are cut; chat sockets get a
+ * 1001 close. A second Ctrl-C cuts now.
+ */
 function stop(): void {
   const first = !stopping;
   stopping = true;

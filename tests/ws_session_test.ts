@@ -426,6 +426,21 @@ describe("ws session: permessage-deflate", () => {
       reason: "inflated message over maxMessageBytes",
     });
   });
+  it("a close frame and the peer's end in one read, behind an inflation, close cleanly", async () => {
+    // An h2 peer (Chromium over RFC 8441) sends its last message, its close
+    // frame and END_STREAM together: the end must wait behind the inflation.
+    const s = openSession(
+      { compress: true },
+      upgradeHeaders({ "sec-websocket-extensions": "permessage-deflate" }),
+    );
+    const closePayload = new Uint8Array([0x03, 0xe8, 0x62, 0x79, 0x65]); // 1000 "bye"
+    s.session.receive(clientFrame(1, clientDeflate(te.encode("last words")), { rsv1: true }));
+    s.session.receive(clientFrame(8, closePayload));
+    s.session.peerEnded();
+    await eventually(() => s.events.some((e) => e.startsWith("close")));
+    assert.deepEqual(s.messages, ["last words"]);
+    assert.deepEqual(s.events.filter((e) => e.startsWith("close")), ["close 1000 clean"]);
+  });
   it("compressed text with invalid UTF-8 closes with 1007", async () => {
     const s = openSession(
       { compress: true },

@@ -21,6 +21,8 @@ import { killGroup } from "./proc.ts";
 export interface Ctx {
   root: string;
   deno: string;
+  /** Runs the WebSocket load client (its built-in client is native). */
+  bun: string;
   tmpDir: string;
   loadCpu: number;
   clkTck: number;
@@ -30,6 +32,8 @@ export interface Ctx {
   sseStreams: number;
   sseWindowS: number;
   downloadMiB: number;
+  /** WebSocket connections of the `ws` scenario. */
+  wsConns: number;
   /** Skip h2load's per-request log (no p50/p99 for h2, slightly less load-tool CPU). */
   noH2Log: boolean;
 }
@@ -51,6 +55,10 @@ export interface Scenario {
   cpuUnit: string;
   /** Start a fresh server for every run (memory and CPU baselines must be clean). */
   freshServerPerRun: boolean;
+  /** Peers that cannot take part, by id, with the reason shown as "n/a". */
+  unsupportedBy?: Record<string, string>;
+  /** The scenario brings its own client: it needs neither wrk nor h2load. */
+  ownClient?: boolean;
   /** Extra environment for the servers of this scenario (e.g. BENCH_COMPRESSION). */
   serverEnv?: Record<string, string>;
   /** Optional warm-up before the measured runs (JIT, pools). */
@@ -376,6 +384,70 @@ const sse: Scenario = {
   },
 };
 
+/** Payload of each `ws` message, bytes. */
+export const WS_MESSAGE_BYTES = 32;
+
+/**
+ * Scenario 7: WebSocket echo. `wsConns` connections each play ping-pong with
+ * a 32-byte binary message (send, wait for the echo, send again); the metric
+ * is echoed messages per second over the window, with the server's CPU per
+ * 100k messages. Node has no WebSocket server of its own: n/a.
+ */
+const ws: Scenario = {
+  id: "ws",
+  title: `WebSocket echo, ${WS_MESSAGE_BYTES}-byte messages, ping-pong per connection`,
+  protos: ["h1"],
+  unit: "msg/s",
+  better: "higher",
+  cpuUnit: "CPU s/100k msg",
+  freshServerPerRun: false,
+  ownClient: true,
+  unsupportedBy: { node: "Node has no WebSocket server (node:http only hands over the socket)" },
+  async measure(ctx, t) {
+    const client = spawnPinned(ctx.loadCpu, [
+      ctx.bun,
+      `${ctx.root}/bench/lib/ws_client.ts`,
+      "--port",
+      String(t.port),
+      "--conns",
+      String(ctx.wsConns),
+      "--size",
+      String(WS_MESSAGE_BYTES),
+      "--warm",
+      String(ctx.warmS),
+      "--seconds",
+      String(ctx.durationS),
+    ]);
+    try {
+      const ready = await nextEvent(client.lines, 60_000);
+      if (Number(ready.connections) < ctx.wsConns) {
+        throw new Error(
+          `only ${ready.connections}/${ctx.wsConns} WebSockets (${ready.failed} failed: ${ready.firstError})`,
+        );
+      }
+      if (ready.extensions) throw new Error(`unexpected extension ${ready.extensions}`);
+      await nextEvent(client.lines, (ctx.warmS + 30) * 1000); // "start"
+      const ticks0 = ticksOrThrow(t.pid);
+      const done = await nextEvent(client.lines, (ctx.durationS + 30) * 1000);
+      const cpuSeconds = (ticksOrThrow(t.pid) - ticks0) / ctx.clkTck;
+      const messages = Number(done.messages);
+      if (Number(done.errors)) throw new Error(`client saw errors: ${done.firstError}`);
+      if (!messages) throw new Error("no message echoed");
+      return {
+        value: messages / (Number(done.elapsedMs) / 1000),
+        p50Ms: Number(done.p50Ms),
+        p99Ms: Number(done.p99Ms),
+        requests: messages,
+        cpuSeconds,
+        cpuMetric: (cpuSeconds / messages) * 100_000,
+        note: `${done.connections} connections`,
+      };
+    } finally {
+      await killGroup(client, 1000);
+    }
+  },
+};
+
 /** Every scenario, in report order. */
 export function scenarios(): Scenario[] {
   return [
@@ -421,6 +493,7 @@ export function scenarios(): Scenario[] {
     download,
     idle,
     sse,
+    ws,
     loadScenario(
       "streams",
       "h2, 100 streams per connection",

@@ -106,6 +106,8 @@ export interface BenchReport {
     loadCpu: number;
     idleConns: number;
     sseStreams: number;
+    /** WebSocket connections of the `ws` scenario (absent in older reports). */
+    wsConns?: number;
     downloadMiB: number;
     latencySource: string;
   };

@@ -4,6 +4,6 @@
  *
  * @module
  */
-import { handle } from "./handler.ts";
+import { handleWithWs } from "./ws_echo.ts";
 
-export default { fetch: handle };
+export default { fetch: handleWithWs };

@@ -8,7 +8,7 @@
  * @module
  */
 import process from "node:process";
-import { handle, serverEnv } from "./handler.ts";
+import { handle, isWebSocketPath, serverEnv } from "./handler.ts";
 
 /** The part of Bun.serve's options used here (no bun-types in this repo). */
 interface BunServeOptions {
@@ -17,12 +17,24 @@ interface BunServeOptions {
   http2?: boolean;
   tls?: { cert: unknown; key: unknown };
   idleTimeout?: number;
-  fetch: (req: Request) => Response | Promise<Response>;
+  fetch: (req: Request, server: BunServer) => Response | Promise<Response> | undefined;
+  websocket?: { message(ws: BunSocket, message: string | Uint8Array): void };
+}
+
+/** The part of Bun's Server used here. */
+interface BunServer {
+  port: number;
+  upgrade(req: Request): boolean;
+}
+
+/** The part of Bun's ServerWebSocket used here. */
+interface BunSocket {
+  send(data: string | Uint8Array): number;
 }
 
 /** The slice of the Bun global this script touches. */
 declare const Bun: {
-  serve(options: BunServeOptions): { port: number };
+  serve(options: BunServeOptions): BunServer;
   file(path: string): unknown;
 };
 
@@ -36,6 +48,17 @@ const server = Bun.serve({
     : undefined,
   // Seconds; the maximum, so idle keep-alive connections are not reaped mid-measurement.
   idleTimeout: 255,
-  fetch: handle,
+  fetch(req, server) {
+    // The `ws` scenario: Bun's own WebSocket server (uWebSockets), echoing.
+    if (isWebSocketPath(req.url)) {
+      return server.upgrade(req) ? undefined : new Response("upgrade failed", { status: 400 });
+    }
+    return handle(req);
+  },
+  websocket: {
+    message(ws, message) {
+      ws.send(message);
+    },
+  },
 });
 console.log(`READY ${server.port}`);

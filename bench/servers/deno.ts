@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { handle, serverEnv } from "./handler.ts";
+import { handle, isWebSocketPath, serverEnv } from "./handler.ts";
 
 const env = serverEnv(Deno.env.toObject());
 const tls = env.proto === "h2"
@@ -17,4 +17,10 @@ Deno.serve({
   hostname: "127.0.0.1",
   ...tls,
   onListen: ({ port }) => console.log(`READY ${port}`),
-}, handle);
+}, (req) => {
+  if (!isWebSocketPath(req.url)) return handle(req);
+  // The `ws` scenario: Deno's own WebSocket server, echoing.
+  const { socket, response } = Deno.upgradeWebSocket(req);
+  socket.onmessage = (e) => socket.send(e.data);
+  return response;
+});

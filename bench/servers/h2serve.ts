@@ -12,7 +12,8 @@
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import { serve, serveWorkers } from "../../mod.ts";
-import { handle, serverEnv } from "./handler.ts";
+import { serverEnv } from "./handler.ts";
+import { handleWithWs } from "./ws_echo.ts";
 
 const env = serverEnv(process.env);
 // BENCH_WORKERS=N serves on N threads sharing the port (SO_REUSEPORT).
@@ -30,4 +31,4 @@ const options = {
   compression: process.env.BENCH_COMPRESSION === "1",
 };
 if (workers > 1) await serveWorkers(new URL("./app.ts", import.meta.url), { ...options, workers });
-else serve(options, handle);
+else serve(options, handleWithWs);

@@ -10,6 +10,8 @@
  *   GET  /download?mib=N   N MiB (default 256) streamed in 64 KiB chunks
  *   GET  /sse         an event stream; every open stream gets "data: tick" every 100 ms
  *   GET  /json        about 100 KB of JSON (compressed when the server is told to)
+ *   GET  /ws          (not here) each server script upgrades it with its own
+ *                     WebSocket API and echoes every message; see isWebSocketPath
  *
  * @module
  */
@@ -85,6 +87,11 @@ function sse(req: Request): Response {
   return new Response(body, {
     headers: { "content-type": "text/event-stream", "cache-control": "no-store" },
   });
+}
+
+/** True when the URL's path is /ws, the `ws` scenario's echo socket (no URL parse). */
+export function isWebSocketPath(url: string): boolean {
+  return pathOf(url) === "/ws";
 }
 
 /**

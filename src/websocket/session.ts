@@ -310,6 +310,12 @@ export class WebSocketSession implements WebSocketSessionHandle {
 
   /** The transport ended. */
   peerEnded(error?: Error): void {
+    // With permessage-deflate, a close frame read just before may still wait behind inflations
+    // (an h2 peer's close and END_STREAM arrive in one read): end after it, not before.
+    if (this.#pmd && this.#inQueued > 0) {
+      this.#inChain = this.#inChain.then(() => this.peerEnded(error));
+      return;
+    }
     if (!this.#go("peerEnded")) return;
     const msg = error ? error.message : "connection closed without a close frame";
     this.#finish(CloseCode.ABNORMAL, "", false, error ? msg : msg);
