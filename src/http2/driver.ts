@@ -25,7 +25,6 @@ import { ownBuffer } from "../fetch/body.ts";
 import type { LiveConnection, ServerHost } from "../fetch/host.ts";
 import { ConnState, H2Connection } from "./connection.ts";
 import { ErrorCode } from "./errors.ts";
-import { StreamState } from "./stream_state.ts";
 import { LifeEvent, StreamLife } from "./stream_life.ts";
 import { DriverTimers, IdleAction } from "./driver_timers.ts";
 import type { H2Event, HeaderList } from "./events.ts";
@@ -33,6 +32,7 @@ import type { RequestParts } from "./request.ts";
 import { openRequest, type RequestContext } from "./stream_request.ts";
 import { DriverStream as Stream, type StreamHost } from "./driver_stream.ts";
 import { SendWatch } from "./send_watch.ts";
+import { AnsweredResets } from "./answered_resets.ts";
 import { declineWebSocket, receiveWebSocketData } from "./ws_stream.ts";
 import type { Http2Options } from "./server_options.ts";
 import type { ClientErrorKind } from "../types.ts";
@@ -66,7 +66,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
   /** Open WebSocket sessions on this connection (shutdown sends them close 1001). */
   readonly #wsSessions = new Set<WebSocketSessionHandle>();
   #waiting: Stream[] = [];
-  #toReset: Stream[] = [];
+  readonly #toReset = new AnsweredResets();
   #flushQueued = false;
   #blocked = false;
   #closing = false;
@@ -372,34 +372,17 @@ export class Http2Driver implements LiveConnection, StreamHost {
 
   // ---- output ---------------------------------------------------------------
 
-  /** Resets a stream with NO_ERROR once its response has been written (see Stream.finish). */
-  resetWhenSent(s: Stream): void {
-    this.#toReset.push(s);
-    this.flushSoon();
-  }
+  readonly #settled = (s: Stream) => this.#settle(s);
 
   /** Sends the RST_STREAM NO_ERROR of answered streams whose END_STREAM went out; true if any. */
   #resetAnswered(): boolean {
-    const list = this.#toReset;
-    const conn = this.conn;
-    let keep = 0;
-    let sent = false;
-    for (let i = 0; i < list.length; i++) {
-      const s = list[i]!;
-      if (s.life !== StreamLife.ANSWERED) continue;
-      const state = conn.streamState(s.id);
-      if (state === StreamState.OPEN || state === StreamState.HALF_CLOSED_REMOTE) {
-        list[keep++] = s; // our END_STREAM is still queued (flow control)
-        continue;
-      }
-      if (state === StreamState.HALF_CLOSED_LOCAL) {
-        sent = conn.resetStream(s.id, ErrorCode.NO_ERROR);
-      }
-      s.step(LifeEvent.WIRE_CLOSED);
-      this.#settle(s);
-    }
-    list.length = keep;
-    return sent;
+    return this.#toReset.sendDue(this.conn, this.#settled);
+  }
+
+  /** Resets a stream with NO_ERROR once its response has been written (see Stream.finish). */
+  resetWhenSent(s: Stream): void {
+    this.#toReset.add(s);
+    this.flushSoon();
   }
 
   /** Whether a stream may queue more DATA now. */
@@ -443,7 +426,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
             break;
           }
         }
-        if (this.#blocked || this.#toReset.length === 0 || !this.#resetAnswered()) break;
+        if (this.#blocked || this.#toReset.size === 0 || !this.#resetAnswered()) break;
       }
       if (conn.closed) {
         this.#close();
