@@ -2,7 +2,9 @@
  * The HTTP/1.1 connection driver: binds the sans-IO parser and serializer to
  * a Transport and runs one exchange at a time (pipelined requests wait,
  * parsed only when their turn comes, so responses stay in order). Every
- * change of connection state goes through the table in `conn_state.ts`.
+ * change of connection state goes through the table in `conn_state.ts`. The
+ * exchange writes through an {@link Http1Writer}; what a response head says
+ * and whether the connection stays open is decided here.
  *
  * Backpressure: the request body is read from the socket only while the
  * handler's body stream wants more; the response body is pulled only while
@@ -12,7 +14,7 @@
  */
 import type { Transport } from "../transport/types.ts";
 import { type ConnectionFacts, RequestInfo } from "../fetch/info.ts";
-import { Exchange, type ResponseWriter, type TrailerHint } from "../fetch/exchange.ts";
+import { Exchange, type TrailerHint } from "../fetch/exchange.ts";
 import {
   registerRequestTrailers,
   type RequestTrailerSlot,
@@ -30,23 +32,11 @@ import { HttpParseError } from "./errors.ts";
 import type { Http1Options } from "./options.ts";
 import { ConnEvent, ConnState, nextState } from "./conn_state.ts";
 import { type DeadlineKind, Deadlines } from "./deadlines.ts";
-import {
-  CONTINUE_100,
-  encodeChunk,
-  encodeErrorResponse,
-  encodeHead,
-  encodeHeadAndBody,
-  encodeLastChunk,
-  type Framing,
-  LAST_CHUNK,
-  type ResponseHead,
-} from "./serializer.ts";
+import { CONTINUE_100, encodeErrorResponse, type ResponseHead } from "./serializer.ts";
+import { Http1Writer, type WriterHost } from "./response_writer.ts";
 import { planResponseHead } from "./response_head.ts";
 import { requestUrl } from "./request_url.ts";
 import { type ChannelHooks, socketChannel, switchingProtocols } from "./ws_channel.ts";
-
-/** A byte body up to this size is copied next to its head; larger ones are written by reference. */
-const COPY_BODY_MAX = 4096;
 
 function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
@@ -86,7 +76,7 @@ class Message {
  * new Http1Driver(transport, host, facts, options).start();
  * ```
  */
-export class Http1Driver implements LiveConnection, ResponseWriter {
+export class Http1Driver implements LiveConnection {
   #state = ConnState.IDLE;
   #transport: Transport;
   #host: ServerHost;
@@ -100,10 +90,21 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
   /** #process is on the stack (a transport may deliver data from inside resume()). */
   #inLoop = false;
   #scheme: string;
-  #framing: Framing = "none";
   #upgrade: H2cUpgrade | null;
-  /** The last write found the socket backed up (the client is not reading). */
-  #backedUp = false;
+  /** The exchange's side of the connection: frames and writes responses. */
+  readonly #writer: Http1Writer;
+  /** What the response writer and a WebSocket channel ask of this connection. */
+  readonly #hooks: WriterHost & ChannelHooks = {
+    headFor: (status, headers, length, end, trailers) =>
+      this.#headFor(status, headers, length, end, trailers),
+    armSendTimeout: () => this.#setDeadline("send", this.#opts.sendTimeout),
+    clearSendTimeout: () => this.#clearDeadline("send"),
+    abortResponse: (reason) => this.#abortResponse(reason),
+    upgrade: (accept) => this.#switchToWebSocket(accept),
+    failed: (code, reason) => {
+      this.#host.clientError("websocket", new Error(reason), this.#facts, code);
+    },
+  };
   /** After a 101 to a WebSocket handshake: the session that owns the socket. */
   #ws: WebSocketSessionHandle | null = null;
 
@@ -121,6 +122,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     this.#upgrade = upgrade;
     this.#scheme = transport.secure ? "https://" : "http://";
     this.#parser = new RequestParser(options);
+    this.#writer = new Http1Writer(transport, this.#hooks, options.maxHeaderBytes);
     this.#deadlines = new Deadlines(options.minRequestRate, options.minRequestRateGrace);
     host.add(this);
     transport.closed.then(() => this.#onClosed());
@@ -328,7 +330,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
       msg.body = body;
     }
     const info = new RequestInfo(this.#facts, head.headers);
-    const exchange = new Exchange(info, this);
+    const exchange = new Exchange(info, this.#writer);
     msg.exchange = exchange;
     let request: Request;
     try {
@@ -403,44 +405,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     if (this.#msg === msg) queueMicrotask(() => this.#process());
   }
 
-  // ---- output (ResponseWriter for the current exchange) --------------------
-
-  /** Writes the response head for the current request. */
-  head(
-    status: number,
-    headers: Array<[string, string]>,
-    length: number,
-    end: boolean,
-    trailers?: TrailerHint,
-  ): void {
-    this.#write(encodeHead(this.#headFor(status, headers, length, end, trailers)));
-  }
-
-  /** Writes a whole response (head and body) in one piece; a string body is ASCII. */
-  whole(
-    status: number,
-    headers: Array<[string, string]>,
-    body: string | Uint8Array,
-    isHead: boolean,
-  ): void {
-    const length = typeof body === "string" ? body.length : body.byteLength;
-    const head = this.#headFor(status, headers, length, isHead || length === 0);
-    if (isHead || length === 0) this.#write(encodeHead(head));
-    else if (typeof body === "string" || length <= COPY_BODY_MAX) {
-      this.#write(encodeHeadAndBody(head, body));
-    } else {
-      // Large bytes go by reference (the transport glues or writes them as they are).
-      this.#transport.write(encodeHead(head));
-      this.#write(body);
-    }
-  }
-
-  /** Writes, noting whether the socket is backed up. */
-  #write(bytes: Uint8Array): boolean {
-    const ok = this.#transport.write(bytes);
-    this.#backedUp = !ok;
-    return ok;
-  }
+  // ---- output: what the writer (response_writer.ts) asks of the connection --
 
   /** The current request's response head, with the connection's own reasons to close added. */
   #headFor(
@@ -468,29 +433,15 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     // The client sent its last bytes: this is the last answer unless more requests wait.
     if (this.#peerEnded && this.#parser.buffered === 0) close = true;
     if (close) this.#to(ConnEvent.CLOSE_AFTER);
-    this.#framing = head.framing;
     head.keepAlive = this.#state === ConnState.SEND_BODY;
     return head;
-  }
-
-  /** Writes body bytes, framed. */
-  body(chunk: Uint8Array): boolean {
-    if (chunk.byteLength === 0) return true;
-    return this.#write(this.#framing === "chunked" ? encodeChunk(chunk) : chunk);
-  }
-
-  /** Waits for the socket to drain, under the send timeout. */
-  ready(): Promise<void> {
-    if (this.#transport.queued === 0) return Promise.resolve();
-    this.#setDeadline("send", this.#opts.sendTimeout);
-    return this.#transport.drain().then(() => this.#clearDeadline("send"));
   }
 
   /**
    * The handler accepted a WebSocket handshake: 101, then the socket belongs
    * to the session. Bytes already read past the request head are its first.
    */
-  upgrade(accept: PendingUpgrade): WebSocketSessionHandle | null {
+  #switchToWebSocket(accept: PendingUpgrade): WebSocketSessionHandle | null {
     const msg = this.#msg;
     if (
       msg === null || !msg.ws || this.#state !== ConnState.MIGHT_SWITCH_PROTOCOL ||
@@ -503,7 +454,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     this.#msg = null;
     this.#transport.write(switchingProtocols(accept.headers));
     const stats = this.#facts.stats;
-    const session = accept.open(socketChannel(this.#transport, this.#wsHooks));
+    const session = accept.open(socketChannel(this.#transport, this.#hooks));
     this.#ws = session;
     stats.websockets++;
     session.closed.then(() => stats.websockets--);
@@ -520,38 +471,11 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     return session;
   }
 
-  /** What the WebSocket channel needs from this connection (see ws_channel.ts). */
-  readonly #wsHooks: ChannelHooks = {
-    armSendTimeout: () => this.#setDeadline("send", this.#opts.sendTimeout),
-    clearSendTimeout: () => this.#clearDeadline("send"),
-    failed: (code, reason) => {
-      this.#host.clientError("websocket", new Error(reason), this.#facts, code);
-    },
-  };
-
-  /** Ends the body. */
-  end(): void {
-    if (this.#framing === "chunked") this.#write(LAST_CHUNK);
-  }
-
-  /** A trailer section we send is held to the size we accept ourselves (http1.maxHeaderBytes). */
-  trailersFit(fields: Array<[string, string]>): boolean {
-    let bytes = 0;
-    for (const [name, value] of fields) bytes += name.length + value.length + 4;
-    return bytes <= this.#opts.maxHeaderBytes;
-  }
-
-  /** Ends a chunked body with its trailer section; HTTP/1.0 (close-delimited) gets none. */
-  trailers(fields: Array<[string, string]>): void {
-    if (this.#framing === "chunked") this.#write(encodeLastChunk(fields));
-    else this.end();
-  }
-
-  /** The response failed after its head: the only honest signal left is closing. */
-  abort(_reason: unknown): void {
+  /** The response failed: 500 if no head went out, else the only honest signal left is closing. */
+  #abortResponse(reason: unknown): void {
     // Failed trailers are the server's own error: onError hears them, not onClientError.
-    if (!(_reason instanceof TrailersError)) {
-      this.#host.clientError("aborted", _reason, this.#facts);
+    if (!(reason instanceof TrailersError)) {
+      this.#host.clientError("aborted", reason, this.#facts);
     }
     const msg = this.#msg;
     this.#to(ConnEvent.CLOSE);
@@ -604,7 +528,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
       return;
     }
     this.#msg = null;
-    if (this.#backedUp && this.#transport.queued > 0) {
+    if (this.#writer.backedUp && this.#transport.queued > 0) {
       // The client is not reading what we sent: answer (and read) nothing more
       // until it does, or the send timeout ends the connection. Without this
       // a client could pipeline small requests for large responses and never
@@ -624,7 +548,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
 
   /** The client read enough of our responses: serve the next request. */
   #drained(): void {
-    this.#backedUp = false;
+    this.#writer.backedUp = false;
     if (this.#state !== ConnState.PAUSED) return;
     this.#to(ConnEvent.DRAINED);
     this.#setDeadline("idle", this.#opts.keepAliveTimeout);
