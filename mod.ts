@@ -74,3 +74,4 @@ export type {
 export type { CompressionOptions, ContentEncoding } from "./src/compression/options.ts";
 export { requestTrailers, TrailersError, withTrailers } from "./src/fetch/trailers.ts";
 export type { TrailersErrorCode, TrailersInit } from "./src/fetch/trailers.ts";
+export { installLightResponse, materializeResponse } from "./src/fetch/light_response.ts";

@@ -107,6 +107,25 @@ export const PEERS: readonly Peer[] = [
     argv: (t) => [t.bun, `${t.root}/bench/servers/h2serve.ts`],
   },
   {
+    // The opt-in light Response (installLightResponse()), apart from the default column.
+    id: "h2serve-deno-light",
+    label: "h2serve light (Deno)",
+    ours: true,
+    runtime: "deno",
+    protos: ALL,
+    argv: (
+      t,
+    ) => [t.deno, "run", "-A", "--unstable-net", `${t.root}/bench/servers/h2serve_light.ts`],
+  },
+  {
+    id: "h2serve-bun-light",
+    label: "h2serve light (Bun)",
+    ours: true,
+    runtime: "bun",
+    protos: ALL,
+    argv: (t) => [t.bun, `${t.root}/bench/servers/h2serve_light.ts`],
+  },
+  {
     id: "h2serve-node",
     label: "h2serve (Node)",
     ours: true,
@@ -171,6 +190,8 @@ export const RATIO_PAIRS: readonly [ours: string, peer: string][] = [
   ["h2serve-deno", "ceiling-deno"],
   ["h2serve-bun", "bun"],
   ["h2serve-bun", "ceiling-bun"],
+  ["h2serve-deno-light", "deno"],
+  ["h2serve-bun-light", "bun"],
   ["h2serve-deno", "node"],
   ["h2serve-bun", "node"],
   ["h2serve-node", "node"],

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { adoptable } from "../owned_bytes.ts";
 
 /**
  * The driver's side of a request body.
@@ -115,6 +116,15 @@ export class RequestBody {
     this.#closed = true;
     this.#controller.error(reason);
   }
+}
+
+/**
+ * A chunk for a byte stream that the caller no longer reads: as it is when it
+ * covers a received buffer nobody else holds (see owned_bytes.ts), else a
+ * private copy (ownBuffer).
+ */
+export function adoptBuffer(chunk: Uint8Array): Uint8Array {
+  return adoptable(chunk) ? chunk : new Uint8Array(chunk);
 }
 
 /**

@@ -10,6 +10,8 @@ import type { RequestInfo } from "./info.ts";
 import { type StaticBody, takeStaticBody } from "./static_body.ts";
 import { isShortAscii } from "../slab.ts";
 import { bodyless } from "./status.ts";
+import { takeLightWhole, type WholeResponse } from "./light_send.ts";
+import { materializeResponse } from "./light_response.ts";
 import { type PendingUpgrade, resolveUpgrade } from "../websocket/registry.ts";
 import type { WebSocketSessionHandle } from "../websocket/channel.ts";
 import { WebSocketHandshakeError } from "../websocket/upgrade.ts";
@@ -194,19 +196,74 @@ export class Exchange {
     this.info.complete(outcome);
   }
 
+  /**
+   * Calls the handler; when it returns a Response (not a Promise) whose body
+   * is known in full, sends it at once and returns null: no promise and no
+   * microtask between the request's bytes and the response's. Otherwise
+   * returns the promise of the rest of the exchange, as run() does.
+   */
+  start(
+    handler: Handler,
+    request: Request,
+    onError: ErrorHandler,
+    isHead: boolean,
+  ): Promise<void> | null {
+    let r: Response | Promise<Response>;
+    let light: WholeResponse | null = null;
+    try {
+      r = handler(request, this.info);
+      if (r instanceof Response && !this.upgradable && trailersOf(r) === null) {
+        light = takeLightWhole(r);
+      }
+    } catch (error) {
+      return this.#settle(Promise.reject(error), request, onError, isHead);
+    }
+    if (!(r instanceof Response)) return this.#settle(r, request, onError, isHead);
+    if (light !== null) {
+      if (!this.done) this.#sendWhole(light.status, light.headers, light.body, isHead);
+      return null;
+    }
+    if (!this.done && !this.upgradable && trailersOf(r) === null) {
+      const plain = takeStaticBody(r);
+      if (plain !== null) {
+        this.#sendStatic(plain, isHead);
+        return null;
+      }
+    }
+    return this.#answer(r, null, request, onError, isHead);
+  }
+
   /** Calls the handler and sends its response. */
-  async run(
+  run(
     handler: Handler,
     request: Request,
     onError: ErrorHandler,
     isHead: boolean,
   ): Promise<void> {
-    let response: Response;
+    let pending: unknown;
     try {
-      const r = await handler(request, this.info);
+      pending = handler(request, this.info);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    return this.#settle(pending, request, onError, isHead);
+  }
+
+  /** Waits for the handler's response (or its failure) and sends it. */
+  async #settle(
+    pending: unknown,
+    request: Request,
+    onError: ErrorHandler,
+    isHead: boolean,
+  ): Promise<void> {
+    let response: Response;
+    let light: WholeResponse | null = null;
+    try {
+      const r = await pending;
       if (!(r instanceof Response)) {
         throw new TypeError(`handler returned ${typeof r}, not a Response`);
       }
+      if (!this.upgradable && trailersOf(r) === null) light = takeLightWhole(r);
       response = r;
     } catch (error) {
       if (this.done) {
@@ -218,7 +275,18 @@ export class Exchange {
         ? new Response(error.message, { status: error.status, headers: error.headers })
         : await this.#fallback(error, request, onError);
     }
-    if (this.upgradable || response.status === 101) {
+    return this.#answer(response, light, request, onError, isHead);
+  }
+
+  /** Sends the handler's response: a WebSocket handshake, a light one's parts, or the general way. */
+  async #answer(
+    response: Response,
+    light: WholeResponse | null,
+    request: Request,
+    onError: ErrorHandler,
+    isHead: boolean,
+  ): Promise<void> {
+    if (light === null && (this.upgradable || response.status === 101)) {
       const d = resolveUpgrade(request, response);
       if (d.type === "accept") {
         if (this.done) {
@@ -237,9 +305,10 @@ export class Exchange {
       }
     }
     if (this.done) {
-      response.body?.cancel().catch(() => {});
+      if (light === null) response.body?.cancel().catch(() => {});
       return;
     }
+    if (light !== null) return this.#sendWhole(light.status, light.headers, light.body, isHead);
     await this.#send(response, isHead, onError, request);
   }
 
@@ -257,7 +326,8 @@ export class Exchange {
   async #fallback(error: unknown, request: Request, onError: ErrorHandler): Promise<Response> {
     try {
       const r = await onError(error, request);
-      if (r instanceof Response) return r;
+      // (A light response is built here: an invalid one fails now, not while sent.)
+      if (r instanceof Response) return materializeResponse(r);
       throw new TypeError("onError did not return a Response");
     } catch (e) {
       if (onError !== defaultOnError) console.error("h2serve: handler failed:", error);
@@ -331,19 +401,28 @@ export class Exchange {
     const headers: Array<[string, string]> = plain.contentType === null
       ? []
       : [["content-type", plain.contentType]];
-    const text = plain.body;
+    this.#sendWhole(200, headers, plain.body, isHead);
+  }
+
+  /** A response whose body is known in full: one head with its length, one body write. */
+  #sendWhole(
+    status: number,
+    headers: Array<[string, string]>,
+    text: string | Uint8Array,
+    isHead: boolean,
+  ): void {
     const writer = this.#writer;
     if (writer.whole !== undefined && (typeof text !== "string" || isShortAscii(text))) {
-      writer.whole(200, headers, text, isHead);
+      writer.whole(status, headers, text, isHead);
       this.#finish("sent");
       return;
     }
     const body = typeof text === "string" ? encoder.encode(text) : text;
     const empty = isHead || body.byteLength === 0;
-    this.#writer.head(200, headers, body.byteLength, empty);
+    writer.head(status, headers, body.byteLength, empty);
     if (!empty) {
-      this.#writer.body(body);
-      this.#writer.end();
+      writer.body(body);
+      writer.end();
     }
     this.#finish("sent");
   }

@@ -126,8 +126,25 @@ Object.defineProperty(proto, Symbol.toStringTag, { value: "Response", configurab
 (LightResponse as unknown as { prototype: object }).prototype = proto;
 
 /**
- * Replaces globalThis.Response with LightResponse. Opt-in; returns a function
- * that puts the native one back.
+ * Replaces globalThis.Response with LightResponse, process-wide (call it once,
+ * before serving; workers need their own call). Opt-in, never a default;
+ * returns a function that puts the native one back.
+ *
+ * A handler's `new Response(body, init)` then only records its arguments, and
+ * the server sends a string or bytes body with a plain headers record without
+ * building the runtime's Response, Headers or body stream (on Bun, about half
+ * of a small response's cost). `instanceof Response`, `clone()`, `text()`,
+ * `headers`, `Response.json()` and `fetch()` results keep working. Risks:
+ * - a byte body is used by reference, not copied at construction as the Fetch
+ *   standard says: the response takes ownership, so do not change the array
+ *   after `new Response(bytes)`;
+ * - runtime code that checks the native brand before anything read the
+ *   object (returning it from a Deno.serve/Bun.serve handler in the same
+ *   process, `Response.prototype.text.call(x)`) fails: pass it through
+ *   `materializeResponse()` first;
+ * - an invalid status or header throws at first use, not at construction (the
+ *   server checks before sending and falls back to the native Response, which
+ *   throws then, answered by `onError`).
  *
  * @example
  * ```ts

@@ -95,12 +95,16 @@ export function createRequest(
   headers: Array<[string, string]> | Record<string, string>,
   body: ReadableStream<Uint8Array> | null,
   source: SignalSource,
+  /** The caller knows `url` parses (e.g. same scheme and authority as one that did). */
+  urlChecked = false,
 ): Request {
   // No Fetch Request can carry CONNECT (and TRACE invites cross-site tracing).
   if (isUnserved(method)) throw new UnrepresentableRequest(501, `method ${method} not served`);
   if (LAZY_REQUESTS) {
     // The parsers have checked the method and fields; the URL is what is left to refuse.
-    if (!URL.canParse(url)) throw new UnrepresentableRequest(400, "request URL not representable");
+    if (!urlChecked && !URL.canParse(url)) {
+      throw new UnrepresentableRequest(400, "request URL not representable");
+    }
     return lazyRequest(url, method, headers, body, source);
   }
   let request: Request;

@@ -106,6 +106,11 @@ export class ByteQueue {
     return n > this.pos && buf[n - 1] === CR ? n - 1 : n;
   }
 
+  /** Lets go of the current region once it is read to its end (its buffer may be taken over). */
+  release(): void {
+    if (this.pos === this.buf.length) this.#setRegion(EMPTY, false);
+  }
+
   #setRegion(buf: Uint8Array, inStash: boolean): void {
     this.buf = buf;
     this.pos = 0;

@@ -15,12 +15,8 @@
 import type { Transport } from "../transport/types.ts";
 import { type ConnectionFacts, RequestInfo } from "../fetch/info.ts";
 import { Exchange, type TrailerHint } from "../fetch/exchange.ts";
-import {
-  registerRequestTrailers,
-  type RequestTrailerSlot,
-  TrailersError,
-} from "../fetch/trailers.ts";
-import { ownBuffer, RequestBody } from "../fetch/body.ts";
+import { registerRequestTrailers, TrailersError } from "../fetch/trailers.ts";
+import { adoptBuffer, RequestBody } from "../fetch/body.ts";
 import { createRequest, isUnserved, UnrepresentableRequest } from "../fetch/request.ts";
 import type { LiveConnection, ServerHost } from "../fetch/host.ts";
 import type { H2cUpgrade } from "../upgrade_types.ts";
@@ -34,38 +30,13 @@ import { ConnEvent, ConnState, nextState } from "./conn_state.ts";
 import { type DeadlineKind, Deadlines } from "./deadlines.ts";
 import { CONTINUE_100, encodeErrorResponse, type ResponseHead } from "./serializer.ts";
 import { Http1Writer, type WriterHost } from "./response_writer.ts";
+import { BodyState, InFlight, upgradeAsked } from "./in_flight.ts";
 import { planResponseHead } from "./response_head.ts";
 import { requestUrl } from "./request_url.ts";
 import { type ChannelHooks, socketChannel, switchingProtocols } from "./ws_channel.ts";
 
 function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
-}
-
-/** Whether the request body has been read to its end. */
-const enum BodyState {
-  READING,
-  DONE,
-}
-
-/** One request on the connection and what has happened to its response. */
-class Message {
-  exchange: Exchange | null = null;
-  body: RequestBody | null = null;
-  bodyState: BodyState = BodyState.READING;
-  /** The handler wants more body bytes. */
-  wanted = true;
-  /** Body bytes read and thrown away (body unread by the handler). */
-  discarded = 0;
-  /** The response head went out. */
-  headSent = false;
-  continueSent = false;
-  request: Request | null = null;
-  /** A WebSocket upgrade candidate (registered for upgradeWebSocket). */
-  ws = false;
-  /** Where requestTrailers(req) learns the outcome; only requests with a body have one. */
-  trailerSlot: RequestTrailerSlot | null = null;
-  constructor(readonly head: RequestHead) {}
 }
 
 /**
@@ -84,12 +55,18 @@ export class Http1Driver implements LiveConnection {
   #opts: Http1Options;
   #parser: RequestParser;
   #deadlines: Deadlines;
-  #msg: Message | null = null;
+  #msg: InFlight | null = null;
   /** The client closed its sending side: no more requests will come. */
   #peerEnded = false;
   /** #process is on the stack (a transport may deliver data from inside resume()). */
   #inLoop = false;
   #scheme: string;
+  /**
+   * The last Host whose origin-form URL parsed. Whether such a URL parses
+   * depends only on its authority (the URL parser percent-encodes any path
+   * the h1 parser lets through), and a client repeats its Host.
+   */
+  #parsedHost: string | null = null;
   #upgrade: H2cUpgrade | null;
   /** The exchange's side of the connection: frames and writes responses. */
   readonly #writer: Http1Writer;
@@ -252,7 +229,7 @@ export class Http1Driver implements LiveConnection {
         }
         if (ev.type === "data") {
           if (msg.body !== null && !msg.body.closed) {
-            msg.wanted = msg.body.push(ownBuffer(ev.data));
+            msg.wanted = msg.body.push(adoptBuffer(ev.data));
           } else {
             msg.discarded += ev.data.byteLength;
             if (msg.discarded > this.#opts.maxDiscardBytes) {
@@ -306,13 +283,12 @@ export class Http1Driver implements LiveConnection {
 
   /** A request head arrived: build the Request and run the handler. */
   #begin(head: RequestHead): void {
-    const msg = new Message(head);
+    const msg = new InFlight(head);
     this.#msg = msg;
-    const h2c = head.upgrade !== null && this.#upgrade !== null && !this.#transport.secure &&
-      /(^|,)\s*h2c\s*($|,)/i.test(head.upgrade);
+    const asked = upgradeAsked(head, this.#upgrade !== null && !this.#transport.secure);
+    const h2c = asked === "h2c";
     // A WebSocket candidate is registered and served; upgradeWebSocket validates the rest.
-    const ws = !h2c && head.upgrade !== null && head.method === "GET" &&
-      /(^|,)\s*websocket\s*($|,)/i.test(head.upgrade);
+    const ws = asked === "websocket";
     if (ws && head.bodyKind !== "none") {
       throw new HttpParseError(400, "a WebSocket handshake must not have a body");
     }
@@ -334,7 +310,10 @@ export class Http1Driver implements LiveConnection {
     msg.exchange = exchange;
     let request: Request;
     try {
-      request = createRequest(url, method, head.headers, body?.stream ?? null, exchange);
+      const origin = !!head.host && head.target.charCodeAt(0) === 47; /* / */
+      const checked = origin && head.host === this.#parsedHost;
+      request = createRequest(url, method, head.headers, body?.stream ?? null, exchange, checked);
+      if (origin && !checked) this.#parsedHost = head.host;
     } catch (e) {
       const status = e instanceof UnrepresentableRequest ? e.status : 400;
       throw new HttpParseError(status, "request not representable as a Fetch Request");
@@ -356,15 +335,25 @@ export class Http1Driver implements LiveConnection {
     return head.keepAlive && !this.#host.shuttingDown;
   }
 
-  #run(msg: Message): void {
+  #run(msg: InFlight): void {
     const isHead = msg.head.method === "HEAD";
-    msg.exchange!.run(this.#host.handler, msg.request!, this.#host.onError, isHead).then(() => {
-      this.#responseDone(msg);
-    });
+    const exchange = msg.exchange!;
+    const handler = this.#host.handler, onError = this.#host.onError;
+    // Without a body, a Response returned synchronously is sent before this
+    // returns. A request with a body keeps the asynchronous order: a body that
+    // turns out malformed still gets its 400 instead of a response already sent.
+    // A WebSocket handshake keeps its own (asynchronous) path.
+    if (msg.head.bodyKind === "none" && !msg.ws) {
+      const rest = exchange.start(handler, msg.request!, onError, isHead);
+      if (rest === null) this.#responseDone(msg);
+      else rest.then(() => this.#responseDone(msg));
+      return;
+    }
+    exchange.run(handler, msg.request!, onError, isHead).then(() => this.#responseDone(msg));
   }
 
   /** The h2c upgrade is not made: serve the request here. */
-  #decline(msg: Message): void {
+  #decline(msg: InFlight): void {
     this.#to(
       this.#keepAlive(msg.head) ? ConnEvent.UPGRADE_DECLINED : ConnEvent.UPGRADE_DECLINED_CLOSE,
     );
@@ -375,7 +364,7 @@ export class Http1Driver implements LiveConnection {
    * The body of an Upgrade: h2c request is complete (buffered in its stream):
    * offer the connection to HTTP/2, or serve the request here.
    */
-  #upgradeOrRun(msg: Message): void {
+  #upgradeOrRun(msg: InFlight): void {
     const leftover = [this.#parser.takeRemaining()];
     const taken = this.#upgrade!(this.#transport, msg.head, msg.request!, leftover);
     if (!taken) {
@@ -388,7 +377,7 @@ export class Http1Driver implements LiveConnection {
     this.#host.remove(this);
   }
 
-  #pull(msg: Message): void {
+  #pull(msg: InFlight): void {
     msg.wanted = true;
     if (this.#msg !== msg) return;
     if (msg.head.expectContinue && !msg.continueSent && !msg.headSent) {
@@ -399,7 +388,7 @@ export class Http1Driver implements LiveConnection {
     queueMicrotask(() => this.#process());
   }
 
-  #cancelBody(msg: Message): void {
+  #cancelBody(msg: InFlight): void {
     // The handler gave up on the body: keep reading only to discard it.
     msg.wanted = true;
     if (this.#msg === msg) queueMicrotask(() => this.#process());
@@ -489,7 +478,7 @@ export class Http1Driver implements LiveConnection {
 
   // ---- lifecycle ----------------------------------------------------------
 
-  #responseDone(msg: Message): void {
+  #responseDone(msg: InFlight): void {
     msg.trailerSlot?.responseDone();
     if (this.#msg !== msg || this.#finished()) return;
     if (this.#state === ConnState.MUST_CLOSE) {
@@ -543,7 +532,8 @@ export class Http1Driver implements LiveConnection {
     this.#to(ConnEvent.CYCLE_DONE);
     this.#setDeadline("idle", this.#opts.keepAliveTimeout);
     this.#transport.resume();
-    queueMicrotask(() => this.#process());
+    // Answered synchronously from inside the parse loop: the loop goes on by itself.
+    if (!this.#inLoop) queueMicrotask(() => this.#process());
   }
 
   /** The client read enough of our responses: serve the next request. */

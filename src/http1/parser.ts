@@ -280,6 +280,8 @@ export class RequestParser {
             this.#state = this.#state === S_BODY_LENGTH ? S_END : S_CHUNK_CR;
           }
           const data = q.inStash ? q.buf.slice(start, start + n) : q.buf.subarray(start, start + n);
+          // A region read to its end is let go: the consumer may take over its buffer.
+          if (q.pos === q.buf.length) q.release();
           return { type: "data", data };
         }
         case S_CHUNK_CR: {

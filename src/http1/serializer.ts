@@ -145,6 +145,25 @@ function headString(h: ResponseHead): string {
   return s + "\r\n";
 }
 
+/** Heads repeat (same status, fields, length and date second): the last one's bytes are kept. */
+let lastHead = "";
+let lastHeadBytes: Uint8Array = new Uint8Array(0);
+const HEAD_CACHE_MAX = 512;
+
+/** Writes a head string at 0; a repeat of the last head is one native copy. */
+function putHead(out: Uint8Array, s: string): number {
+  if (s === lastHead) {
+    out.set(lastHeadBytes);
+    return s.length;
+  }
+  const at = putLatin1(out, 0, s);
+  if (s.length <= HEAD_CACHE_MAX) {
+    lastHead = s;
+    lastHeadBytes = out.slice(0, at);
+  }
+  return at;
+}
+
 /**
  * Serializes a response head to bytes (ISO-8859-1: field values are byte
  * strings). The bytes are a slab piece: hand them straight to a write queue.
@@ -161,7 +180,7 @@ function headString(h: ResponseHead): string {
 export function encodeHead(h: ResponseHead): Uint8Array {
   const s = headString(h);
   const out = slabBytes(s.length);
-  putLatin1(out, 0, s);
+  putHead(out, s);
   return out;
 }
 
@@ -182,7 +201,7 @@ export function encodeHeadAndBody(h: ResponseHead, body: string | Uint8Array): U
   const s = headString(h);
   const bodyLength = typeof body === "string" ? body.length : body.byteLength;
   const out = slabBytes(s.length + bodyLength);
-  const at = putLatin1(out, 0, s);
+  const at = putHead(out, s);
   if (typeof body === "string") putLatin1(out, at, body);
   else out.set(body, at);
   return out;

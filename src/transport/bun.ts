@@ -18,6 +18,7 @@ import {
 } from "./types.ts";
 import { HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
 import { releaseBytes } from "../slab.ts";
+import { ADOPT_MIN, markOwned } from "../owned_bytes.ts";
 import { listenNodeTls } from "./node_tls.ts";
 import { abortPending, acceptProxied } from "./proxy_stage.ts";
 import { claimUnixPath } from "./unix_path.ts";
@@ -337,7 +338,10 @@ export const bunRuntime: Runtime = {
             // above expect plain Uint8Array semantics (slice() copies). Swapping
             // the prototype costs 35 ns; a view through chunk.buffer costs 400
             // (JSC then materialises an ArrayBuffer).
-            socket.data?.onData(Object.setPrototypeOf(chunk, Uint8Array.prototype));
+            const bytes = Object.setPrototypeOf(chunk, Uint8Array.prototype) as Uint8Array;
+            // Ours alone: a large request body chunk can be handed on without a copy.
+            if (bytes.byteLength >= ADOPT_MIN) markOwned(bytes);
+            socket.data?.onData(bytes);
           },
           drain(socket: BunSocket) {
             socket.data?.onDrain();
