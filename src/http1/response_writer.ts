@@ -82,14 +82,8 @@ export class Http1Writer implements ResponseWriter {
     return ok;
   }
 
-  #headOf(
-    status: number,
-    headers: Array<[string, string]>,
-    length: number,
-    end: boolean,
-    trailers?: TrailerHint,
-  ): ResponseHead {
-    const head = this.#host.headFor(status, headers, length, end, trailers);
+  /** Notes the head's framing for the body that follows. */
+  #framed(head: ResponseHead): ResponseHead {
     this.#framing = head.framing;
     return head;
   }
@@ -102,7 +96,9 @@ export class Http1Writer implements ResponseWriter {
     end: boolean,
     trailers?: TrailerHint,
   ): void {
-    this.#write(encodeHead(this.#headOf(status, headers, length, end, trailers)));
+    this.#write(
+      encodeHead(this.#framed(this.#host.headFor(status, headers, length, end, trailers))),
+    );
   }
 
   /** Writes a whole response (head and body) in one piece; a string body is ASCII. */
@@ -113,7 +109,7 @@ export class Http1Writer implements ResponseWriter {
     isHead: boolean,
   ): void {
     const length = typeof body === "string" ? body.length : body.byteLength;
-    const head = this.#headOf(status, headers, length, isHead || length === 0);
+    const head = this.#framed(this.#host.headFor(status, headers, length, isHead || length === 0));
     if (isHead || length === 0) this.#write(encodeHead(head));
     else if (typeof body === "string" || length <= COPY_BODY_MAX) {
       this.#write(encodeHeadAndBody(head, body));
