@@ -8,7 +8,10 @@
  *
  * Routes: `/` hello, `/echo` POST echo, `/clock` an SSE clock, `/upload` a
  * POST guarded by an Expect: 100-continue token filter, `/static/` files,
- * `/chat` a WebSocket chat page whose socket is `/chat/ws` (see chat.ts).
+ * `/chat` a WebSocket chat page whose socket is `/chat/ws` (see chat.ts),
+ * `/sum` a streamed body whose trailer carries its checksum, `/raw` the
+ * request's header fields exactly as received. Responses are compressed
+ * (gzip, br, zstd) when the client asks for it.
  *
  *   npm start      # deno run --allow-net --allow-read examples/main.ts (or: bun examples/main.ts)
  *
@@ -18,7 +21,8 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import { group, router, serve, serveDir, sse, vhosts } from "../mod.ts";
+import { createHash } from "node:crypto";
+import { group, router, serve, serveDir, sse, vhosts, withTrailers } from "../mod.ts";
 import type { ServeInfo } from "../mod.ts";
 import { chatPage, joinChat } from "./chat.ts";
 import { envVar } from "./env.ts";
@@ -32,6 +36,24 @@ const tls = {
 };
 /** The upload token the 100-continue filter accepts. */
 const TOKEN = envVar("UPLOAD_TOKEN") ?? "let-me-in";
+
+/** Five lines streamed one by one, then their SHA-256 in a trailer. */
+function summed(): Response {
+  const hash = createHash("sha256");
+  let i = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (i === 5) return c.close();
+      const line = new TextEncoder().encode(`line ${++i}\n`);
+      hash.update(line);
+      c.enqueue(line);
+    },
+  });
+  return withTrailers(
+    new Response(body, { headers: { "content-type": "text/plain" } }),
+    () => ({ "x-sha256": hash.digest("hex") }),
+  );
+}
 
 /** One event a second, until the client goes away. */
 async function* ticks(signal: AbortSignal): AsyncGenerator<{ event: string; data: string }> {
@@ -64,6 +86,11 @@ const app = router<{ user: string }>()
     const size = (await req.arrayBuffer()).byteLength;
     return new Response(`stored ${size} bytes\n`, { status: 201 });
   })
+  .get("/sum", () => summed())
+  .get(
+    "/raw",
+    (_req, ctx) => Response.json((ctx.info as ServeInfo).rawHeaders.map(([n, v]) => `${n}: ${v}`)),
+  )
   .get("/chat", () => chatPage())
   // The router hands the handler's Response through as is, which the upgrade needs.
   .get("/chat/ws", (req) => joinChat(req))
@@ -82,8 +109,8 @@ const tokenFilter = (req: Request) =>
     : new Response("a valid token is required\n", { status: 401 });
 
 const servers = group(
-  serve({ port, expect: tokenFilter }, site),
-  serve({ port: tlsPort, tls, expect: tokenFilter }, site),
+  serve({ port, expect: tokenFilter, compression: true }, site),
+  serve({ port: tlsPort, tls, expect: tokenFilter, compression: true }, site),
 );
 
 type Proc = { on(s: string, f: () => void): void; exit(code: number): void };

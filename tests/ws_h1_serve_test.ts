@@ -268,6 +268,7 @@ describe("WebSocket on serve() over HTTP/1.1: handshakes", () => {
     c.write(new Uint8Array([...enc.encode(HS + "\r\n"), ...frame(1, "last words")]));
     c.socket.end();
     await c.waitClosed(5000);
+    // deno-lint-ignore no-control-regex
     assert.match(c.text, /^HTTP\/1\.1 101 [^]*\r\n\r\n\x81\x0alast words$/);
     await eventually(() => closes.length === 1);
     assert.match(closes[0]!, /^1006 /);
