@@ -122,6 +122,14 @@ export class RequestBody {
  * A chunk for a byte stream that the caller no longer reads: as it is when it
  * covers a received buffer nobody else holds (see owned_bytes.ts), else a
  * private copy (ownBuffer).
+ *
+ * @example
+ * ```ts
+ * import { adoptBuffer } from "./body.ts";
+ * const input = new Uint8Array([1, 2, 3]);
+ * const chunk = adoptBuffer(input); // a small unmarked chunk: a private copy
+ * console.assert(chunk !== input && chunk[2] === 3);
+ * ```
  */
 export function adoptBuffer(chunk: Uint8Array): Uint8Array {
   return adoptable(chunk) ? chunk : new Uint8Array(chunk);
