@@ -75,3 +75,4 @@ export type { CompressionOptions, ContentEncoding } from "./src/compression/opti
 export { requestTrailers, TrailersError, withTrailers } from "./src/fetch/trailers.ts";
 export type { TrailersErrorCode, TrailersInit } from "./src/fetch/trailers.ts";
 export { installLightResponse, materializeResponse } from "./src/fetch/light_response.ts";
+export type { BinaryTypeLike, BufferSourceLike, HeadersInitLike } from "./src/web_types.ts";

@@ -17,6 +17,7 @@
  *
  * @module
  */
+import type { HeadersInitLike } from "../web_types.ts";
 
 /** The runtime's own Response, captured before any install. */
 const NativeResponse: typeof Response = globalThis.Response;
@@ -36,7 +37,7 @@ export interface LightParts {
   /** The body as given. */
   body: unknown;
   /** The headers init as given. */
-  headers: HeadersInit | undefined;
+  headers: HeadersInitLike | undefined;
   /** Whether the init carried anything but status and headers. */
   plainInit: boolean;
   /** Taken by the server: built later, it is an empty response. */

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import type { HeadersInitLike } from "../web_types.ts";
 
 /**
  * Response trailers: fields now, or a function called once the body has been pulled to its end.
@@ -22,7 +23,7 @@
  * const res = withTrailers(new Response("body"), () => ({ "x-checksum": "abc" }));
  * ```
  */
-export type TrailersInit = HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
+export type TrailersInit = HeadersInitLike | (() => HeadersInitLike | Promise<HeadersInitLike>);
 
 /**
  * Why trailers could not be sent or received.
@@ -157,7 +158,7 @@ export function isAllowedTrailer(name: string): boolean {
   return TOKEN.test(name) && !FORBIDDEN.has(lower) && !lower.startsWith("proxy-");
 }
 
-function entries(init: HeadersInit): Array<[string, string]> {
+function entries(init: HeadersInitLike): Array<[string, string]> {
   if (init instanceof Headers) {
     const out: Array<[string, string]> = [];
     init.forEach((v, n) => out.push([n, v]));
@@ -191,7 +192,7 @@ function entries(init: HeadersInit): Array<[string, string]> {
  * checkTrailers({ "Grpc-Status": "0" }); // [["grpc-status", "0"]]
  * ```
  */
-export function checkTrailers(init: HeadersInit): Array<[string, string]> {
+export function checkTrailers(init: HeadersInitLike): Array<[string, string]> {
   const out = entries(init);
   for (const pair of out) {
     const [name, value] = pair;
@@ -274,11 +275,11 @@ class Fixed implements TrailerProducer {
 class Deferred implements TrailerProducer {
   readonly names = null;
   #called = false;
-  constructor(readonly fn: () => HeadersInit | Promise<HeadersInit>) {}
+  constructor(readonly fn: () => HeadersInitLike | Promise<HeadersInitLike>) {}
   async produce(): Promise<Array<[string, string]>> {
     if (this.#called) throw new TrailersError("producer-failed", "trailers were already produced");
     this.#called = true;
-    let init: HeadersInit;
+    let init: HeadersInitLike;
     try {
       init = await this.fn();
     } catch (cause) {

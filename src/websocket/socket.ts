@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { BinaryTypeLike, BufferSourceLike } from "../web_types.ts";
 import { closeEvent, errorEvent } from "./events.ts";
 import type { SessionListener, WebSocketSession } from "./session.ts";
 
@@ -39,7 +40,7 @@ export interface WebSocketStreamConnection {
   /** Messages from the peer: strings for text, Uint8Array for binary. */
   readable: ReadableStream<string | Uint8Array>;
   /** Messages to the peer; `write()` resolves once the channel can take more. */
-  writable: WritableStream<string | BufferSource>;
+  writable: WritableStream<string | BufferSourceLike>;
   /** The selected subprotocol ("" when none). */
   protocol: string;
   /** The negotiated extensions ("" when none). */
@@ -124,7 +125,7 @@ export class ServerWebSocket extends EventTarget {
   readonly CLOSED = 3;
 
   #session!: WebSocketSession;
-  #binaryType: BinaryType = "arraybuffer";
+  #binaryType: BinaryTypeLike = "arraybuffer";
   #protocol: string;
   #extensions: string;
   #url: string;
@@ -192,10 +193,10 @@ export class ServerWebSocket extends EventTarget {
   }
 
   /** "arraybuffer" (default) or "blob": the type of binary `message` event data. */
-  get binaryType(): BinaryType {
+  get binaryType(): BinaryTypeLike {
     return this.#binaryType;
   }
-  set binaryType(v: BinaryType) {
+  set binaryType(v: BinaryTypeLike) {
     if (v === "blob" || v === "arraybuffer") this.#binaryType = v;
   }
 
@@ -280,7 +281,7 @@ export class ServerWebSocket extends EventTarget {
       pull: () => this.#session.hold("readable", false),
       cancel: () => this.#session.hold("readable", false),
     }, new CountQueuingStrategy({ highWaterMark: READABLE_HIGH_WATER_MARK }));
-    const writable = new WritableStream<string | BufferSource>({
+    const writable = new WritableStream<string | BufferSourceLike>({
       write: async (chunk) => {
         if (this.readyState !== 1) {
           throw new DOMException("The WebSocket is not open", "InvalidStateError");
