@@ -126,6 +126,24 @@ export const PEERS: readonly Peer[] = [
     argv: (t) => [t.bun, `${t.root}/bench/servers/h2serve_light.ts`],
   },
   {
+    // TLS without a handshake bound (tlsHandshakeTimeout: 0): Deno.listenTls instead of node:tls.
+    // Only its h2 (TLS) cells differ from h2serve-deno; `env` execs, so the pid stays the server's.
+    id: "h2serve-deno-unbounded",
+    label: "h2serve unbounded TLS (Deno)",
+    ours: true,
+    runtime: "deno",
+    protos: ["h2"],
+    argv: (t) => [
+      "env",
+      "BENCH_TLS_UNBOUNDED=1",
+      t.deno,
+      "run",
+      "-A",
+      "--unstable-net",
+      `${t.root}/bench/servers/h2serve.ts`,
+    ],
+  },
+  {
     id: "h2serve-node",
     label: "h2serve (Node)",
     ours: true,
@@ -192,6 +210,8 @@ export const RATIO_PAIRS: readonly [ours: string, peer: string][] = [
   ["h2serve-bun", "ceiling-bun"],
   ["h2serve-deno-light", "deno"],
   ["h2serve-bun-light", "bun"],
+  ["h2serve-deno-unbounded", "deno"],
+  ["h2serve-deno", "h2serve-deno-unbounded"],
   ["h2serve-deno", "node"],
   ["h2serve-bun", "node"],
   ["h2serve-node", "node"],

@@ -29,6 +29,9 @@ const options = {
   onListen: ({ port }: { port: number }) => console.log(`READY ${port}`),
   // Set by the compression scenarios only, so the other rows measure the plain handler.
   compression: process.env.BENCH_COMPRESSION === "1",
+  // BENCH_TLS_UNBOUNDED=1: no handshake bound; on Deno that serves TLS through Deno.listenTls
+  // instead of node:tls (the h2serve-deno-unbounded peer measures what the bound costs).
+  ...(process.env.BENCH_TLS_UNBOUNDED === "1" ? { tlsHandshakeTimeout: 0 } : {}),
 };
 if (workers > 1) await serveWorkers(new URL("./app.ts", import.meta.url), { ...options, workers });
 else serve(options, handleWithWs);
