@@ -7,7 +7,17 @@
  * @module
  */
 
-/** Below this size a copy is cheaper than looking at the buffer (JSC materialises it). */
+/**
+ * Below this size a copy is cheaper than looking at the buffer (JSC materialises it).
+ *
+ * @example
+ * ```ts
+ * import { ADOPT_MIN, adoptable, markOwned } from "./owned_bytes.ts";
+ * const small = new Uint8Array(ADOPT_MIN - 1);
+ * markOwned(small);
+ * console.assert(!adoptable(small)); // below ADOPT_MIN a copy is cheaper
+ * ```
+ */
 export const ADOPT_MIN = 16 * 1024;
 
 const owned = new WeakSet<ArrayBufferLike>();

@@ -5,7 +5,16 @@
  * @module
  */
 
-/** A parsed Accept-Encoding: coding (lowercase) → qvalue. */
+/**
+ * A parsed Accept-Encoding: coding (lowercase) → qvalue.
+ *
+ * @example
+ * ```ts
+ * import { parseAcceptEncoding } from "./negotiate.ts";
+ * const accepted = parseAcceptEncoding("gzip;q=0.5, br");
+ * console.assert(accepted.get("gzip") === 0.5 && accepted.get("br") === 1);
+ * ```
+ */
 export type AcceptedCodings = Map<string, number>;
 
 /** RFC 9110 §12.4.2 qvalue: 0, 1, 0.xxx or 1.000 (at most three decimals). */

@@ -49,7 +49,16 @@ export interface CompressionOptions {
   filter?: (request: Request, response: Response) => boolean;
 }
 
-/** The option resolved at start. */
+/**
+ * The option resolved at start.
+ *
+ * @example
+ * ```ts
+ * import { resolveCompression } from "./options.ts";
+ * const resolved = resolveCompression(true);
+ * console.assert(resolved !== null && resolved.encodings.includes("gzip"));
+ * ```
+ */
 export interface ResolvedCompression {
   /** Offered codings in preference order. */
   readonly encodings: readonly ContentEncoding[];
@@ -61,7 +70,15 @@ export interface ResolvedCompression {
   readonly filter: ((request: Request, response: Response) => boolean) | null;
 }
 
-/** Default minimum size: below about a kilobyte, headers and framing cost more than is saved. */
+/**
+ * Default minimum size: below about a kilobyte, headers and framing cost more than is saved.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MIN_SIZE, resolveCompression } from "./options.ts";
+ * console.assert(resolveCompression(true)?.minSize === DEFAULT_MIN_SIZE);
+ * ```
+ */
 export const DEFAULT_MIN_SIZE = 1024;
 
 const KEYS = new Set(["encodings", "minSize", "level", "filter"]);

@@ -12,7 +12,16 @@ import type { Encoder, ZlibStream } from "./encoders.ts";
 
 type Read = ReadableStreamReadResult<Uint8Array>;
 
-/** Where the compressed stream starts: bytes already read, a read in flight, the reader. */
+/**
+ * Where the compressed stream starts: bytes already read, a read in flight, the reader.
+ *
+ * @example
+ * ```ts
+ * import type { StreamSource } from "./stream.ts";
+ * const body = new Response("hello").body!;
+ * const source: StreamSource = { prefix: [], pending: null, reader: body.getReader() };
+ * ```
+ */
 export interface StreamSource {
   /** Chunks read ahead before the decision to compress; written first. */
   readonly prefix: Uint8Array[];

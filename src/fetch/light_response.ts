@@ -22,7 +22,15 @@ import type { HeadersInitLike } from "../web_types.ts";
 /** The runtime's own Response, captured before any install. */
 const NativeResponse: typeof Response = globalThis.Response;
 
-/** What a light response was made from, while the native one is not built. */
+/**
+ * What a light response was made from, while the native one is not built.
+ *
+ * @example
+ * ```ts
+ * import type { LightParts } from "./light_response.ts";
+ * const parts: LightParts = { status: 200, body: "hi", headers: undefined, plainInit: true };
+ * ```
+ */
 export interface LightParts {
   /** Status (default 200). */
   status: number;
@@ -52,7 +60,16 @@ function materialize(self: object): Response {
   return r;
 }
 
-/** A Response that builds the native one on first use. */
+/**
+ * A Response that builds the native one on first use.
+ *
+ * @example
+ * ```ts
+ * import { LightResponse } from "./light_response.ts";
+ * const res = new LightResponse("hello", { status: 201 });
+ * console.assert(res.status === 201 && (await res.text()) === "hello");
+ * ```
+ */
 export const LightResponse: typeof Response = function Response(
   this: object,
   body?: BodyInit | null,
@@ -159,7 +176,18 @@ export function peekLightParts(response: Response): LightParts | null {
   return p === undefined || p.taken ? null : p;
 }
 
-/** Marks the parts of a light response as sent: if built later, its body is empty. */
+/**
+ * Marks the parts of a light response as sent: if built later, its body is empty.
+ *
+ * @example
+ * ```ts
+ * import { LightResponse, peekLightParts, takeLightParts } from "./light_response.ts";
+ * const res = new LightResponse("hello");
+ * const parts = peekLightParts(res);
+ * if (parts !== null) takeLightParts(parts); // the server wrote "hello" itself
+ * console.assert(peekLightParts(res) === null);
+ * ```
+ */
 export function takeLightParts(p: LightParts): void {
   p.taken = true;
 }

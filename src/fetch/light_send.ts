@@ -17,7 +17,15 @@ import { bodyless } from "./status.ts";
 const BAD_VALUE = /[\r\n\0]|^[\t ]|[\t ]$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-/** A response known in full: status, fields (lower-case names) and body. */
+/**
+ * A response known in full: status, fields (lower-case names) and body.
+ *
+ * @example
+ * ```ts
+ * import type { WholeResponse } from "./light_send.ts";
+ * const hello: WholeResponse = { status: 200, headers: [["content-type", "text/plain"]], body: "hi" };
+ * ```
+ */
 export interface WholeResponse {
   /** The status code. */
   status: number;

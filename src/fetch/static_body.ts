@@ -16,7 +16,15 @@
  */
 import { findResponseInternals, type ResponseInternals } from "../transport/fetch_internals.ts";
 
-/** A response body known in full, with the one field that goes with it. */
+/**
+ * A response body known in full, with the one field that goes with it.
+ *
+ * @example
+ * ```ts
+ * import type { StaticBody } from "./static_body.ts";
+ * const plain: StaticBody = { body: "hello", contentType: "text/plain;charset=UTF-8" };
+ * ```
+ */
 export interface StaticBody {
   /** The body: UTF-8 text or bytes. */
   body: string | Uint8Array;
@@ -90,12 +98,28 @@ try {
   keys = null;
 }
 
-/** True when this runtime offers the fast path (Deno today). */
+/**
+ * True when this runtime offers the fast path (Deno today).
+ *
+ * @example
+ * ```ts
+ * import { STATIC_BODY_FAST_PATH } from "./static_body.ts";
+ * console.log(STATIC_BODY_FAST_PATH ? "plain bodies sent in one write" : "general path");
+ * ```
+ */
 export const STATIC_BODY_FAST_PATH: boolean = keys !== null;
 
 /**
  * Takes the body of a plain 200 response without a stream, marking it used,
  * or returns null when the response must go the general way.
+ *
+ * @example
+ * ```ts
+ * import { takeStaticBody } from "./static_body.ts";
+ * const res = new Response("hello");
+ * const taken = takeStaticBody(res); // null where the runtime offers no fast path
+ * if (taken !== null) console.assert(taken.body === "hello" && res.bodyUsed);
+ * ```
  */
 export function takeStaticBody(response: Response): StaticBody | null {
   return keys === null ? null : staticBodyWith(keys, response, true);

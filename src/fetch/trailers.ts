@@ -144,7 +144,15 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** A field value: no NUL, CR or LF (surrounding whitespace is trimmed). */
 const BAD_VALUE = /[\0\r\n]/;
 
-/** True if `name` (any case) may be sent as a trailer field. */
+/**
+ * True if `name` (any case) may be sent as a trailer field.
+ *
+ * @example
+ * ```ts
+ * import { isAllowedTrailer } from "./trailers.ts";
+ * console.assert(isAllowedTrailer("grpc-status") && !isAllowedTrailer("Content-Length"));
+ * ```
+ */
 export function isAllowedTrailer(name: string): boolean {
   const lower = name.toLowerCase();
   return TOKEN.test(name) && !FORBIDDEN.has(lower) && !lower.startsWith("proxy-");
@@ -227,7 +235,18 @@ export function checkTrailers(init: HeadersInitLike): Array<[string, string]> {
   return out;
 }
 
-/** What a driver gets for a response with trailers. */
+/**
+ * What a driver gets for a response with trailers.
+ *
+ * @example
+ * ```ts
+ * import { trailersOf, withTrailers } from "./trailers.ts";
+ * const res = withTrailers(new Response("body"), { "x-checksum": "abc" });
+ * const producer = trailersOf(res)!;
+ * console.assert(producer.names?.[0] === "x-checksum");
+ * console.assert((await producer.produce())[0]?.[1] === "abc");
+ * ```
+ */
 export interface TrailerProducer {
   /**
    * The field names, lowercase and without duplicates, when known before the
@@ -289,7 +308,7 @@ let anyResponseTrailers = false;
  * and onError hears it). Attaching again replaces the earlier trailers.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { serve, withTrailers } from "../../mod.ts";
  * serve({ port: 8080 }, () => {
  *   let bytes = 0;
@@ -368,6 +387,14 @@ type SlotState =
  * exactly once (later calls are ignored); the promise the application sees
  * is created only if it asks, so an unobserved failure never surfaces as an
  * unhandled rejection.
+ *
+ * @example
+ * ```ts
+ * import { RequestTrailerSlot } from "./trailers.ts";
+ * const slot = new RequestTrailerSlot();
+ * slot.deliver([["x-sum", "7"]]); // the body ended with this trailer section
+ * slot.deliver([]); // ignored: the first settlement stays
+ * ```
  */
 export class RequestTrailerSlot {
   #state: SlotState = { kind: "pending" };
@@ -466,7 +493,7 @@ export function registerRequestTrailers(request: Request): RequestTrailerSlot {
  * not create (a clone, `new Request(...)`), resolve with an empty Headers.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { requestTrailers, serve } from "../../mod.ts";
  * serve({ port: 8080 }, async (req) => {
  *   const body = await req.arrayBuffer();

@@ -2,7 +2,9 @@
  * The HTTP/1.1 connection driver: binds the sans-IO parser and serializer to
  * a Transport and runs one exchange at a time (pipelined requests wait,
  * parsed only when their turn comes, so responses stay in order). Every
- * change of connection state goes through the table in `conn_state.ts`.
+ * change of connection state goes through the table in `conn_state.ts`. The
+ * exchange writes through an {@link Http1Writer}; what a response head says
+ * and whether the connection stays open is decided here.
  *
  * Backpressure: the request body is read from the socket only while the
  * handler's body stream wants more; the response body is pulled only while
@@ -12,73 +14,29 @@
  */
 import type { Transport } from "../transport/types.ts";
 import { type ConnectionFacts, RequestInfo } from "../fetch/info.ts";
-import { Exchange, type ResponseWriter, type TrailerHint } from "../fetch/exchange.ts";
-import {
-  registerRequestTrailers,
-  type RequestTrailerSlot,
-  TrailersError,
-} from "../fetch/trailers.ts";
+import { Exchange, type TrailerHint } from "../fetch/exchange.ts";
+import { registerRequestTrailers, TrailersError } from "../fetch/trailers.ts";
 import { adoptBuffer, RequestBody } from "../fetch/body.ts";
 import { createRequest, isUnserved, UnrepresentableRequest } from "../fetch/request.ts";
-import { isAuthority } from "../fetch/authority.ts";
 import type { LiveConnection, ServerHost } from "../fetch/host.ts";
 import type { H2cUpgrade } from "../upgrade_types.ts";
 import { type PendingUpgrade, registerUpgradeTarget } from "../websocket/registry.ts";
-import type { WebSocketChannel, WebSocketSessionHandle } from "../websocket/channel.ts";
+import type { WebSocketSessionHandle } from "../websocket/channel.ts";
 import { httpDate } from "../date.ts";
 import { type RequestHead, RequestParser } from "./parser.ts";
 import { HttpParseError } from "./errors.ts";
 import type { Http1Options } from "./options.ts";
 import { ConnEvent, ConnState, nextState } from "./conn_state.ts";
 import { type DeadlineKind, Deadlines } from "./deadlines.ts";
-import {
-  CONTINUE_100,
-  encodeChunk,
-  encodeErrorResponse,
-  encodeHead,
-  encodeHeadAndBody,
-  encodeLastChunk,
-  type Framing,
-  LAST_CHUNK,
-  type ResponseHead,
-} from "./serializer.ts";
-
-/** Fields we frame ourselves; a handler's values for them are dropped. */
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade"]);
-
-/** A byte body up to this size is copied next to its head; larger ones are written by reference. */
-const COPY_BODY_MAX = 4096;
-
-const textEncoder = new TextEncoder();
+import { CONTINUE_100, encodeErrorResponse, type ResponseHead } from "./serializer.ts";
+import { Http1Writer, type WriterHost } from "./response_writer.ts";
+import { BodyState, InFlight, upgradeAsked } from "./in_flight.ts";
+import { planResponseHead } from "./response_head.ts";
+import { requestUrl } from "./request_url.ts";
+import { type ChannelHooks, socketChannel, switchingProtocols } from "./ws_channel.ts";
 
 function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
-}
-
-/** Whether the request body has been read to its end. */
-const enum BodyState {
-  READING,
-  DONE,
-}
-
-/** One request on the connection and what has happened to its response. */
-class Message {
-  exchange: Exchange | null = null;
-  body: RequestBody | null = null;
-  bodyState: BodyState = BodyState.READING;
-  /** The handler wants more body bytes. */
-  wanted = true;
-  /** Body bytes read and thrown away (body unread by the handler). */
-  discarded = 0;
-  /** The response head went out. */
-  headSent = false;
-  continueSent = false;
-  request: Request | null = null;
-  /** A WebSocket upgrade candidate (registered for upgradeWebSocket). */
-  ws = false;
-  /** Where requestTrailers(req) learns the outcome; only requests with a body have one. */
-  trailerSlot: RequestTrailerSlot | null = null;
-  constructor(readonly head: RequestHead) {}
 }
 
 /**
@@ -89,7 +47,7 @@ class Message {
  * new Http1Driver(transport, host, facts, options).start();
  * ```
  */
-export class Http1Driver implements LiveConnection, ResponseWriter {
+export class Http1Driver implements LiveConnection {
   #state = ConnState.IDLE;
   #transport: Transport;
   #host: ServerHost;
@@ -97,7 +55,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
   #opts: Http1Options;
   #parser: RequestParser;
   #deadlines: Deadlines;
-  #msg: Message | null = null;
+  #msg: InFlight | null = null;
   /** The client closed its sending side: no more requests will come. */
   #peerEnded = false;
   /** #process is on the stack (a transport may deliver data from inside resume()). */
@@ -109,10 +67,21 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
    * the h1 parser lets through), and a client repeats its Host.
    */
   #parsedHost: string | null = null;
-  #framing: Framing = "none";
   #upgrade: H2cUpgrade | null;
-  /** The last write found the socket backed up (the client is not reading). */
-  #backedUp = false;
+  /** The exchange's side of the connection: frames and writes responses. */
+  readonly #writer: Http1Writer;
+  /** What the response writer and a WebSocket channel ask of this connection. */
+  readonly #hooks: WriterHost & ChannelHooks = {
+    headFor: (status, headers, length, end, trailers) =>
+      this.#headFor(status, headers, length, end, trailers),
+    armSendTimeout: () => this.#setDeadline("send", this.#opts.sendTimeout),
+    clearSendTimeout: () => this.#clearDeadline("send"),
+    abortResponse: (reason) => this.#abortResponse(reason),
+    upgrade: (accept) => this.#switchToWebSocket(accept),
+    failed: (code, reason) => {
+      this.#host.clientError("websocket", new Error(reason), this.#facts, code);
+    },
+  };
   /** After a 101 to a WebSocket handshake: the session that owns the socket. */
   #ws: WebSocketSessionHandle | null = null;
 
@@ -130,6 +99,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     this.#upgrade = upgrade;
     this.#scheme = transport.secure ? "https://" : "http://";
     this.#parser = new RequestParser(options);
+    this.#writer = new Http1Writer(transport, this.#hooks, options.maxHeaderBytes);
     this.#deadlines = new Deadlines(options.minRequestRate, options.minRequestRateGrace);
     host.add(this);
     transport.closed.then(() => this.#onClosed());
@@ -313,13 +283,12 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
 
   /** A request head arrived: build the Request and run the handler. */
   #begin(head: RequestHead): void {
-    const msg = new Message(head);
+    const msg = new InFlight(head);
     this.#msg = msg;
-    const h2c = head.upgrade !== null && this.#upgrade !== null && !this.#transport.secure &&
-      /(^|,)\s*h2c\s*($|,)/i.test(head.upgrade);
+    const asked = upgradeAsked(head, this.#upgrade !== null && !this.#transport.secure);
+    const h2c = asked === "h2c";
     // A WebSocket candidate is registered and served; upgradeWebSocket validates the rest.
-    const ws = !h2c && head.upgrade !== null && head.method === "GET" &&
-      /(^|,)\s*websocket\s*($|,)/i.test(head.upgrade);
+    const ws = asked === "websocket";
     if (ws && head.bodyKind !== "none") {
       throw new HttpParseError(400, "a WebSocket handshake must not have a body");
     }
@@ -327,7 +296,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     else this.#to(this.#keepAlive(head) ? ConnEvent.REQUEST : ConnEvent.REQUEST_CLOSE);
     const method = head.method;
     if (isUnserved(method)) throw new HttpParseError(501, `method ${method} not served`);
-    const url = this.#url(head);
+    const url = requestUrl(head, this.#scheme, this.#facts.localAddr);
     let body: RequestBody | null = null;
     if (head.bodyKind !== "none" && method !== "GET" && method !== "HEAD") {
       body = new RequestBody({
@@ -337,7 +306,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
       msg.body = body;
     }
     const info = new RequestInfo(this.#facts, head.headers);
-    const exchange = new Exchange(info, this);
+    const exchange = new Exchange(info, this.#writer);
     msg.exchange = exchange;
     let request: Request;
     try {
@@ -366,7 +335,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     return head.keepAlive && !this.#host.shuttingDown;
   }
 
-  #run(msg: Message): void {
+  #run(msg: InFlight): void {
     const isHead = msg.head.method === "HEAD";
     const exchange = msg.exchange!;
     const handler = this.#host.handler, onError = this.#host.onError;
@@ -384,7 +353,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
   }
 
   /** The h2c upgrade is not made: serve the request here. */
-  #decline(msg: Message): void {
+  #decline(msg: InFlight): void {
     this.#to(
       this.#keepAlive(msg.head) ? ConnEvent.UPGRADE_DECLINED : ConnEvent.UPGRADE_DECLINED_CLOSE,
     );
@@ -395,7 +364,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
    * The body of an Upgrade: h2c request is complete (buffered in its stream):
    * offer the connection to HTTP/2, or serve the request here.
    */
-  #upgradeOrRun(msg: Message): void {
+  #upgradeOrRun(msg: InFlight): void {
     const leftover = [this.#parser.takeRemaining()];
     const taken = this.#upgrade!(this.#transport, msg.head, msg.request!, leftover);
     if (!taken) {
@@ -408,27 +377,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     this.#host.remove(this);
   }
 
-  #url(head: RequestHead): string {
-    const target = head.target;
-    const isOrigin = target.charCodeAt(0) === 47; /* / */
-    if (isOrigin || target === "*") {
-      // No Host (1.0) or an empty one: our own address, never a name taken from the path.
-      const host = head.host || this.#localAuthority();
-      if (!isAuthority(host)) throw new HttpParseError(400, "invalid Host");
-      return this.#scheme + host + (isOrigin ? target : "/*");
-    }
-    // absolute-form (RFC 9112 §3.2.2): the target wins over Host.
-    if (/^https?:\/\//i.test(target)) return target;
-    throw new HttpParseError(400, "unsupported request-target form");
-  }
-
-  #localAuthority(): string {
-    const { hostname, port } = this.#facts.localAddr;
-    if (hostname === undefined) return "localhost"; // a Unix socket
-    return (hostname.includes(":") ? `[${hostname}]` : hostname) + ":" + port;
-  }
-
-  #pull(msg: Message): void {
+  #pull(msg: InFlight): void {
     msg.wanted = true;
     if (this.#msg !== msg) return;
     if (msg.head.expectContinue && !msg.continueSent && !msg.headSent) {
@@ -439,52 +388,15 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     queueMicrotask(() => this.#process());
   }
 
-  #cancelBody(msg: Message): void {
+  #cancelBody(msg: InFlight): void {
     // The handler gave up on the body: keep reading only to discard it.
     msg.wanted = true;
     if (this.#msg === msg) queueMicrotask(() => this.#process());
   }
 
-  // ---- output (ResponseWriter for the current exchange) --------------------
+  // ---- output: what the writer (response_writer.ts) asks of the connection --
 
-  /** Writes the response head for the current request. */
-  head(
-    status: number,
-    headers: Array<[string, string]>,
-    length: number,
-    end: boolean,
-    trailers?: TrailerHint,
-  ): void {
-    this.#write(encodeHead(this.#headFor(status, headers, length, end, trailers)));
-  }
-
-  /** Writes a whole response (head and body) in one piece; a string body is ASCII. */
-  whole(
-    status: number,
-    headers: Array<[string, string]>,
-    body: string | Uint8Array,
-    isHead: boolean,
-  ): void {
-    const length = typeof body === "string" ? body.length : body.byteLength;
-    const head = this.#headFor(status, headers, length, isHead || length === 0);
-    if (isHead || length === 0) this.#write(encodeHead(head));
-    else if (typeof body === "string" || length <= COPY_BODY_MAX) {
-      this.#write(encodeHeadAndBody(head, body));
-    } else {
-      // Large bytes go by reference (the transport glues or writes them as they are).
-      this.#transport.write(encodeHead(head));
-      this.#write(body);
-    }
-  }
-
-  /** Writes, noting whether the socket is backed up. */
-  #write(bytes: Uint8Array): boolean {
-    const ok = this.#transport.write(bytes);
-    this.#backedUp = !ok;
-    return ok;
-  }
-
-  /** Framing and connection decisions for the current request's response head. */
+  /** The current request's response head, with the connection's own reasons to close added. */
   #headFor(
     status: number,
     headers: Array<[string, string]>,
@@ -501,34 +413,8 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
         this.#keepAlive(req) ? ConnEvent.UPGRADE_DECLINED : ConnEvent.UPGRADE_DECLINED_CLOSE,
       );
     }
-    let close = false;
-    let announced = false;
-    const filtered: Array<[string, string]> = [];
-    for (const h of headers) {
-      if (HOP_BY_HOP.has(h[0])) {
-        if (h[0] === "connection" && /(^|,)\s*close\s*($|,)/i.test(h[1])) close = true;
-        continue;
-      }
-      if (h[0] === "trailer") announced = true;
-      filtered.push(h);
-    }
-    // Trailers need chunked coding, so a response with them is always chunked on
-    // HTTP/1.1 (RFC 9112 §7.1.2: any HTTP/1.1 recipient of chunked coding may get
-    // a trailer section, TE or not); HTTP/1.0 gets the body close-delimited and no trailers.
-    const chunkedForTrailers = trailers !== undefined && req.versionMinor === 1;
-    if (chunkedForTrailers && !announced && trailers !== true && trailers.length > 0) {
-      filtered.push(["trailer", trailers.join(", ")]);
-    }
-    let framing: Framing;
-    if (end) framing = "none";
-    else if (chunkedForTrailers) framing = "chunked";
-    else if (length >= 0) framing = "length";
-    else if (req.versionMinor === 1) framing = "chunked";
-    else {
-      framing = "close";
-      close = true;
-    }
-    if (this.#host.shuttingDown) close = true;
+    const head = planResponseHead(req, status, headers, length, end, trailers, httpDate());
+    let close = !head.keepAlive || this.#host.shuttingDown;
     // An unsent 100-continue body may still be on its way: do not try to resync.
     if (req.expectContinue && !msg.continueSent && msg.bodyState === BodyState.READING) {
       close = true;
@@ -536,36 +422,15 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     // The client sent its last bytes: this is the last answer unless more requests wait.
     if (this.#peerEnded && this.#parser.buffered === 0) close = true;
     if (close) this.#to(ConnEvent.CLOSE_AFTER);
-    this.#framing = framing;
-    return {
-      status,
-      headers: filtered,
-      framing,
-      contentLength: length,
-      keepAlive: this.#state === ConnState.SEND_BODY,
-      http10: req.versionMinor === 0,
-      date: httpDate(),
-    };
-  }
-
-  /** Writes body bytes, framed. */
-  body(chunk: Uint8Array): boolean {
-    if (chunk.byteLength === 0) return true;
-    return this.#write(this.#framing === "chunked" ? encodeChunk(chunk) : chunk);
-  }
-
-  /** Waits for the socket to drain, under the send timeout. */
-  ready(): Promise<void> {
-    if (this.#transport.queued === 0) return Promise.resolve();
-    this.#setDeadline("send", this.#opts.sendTimeout);
-    return this.#transport.drain().then(() => this.#clearDeadline("send"));
+    head.keepAlive = this.#state === ConnState.SEND_BODY;
+    return head;
   }
 
   /**
    * The handler accepted a WebSocket handshake: 101, then the socket belongs
    * to the session. Bytes already read past the request head are its first.
    */
-  upgrade(accept: PendingUpgrade): WebSocketSessionHandle | null {
+  #switchToWebSocket(accept: PendingUpgrade): WebSocketSessionHandle | null {
     const msg = this.#msg;
     if (
       msg === null || !msg.ws || this.#state !== ConnState.MIGHT_SWITCH_PROTOCOL ||
@@ -576,11 +441,9 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     // Keep-alive, header and body deadlines end here; the session's idleTimeout takes over.
     this.#clearDeadline();
     this.#msg = null;
-    let head = "HTTP/1.1 101 Switching Protocols\r\n";
-    for (const [name, value] of accept.headers) head += `${name}: ${value}\r\n`;
-    this.#transport.write(textEncoder.encode(head + "\r\n"));
+    this.#transport.write(switchingProtocols(accept.headers));
     const stats = this.#facts.stats;
-    const session = accept.open(this.#channel());
+    const session = accept.open(socketChannel(this.#transport, this.#hooks));
     this.#ws = session;
     stats.websockets++;
     session.closed.then(() => stats.websockets--);
@@ -597,53 +460,11 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
     return session;
   }
 
-  /**
-   * The WebSocket's view of the socket. A client that stops reading holds our
-   * writes in the transport's queue; the session then stops reading it, and
-   * http1.sendTimeout ends the connection if the queue does not drain in time.
-   */
-  #channel(): WebSocketChannel {
-    const t = this.#transport;
-    return {
-      write: (bytes) => t.write(bytes),
-      drain: () => {
-        if (t.queued === 0) return Promise.resolve();
-        this.#setDeadline("send", this.#opts.sendTimeout);
-        return t.drain().then(() => this.#clearDeadline("send"));
-      },
-      pause: () => t.pause(),
-      resume: () => t.resume(),
-      end: () => t.close(),
-      abort: () => t.abort(),
-      failed: (code, reason) => {
-        this.#host.clientError("websocket", new Error(reason), this.#facts, code);
-      },
-    };
-  }
-
-  /** Ends the body. */
-  end(): void {
-    if (this.#framing === "chunked") this.#write(LAST_CHUNK);
-  }
-
-  /** A trailer section we send is held to the size we accept ourselves (http1.maxHeaderBytes). */
-  trailersFit(fields: Array<[string, string]>): boolean {
-    let bytes = 0;
-    for (const [name, value] of fields) bytes += name.length + value.length + 4;
-    return bytes <= this.#opts.maxHeaderBytes;
-  }
-
-  /** Ends a chunked body with its trailer section; HTTP/1.0 (close-delimited) gets none. */
-  trailers(fields: Array<[string, string]>): void {
-    if (this.#framing === "chunked") this.#write(encodeLastChunk(fields));
-    else this.end();
-  }
-
-  /** The response failed after its head: the only honest signal left is closing. */
-  abort(_reason: unknown): void {
+  /** The response failed: 500 if no head went out, else the only honest signal left is closing. */
+  #abortResponse(reason: unknown): void {
     // Failed trailers are the server's own error: onError hears them, not onClientError.
-    if (!(_reason instanceof TrailersError)) {
-      this.#host.clientError("aborted", _reason, this.#facts);
+    if (!(reason instanceof TrailersError)) {
+      this.#host.clientError("aborted", reason, this.#facts);
     }
     const msg = this.#msg;
     this.#to(ConnEvent.CLOSE);
@@ -657,7 +478,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
 
   // ---- lifecycle ----------------------------------------------------------
 
-  #responseDone(msg: Message): void {
+  #responseDone(msg: InFlight): void {
     msg.trailerSlot?.responseDone();
     if (this.#msg !== msg || this.#finished()) return;
     if (this.#state === ConnState.MUST_CLOSE) {
@@ -696,7 +517,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
       return;
     }
     this.#msg = null;
-    if (this.#backedUp && this.#transport.queued > 0) {
+    if (this.#writer.backedUp && this.#transport.queued > 0) {
       // The client is not reading what we sent: answer (and read) nothing more
       // until it does, or the send timeout ends the connection. Without this
       // a client could pipeline small requests for large responses and never
@@ -717,7 +538,7 @@ export class Http1Driver implements LiveConnection, ResponseWriter {
 
   /** The client read enough of our responses: serve the next request. */
   #drained(): void {
-    this.#backedUp = false;
+    this.#writer.backedUp = false;
     if (this.#state !== ConnState.PAUSED) return;
     this.#to(ConnEvent.DRAINED);
     this.#setDeadline("idle", this.#opts.keepAliveTimeout);

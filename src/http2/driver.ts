@@ -20,277 +20,23 @@
  */
 import type { Transport } from "../transport/types.ts";
 import { type ConnectionFacts, RequestInfo } from "../fetch/info.ts";
-import { Exchange, type ResponseWriter, type TrailerHint } from "../fetch/exchange.ts";
-import {
-  registerRequestTrailers,
-  type RequestTrailerSlot,
-  TrailersError,
-} from "../fetch/trailers.ts";
-import { ownBuffer, RequestBody } from "../fetch/body.ts";
-import { createRequest, UnrepresentableRequest } from "../fetch/request.ts";
+import { Exchange } from "../fetch/exchange.ts";
+import { ownBuffer } from "../fetch/body.ts";
 import type { LiveConnection, ServerHost } from "../fetch/host.ts";
-import { httpDate } from "../date.ts";
 import { ConnState, H2Connection } from "./connection.ts";
 import { ErrorCode } from "./errors.ts";
-import { StreamState } from "./stream_state.ts";
-import { LifeEvent, nextLife, StreamLife } from "./stream_life.ts";
+import { LifeEvent, StreamLife } from "./stream_life.ts";
 import { DriverTimers, IdleAction } from "./driver_timers.ts";
 import type { H2Event, HeaderList } from "./events.ts";
-import { type RequestParts, requestParts, responseHeaders } from "./request.ts";
+import type { RequestParts } from "./request.ts";
+import { openRequest, type RequestContext } from "./stream_request.ts";
+import { DriverStream as Stream, type StreamHost } from "./driver_stream.ts";
+import { SendWatch } from "./send_watch.ts";
+import { AnsweredResets } from "./answered_resets.ts";
+import { declineWebSocket, receiveWebSocketData } from "./ws_stream.ts";
 import type { Http2Options } from "./server_options.ts";
 import type { ClientErrorKind } from "../types.ts";
-import { type PendingUpgrade, registerUpgradeTarget } from "../websocket/registry.ts";
-import type { WebSocketChannel, WebSocketSessionHandle } from "../websocket/channel.ts";
-
-const EMPTY = new Uint8Array(0);
-const STATUS_500: HeaderList = [[":status", "500"], ["content-length", "0"]];
-
-/** One stream as the driver sees it: the exchange's writer and the request body's feeder. */
-class Stream implements ResponseWriter {
-  readonly id: number;
-  readonly #d: Http2Driver;
-  exchange: Exchange | null = null;
-  reqBody: RequestBody | null = null;
-  /** Where requestTrailers(req) learns the outcome; only requests with a body have one. */
-  trailerSlot: RequestTrailerSlot | null = null;
-  /** Body bytes given to the body stream, and those credited back to the windows. */
-  pushed = 0;
-  credited = 0;
-  /** Where the stream is in its life; moved only by {@link Stream.step}. */
-  life: StreamLife;
-  /** Request body bytes are no longer wanted: credit them as they arrive. */
-  discard = false;
-  headSent = false;
-  /** The client asked `expect: 100-continue` and no interim answer has gone out yet. */
-  expectContinue = false;
-  /** Resolves a pending ready(). */
-  waiter: (() => void) | null = null;
-  /** Response DATA bytes handed to the core (sent = out - queued): the send timeout's progress. */
-  out = 0;
-  /** Bytes sent when the stream was last seen making progress, and since when (0: not stalled). */
-  stallSent = -1;
-  stallSince = 0;
-  /**
-   * An RFC 8441 CONNECT waiting for its handler: DATA that arrives first is
-   * kept here (uncredited, so bounded by the stream window). Null otherwise.
-   */
-  wsEarly: Uint8Array[] | null = null;
-  /** After the 200 to an extended CONNECT: the WebSocket session that owns the stream. */
-  ws: WebSocketSessionHandle | null = null;
-  /** The session asked to pause: DATA is delivered but not credited (the peer's window shuts). */
-  wsPaused = false;
-  /** DATA bytes delivered while paused, credited on resume. */
-  wsOwed = 0;
-  /** The session ended or aborted its side of the stream. */
-  wsDone = false;
-
-  constructor(id: number, driver: Http2Driver, remoteDone: boolean) {
-    this.id = id;
-    this.#d = driver;
-    this.life = remoteDone ? StreamLife.REMOTE_DONE : StreamLife.OPEN;
-  }
-
-  /** Applies an event to the stream's life. */
-  step(event: LifeEvent): void {
-    this.life = nextLife(this.life, event);
-  }
-
-  /** The response is in progress and the stream is live on the wire: it may send. */
-  get canSend(): boolean {
-    return this.life === StreamLife.OPEN || this.life === StreamLife.REMOTE_DONE;
-  }
-
-  /** The stream is live on the wire (request bytes may be credited). */
-  get live(): boolean {
-    return this.life <= StreamLife.ANSWERED;
-  }
-
-  /** The body stream wants more: credit what the application has read so far. */
-  pull(): void {
-    const b = this.reqBody;
-    if (b === null || !this.live) return;
-    if (this.expectContinue && !this.headSent) {
-      // The application reads: now ask the client for the body (RFC 9110 §10.1.1).
-      this.expectContinue = false;
-      this.#d.conn.sendHeaders(this.id, [[":status", "100"]], false);
-      this.#d.flushSoon();
-    }
-    const read = this.pushed - b.buffered - this.credited;
-    if (read > 0) {
-      this.credited += read;
-      this.#d.conn.consumed(this.id, read);
-      this.#d.flushSoon();
-    }
-  }
-
-  /** The application cancelled the body: take the rest as it comes and credit it. */
-  cancel(): void {
-    this.discard = true;
-    this.#creditAll();
-  }
-
-  #creditAll(): void {
-    const owed = this.pushed - this.credited;
-    if (owed > 0 && this.live) {
-      this.credited = this.pushed;
-      this.#d.conn.consumed(this.id, owed);
-      this.#d.flushSoon();
-    }
-  }
-
-  /**
-   * The exchange finished. If the request body is still coming, it is
-   * cancelled, and once our END_STREAM is out the client is asked to stop
-   * with RST_STREAM NO_ERROR (RFC 9113 §8.1); until then it is drained.
-   */
-  finish(): void {
-    this.trailerSlot?.responseDone();
-    const wasOpen = this.life === StreamLife.OPEN;
-    this.step(LifeEvent.ANSWER);
-    if (wasOpen) {
-      this.reqBody?.error(new Error("response already sent"));
-      this.cancel();
-      this.#d.resetWhenSent(this);
-    }
-  }
-
-  // ---- ResponseWriter -------------------------------------------------------
-
-  /** Queues response HEADERS (END_STREAM when there is no body). No `Trailer` field is added: it is advisory. */
-  head(
-    status: number,
-    headers: Array<[string, string]>,
-    length: number,
-    end: boolean,
-    _trailers?: TrailerHint,
-  ): void {
-    if (!this.canSend) return;
-    this.headSent = true;
-    this.#d.conn.sendHeaders(this.id, responseHeaders(status, headers, length, httpDate()), end);
-    this.#d.flushSoon();
-  }
-
-  /** Queues DATA (by reference); false when the stream or the socket is backed up. */
-  body(chunk: Uint8Array): boolean {
-    if (!this.canSend) return true;
-    if (chunk.byteLength === 0) return true;
-    const d = this.#d;
-    d.conn.sendData(this.id, chunk, false);
-    this.out += chunk.byteLength;
-    d.sending.add(this);
-    d.flushSoon();
-    return d.writable(this);
-  }
-
-  /** Resolves when the stream may queue more (or is gone). */
-  ready(): Promise<void> {
-    if (!this.canSend || this.#d.writable(this)) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.waiter = resolve;
-      this.#d.wait(this);
-    });
-  }
-
-  /**
-   * The handler accepted an RFC 8441 WebSocket: HEADERS 200 without
-   * END_STREAM, then the stream's DATA belongs to the session.
-   */
-  upgrade(accept: PendingUpgrade): WebSocketSessionHandle | null {
-    const early = this.wsEarly;
-    if (!this.canSend || early === null) return null;
-    this.wsEarly = null;
-    this.headSent = true;
-    const d = this.#d;
-    const fields: HeaderList = [[":status", "200"]];
-    for (const h of accept.headers) fields.push(h);
-    d.conn.sendHeaders(this.id, fields, false);
-    d.flushSoon();
-    const session = accept.open(this.#channel());
-    this.ws = session;
-    d.webSocketOpened(this, session);
-    for (const b of early) this.wsReceive(b);
-    return session;
-  }
-
-  /** Stream DATA for the session; credited at once unless the session paused inbound. */
-  wsReceive(bytes: Uint8Array): void {
-    this.ws!.receive(bytes);
-    if (this.wsPaused) this.wsOwed += bytes.byteLength;
-    else if (this.live) this.#d.conn.consumed(this.id, bytes.byteLength);
-    this.#d.flushSoon();
-  }
-
-  #channel(): WebSocketChannel {
-    const d = this.#d;
-    return {
-      write: (bytes) => this.body(bytes),
-      drain: () => this.ready(),
-      pause: () => (this.wsPaused = true),
-      resume: () => {
-        this.wsPaused = false;
-        const owed = this.wsOwed;
-        this.wsOwed = 0;
-        if (owed > 0 && this.live) {
-          d.conn.consumed(this.id, owed);
-          d.flushSoon();
-        }
-      },
-      end: () => {
-        this.wsDone = true;
-        this.end();
-      },
-      abort: () => {
-        this.wsDone = true;
-        if (!this.canSend) return;
-        d.conn.resetStream(this.id, ErrorCode.CANCEL);
-        d.lost(this, new Error("WebSocket aborted"));
-        d.flushSoon();
-      },
-      failed: (code, reason) => d.report("websocket", new Error(reason), code),
-    };
-  }
-
-  /** END_STREAM after the queued DATA. */
-  end(): void {
-    if (!this.canSend) return;
-    this.#d.conn.sendData(this.id, EMPTY, true);
-    this.#d.flushSoon();
-  }
-
-  /** Trailers are held to the peer's SETTINGS_MAX_HEADER_LIST_SIZE (RFC 9113 §6.5.2), when it set one. */
-  trailersFit(fields: Array<[string, string]>): boolean {
-    const max = this.#d.conn.remoteSettings.maxHeaderListSize;
-    if (max === Infinity) return true;
-    let size = 0;
-    for (const [name, value] of fields) size += name.length + value.length + 32;
-    return size <= max;
-  }
-
-  /** Trailers: HEADERS with END_STREAM after the queued DATA. */
-  trailers(fields: Array<[string, string]>): void {
-    if (!this.canSend) return;
-    this.#d.conn.sendTrailers(this.id, fields);
-    this.#d.flushSoon();
-  }
-
-  /** The response failed: 500 if nothing was sent, else RST_STREAM INTERNAL_ERROR. */
-  abort(_reason: unknown): void {
-    if (!this.canSend) return;
-    const conn = this.#d.conn;
-    if (!this.headSent) {
-      this.headSent = true;
-      conn.sendHeaders(this.id, STATUS_500, true);
-    } else {
-      conn.resetStream(this.id, ErrorCode.INTERNAL_ERROR);
-      // Failed trailers are the server's own error: onError hears them, not onClientError.
-      if (!(_reason instanceof TrailersError)) {
-        this.#d.report("aborted", _reason, ErrorCode.INTERNAL_ERROR);
-      }
-      this.#d.lost(this, new Error("response failed"));
-    }
-    this.#d.flushSoon();
-  }
-}
+import type { WebSocketSessionHandle } from "../websocket/channel.ts";
 
 /**
  * Serves HTTP/2 (h2 or h2c) on one transport.
@@ -302,9 +48,9 @@ class Stream implements ResponseWriter {
  * await using server = serve({ port: 0 }, () => new Response("ok"));
  * ```
  */
-export class Http2Driver implements LiveConnection {
+export class Http2Driver implements LiveConnection, StreamHost {
   /** Streams with response DATA handed to the core, watched by the send timeout. */
-  readonly sending = new Set<Stream>();
+  readonly sending = new SendWatch<Stream>();
   readonly #timers: DriverTimers;
   #settingsAcked = false;
   /** Streams reset within the receive() batch being processed: their handlers are not started. */
@@ -315,12 +61,12 @@ export class Http2Driver implements LiveConnection {
   readonly #host: ServerHost;
   readonly #facts: ConnectionFacts;
   readonly #opts: Http2Options;
-  readonly #scheme: string;
+  readonly #reqCtx: RequestContext;
   readonly #streams = new Map<number, Stream>();
   /** Open WebSocket sessions on this connection (shutdown sends them close 1001). */
   readonly #wsSessions = new Set<WebSocketSessionHandle>();
   #waiting: Stream[] = [];
-  #toReset: Stream[] = [];
+  readonly #toReset = new AnsweredResets();
   #flushQueued = false;
   #blocked = false;
   #closing = false;
@@ -346,7 +92,12 @@ export class Http2Driver implements LiveConnection {
     this.#host = host;
     this.#facts = facts;
     this.#opts = options;
-    this.#scheme = transport.secure ? "https" : "http";
+    this.#reqCtx = {
+      facts,
+      secure: transport.secure,
+      fallbackAuthority: facts.localAddr.hostname ?? "localhost",
+      maxBodyBytes: options.maxBodyBytes,
+    };
     this.conn = conn ?? new H2Connection(options);
     host.add(this);
     this.#timers = new DriverTimers(options, Date.now());
@@ -437,7 +188,7 @@ export class Http2Driver implements LiveConnection {
       case "data": {
         const s = this.#streams.get(ev.streamId);
         const len = ev.data.byteLength;
-        if (s?.ws != null) return s.wsReceive(ownBuffer(ev.data));
+        if (s?.ws != null) return receiveWebSocketData(s, ownBuffer(ev.data));
         if (s?.wsEarly != null) {
           s.wsEarly.push(ownBuffer(ev.data));
           return;
@@ -515,69 +266,15 @@ export class Http2Driver implements LiveConnection {
 
   #onRequest(id: number, headers: HeaderList, endStream: boolean): void {
     const s = new Stream(id, this, endStream);
-    const parts = requestParts(
-      headers,
-      this.#scheme,
-      this.#facts.localAddr.hostname ?? "localhost",
-    );
-    let method = parts?.method ?? "GET";
-    let ws = false;
-    let refused: string | null = null;
-    if (parts != null && parts.protocol != null) {
-      // RFC 8441 extended CONNECT (the core let :protocol through only if we advertised it).
-      // A protocol we do not implement is well-formed, only unsupported: 501 (RFC 9110 §15.6.2).
-      if (parts.protocol.toLowerCase() !== "websocket") refused = "501";
-      else if (endStream) refused = "400"; // a tunnel closed before it opened
-      else {
-        // Presented as the GET of an HTTP/1.1 Upgrade, so one handler serves both.
-        ws = true;
-        method = parts.method = "GET";
-        parts.headers.upgrade = "websocket";
-        parts.headers.connection = "upgrade";
-      }
-    }
-    let body: RequestBody | null = null;
-    if (ws) {
-      s.wsEarly = [];
-    } else if (!endStream && refused === null && method !== "GET" && method !== "HEAD") {
-      s.expectContinue = parts !== null && /^\s*100-continue\s*$/i.test(expectOf(headers));
-      body = new RequestBody(s, s.expectContinue);
-      s.reqBody = body;
-    } else if (!endStream) {
-      s.discard = true; // GET/HEAD cannot carry a body in Fetch; a refused CONNECT's DATA is dropped
-    }
     this.#addStream(s);
-    const exchange = new Exchange(new RequestInfo(this.#facts, headers), s);
-    s.exchange = exchange;
-    let request: Request | null = null;
-    let status = "400";
-    const max = this.#opts.maxBodyBytes;
-    if (refused !== null) {
-      status = refused;
-    } else if (body !== null && max !== Infinity && contentLengthOf(headers) > max) {
-      status = "413";
-    } else if (parts !== null) {
-      try {
-        request = createRequest(parts.url, method, parts.headers, body?.stream ?? null, exchange);
-      } catch (e) {
-        if (e instanceof UnrepresentableRequest) status = String(e.status);
-      }
-    }
+    const { request, status, isHead } = openRequest(s, headers, endStream, this.#reqCtx);
     if (request === null) {
       this.conn.sendHeaders(id, [[":status", status], ["content-length", "0"]], true);
-      exchange.cancel(new Error("request not representable"));
-      body?.error(new Error("request refused"));
-      s.reqBody = null;
       s.finish();
       this.#settle(s);
       return;
     }
-    if (ws) {
-      exchange.upgradable = true;
-      registerUpgradeTarget(request, { protocol: "h2", secure: this.#transport.secure });
-    }
-    if (body !== null) s.trailerSlot = registerRequestTrailers(request);
-    this.#run(s, request, method === "HEAD");
+    this.#run(s, request, isHead);
   }
 
   /**
@@ -606,21 +303,10 @@ export class Http2Driver implements LiveConnection {
     const host = this.#host;
     s.exchange!.run(host.handler, request, host.onError, isHead).then(() => {
       if (s.ws !== null) return; // answered when the WebSocket closes
-      this.#notWebSocket(s);
+      declineWebSocket(s);
       s.finish();
       this.#settle(s);
     });
-  }
-
-  /** An extended CONNECT answered without switching: DATA that came early is credited, the rest discarded. */
-  #notWebSocket(s: Stream): void {
-    const early = s.wsEarly;
-    if (early === null) return;
-    s.wsEarly = null;
-    s.discard = true;
-    let n = 0;
-    for (const b of early) n += b.byteLength;
-    if (n > 0 && s.live) this.conn.consumed(s.id, n);
   }
 
   /** A stream became a WebSocket: count it, and finish the stream when the session closes. */
@@ -686,34 +372,17 @@ export class Http2Driver implements LiveConnection {
 
   // ---- output ---------------------------------------------------------------
 
-  /** Resets a stream with NO_ERROR once its response has been written (see Stream.finish). */
-  resetWhenSent(s: Stream): void {
-    this.#toReset.push(s);
-    this.flushSoon();
-  }
+  readonly #settled = (s: Stream) => this.#settle(s);
 
   /** Sends the RST_STREAM NO_ERROR of answered streams whose END_STREAM went out; true if any. */
   #resetAnswered(): boolean {
-    const list = this.#toReset;
-    const conn = this.conn;
-    let keep = 0;
-    let sent = false;
-    for (let i = 0; i < list.length; i++) {
-      const s = list[i]!;
-      if (s.life !== StreamLife.ANSWERED) continue;
-      const state = conn.streamState(s.id);
-      if (state === StreamState.OPEN || state === StreamState.HALF_CLOSED_REMOTE) {
-        list[keep++] = s; // our END_STREAM is still queued (flow control)
-        continue;
-      }
-      if (state === StreamState.HALF_CLOSED_LOCAL) {
-        sent = conn.resetStream(s.id, ErrorCode.NO_ERROR);
-      }
-      s.step(LifeEvent.WIRE_CLOSED);
-      this.#settle(s);
-    }
-    list.length = keep;
-    return sent;
+    return this.#toReset.sendDue(this.conn, this.#settled);
+  }
+
+  /** Resets a stream with NO_ERROR once its response has been written (see Stream.finish). */
+  resetWhenSent(s: Stream): void {
+    this.#toReset.add(s);
+    this.flushSoon();
   }
 
   /** Whether a stream may queue more DATA now. */
@@ -757,31 +426,15 @@ export class Http2Driver implements LiveConnection {
             break;
           }
         }
-        if (this.#blocked || this.#toReset.length === 0 || !this.#resetAnswered()) break;
+        if (this.#blocked || this.#toReset.size === 0 || !this.#resetAnswered()) break;
       }
       if (conn.closed) {
         this.#close();
         return;
       }
     }
-    if (this.sending.size > 0) this.#pruneSending();
+    if (this.sending.size > 0) this.sending.prune(this.conn);
     if (!this.#blocked) this.#wake();
-  }
-
-  /**
-   * Streams whose DATA has all left the core leave `sending` at once (a later
-   * body() adds them back): otherwise every answered stream, with its
-   * exchange, would live until the next send check, or forever when
-   * sendTimeout is 0.
-   */
-  #pruneSending(): void {
-    const conn = this.conn;
-    for (const s of this.sending) {
-      if (conn.queuedBytes(s.id) === 0) {
-        s.stallSince = 0;
-        this.sending.delete(s);
-      }
-    }
   }
 
   #wake(): void {
@@ -881,27 +534,11 @@ export class Http2Driver implements LiveConnection {
       this.#transport.abort();
       return;
     }
-    const conn = this.conn;
-    let stalled = false;
-    for (const s of this.sending) {
-      const q = conn.queuedBytes(s.id);
-      if (q === 0) {
-        if (!s.canSend) this.sending.delete(s);
-        s.stallSince = 0;
-        continue;
-      }
-      const sent = s.out - q;
-      if (sent !== s.stallSent || s.stallSince === 0) {
-        s.stallSent = sent;
-        s.stallSince = now;
-      } else if (now - s.stallSince >= ms) {
-        this.sending.delete(s);
-        conn.resetStream(s.id, ErrorCode.CANCEL);
-        this.timedOut("http2.sendTimeout", "the client's window stayed shut");
-        this.lost(s, new Error("send timeout: the client's window stayed shut"));
-        stalled = true;
-      }
-    }
+    const stalled = this.sending.check(this.conn, now, ms, (s) => {
+      this.conn.resetStream(s.id, ErrorCode.CANCEL);
+      this.timedOut("http2.sendTimeout", "the client's window stayed shut");
+      this.lost(s, new Error("send timeout: the client's window stayed shut"));
+    });
     if (stalled) this.flushSoon();
     if (this.#streams.size > 0 || this.sending.size > 0) this.#timers.armSendCheck(now);
     else this.#timers.sendCheckAt = 0;
@@ -949,16 +586,4 @@ export class Http2Driver implements LiveConnection {
     const why = reason ?? `stream reset by the client (code ${code})`;
     this.report(remote ? "aborted" : "reset", new Error(why), code);
   }
-}
-
-/** The request's declared content-length (validated by the core), or -1. */
-function contentLengthOf(headers: HeaderList): number {
-  for (const [name, value] of headers) if (name === "content-length") return Number(value);
-  return -1;
-}
-
-/** The value of the request's `expect` field, or "". */
-function expectOf(headers: HeaderList): string {
-  for (const [name, value] of headers) if (name === "expect") return value;
-  return "";
 }

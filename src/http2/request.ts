@@ -126,3 +126,31 @@ export function responseHeaders(
   if (!hasDate) out.push(["date", date]);
   return out;
 }
+
+/**
+ * The request's declared content-length (validated by the core), or -1.
+ *
+ * @example
+ * ```ts
+ * import { contentLengthOf } from "./request.ts";
+ * console.assert(contentLengthOf([[":method", "POST"], ["content-length", "5"]]) === 5);
+ * ```
+ */
+export function contentLengthOf(headers: HeaderList): number {
+  for (const [name, value] of headers) if (name === "content-length") return Number(value);
+  return -1;
+}
+
+/**
+ * The value of the request's `expect` field, or "".
+ *
+ * @example
+ * ```ts
+ * import { expectOf } from "./request.ts";
+ * console.assert(expectOf([["expect", "100-continue"]]) === "100-continue");
+ * ```
+ */
+export function expectOf(headers: HeaderList): string {
+  for (const [name, value] of headers) if (name === "expect") return value;
+  return "";
+}

@@ -64,12 +64,28 @@ const V2_PREFIX_BYTES = 16;
 /** Address block sizes of v2, by family nibble. */
 const V2_ADDRESS_BYTES: Record<number, number> = { 0: 0, 1: 12, 2: 36, 3: 216 };
 
-/** An endpoint named by a PROXY header. */
+/**
+ * An endpoint named by a PROXY header.
+ *
+ * @example
+ * ```ts
+ * import type { ProxyAddress } from "./parser.ts";
+ * const client: ProxyAddress = { transport: "tcp", hostname: "192.0.2.1", port: 5000 };
+ * ```
+ */
 export type ProxyAddress =
   | { transport: "tcp"; hostname: string; port: number }
   | { transport: "unix"; path: string };
 
-/** A v2 Type-Length-Value extension, as received. */
+/**
+ * A v2 Type-Length-Value extension, as received.
+ *
+ * @example
+ * ```ts
+ * import type { ProxyTlv } from "./parser.ts";
+ * const alpn: ProxyTlv = { type: 0x01, value: new TextEncoder().encode("h2") };
+ * ```
+ */
 export interface ProxyTlv {
   /** The type byte (0x01 ALPN, 0x02 authority, 0x05 unique id, 0x20 SSL...). */
   type: number;
@@ -77,7 +93,18 @@ export interface ProxyTlv {
   value: Uint8Array;
 }
 
-/** A parsed PROXY header. */
+/**
+ * A parsed PROXY header.
+ *
+ * @example
+ * ```ts
+ * import { ProxyHeaderParser } from "./parser.ts";
+ * const r = new ProxyHeaderParser().push(
+ *   new TextEncoder().encode("PROXY TCP4 192.0.2.1 192.0.2.2 5000 80\r\n"),
+ * );
+ * if (r.kind === "done") console.assert(r.header.version === 1 && r.header.command === "proxy");
+ * ```
+ */
 export interface ProxyHeader {
   /** 1 (text) or 2 (binary). */
   version: 1 | 2;
@@ -94,7 +121,16 @@ export interface ProxyHeader {
   tlvs: ProxyTlv[];
 }
 
-/** Why a header was rejected. */
+/**
+ * Why a header was rejected.
+ *
+ * @example
+ * ```ts
+ * import { ProxyHeaderParser } from "./parser.ts";
+ * const r = new ProxyHeaderParser().push(new TextEncoder().encode("GET / HTTP/1.1\r\n"));
+ * if (r.kind === "error") console.assert(r.error.code === "signature");
+ * ```
+ */
 export type ProxyErrorCode =
   | "signature"
   | "syntax"
@@ -108,7 +144,16 @@ export type ProxyErrorCode =
   | "port"
   | "tlv";
 
-/** A rejected PROXY header: the connection must be closed unserved. */
+/**
+ * A rejected PROXY header: the connection must be closed unserved.
+ *
+ * @example
+ * ```ts
+ * import { ProxyHeaderError } from "./parser.ts";
+ * const e = new ProxyHeaderError("port", "port out of range");
+ * console.assert(e.code === "port" && e.message === "PROXY header: port out of range");
+ * ```
+ */
 export class ProxyHeaderError extends Error {
   /** What was wrong. */
   readonly code: ProxyErrorCode;
@@ -116,7 +161,9 @@ export class ProxyHeaderError extends Error {
   /**
    * @example
    * ```ts
-   * throw new ProxyHeaderError("signature", "not a PROXY header");
+   * import { ProxyHeaderError } from "./parser.ts";
+   * const e = new ProxyHeaderError("signature", "not a PROXY header");
+   * console.assert(e.name === "ProxyHeaderError");
    * ```
    */
   constructor(code: ProxyErrorCode, message: string) {
@@ -126,13 +173,30 @@ export class ProxyHeaderError extends Error {
   }
 }
 
-/** What one push() found. */
+/**
+ * What one push() found.
+ *
+ * @example
+ * ```ts
+ * import { ProxyHeaderParser } from "./parser.ts";
+ * const p = new ProxyHeaderParser();
+ * console.assert(p.push(new TextEncoder().encode("PROXY TCP4")).kind === "more");
+ * ```
+ */
 export type ProxyParseResult =
   | { kind: "more" }
   | { kind: "done"; header: ProxyHeader; rest: Uint8Array }
   | { kind: "error"; error: ProxyHeaderError };
 
-/** Options of the parser. */
+/**
+ * Options of the parser.
+ *
+ * @example
+ * ```ts
+ * import { ProxyHeaderParser } from "./parser.ts";
+ * const p = new ProxyHeaderParser({ maxV2Bytes: 1024 }); // v2 headers with TLVs up to 1 KiB
+ * ```
+ */
 export interface ProxyParserOptions {
   /** Bound on a whole v2 header in bytes; default {@link DEFAULT_PROXY_V2_MAX_BYTES}. */
   maxV2Bytes?: number;

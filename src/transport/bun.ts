@@ -230,7 +230,15 @@ class BunTransport implements Transport {
   }
 }
 
-/** The Bun runtime binding. */
+/**
+ * The Bun runtime binding.
+ *
+ * @example
+ * ```ts
+ * import { bunRuntime } from "./bun.ts";
+ * console.assert(bunRuntime.name === "bun"); // used only when running on Bun
+ * ```
+ */
 export const bunRuntime: Runtime = {
   name: "bun",
   listen(options: ListenOptions, onConnection: (t: Transport) => void): TransportListener {

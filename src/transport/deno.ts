@@ -303,7 +303,15 @@ function probePort(hostname: string, port: number, reusePort?: boolean): number 
   return port;
 }
 
-/** The Deno runtime binding. */
+/**
+ * The Deno runtime binding.
+ *
+ * @example
+ * ```ts
+ * import { denoRuntime } from "./deno.ts";
+ * console.assert(denoRuntime.name === "deno"); // used only when running on Deno
+ * ```
+ */
 export const denoRuntime: Runtime = {
   name: "deno",
   listen(options: ListenOptions, onConnection: (t: Transport) => void): TransportListener {

@@ -10,7 +10,16 @@
 
 type Bag = Record<PropertyKey, unknown>;
 
-/** The symbol keys the runtime uses for a Request's state. */
+/**
+ * The symbol keys the runtime uses for a Request's state.
+ *
+ * @example
+ * ```ts
+ * import { findRequestInternals } from "./fetch_internals.ts";
+ * const keys = findRequestInternals();
+ * if (keys !== null) console.assert(typeof keys.headers === "symbol");
+ * ```
+ */
 export interface RequestInternals {
   /** Own fields of every Request instance. */
   fields: symbol[];
@@ -55,7 +64,16 @@ export function findRequestInternals(): RequestInternals | null {
   return { fields, headers, signal, inner, list };
 }
 
-/** The symbol keys under which the runtime keeps a plain Response body. */
+/**
+ * The symbol keys under which the runtime keeps a plain Response body.
+ *
+ * @example
+ * ```ts
+ * import { findResponseInternals } from "./fetch_internals.ts";
+ * const keys = findResponseInternals();
+ * if (keys !== null) console.assert(typeof keys.status === "symbol");
+ * ```
+ */
 export interface ResponseInternals {
   /** The status. */
   status: symbol;

@@ -173,7 +173,15 @@ class NodeTransport implements Transport {
   }
 }
 
-/** True when this Node's net.Server.listen() takes `reusePort` (Node 22.12+ and 23.1+). */
+/**
+ * True when this Node's net.Server.listen() takes `reusePort` (Node 22.12+ and 23.1+).
+ *
+ * @example
+ * ```ts
+ * import { nodeHasReusePort } from "./node.ts";
+ * console.assert(nodeHasReusePort("22.12.0") && !nodeHasReusePort("20.18.1"));
+ * ```
+ */
 export function nodeHasReusePort(version: string = process.versions.node): boolean {
   const [major = 0, minor = 0] = version.split(".").map(Number);
   return major >= 24 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
@@ -223,7 +231,15 @@ function probeUnixPath(path: string): void {
   throw e;
 }
 
-/** The Node.js runtime binding. */
+/**
+ * The Node.js runtime binding.
+ *
+ * @example
+ * ```ts
+ * import { nodeRuntime } from "./node.ts";
+ * console.assert(nodeRuntime.name === "node"); // used only when running on Node
+ * ```
+ */
 export const nodeRuntime: Runtime = {
   name: "node",
   listen(options: ListenOptions, onConnection: (t: Transport) => void): TransportListener {

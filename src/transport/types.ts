@@ -61,7 +61,18 @@ export interface UnixAddr {
  */
 export type Addr = NetAddr | UnixAddr;
 
-/** Receives what a transport reads. Called synchronously from the socket's read path. */
+/**
+ * Receives what a transport reads. Called synchronously from the socket's read path.
+ *
+ * @example
+ * ```ts
+ * import type { TransportSink } from "./types.ts";
+ * const sink: TransportSink = {
+ *   data: (chunk) => console.log(`${chunk.byteLength} bytes`),
+ *   end: (error) => console.log(error === undefined ? "peer closed" : "socket failed"),
+ * };
+ * ```
+ */
 export interface TransportSink {
   /** Bytes arrived. The chunk is owned by the sink from now on. */
   data(chunk: Uint8Array): void;
@@ -73,7 +84,18 @@ export interface TransportSink {
   end(error?: unknown): void;
 }
 
-/** A connected byte stream (TCP or TLS), with flow control in both directions. */
+/**
+ * A connected byte stream (TCP or TLS), with flow control in both directions.
+ *
+ * @example
+ * ```ts
+ * import type { Transport } from "./types.ts";
+ * // Backpressure: stop producing when write() says so, resume after drain().
+ * async function send(t: Transport, chunks: Uint8Array[]): Promise<void> {
+ *   for (const c of chunks) if (!t.write(c)) await t.drain();
+ * }
+ * ```
+ */
 export interface Transport {
   /** Peer address. */
   readonly remoteAddr: Addr;
@@ -115,10 +137,11 @@ export interface Transport {
  * @example
  * ```ts
  * import type { TlsCertificate } from "./types.ts";
- * import { readFileSync } from "node:fs";
- * const cert = readFileSync("cert.pem", "utf8");
- * const key = readFileSync("key.pem", "utf8");
- * const tls: TlsCertificate[] = [{ cert, key }, { cert, key, serverName: "api.example.com" }];
+ * // cert and key: PEM text, e.g. read from files
+ * const tlsFor = (cert: string, key: string): TlsCertificate[] => [
+ *   { cert, key },
+ *   { cert, key, serverName: "api.example.com" },
+ * ];
  * ```
  */
 export interface TlsCertificate {
@@ -134,7 +157,15 @@ export interface TlsCertificate {
   serverName?: string;
 }
 
-/** What a runtime listener needs to know. */
+/**
+ * What a runtime listener needs to know.
+ *
+ * @example
+ * ```ts
+ * import type { ListenOptions } from "./types.ts";
+ * const options: ListenOptions = { hostname: "127.0.0.1", port: 0, alpnProtocols: ["h2", "http/1.1"] };
+ * ```
+ */
 export interface ListenOptions {
   /** Interface to bind; defaults to 0.0.0.0. */
   hostname: string;
@@ -170,7 +201,15 @@ export interface ListenOptions {
   onHandshakeError?: HandshakeErrorHook;
 }
 
-/** What was being read when a connection was dropped unserved. */
+/**
+ * What was being read when a connection was dropped unserved.
+ *
+ * @example
+ * ```ts
+ * import type { HandshakeStage } from "./types.ts";
+ * const stage: HandshakeStage = "proxy"; // the PROXY header, read before TLS
+ * ```
+ */
 export type HandshakeStage = "tls" | "proxy";
 
 /**
@@ -191,10 +230,26 @@ export type HandshakeErrorHook = (
   timedOut: boolean,
 ) => void;
 
-/** The TLS handshake timeout when ListenOptions gives none. */
+/**
+ * The TLS handshake timeout when ListenOptions gives none.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_HANDSHAKE_TIMEOUT_MS } from "./types.ts";
+ * console.assert(DEFAULT_HANDSHAKE_TIMEOUT_MS === 30_000);
+ * ```
+ */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;
 
-/** A bound listener. */
+/**
+ * A bound listener.
+ *
+ * @example
+ * ```ts
+ * import type { TransportListener } from "./types.ts";
+ * const stop = (l: TransportListener) => l.close(); // open connections go on
+ * ```
+ */
 export interface TransportListener {
   /** Where it listens. */
   readonly addr: Addr;
@@ -202,7 +257,17 @@ export interface TransportListener {
   close(): void;
 }
 
-/** Runtime hooks the server needs besides sockets. */
+/**
+ * Runtime hooks the server needs besides sockets.
+ *
+ * @example
+ * ```ts
+ * import { currentRuntime } from "./mod.ts";
+ * const timer = setInterval(() => {}, 60_000);
+ * currentRuntime().unrefTimer(timer); // does not keep the process alive
+ * clearInterval(timer);
+ * ```
+ */
 export interface Runtime {
   /** "deno", "bun" or "node". */
   readonly name: string;

@@ -12,7 +12,17 @@
  */
 import { isPooled, releaseBytes, writeBytes } from "../slab.ts";
 
-/** Above this many queued bytes, write() reports backpressure. */
+/**
+ * Above this many queued bytes, write() reports backpressure.
+ *
+ * @example
+ * ```ts
+ * import { HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
+ * const q = new WriteQueue();
+ * q.push(new Uint8Array(1024));
+ * const backedUp = q.size >= HIGH_WATER_MARK; // false
+ * ```
+ */
 export const HIGH_WATER_MARK = 256 * 1024;
 
 /** Never build a coalesced piece larger than this. */
@@ -25,7 +35,15 @@ const BY_REFERENCE_MAX = 2;
 const TAIL_COPY_MAX = 4 * 1024;
 const TAIL_SIZE = 4 * 1024;
 
-/** How a queue glues chunks together. */
+/**
+ * How a queue glues chunks together.
+ *
+ * @example
+ * ```ts
+ * import { WriteQueue } from "./write_queue.ts";
+ * const q = new WriteQueue({ glueLarge: true }); // where each socket write is costly (Deno)
+ * ```
+ */
 export interface WriteQueueOptions {
   /**
    * Glue large chunks too, up to 256 KiB per piece. Worth it where each
@@ -35,7 +53,19 @@ export interface WriteQueueOptions {
   glueLarge?: boolean;
 }
 
-/** A FIFO of byte chunks with a running total. */
+/**
+ * A FIFO of byte chunks with a running total.
+ *
+ * @example
+ * ```ts
+ * import { WriteQueue } from "./write_queue.ts";
+ * const q = new WriteQueue();
+ * q.push(new Uint8Array([1, 2]));
+ * q.push(new Uint8Array([3]));
+ * const piece = q.take(); // small chunks come out glued: [1, 2, 3]
+ * console.assert(piece?.byteLength === 3 && q.size === 0);
+ * ```
+ */
 export class WriteQueue {
   #chunks: Uint8Array[] = [];
   #head = 0;
@@ -173,7 +203,17 @@ export class WriteQueue {
   }
 }
 
-/** A promise with its resolver exposed, reused by transports for drain/resume waits. */
+/**
+ * A promise with its resolver exposed, reused by transports for drain/resume waits.
+ *
+ * @example
+ * ```ts
+ * import { deferred } from "./write_queue.ts";
+ * const drained = deferred();
+ * setTimeout(drained.resolve, 0);
+ * await drained.promise;
+ * ```
+ */
 export interface Deferred {
   /** The promise. */
   promise: Promise<void>;
@@ -181,7 +221,17 @@ export interface Deferred {
   resolve: () => void;
 }
 
-/** Creates a Deferred. */
+/**
+ * Creates a Deferred.
+ *
+ * @example
+ * ```ts
+ * import { deferred } from "./write_queue.ts";
+ * const d = deferred();
+ * d.resolve();
+ * await d.promise;
+ * ```
+ */
 export function deferred(): Deferred {
   let resolve!: () => void;
   const promise = new Promise<void>((r) => (resolve = r));

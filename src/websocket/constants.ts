@@ -9,7 +9,9 @@
  *
  * @example
  * ```ts
- * encodeFrame(Opcode.PING, new Uint8Array(0));
+ * import { Opcode } from "./constants.ts";
+ * import { encodeFrame } from "./encoder.ts";
+ * encodeFrame(Opcode.PING, new Uint8Array(0)); // 89 00
  * ```
  */
 export const Opcode = {
@@ -21,7 +23,15 @@ export const Opcode = {
   PONG: 0xa,
 } as const;
 
-/** One of the opcodes RFC 6455 defines. */
+/**
+ * One of the opcodes RFC 6455 defines.
+ *
+ * @example
+ * ```ts
+ * import { Opcode } from "./constants.ts";
+ * const isControl = (op: Opcode) => op >= Opcode.CLOSE;
+ * ```
+ */
 export type Opcode = typeof Opcode[keyof typeof Opcode];
 
 /**
@@ -29,7 +39,8 @@ export type Opcode = typeof Opcode[keyof typeof Opcode];
  *
  * @example
  * ```ts
- * socket.close(CloseCode.NORMAL, "bye");
+ * import { CloseCode } from "./constants.ts";
+ * const done = (socket: WebSocket) => socket.close(CloseCode.NORMAL, "bye");
  * ```
  */
 export const CloseCode = {
@@ -50,7 +61,10 @@ export const CloseCode = {
  *
  * @example
  * ```ts
- * upgradeWebSocket(req, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES * 4 });
+ * import { DEFAULT_MAX_MESSAGE_BYTES } from "./constants.ts";
+ * import { upgradeWebSocket } from "./upgrade.ts";
+ * const upgrade = (req: Request) =>
+ *   upgradeWebSocket(req, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES * 4 });
  * ```
  */
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -59,7 +73,8 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
  *
  * @example
  * ```ts
- * payload.length <= MAX_CONTROL_PAYLOAD;
+ * import { MAX_CONTROL_PAYLOAD } from "./constants.ts";
+ * const fits = (payload: Uint8Array) => payload.length <= MAX_CONTROL_PAYLOAD;
  * ```
  */
 export const MAX_CONTROL_PAYLOAD = 125;
@@ -68,7 +83,11 @@ export const MAX_CONTROL_PAYLOAD = 125;
  *
  * @example
  * ```ts
- * createHash("sha1").update(key + WEBSOCKET_GUID).digest("base64");
+ * import { createHash } from "node:crypto";
+ * import { WEBSOCKET_GUID } from "./constants.ts";
+ * const key = "dGhlIHNhbXBsZSBub25jZQ==";
+ * const accept = createHash("sha1").update(key + WEBSOCKET_GUID).digest("base64");
+ * console.assert(accept === "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="); // RFC 6455 §1.3
  * ```
  */
 export const WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -80,6 +99,7 @@ export const WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
  *
  * @example
  * ```ts
+ * import { isWireCloseCode } from "./constants.ts";
  * isWireCloseCode(1000); // true
  * isWireCloseCode(1005); // false
  * ```

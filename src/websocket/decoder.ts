@@ -16,7 +16,11 @@ import { Utf8Validator } from "./utf8.ts";
  *
  * @example
  * ```ts
- * for (const ev of decoder.push(bytes)) if (ev.type === "message") handle(ev.data);
+ * import { WebSocketDecoder } from "./decoder.ts";
+ * const decoder = new WebSocketDecoder({ maxMessageBytes: 1 << 20, requireMask: false, allowRsv1: false });
+ * for (const ev of decoder.push(new Uint8Array([0x81, 0x02, 0x68, 0x69]))) {
+ *   if (ev.type === "message") console.log(ev.data); // "hi" as bytes
+ * }
  * ```
  */
 export interface MessageEvent {
@@ -35,7 +39,9 @@ export interface MessageEvent {
  *
  * @example
  * ```ts
- * const evs: DecoderEvent[] = decoder.push(bytes);
+ * import { type DecoderEvent, WebSocketDecoder } from "./decoder.ts";
+ * const decoder = new WebSocketDecoder({ maxMessageBytes: 1 << 20, requireMask: false, allowRsv1: false });
+ * const evs: DecoderEvent[] = decoder.push(new Uint8Array([0x89, 0x00])); // a ping
  * ```
  */
 export type DecoderEvent =
@@ -50,6 +56,7 @@ export type DecoderEvent =
  *
  * @example
  * ```ts
+ * import { WebSocketDecoder } from "./decoder.ts";
  * new WebSocketDecoder({ maxMessageBytes: 1 << 24, requireMask: true, allowRsv1: false });
  * ```
  */
@@ -67,7 +74,9 @@ export interface DecoderOptions {
  *
  * @example
  * ```ts
- * decoder.state === DecoderState.FAILED;
+ * import { DecoderState, WebSocketDecoder } from "./decoder.ts";
+ * const decoder = new WebSocketDecoder({ maxMessageBytes: 1 << 20, requireMask: false, allowRsv1: false });
+ * console.assert(decoder.state === DecoderState.HEADER);
  * ```
  */
 export const DecoderState = {
@@ -80,7 +89,15 @@ export const DecoderState = {
   /** A violation was reported: the rest of the input is ignored. */
   FAILED: 3,
 } as const;
-/** One of `DecoderState`. */
+/**
+ * One of `DecoderState`.
+ *
+ * @example
+ * ```ts
+ * import { DecoderState } from "./decoder.ts";
+ * const done = (s: DecoderState) => s === DecoderState.CLOSED || s === DecoderState.FAILED;
+ * ```
+ */
 export type DecoderState = typeof DecoderState[keyof typeof DecoderState];
 
 const EMPTY = new Uint8Array(0);
@@ -92,6 +109,7 @@ const decoder = new TextDecoder();
  *
  * @example
  * ```ts
+ * import { WebSocketDecoder } from "./decoder.ts";
  * const d = new WebSocketDecoder({ maxMessageBytes: 1 << 20, requireMask: false, allowRsv1: false });
  * d.push(new Uint8Array([0x81, 0x02, 0x68, 0x69])); // [{ type: "message", opcode: 1, data: "hi" bytes, ... }]
  * ```

@@ -11,7 +11,8 @@
  *
  * @example
  * ```ts
- * session.state === SessionState.OPEN;
+ * import { SessionState } from "./session_state.ts";
+ * const open = (state: SessionState) => state === SessionState.OPEN;
  * ```
  */
 export const SessionState = {
@@ -24,7 +25,15 @@ export const SessionState = {
   /** Done: the channel was ended or aborted. */
   CLOSED: 3,
 } as const;
-/** One of `SessionState`. */
+/**
+ * One of `SessionState`.
+ *
+ * @example
+ * ```ts
+ * import { SessionState } from "./session_state.ts";
+ * let state: SessionState = SessionState.CONNECTING;
+ * ```
+ */
 export type SessionState = typeof SessionState[keyof typeof SessionState];
 
 /**
@@ -32,6 +41,7 @@ export type SessionState = typeof SessionState[keyof typeof SessionState];
  *
  * @example
  * ```ts
+ * import { SessionState, TRANSITIONS } from "./session_state.ts";
  * TRANSITIONS[SessionState.CLOSING].peerClose; // SessionState.CLOSED
  * ```
  */
@@ -51,6 +61,7 @@ const { CONNECTING, OPEN, CLOSING, CLOSED } = SessionState;
  *
  * @example
  * ```ts
+ * import { SessionState, TRANSITIONS } from "./session_state.ts";
  * TRANSITIONS[SessionState.OPEN].localClose; // SessionState.CLOSING
  * ```
  */

@@ -1,0 +1,265 @@
+/**
+ * One HTTP/2 stream as the driver sees it: the exchange's response writer
+ * (HEADERS, DATA, trailers, END_STREAM, reset) and the request body's feeder
+ * (window credit as the application reads). Its life moves only through the
+ * table in `stream_life.ts`.
+ *
+ * @module
+ */
+import type { Exchange, ResponseWriter, TrailerHint } from "../fetch/exchange.ts";
+import { type RequestTrailerSlot, TrailersError } from "../fetch/trailers.ts";
+import type { RequestBody } from "../fetch/body.ts";
+import { httpDate } from "../date.ts";
+import type { H2Connection } from "./connection.ts";
+import { ErrorCode } from "./errors.ts";
+import { LifeEvent, nextLife, StreamLife } from "./stream_life.ts";
+import type { HeaderList } from "./events.ts";
+import { responseHeaders } from "./request.ts";
+import type { SendWatch } from "./send_watch.ts";
+import type { ClientErrorKind } from "../types.ts";
+import type { PendingUpgrade } from "../websocket/registry.ts";
+import type { WebSocketSessionHandle } from "../websocket/channel.ts";
+import { acceptWebSocket } from "./ws_stream.ts";
+
+const EMPTY = new Uint8Array(0);
+const STATUS_500: HeaderList = [[":status", "500"], ["content-length", "0"]];
+
+/**
+ * What a stream needs from its connection driver.
+ *
+ * @example
+ * ```ts
+ * import type { StreamHost } from "./driver_stream.ts";
+ * // Http2Driver is the one implementation.
+ * function flush(host: StreamHost): void {
+ *   host.flushSoon();
+ * }
+ * ```
+ */
+export interface StreamHost {
+  /** The protocol core. */
+  readonly conn: H2Connection;
+  /** Streams with response DATA handed to the core (the send timeout's watch). */
+  readonly sending: SendWatch<DriverStream>;
+  /** Schedules one flush of the core's output for the end of this turn. */
+  flushSoon(): void;
+  /** Resets a stream with NO_ERROR once its response has been written. */
+  resetWhenSent(s: DriverStream): void;
+  /** Whether a stream may queue more DATA now. */
+  writable(s: DriverStream): boolean;
+  /** Parks a stream until writable. */
+  wait(s: DriverStream): void;
+  /** A stream became a WebSocket. */
+  webSocketOpened(s: DriverStream, session: WebSocketSessionHandle): void;
+  /** The stream died on the wire: abort its exchange and body. */
+  lost(s: DriverStream, reason: Error): void;
+  /** Tells the server about a client error on this connection. */
+  report(kind: ClientErrorKind, error: unknown, code?: number): void;
+}
+
+/**
+ * One stream as the driver sees it: the exchange's writer and the request body's feeder.
+ *
+ * @example
+ * ```ts
+ * import type { DriverStream } from "./driver_stream.ts";
+ * import { StreamLife } from "./stream_life.ts";
+ * // The driver forgets a stream only when nothing is owed either way.
+ * const forgettable = (s: DriverStream) => s.life === StreamLife.FINISHED;
+ * ```
+ */
+export class DriverStream implements ResponseWriter {
+  /** The stream id. */
+  readonly id: number;
+  /** The connection driver. */
+  readonly host: StreamHost;
+  /** The exchange running the handler for this stream. */
+  exchange: Exchange | null = null;
+  /** The request body's stream feeder; null without a body. */
+  reqBody: RequestBody | null = null;
+  /** Where requestTrailers(req) learns the outcome; only requests with a body have one. */
+  trailerSlot: RequestTrailerSlot | null = null;
+  /** Body bytes given to the body stream. */
+  pushed = 0;
+  /** Body bytes credited back to the windows. */
+  credited = 0;
+  /** Where the stream is in its life; moved only by {@link DriverStream.step}. */
+  life: StreamLife;
+  /** Request body bytes are no longer wanted: credit them as they arrive. */
+  discard = false;
+  /** Response HEADERS have been queued. */
+  headSent = false;
+  /** The client asked `expect: 100-continue` and no interim answer has gone out yet. */
+  expectContinue = false;
+  /** Resolves a pending ready(). */
+  waiter: (() => void) | null = null;
+  /** Response DATA bytes handed to the core (sent = out - queued): the send timeout's progress. */
+  out = 0;
+  /** Bytes sent when the stream was last seen making progress. */
+  stallSent = -1;
+  /** Since when it has not moved (0: not stalled). */
+  stallSince = 0;
+  /**
+   * An RFC 8441 CONNECT waiting for its handler: DATA that arrives first is
+   * kept here (uncredited, so bounded by the stream window). Null otherwise.
+   */
+  wsEarly: Uint8Array[] | null = null;
+  /** After the 200 to an extended CONNECT: the WebSocket session that owns the stream. */
+  ws: WebSocketSessionHandle | null = null;
+  /** The session asked to pause: DATA is delivered but not credited (the peer's window shuts). */
+  wsPaused = false;
+  /** DATA bytes delivered while paused, credited on resume. */
+  wsOwed = 0;
+  /** The session ended or aborted its side of the stream. */
+  wsDone = false;
+
+  /** `remoteDone`: the request arrived with END_STREAM. */
+  constructor(id: number, host: StreamHost, remoteDone: boolean) {
+    this.id = id;
+    this.host = host;
+    this.life = remoteDone ? StreamLife.REMOTE_DONE : StreamLife.OPEN;
+  }
+
+  /** Applies an event to the stream's life. */
+  step(event: LifeEvent): void {
+    this.life = nextLife(this.life, event);
+  }
+
+  /** The response is in progress and the stream is live on the wire: it may send. */
+  get canSend(): boolean {
+    return this.life === StreamLife.OPEN || this.life === StreamLife.REMOTE_DONE;
+  }
+
+  /** The stream is live on the wire (request bytes may be credited). */
+  get live(): boolean {
+    return this.life <= StreamLife.ANSWERED;
+  }
+
+  /** The body stream wants more: credit what the application has read so far. */
+  pull(): void {
+    const b = this.reqBody;
+    if (b === null || !this.live) return;
+    if (this.expectContinue && !this.headSent) {
+      // The application reads: now ask the client for the body (RFC 9110 §10.1.1).
+      this.expectContinue = false;
+      this.host.conn.sendHeaders(this.id, [[":status", "100"]], false);
+      this.host.flushSoon();
+    }
+    const read = this.pushed - b.buffered - this.credited;
+    if (read > 0) {
+      this.credited += read;
+      this.host.conn.consumed(this.id, read);
+      this.host.flushSoon();
+    }
+  }
+
+  /** The application cancelled the body: take the rest as it comes and credit it. */
+  cancel(): void {
+    this.discard = true;
+    const owed = this.pushed - this.credited;
+    if (owed > 0 && this.live) {
+      this.credited = this.pushed;
+      this.host.conn.consumed(this.id, owed);
+      this.host.flushSoon();
+    }
+  }
+
+  /**
+   * The exchange finished. If the request body is still coming, it is
+   * cancelled, and once our END_STREAM is out the client is asked to stop
+   * with RST_STREAM NO_ERROR (RFC 9113 §8.1); until then it is drained.
+   */
+  finish(): void {
+    this.trailerSlot?.responseDone();
+    const wasOpen = this.life === StreamLife.OPEN;
+    this.step(LifeEvent.ANSWER);
+    if (wasOpen) {
+      this.reqBody?.error(new Error("response already sent"));
+      this.cancel();
+      this.host.resetWhenSent(this);
+    }
+  }
+
+  // ---- ResponseWriter -------------------------------------------------------
+
+  /** Queues response HEADERS (END_STREAM when there is no body). No `Trailer` field is added: it is advisory. */
+  head(
+    status: number,
+    headers: Array<[string, string]>,
+    length: number,
+    end: boolean,
+    _trailers?: TrailerHint,
+  ): void {
+    if (!this.canSend) return;
+    this.headSent = true;
+    this.host.conn.sendHeaders(this.id, responseHeaders(status, headers, length, httpDate()), end);
+    this.host.flushSoon();
+  }
+
+  /** Queues DATA (by reference); false when the stream or the socket is backed up. */
+  body(chunk: Uint8Array): boolean {
+    if (!this.canSend) return true;
+    if (chunk.byteLength === 0) return true;
+    const d = this.host;
+    d.conn.sendData(this.id, chunk, false);
+    this.out += chunk.byteLength;
+    d.sending.add(this);
+    d.flushSoon();
+    return d.writable(this);
+  }
+
+  /** Resolves when the stream may queue more (or is gone). */
+  ready(): Promise<void> {
+    if (!this.canSend || this.host.writable(this)) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.waiter = resolve;
+      this.host.wait(this);
+    });
+  }
+
+  /** The handler accepted an RFC 8441 WebSocket (see ws_stream.ts). */
+  upgrade(accept: PendingUpgrade): WebSocketSessionHandle | null {
+    return acceptWebSocket(this, accept);
+  }
+
+  /** END_STREAM after the queued DATA. */
+  end(): void {
+    if (!this.canSend) return;
+    this.host.conn.sendData(this.id, EMPTY, true);
+    this.host.flushSoon();
+  }
+
+  /** Trailers are held to the peer's SETTINGS_MAX_HEADER_LIST_SIZE (RFC 9113 §6.5.2), when it set one. */
+  trailersFit(fields: Array<[string, string]>): boolean {
+    const max = this.host.conn.remoteSettings.maxHeaderListSize;
+    if (max === Infinity) return true;
+    let size = 0;
+    for (const [name, value] of fields) size += name.length + value.length + 32;
+    return size <= max;
+  }
+
+  /** Trailers: HEADERS with END_STREAM after the queued DATA. */
+  trailers(fields: Array<[string, string]>): void {
+    if (!this.canSend) return;
+    this.host.conn.sendTrailers(this.id, fields);
+    this.host.flushSoon();
+  }
+
+  /** The response failed: 500 if nothing was sent, else RST_STREAM INTERNAL_ERROR. */
+  abort(reason: unknown): void {
+    if (!this.canSend) return;
+    const conn = this.host.conn;
+    if (!this.headSent) {
+      this.headSent = true;
+      conn.sendHeaders(this.id, STATUS_500, true);
+    } else {
+      conn.resetStream(this.id, ErrorCode.INTERNAL_ERROR);
+      // Failed trailers are the server's own error: onError hears them, not onClientError.
+      if (!(reason instanceof TrailersError)) {
+        this.host.report("aborted", reason, ErrorCode.INTERNAL_ERROR);
+      }
+      this.host.lost(this, new Error("response failed"));
+    }
+    this.host.flushSoon();
+  }
+}
