@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import hpackJs from "hpack.js";
 import { Decoder, Encoder } from "../src/http2/hpack/mod.ts";
 
-const ROOT = fileURLToPath(new URL("../../shared/conformance/hpack/", import.meta.url));
+const ROOT = fileURLToPath(new URL("../tests/fixtures/conformance/hpack/", import.meta.url));
 const DECODE_DIRS = [
   "nghttp2",
   "nghttp2-change-table-size",
