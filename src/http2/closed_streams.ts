@@ -23,7 +23,11 @@ import type { StreamState } from "./stream_state.ts";
  */
 export class ClosedStreams {
   readonly #limit: number;
-  /** id → state + 8 × (window + 2^31): one Map entry per stream (windows may be negative, §6.9.2). */
+  /**
+   * id → state + 8 × window: one Map entry per stream. Windows may be negative
+   * (§6.9.2); usual ones keep the value a small integer, which V8 stores
+   * without allocating.
+   */
   readonly #entries = new Map<number, number>();
   /** Ids in the order remembered (a ring of `limit` slots: no Map iterator per close). */
   readonly #order: number[] = [];
@@ -37,19 +41,19 @@ export class ClosedStreams {
   /** How a remembered stream closed, or undefined once it is forgotten. */
   state(id: number): StreamState | undefined {
     const e = this.#entries.get(id);
-    return e === undefined ? undefined : (e % 8) as StreamState;
+    return e === undefined ? undefined : stateOf(e);
   }
 
   /** The send window a remembered stream had when it closed (updated by later WINDOW_UPDATEs). */
   window(id: number): number {
     const e = this.#entries.get(id);
-    return e === undefined ? 0 : Math.floor(e / 8) - OFFSET;
+    return e === undefined ? 0 : Math.floor(e / 8);
   }
 
   /** Records a later WINDOW_UPDATE on a remembered stream. */
   setWindow(id: number, window: number): void {
     const e = this.#entries.get(id);
-    if (e !== undefined) this.#entries.set(id, pack(e % 8, window));
+    if (e !== undefined) this.#entries.set(id, pack(stateOf(e), window));
   }
 
   /** Records (or updates) how a stream closed; the oldest entry goes when full. */
@@ -71,8 +75,10 @@ export class ClosedStreams {
   }
 }
 
-const OFFSET = 2 ** 31;
-
 function pack(state: number, window: number): number {
-  return state + 8 * (window + OFFSET);
+  return state + 8 * window;
+}
+
+function stateOf(e: number): StreamState {
+  return (e - 8 * Math.floor(e / 8)) as StreamState;
 }

@@ -24,7 +24,13 @@ export { CONN_TRANSITIONS, ConnInput, ConnState } from "./conn_state.ts";
 import { ConnectionError, ErrorCode, StreamError } from "./errors.ts";
 import type { H2Event, HeaderList } from "./events.ts";
 import { LocalSettings, type UpdatableSettings } from "./local_settings.ts";
-import { CLIENT_PREFACE, DEFAULT_WINDOW_SIZE, type Frame, FrameType } from "./frame/types.ts";
+import {
+  CLIENT_PREFACE,
+  DEFAULT_WINDOW_SIZE,
+  Flags,
+  type Frame,
+  FrameType,
+} from "./frame/types.ts";
 import { ConnInput, ConnState } from "./conn_state.ts";
 import { ConnCore } from "./conn_core.ts";
 import type { H2Stream } from "./h2_stream.ts";
@@ -36,7 +42,11 @@ import { onContinuation, onHeaders } from "./recv_headers.ts";
 import { onData, onRstStream, onStreamOnlyFrame, onWindowUpdate } from "./recv_stream_frames.ts";
 import { onGoAway, onPing, onSettings } from "./recv_control.ts";
 
+import { encodeLatin1, putLatin1 } from "../latin1.ts";
+
 const textEncoder = new TextEncoder();
+/** Bodies up to this size may be written beside their HEADERS (see sendWhole). */
+const INLINE_BODY_MAX = 16 * 1024;
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -299,6 +309,51 @@ export class H2Connection {
       this.#c.localEnd(s);
     }
     return true;
+  }
+
+  /**
+   * A whole response: HEADERS, then `body` (a string is a byte string, one
+   * octet per character; null for none) with END_STREAM. A small body that
+   * fits the send windows and one frame is written at once behind the
+   * HEADERS, as control frames are, so the stream reaches its final state
+   * now; a larger one is queued as DATA ({@link sendData}). Returns the DATA
+   * bytes left queued (0 when all is written), or -1 if the stream is
+   * already closed.
+   */
+  sendWhole(streamId: number, headers: HeaderList, body: string | Uint8Array | null): number {
+    const s = this.#live(streamId, StreamEvent.SEND_HEADERS);
+    if (s === null) return -1;
+    if (s.endQueued) throw new Error(`stream ${streamId} already ended`);
+    if (s.send.pending) throw new Error(`stream ${streamId} already sent DATA`);
+    const c = this.#c;
+    const sched = c.sched;
+    const w = sched.control;
+    const len = body === null ? 0 : typeof body === "string" ? body.length : body.byteLength;
+    const block = c.encoder.encodeShared(headers); // copied into the control writer at once
+    writeHeaderBlock(w, streamId, block, len === 0, sched.maxFrameSize);
+    s.headersSent = true;
+    s.endQueued = true;
+    const q = s.send;
+    if (len === 0) {
+      c.localEnd(s);
+      return 0;
+    }
+    if (
+      len <= INLINE_BODY_MAX && len <= sched.maxFrameSize && len <= q.window &&
+      len <= sched.connWindow
+    ) {
+      q.window -= len;
+      sched.connWindow -= len;
+      const p = w.frame(FrameType.DATA, Flags.END_STREAM, streamId, len);
+      if (typeof body === "string") putLatin1(w.buf, p, body);
+      else w.buf.set(body!, p);
+      c.localEnd(s);
+      return 0;
+    }
+    q.push(typeof body === "string" ? encodeLatin1(body) : body!);
+    q.endStream = true;
+    sched.activate(q);
+    return len;
   }
 
   /**

@@ -196,6 +196,30 @@ export class DriverStream implements ResponseWriter {
     this.host.flushSoon();
   }
 
+  /**
+   * A whole response (a string body is ASCII): HEADERS and a small body go
+   * out together, in one core call; a body the windows cannot take yet is
+   * queued and watched like any DATA.
+   */
+  whole(
+    status: number,
+    headers: Array<[string, string]>,
+    body: string | Uint8Array,
+    isHead: boolean,
+  ): void {
+    if (!this.canSend) return;
+    this.headSent = true;
+    const length = typeof body === "string" ? body.length : body.byteLength;
+    const d = this.host;
+    const fields = responseHeaders(status, headers, length, httpDate());
+    const queued = d.conn.sendWhole(this.id, fields, isHead ? null : body);
+    if (queued > 0) {
+      this.out += queued;
+      d.sending.add(this);
+    }
+    d.flushSoon();
+  }
+
   /** Queues DATA (by reference); false when the stream or the socket is backed up. */
   body(chunk: Uint8Array): boolean {
     if (!this.canSend) return true;
