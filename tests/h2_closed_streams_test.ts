@@ -46,9 +46,66 @@ describe("ClosedStreams", () => {
     assert.equal(m.window(5), 5);
   });
 
+  it("evictions keep every remaining entry reachable", () => {
+    for (const limit of [1, 2, 7, 8, 9, 100]) {
+      const m = new ClosedStreams(limit);
+      for (let id = 1; id < 4000; id += 2) {
+        m.remember(id, StreamState.CLOSED, id);
+        for (let back = 0; back < limit + 2; back++) {
+          const old = id - 2 * back;
+          if (old < 1) break;
+          const kept = back < limit;
+          assert.equal(m.state(old), kept ? StreamState.CLOSED : undefined, `${limit}: ${old}`);
+          assert.equal(m.window(old), kept ? old : 0);
+        }
+      }
+    }
+  });
+
   it("remembers nothing with a limit of 0", () => {
     const m = new ClosedStreams(0);
     m.remember(1, StreamState.CLOSED, 1);
     assert.equal(m.state(1), undefined);
+  });
+
+  it("agrees with a plain model under random remembers, updates and lookups (limits 1, 7, 1000, Infinity)", () => {
+    let seed = 42;
+    const rand = (n: number) => { // xorshift32
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    for (const limit of [1, 7, 1000, Infinity]) {
+      const m = new ClosedStreams(limit);
+      const model = new Map<number, [StreamState, number]>();
+      const order: number[] = [];
+      for (let step = 0; step < 20_000; step++) {
+        // Mostly new ascending ids, some repeats, some even ids, some near 2^31.
+        const id = rand(10) === 0 ? 2 ** 31 - 1 - 2 * rand(50) : 1 + rand(6000);
+        const op = rand(4);
+        const w = rand(200_000) - 100_000;
+        if (op < 2) {
+          const state = [StreamState.CLOSED, StreamState.CLOSED_RESET_LOCAL][op]!;
+          m.remember(id, state, w);
+          if (!model.has(id)) {
+            order.push(id);
+            if (order.length > limit) model.delete(order.shift()!);
+          }
+          model.set(id, [state, w]);
+        } else if (op === 2) {
+          m.setWindow(id, w);
+          const e = model.get(id);
+          if (e !== undefined) e[1] = w;
+        }
+        const e = model.get(id);
+        assert.equal(m.state(id), e?.[0], `limit ${limit}, step ${step}, id ${id}`);
+        assert.equal(m.window(id), e?.[1] ?? 0);
+      }
+      for (const [id, [state, w]] of model) {
+        assert.equal(m.state(id), state);
+        assert.equal(m.window(id), w);
+      }
+    }
   });
 });
