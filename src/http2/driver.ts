@@ -66,6 +66,8 @@ export class Http2Driver implements LiveConnection, StreamHost {
   /** Open WebSocket sessions on this connection (shutdown sends them close 1001). */
   readonly #wsSessions = new Set<WebSocketSessionHandle>();
   #waiting: Stream[] = [];
+  /** Streams holding response HEADERS back (released before every flush). */
+  #held: Stream[] = [];
   readonly #toReset = new AnsweredResets();
   #flushQueued = false;
   #blocked = false;
@@ -385,6 +387,11 @@ export class Http2Driver implements LiveConnection, StreamHost {
     this.flushSoon();
   }
 
+  /** A stream holds its HEADERS back until its body is known; the flush releases them. */
+  hold(s: Stream): void {
+    this.#held.push(s);
+  }
+
   /** Whether a stream may queue more DATA now. */
   writable(s: Stream): boolean {
     return !this.#blocked && this.conn.queuedBytes(s.id) < this.#opts.streamHighWaterMark;
@@ -405,6 +412,11 @@ export class Http2Driver implements LiveConnection, StreamHost {
   #flush(): void {
     this.#flushQueued = false;
     if (this.#closed) return;
+    const held = this.#held;
+    if (held.length > 0) {
+      for (let i = 0; i < held.length; i++) held[i]!.release();
+      held.length = 0;
+    }
     const conn = this.conn;
     const t = this.#transport;
     if (this.#closing) return;

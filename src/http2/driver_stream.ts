@@ -55,7 +55,12 @@ export interface StreamHost {
   lost(s: DriverStream, reason: Error): void;
   /** Tells the server about a client error on this connection. */
   report(kind: ClientErrorKind, error: unknown, code?: number): void;
+  /** A stream holds its response HEADERS back: release them at the next flush at the latest. */
+  hold(s: DriverStream): void;
 }
+
+/** A response HEADERS with a declared length up to this may wait for its body (see head()). */
+const HOLD_MAX = 16 * 1024;
 
 /**
  * One stream as the driver sees it: the exchange's writer and the request body's feeder.
@@ -112,6 +117,12 @@ export class DriverStream implements ResponseWriter {
   wsOwed = 0;
   /** The session ended or aborted its side of the stream. */
   wsDone = false;
+  /** Response HEADERS held back until the body is known whole (or the next flush). */
+  #heldHead: HeaderList | null = null;
+  /** The declared length of the held response. */
+  #heldLength = 0;
+  /** The one body chunk held with them. */
+  #heldBody: Uint8Array | null = null;
 
   /** `remoteDone`: the request arrived with END_STREAM. */
   constructor(id: number, host: StreamHost, remoteDone: boolean) {
@@ -188,12 +199,32 @@ export class DriverStream implements ResponseWriter {
     headers: Array<[string, string]>,
     length: number,
     end: boolean,
-    _trailers?: TrailerHint,
+    trailerHint?: TrailerHint,
   ): void {
     if (!this.canSend) return;
     this.headSent = true;
-    this.host.conn.sendHeaders(this.id, responseHeaders(status, headers, length, httpDate()), end);
+    const fields = responseHeaders(status, headers, length, httpDate());
+    if (!end && length > 0 && length <= HOLD_MAX && trailerHint === undefined) {
+      // A body of known small length usually follows at once: HEADERS, DATA and
+      // END_STREAM then go to the core in one sendWhole (see end()).
+      this.#heldHead = fields;
+      this.#heldLength = length;
+      this.host.hold(this);
+    } else {
+      this.host.conn.sendHeaders(this.id, fields, end);
+    }
     this.host.flushSoon();
+  }
+
+  /** Sends held HEADERS (and the body chunk held with them) the ordinary way. */
+  release(): void {
+    const fields = this.#heldHead;
+    if (fields === null) return;
+    const body = this.#heldBody;
+    this.#heldHead = this.#heldBody = null;
+    if (!this.canSend) return;
+    this.host.conn.sendHeaders(this.id, fields, false);
+    if (body !== null) this.#data(body);
   }
 
   /**
@@ -224,16 +255,28 @@ export class DriverStream implements ResponseWriter {
   body(chunk: Uint8Array): boolean {
     if (!this.canSend) return true;
     if (chunk.byteLength === 0) return true;
+    if (this.#heldHead !== null) {
+      if (this.#heldBody === null && chunk.byteLength === this.#heldLength) {
+        this.#heldBody = chunk;
+        return true;
+      }
+      this.release();
+    }
+    this.#data(chunk);
+    return this.host.writable(this);
+  }
+
+  #data(chunk: Uint8Array): void {
     const d = this.host;
     d.conn.sendData(this.id, chunk, false);
     this.out += chunk.byteLength;
     d.sending.add(this);
     d.flushSoon();
-    return d.writable(this);
   }
 
   /** Resolves when the stream may queue more (or is gone). */
   ready(): Promise<void> {
+    this.release();
     if (!this.canSend || this.host.writable(this)) return Promise.resolve();
     return new Promise((resolve) => {
       this.waiter = resolve;
@@ -249,7 +292,19 @@ export class DriverStream implements ResponseWriter {
   /** END_STREAM after the queued DATA. */
   end(): void {
     if (!this.canSend) return;
-    this.host.conn.sendData(this.id, EMPTY, true);
+    const fields = this.#heldHead;
+    if (fields !== null && this.#heldBody !== null) {
+      const body = this.#heldBody;
+      this.#heldHead = this.#heldBody = null;
+      const queued = this.host.conn.sendWhole(this.id, fields, body);
+      if (queued > 0) {
+        this.out += queued;
+        this.host.sending.add(this);
+      }
+    } else {
+      this.release();
+      this.host.conn.sendData(this.id, EMPTY, true);
+    }
     this.host.flushSoon();
   }
 
@@ -264,6 +319,7 @@ export class DriverStream implements ResponseWriter {
 
   /** Trailers: HEADERS with END_STREAM after the queued DATA. */
   trailers(fields: Array<[string, string]>): void {
+    this.release();
     if (!this.canSend) return;
     this.host.conn.sendTrailers(this.id, fields);
     this.host.flushSoon();
@@ -271,6 +327,7 @@ export class DriverStream implements ResponseWriter {
 
   /** The response failed: 500 if nothing was sent, else RST_STREAM INTERNAL_ERROR. */
   abort(reason: unknown): void {
+    this.release();
     if (!this.canSend) return;
     const conn = this.host.conn;
     if (!this.headSent) {

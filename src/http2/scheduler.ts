@@ -92,7 +92,8 @@ export class SendQueue {
 
   /** Drops everything queued (the stream was reset). */
   clear(): void {
-    this.#chunks.length = 0;
+    // Most queues are empty when their stream closes; an array length write is not free on JSC.
+    if (this.#chunks.length !== 0) this.#chunks.length = 0;
     this.#head = 0;
     this.#offset = 0;
     this.queued = 0;
