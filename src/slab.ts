@@ -145,5 +145,11 @@ const ASCII_SCAN_MAX = 16 * 1024;
  * ```
  */
 export function isShortAscii(s: string): boolean {
-  return s.length <= ASCII_SCAN_MAX && !NON_ASCII.test(s);
+  // Handlers often answer with the same string: it is scanned once.
+  if (s === lastAscii) return true;
+  if (s.length > ASCII_SCAN_MAX || NON_ASCII.test(s)) return false;
+  lastAscii = s;
+  return true;
 }
+
+let lastAscii = "";

@@ -296,7 +296,7 @@ export class Http1Driver implements LiveConnection {
     else this.#to(this.#keepAlive(head) ? ConnEvent.REQUEST : ConnEvent.REQUEST_CLOSE);
     const method = head.method;
     if (isUnserved(method)) throw new HttpParseError(501, `method ${method} not served`);
-    const url = requestUrl(head, this.#scheme, this.#facts.localAddr);
+    const url = requestUrl(head, this.#scheme, this.#facts.localAddr, this.#parsedHost);
     let body: RequestBody | null = null;
     if (head.bodyKind !== "none" && method !== "GET" && method !== "HEAD") {
       body = new RequestBody({
