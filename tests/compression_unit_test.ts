@@ -13,6 +13,7 @@ import { compressResponse } from "../src/compression/compress.ts";
 import { compressStream } from "../src/compression/stream.ts";
 import { ENCODERS, ZSTD_AVAILABLE } from "../src/compression/encoders.ts";
 import { trailersOf, withTrailers } from "../src/fetch/trailers.ts";
+import { HELD_BODY_PROBE } from "../src/transport/bun_body.ts";
 import { STATIC_BODY_FAST_PATH, takeStaticBody } from "../src/fetch/static_body.ts";
 
 const OFFER = ["zstd", "br", "gzip"];
@@ -233,6 +234,11 @@ describe("compressResponse", () => {
         // Deno: the very Response, its plain body untouched, so it keeps the one-write path.
         assert.equal(out, r);
         assert.notEqual(takeStaticBody(r), null);
+      }
+      if (HELD_BODY_PROBE) {
+        // Bun: the very Response, its body unread (its size is known without reading it).
+        assert.equal(out, r);
+        assert.equal(r.bodyUsed, false);
       }
       assert.equal(out.headers.get("content-encoding"), null);
       assert.equal(out.headers.get("content-type"), type);
