@@ -8,7 +8,8 @@ let cachedSecond = -1;
 let cachedValue = "";
 
 /**
- * The current HTTP date (RFC 9110 §5.6.7), cached per second.
+ * The current HTTP date (RFC 9110 §5.6.7), or that of `now` (ms since the
+ * epoch, a clock the caller already read), cached per second.
  *
  * @example
  * ```ts
@@ -16,8 +17,7 @@ let cachedValue = "";
  * httpDate(); // e.g. "Mon, 30 Nov 2026 23:10:00 GMT"
  * ```
  */
-export function httpDate(): string {
-  const now = Date.now();
+export function httpDate(now: number = Date.now()): string {
   const second = Math.floor(now / 1000);
   if (second !== cachedSecond) {
     cachedSecond = second;

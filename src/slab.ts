@@ -44,20 +44,22 @@ export function slabBytes(n: number): Uint8Array {
   return out;
 }
 
-/** Size of a pooled buffer: a glued socket write or an HTTP/2 output batch fits in one. */
+/** Largest pooled buffer: a glued socket write or an HTTP/2 output batch fits in one. */
 const POOL_BUFFER = 288 * 1024;
+/** Pooled buffers are sized in these steps, so that one serves later pieces of about its size. */
+const POOL_STEP = 32 * 1024;
 /** Free pooled buffers kept for reuse; more in flight at once are simply garbage collected. */
-const POOL_MAX = 4;
+const POOL_MAX = 16;
 const pool: ArrayBuffer[] = [];
 /** Pieces handed out in pooled buffers, until released. */
 const lent = new WeakSet<Uint8Array>();
 
 /**
- * `n` bytes for a large socket write, in a pooled buffer when one is free or
- * when `n` is large enough to be worth a new one: with many writes in flight
- * the pool runs dry, and zero-filling a whole pooled buffer for a 64 KiB
- * piece would cost more than the pool saves. Give it back with
- * {@link releaseBytes} once the socket has taken the bytes.
+ * `n` bytes for a large socket write, in a free pooled buffer big enough, or
+ * else in a new one sized to `n` rounded up (zero-filling it costs what a
+ * buffer of its own would, and it is reused once released). Give it back
+ * with {@link releaseBytes} once the socket has taken the bytes; a piece never
+ * given back is simply collected.
  *
  * @example
  * ```ts
@@ -68,9 +70,17 @@ const lent = new WeakSet<Uint8Array>();
  */
 export function pooledBytes(n: number): Uint8Array {
   if (n > POOL_BUFFER) return new Uint8Array(n);
-  const free = pool.pop();
-  if (free === undefined && n < POOL_BUFFER >> 1) return new Uint8Array(n);
-  const piece = new Uint8Array(free ?? new ArrayBuffer(POOL_BUFFER), 0, n);
+  let free: ArrayBuffer | undefined;
+  for (let i = pool.length - 1; i >= 0; i--) {
+    if (pool[i]!.byteLength >= n) {
+      free = pool[i]!;
+      pool[i] = pool[pool.length - 1]!;
+      pool.pop();
+      break;
+    }
+  }
+  free ??= new ArrayBuffer(Math.ceil(n / POOL_STEP) * POOL_STEP);
+  const piece = new Uint8Array(free, 0, n);
   lent.add(piece);
   return piece;
 }
@@ -96,7 +106,7 @@ export function writeBytes(n: number): Uint8Array {
  * @example
  * ```ts
  * import { isPooled, pooledBytes, slabBytes } from "./slab.ts";
- * isPooled(pooledBytes(200 * 1024)); // true (small requests are pooled only once the pool has buffers)
+ * isPooled(pooledBytes(200 * 1024)); // true
  * isPooled(slabBytes(16)); // false
  * ```
  */
@@ -135,5 +145,11 @@ const ASCII_SCAN_MAX = 16 * 1024;
  * ```
  */
 export function isShortAscii(s: string): boolean {
-  return s.length <= ASCII_SCAN_MAX && !NON_ASCII.test(s);
+  // Handlers often answer with the same string: it is scanned once.
+  if (s === lastAscii) return true;
+  if (s.length > ASCII_SCAN_MAX || NON_ASCII.test(s)) return false;
+  lastAscii = s;
+  return true;
 }
+
+let lastAscii = "";

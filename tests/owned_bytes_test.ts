@@ -32,6 +32,12 @@ describe("owned bytes", () => {
     const part = big.subarray(0, ADOPT_MIN);
     assert.notEqual(adoptBuffer(part), part, "a part of the buffer is copied");
 
+    const roomy = new Uint8Array(ADOPT_MIN * 4);
+    const read = roomy.subarray(0, ADOPT_MIN + 5); // a read that filled part of its buffer
+    markOwned(read);
+    assert.equal(adoptable(roomy.subarray(0, ADOPT_MIN)), false, "less than the chunk read");
+    assert.ok(adoptable(read), "exactly the chunk read");
+
     const small = new Uint8Array(100);
     markOwned(small);
     assert.equal(adoptable(small), false, "small chunks are always copied");

@@ -138,7 +138,7 @@ describe("WriteQueue", () => {
   });
 
   it("gives a pooled chunk back to the pool once it is glued into a larger piece", () => {
-    // Empty the pool first (it keeps at most four free buffers).
+    // Hold a few pooled buffers, as concurrent writes do.
     const held = [1, 2, 3, 4].map(() => pooledBytes(150 * KiB));
     const q = new WriteQueue({ glueLarge: true });
     const batch = pooledBytes(150 * KiB); // as the HTTP/2 core hands over its output
@@ -151,12 +151,40 @@ describe("WriteQueue", () => {
     for (const p of [piece, ...held]) release(p);
   });
 
-  it("clear() empties it", () => {
+  it("clear() empties it and gives pooled chunks back", () => {
     const q = new WriteQueue();
+    const pooled = pooledBytes(150 * KiB);
     q.push(pattern(10));
+    q.push(pooled);
     q.clear();
     assert.equal(q.size, 0);
     assert.equal(q.take(), null);
+    const again = pooledBytes(150 * KiB);
+    assert.equal(again.buffer, pooled.buffer, "the dropped chunk's buffer is back in the pool");
+    release(again);
+  });
+
+  for (const glueLarge of [false, true]) {
+    it(`writes a small head on its own rather than copying a large chunk behind it (glueLarge ${glueLarge})`, () => {
+      const q = new WriteQueue({ glueLarge });
+      const head = pattern(200, 1);
+      const big = pattern(64 * KiB, 2);
+      q.push(head);
+      q.push(big);
+      assert.equal(q.take()?.byteLength, head.byteLength, "the head alone");
+      assert.ok(q.take() === big, "the large chunk goes out as it is, not copied");
+      assert.equal(q.take(), null);
+    });
+  }
+
+  it("keeps a burst of 64 KiB pieces' buffers for the next burst", () => {
+    const burst = () => Array.from({ length: 8 }, () => pooledBytes(64 * KiB));
+    const first = burst();
+    for (const p of first) release(p);
+    const second = burst();
+    const reused = new Set(first.map((p) => p.buffer));
+    for (const p of second) assert.ok(reused.has(p.buffer), "no fresh zero-filled buffer");
+    for (const p of second) release(p);
   });
 });
 

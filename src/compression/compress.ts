@@ -34,6 +34,7 @@ import { chooseEncoding } from "./negotiate.ts";
 import type { ResolvedCompression } from "./options.ts";
 import { compressStream } from "./stream.ts";
 import { peekStaticBody } from "../fetch/static_body.ts";
+import { heldBodyBytes } from "../transport/bun_body.ts";
 
 type Read = ReadableStreamReadResult<Uint8Array>;
 
@@ -109,6 +110,9 @@ export async function compressResponse(
     plain !== null &&
     (!isCompressible(plain.contentType) || smallerThan(plain.body, options.minSize))
   ) return res;
+  // On Bun the size of a plain body is known without reading it.
+  const held = heldBodyBytes(res);
+  if (held > 0 && held < options.minSize) return res;
   // Then the headers, before the body, for the same reason.
   const h = res.headers;
   if (h.has("content-encoding")) return res;

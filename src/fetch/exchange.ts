@@ -8,6 +8,7 @@
 import type { Completion, Handler } from "../types.ts";
 import type { RequestInfo } from "./info.ts";
 import { type StaticBody, takeStaticBody } from "./static_body.ts";
+import { heldBodyBytes } from "../transport/bun_body.ts";
 import { isShortAscii } from "../slab.ts";
 import { bodyless } from "./status.ts";
 import { takeLightWhole, type WholeResponse } from "./light_send.ts";
@@ -363,8 +364,11 @@ export class Exchange {
     if (cookies) {
       for (const c of response.headers.getSetCookie()) headers.push(["set-cookie", c]);
     }
-    const body = response.body;
     const noContent = bodyless(status);
+    if (producer === null && !noContent && heldBodyBytes(response) > 0) {
+      if (await this.#sendHeld(response, status, headers, declared, isHead)) return;
+    }
+    const body = response.body;
     // HEAD, 1xx, 204 and 304 have no content, so nothing follows it: the trailers are dropped.
     const trailers = producer === null || noContent || isHead ? null : producer;
     if (body === null && trailers !== null) {
@@ -394,6 +398,35 @@ export class Exchange {
     } finally {
       this.#reader = null;
     }
+  }
+
+  /**
+   * A body the runtime holds as plain bytes (Bun), read whole without a
+   * stream. False when it cannot be read so (the general path then reports why).
+   */
+  async #sendHeld(
+    response: Response,
+    status: number,
+    headers: Array<[string, string]>,
+    declared: number,
+    isHead: boolean,
+  ): Promise<boolean> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await response.bytes();
+    } catch {
+      return false;
+    }
+    if (this.done) return true;
+    if (declared >= 0 && declared !== bytes.byteLength) {
+      this.#finish("aborted");
+      this.#writer.abort(
+        new TypeError(`content-length ${declared} but the body has ${bytes.byteLength} bytes`),
+      );
+      return true;
+    }
+    this.#sendWhole(status, headers, bytes, isHead);
+    return true;
   }
 
   /** A plain 200 whose body is known in full: one head with its length, one body write. */

@@ -60,6 +60,8 @@ export class Http1Driver implements LiveConnection {
   #peerEnded = false;
   /** #process is on the stack (a transport may deliver data from inside resume()). */
   #inLoop = false;
+  /** The clock, read once per pass of #process: a request's timers and date need no finer one. */
+  #loopNow = 0;
   #scheme: string;
   /**
    * The last Host whose origin-form URL parsed. Whether such a URL parses
@@ -199,6 +201,7 @@ export class Http1Driver implements LiveConnection {
   #process(): void {
     if (this.#inLoop) return;
     this.#inLoop = true;
+    this.#loopNow = Date.now();
     try {
       this.#processLoop();
     } catch (e) {
@@ -296,7 +299,7 @@ export class Http1Driver implements LiveConnection {
     else this.#to(this.#keepAlive(head) ? ConnEvent.REQUEST : ConnEvent.REQUEST_CLOSE);
     const method = head.method;
     if (isUnserved(method)) throw new HttpParseError(501, `method ${method} not served`);
-    const url = requestUrl(head, this.#scheme, this.#facts.localAddr);
+    const url = requestUrl(head, this.#scheme, this.#facts.localAddr, this.#parsedHost);
     let body: RequestBody | null = null;
     if (head.bodyKind !== "none" && method !== "GET" && method !== "HEAD") {
       body = new RequestBody({
@@ -413,7 +416,15 @@ export class Http1Driver implements LiveConnection {
         this.#keepAlive(req) ? ConnEvent.UPGRADE_DECLINED : ConnEvent.UPGRADE_DECLINED_CLOSE,
       );
     }
-    const head = planResponseHead(req, status, headers, length, end, trailers, httpDate());
+    const head = planResponseHead(
+      req,
+      status,
+      headers,
+      length,
+      end,
+      trailers,
+      httpDate(this.#now()),
+    );
     let close = !head.keepAlive || this.#host.shuttingDown;
     // An unsent 100-continue body may still be on its way: do not try to resync.
     if (req.expectContinue && !msg.continueSent && msg.bodyState === BodyState.READING) {
@@ -566,13 +577,17 @@ export class Http1Driver implements LiveConnection {
     this.#transport.close();
   }
 
+  #now(): number {
+    return this.#inLoop ? this.#loopNow : Date.now();
+  }
+
   #setDeadline(kind: DeadlineKind, ms: number): void {
     const counting = kind === "headers" || (kind === "body" && this.#wantsBody());
-    this.#deadlines.set(kind, ms, counting, Date.now());
+    this.#deadlines.set(kind, ms, counting, this.#now());
   }
 
   #clearDeadline(kind?: DeadlineKind): void {
-    this.#deadlines.clear(kind, Date.now());
+    this.#deadlines.clear(kind, this.#now());
   }
 
   /** The body is wanted from the client now (not while a 100-continue is still owed). */

@@ -14,6 +14,8 @@ import type { RequestHead } from "./message.ts";
 /**
  * The request's URL; `scheme` is `"http://"` or `"https://"`. Throws an
  * HttpParseError (400) for an invalid Host or an unsupported target form.
+ * `checkedHost` is a Host already found valid on this connection (clients
+ * repeat theirs), which is not checked again.
  *
  * @example
  * ```ts
@@ -28,13 +30,14 @@ export function requestUrl(
   head: Pick<RequestHead, "target" | "host">,
   scheme: string,
   localAddr: Addr,
+  checkedHost: string | null = null,
 ): string {
   const target = head.target;
   const isOrigin = target.charCodeAt(0) === 47; /* / */
   if (isOrigin || target === "*") {
     // No Host (1.0) or an empty one: our own address, never a name taken from the path.
     const host = head.host || localAuthority(localAddr);
-    if (!isAuthority(host)) throw new HttpParseError(400, "invalid Host");
+    if (host !== checkedHost && !isAuthority(host)) throw new HttpParseError(400, "invalid Host");
     return scheme + host + (isOrigin ? target : "/*");
   }
   // absolute-form (RFC 9112 §3.2.2): the target wins over Host.

@@ -146,22 +146,42 @@ function headString(h: ResponseHead): string {
 }
 
 /** Heads repeat (same status, fields, length and date second): the last one's bytes are kept. */
-let lastHead = "";
+let lastHead: ResponseHead | null = null;
 let lastHeadBytes: Uint8Array = new Uint8Array(0);
 const HEAD_CACHE_MAX = 512;
 
-/** Writes a head string at 0; a repeat of the last head is one native copy. */
-function putHead(out: Uint8Array, s: string): number {
-  if (s === lastHead) {
-    out.set(lastHeadBytes);
-    return s.length;
+/** Same head as the last one: compared field by field, without building its text. */
+function isLastHead(h: ResponseHead): boolean {
+  const l = lastHead;
+  if (
+    l === null || l.status !== h.status || l.contentLength !== h.contentLength ||
+    l.date !== h.date || l.framing !== h.framing || l.keepAlive !== h.keepAlive ||
+    l.http10 !== h.http10 || l.headers.length !== h.headers.length
+  ) return false;
+  for (let i = 0; i < h.headers.length; i++) {
+    const a = l.headers[i]!;
+    const b = h.headers[i]!;
+    if (a[0] !== b[0] || a[1] !== b[1]) return false;
   }
+  return true;
+}
+
+/** Writes the head at 0 of a slab piece with `extra` bytes after it; returns the piece and the head's length. */
+function putHead(h: ResponseHead, extra: number): [Uint8Array, number] {
+  if (isLastHead(h)) {
+    const n = lastHeadBytes.length;
+    const out = slabBytes(n + extra);
+    out.set(lastHeadBytes);
+    return [out, n];
+  }
+  const s = headString(h);
+  const out = slabBytes(s.length + extra);
   const at = putLatin1(out, 0, s);
   if (s.length <= HEAD_CACHE_MAX) {
-    lastHead = s;
+    lastHead = h;
     lastHeadBytes = out.slice(0, at);
   }
-  return at;
+  return [out, at];
 }
 
 /**
@@ -178,10 +198,7 @@ function putHead(out: Uint8Array, s: string): number {
  * ```
  */
 export function encodeHead(h: ResponseHead): Uint8Array {
-  const s = headString(h);
-  const out = slabBytes(s.length);
-  putHead(out, s);
-  return out;
+  return putHead(h, 0)[0];
 }
 
 /**
@@ -198,10 +215,8 @@ export function encodeHead(h: ResponseHead): Uint8Array {
  * ```
  */
 export function encodeHeadAndBody(h: ResponseHead, body: string | Uint8Array): Uint8Array {
-  const s = headString(h);
   const bodyLength = typeof body === "string" ? body.length : body.byteLength;
-  const out = slabBytes(s.length + bodyLength);
-  const at = putHead(out, s);
+  const [out, at] = putHead(h, bodyLength);
   if (typeof body === "string") putLatin1(out, at, body);
   else out.set(body, at);
   return out;

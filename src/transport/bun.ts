@@ -16,7 +16,7 @@ import {
   type TransportListener,
   type TransportSink,
 } from "./types.ts";
-import { HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
+import { SocketWrites } from "./socket_writes.ts";
 import { releaseBytes } from "../slab.ts";
 import { ADOPT_MIN, markOwned } from "../owned_bytes.ts";
 import { listenNodeTls } from "./node_tls.ts";
@@ -78,9 +78,9 @@ class BunTransport implements Transport {
   #paused = false;
   #held: Uint8Array[] = [];
   #heldEnd = false;
-  #queue = new WriteQueue();
-  #flushScheduled = false;
-  #blocked = false;
+  #writes = new SocketWrites((piece) => this.#put(piece), () => {
+    if (this.#closing) this.#socket.end();
+  });
   #closing = false;
   #done = false;
   #resolveClosed!: () => void;
@@ -100,7 +100,7 @@ class BunTransport implements Transport {
   }
 
   get queued(): number {
-    return this.#queue.size;
+    return this.#writes.queue.size;
   }
 
   start(sink: TransportSink): void {
@@ -159,62 +159,46 @@ class BunTransport implements Transport {
 
   write(chunk: Uint8Array): boolean {
     if (this.#done || this.#closing) return false;
-    this.#queue.push(chunk);
-    if (!this.#flushScheduled && !this.#blocked) {
-      this.#flushScheduled = true;
-      queueMicrotask(() => {
-        this.#flushScheduled = false;
-        this.#flush();
-      });
-    }
-    return this.#queue.size < HIGH_WATER_MARK;
+    return this.#writes.write(chunk);
   }
 
   drain(): Promise<void> {
-    return this.#done ? Promise.resolve() : this.#queue.drained();
+    return this.#done ? Promise.resolve() : this.#writes.queue.drained();
   }
 
-  /** Writes until the queue is empty or the socket pushes back. */
-  #flush(): void {
-    if (this.#done) return;
-    this.#blocked = false;
-    for (;;) {
-      const piece = this.#queue.take();
-      if (piece === null) break;
-      // Bun's write is synchronous: the socket does not keep the piece.
-      const n = this.#socket.write(piece);
-      if (n < 0) {
-        releaseBytes(piece);
-        this.abort();
-        return;
-      }
-      if (n < piece.byteLength) {
-        this.#queue.putBack(piece, n);
-        releaseBytes(piece);
-        this.#blocked = true; // Bun calls drain() when writable again
-        break;
-      }
+  /** One piece to the socket; false when it took only part (Bun calls drain() later) or failed. */
+  #put(piece: Uint8Array): boolean {
+    // Bun's write is synchronous: the socket does not keep the piece.
+    const n = this.#socket.write(piece);
+    if (n === piece.byteLength) {
       releaseBytes(piece);
+      return true;
     }
-    this.#queue.wake();
-    if (!this.#blocked && this.#closing) this.#socket.end();
+    if (n < 0) {
+      releaseBytes(piece);
+      this.abort();
+      return false;
+    }
+    this.#writes.queue.putBack(piece, n);
+    releaseBytes(piece);
+    return false;
   }
 
   /** Called by Bun's drain callback. */
   onDrain(): void {
-    if (this.#blocked) this.#flush();
+    this.#writes.drained();
   }
 
   close(): void {
     if (this.#closing || this.#done) return;
     this.#closing = true;
-    if (!this.#blocked && !this.#flushScheduled) this.#socket.end();
+    if (this.#writes.idle) this.#socket.end();
   }
 
   abort(): void {
     if (this.#done) return;
     this.#closing = true;
-    this.#queue.clear();
+    this.#writes.stop();
     this.#socket.terminate();
     this.#finish();
   }
@@ -224,8 +208,7 @@ class BunTransport implements Transport {
     this.#done = true;
     this.#closing = true;
     clearTimeout(this.handshakeTimer);
-    this.#queue.clear();
-    this.#queue.wake(true);
+    this.#writes.stop();
     this.#resolveClosed();
   }
 }

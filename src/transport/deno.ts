@@ -19,6 +19,7 @@ import {
   type TransportListener,
   type TransportSink,
 } from "./types.ts";
+import { ADOPT_MIN, markOwned } from "../owned_bytes.ts";
 import { type Deferred, deferred, HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
 import { releaseBytes } from "../slab.ts";
 import { listenNodeTls } from "./node_tls.ts";
@@ -117,8 +118,11 @@ class DenoTransport implements Transport {
         const want = this.#readSize;
         // A new slab when this one is nearly full, or far larger than traffic
         // now needs (after a large upload, an idle connection goes back to 1 KiB).
+        // Large reads get a buffer each, handed on whole: a request body chunk
+        // then reaches the application without a copy (see owned_bytes.ts).
+        const own = want >= ADOPT_MIN;
         if (
-          slab === null || slab.byteLength - at < Math.max(MIN_REGION, want >> 1) ||
+          slab === null || own || slab.byteLength - at < Math.max(MIN_REGION, want >> 1) ||
           slab.byteLength > want * 8
         ) {
           slab = new Uint8Array(want);
@@ -133,6 +137,7 @@ class DenoTransport implements Transport {
         if (this.#closing) continue; // lingering: discard (the region is reused)
         const chunk = slab.subarray(at, at + n);
         at += (n + 7) & ~7;
+        if (own) markOwned(chunk);
         this.#sink!.data(chunk);
       }
     } catch (e) {

@@ -3,7 +3,7 @@
  *
  * Node pushes data through 'data' events; pause() and resume() map onto the
  * socket's own, so a paused connection stops reading and the kernel buffer
- * fills. Writes are coalesced per event-loop turn (WriteQueue) and handed to
+ * fills. Writes are coalesced per event-loop turn (SocketWrites) and handed to
  * socket.write(); its false return value stops the flush until 'drain'.
  *
  * serve() reports its address at once and fails at start when it is taken:
@@ -26,7 +26,7 @@ import {
   type TransportListener,
   type TransportSink,
 } from "./types.ts";
-import { HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
+import { SocketWrites } from "./socket_writes.ts";
 import { releaseBytes } from "../slab.ts";
 import { listenNodeTls } from "./node_tls.ts";
 import { abortPending, acceptProxied } from "./proxy_stage.ts";
@@ -47,9 +47,13 @@ class NodeTransport implements Transport {
 
   #socket: net.Socket;
   #sink: TransportSink | null = null;
-  #queue = new WriteQueue();
-  #flushScheduled = false;
-  #blocked = false;
+  // The socket keeps a piece until written: it is released from the write callback.
+  #writes = new SocketWrites(
+    (piece) => this.#socket.write(piece, () => releaseBytes(piece)),
+    () => {
+      if (this.#closing) this.#end();
+    },
+  );
   #closing = false;
   #done = false;
   #resolveClosed!: () => void;
@@ -79,9 +83,7 @@ class NodeTransport implements Transport {
       if (!this.#closing) this.#sink?.end(e);
       this.#finish();
     });
-    socket.on("drain", () => {
-      if (this.#blocked) this.#flush();
-    });
+    socket.on("drain", () => this.#writes.drained());
     socket.on("close", () => {
       if (!this.#closing) this.#sink?.end();
       this.#finish();
@@ -89,7 +91,7 @@ class NodeTransport implements Transport {
   }
 
   get queued(): number {
-    return this.#queue.size;
+    return this.#writes.queue.size;
   }
 
   start(sink: TransportSink): void {
@@ -107,37 +109,11 @@ class NodeTransport implements Transport {
 
   write(chunk: Uint8Array): boolean {
     if (this.#done || this.#closing) return false;
-    this.#queue.push(chunk);
-    if (!this.#flushScheduled && !this.#blocked) {
-      this.#flushScheduled = true;
-      queueMicrotask(() => {
-        this.#flushScheduled = false;
-        this.#flush();
-      });
-    }
-    return this.#queue.size < HIGH_WATER_MARK;
+    return this.#writes.write(chunk);
   }
 
   drain(): Promise<void> {
-    return this.#done ? Promise.resolve() : this.#queue.drained();
-  }
-
-  /** Hands pieces to the socket until it pushes back; 'drain' resumes. */
-  #flush(): void {
-    if (this.#done) return;
-    this.#blocked = false;
-    for (;;) {
-      const piece = this.#queue.take();
-      if (piece === null) break;
-      // The socket keeps the piece until written: release it from the callback.
-      const more = this.#socket.write(piece, () => releaseBytes(piece));
-      if (!more) {
-        this.#blocked = true;
-        break;
-      }
-    }
-    this.#queue.wake();
-    if (!this.#blocked && this.#closing) this.#end();
+    return this.#done ? Promise.resolve() : this.#writes.queue.drained();
   }
 
   #end(): void {
@@ -152,13 +128,13 @@ class NodeTransport implements Transport {
     if (this.#closing || this.#done) return;
     this.#closing = true;
     this.#socket.resume(); // keep reading (and discarding) so the peer's FIN is seen
-    if (!this.#blocked && !this.#flushScheduled) this.#end();
+    if (this.#writes.idle) this.#end();
   }
 
   abort(): void {
     if (this.#done) return;
     this.#closing = true;
-    this.#queue.clear();
+    this.#writes.stop();
     this.#socket.destroy();
     this.#finish();
   }
@@ -167,8 +143,7 @@ class NodeTransport implements Transport {
     if (this.#done) return;
     this.#done = true;
     this.#closing = true;
-    this.#queue.clear();
-    this.#queue.wake(true);
+    this.#writes.stop();
     this.#resolveClosed();
   }
 }

@@ -144,7 +144,9 @@ export class WriteQueue {
     let total = first.byteLength;
     while (end < chunks.length) {
       const next = chunks[end]!.byteLength;
-      if (total >= small && next >= small) break;
+      // A large chunk is never copied only to put a small head in front of it:
+      // the copy (and zero-filling a fresh buffer) costs more than a second write.
+      if (next >= SMALL && (total < SMALL || total >= small)) break;
       if (total + next > COALESCE_LIMIT) break;
       total += next;
       end++;
@@ -194,8 +196,9 @@ export class WriteQueue {
     d.resolve();
   }
 
-  /** Drops everything. */
+  /** Drops everything; pooled pieces go back to the pool. */
   clear(): void {
+    for (let i = this.#head; i < this.#chunks.length; i++) releaseBytes(this.#chunks[i]!);
     this.#chunks = [];
     this.#head = 0;
     this.#tail = null;

@@ -1,0 +1,88 @@
+/**
+ * The write side of a transport whose socket write is a synchronous call
+ * (Bun, Node): chunks written in one turn are queued and go out together a
+ * microtask later, and a socket that pushes back stops the flush until its
+ * drain event. How a piece is handed to the socket stays with the transport.
+ *
+ * @module
+ */
+import { HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
+
+/**
+ * Queued writes for one socket, flushed once per turn.
+ *
+ * @example
+ * ```ts
+ * import { SocketWrites } from "./socket_writes.ts";
+ * const sent: Uint8Array[] = [];
+ * const writes = new SocketWrites((piece) => (sent.push(piece), true), () => {});
+ * writes.write(new Uint8Array([1]));
+ * writes.write(new Uint8Array([2]));
+ * await Promise.resolve(); // one flush, one piece: [1, 2]
+ * ```
+ */
+export class SocketWrites {
+  /** What waits to be written; the transport puts back a partly written piece. */
+  readonly queue: WriteQueue = new WriteQueue();
+  #put: (piece: Uint8Array) => boolean;
+  #flushed: () => void;
+  #scheduled = false;
+  #blocked = false;
+  #stopped = false;
+
+  /**
+   * @param put hands one piece to the socket: true to go on, false when the
+   * socket pushed back (the flush resumes on drained()) or failed.
+   * @param flushed called when the queue has emptied into the socket.
+   */
+  constructor(put: (piece: Uint8Array) => boolean, flushed: () => void) {
+    this.#put = put;
+    this.#flushed = flushed;
+  }
+
+  /** Nothing is queued or waiting for the socket. */
+  get idle(): boolean {
+    return !this.#blocked && !this.#scheduled;
+  }
+
+  /** Queues a chunk; false when the caller should wait for drain. */
+  write(chunk: Uint8Array): boolean {
+    this.queue.push(chunk);
+    if (!this.#scheduled && !this.#blocked) {
+      this.#scheduled = true;
+      queueMicrotask(() => {
+        this.#scheduled = false;
+        this.#flush();
+      });
+    }
+    return this.queue.size < HIGH_WATER_MARK;
+  }
+
+  /** The socket's drain event: writable again. */
+  drained(): void {
+    if (this.#blocked) this.#flush();
+  }
+
+  /** The socket is gone: drop what is queued and wake every waiter. */
+  stop(): void {
+    this.#stopped = true;
+    this.queue.clear();
+    this.queue.wake(true);
+  }
+
+  #flush(): void {
+    if (this.#stopped) return;
+    this.#blocked = false;
+    for (;;) {
+      const piece = this.queue.take();
+      if (piece === null) break;
+      if (!this.#put(piece)) {
+        this.#blocked = true;
+        break;
+      }
+    }
+    if (this.#stopped) return;
+    this.queue.wake();
+    if (!this.#blocked) this.#flushed();
+  }
+}
