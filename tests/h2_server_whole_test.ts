@@ -25,6 +25,28 @@ function streamOf(...chunks: string[]): ReadableStream<Uint8Array> {
   });
 }
 
+/**
+ * A 5-byte response with a declared length whose body sends `first` at once
+ * and `rest` only after finish().
+ */
+function slowBody(first: string, rest: string): { finish: () => void; respond: () => Response } {
+  let finish!: () => void;
+  const later = new Promise<void>((r) => (finish = r));
+  const respond = () =>
+    new Response(
+      new ReadableStream({
+        async start(c) {
+          if (first !== "") c.enqueue(enc.encode(first));
+          await later;
+          c.enqueue(enc.encode(rest));
+          c.close();
+        },
+      }),
+      { headers: { "content-length": String(first.length + rest.length) } },
+    );
+  return { finish, respond };
+}
+
 describe("h2 server: whole responses", () => {
   for (
     const [what, make] of [
@@ -49,21 +71,8 @@ describe("h2 server: whole responses", () => {
   }
 
   it("HEADERS with a declared length go out before a body that is slow to come", async () => {
-    let finish!: () => void;
-    const later = new Promise<void>((r) => (finish = r));
-    await using server = listen(() =>
-      new Response(
-        new ReadableStream({
-          async start(c) {
-            c.enqueue(enc.encode("hel"));
-            await later;
-            c.enqueue(enc.encode("lo"));
-            c.close();
-          },
-        }),
-        { headers: { "content-length": "5" } },
-      )
-    );
+    const { finish, respond } = slowBody("hel", "lo");
+    await using server = listen(respond);
     using c = await LiveH2.connect(server.addr.port);
     c.write(headers(1, getRequest(), { endStream: true }));
     await c.until(() => c.head(1) !== undefined && text(c.body(1)) === "hel");
@@ -74,20 +83,8 @@ describe("h2 server: whole responses", () => {
   });
 
   it("HEADERS with a declared length go out while the body has not started", async () => {
-    let finish!: () => void;
-    const later = new Promise<void>((r) => (finish = r));
-    await using server = listen(() =>
-      new Response(
-        new ReadableStream({
-          async start(c) {
-            await later;
-            c.enqueue(enc.encode("hello"));
-            c.close();
-          },
-        }),
-        { headers: { "content-length": "5" } },
-      )
-    );
+    const { finish, respond } = slowBody("", "hello");
+    await using server = listen(respond);
     using c = await LiveH2.connect(server.addr.port);
     c.write(headers(1, getRequest(), { endStream: true }));
     await c.until(() => c.head(1) !== undefined);
