@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { NetAddr } from "./types.ts";
+import type { Addr, NetAddr } from "./types.ts";
 
 /**
  * A NetAddr from a socket's host and port; an IPv4-mapped IPv6 address
@@ -21,4 +21,29 @@ export function netAddr(host: string | undefined, port: number | undefined): Net
     port: port ?? 0,
     transport: "tcp",
   };
+}
+
+/** What Bun's and Node's sockets report about their two ends. */
+interface SocketEnds {
+  remoteAddress?: string;
+  remotePort?: number;
+  localAddress?: string;
+  localPort?: number;
+}
+
+/**
+ * Both ends of an accepted socket: on a Unix socket listening at `path` the
+ * peer has no name (Bun and Node report none, and unnamed clients have none
+ * anyway); otherwise the TCP addresses.
+ *
+ * @example
+ * ```ts
+ * import { socketAddrs } from "./addr.ts";
+ * const [remote, local] = socketAddrs({ remoteAddress: "::1", remotePort: 5 }, undefined);
+ * const [peer] = socketAddrs({}, "/tmp/app.sock"); // { transport: "unix", path: "" }
+ * ```
+ */
+export function socketAddrs(s: SocketEnds, path: string | undefined): [Addr, Addr] {
+  if (path !== undefined) return [{ transport: "unix", path: "" }, { transport: "unix", path }];
+  return [netAddr(s.remoteAddress, s.remotePort), netAddr(s.localAddress, s.localPort)];
 }

@@ -22,7 +22,7 @@ import { ADOPT_MIN, markOwned } from "../owned_bytes.ts";
 import { listenNodeTls } from "./node_tls.ts";
 import { abortPending, acceptProxied } from "./proxy_stage.ts";
 import { claimUnixPath } from "./unix_path.ts";
-import { netAddr } from "./addr.ts";
+import { socketAddrs } from "./addr.ts";
 
 /** The part of Bun's Socket we use (Bun's own types are not a dependency). */
 interface BunSocket {
@@ -88,14 +88,7 @@ class BunTransport implements Transport {
   constructor(socket: BunSocket, secure: boolean, path: string | undefined) {
     this.#socket = socket;
     this.secure = secure;
-    if (path !== undefined) {
-      // Bun reports no peer name on Unix sockets; unnamed clients have none anyway.
-      this.remoteAddr = { transport: "unix", path: "" };
-      this.localAddr = { transport: "unix", path };
-    } else {
-      this.remoteAddr = netAddr(socket.remoteAddress, socket.remotePort);
-      this.localAddr = netAddr(socket.localAddress, socket.localPort);
-    }
+    [this.remoteAddr, this.localAddr] = socketAddrs(socket, path);
     this.closed = new Promise((r) => (this.#resolveClosed = r));
   }
 

@@ -32,7 +32,7 @@ import { listenNodeTls } from "./node_tls.ts";
 import { abortPending, acceptProxied } from "./proxy_stage.ts";
 import { claimUnixPath } from "./unix_path.ts";
 import { listenNow } from "./listen_now.ts";
-import { netAddr } from "./addr.ts";
+import { netAddr, socketAddrs } from "./addr.ts";
 
 /** After our close, how long the peer has to read our last bytes before the socket is destroyed. */
 const LINGER_MS = 2_000;
@@ -60,15 +60,8 @@ class NodeTransport implements Transport {
 
   constructor(socket: net.Socket, path: string | undefined) {
     this.#socket = socket;
-    if (path !== undefined) {
-      // Node reports no peer name on Unix sockets; unnamed clients have none anyway.
-      this.remoteAddr = { transport: "unix", path: "" };
-      this.localAddr = { transport: "unix", path };
-    } else {
-      this.remoteAddr = netAddr(socket.remoteAddress, socket.remotePort);
-      this.localAddr = netAddr(socket.localAddress, socket.localPort);
-      socket.setNoDelay(true);
-    }
+    [this.remoteAddr, this.localAddr] = socketAddrs(socket, path);
+    if (path === undefined) socket.setNoDelay(true);
     this.closed = new Promise((r) => (this.#resolveClosed = r));
     socket.pause();
     socket.on("data", (chunk: Uint8Array) => {
