@@ -25,8 +25,8 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { serve } from "../mod.ts";
-import { Decoder } from "../src/http2/hpack/mod.ts";
-import { FrameDecoder, FrameType } from "../src/http2/mod.ts";
+import { Decoder } from "../src/http2/core/hpack/mod.ts";
+import { FrameDecoder, FrameType } from "../src/http2/core/mod.ts";
 import { concat } from "../tests/util.ts";
 import {
   getRequest,

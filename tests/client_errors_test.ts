@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { serve } from "../mod.ts";
 import type { ClientErrorInfo, ServeOptions, Server } from "../mod.ts";
-import { ErrorCode } from "../src/http2/mod.ts";
+import { ErrorCode } from "../src/http2/core/mod.ts";
 import { LiveH2 } from "./h2_live_client.ts";
 import {
   data,

@@ -16,7 +16,7 @@ import {
   Decoder,
   Encoder,
   HeaderListTooLargeError,
-} from "../src/http2/hpack/mod.ts";
+} from "../src/http2/core/hpack/mod.ts";
 import {
   ConnectionError,
   ConnState,
@@ -25,7 +25,7 @@ import {
   FrameType,
   H2Connection,
   StreamError,
-} from "../src/http2/mod.ts";
+} from "../src/http2/core/mod.ts";
 import { concat } from "./util.ts";
 import {
   continuation,

@@ -14,7 +14,7 @@ import { echoService, grpcFrame } from "../examples/grpc.ts";
 import { CERT_PATH, start, type TestServer, TLS } from "./helpers.ts";
 import { LiveH2 } from "./h2_live_client.ts";
 import { headers as headersFrame } from "./h2_frames.ts";
-import { FrameType } from "../src/http2/mod.ts";
+import { FrameType } from "../src/http2/core/mod.ts";
 import { eventually } from "./util.ts";
 
 const id = (b: Buffer): Buffer => b;

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ClosedStreams } from "../src/http2/closed_streams.ts";
-import { StreamState } from "../src/http2/stream_state.ts";
+import { ClosedStreams } from "../src/http2/core/closed_streams.ts";
+import { StreamState } from "../src/http2/core/stream_table.ts";
 
 describe("ClosedStreams", () => {
   it("keeps each state with windows across the whole range (negative, zero, 2^31-1)", () => {

@@ -9,7 +9,7 @@ import {
   type H2Event,
   SettingId,
   StreamState,
-} from "../src/http2/mod.ts";
+} from "../src/http2/core/mod.ts";
 import { concat } from "./util.ts";
 import {
   bytes,

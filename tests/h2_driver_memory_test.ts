@@ -3,8 +3,8 @@
 // until a periodic check, or for ever when sendTimeout is 0.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Http2Driver } from "../src/http2/driver.ts";
-import { resolveHttp2Options } from "../src/http2/server_options.ts";
+import { Http2Driver } from "../src/http2/server/driver.ts";
+import { resolveHttp2Options } from "../src/http2/server/options.ts";
 import { Connection } from "../src/fetch/info.ts";
 import { defaultOnError } from "../src/fetch/exchange.ts";
 import type { LiveConnection, ServerHost } from "../src/fetch/host.ts";

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ErrorCode, FrameType } from "../src/http2/mod.ts";
+import { ErrorCode, FrameType } from "../src/http2/core/mod.ts";
 import { concat } from "./util.ts";
 import {
   continuation,

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ErrorCode, FrameType, SettingId } from "../src/http2/mod.ts";
+import { ErrorCode, FrameType, SettingId } from "../src/http2/core/mod.ts";
 import {
   data,
   getRequest,

@@ -10,7 +10,7 @@ import {
   FrameDecoder,
   FrameType,
   StreamError,
-} from "../src/http2/mod.ts";
+} from "../src/http2/core/mod.ts";
 
 function decodeAll(chunks: Uint8Array[], max = 16384): Frame[] {
   const d = new FrameDecoder(max);

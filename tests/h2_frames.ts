@@ -8,7 +8,7 @@
  * @module
  */
 
-import { Decoder } from "../src/http2/hpack/mod.ts";
+import { Decoder } from "../src/http2/core/hpack/mod.ts";
 import { concat } from "./util.ts";
 import {
   buildFrame,
@@ -19,7 +19,7 @@ import {
   H2Connection,
   type H2Event,
   type H2Options,
-} from "../src/http2/mod.ts";
+} from "../src/http2/core/mod.ts";
 
 const enc = new TextEncoder();
 /** UTF-8 bytes of a string. */

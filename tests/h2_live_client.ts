@@ -8,7 +8,7 @@
  * @module
  */
 import net from "node:net";
-import { FrameDecoder, FrameType } from "../src/http2/mod.ts";
+import { FrameDecoder, FrameType } from "../src/http2/core/mod.ts";
 import { concat } from "./util.ts";
 import { FieldBlockReader, type OutFrame, preface, settings, settingsAck } from "./h2_frames.ts";
 

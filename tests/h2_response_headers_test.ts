@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { responseHeaders } from "../src/http2/request.ts";
+import { responseHeaders } from "../src/http2/server/request_parts.ts";
 
 const D1 = "Mon, 30 Nov 2026 00:00:00 GMT";
 const D2 = "Mon, 30 Nov 2026 00:00:01 GMT";

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { FrameType, SettingId, StreamState } from "../src/http2/mod.ts";
+import { FrameType, SettingId, StreamState } from "../src/http2/core/mod.ts";
 import {
   data,
   getRequest,

@@ -8,7 +8,7 @@ import { serve } from "../mod.ts";
 import type { Handler } from "../mod.ts";
 import { LiveH2 } from "./h2_live_client.ts";
 import { data, headers, postRequest } from "./h2_frames.ts";
-import { ErrorCode } from "../src/http2/mod.ts";
+import { ErrorCode } from "../src/http2/core/mod.ts";
 import { eventually } from "./util.ts";
 
 function listen(handler: Handler) {

@@ -6,7 +6,7 @@ import { sleep, start } from "./helpers.ts";
 import { endless, eventually } from "./util.ts";
 import { LiveH2 } from "./h2_live_client.ts";
 import { data, getRequest, headers, postRequest, rst } from "./h2_frames.ts";
-import { ErrorCode, FrameType } from "../src/http2/mod.ts";
+import { ErrorCode, FrameType } from "../src/http2/core/mod.ts";
 import type { ServeInfo } from "../mod.ts";
 
 const enc = new TextEncoder();

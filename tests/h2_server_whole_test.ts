@@ -7,7 +7,7 @@ import { serve } from "../mod.ts";
 import type { Handler } from "../mod.ts";
 import { LiveH2 } from "./h2_live_client.ts";
 import { getRequest, headers } from "./h2_frames.ts";
-import { ErrorCode, FrameType } from "../src/http2/mod.ts";
+import { ErrorCode, FrameType } from "../src/http2/core/mod.ts";
 
 function listen(handler: Handler) {
   return serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);

@@ -10,7 +10,7 @@ import {
   StreamEvent,
   StreamState,
   transition,
-} from "../src/http2/mod.ts";
+} from "../src/http2/core/mod.ts";
 import {
   data,
   getRequest,

@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Decoder, Encoder } from "../src/http2/hpack/mod.ts";
+import { Decoder, Encoder } from "../src/http2/core/hpack/mod.ts";
 
 const ROOT = fileURLToPath(new URL("./fixtures/conformance/hpack/", import.meta.url));
 const DECODE_DIRS = [

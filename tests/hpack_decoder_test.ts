@@ -9,7 +9,7 @@ import {
   encodeInteger,
   Encoder,
   HeaderListTooLargeError,
-} from "../src/http2/hpack/mod.ts";
+} from "../src/http2/core/hpack/mod.ts";
 
 /** Bytes of an integer with the given prefix and flags. */
 function int(value: number, prefix: number, flags: number): Uint8Array {

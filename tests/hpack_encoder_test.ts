@@ -3,7 +3,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { hex } from "./util.ts";
-import { Decoder, Encoder, type HeaderField } from "../src/http2/hpack/mod.ts";
+import { Decoder, Encoder, type HeaderField } from "../src/http2/core/hpack/mod.ts";
 
 /** Representation of the first field of a block (skipping size updates). */
 function kind(block: Uint8Array): string {

@@ -19,7 +19,7 @@ import {
   STATIC_TABLE,
   STATIC_TABLE_LENGTH,
   stringLiteralMaxLength,
-} from "../src/http2/hpack/mod.ts";
+} from "../src/http2/core/hpack/mod.ts";
 
 function encodeInt(value: number, prefix: number, flags = 0): Uint8Array {
   const buf = new Uint8Array(16);

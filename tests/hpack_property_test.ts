@@ -18,7 +18,7 @@ import {
   huffmanEncodedLength,
   MAX_INTEGER,
   STATIC_TABLE,
-} from "../src/http2/hpack/mod.ts";
+} from "../src/http2/core/hpack/mod.ts";
 
 /** Strings of arbitrary octets, as latin1. */
 const octets = (maxLength: number) =>

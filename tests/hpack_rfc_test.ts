@@ -3,7 +3,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { hex } from "./util.ts";
-import { CompressionError, Decoder, Encoder } from "../src/http2/hpack/mod.ts";
+import { CompressionError, Decoder, Encoder } from "../src/http2/core/hpack/mod.ts";
 
 interface Step {
   wire: string;

@@ -10,7 +10,7 @@ import net from "node:net";
 import { spawn } from "node:child_process";
 import { serve } from "../mod.ts";
 import type { Server } from "../mod.ts";
-import { ErrorCode } from "../src/http2/mod.ts";
+import { ErrorCode } from "../src/http2/core/mod.ts";
 import { LiveH2 } from "./h2_live_client.ts";
 import { getRequest, headers } from "./h2_frames.ts";
 import { eventually } from "./util.ts";

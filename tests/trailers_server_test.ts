@@ -12,7 +12,7 @@ import { requestTrailers, TrailersError, withTrailers } from "../mod.ts";
 import { raw, RawClient, run, start } from "./helpers.ts";
 import { LiveH2 } from "./h2_live_client.ts";
 import { data, headers, postRequest } from "./h2_frames.ts";
-import { FrameType } from "../src/http2/mod.ts";
+import { FrameType } from "../src/http2/core/mod.ts";
 import { eventually } from "./util.ts";
 
 /** A body that streams (never known in full up front). */

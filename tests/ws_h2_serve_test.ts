@@ -6,7 +6,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { FrameType } from "../src/http2/mod.ts";
+import { FrameType } from "../src/http2/core/mod.ts";
 import { upgradeWebSocket } from "../src/websocket/upgrade.ts";
 import { encodeFrame } from "../src/websocket/encoder.ts";
 import type { Completion } from "../src/types.ts";

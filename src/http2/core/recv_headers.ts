@@ -11,7 +11,7 @@ import type { HeaderList } from "./events.ts";
 import type { ContinuationFrame, HeadersFrame } from "./frame/types.ts";
 import type { ConnCore } from "./conn_core.ts";
 import { validateRequestHeaders, validateTrailers } from "./headers.ts";
-import { StreamAction, StreamEvent, StreamState, transition } from "./stream_state.ts";
+import { StreamAction, StreamEvent, StreamState, transition } from "./stream_table.ts";
 
 /**
  * A HEADERS frame: starts a header block, handled whole once it ends.
@@ -19,7 +19,7 @@ import { StreamAction, StreamEvent, StreamState, transition } from "./stream_sta
  * @example
  * ```ts
  * import { ConnCore } from "./conn_core.ts";
- * import { resolveOptions } from "./options.ts";
+ * import { resolveOptions } from "./conn_options.ts";
  * import { FrameType } from "./frame/types.ts";
  * import { onHeaders } from "./recv_headers.ts";
  * const c = new ConnCore(resolveOptions({}));
@@ -46,7 +46,7 @@ export function onHeaders(c: ConnCore, f: HeadersFrame): void {
  * @example
  * ```ts
  * import { ConnCore } from "./conn_core.ts";
- * import { resolveOptions } from "./options.ts";
+ * import { resolveOptions } from "./conn_options.ts";
  * import { FrameType } from "./frame/types.ts";
  * import { onContinuation } from "./recv_headers.ts";
  * const c = new ConnCore(resolveOptions({}));

@@ -13,7 +13,7 @@
  * @example
  * ```ts
  * import { H2Connection } from "./connection.ts";
- * import { ConnState } from "./conn_state.ts";
+ * import { ConnState } from "./conn_table.ts";
  * new H2Connection().state === ConnState.AWAIT_PREFACE; // true
  * ```
  */
@@ -35,7 +35,7 @@ export enum ConnState {
  *
  * @example
  * ```ts
- * import { ConnInput, ConnState, connTransition } from "./conn_state.ts";
+ * import { ConnInput, ConnState, connTransition } from "./conn_table.ts";
  * connTransition(ConnState.AWAIT_PREFACE, ConnInput.PREFACE); // ConnState.AWAIT_SETTINGS
  * ```
  */
@@ -59,7 +59,7 @@ const INPUT_COUNT = 5;
  *
  * @example
  * ```ts
- * import { CONN_TRANSITIONS, ConnState } from "./conn_state.ts";
+ * import { CONN_TRANSITIONS, ConnState } from "./conn_table.ts";
  * const fromOpen = CONN_TRANSITIONS.filter(([from]) => from === ConnState.OPEN).length;
  * ```
  */
@@ -90,7 +90,7 @@ for (const [s, i, n] of CONN_TRANSITIONS) CONN_TABLE[s * INPUT_COUNT + i] = n;
  *
  * @example
  * ```ts
- * import { ConnInput, ConnState, connTransition } from "./conn_state.ts";
+ * import { ConnInput, ConnState, connTransition } from "./conn_table.ts";
  * connTransition(ConnState.OPEN, ConnInput.GOAWAY); // ConnState.DRAINING
  * ```
  */

@@ -9,7 +9,7 @@
  */
 import { ConnectionError, ErrorCode } from "./errors.ts";
 import { TokenBucket } from "./flow.ts";
-import type { H2Options } from "./options.ts";
+import type { H2Options } from "./conn_options.ts";
 
 /**
  * The budgets, refilled by the clock when `now` is given, else by progress.
@@ -17,7 +17,7 @@ import type { H2Options } from "./options.ts";
  * @example
  * ```ts
  * import { FloodGuard } from "./flood_guard.ts";
- * import { DEFAULT_H2_OPTIONS } from "./options.ts";
+ * import { DEFAULT_H2_OPTIONS } from "./conn_options.ts";
  * const g = new FloodGuard(DEFAULT_H2_OPTIONS);
  * g.queueReply();   // one PING ACK / SETTINGS ACK / RST_STREAM owed
  * g.written();      // the outbox was taken: nothing owed

@@ -15,7 +15,7 @@ import {
   huffmanEncodedLength,
 } from "./huffman.ts";
 import { type Cursor, decodeInteger, encodeInteger, integerLength } from "./integer.ts";
-import { decodeLatin1, putLatin1Strict } from "../../latin1.ts";
+import { decodeLatin1, putLatin1Strict } from "../../../latin1.ts";
 
 let scratch = new Uint8Array(256);
 

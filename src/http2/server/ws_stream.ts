@@ -8,12 +8,12 @@
  *
  * @module
  */
-import type { PendingUpgrade } from "../websocket/registry.ts";
-import type { WebSocketChannel, WebSocketSessionHandle } from "../websocket/channel.ts";
-import { ErrorCode } from "./errors.ts";
-import type { HeaderList } from "./events.ts";
-import type { RequestParts } from "./request.ts";
-import type { DriverStream } from "./driver_stream.ts";
+import type { PendingUpgrade } from "../../websocket/registry.ts";
+import type { WebSocketChannel, WebSocketSessionHandle } from "../../websocket/channel.ts";
+import { ErrorCode } from "../core/errors.ts";
+import type { HeaderList } from "../core/events.ts";
+import type { RequestParts } from "./request_parts.ts";
+import type { DriverStream } from "./exchange_stream.ts";
 
 /**
  * What an extended CONNECT asks for: `websocket` (the parts now read as the

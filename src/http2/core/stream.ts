@@ -7,14 +7,14 @@
  */
 import { RecvWindow } from "./flow.ts";
 import { SendQueue } from "./scheduler.ts";
-import { StreamState } from "./stream_state.ts";
+import { StreamState } from "./stream_table.ts";
 
 /**
  * A live stream of the connection (closed streams move to the closed-stream memory).
  *
  * @example
  * ```ts
- * import { H2Stream } from "./h2_stream.ts";
+ * import { H2Stream } from "./stream.ts";
  * const s = new H2Stream(1, 65535, 65535);
  * s.state; // StreamState.IDLE
  * ```

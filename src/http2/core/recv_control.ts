@@ -7,7 +7,7 @@
  */
 import type { GoAwayFrame, PingFrame, SettingsFrame } from "./frame/types.ts";
 import type { ConnCore } from "./conn_core.ts";
-import { ConnInput } from "./conn_state.ts";
+import { ConnInput } from "./conn_table.ts";
 
 /**
  * A SETTINGS frame: applies the peer's values and queues the ACK, or takes our ACK.
@@ -15,7 +15,7 @@ import { ConnInput } from "./conn_state.ts";
  * @example
  * ```ts
  * import { ConnCore } from "./conn_core.ts";
- * import { resolveOptions } from "./options.ts";
+ * import { resolveOptions } from "./conn_options.ts";
  * import { FrameType } from "./frame/types.ts";
  * import { onSettings } from "./recv_control.ts";
  * const c = new ConnCore(resolveOptions({}));
@@ -41,7 +41,7 @@ export function onSettings(c: ConnCore, f: SettingsFrame): void {
  * @example
  * ```ts
  * import { ConnCore } from "./conn_core.ts";
- * import { resolveOptions } from "./options.ts";
+ * import { resolveOptions } from "./conn_options.ts";
  * import { FrameType } from "./frame/types.ts";
  * import { onPing } from "./recv_control.ts";
  * const c = new ConnCore(resolveOptions({}));
@@ -67,8 +67,8 @@ export function onPing(c: ConnCore, f: PingFrame): void {
  * @example
  * ```ts
  * import { ConnCore } from "./conn_core.ts";
- * import { resolveOptions } from "./options.ts";
- * import { ConnInput } from "./conn_state.ts";
+ * import { resolveOptions } from "./conn_options.ts";
+ * import { ConnInput } from "./conn_table.ts";
  * import { FrameType } from "./frame/types.ts";
  * import { onGoAway } from "./recv_control.ts";
  * const c = new ConnCore(resolveOptions({}));

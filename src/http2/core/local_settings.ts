@@ -8,7 +8,7 @@
  * @module
  */
 import { DEFAULT_MAX_FRAME_SIZE, DEFAULT_WINDOW_SIZE } from "./frame/types.ts";
-import type { H2Options } from "./options.ts";
+import type { H2Options } from "./conn_options.ts";
 import { defaultSettings, SETTING_KEYS, SettingId, type Settings } from "./settings.ts";
 
 /**
@@ -67,7 +67,7 @@ const UPDATABLE: Record<string, number> = {
  * @example
  * ```ts
  * import { LocalSettings } from "./local_settings.ts";
- * import { DEFAULT_H2_OPTIONS } from "./options.ts";
+ * import { DEFAULT_H2_OPTIONS } from "./conn_options.ts";
  * const ls = new LocalSettings(100, 16384, {
  *   initialWindow() {}, maxFrameSize() {}, headerTableSize() {},
  * });

@@ -7,8 +7,8 @@
  * @module
  */
 import { ClosedStreams } from "./closed_streams.ts";
-import { H2Stream } from "./h2_stream.ts";
-import { isActiveState, StreamState } from "./stream_state.ts";
+import { H2Stream } from "./stream.ts";
+import { isActiveState, StreamState } from "./stream_table.ts";
 
 /**
  * Live and remembered streams.
@@ -16,7 +16,7 @@ import { isActiveState, StreamState } from "./stream_state.ts";
  * @example
  * ```ts
  * import { StreamStore } from "./stream_store.ts";
- * import { StreamState } from "./stream_state.ts";
+ * import { StreamState } from "./stream_table.ts";
  * const store = new StreamStore(1000);
  * const s = store.create(1, 65535, 65535);
  * store.setState(s, StreamState.OPEN);

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { StreamState } from "./stream_state.ts";
+import type { StreamState } from "./stream_table.ts";
 
 /**
  * A bounded map of closed stream id → (closing state, send window).
@@ -15,7 +15,7 @@ import type { StreamState } from "./stream_state.ts";
  * @example
  * ```ts
  * import { ClosedStreams } from "./closed_streams.ts";
- * import { StreamState } from "./stream_state.ts";
+ * import { StreamState } from "./stream_table.ts";
  * const m = new ClosedStreams(1000);
  * m.remember(1, StreamState.CLOSED, 65535);
  * m.state(1); // StreamState.CLOSED

@@ -6,17 +6,17 @@
  *
  * @module
  */
-import type { HeaderList } from "./events.ts";
-import { CONNECTION_SPECIFIC_FIELDS } from "./headers.ts";
-import { AUTHORITY_RE } from "../fetch/authority.ts";
-import { bodyless } from "../fetch/status.ts";
+import type { HeaderList } from "../core/events.ts";
+import { CONNECTION_SPECIFIC_FIELDS } from "../core/headers.ts";
+import { AUTHORITY_RE } from "../../fetch/authority.ts";
+import { bodyless } from "../../fetch/status.ts";
 
 /**
  * What a Request is built from.
  *
  * @example
  * ```ts
- * import { requestParts } from "./request.ts";
+ * import { requestParts } from "./request_parts.ts";
  * const parts = requestParts([[":method", "GET"], [":path", "/a"]], "http", "localhost");
  * parts?.url; // "http://localhost/a"
  * ```
@@ -43,7 +43,7 @@ export interface RequestParts {
  *
  * @example
  * ```ts
- * import { requestParts } from "./request.ts";
+ * import { requestParts } from "./request_parts.ts";
  * requestParts([[":method", "POST"], [":scheme", "https"], [":authority", "x.test"], [":path", "/"]], "http", "")
  *   ?.url; // "https://x.test/"
  * ```
@@ -102,7 +102,7 @@ const STATUS_DIGITS: string[] = [];
  *
  * @example
  * ```ts
- * import { responseHeaders } from "./request.ts";
+ * import { responseHeaders } from "./request_parts.ts";
  * responseHeaders(200, [["content-type", "text/plain"]], 5, "Mon, 30 Nov 2026 00:00:00 GMT");
  * // [[":status", "200"], ["content-type", "text/plain"], ["content-length", "5"], ["date", ...]]
  * ```
@@ -132,7 +132,7 @@ export function responseHeaders(
  *
  * @example
  * ```ts
- * import { contentLengthOf } from "./request.ts";
+ * import { contentLengthOf } from "./request_parts.ts";
  * console.assert(contentLengthOf([[":method", "POST"], ["content-length", "5"]]) === 5);
  * ```
  */
@@ -146,7 +146,7 @@ export function contentLengthOf(headers: HeaderList): number {
  *
  * @example
  * ```ts
- * import { expectOf } from "./request.ts";
+ * import { expectOf } from "./request_parts.ts";
  * console.assert(expectOf([["expect", "100-continue"]]) === "100-continue");
  * ```
  */

@@ -9,7 +9,7 @@
 import { ConnectionError, ErrorCode, StreamError } from "./errors.ts";
 import type { DataFrame, RstStreamFrame, WindowUpdateFrame } from "./frame/types.ts";
 import type { ConnCore } from "./conn_core.ts";
-import { StreamAction, StreamEvent, StreamState, transition } from "./stream_state.ts";
+import { StreamAction, StreamEvent, StreamState, transition } from "./stream_table.ts";
 
 /**
  * A DATA frame: connection and stream windows, content-length, a "data" event.
@@ -17,7 +17,7 @@ import { StreamAction, StreamEvent, StreamState, transition } from "./stream_sta
  * @example
  * ```ts
  * import { ConnCore } from "./conn_core.ts";
- * import { resolveOptions } from "./options.ts";
+ * import { resolveOptions } from "./conn_options.ts";
  * import { FrameType } from "./frame/types.ts";
  * import { onData } from "./recv_stream_frames.ts";
  * const c = new ConnCore(resolveOptions({}));
@@ -87,7 +87,7 @@ export function onData(c: ConnCore, f: DataFrame): void {
  * @example
  * ```ts
  * import { ConnCore } from "./conn_core.ts";
- * import { resolveOptions } from "./options.ts";
+ * import { resolveOptions } from "./conn_options.ts";
  * import { FrameType } from "./frame/types.ts";
  * import { onRstStream } from "./recv_stream_frames.ts";
  * const c = new ConnCore(resolveOptions({}));
@@ -130,7 +130,7 @@ export function onRstStream(c: ConnCore, f: RstStreamFrame): void {
  * @example
  * ```ts
  * import { ConnCore } from "./conn_core.ts";
- * import { resolveOptions } from "./options.ts";
+ * import { resolveOptions } from "./conn_options.ts";
  * import { FrameType } from "./frame/types.ts";
  * import { onWindowUpdate } from "./recv_stream_frames.ts";
  * const c = new ConnCore(resolveOptions({}));
@@ -164,8 +164,8 @@ export function onWindowUpdate(c: ConnCore, f: WindowUpdateFrame): void {
  * @example
  * ```ts
  * import { ConnCore } from "./conn_core.ts";
- * import { resolveOptions } from "./options.ts";
- * import { StreamEvent } from "./stream_state.ts";
+ * import { resolveOptions } from "./conn_options.ts";
+ * import { StreamEvent } from "./stream_table.ts";
  * import { onStreamOnlyFrame } from "./recv_stream_frames.ts";
  * const c = new ConnCore(resolveOptions({}));
  * onStreamOnlyFrame(c, 1, StreamEvent.RECV_PRIORITY, "PRIORITY"); // allowed on an idle stream

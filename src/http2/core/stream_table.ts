@@ -17,8 +17,8 @@
  *
  * @example
  * ```ts
- * import { H2Connection } from "../http2/connection.ts";
- * import { StreamState } from "./stream_state.ts";
+ * import { H2Connection } from "./connection.ts";
+ * import { StreamState } from "./stream_table.ts";
  * new H2Connection().streamState(1) === StreamState.IDLE; // true
  * ```
  */
@@ -42,7 +42,7 @@ export enum StreamState {
  *
  * @example
  * ```ts
- * import { StreamEvent, StreamState, transition } from "./stream_state.ts";
+ * import { StreamEvent, StreamState, transition } from "./stream_table.ts";
  * transition(StreamState.IDLE, StreamEvent.RECV_HEADERS).next; // StreamState.OPEN
  * ```
  */
@@ -65,7 +65,7 @@ export enum StreamEvent {
  *
  * @example
  * ```ts
- * import { StreamAction, StreamEvent, StreamState, transition } from "./stream_state.ts";
+ * import { StreamAction, StreamEvent, StreamState, transition } from "./stream_table.ts";
  * transition(StreamState.CLOSED_RESET_LOCAL, StreamEvent.RECV_DATA).action === StreamAction.IGNORE; // true
  * ```
  */
@@ -91,7 +91,7 @@ export enum StreamAction {
  *
  * @example
  * ```ts
- * import { StreamEvent, StreamState, transition } from "./stream_state.ts";
+ * import { StreamEvent, StreamState, transition } from "./stream_table.ts";
  * const { next, action } = transition(StreamState.OPEN, StreamEvent.RECV_END_STREAM);
  * ```
  */
@@ -107,7 +107,7 @@ export interface Transition {
  *
  * @example
  * ```ts
- * import { STATE_COUNT, StreamState } from "./stream_state.ts";
+ * import { STATE_COUNT, StreamState } from "./stream_table.ts";
  * StreamState.FORGOTTEN < STATE_COUNT; // true
  * ```
  */
@@ -117,7 +117,7 @@ export const STATE_COUNT = 8;
  *
  * @example
  * ```ts
- * import { EVENT_COUNT, StreamEvent } from "./stream_state.ts";
+ * import { EVENT_COUNT, StreamEvent } from "./stream_table.ts";
  * StreamEvent.SEND_RST_STREAM < EVENT_COUNT; // true
  * ```
  */
@@ -132,7 +132,7 @@ const A = StreamAction;
  *
  * @example
  * ```ts
- * import { STREAM_TRANSITIONS } from "./stream_state.ts";
+ * import { STREAM_TRANSITIONS } from "./stream_table.ts";
  * STREAM_TRANSITIONS.length > 0; // true: one row per (state, event) the table lists
  * ```
  */
@@ -236,7 +236,7 @@ for (const [state, event, next, action] of STREAM_TRANSITIONS) {
  *
  * @example
  * ```ts
- * import { isRecvEvent, StreamEvent } from "./stream_state.ts";
+ * import { isRecvEvent, StreamEvent } from "./stream_table.ts";
  * isRecvEvent(StreamEvent.RECV_DATA); // true
  * isRecvEvent(StreamEvent.SEND_DATA); // false
  * ```
@@ -252,7 +252,7 @@ export function isRecvEvent(event: StreamEvent): boolean {
  *
  * @example
  * ```ts
- * import { StreamEvent, StreamState, transition } from "./stream_state.ts";
+ * import { StreamEvent, StreamState, transition } from "./stream_table.ts";
  * transition(StreamState.HALF_CLOSED_LOCAL, StreamEvent.RECV_END_STREAM).next; // StreamState.CLOSED
  * ```
  */
@@ -269,7 +269,7 @@ export function transition(state: StreamState, event: StreamEvent): Transition {
  *
  * @example
  * ```ts
- * import { isActiveState, StreamState } from "./stream_state.ts";
+ * import { isActiveState, StreamState } from "./stream_table.ts";
  * isActiveState(StreamState.HALF_CLOSED_REMOTE); // true: counts against MAX_CONCURRENT_STREAMS
  * ```
  */

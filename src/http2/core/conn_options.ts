@@ -86,7 +86,7 @@ export interface H2Options {
  *
  * @example
  * ```ts
- * import { DEFAULT_H2_OPTIONS } from "./options.ts";
+ * import { DEFAULT_H2_OPTIONS } from "./conn_options.ts";
  * DEFAULT_H2_OPTIONS.closedStreamMemory; // 1000 recently closed streams remembered
  * ```
  */
@@ -117,7 +117,7 @@ export const DEFAULT_H2_OPTIONS: Readonly<H2Options> = Object.freeze({
  *
  * @example
  * ```ts
- * import { resolveOptions } from "./options.ts";
+ * import { resolveOptions } from "./conn_options.ts";
  * resolveOptions({ maxConcurrentStreams: 10 }).maxConcurrentStreams; // 10, the rest defaulted
  * try {
  *   resolveOptions({ maxFrameSize: 100 });

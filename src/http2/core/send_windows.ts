@@ -9,9 +9,9 @@
  */
 import { ConnectionError, ErrorCode, StreamError } from "./errors.ts";
 import { MAX_WINDOW_SIZE } from "./frame/types.ts";
-import type { H2Stream } from "./h2_stream.ts";
+import type { H2Stream } from "./stream.ts";
 import type { WriteScheduler } from "./scheduler.ts";
-import { isActiveState } from "./stream_state.ts";
+import { isActiveState } from "./stream_table.ts";
 import type { StreamStore } from "./stream_store.ts";
 
 /**

@@ -20,7 +20,7 @@
  * @module
  */
 
-export { CONN_TRANSITIONS, ConnInput, ConnState } from "./conn_state.ts";
+export { CONN_TRANSITIONS, ConnInput, ConnState } from "./conn_table.ts";
 import { ConnectionError, ErrorCode, StreamError } from "./errors.ts";
 import type { H2Event, HeaderList } from "./events.ts";
 import { LocalSettings, type UpdatableSettings } from "./local_settings.ts";
@@ -31,18 +31,18 @@ import {
   type Frame,
   FrameType,
 } from "./frame/types.ts";
-import { ConnInput, ConnState } from "./conn_state.ts";
+import { ConnInput, ConnState } from "./conn_table.ts";
 import { ConnCore } from "./conn_core.ts";
-import type { H2Stream } from "./h2_stream.ts";
-import { type H2Options, resolveOptions } from "./options.ts";
+import type { H2Stream } from "./stream.ts";
+import { type H2Options, resolveOptions } from "./conn_options.ts";
 import { writeHeaderBlock } from "./scheduler.ts";
 import { parseSettingsPayload, type Settings } from "./settings.ts";
-import { StreamAction, StreamEvent, StreamState, transition } from "./stream_state.ts";
+import { StreamAction, StreamEvent, StreamState, transition } from "./stream_table.ts";
 import { onContinuation, onHeaders } from "./recv_headers.ts";
 import { onData, onRstStream, onStreamOnlyFrame, onWindowUpdate } from "./recv_stream_frames.ts";
 import { onGoAway, onPing, onSettings } from "./recv_control.ts";
 
-import { encodeLatin1, putLatin1 } from "../latin1.ts";
+import { encodeLatin1, putLatin1 } from "../../latin1.ts";
 
 const textEncoder = new TextEncoder();
 /** Bodies up to this size may be written beside their HEADERS (see sendWhole). */

@@ -12,7 +12,7 @@
  *
  * @example
  * ```ts
- * import type { TimerOptions } from "./driver_timers.ts";
+ * import type { TimerOptions } from "./timers.ts";
  * const t: TimerOptions = {
  *   idleTimeout: 60_000,
  *   pingInterval: 30_000,
@@ -40,7 +40,7 @@ export interface TimerOptions {
  *
  * @example
  * ```ts
- * import { IdleAction } from "./driver_timers.ts";
+ * import { IdleAction } from "./timers.ts";
  * const act = (a: IdleAction) => a === IdleAction.PING ? "send a PING" : IdleAction[a];
  * ```
  */
@@ -60,7 +60,7 @@ export enum IdleAction {
  *
  * @example
  * ```ts
- * import { DriverTimers } from "./driver_timers.ts";
+ * import { DriverTimers } from "./timers.ts";
  * const t = new DriverTimers({
  *   idleTimeout: 60_000, pingInterval: 30_000, pingTimeout: 15_000,
  *   sendTimeout: 60_000, settingsTimeout: 10_000,

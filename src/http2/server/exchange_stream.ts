@@ -6,19 +6,19 @@
  *
  * @module
  */
-import type { Exchange, ResponseWriter, TrailerHint } from "../fetch/exchange.ts";
-import { type RequestTrailerSlot, TrailersError } from "../fetch/trailers.ts";
-import type { RequestBody } from "../fetch/body.ts";
-import { httpDate } from "../date.ts";
-import type { H2Connection } from "./connection.ts";
-import { ErrorCode } from "./errors.ts";
+import type { Exchange, ResponseWriter, TrailerHint } from "../../fetch/exchange.ts";
+import { type RequestTrailerSlot, TrailersError } from "../../fetch/trailers.ts";
+import type { RequestBody } from "../../fetch/body.ts";
+import { httpDate } from "../../date.ts";
+import type { H2Connection } from "../core/connection.ts";
+import { ErrorCode } from "../core/errors.ts";
 import { LifeEvent, nextLife, StreamLife } from "./stream_life.ts";
-import type { HeaderList } from "./events.ts";
-import { responseHeaders } from "./request.ts";
+import type { HeaderList } from "../core/events.ts";
+import { responseHeaders } from "./request_parts.ts";
 import type { SendWatch } from "./send_watch.ts";
-import type { ClientErrorKind } from "../types.ts";
-import type { PendingUpgrade } from "../websocket/registry.ts";
-import type { WebSocketSessionHandle } from "../websocket/channel.ts";
+import type { ClientErrorKind } from "../../types.ts";
+import type { PendingUpgrade } from "../../websocket/registry.ts";
+import type { WebSocketSessionHandle } from "../../websocket/channel.ts";
 import { acceptWebSocket } from "./ws_stream.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -29,7 +29,7 @@ const STATUS_500: HeaderList = [[":status", "500"], ["content-length", "0"]];
  *
  * @example
  * ```ts
- * import type { StreamHost } from "./driver_stream.ts";
+ * import type { StreamHost } from "./exchange_stream.ts";
  * // Http2Driver is the one implementation.
  * function flush(host: StreamHost): void {
  *   host.flushSoon();
@@ -67,7 +67,7 @@ const HOLD_MAX = 16 * 1024;
  *
  * @example
  * ```ts
- * import type { DriverStream } from "./driver_stream.ts";
+ * import type { DriverStream } from "./exchange_stream.ts";
  * import { StreamLife } from "./stream_life.ts";
  * // The driver forgets a stream only when nothing is owed either way.
  * const forgettable = (s: DriverStream) => s.life === StreamLife.FINISHED;

@@ -4,7 +4,7 @@
  *
  * A development-time script, never imported by the library:
  *
- *     deno run -A src/http2/hpack/gen_tables.ts && deno fmt src/http2/hpack
+ *     deno run -A src/http2/core/hpack/gen_tables.ts && deno fmt src/http2/hpack
  *
  * The Huffman code of Appendix B is canonical, so it is fully determined by
  * the code length of each symbol; the codes are rebuilt from the lengths and

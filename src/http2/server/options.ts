@@ -4,14 +4,14 @@
  *
  * @module
  */
-import { DEFAULT_H2_OPTIONS, type H2Options, resolveOptions } from "./options.ts";
+import { DEFAULT_H2_OPTIONS, type H2Options, resolveOptions } from "../core/conn_options.ts";
 
 /**
  * HTTP/2 settings, limits and timeouts of a server. Times are in milliseconds.
  *
  * @example
  * ```ts
- * import { serve } from "../../mod.ts";
+ * import { serve } from "../../../mod.ts";
  * serve({ port: 0, http2: { maxConcurrentStreams: 50, idleTimeout: 30_000 } }, () =>
  *   new Response("ok"));
  * ```
@@ -67,7 +67,7 @@ export interface Http2Options extends H2Options {
  *
  * @example
  * ```ts
- * import { DEFAULT_HTTP2_OPTIONS } from "./server_options.ts";
+ * import { DEFAULT_HTTP2_OPTIONS } from "./options.ts";
  * DEFAULT_HTTP2_OPTIONS.maxConcurrentStreams; // advertised in our first SETTINGS
  * ```
  */
@@ -88,7 +88,7 @@ export const DEFAULT_HTTP2_OPTIONS: Readonly<Http2Options> = Object.freeze({
  *
  * @example
  * ```ts
- * import { resolveHttp2Options } from "./server_options.ts";
+ * import { resolveHttp2Options } from "./options.ts";
  * resolveHttp2Options({ idleTimeout: 5_000 }).idleTimeout; // 5000
  * ```
  */

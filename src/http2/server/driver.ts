@@ -18,32 +18,32 @@
  *
  * @module
  */
-import type { Transport } from "../transport/types.ts";
-import { type ConnectionFacts, RequestInfo } from "../fetch/info.ts";
-import { Exchange } from "../fetch/exchange.ts";
-import { ownBuffer } from "../fetch/body.ts";
-import type { LiveConnection, ServerHost } from "../fetch/host.ts";
-import { ConnState, H2Connection } from "./connection.ts";
-import { ErrorCode } from "./errors.ts";
+import type { Transport } from "../../transport/types.ts";
+import { type ConnectionFacts, RequestInfo } from "../../fetch/info.ts";
+import { Exchange } from "../../fetch/exchange.ts";
+import { ownBuffer } from "../../fetch/body.ts";
+import type { LiveConnection, ServerHost } from "../../fetch/host.ts";
+import { ConnState, H2Connection } from "../core/connection.ts";
+import { ErrorCode } from "../core/errors.ts";
 import { LifeEvent, StreamLife } from "./stream_life.ts";
-import { DriverTimers, IdleAction } from "./driver_timers.ts";
-import type { H2Event, HeaderList } from "./events.ts";
-import type { RequestParts } from "./request.ts";
+import { DriverTimers, IdleAction } from "./timers.ts";
+import type { H2Event, HeaderList } from "../core/events.ts";
+import type { RequestParts } from "./request_parts.ts";
 import { openRequest, type RequestContext } from "./stream_request.ts";
-import { DriverStream as Stream, type StreamHost } from "./driver_stream.ts";
+import { DriverStream as Stream, type StreamHost } from "./exchange_stream.ts";
 import { SendWatch } from "./send_watch.ts";
 import { AnsweredResets } from "./answered_resets.ts";
 import { declineWebSocket, receiveWebSocketData } from "./ws_stream.ts";
-import type { Http2Options } from "./server_options.ts";
-import type { ClientErrorKind } from "../types.ts";
-import type { WebSocketSessionHandle } from "../websocket/channel.ts";
+import type { Http2Options } from "./options.ts";
+import type { ClientErrorKind } from "../../types.ts";
+import type { WebSocketSessionHandle } from "../../websocket/channel.ts";
 
 /**
  * Serves HTTP/2 (h2 or h2c) on one transport.
  *
  * @example
  * ```ts
- * import { serve } from "../../mod.ts";
+ * import { serve } from "../../../mod.ts";
  * // serve() creates one Http2Driver per h2/h2c connection; handlers never see it.
  * await using server = serve({ port: 0 }, () => new Response("ok"));
  * ```

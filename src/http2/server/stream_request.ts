@@ -8,15 +8,15 @@
  *
  * @module
  */
-import { type ConnectionFacts, RequestInfo } from "../fetch/info.ts";
-import { Exchange } from "../fetch/exchange.ts";
-import { registerRequestTrailers } from "../fetch/trailers.ts";
-import { RequestBody } from "../fetch/body.ts";
-import { createRequest, UnrepresentableRequest } from "../fetch/request.ts";
-import { registerUpgradeTarget } from "../websocket/registry.ts";
-import type { HeaderList } from "./events.ts";
-import { contentLengthOf, expectOf, requestParts } from "./request.ts";
-import type { DriverStream } from "./driver_stream.ts";
+import { type ConnectionFacts, RequestInfo } from "../../fetch/info.ts";
+import { Exchange } from "../../fetch/exchange.ts";
+import { registerRequestTrailers } from "../../fetch/trailers.ts";
+import { RequestBody } from "../../fetch/body.ts";
+import { createRequest, UnrepresentableRequest } from "../../fetch/request.ts";
+import { registerUpgradeTarget } from "../../websocket/registry.ts";
+import type { HeaderList } from "../core/events.ts";
+import { contentLengthOf, expectOf, requestParts } from "./request_parts.ts";
+import type { DriverStream } from "./exchange_stream.ts";
 import { extendedConnect } from "./ws_stream.ts";
 
 /**

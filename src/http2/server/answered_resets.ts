@@ -6,11 +6,11 @@
  *
  * @module
  */
-import type { H2Connection } from "./connection.ts";
-import { ErrorCode } from "./errors.ts";
-import { StreamState } from "./stream_state.ts";
+import type { H2Connection } from "../core/connection.ts";
+import { ErrorCode } from "../core/errors.ts";
+import { StreamState } from "../core/stream_table.ts";
 import { LifeEvent, StreamLife } from "./stream_life.ts";
-import type { DriverStream } from "./driver_stream.ts";
+import type { DriverStream } from "./exchange_stream.ts";
 
 /**
  * Streams waiting for their RST_STREAM NO_ERROR.

@@ -17,15 +17,15 @@ import { PingTracker } from "./ping_tracker.ts";
 import { LocalSettings } from "./local_settings.ts";
 import { FrameDecoder } from "./frame/decoder.ts";
 import { DEFAULT_WINDOW_SIZE, MAX_STREAM_ID } from "./frame/types.ts";
-import { ConnInput, ConnState, connTransition } from "./conn_state.ts";
-import type { H2Stream } from "./h2_stream.ts";
+import { ConnInput, ConnState, connTransition } from "./conn_table.ts";
+import type { H2Stream } from "./stream.ts";
 import { StreamStore } from "./stream_store.ts";
 import { SendWindows } from "./send_windows.ts";
 import { HeaderBlockAssembler } from "./header_block.ts";
-import type { H2Options } from "./options.ts";
+import type { H2Options } from "./conn_options.ts";
 import { WriteScheduler } from "./scheduler.ts";
 import { defaultSettings, SETTING_KEYS, type Settings } from "./settings.ts";
-import { StreamAction, StreamEvent, StreamState, transition } from "./stream_state.ts";
+import { StreamAction, StreamEvent, StreamState, transition } from "./stream_table.ts";
 
 const textEncoder = new TextEncoder();
 
@@ -36,8 +36,8 @@ const textEncoder = new TextEncoder();
  * @example
  * ```ts
  * import { ConnCore } from "./conn_core.ts";
- * import { resolveOptions } from "./options.ts";
- * import { ConnInput, ConnState } from "./conn_state.ts";
+ * import { resolveOptions } from "./conn_options.ts";
+ * import { ConnInput, ConnState } from "./conn_table.ts";
  * const c = new ConnCore(resolveOptions({}));
  * c.input(ConnInput.PREFACE);
  * c.state === ConnState.AWAIT_SETTINGS; // true

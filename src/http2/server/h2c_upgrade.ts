@@ -11,15 +11,15 @@
  *
  * @module
  */
-import type { Transport } from "../transport/types.ts";
-import type { ConnectionFacts } from "../fetch/info.ts";
-import type { ServerHost } from "../fetch/host.ts";
-import type { H2cUpgrade } from "../upgrade_types.ts";
-import { encodeLatin1 } from "../latin1.ts";
-import { H2Connection } from "./connection.ts";
-import { CONNECTION_SPECIFIC_FIELDS } from "./headers.ts";
+import type { Transport } from "../../transport/types.ts";
+import type { ConnectionFacts } from "../../fetch/info.ts";
+import type { ServerHost } from "../../fetch/host.ts";
+import type { H2cUpgrade } from "../../upgrade_types.ts";
+import { encodeLatin1 } from "../../latin1.ts";
+import { H2Connection } from "../core/connection.ts";
+import { CONNECTION_SPECIFIC_FIELDS } from "../core/headers.ts";
 import { Http2Driver } from "./driver.ts";
-import type { Http2Options } from "./server_options.ts";
+import type { Http2Options } from "./options.ts";
 
 const SWITCHING = encodeLatin1(
   "HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: h2c\r\n\r\n",
@@ -36,7 +36,7 @@ const DROPPED = new Set([...CONNECTION_SPECIFIC_FIELDS, "http2-settings", "host"
  *
  * @example
  * ```ts
- * import { decodeBase64Url } from "./upgrade.ts";
+ * import { decodeBase64Url } from "./h2c_upgrade.ts";
  * decodeBase64Url("AAMAAABkAAQAAP__"); // the SETTINGS payload [3, 100], [4, 65535]
  * decodeBase64Url("a=="); // null: padding is not allowed
  * ```
@@ -59,7 +59,7 @@ export function decodeBase64Url(s: string): Uint8Array | null {
  *
  * @example
  * ```ts
- * import { serve } from "../../mod.ts";
+ * import { serve } from "../../../mod.ts";
  * // serve() installs h2cUpgrade on cleartext ports: `curl --http2 http://...` upgrades with 101.
  * await using server = serve({ port: 0 }, () => new Response("ok"));
  * ```
