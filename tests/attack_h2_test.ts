@@ -21,7 +21,13 @@ import {
   settings,
   windowUpdate,
 } from "./h2_frames.ts";
-import { ErrorCode, type Frame, FrameDecoder, FrameType, SettingId } from "../src/http2/core/mod.ts";
+import {
+  ErrorCode,
+  type Frame,
+  FrameDecoder,
+  FrameType,
+  SettingId,
+} from "../src/http2/core/mod.ts";
 import type { Handler, ServeOptions } from "../mod.ts";
 
 /** A recording server (see startRecording): /good is "ok", other paths go to `attack`. */

@@ -2,7 +2,12 @@
 // and reached by every path that leaves nothing owed.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { LIFE_TRANSITIONS, LifeEvent, nextLife, StreamLife } from "../src/http2/server/stream_life.ts";
+import {
+  LIFE_TRANSITIONS,
+  LifeEvent,
+  nextLife,
+  StreamLife,
+} from "../src/http2/server/stream_life.ts";
 
 const LIVES = [0, 1, 2, 3, 4] as StreamLife[];
 const EVENTS = [0, 1, 2, 3] as LifeEvent[];
