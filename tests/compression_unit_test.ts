@@ -13,7 +13,7 @@ import { compressResponse } from "../src/compression/compress.ts";
 import { compressStream } from "../src/compression/stream.ts";
 import { ENCODERS, ZSTD_AVAILABLE } from "../src/compression/encoders.ts";
 import { trailersOf, withTrailers } from "../src/fetch/trailers.ts";
-import { HELD_BODY_PROBE } from "../src/transport/bun_body.ts";
+import { HELD_BODY_PROBE } from "../src/runtime/bun_body.ts";
 import { STATIC_BODY_FAST_PATH, takeStaticBody } from "../src/fetch/static_body.ts";
 
 const OFFER = ["zstd", "br", "gzip"];

@@ -9,8 +9,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { HttpParseError, type ParserEvent, RequestParser } from "../src/http1/parser.ts";
-import { DEFAULT_HTTP1_LIMITS } from "../src/http1/limits.ts";
+import { HttpParseError, type ParserEvent, RequestParser } from "../src/http1/core/parser.ts";
+import { DEFAULT_HTTP1_LIMITS } from "../src/http1/core/limits.ts";
 import {
   CompressionError,
   Decoder,

@@ -7,7 +7,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import http2 from "node:http2";
-import { HELD_BODY_PROBE, heldBodyBytes } from "../src/transport/bun_body.ts";
+import { HELD_BODY_PROBE, heldBodyBytes } from "../src/runtime/bun_body.ts";
 import { raw, start } from "./helpers.ts";
 
 const IS_BUN = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";

@@ -1,6 +1,6 @@
 // HPACK primitives: prefixed integers (§5.1), Huffman (§5.2, Appendix B),
 // string literals (§5.2) and the static table (Appendix A).
-import { decodeLatin1, putLatin1Strict } from "../src/latin1.ts";
+import { decodeLatin1, putLatin1Strict } from "../src/bytes/latin1.ts";
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { hex } from "./util.ts";

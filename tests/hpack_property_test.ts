@@ -1,7 +1,7 @@
 // Property tests (fast-check): encode → decode is the identity over random
 // header lists and table size changes; arbitrary or corrupted input only ever
 // raises CompressionError or HeaderListTooLargeError.
-import { decodeLatin1 } from "../src/latin1.ts";
+import { decodeLatin1 } from "../src/bytes/latin1.ts";
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";

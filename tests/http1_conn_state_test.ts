@@ -1,7 +1,7 @@
 // The HTTP/1.1 connection state table: lookups, missing pairs, reachability.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ConnEvent, ConnState, nextState, TRANSITIONS } from "../src/http1/conn_state.ts";
+import { ConnEvent, ConnState, nextState, TRANSITIONS } from "../src/http1/core/conn_table.ts";
 
 const STATES = Object.values(ConnState).filter((v): v is ConnState => typeof v === "number");
 const EVENTS = Object.values(ConnEvent).filter((v): v is ConnEvent => typeof v === "number");

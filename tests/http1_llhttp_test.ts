@@ -22,7 +22,7 @@ import {
   HttpParseError,
   type ParserEvent,
   RequestParser,
-} from "../src/http1/parser.ts";
+} from "../src/http1/core/parser.ts";
 
 const CORPUS = new URL("./fixtures/conformance/llhttp/request/", import.meta.url);
 

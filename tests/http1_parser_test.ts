@@ -1,5 +1,5 @@
 /**
- * Tests for the strict HTTP/1.1 request parser (src/http1/parser.ts). Every input goes through
+ * Tests for the strict HTTP/1.1 request parser (src/http1/core/parser.ts). Every input goes through
  * {@linkcode parse}, which feeds it whole, byte by byte and split in two at every offset, and
  * asserts that all ways give the same events (data events concatenated) and the same error.
  */
@@ -13,7 +13,7 @@ import {
   type ParserEvent,
   type RequestHead,
   RequestParser,
-} from "../src/http1/parser.ts";
+} from "../src/http1/core/parser.ts";
 
 /** One message as seen through the events: head, concatenated body, end. */
 interface Message {

@@ -5,7 +5,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { encodeHead, encodeHeadAndBody, type ResponseHead } from "../src/http1/serializer.ts";
+import { encodeHead, encodeHeadAndBody, type ResponseHead } from "../src/http1/core/serializer.ts";
 import { latin1 } from "./helpers.ts";
 
 const DATE = "Tue, 01 Dec 2026 00:00:00 GMT";

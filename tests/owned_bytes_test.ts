@@ -5,9 +5,9 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ADOPT_MIN, adoptable, markOwned } from "../src/owned_bytes.ts";
+import { ADOPT_MIN, adoptable, markOwned } from "../src/bytes/owned_bytes.ts";
 import { adoptBuffer } from "../src/fetch/body.ts";
-import { RequestParser } from "../src/http1/parser.ts";
+import { RequestParser } from "../src/http1/core/parser.ts";
 import { pattern, sha256, start } from "./helpers.ts";
 
 const enc = new TextEncoder();

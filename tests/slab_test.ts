@@ -1,8 +1,8 @@
 // Slab pieces: never shared, never overlapping, and the byte-string helpers.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { isShortAscii, slabBytes } from "../src/slab.ts";
-import { putLatin1 } from "../src/latin1.ts";
+import { isShortAscii, slabBytes } from "../src/bytes/slab.ts";
+import { putLatin1 } from "../src/bytes/latin1.ts";
 
 describe("slab", () => {
   it("hands out pieces that never overlap, across slab boundaries", () => {

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serveDir } from "../mod.ts";
-import { fileCounters } from "../src/fs.ts";
+import { fileCounters } from "../src/app/fs.ts";
 import { concat } from "./util.ts";
 import { pattern, raw, run, sha256, sleep, start } from "./helpers.ts";
 import type { TestServer } from "./helpers.ts";

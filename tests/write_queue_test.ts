@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
 import { WriteQueue } from "../src/transport/write_queue.ts";
-import { pooledBytes, releaseBytes as release } from "../src/slab.ts";
+import { pooledBytes, releaseBytes as release } from "../src/bytes/slab.ts";
 import { concat } from "./util.ts";
 import { pattern, sha256, sleep, start } from "./helpers.ts";
 

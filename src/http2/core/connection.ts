@@ -42,7 +42,7 @@ import { onContinuation, onHeaders } from "./recv_headers.ts";
 import { onData, onRstStream, onStreamOnlyFrame, onWindowUpdate } from "./recv_stream_frames.ts";
 import { onGoAway, onPing, onSettings } from "./recv_control.ts";
 
-import { encodeLatin1, putLatin1 } from "../../latin1.ts";
+import { encodeLatin1, putLatin1 } from "../../bytes/latin1.ts";
 
 const textEncoder = new TextEncoder();
 /** Bodies up to this size may be written beside their HEADERS (see sendWhole). */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { writeBytes } from "../../slab.ts";
+import { writeBytes } from "../../bytes/slab.ts";
 
 import { ByteWriter, writeFrameHeader } from "./frame/encoder.ts";
 import {

@@ -9,7 +9,7 @@
 import type { Exchange, ResponseWriter, TrailerHint } from "../../fetch/exchange.ts";
 import { type RequestTrailerSlot, TrailersError } from "../../fetch/trailers.ts";
 import type { RequestBody } from "../../fetch/body.ts";
-import { httpDate } from "../../date.ts";
+import { httpDate } from "../../bytes/date.ts";
 import type { H2Connection } from "../core/connection.ts";
 import { ErrorCode } from "../core/errors.ts";
 import { LifeEvent, nextLife, StreamLife } from "./stream_life.ts";

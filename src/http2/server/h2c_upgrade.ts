@@ -15,7 +15,7 @@ import type { Transport } from "../../transport/types.ts";
 import type { ConnectionFacts } from "../../fetch/info.ts";
 import type { ServerHost } from "../../fetch/host.ts";
 import type { H2cUpgrade } from "../../upgrade_types.ts";
-import { encodeLatin1 } from "../../latin1.ts";
+import { encodeLatin1 } from "../../bytes/latin1.ts";
 import { H2Connection } from "../core/connection.ts";
 import { CONNECTION_SPECIFIC_FIELDS } from "../core/headers.ts";
 import { Http2Driver } from "./driver.ts";

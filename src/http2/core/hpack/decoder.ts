@@ -15,7 +15,7 @@ import { huffmanDecode, huffmanDecodedMaxLength } from "./huffman.ts";
 import { type Cursor, decodeIntegerTail } from "./integer.ts";
 import { STATIC_TABLE, STATIC_TABLE_LENGTH } from "./static_table.ts";
 import { isHuffman, stringLiteralLength } from "./string.ts";
-import { decodeLatin1 } from "../../../latin1.ts";
+import { decodeLatin1 } from "../../../bytes/latin1.ts";
 
 /**
  * Default cap of a decoded header list: Σ(name + value + 32) octets (RFC 9113 §6.5.2).

@@ -1,7 +1,7 @@
 /**
  * HPACK string literals (RFC 7541 §5.2). Header names and values are octets,
  * not text (RFC 9110 §5.5): they map to JavaScript strings of one char per
- * octet through `src/latin1.ts`, which round-trips every octet sequence and
+ * octet through `src/bytes/latin1.ts`, which round-trips every octet sequence and
  * matches the ByteString convention of the fetch `Headers` class.
  *
  * @module
@@ -15,7 +15,7 @@ import {
   huffmanEncodedLength,
 } from "./huffman.ts";
 import { type Cursor, decodeInteger, encodeInteger, integerLength } from "./integer.ts";
-import { decodeLatin1, putLatin1Strict } from "../../../latin1.ts";
+import { decodeLatin1, putLatin1Strict } from "../../../bytes/latin1.ts";
 
 let scratch = new Uint8Array(256);
 

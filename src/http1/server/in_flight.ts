@@ -5,10 +5,10 @@
  *
  * @module
  */
-import type { Exchange } from "../fetch/exchange.ts";
-import type { RequestBody } from "../fetch/body.ts";
-import type { RequestTrailerSlot } from "../fetch/trailers.ts";
-import type { RequestHead } from "./message.ts";
+import type { Exchange } from "../../fetch/exchange.ts";
+import type { RequestBody } from "../../fetch/body.ts";
+import type { RequestTrailerSlot } from "../../fetch/trailers.ts";
+import type { RequestHead } from "../core/message.ts";
 
 /**
  * Whether the request body has been read to its end.
@@ -32,7 +32,7 @@ export enum BodyState {
  * @example
  * ```ts
  * import { BodyState, InFlight } from "./in_flight.ts";
- * import type { RequestHead } from "./message.ts";
+ * import type { RequestHead } from "../core/message.ts";
  * const head: RequestHead = {
  *   method: "GET",
  *   target: "/",

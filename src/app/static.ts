@@ -5,7 +5,7 @@
  * refuses any path that would leave the root.
  *
  * ```ts
- * import { serve, serveDir } from "./mod.ts";
+ * import { serve, serveDir } from "../mod.ts";
  * serve({ port: 8080 }, serveDir("./public", { urlRoot: "/static" }));
  * ```
  *

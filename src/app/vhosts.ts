@@ -4,7 +4,7 @@
  * Host in HTTP/1.1, as the server put it into `req.url`).
  *
  * ```ts
- * import { serve, vhosts } from "./mod.ts";
+ * import { serve, vhosts } from "../mod.ts";
  * serve({ port: 8080 }, vhosts({
  *   "localhost": () => new Response("local"),
  *   "*.example.com": () => new Response("a subdomain"),
@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { ServeInfo } from "./types.ts";
+import type { ServeInfo } from "../types.ts";
 
 /**
  * A fetch handler whose second argument is of type `I`.

@@ -3,14 +3,14 @@
  *
  * @module
  */
-import { DEFAULT_HTTP1_LIMITS, type Http1Limits } from "./limits.ts";
+import { DEFAULT_HTTP1_LIMITS, type Http1Limits } from "../core/limits.ts";
 
 /**
  * Limits and timeouts of an HTTP/1.1 connection. Times are in milliseconds.
  *
  * @example
  * ```ts
- * import { serve } from "../../mod.ts";
+ * import { serve } from "../../../mod.ts";
  * serve({ port: 0, http1: { headersTimeout: 10_000, keepAliveTimeout: 5_000 } }, () =>
  *   new Response("ok"));
  * ```

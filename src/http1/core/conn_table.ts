@@ -16,7 +16,7 @@
  *
  * @example
  * ```ts
- * import { ConnEvent, ConnState, nextState } from "./conn_state.ts";
+ * import { ConnEvent, ConnState, nextState } from "./conn_table.ts";
  * nextState(ConnState.IDLE, ConnEvent.REQUEST); // ConnState.SEND_BODY
  * ```
  */
@@ -46,7 +46,7 @@ export enum ConnState {
  *
  * @example
  * ```ts
- * import { ConnEvent, ConnState, nextState } from "./conn_state.ts";
+ * import { ConnEvent, ConnState, nextState } from "./conn_table.ts";
  * nextState(ConnState.SEND_BODY, ConnEvent.RESPONSE_DONE); // where the response's end leads
  * ```
  */
@@ -87,7 +87,7 @@ const E = ConnEvent;
  *
  * @example
  * ```ts
- * import { ConnEvent, ConnState, TRANSITIONS } from "./conn_state.ts";
+ * import { ConnEvent, ConnState, TRANSITIONS } from "./conn_table.ts";
  * TRANSITIONS[ConnState.IDLE]?.[ConnEvent.REQUEST]; // ConnState.SEND_BODY
  * ```
  */

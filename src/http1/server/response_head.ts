@@ -8,9 +8,9 @@
  *
  * @module
  */
-import type { RequestHead } from "./message.ts";
-import type { Framing, ResponseHead } from "./serializer.ts";
-import type { TrailerHint } from "../fetch/exchange.ts";
+import type { RequestHead } from "../core/message.ts";
+import type { Framing, ResponseHead } from "../core/serializer.ts";
+import type { TrailerHint } from "../../fetch/exchange.ts";
 
 /** Fields we frame ourselves; a handler's values for them are dropped. */
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade"]);
@@ -25,7 +25,7 @@ const CLOSE_TOKEN = /(^|,)\s*close\s*($|,)/i;
  * @example
  * ```ts
  * import { planResponseHead } from "./response_head.ts";
- * import type { RequestHead } from "./message.ts";
+ * import type { RequestHead } from "../core/message.ts";
  * const req: RequestHead = {
  *   method: "GET",
  *   target: "/",

@@ -11,7 +11,7 @@
  *
  * @example
  * ```ts
- * import { SessionState } from "./session_state.ts";
+ * import { SessionState } from "./session_table.ts";
  * const open = (state: SessionState) => state === SessionState.OPEN;
  * ```
  */
@@ -30,7 +30,7 @@ export const SessionState = {
  *
  * @example
  * ```ts
- * import { SessionState } from "./session_state.ts";
+ * import { SessionState } from "./session_table.ts";
  * let state: SessionState = SessionState.CONNECTING;
  * ```
  */
@@ -41,7 +41,7 @@ export type SessionState = typeof SessionState[keyof typeof SessionState];
  *
  * @example
  * ```ts
- * import { SessionState, TRANSITIONS } from "./session_state.ts";
+ * import { SessionState, TRANSITIONS } from "./session_table.ts";
  * TRANSITIONS[SessionState.CLOSING].peerClose; // SessionState.CLOSED
  * ```
  */
@@ -61,7 +61,7 @@ const { CONNECTING, OPEN, CLOSING, CLOSED } = SessionState;
  *
  * @example
  * ```ts
- * import { SessionState, TRANSITIONS } from "./session_state.ts";
+ * import { SessionState, TRANSITIONS } from "./session_table.ts";
  * TRANSITIONS[SessionState.OPEN].localClose; // SessionState.CLOSING
  * ```
  */

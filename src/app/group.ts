@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Server, ShutdownOptions } from "./types.ts";
+import type { Server, ShutdownOptions } from "../types.ts";
 
 /**
  * A set of servers that stop together.

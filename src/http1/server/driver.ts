@@ -12,23 +12,23 @@
  *
  * @module
  */
-import type { Transport } from "../transport/types.ts";
-import { type ConnectionFacts, RequestInfo } from "../fetch/info.ts";
-import { Exchange, type TrailerHint } from "../fetch/exchange.ts";
-import { registerRequestTrailers, TrailersError } from "../fetch/trailers.ts";
-import { adoptBuffer, RequestBody } from "../fetch/body.ts";
-import { createRequest, isUnserved, UnrepresentableRequest } from "../fetch/request.ts";
-import type { LiveConnection, ServerHost } from "../fetch/host.ts";
-import type { H2cUpgrade } from "../upgrade_types.ts";
-import { type PendingUpgrade, registerUpgradeTarget } from "../websocket/registry.ts";
-import type { WebSocketSessionHandle } from "../websocket/channel.ts";
-import { httpDate } from "../date.ts";
-import { type RequestHead, RequestParser } from "./parser.ts";
-import { HttpParseError } from "./errors.ts";
+import type { Transport } from "../../transport/types.ts";
+import { type ConnectionFacts, RequestInfo } from "../../fetch/info.ts";
+import { Exchange, type TrailerHint } from "../../fetch/exchange.ts";
+import { registerRequestTrailers, TrailersError } from "../../fetch/trailers.ts";
+import { adoptBuffer, RequestBody } from "../../fetch/body.ts";
+import { createRequest, isUnserved, UnrepresentableRequest } from "../../fetch/request.ts";
+import type { LiveConnection, ServerHost } from "../../fetch/host.ts";
+import type { H2cUpgrade } from "../../upgrade_types.ts";
+import { type PendingUpgrade, registerUpgradeTarget } from "../../websocket/registry.ts";
+import type { WebSocketSessionHandle } from "../../websocket/channel.ts";
+import { httpDate } from "../../bytes/date.ts";
+import { type RequestHead, RequestParser } from "../core/parser.ts";
+import { HttpParseError } from "../core/errors.ts";
 import type { Http1Options } from "./options.ts";
-import { ConnEvent, ConnState, nextState } from "./conn_state.ts";
+import { ConnEvent, ConnState, nextState } from "../core/conn_table.ts";
 import { type DeadlineKind, Deadlines } from "./deadlines.ts";
-import { CONTINUE_100, encodeErrorResponse, type ResponseHead } from "./serializer.ts";
+import { CONTINUE_100, encodeErrorResponse, type ResponseHead } from "../core/serializer.ts";
 import { Http1Writer, type WriterHost } from "./response_writer.ts";
 import { BodyState, InFlight, upgradeAsked } from "./in_flight.ts";
 import { planResponseHead } from "./response_head.ts";

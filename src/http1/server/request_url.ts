@@ -6,10 +6,10 @@
  *
  * @module
  */
-import type { Addr } from "../transport/types.ts";
-import { isAuthority } from "../fetch/authority.ts";
-import { HttpParseError } from "./errors.ts";
-import type { RequestHead } from "./message.ts";
+import type { Addr } from "../../transport/types.ts";
+import { isAuthority } from "../../fetch/authority.ts";
+import { HttpParseError } from "../core/errors.ts";
+import type { RequestHead } from "../core/message.ts";
 
 /**
  * The request's URL; `scheme` is `"http://"` or `"https://"`. Throws an

@@ -4,7 +4,7 @@
  * context, and a plain fetch handler for serve().
  *
  * ```ts
- * import { Router, serve } from "./mod.ts";
+ * import { Router, serve } from "../mod.ts";
  * const app = new Router<{ user: string }>();
  * app.use(async (req, ctx, next) => {
  *   ctx.set("user", req.headers.get("x-user") ?? "anonymous");
@@ -16,7 +16,7 @@
  *
  * @module
  */
-import type { ServeInfo } from "./types.ts";
+import type { ServeInfo } from "../types.ts";
 
 /**
  * Values middleware stores for the handler; declared as the Router's type parameter.

@@ -24,7 +24,7 @@ import { FIELD_VALUE_CHAR, HOST_CHAR, isOws, SCHEME_CHAR, TARGET_CHAR, TCHAR } f
 import { ByteQueue } from "./byte_queue.ts";
 import { MessageState, type RequestHead } from "./message.ts";
 import { chunkSizeLine, MAX_CHUNK_SIZE_DIGITS } from "./chunk_line.ts";
-import { decodeLatin1 } from "../latin1.ts";
+import { decodeLatin1 } from "../../bytes/latin1.ts";
 
 export { HttpParseError } from "./errors.ts";
 export { DEFAULT_HTTP1_LIMITS, type Http1Limits } from "./limits.ts";

@@ -7,8 +7,8 @@
  *
  * @module
  */
-import type { Transport } from "../transport/types.ts";
-import type { WebSocketChannel } from "../websocket/channel.ts";
+import type { Transport } from "../../transport/types.ts";
+import type { WebSocketChannel } from "../../websocket/channel.ts";
 
 const textEncoder = new TextEncoder();
 

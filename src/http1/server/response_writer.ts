@@ -7,10 +7,10 @@
  *
  * @module
  */
-import type { Transport } from "../transport/types.ts";
-import type { ResponseWriter, TrailerHint } from "../fetch/exchange.ts";
-import type { PendingUpgrade } from "../websocket/registry.ts";
-import type { WebSocketSessionHandle } from "../websocket/channel.ts";
+import type { Transport } from "../../transport/types.ts";
+import type { ResponseWriter, TrailerHint } from "../../fetch/exchange.ts";
+import type { PendingUpgrade } from "../../websocket/registry.ts";
+import type { WebSocketSessionHandle } from "../../websocket/channel.ts";
 import {
   encodeChunk,
   encodeHead,
@@ -19,7 +19,7 @@ import {
   type Framing,
   LAST_CHUNK,
   type ResponseHead,
-} from "./serializer.ts";
+} from "../core/serializer.ts";
 
 /** A byte body up to this size is copied next to its head; larger ones are written by reference. */
 const COPY_BODY_MAX = 4096;

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { slabBytes } from "../slab.ts";
-import { encodeLatin1, putLatin1 } from "../latin1.ts";
+import { slabBytes } from "../../bytes/slab.ts";
+import { encodeLatin1, putLatin1 } from "../../bytes/latin1.ts";
 
 /** Reason phrases for the status line (RFC 9110 §15). The phrase is advisory. */
 const REASONS: Record<number, string> = {

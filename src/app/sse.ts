@@ -5,7 +5,7 @@
  * the stream; the source's `return()` runs when the client goes away.
  *
  * ```ts
- * import { serve, sse } from "./mod.ts";
+ * import { serve, sse } from "../mod.ts";
  * serve({ port: 8080 }, (req) =>
  *   sse((async function* () {
  *     for (let i = 0; ; i++) {
