@@ -236,12 +236,6 @@ export const OPTION_SCHEMA: readonly OptionSpec[] = [
 
 /**
  * The table by path.
- *
- * @example
- * ```ts
- * import { OPTION_BY_PATH } from "./schema.ts";
- * OPTION_BY_PATH.get("port")?.max; // 65535
- * ```
  */
 export const OPTION_BY_PATH: ReadonlyMap<string, OptionSpec> = new Map(
   OPTION_SCHEMA.map((o) => [o.path, o]),
@@ -249,11 +243,5 @@ export const OPTION_BY_PATH: ReadonlyMap<string, OptionSpec> = new Map(
 
 /**
  * Keys a TLS certificate entry may have.
- *
- * @example
- * ```ts
- * import { TLS_ENTRY_KEYS } from "./schema.ts";
- * TLS_ENTRY_KEYS.includes("serverName"); // true
- * ```
  */
 export const TLS_ENTRY_KEYS: readonly string[] = ["cert", "key", "serverName"];

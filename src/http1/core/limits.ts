@@ -52,12 +52,6 @@ export interface Http1Limits {
 
 /**
  * The default {@linkcode Http1Limits}.
- *
- * @example
- * ```ts
- * import { DEFAULT_HTTP1_LIMITS } from "./limits.ts";
- * DEFAULT_HTTP1_LIMITS.maxHeaderBytes; // the head size over which a request gets 431
- * ```
  */
 export const DEFAULT_HTTP1_LIMITS: Readonly<Http1Limits> = Object.freeze({
   maxRequestLineBytes: 8192,

@@ -83,12 +83,6 @@ export interface H2Options {
 
 /**
  * The defaults: fast on loopback (1 MiB stream / 16 MiB connection windows), nghttp2-like flood limits.
- *
- * @example
- * ```ts
- * import { DEFAULT_H2_OPTIONS } from "./conn_options.ts";
- * DEFAULT_H2_OPTIONS.closedStreamMemory; // 1000 recently closed streams remembered
- * ```
  */
 export const DEFAULT_H2_OPTIONS: Readonly<H2Options> = Object.freeze({
   headerTableSize: 4096,
@@ -114,17 +108,6 @@ export const DEFAULT_H2_OPTIONS: Readonly<H2Options> = Object.freeze({
 
 /**
  * Fills defaults and checks ranges; throws RangeError on values HTTP/2 cannot carry.
- *
- * @example
- * ```ts
- * import { resolveOptions } from "./conn_options.ts";
- * resolveOptions({ maxConcurrentStreams: 10 }).maxConcurrentStreams; // 10, the rest defaulted
- * try {
- *   resolveOptions({ maxFrameSize: 100 });
- * } catch (e) {
- *   // RangeError: http2.maxFrameSize must be a number in [16384, 16777215], got 100
- * }
- * ```
  */
 export function resolveOptions(options: Partial<H2Options> = {}): H2Options {
   const o: H2Options = { ...DEFAULT_H2_OPTIONS };

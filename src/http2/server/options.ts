@@ -85,12 +85,6 @@ export const DEFAULT_HTTP2_OPTIONS: Readonly<Http2Options> = Object.freeze({
 /**
  * Fills defaults and validates (RangeError, at serve() time rather than per
  * connection). The flood budgets get a clock so that they refill with time.
- *
- * @example
- * ```ts
- * import { resolveHttp2Options } from "./options.ts";
- * resolveHttp2Options({ idleTimeout: 5_000 }).idleTimeout; // 5000
- * ```
  */
 export function resolveHttp2Options(options: Partial<Http2Options> = {}): Http2Options {
   const o: Http2Options = { ...DEFAULT_HTTP2_OPTIONS };
