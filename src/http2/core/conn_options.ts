@@ -107,7 +107,8 @@ export const DEFAULT_H2_OPTIONS: Readonly<H2Options> = Object.freeze({
 });
 
 /**
- * Fills defaults and checks ranges; throws RangeError on values HTTP/2 cannot carry.
+ * Fills defaults. Ranges are checked once, by serve()'s option validation
+ * (src/options/schema.ts), before any connection exists.
  */
 export function resolveOptions(options: Partial<H2Options> = {}): H2Options {
   const o: H2Options = { ...DEFAULT_H2_OPTIONS };
@@ -115,24 +116,5 @@ export function resolveOptions(options: Partial<H2Options> = {}): H2Options {
     const v = options[k];
     if (v !== undefined) (o as unknown as Record<string, unknown>)[k] = v;
   }
-  const check = (name: keyof H2Options, lo: number, hi: number) => {
-    const v = o[name] as number;
-    if (!(v >= lo && v <= hi)) {
-      throw new RangeError(`http2.${name} must be a number in [${lo}, ${hi}], got ${v}`);
-    }
-  };
-  check("headerTableSize", 0, 0xffffffff);
-  check("maxEncoderTableSize", 0, 0xffffffff);
-  check("maxConcurrentStreams", 0, 0xffffffff);
-  check("initialWindowSize", 0, 0x7fffffff);
-  check("connectionWindowSize", 65535, 0x7fffffff);
-  check("maxFrameSize", 16384, 16777215);
-  check("maxHeaderListSize", 0, 0xffffffff);
-  check("maxContinuationFrames", 0, Infinity);
-  check("resetBurst", 1, Infinity);
-  check("uselessFrameBurst", 1, Infinity);
-  check("maxQueuedControlFrames", 1, Infinity);
-  check("closedStreamMemory", 0, Infinity);
-  check("writeBatchSize", 1, Infinity);
   return o;
 }
