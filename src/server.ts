@@ -26,11 +26,11 @@ import { resolveCompression } from "./compression/options.ts";
 import { defaultOnError, type ErrorHandler } from "./fetch/exchange.ts";
 import type { LiveConnection, ServerHost } from "./fetch/host.ts";
 import { Connection } from "./fetch/info.ts";
-import { Http1Driver } from "./http1/driver.ts";
-import { DEFAULT_HTTP1_OPTIONS, type Http1Options } from "./http1/options.ts";
-import { Http2Driver } from "./http2/driver.ts";
-import { type Http2Options, resolveHttp2Options } from "./http2/server_options.ts";
-import { h2cUpgrade } from "./http2/upgrade.ts";
+import { Http1Driver } from "./http1/server/driver.ts";
+import { DEFAULT_HTTP1_OPTIONS, type Http1Options } from "./http1/server/options.ts";
+import { Http2Driver } from "./http2/server/driver.ts";
+import { type Http2Options, resolveHttp2Options } from "./http2/server/options.ts";
+import { h2cUpgrade } from "./http2/server/h2c_upgrade.ts";
 import { PrefaceSniffer } from "./sniff.ts";
 import type { ConnectionFacts, Counters } from "./fetch/info.ts";
 
