@@ -4,7 +4,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { hex } from "../util.ts";
+import { hex } from "../support/common.ts";
 import {
   BLOCKED,
   FieldSectionTooLargeError,

@@ -3,7 +3,7 @@
 // the encoder reproduces B.1 and B.2. Plus static table spot checks.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { hex } from "../util.ts";
+import { hex } from "../support/common.ts";
 import {
   BLOCKED,
   QpackDecoder,

@@ -5,7 +5,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { decodeLatin1 } from "../../src/latin1.ts";
+import { decodeLatin1 } from "../../src/bytes/latin1.ts";
 import {
   BLOCKED,
   type Field,
