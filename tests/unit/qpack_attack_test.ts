@@ -247,6 +247,31 @@ describe("qpack decoder stream bombs (0x202)", () => {
     assert.throws(() => e.decoderStream(hex("00")), DECODER_STREAM); // completes to an unknown stream
   });
 
+  it("a peer that never acknowledges caps our bookkeeping, then gets static-only sections", () => {
+    const e = encoder();
+    const d = new QpackDecoder({
+      maxTableCapacity: 4096,
+      maxBlockedStreams: 4,
+      maxFieldSectionSize: 4096,
+    });
+    for (let i = 0; i < 1100; i++) {
+      const section = e.encodeSection(4 * i, [["x-a", "1"]]);
+      d.encoderStream(e.encoderStream());
+      assert.deepEqual(d.decodeSection(4 * i, section), [["x-a", "1"]]);
+      if (i === 0) e.decoderStream(hex("01")); // the insert is acknowledged, no section ever is
+      assert.equal(section[0] === 0, i >= 1024, `section ${i}`); // past the cap: no dynamic reference
+    }
+    // Stream Cancellations free the budget again.
+    const canceller = new QpackDecoder({
+      maxTableCapacity: 1,
+      maxBlockedStreams: 0,
+      maxFieldSectionSize: 1,
+    });
+    for (let i = 0; i < 1100; i++) canceller.cancelStream(4 * i);
+    e.decoderStream(canceller.decoderStream());
+    assert.notEqual(e.encodeSection(9999, [["x-a", "1"]])[0], 0);
+  });
+
   it("a Stream Cancellation for an unknown stream is harmless", () => {
     const e = encoder();
     e.decoderStream(hex("48 7f 80 01"));

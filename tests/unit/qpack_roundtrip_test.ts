@@ -269,6 +269,20 @@ describe("qpack round trips", () => {
     link.finish();
   });
 
+  it("an entry about to be evicted is refreshed with a Duplicate", () => {
+    const link = new Link({ capacity: 192, blocked: 4, huffman: true });
+    link.deliverEncoder(); // Set Dynamic Table Capacity
+    for (const n of ["x-a", "x-b", "x-c", "x-d", "x-e"]) {
+      link.send(link.sent.size * 4, [[n, "1"]]); // 36 octets each: 180 of 192
+      link.deliverEncoder();
+      link.deliverDecoder();
+    }
+    link.send(100, [["x-a", "1"]]);
+    assert.deepEqual(link.encoderPipe.map((b) => [...b]), [[0x04]]); // Duplicate, relative index 4
+    link.send(104, [["x-f", "1"]]); // evicts the original x-a, not the copy the last section uses
+    link.finish();
+  });
+
   it("with no blocked streams allowed, the encoder never blocks", () => {
     const link = new Link({ capacity: 4096, blocked: 0, huffman: true });
     for (let i = 0; i < 20; i++) {
