@@ -2,9 +2,10 @@
  * Fails when an `@example` sits on a declaration that mod.ts does not export
  * (house rule: internal exports get no @example; public ones keep theirs, and
  * `deno check --doc mod.ts src/` type-checks those). The public set is what
- * `deno doc --json mod.ts` lists, members included.
+ * `deno doc --json mod.ts` lists, members included. Then type-checks the
+ * README's `ts` blocks, with `"h2serve"` read as this checkout's mod.ts.
  *
- * Run: deno run --allow-read --allow-run scripts/check_doc_examples.ts
+ * Run: deno run --allow-read --allow-write --allow-run scripts/check_doc_examples.ts
  *
  * @module
  */
@@ -65,4 +66,32 @@ if (stray.length > 0) {
   );
   Deno.exit(1);
 }
-console.log(`check_doc_examples: every @example in src/ is on a public export`);
+
+const readme = await Deno.readTextFile(new URL("README.md", root));
+const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+const dir = await Deno.makeTempDir();
+const mod = new URL("mod.ts", root).href;
+try {
+  const files = await Promise.all(blocks.map(async (b, i) => {
+    const file = `${dir}/readme_${i}.ts`;
+    await Deno.writeTextFile(
+      file,
+      b.replaceAll('from "h2serve"', `from "${mod}"`) + "export {};\n",
+    );
+    return file;
+  }));
+  const check = await new Deno.Command(Deno.execPath(), {
+    args: ["check", "--config", new URL("deno.json", root).pathname, ...files],
+  }).output();
+  if (!check.success) {
+    console.error(new TextDecoder().decode(check.stderr));
+    console.error("README.md: a ts block does not type-check (see above)");
+    Deno.exit(1);
+  }
+} finally {
+  await Deno.remove(dir, { recursive: true });
+}
+console.log(
+  `check_doc_examples: every @example in src/ is on a public export; ` +
+    `${blocks.length} README blocks type-check`,
+);
