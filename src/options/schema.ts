@@ -1,7 +1,7 @@
 /**
  * Every option of serve() in one table: its path as the user writes it, what
  * values it takes, its default and a one-line description. The validator's
- * messages and the README's limits table both come from here.
+ * messages and the tables of docs/limits.md both come from here.
  *
  * @module
  */
@@ -11,7 +11,7 @@
  *
  * @example
  * ```ts
- * import type { OptionKind } from "./schema.ts";
+ * import type { OptionKind } from "@h2serve/h2serve";
  * const kind: OptionKind = "ms";
  * ```
  */
@@ -32,7 +32,7 @@ export type OptionKind =
  *
  * @example
  * ```ts
- * import type { OptionSpec } from "./schema.ts";
+ * import type { OptionSpec } from "@h2serve/h2serve";
  * const row: OptionSpec = {
  *   path: "http1.headersTimeout",
  *   kind: "ms",
@@ -93,7 +93,7 @@ const fn = (path: string, doc: string): OptionSpec => ({
  *
  * @example
  * ```ts
- * import { OPTION_SCHEMA } from "./schema.ts";
+ * import { OPTION_SCHEMA } from "@h2serve/h2serve";
  * const row = OPTION_SCHEMA.find((o) => o.path === "http1.headersTimeout");
  * console.log(row?.default); // "30 s"
  * ```

@@ -1,5 +1,5 @@
 /**
- * The options table of the README, rendered from {@link OPTION_SCHEMA} so the
+ * The options table of docs/limits.md, rendered from {@link OPTION_SCHEMA} so the
  * documented defaults and ranges are the validator's.
  *
  * @module

@@ -13,7 +13,7 @@ import { OPTION_BY_PATH, OPTION_SCHEMA, type OptionSpec, TLS_ENTRY_KEYS } from "
  *
  * @example
  * ```ts
- * import { OptionError } from "./validate.ts";
+ * import { OptionError } from "@h2serve/h2serve";
  * const e = new OptionError("port", "port must be an integer in [0, 65535], got -1");
  * console.log(e.option); // "port"
  * ```

@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import type { Http1Limits } from "./limits.ts";
+ * import type { Http1Limits } from "@h2serve/h2serve";
  * const strict: Partial<Http1Limits> = { maxHeaderBytes: 8 * 1024, maxBodyBytes: 1024 * 1024 };
  * ```
  */

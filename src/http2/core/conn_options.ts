@@ -10,8 +10,9 @@
  *
  * @example
  * ```ts
- * import { H2Connection } from "./connection.ts";
- * const conn = new H2Connection({ maxConcurrentStreams: 10, initialWindowSize: 1 << 20 });
+ * import { type H2Options, serve } from "@h2serve/h2serve";
+ * const limits: Partial<H2Options> = { maxConcurrentStreams: 10, initialWindowSize: 1 << 20 };
+ * serve({ port: 0, http2: limits }, () => new Response("ok"));
  * ```
  */
 export interface H2Options {

@@ -11,7 +11,7 @@ import { DEFAULT_H2_OPTIONS, type H2Options } from "../core/conn_options.ts";
  *
  * @example
  * ```ts
- * import { serve } from "../../../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * serve({ port: 0, http2: { maxConcurrentStreams: 50, idleTimeout: 30_000 } }, () =>
  *   new Response("ok"));
  * ```
@@ -67,7 +67,7 @@ export interface Http2Options extends H2Options {
  *
  * @example
  * ```ts
- * import { DEFAULT_HTTP2_OPTIONS } from "./options.ts";
+ * import { DEFAULT_HTTP2_OPTIONS } from "@h2serve/h2serve";
  * DEFAULT_HTTP2_OPTIONS.maxConcurrentStreams; // advertised in our first SETTINGS
  * ```
  */
