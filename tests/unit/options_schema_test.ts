@@ -43,6 +43,7 @@ function schemaValue(spec: OptionSpec): number | boolean | string | undefined {
   if (d.startsWith('"')) return JSON.parse(d) as string;
   const ref = OPTION_BY_PATH.get(d); // "http1.headersTimeout": the default is that option's
   if (ref !== undefined) return schemaValue(ref);
+  if (!["integer", "number", "ms"].includes(spec.kind)) return d; // described in words
   const q = quantities(d);
   assert.equal(q.length, 1, `${spec.path}: default ${JSON.stringify(d)} is not one quantity`);
   return q[0];
