@@ -15,7 +15,8 @@
 import type { Transport } from "../../transport/types.ts";
 import { type ConnectionFacts, RequestInfo } from "../../fetch/info.ts";
 import { Exchange, type TrailerHint } from "../../fetch/exchange.ts";
-import { registerRequestTrailers, TrailersError } from "../../fetch/trailers.ts";
+import { registerRequestTrailers } from "../../fetch/request_trailers.ts";
+import { TrailersError } from "../../fetch/trailers.ts";
 import { adoptBuffer, RequestBody } from "../../fetch/body.ts";
 import { createRequest, isUnserved, UnrepresentableRequest } from "../../fetch/request.ts";
 import type { LiveConnection, ServerHost } from "../../fetch/host.ts";

@@ -10,7 +10,7 @@
  */
 import { type ConnectionFacts, RequestInfo } from "../../fetch/info.ts";
 import { Exchange } from "../../fetch/exchange.ts";
-import { registerRequestTrailers } from "../../fetch/trailers.ts";
+import { registerRequestTrailers } from "../../fetch/request_trailers.ts";
 import { RequestBody } from "../../fetch/body.ts";
 import { createRequest, UnrepresentableRequest } from "../../fetch/request.ts";
 import { registerUpgradeTarget } from "../../websocket/registry.ts";
