@@ -23,6 +23,7 @@ import type { LiveConnection, ServerHost } from "../../fetch/host.ts";
 import type { H2cUpgrade } from "../../upgrade_types.ts";
 import { type PendingUpgrade, registerUpgradeTarget } from "../../websocket/registry.ts";
 import type { WebSocketSessionHandle } from "../../websocket/channel.ts";
+import { webSocketUpgrades } from "../../websocket/exchange_upgrade.ts";
 import { httpDate } from "../../bytes/date.ts";
 import { type RequestHead, RequestParser } from "../core/parser.ts";
 import { HttpParseError } from "../core/errors.ts";
@@ -310,7 +311,7 @@ export class Http1Driver implements LiveConnection {
       msg.body = body;
     }
     const info = new RequestInfo(this.#facts, head.headers);
-    const exchange = new Exchange(info, this.#writer);
+    const exchange = new Exchange(info, this.#writer, webSocketUpgrades);
     msg.exchange = exchange;
     let request: Request;
     try {
