@@ -18,10 +18,12 @@ import { CloseCode, Opcode } from "./constants.ts";
 import { type DecoderEvent, WebSocketDecoder } from "./decoder.ts";
 import { PerMessageDeflate } from "./deflate.ts";
 import { encodeClose, encodeFrame } from "./encoder.ts";
-import type { DeflateParams } from "./extensions.ts";
 import { WebSocketError } from "./errors.ts";
 import { IGNORE, SESSION_TABLE, SessionEvent, SessionState } from "./session_table.ts";
 import { isValidUtf8 } from "./utf8.ts";
+import type { SessionConfig, SessionListener } from "./session_contract.ts";
+
+export type { SessionConfig, SessionListener } from "./session_contract.ts";
 
 /**
  * Pings received while our output is stalled before the session gives up (1008).
@@ -36,44 +38,6 @@ export const MAX_UNANSWERED_PINGS = 256;
 const MAX_QUEUED_INBOUND = 8;
 /** Messages smaller than this are sent uncompressed even with permessage-deflate. */
 const COMPRESS_MIN_BYTES = 32;
-
-/**
- * What the session reports to the socket object.
- *
- * @example
- * ```ts
- * new WebSocketSession(config, { open() {}, message(d, text) {}, error(m) {}, close(c, r, clean) {} });
- * ```
- */
-export interface SessionListener {
-  /** The driver attached: the connection is open. */
-  open(): void;
-  /** A whole message; `text` tells TEXT (valid UTF-8) from BINARY. */
-  message(data: Uint8Array, text: boolean): void;
-  /** A failure worth an `error` event (before the close event). */
-  error(message: string): void;
-  /** The session reached CLOSED. */
-  close(code: number, reason: string, wasClean: boolean): void;
-}
-
-/**
- * Session settings resolved from the options of upgradeWebSocket.
- *
- * @example
- * ```ts
- * new WebSocketSession({ maxMessageBytes: 1 << 24, idleTimeout: 120, closeTimeoutMs: 5000, deflate: undefined }, listener);
- * ```
- */
-export interface SessionConfig {
-  /** Largest message in bytes, inflated size included. */
-  maxMessageBytes: number;
-  /** Seconds of silence before a ping; another half without reply closes (0 = off). */
-  idleTimeout: number;
-  /** Milliseconds to wait for the peer's close frame after ours. */
-  closeTimeoutMs: number;
-  /** Negotiated permessage-deflate, if any. */
-  deflate: DeflateParams | undefined;
-}
 
 /**
  * The idle ping must not keep a process alive on its own: unref where the

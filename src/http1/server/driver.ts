@@ -15,13 +15,15 @@
 import type { Transport } from "../../transport/types.ts";
 import { type ConnectionFacts, RequestInfo } from "../../fetch/info.ts";
 import { Exchange, type TrailerHint } from "../../fetch/exchange.ts";
-import { registerRequestTrailers, TrailersError } from "../../fetch/trailers.ts";
+import { registerRequestTrailers } from "../../fetch/request_trailers.ts";
+import { TrailersError } from "../../fetch/trailers.ts";
 import { adoptBuffer, RequestBody } from "../../fetch/body.ts";
 import { createRequest, isUnserved, UnrepresentableRequest } from "../../fetch/request.ts";
 import type { LiveConnection, ServerHost } from "../../fetch/host.ts";
 import type { H2cUpgrade } from "../../upgrade_types.ts";
 import { type PendingUpgrade, registerUpgradeTarget } from "../../websocket/registry.ts";
 import type { WebSocketSessionHandle } from "../../websocket/channel.ts";
+import { webSocketUpgrades } from "../../websocket/exchange_upgrade.ts";
 import { httpDate } from "../../bytes/date.ts";
 import { type RequestHead, RequestParser } from "../core/parser.ts";
 import { HttpParseError } from "../core/errors.ts";
@@ -317,7 +319,7 @@ export class Http1Driver implements LiveConnection {
       msg.body = body;
     }
     const info = new RequestInfo(this.#facts, head.headers);
-    const exchange = new Exchange(info, this.#writer);
+    const exchange = new Exchange(info, this.#writer, webSocketUpgrades);
     msg.exchange = exchange;
     let request: Request;
     try {

@@ -7,7 +7,7 @@
  */
 import type { Exchange } from "../../fetch/exchange.ts";
 import type { RequestBody } from "../../fetch/body.ts";
-import type { RequestTrailerSlot } from "../../fetch/trailers.ts";
+import type { RequestTrailerSlot } from "../../fetch/request_trailers.ts";
 import type { RequestHead } from "../core/message.ts";
 import { ContinueState } from "../core/continue_table.ts";
 

@@ -38,6 +38,7 @@ import { declineWebSocket, receiveWebSocketData } from "./ws_stream.ts";
 import type { Http2Options } from "./options.ts";
 import type { ClientErrorKind } from "../../types.ts";
 import type { WebSocketSessionHandle } from "../../websocket/channel.ts";
+import { webSocketUpgrades } from "../../websocket/exchange_upgrade.ts";
 
 /**
  * Serves HTTP/2 (h2 or h2c) on one transport.
@@ -160,7 +161,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
     });
     const s = new Stream(1, this, true);
     this.#addStream(s);
-    const exchange = new Exchange(new RequestInfo(this.#facts, raw), s);
+    const exchange = new Exchange(new RequestInfo(this.#facts, raw), s, webSocketUpgrades);
     s.exchange = exchange;
     const req = new Request(parts.url, {
       method: parts.method,

@@ -7,7 +7,8 @@
  * @module
  */
 import type { Exchange, ResponseWriter, TrailerHint } from "../../fetch/exchange.ts";
-import { type RequestTrailerSlot, TrailersError } from "../../fetch/trailers.ts";
+import type { RequestTrailerSlot } from "../../fetch/request_trailers.ts";
+import { TrailersError } from "../../fetch/trailers.ts";
 import type { RequestBody } from "../../fetch/body.ts";
 import { httpDate } from "../../bytes/date.ts";
 import type { H2Connection } from "../core/connection.ts";
