@@ -203,14 +203,17 @@ export class ConnCore {
     if (this.state === ConnState.CLOSED) return;
     this.sched.control.rstStream(id, e.code);
     const s = this.streams.get(id);
+    let next: StreamState;
     if (s !== undefined) {
       this.sched.remove(s.send);
-      this.store.setState(s, transition(s.state, StreamEvent.STREAM_ERROR).next);
+      next = transition(s.state, StreamEvent.STREAM_ERROR).next;
+      this.store.setState(s, next);
       this.finalize(s);
     } else {
-      const next = transition(this.store.stateOfUnknown(id), StreamEvent.STREAM_ERROR).next;
-      this.store.remember(id, next, this.store.closed.window(id));
+      next = transition(this.store.stateOfUnknown(id), StreamEvent.STREAM_ERROR).next;
     }
+    // Reset for an error: its window is no longer tracked, later frames are ignored (§5.1).
+    this.store.remember(id, next, null);
     this.events.push({
       type: "stream-reset",
       streamId: id,
