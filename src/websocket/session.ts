@@ -3,7 +3,7 @@
  * the socket object: decodes what arrives (inflating when negotiated), keeps
  * outbound messages in order (Blob reads and deflate are async), answers
  * pings, runs the close handshake both ways, the idle ping and the close
- * timeout. Every state change goes through the TRANSITIONS table.
+ * timeout. Every state change goes through the session table (session_table.ts).
  *
  * Backpressure: when the channel reports a full buffer the session pauses
  * inbound reading until it drains (a peer that does not read our replies
@@ -19,7 +19,7 @@ import { type DecoderEvent, WebSocketDecoder } from "./decoder.ts";
 import { PerMessageDeflate } from "./deflate.ts";
 import { encodeClose, encodeFrame } from "./encoder.ts";
 import { WebSocketError } from "./errors.ts";
-import { type SessionEvent, SessionState, TRANSITIONS } from "./session_table.ts";
+import { IGNORE, SESSION_TABLE, SessionEvent, SessionState } from "./session_table.ts";
 import { isValidUtf8 } from "./utf8.ts";
 import type { SessionConfig, SessionListener } from "./session_contract.ts";
 
@@ -130,15 +130,15 @@ export class WebSocketSession implements WebSocketSessionHandle {
   }
 
   #go(ev: SessionEvent): boolean {
-    const next = TRANSITIONS[this.#state][ev];
-    if (next === undefined) return false;
+    const next = SESSION_TABLE.next(this.#state, ev);
+    if (next === IGNORE) return false;
     this.#state = next;
     return true;
   }
 
   /** The driver sent the handshake response: start the session on `channel`. */
   attach(channel: WebSocketChannel): WebSocketSessionHandle {
-    if (!this.#go("attach")) {
+    if (!this.#go(SessionEvent.ATTACH)) {
       channel.abort();
       return this;
     }
@@ -157,7 +157,7 @@ export class WebSocketSession implements WebSocketSessionHandle {
 
   /** The handler did not return the upgrade response: the socket fails. */
   abandon(reason: string): void {
-    if (!this.#go("abandon")) return;
+    if (!this.#go(SessionEvent.ABANDON)) return;
     this.#finish(CloseCode.ABNORMAL, reason, false, reason);
   }
 
@@ -250,7 +250,7 @@ export class WebSocketSession implements WebSocketSessionHandle {
   }
 
   #onPeerClose(code: number | undefined, reason: string): void {
-    if (!this.#go("peerClose")) return;
+    if (!this.#go(SessionEvent.PEER_CLOSE)) return;
     // Echo unless our close already went out (ours may still be queued behind a Blob read).
     if (!this.#closeSent) {
       this.#closeSent = true;
@@ -262,7 +262,7 @@ export class WebSocketSession implements WebSocketSessionHandle {
 
   /** Fails the connection: a close frame with `code`, then the channel ends. */
   #fail(code: number, reason: string): void {
-    if (!this.#go("failure")) return;
+    if (!this.#go(SessionEvent.FAILURE)) return;
     this.#ch!.failed?.(code, reason);
     if (!this.#closeSent) {
       this.#closeSent = true;
@@ -280,7 +280,7 @@ export class WebSocketSession implements WebSocketSessionHandle {
       this.#inChain = this.#inChain.then(() => this.peerEnded(error));
       return;
     }
-    if (!this.#go("peerEnded")) return;
+    if (!this.#go(SessionEvent.PEER_ENDED)) return;
     const msg = error ? error.message : "connection closed without a close frame";
     this.#finish(CloseCode.ABNORMAL, "", false, error ? msg : msg);
   }
@@ -345,10 +345,10 @@ export class WebSocketSession implements WebSocketSessionHandle {
       this.#pendingLocalClose = { code, reason };
       return;
     }
-    if (!this.#go("localClose")) return;
+    if (!this.#go(SessionEvent.LOCAL_CLOSE)) return;
     this.#out.push({ op: Opcode.CLOSE, data: encodeClose(code, reason), size: 0 });
     this.#closeTimer = setTimeout(() => {
-      if (!this.#go("closeTimeout")) return;
+      if (!this.#go(SessionEvent.CLOSE_TIMEOUT)) return;
       this.#ch!.abort();
       this.#finish(CloseCode.ABNORMAL, "", false, "the peer did not answer the close frame");
     }, this.#cfg.closeTimeoutMs);

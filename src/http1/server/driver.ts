@@ -29,6 +29,13 @@ import { type RequestHead, RequestParser } from "../core/parser.ts";
 import { HttpParseError } from "../core/errors.ts";
 import type { Http1Options } from "./options.ts";
 import { ConnEvent, ConnState, nextState } from "../core/conn_table.ts";
+import {
+  bodyFlows,
+  CONTINUE_TABLE,
+  ContinueAction,
+  ContinueEvent,
+  ContinueState,
+} from "../core/continue_table.ts";
 import { type DeadlineKind, Deadlines } from "./deadlines.ts";
 import { CONTINUE_100, encodeErrorResponse, type ResponseHead } from "../core/serializer.ts";
 import { Http1Writer, type WriterHost } from "./response_writer.ts";
@@ -86,7 +93,7 @@ export class Http1Driver implements LiveConnection {
       this.#host.clientError("websocket", new Error(reason), this.#facts, code);
     },
   };
-  /** After a 101 to a WebSocket handshake: the session that owns the socket. */
+  /** In WEBSOCKET: the session that owns the socket. */
   #ws: WebSocketSessionHandle | null = null;
 
   constructor(
@@ -133,17 +140,18 @@ export class Http1Driver implements LiveConnection {
     this.#state = nextState(this.#state, event);
   }
 
-  /** Closing, closed or handed over: nothing more to read or answer here. */
+  /** Closing, closed or handed over (to HTTP/2 or a WebSocket): nothing more to read or answer here. */
   #finished(): boolean {
     const s = this.#state;
-    return s === ConnState.CLOSING || s === ConnState.CLOSED || s === ConnState.SWITCHED_PROTOCOL;
+    return s === ConnState.CLOSING || s === ConnState.CLOSED || s === ConnState.SWITCHED_PROTOCOL ||
+      s === ConnState.WEBSOCKET;
   }
 
   // ---- input --------------------------------------------------------------
 
   #onData(chunk: Uint8Array): void {
-    if (this.#ws !== null) {
-      this.#ws.receive(chunk);
+    if (this.#state === ConnState.WEBSOCKET) {
+      this.#ws?.receive(chunk);
       return;
     }
     if (this.#finished()) return;
@@ -158,10 +166,9 @@ export class Http1Driver implements LiveConnection {
    * (RFC 9112 §9.6), unless it cut a request short.
    */
   #onEnd(error?: unknown): void {
-    const ws = this.#ws;
-    if (ws !== null) {
+    if (this.#state === ConnState.WEBSOCKET) {
       // Without a close frame first this is an abnormal closure (1006); after one, a no-op.
-      ws.peerEnded(error === undefined ? undefined : asError(error));
+      this.#ws?.peerEnded(error === undefined ? undefined : asError(error));
       if (error === undefined) this.#transport.close();
       else this.#transport.abort();
       return;
@@ -253,7 +260,7 @@ export class Http1Driver implements LiveConnection {
           msg.trailerSlot?.deliver(ev.trailers ?? []);
           msg.body?.end();
           this.#clearDeadline("body");
-          if (this.#state === ConnState.MIGHT_SWITCH_PROTOCOL && !msg.ws) this.#upgradeOrRun(msg);
+          if (this.#state === ConnState.MIGHT_SWITCH_PROTOCOL) this.#upgradeOrRun(msg);
           else if (msg.exchange === null || msg.exchange.done) this.#cycleDone();
         }
         continue;
@@ -297,7 +304,8 @@ export class Http1Driver implements LiveConnection {
     if (ws && head.bodyKind !== "none") {
       throw new HttpParseError(400, "a WebSocket handshake must not have a body");
     }
-    if (h2c || ws) this.#to(ConnEvent.UPGRADE_ASKED);
+    if (h2c) this.#to(ConnEvent.UPGRADE_ASKED);
+    else if (ws) this.#to(ConnEvent.WEBSOCKET_ASKED);
     else this.#to(this.#keepAlive(head) ? ConnEvent.REQUEST : ConnEvent.REQUEST_CLOSE);
     const method = head.method;
     if (isUnserved(method)) throw new HttpParseError(501, `method ${method} not served`);
@@ -323,10 +331,9 @@ export class Http1Driver implements LiveConnection {
       const status = e instanceof UnrepresentableRequest ? e.status : 400;
       throw new HttpParseError(status, "request not representable as a Fetch Request");
     }
-    if (head.expectContinue && body === null) msg.continueSent = true;
+    if (head.expectContinue && body !== null) msg.expect = ContinueState.OWED;
     msg.request = request;
     if (ws) {
-      msg.ws = true;
       exchange.upgradable = true;
       registerUpgradeTarget(request, { protocol: "http/1.1", secure: this.#transport.secure });
     }
@@ -348,7 +355,7 @@ export class Http1Driver implements LiveConnection {
     // returns. A request with a body keeps the asynchronous order: a body that
     // turns out malformed still gets its 400 instead of a response already sent.
     // A WebSocket handshake keeps its own (asynchronous) path.
-    if (msg.head.bodyKind === "none" && !msg.ws) {
+    if (msg.head.bodyKind === "none" && this.#state !== ConnState.WEBSOCKET_ASKED) {
       const rest = exchange.start(handler, msg.request!, onError, isHead);
       if (rest === null) this.#responseDone(msg);
       else rest.then(() => this.#responseDone(msg));
@@ -385,10 +392,9 @@ export class Http1Driver implements LiveConnection {
   #pull(msg: InFlight): void {
     msg.wanted = true;
     if (this.#msg !== msg) return;
-    if (msg.head.expectContinue && !msg.continueSent && !msg.headSent) {
-      msg.continueSent = true;
-      this.#transport.write(CONTINUE_100);
-    }
+    const move = CONTINUE_TABLE.next(msg.expect, ContinueEvent.BODY_WANTED);
+    msg.expect = move.next;
+    if (move.action === ContinueAction.SEND_100) this.#transport.write(CONTINUE_100);
     this.#transport.resume();
     queueMicrotask(() => this.#process());
   }
@@ -412,8 +418,9 @@ export class Http1Driver implements LiveConnection {
     const msg = this.#msg!;
     const req = msg.head;
     msg.headSent = true;
+    msg.expect = CONTINUE_TABLE.next(msg.expect, ContinueEvent.HEAD_SENT).next;
     // A WebSocket candidate answered without switching: the connection stays HTTP.
-    if (this.#state === ConnState.MIGHT_SWITCH_PROTOCOL) {
+    if (this.#state === ConnState.WEBSOCKET_ASKED) {
       this.#to(
         this.#keepAlive(req) ? ConnEvent.UPGRADE_DECLINED : ConnEvent.UPGRADE_DECLINED_CLOSE,
       );
@@ -429,9 +436,7 @@ export class Http1Driver implements LiveConnection {
     );
     let close = !head.keepAlive || this.#host.shuttingDown;
     // An unsent 100-continue body may still be on its way: do not try to resync.
-    if (req.expectContinue && !msg.continueSent && msg.bodyState === BodyState.READING) {
-      close = true;
-    }
+    if (msg.expect === ContinueState.FORFEITED && msg.bodyState === BodyState.READING) close = true;
     // The client sent its last bytes: this is the last answer unless more requests wait.
     if (this.#peerEnded && this.#parser.buffered === 0) close = true;
     if (close) this.#to(ConnEvent.CLOSE_AFTER);
@@ -446,8 +451,7 @@ export class Http1Driver implements LiveConnection {
   #switchToWebSocket(accept: PendingUpgrade): WebSocketSessionHandle | null {
     const msg = this.#msg;
     if (
-      msg === null || !msg.ws || this.#state !== ConnState.MIGHT_SWITCH_PROTOCOL ||
-      msg.bodyState !== BodyState.DONE
+      msg === null || this.#state !== ConnState.WEBSOCKET_ASKED || msg.bodyState !== BodyState.DONE
     ) return null;
     msg.headSent = true;
     this.#to(ConnEvent.UPGRADE_TAKEN);
@@ -595,17 +599,16 @@ export class Http1Driver implements LiveConnection {
   /** The body is wanted from the client now (not while a 100-continue is still owed). */
   #wantsBody(): boolean {
     const msg = this.#msg;
-    return msg !== null && !(msg.head.expectContinue && !msg.continueSent);
+    return msg !== null && bodyFlows(msg.expect);
   }
 
   /** A timeout fired, or the request data rate fell below minRequestRate. */
   onDeadline(now: number): void {
     const kind = this.#deadlines.due(now);
-    const ws = this.#ws;
-    if (kind === "send" && ws !== null) {
+    if (kind === "send" && this.#state === ConnState.WEBSOCKET) {
       this.#timedOut(kind, false);
       this.#transport.abort();
-      ws.peerEnded(new Error("send timeout: the client does not read"));
+      this.#ws?.peerEnded(new Error("send timeout: the client does not read"));
       return;
     }
     if (kind === null || this.#finished()) return;
@@ -622,14 +625,16 @@ export class Http1Driver implements LiveConnection {
 
   /** Graceful shutdown: close now if idle, else after the current response. */
   shutdown(): void {
-    if (this.#ws !== null) {
-      this.#ws.goingAway();
+    if (this.#state === ConnState.WEBSOCKET) {
+      this.#ws?.goingAway();
       return;
     }
     if (this.#finished()) return;
     const msg = this.#msg;
     if (msg === null) this.#close();
-    else if (this.#state !== ConnState.MIGHT_SWITCH_PROTOCOL) {
+    else if (
+      this.#state !== ConnState.MIGHT_SWITCH_PROTOCOL && this.#state !== ConnState.WEBSOCKET_ASKED
+    ) {
       // (A pending upgrade reads host.shuttingDown when it is decided.)
       this.#to(ConnEvent.CLOSE_AFTER);
       if (msg.exchange !== null && msg.exchange.done) this.#close();
@@ -637,12 +642,13 @@ export class Http1Driver implements LiveConnection {
   }
 
   #onClosed(): void {
-    if (this.#ws !== null) {
-      this.#ws.peerEnded(new Error("connection closed"));
+    if (this.#state === ConnState.SWITCHED_PROTOCOL) return;
+    if (this.#state === ConnState.WEBSOCKET) {
+      this.#to(ConnEvent.SOCKET_CLOSED);
+      this.#ws?.peerEnded(new Error("connection closed"));
       this.#host.remove(this);
       return;
     }
-    if (this.#state === ConnState.SWITCHED_PROTOCOL) return;
     this.#to(ConnEvent.SOCKET_CLOSED);
     this.#host.remove(this);
     const msg = this.#msg;
@@ -661,9 +667,9 @@ export class Http1Driver implements LiveConnection {
 
   /** The shutdown deadline passed: abort the exchange in flight (req.signal) and the socket. */
   terminate(): void {
-    if (this.#ws !== null) {
+    if (this.#state === ConnState.WEBSOCKET) {
       this.#transport.abort();
-      this.#ws.peerEnded(new Error("server shutdown deadline passed"));
+      this.#ws?.peerEnded(new Error("server shutdown deadline passed"));
       return;
     }
     if (this.#finished()) return;
