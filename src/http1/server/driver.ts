@@ -13,17 +13,14 @@
  * @module
  */
 import type { Transport } from "../../transport/types.ts";
-import { type ConnectionFacts, RequestInfo } from "../../fetch/info.ts";
-import { Exchange, type TrailerHint } from "../../fetch/exchange.ts";
-import { registerRequestTrailers } from "../../fetch/request_trailers.ts";
+import type { ConnectionFacts } from "../../fetch/info.ts";
+import type { TrailerHint } from "../../fetch/exchange.ts";
 import { TrailersError } from "../../fetch/trailers.ts";
-import { adoptBuffer, RequestBody } from "../../fetch/body.ts";
-import { createRequest, isUnserved, UnrepresentableRequest } from "../../fetch/request.ts";
+import { adoptBuffer, type BodyFlow } from "../../fetch/body.ts";
 import type { LiveConnection, ServerHost } from "../../fetch/host.ts";
 import type { H2cUpgrade } from "../../upgrade_types.ts";
-import { type PendingUpgrade, registerUpgradeTarget } from "../../websocket/registry.ts";
+import type { PendingUpgrade } from "../../websocket/registry.ts";
 import type { WebSocketSessionHandle } from "../../websocket/channel.ts";
-import { webSocketUpgrades } from "../../websocket/exchange_upgrade.ts";
 import { httpDate } from "../../bytes/date.ts";
 import { type RequestHead, RequestParser } from "../core/parser.ts";
 import { HttpParseError } from "../core/errors.ts";
@@ -41,7 +38,7 @@ import { CONTINUE_100, encodeErrorResponse, type ResponseHead } from "../core/se
 import { Http1Writer, type WriterHost } from "./response_writer.ts";
 import { BodyState, InFlight, upgradeAsked } from "./in_flight.ts";
 import { planResponseHead } from "./response_head.ts";
-import { requestUrl } from "./request_url.ts";
+import { RequestOpener } from "./request_open.ts";
 import { type ChannelHooks, socketChannel, switchingProtocols } from "./ws_channel.ts";
 
 function asError(e: unknown): Error {
@@ -71,13 +68,13 @@ export class Http1Driver implements LiveConnection {
   #inLoop = false;
   /** The clock, read once per pass of #process: a request's timers and date need no finer one. */
   #loopNow = 0;
-  #scheme: string;
-  /**
-   * The last Host whose origin-form URL parsed. Whether such a URL parses
-   * depends only on its authority (the URL parser percent-encodes any path
-   * the h1 parser lets through), and a client repeats its Host.
-   */
-  #parsedHost: string | null = null;
+  /** Builds each request's body, exchange and Request. */
+  readonly #opener: RequestOpener;
+  /** A request body's pull and cancel, as the body stream calls them. */
+  readonly #flowOf = (msg: InFlight): BodyFlow => ({
+    pull: () => this.#pull(msg),
+    cancel: () => this.#cancelBody(msg),
+  });
   #upgrade: H2cUpgrade | null;
   /** The exchange's side of the connection: frames and writes responses. */
   readonly #writer: Http1Writer;
@@ -108,9 +105,9 @@ export class Http1Driver implements LiveConnection {
     this.#facts = facts;
     this.#opts = options;
     this.#upgrade = upgrade;
-    this.#scheme = transport.secure ? "https://" : "http://";
     this.#parser = new RequestParser(options);
     this.#writer = new Http1Writer(transport, this.#hooks, options.maxHeaderBytes);
+    this.#opener = new RequestOpener(transport.secure, facts, this.#writer);
     this.#deadlines = new Deadlines(options.minRequestRate, options.minRequestRateGrace);
     host.add(this);
     transport.closed.then(() => this.#onClosed());
@@ -196,12 +193,7 @@ export class Http1Driver implements LiveConnection {
 
   /** The client went away: what is in flight will never be read. */
   #gone(reason: unknown): void {
-    const msg = this.#msg;
-    if (msg !== null) {
-      if (msg.bodyState === BodyState.READING) msg.body?.error(reason);
-      msg.trailerSlot?.fail(reason);
-      if (msg.exchange !== null && !msg.exchange.done) msg.exchange.cancel(reason);
-    }
+    this.#msg?.abort(reason);
     this.#to(ConnEvent.CLOSE);
     this.#transport.abort();
   }
@@ -307,37 +299,7 @@ export class Http1Driver implements LiveConnection {
     if (h2c) this.#to(ConnEvent.UPGRADE_ASKED);
     else if (ws) this.#to(ConnEvent.WEBSOCKET_ASKED);
     else this.#to(this.#keepAlive(head) ? ConnEvent.REQUEST : ConnEvent.REQUEST_CLOSE);
-    const method = head.method;
-    if (isUnserved(method)) throw new HttpParseError(501, `method ${method} not served`);
-    const url = requestUrl(head, this.#scheme, this.#facts.localAddr, this.#parsedHost);
-    let body: RequestBody | null = null;
-    if (head.bodyKind !== "none" && method !== "GET" && method !== "HEAD") {
-      body = new RequestBody({
-        pull: () => this.#pull(msg),
-        cancel: () => this.#cancelBody(msg),
-      }, head.expectContinue);
-      msg.body = body;
-    }
-    const info = new RequestInfo(this.#facts, head.headers);
-    const exchange = new Exchange(info, this.#writer, webSocketUpgrades);
-    msg.exchange = exchange;
-    let request: Request;
-    try {
-      const origin = !!head.host && head.target.charCodeAt(0) === 47; /* / */
-      const checked = origin && head.host === this.#parsedHost;
-      request = createRequest(url, method, head.headers, body?.stream ?? null, exchange, checked);
-      if (origin && !checked) this.#parsedHost = head.host;
-    } catch (e) {
-      const status = e instanceof UnrepresentableRequest ? e.status : 400;
-      throw new HttpParseError(status, "request not representable as a Fetch Request");
-    }
-    if (head.expectContinue && body !== null) msg.expect = ContinueState.OWED;
-    msg.request = request;
-    if (ws) {
-      exchange.upgradable = true;
-      registerUpgradeTarget(request, { protocol: "http/1.1", secure: this.#transport.secure });
-    }
-    if (body !== null) msg.trailerSlot = registerRequestTrailers(request);
+    this.#opener.open(msg, ws, this.#flowOf);
     // An h2c upgrade is decided once the body is in (RFC 7540 §3.2): see #upgradeOrRun.
     if (!h2c) this.#run(msg);
   }
@@ -570,9 +532,7 @@ export class Http1Driver implements LiveConnection {
     const msg = this.#msg;
     this.#to(ConnEvent.CLOSE);
     if (msg !== null) {
-      msg.body?.error(e);
-      msg.trailerSlot?.fail(e);
-      if (msg.exchange !== null && !msg.exchange.done) msg.exchange.cancel(e);
+      msg.abort(e);
       if (msg.headSent) {
         this.#transport.abort();
         return;
@@ -651,12 +611,7 @@ export class Http1Driver implements LiveConnection {
     }
     this.#to(ConnEvent.SOCKET_CLOSED);
     this.#host.remove(this);
-    const msg = this.#msg;
-    if (msg !== null) {
-      if (msg.bodyState === BodyState.READING) msg.body?.error(new Error("connection closed"));
-      msg.trailerSlot?.fail(new Error("connection closed"));
-      msg.exchange?.cancel(new Error("connection closed"));
-    }
+    this.#msg?.abort(new Error("connection closed"));
   }
 
   /** Reports a fired timeout, named by its option (the data rate's, or the kind's). */

@@ -72,6 +72,16 @@ export class InFlight {
 
   /** `head`: the request head as parsed. */
   constructor(readonly head: RequestHead) {}
+
+  /**
+   * Cuts off what is in flight: the body stream (if still being read), the
+   * request trailers, and the exchange (req.signal aborts).
+   */
+  abort(reason: unknown): void {
+    if (this.bodyState === BodyState.READING) this.body?.error(reason);
+    this.trailerSlot?.fail(reason);
+    this.exchange?.cancel(reason);
+  }
 }
 
 /**

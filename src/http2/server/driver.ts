@@ -34,7 +34,6 @@ import { openRequest, type RequestContext } from "./stream_request.ts";
 import { DriverStream as Stream, type StreamHost } from "./exchange_stream.ts";
 import { SendWatch } from "./send_watch.ts";
 import { AnsweredResets } from "./answered_resets.ts";
-import { declineWebSocket, receiveWebSocketData } from "./ws_stream.ts";
 import type { Http2Options } from "./options.ts";
 import type { ClientErrorKind } from "../../types.ts";
 import type { WebSocketSessionHandle } from "../../websocket/channel.ts";
@@ -209,11 +208,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
       case "data": {
         const s = this.#streams.get(ev.streamId);
         const len = ev.data.byteLength;
-        if (s?.ws != null) return receiveWebSocketData(s, ownBuffer(ev.data));
-        if (s?.wsEarly != null) {
-          s.wsEarly.push(ownBuffer(ev.data));
-          return;
-        }
+        if (s?.ws?.takesData) return s.ws.receive(ownBuffer(ev.data));
         if (s === undefined || s.discard || s.reqBody === null || s.reqBody.closed) {
           this.conn.consumed(ev.streamId, len);
           return;
@@ -323,8 +318,8 @@ export class Http2Driver implements LiveConnection, StreamHost {
   #run(s: Stream, request: Request, isHead: boolean): void {
     const host = this.#host;
     s.exchange!.run(host.handler, request, host.onError, isHead).then(() => {
-      if (s.ws !== null) return; // answered when the WebSocket closes
-      declineWebSocket(s);
+      if (s.ws?.session) return; // answered when the WebSocket closes
+      s.ws?.decline();
       s.finish();
       this.#settle(s);
     });
@@ -339,8 +334,9 @@ export class Http2Driver implements LiveConnection, StreamHost {
       stats.websockets--;
       this.#wsSessions.delete(session);
       // Closed without ending our side (the peer's END_STREAM came without a close frame): end it.
-      if (!s.wsDone && s.canSend) {
-        s.wsDone = true;
+      const ws = s.ws!;
+      if (!ws.done && s.canSend) {
+        ws.done = true;
         s.end();
       }
       s.finish();

@@ -18,7 +18,7 @@ import { webSocketUpgrades } from "../../websocket/exchange_upgrade.ts";
 import type { HeaderList } from "../core/events.ts";
 import { contentLengthOf, expectOf, requestParts } from "./request_parts.ts";
 import type { DriverStream } from "./exchange_stream.ts";
-import { extendedConnect } from "./ws_stream.ts";
+import { extendedConnect, WsStream } from "./ws_stream.ts";
 
 /**
  * What the connection tells every new request.
@@ -87,7 +87,7 @@ export function openRequest(
   const isHead = method === "HEAD";
   let body: RequestBody | null = null;
   if (ws) {
-    s.wsEarly = [];
+    s.ws = new WsStream(s);
   } else if (!endStream && refused === null && method !== "GET" && !isHead) {
     s.expectContinue = parts !== null && /^\s*100-continue\s*$/i.test(expectOf(headers));
     body = new RequestBody(s, s.expectContinue);
