@@ -232,11 +232,11 @@ describe("h2 driver: an answered upload that goes on is stopped with RST_STREAM 
     assert.deepEqual(rstsFrom(t, 0), [[1, ErrorCode.NO_ERROR]]);
     assert.ok(sent > UPLOAD_ALLOWANCE);
     assert.equal(driver.conn.openStreams, 0);
-    // Frames already in flight after our reset: ignored, but the connection window is credited
-    // (4 MiB through a 64 KiB connection window), and nothing more is reset or closed.
+    // Frames already in flight after our reset (a stream window's worth): ignored, but counted
+    // and credited on the connection window (which they would overflow otherwise); nothing more
+    // is reset or closed. (A client that goes on for ever meets the useless-frame budget.)
     const n = t.frames.length;
-    const burst = concat(...Array.from({ length: 64 }, () => data(1, chunk)));
-    for (let i = 0; i < 16; i++) await send(burst);
+    await send(...Array.from({ length: 16 }, () => data(1, chunk)));
     assert.deepEqual(rstsFrom(t, n), []);
     assert.equal(goawayOf(t.frames), undefined);
     assert.equal(t.closedByServer, false);
