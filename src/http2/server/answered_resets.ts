@@ -32,12 +32,6 @@ interface Waiting {
 
 /**
  * Streams answered while their request body was still coming.
- *
- * @example
- * ```ts ignore
- * // The driver, after each flush of the core's output:
- * if (resets.size > 0 && resets.sendDue(conn, (s) => settle(s), Date.now())) flushAgain();
- * ```
  */
 export class AnsweredResets {
   readonly #list: Waiting[] = [];
