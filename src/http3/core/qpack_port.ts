@@ -1,0 +1,91 @@
+/**
+ * What the HTTP/3 core needs from QPACK (RFC 9204), as structural types: the
+ * codec in `qpack/mod.ts` satisfies them, and tests may pass a static-only
+ * stand-in. The core never constructs a codec itself.
+ *
+ * @module
+ */
+
+/**
+ * A field line: `[name, value]`.
+ *
+ * @example
+ * ```ts
+ * import type { Field } from "./qpack_port.ts";
+ * const f: Field = [":status", "200"];
+ * ```
+ */
+export type Field = [name: string, value: string];
+
+/**
+ * The decoder side: request field sections in, decoder-stream bytes out.
+ * `decodeSection` returns a non-array marker when the section is blocked.
+ *
+ * @example
+ * ```ts
+ * import type { FieldDecoder } from "./qpack_port.ts";
+ * const blocked = (d: FieldDecoder, id: number, b: Uint8Array) => !Array.isArray(d.decodeSection(id, b));
+ * ```
+ */
+export interface FieldDecoder {
+  /** Encoder-stream instructions; returns sections they unblocked. */
+  encoderStream(bytes: Uint8Array): { streamId: number; fields: Field[] }[];
+  /** A field section, or a marker (not an array) when it waits for inserts. */
+  decodeSection(streamId: number, bytes: Uint8Array): Field[] | symbol;
+  /** The stream was reset or abandoned: forget its blocked section. */
+  cancelStream(streamId: number): void;
+  /** Bytes owed on our decoder stream (may be empty). */
+  decoderStream(): Uint8Array;
+}
+
+/**
+ * The encoder side: response field sections out, encoder-stream bytes out,
+ * the peer's decoder-stream bytes in.
+ *
+ * @example
+ * ```ts
+ * import type { FieldEncoder } from "./qpack_port.ts";
+ * const head = (e: FieldEncoder, id: number) => e.encodeSection(id, [[":status", "200"]]);
+ * ```
+ */
+export interface FieldEncoder {
+  /** The peer's QPACK settings, once its SETTINGS arrive. */
+  setPeerSettings(s: { maxTableCapacity: number; blockedStreams: number }): void;
+  /** One encoded field section for stream `streamId`. */
+  encodeSection(streamId: number, fields: Field[]): Uint8Array;
+  /** Bytes owed on our encoder stream (may be empty). */
+  encoderStream(): Uint8Array;
+  /** The peer's decoder-stream instructions. */
+  decoderStream(bytes: Uint8Array): void;
+}
+
+/**
+ * Both sides, for one connection.
+ *
+ * @example
+ * ```ts
+ * import type { QpackPair } from "./qpack_port.ts";
+ * const describe = (q: QpackPair) => typeof q.decoder.decodeSection;
+ * ```
+ */
+export interface QpackPair {
+  /** Decodes what the peer sends. */
+  decoder: FieldDecoder;
+  /** Encodes what we send. */
+  encoder: FieldEncoder;
+}
+
+/**
+ * The QPACK error code an exception carries (QpackError has `code`), else
+ * QPACK_DECOMPRESSION_FAILED.
+ *
+ * @example
+ * ```ts
+ * import { qpackErrorCode } from "./qpack_port.ts";
+ * console.assert(qpackErrorCode(new Error("x")) === 0x200);
+ * ```
+ */
+export function qpackErrorCode(e: unknown, fallback = 0x200): number {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === "number" ? code : fallback;
+}

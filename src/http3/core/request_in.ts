@@ -1,0 +1,107 @@
+/**
+ * One request stream's receive side: frames through the request table,
+ * the declared content-length held against the DATA received (RFC 9114
+ * §4.1.2), and the bytes held while its field section is blocked.
+ *
+ * @module
+ */
+import { type FrameLimits, FrameReader } from "./frame_reader.ts";
+import { frameClass, FrameType } from "./frame_types.ts";
+import { type ReqInput, ReqState, requestStep } from "./request_rules.ts";
+import { H3Code, H3ConnectionError, H3StreamError } from "./errors.ts";
+
+/**
+ * What the request table let through, in order.
+ *
+ * @example
+ * ```ts
+ * import type { ReqPart } from "./request_in.ts";
+ * const p: ReqPart = { kind: "data", bytes: new Uint8Array(1) };
+ * ```
+ */
+export type ReqPart =
+  | { kind: "headers" | "trailers"; block: Uint8Array }
+  | { kind: "data"; bytes: Uint8Array }
+  | { kind: "end" }
+  | { kind: "useless" };
+
+/**
+ * The receive side of a request stream.
+ *
+ * @example
+ * ```ts
+ * import { RequestIn } from "./request_in.ts";
+ * const r = new RequestIn(0, { maxHeadersPayload: 1024 });
+ * const parts = r.push(new Uint8Array([0x01, 0x02, 0x00, 0x00]), true); // HEADERS, then FIN
+ * console.assert(parts[0]?.kind === "headers" && parts[1]?.kind === "end");
+ * ```
+ */
+export class RequestIn {
+  readonly id: number;
+  #state = ReqState.AWAIT_HEADERS;
+  readonly #reader: FrameReader;
+  /** content-length, -1 when absent. */
+  declared = -1;
+  #received = 0;
+  /** Parts held while the field section waits on the encoder stream (null: not blocked). */
+  held: ReqPart[] | null = null;
+  /** DATA bytes among the held parts. */
+  heldBytes = 0;
+
+  constructor(id: number, limits: FrameLimits) {
+    this.id = id;
+    this.#reader = new FrameReader(limits);
+  }
+
+  /** The table state. */
+  get state(): ReqState {
+    return this.#state;
+  }
+
+  /**
+   * Feeds bytes (and the FIN); throws H3ConnectionError / H3StreamError.
+   * The parts come in wire order; the caller holds those that follow a
+   * blocked field section.
+   */
+  push(bytes: Uint8Array, fin: boolean): ReqPart[] {
+    const out: ReqPart[] = [];
+    for (const ev of this.#reader.push(bytes)) {
+      if (ev.kind === "start") {
+        const step = this.#step(frameClass(ev.type));
+        if (step === "none") out.push({ kind: "useless" });
+      } else if (ev.kind === "data") {
+        this.#received += ev.bytes.length;
+        if (this.declared >= 0 && this.#received > this.declared) {
+          throw new H3StreamError(this.id, H3Code.MESSAGE_ERROR, "body exceeds content-length");
+        }
+        out.push({ kind: "data", bytes: ev.bytes });
+      } else if (ev.type === FrameType.HEADERS) {
+        // The table has already moved: BODY after the first HEADERS, AFTER_TRAILERS after the second.
+        const kind = this.#state === ReqState.BODY ? "headers" : "trailers";
+        out.push({ kind, block: ev.payload });
+      }
+    }
+    if (fin) {
+      if (!this.#reader.atBoundary) {
+        throw new H3ConnectionError(H3Code.FRAME_ERROR, "stream ended inside a frame");
+      }
+      this.#step("FIN");
+      if (this.declared >= 0 && this.#received !== this.declared) {
+        throw new H3StreamError(this.id, H3Code.MESSAGE_ERROR, "body shorter than content-length");
+      }
+      out.push({ kind: "end" });
+    }
+    return out;
+  }
+
+  #step(input: ReqInput): "none" | "ok" {
+    const step = requestStep(this.#state, input);
+    if ("error" in step) {
+      const why = `${input} in ${this.#state}`;
+      if (step.scope === "stream") throw new H3StreamError(this.id, step.error, why);
+      throw new H3ConnectionError(step.error, `${why} on stream ${this.id}`);
+    }
+    this.#state = step.next;
+    return step.emit === "none" ? "none" : "ok";
+  }
+}
