@@ -306,9 +306,17 @@ export class H3Connection {
       case "useless":
         return this.#spend();
       case "data":
+        s.received += part.bytes.length;
+        if (s.declared >= 0 && s.received > s.declared) {
+          throw new H3StreamError(s.id, H3Code.MESSAGE_ERROR, "body exceeds content-length");
+        }
         out.push({ type: "data", id: s.id, bytes: part.bytes });
         return;
       case "end":
+        // RFC 9114 §4.1.2: a content-length the DATA does not match makes the request malformed.
+        if (s.declared >= 0 && s.received !== s.declared) {
+          throw new H3StreamError(s.id, H3Code.MESSAGE_ERROR, "body shorter than content-length");
+        }
         out.push({ type: "end", id: s.id });
         return;
       case "headers":

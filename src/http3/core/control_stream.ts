@@ -39,7 +39,7 @@ export type ControlEvent =
  */
 export class ControlIn {
   #state = ControlState.AWAIT_SETTINGS;
-  readonly #reader = new FrameReader({ maxHeadersPayload: 0 });
+  readonly #reader = new FrameReader({ maxHeadersPayload: 4096 });
   #maxPushId = -1;
   #goaway = Infinity;
 
@@ -64,6 +64,8 @@ export class ControlIn {
         if (step.act === "ignore") out.push({ type: "useless" });
       } else if (ev.kind === "frame") {
         this.#apply(ev.type, ev.payload, out);
+      } else if (ev.kind === "error") {
+        throw new H3ConnectionError(ev.code, ev.reason);
       }
     }
     return out;

@@ -8,12 +8,14 @@
  */
 import { readVarint } from "./varint.ts";
 import { FrameType } from "./frame_types.ts";
-import { H3Code, H3ConnectionError } from "./errors.ts";
+import { H3Code } from "./errors.ts";
 
 /**
  * What the reader yields: `start` when a frame header is complete (the
  * stream rules judge the type here, before any payload), `data` for each
- * piece of a DATA payload, `frame` for a buffered frame's whole payload.
+ * piece of a DATA payload, `frame` for a buffered frame's whole payload,
+ * and `error` last when a frame breaks its bound (after its `start`, so the
+ * stream's table may name a more specific error first).
  *
  * @example
  * ```ts
@@ -24,7 +26,8 @@ import { H3Code, H3ConnectionError } from "./errors.ts";
 export type FrameEvent =
   | { kind: "start"; type: number; length: number }
   | { kind: "data"; bytes: Uint8Array }
-  | { kind: "frame"; type: number; payload: Uint8Array };
+  | { kind: "frame"; type: number; payload: Uint8Array }
+  | { kind: "error"; code: number; reason: string };
 
 /**
  * Bounds on buffered payloads.
@@ -71,6 +74,7 @@ export class FrameReader {
   /** Buffered payload (null while streaming DATA or skipping). */
   #buf: Uint8Array | null = null;
   #filled = 0;
+  #dead = false;
 
   constructor(limits: FrameLimits) {
     this.#limits = limits;
@@ -81,11 +85,11 @@ export class FrameReader {
     return this.#phase === Phase.HEADER && this.#head.length === 0;
   }
 
-  /** Feeds bytes; throws H3ConnectionError for a frame that breaks its bound or layout. */
+  /** Feeds bytes; a frame past its bound ends the list with an `error` (the reader is then dead). */
   push(bytes: Uint8Array): FrameEvent[] {
     const out: FrameEvent[] = [];
     let pos = 0;
-    while (pos < bytes.length) {
+    while (pos < bytes.length && !this.#dead) {
       if (this.#phase === Phase.HEADER) {
         pos = this.#readHeader(bytes, pos, out);
         continue;
@@ -140,7 +144,13 @@ export class FrameReader {
     if (max >= 0) {
       if (length > max) {
         const code = type === FrameType.HEADERS ? H3Code.EXCESSIVE_LOAD : H3Code.FRAME_ERROR;
-        throw new H3ConnectionError(code, `frame 0x${type.toString(16)} of ${length} bytes`);
+        out.push({
+          kind: "error",
+          code,
+          reason: `frame 0x${type.toString(16)} of ${length} bytes`,
+        });
+        this.#dead = true;
+        return;
       }
       this.#buf = new Uint8Array(length);
     }

@@ -1,7 +1,6 @@
 /**
- * One request stream's receive side: frames through the request table,
- * the declared content-length held against the DATA received (RFC 9114
- * §4.1.2), and the bytes held while its field section is blocked.
+ * One request stream's receive side: frames through the request table, and
+ * the parts held while its field section is blocked.
  *
  * @module
  */
@@ -40,9 +39,10 @@ export class RequestIn {
   readonly id: number;
   #state = ReqState.AWAIT_HEADERS;
   readonly #reader: FrameReader;
-  /** content-length, -1 when absent. */
+  /** content-length, -1 when absent (checked by the connection as DATA is delivered). */
   declared = -1;
-  #received = 0;
+  /** DATA bytes delivered. */
+  received = 0;
   /** Parts held while the field section waits on the encoder stream (null: not blocked). */
   held: ReqPart[] | null = null;
   /** DATA bytes among the held parts. */
@@ -70,11 +70,9 @@ export class RequestIn {
         const step = this.#step(frameClass(ev.type));
         if (step === "none") out.push({ kind: "useless" });
       } else if (ev.kind === "data") {
-        this.#received += ev.bytes.length;
-        if (this.declared >= 0 && this.#received > this.declared) {
-          throw new H3StreamError(this.id, H3Code.MESSAGE_ERROR, "body exceeds content-length");
-        }
         out.push({ kind: "data", bytes: ev.bytes });
+      } else if (ev.kind === "error") {
+        throw new H3ConnectionError(ev.code, ev.reason);
       } else if (ev.type === FrameType.HEADERS) {
         // The table has already moved: BODY after the first HEADERS, AFTER_TRAILERS after the second.
         const kind = this.#state === ReqState.BODY ? "headers" : "trailers";
@@ -86,9 +84,6 @@ export class RequestIn {
         throw new H3ConnectionError(H3Code.FRAME_ERROR, "stream ended inside a frame");
       }
       this.#step("FIN");
-      if (this.declared >= 0 && this.#received !== this.declared) {
-        throw new H3StreamError(this.id, H3Code.MESSAGE_ERROR, "body shorter than content-length");
-      }
       out.push({ kind: "end" });
     }
     return out;
