@@ -21,9 +21,12 @@ import { ControlIn } from "./control_stream.ts";
 import { judgeUniType, UniType } from "./uni_streams.ts";
 import { type ReqPart, RequestIn } from "./request_in.ts";
 import { readVarint } from "./varint.ts";
-import { type Field, qpackErrorCode, type QpackPair } from "./qpack_port.ts";
+import { type Field, isSectionTooLarge, qpackErrorCode, type QpackPair } from "./qpack_port.ts";
 import type { H3Action, H3Event } from "./events.ts";
 import { DEFAULT_H3_OPTIONS, type H3CoreOptions } from "./options.ts";
+
+/** Stands for a section the decoder found too large (it already told the peer). */
+const TOO_LARGE: Field[] = [];
 
 type UniRole = "control" | "encoder" | "decoder" | "ignored";
 
@@ -221,11 +224,10 @@ export class H3Connection {
     this.#actions.push({ type: "close", code: H3Code.NO_ERROR, reason });
   }
 
-  /** Resets request stream `id` with `code` (a response that cannot complete). */
-  resetStream(id: number, code: number): void {
+  /** The driver reset request stream `id` itself: forget it (QPACK cancels its section). */
+  resetStream(id: number): void {
     if (this.#requests.has(id)) this.#q.decoder.cancelStream(id);
     this.#forget(id);
-    if (!this.#closed) this.#actions.push({ type: "reset", id, code });
   }
 
   /** Takes the queued wire actions (QPACK decoder-stream bytes included). */
@@ -271,7 +273,9 @@ export class H3Connection {
           String(e),
         );
       }
-      for (const u of unblocked) this.#unblock(u.streamId, u.fields, out);
+      for (const u of unblocked) {
+        this.#unblock(u.streamId, u.error === undefined ? u.fields : TOO_LARGE, out);
+      }
       return;
     }
     for (const ev of this.#control!.push(bytes)) {
@@ -325,7 +329,8 @@ export class H3Connection {
         try {
           r = this.#q.decoder.decodeSection(s.id, part.block);
         } catch (e) {
-          throw new H3ConnectionError(qpackErrorCode(e), String(e));
+          if (!isSectionTooLarge(e)) throw new H3ConnectionError(qpackErrorCode(e), String(e));
+          r = TOO_LARGE;
         }
         if (!Array.isArray(r)) {
           if (part.kind === "trailers") {
@@ -343,7 +348,7 @@ export class H3Connection {
   #section(s: RequestIn, kind: "headers" | "trailers", fields: Field[], out: H3Event[]): void {
     let size = 0;
     for (const [n, v] of fields) size += n.length + v.length + 32;
-    if (size > this.#o.maxFieldSectionSize) {
+    if (fields === TOO_LARGE || size > this.#o.maxFieldSectionSize) {
       if (kind === "headers") {
         out.push({ type: "headers-too-large", id: s.id });
         return;

@@ -28,8 +28,11 @@ export type Field = [name: string, value: string];
  * ```
  */
 export interface FieldDecoder {
-  /** Encoder-stream instructions; returns sections they unblocked. */
-  encoderStream(bytes: Uint8Array): { streamId: number; fields: Field[] }[];
+  /**
+   * Encoder-stream instructions; returns sections they unblocked (`error`
+   * set when one decoded past maxFieldSectionSize).
+   */
+  encoderStream(bytes: Uint8Array): { streamId: number; fields: Field[]; error?: unknown }[];
   /** A field section, or a marker (not an array) when it waits for inserts. */
   decodeSection(streamId: number, bytes: Uint8Array): Field[] | symbol;
   /** The stream was reset or abandoned: forget its blocked section. */
@@ -73,6 +76,20 @@ export interface QpackPair {
   decoder: FieldDecoder;
   /** Encodes what we send. */
   encoder: FieldEncoder;
+}
+
+/**
+ * Whether an exception is the decoder's "section too large" (its name is
+ * FieldSectionTooLargeError): the stream alone is refused with 431.
+ *
+ * @example
+ * ```ts
+ * import { isSectionTooLarge } from "./qpack_port.ts";
+ * console.assert(!isSectionTooLarge(new Error("x")));
+ * ```
+ */
+export function isSectionTooLarge(e: unknown): boolean {
+  return (e as { name?: unknown } | null)?.name === "FieldSectionTooLargeError";
 }
 
 /**

@@ -1,0 +1,156 @@
+/**
+ * The QUIC transport as the HTTP/3 driver sees it: a listener of sessions,
+ * and per session its streams as pausable byte sources and writers with
+ * backpressure. Only src/transport implements it (Deno today).
+ *
+ * @module
+ */
+import type { Addr } from "./types.ts";
+
+/**
+ * Where a receive stream's bytes go.
+ *
+ * @example
+ * ```ts
+ * import type { QuicSink } from "./quic_types.ts";
+ * const sink: QuicSink = { data() {}, end() {}, reset() {} };
+ * ```
+ */
+export interface QuicSink {
+  /** Bytes, owned by the receiver. */
+  data(bytes: Uint8Array): void;
+  /** The peer's FIN. */
+  end(): void;
+  /** The peer reset the stream, or the connection went away. */
+  reset(reason: unknown): void;
+}
+
+/**
+ * The receive side of a stream: reading pauses, so a slow consumer leaves
+ * the bytes in QUIC's flow-control window instead of our memory.
+ *
+ * @example
+ * ```ts
+ * import type { QuicRecv } from "./quic_types.ts";
+ * const hold = (r: QuicRecv) => r.pause();
+ * ```
+ */
+export interface QuicRecv {
+  /** The QUIC stream id. */
+  readonly id: number;
+  /** Starts reading into `sink`. */
+  start(sink: QuicSink): void;
+  /** Stops reading until resume(). */
+  pause(): void;
+  /** Reads again. */
+  resume(): void;
+  /** STOP_SENDING with `code`; nothing more is read. */
+  stop(code: number): void;
+}
+
+/**
+ * The send side of a stream.
+ *
+ * @example
+ * ```ts
+ * import type { QuicSend } from "./quic_types.ts";
+ * const send = (s: QuicSend, b: Uint8Array) => s.write(b) || s.ready();
+ * ```
+ */
+export interface QuicSend {
+  /** Queues bytes; false means wait for ready() before writing more. */
+  write(bytes: Uint8Array): boolean;
+  /** Resolves when more may be written (or the stream is gone). */
+  ready(): Promise<void>;
+  /** FIN after what was written. */
+  end(): void;
+  /** RESET_STREAM with `code`. */
+  reset(code: number): void;
+}
+
+/**
+ * Stream handlers of a session.
+ *
+ * @example
+ * ```ts
+ * import type { QuicStreamHandlers } from "./quic_types.ts";
+ * const h: QuicStreamHandlers = { bidi() {}, uni() {} };
+ * ```
+ */
+export interface QuicStreamHandlers {
+  /** A request stream the client opened. */
+  bidi(recv: QuicRecv, send: QuicSend): void;
+  /** A unidirectional stream the client opened. */
+  uni(recv: QuicRecv): void;
+}
+
+/**
+ * One QUIC connection.
+ *
+ * @example
+ * ```ts
+ * import type { QuicSession } from "./quic_types.ts";
+ * const bye = (s: QuicSession) => s.close(0x100, "done");
+ * ```
+ */
+export interface QuicSession {
+  /** Peer address. */
+  readonly remoteAddr: Addr;
+  /** Local address. */
+  readonly localAddr: Addr;
+  /** SNI name, when known. */
+  readonly serverName: string | null;
+  /** Settles when the connection is closed, by either side. */
+  readonly closed: Promise<void>;
+  /** Starts accepting the peer's streams. */
+  accept(handlers: QuicStreamHandlers): void;
+  /** Opens a unidirectional stream of ours. */
+  openUni(): Promise<QuicSend>;
+  /** CONNECTION_CLOSE with an application code. */
+  close(code: number, reason: string): void;
+}
+
+/**
+ * What listenQuic needs.
+ *
+ * @example
+ * ```ts
+ * import type { QuicListenOptions } from "./quic_types.ts";
+ * const o: QuicListenOptions = {
+ *   hostname: "127.0.0.1", port: 8443, cert: "...", key: "...",
+ *   maxConcurrentStreams: 100, idleTimeout: 30000,
+ * };
+ * ```
+ */
+export interface QuicListenOptions {
+  /** Interface to bind (UDP). */
+  hostname: string;
+  /** UDP port: the TLS listener's. */
+  port: number;
+  /** PEM certificate chain. */
+  cert: string;
+  /** PEM private key. */
+  key: string;
+  /** Request streams a client may have open at once (QUIC MAX_STREAMS). */
+  maxConcurrentStreams: number;
+  /** QUIC idle timeout, ms. */
+  idleTimeout: number;
+}
+
+/**
+ * A bound QUIC listener.
+ *
+ * @example
+ * ```ts
+ * import type { QuicListenerHandle } from "./quic_types.ts";
+ * const stop = (l: QuicListenerHandle) => l.close();
+ * ```
+ */
+export interface QuicListenerHandle {
+  /** The bound UDP address. */
+  readonly addr: Addr;
+  /** Stops accepting new connections (open ones go on). */
+  stop(): void;
+  /** Closes the endpoint and every connection on it. */
+  close(): void;
+}
