@@ -263,10 +263,10 @@ class Send implements QuicSend {
     });
   }
 
-  end(): void {
-    if (this.#gone) return;
+  end(): Promise<void> {
+    if (this.#gone) return Promise.resolve();
     this.#gone = true;
-    this.#writer.close().catch(() => {});
+    return this.#writer.close().catch(() => {});
   }
 
   reset(code: number): void {

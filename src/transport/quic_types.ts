@@ -62,8 +62,8 @@ export interface QuicSend {
   write(bytes: Uint8Array): boolean;
   /** Resolves when more may be written (or the stream is gone). */
   ready(): Promise<void>;
-  /** FIN after what was written. */
-  end(): void;
+  /** FIN after what was written; settles when the stream has finished sending (or failed). */
+  end(): Promise<void>;
   /** RESET_STREAM with `code`. */
   reset(code: number): void;
 }

@@ -18,7 +18,7 @@ interface QStream {
   writable: WritableStream<Uint8Array>;
 }
 interface QConn {
-  createBidirectionalStream(): Promise<QStream>;
+  createBidirectionalStream(o?: { waitUntilAvailable?: boolean }): Promise<QStream>;
   createUnidirectionalStream(): Promise<WritableStream<Uint8Array>>;
   incomingUnidirectionalStreams: ReadableStream<ReadableStream<Uint8Array>>;
   close(info?: { closeCode: number; reason: string }): void;
@@ -57,6 +57,8 @@ export interface H3Response {
 export class H3Client {
   /** The peer's CONNECTION_CLOSE, when it comes. */
   readonly closed: Promise<{ closeCode: number; reason: string }>;
+  /** Our control stream. */
+  control: WritableStreamDefaultWriter<Uint8Array> | null = null;
   private constructor(readonly conn: QConn, readonly authority: string) {
     this.closed = conn.closed.catch((e) => ({ closeCode: -1, reason: String(e) }));
   }
@@ -74,7 +76,8 @@ export class H3Client {
       alpnProtocols: ["h3"],
     });
     const c = new H3Client(conn, `${hostname}:${port}`);
-    const control = (await conn.createUnidirectionalStream()).getWriter();
+    // Held by the client: a collected writer would end the control stream (a connection error).
+    const control = c.control = (await conn.createUnidirectionalStream()).getWriter();
     control.write(Uint8Array.of(0x00)).catch(() => {});
     control.write(encodeSettings([[0x6, 1 << 20]])).catch(() => {});
     // The server's control and QPACK streams: read and dropped.
@@ -102,7 +105,8 @@ export class H3Client {
     path: string,
     o: { headers?: Fields; body?: Uint8Array | ReadableStream<Uint8Array>; trailers?: Fields } = {},
   ): Promise<H3Response> {
-    const s = await this.conn.createBidirectionalStream();
+    // Past the server's MAX_STREAMS, wait for credit as a browser would.
+    const s = await this.conn.createBidirectionalStream({ waitUntilAvailable: true });
     const fields: Fields = [
       [":method", method],
       [":scheme", "https"],

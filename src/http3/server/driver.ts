@@ -22,6 +22,11 @@ import { openH3Request } from "./request.ts";
 import type { Http3Options } from "./options.ts";
 
 const EMPTY = new Uint8Array(0);
+/**
+ * After the last FIN is handed to QUIC, time for it to be acknowledged
+ * before CONNECTION_CLOSE (which discards unacknowledged stream data).
+ */
+const DRAIN_GRACE_MS = 100;
 type UniName = "control" | "encoder" | "decoder";
 
 /**
@@ -46,6 +51,8 @@ export class Http3Driver implements LiveConnection, StreamOwner {
   readonly #uniOut = new Map<UniName, Promise<QuicSend | null>>();
   #draining = false;
   #closed = false;
+  /** FINs not yet through: closing the connection before them would lose their data. */
+  readonly #fins = new Set<Promise<void>>();
 
   constructor(session: QuicSession, host: ServerHost, facts: ConnectionFacts, o: Http3Options) {
     this.#session = session;
@@ -209,6 +216,11 @@ export class Http3Driver implements LiveConnection, StreamOwner {
     this.#uniOut.set(name, p);
   }
 
+  sending(fin: Promise<void>): void {
+    this.#fins.add(fin);
+    fin.then(() => this.#fins.delete(fin));
+  }
+
   finished(s: H3Stream): void {
     if (this.#streams.get(s.id) !== s) return;
     this.#streams.delete(s.id);
@@ -221,8 +233,15 @@ export class Http3Driver implements LiveConnection, StreamOwner {
     this.#streams.clear();
   }
 
-  #closeNow(reason: string): void {
+  /** Closes once the responses' FINs are through (terminate() does not wait). */
+  #closeNow(reason: string, wait = true): void {
     if (this.#closed) return;
+    if (wait && this.#fins.size > 0) {
+      Promise.all(this.#fins).then(() =>
+        setTimeout(() => this.#closeNow(reason, false), DRAIN_GRACE_MS)
+      );
+      return;
+    }
     this.core.close(reason);
     this.pump();
   }
@@ -255,7 +274,7 @@ export class Http3Driver implements LiveConnection, StreamOwner {
   /** The deadline passed: every stream left is reset H3_REQUEST_CANCELLED, then close. */
   terminate(): void {
     for (const s of [...this.#streams.values()]) s.resetBoth(H3Code.REQUEST_CANCELLED);
-    this.#closeNow("shutdown deadline passed");
+    this.#closeNow("shutdown deadline passed", false);
     if (this.#closed) queueMicrotask(() => this.#onClosed());
   }
 }

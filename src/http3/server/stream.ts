@@ -21,7 +21,7 @@ import type { H3Connection } from "../core/connection.ts";
  * @example
  * ```ts
  * import type { StreamOwner } from "./stream.ts";
- * const owner: StreamOwner = { pump() {}, finished() {} };
+ * const owner: StreamOwner = { pump() {}, finished() {}, sending() {} };
  * ```
  */
 export interface StreamOwner {
@@ -29,6 +29,8 @@ export interface StreamOwner {
   pump(): void;
   /** The stream is done both ways: forget it. */
   finished(s: H3Stream): void;
+  /** A response's FIN is on its way; a drain waits for it before closing. */
+  sending(fin: Promise<void>): void;
 }
 
 /**
@@ -109,7 +111,7 @@ export class H3Stream implements ResponseWriter, BodyFlow {
   end(): void {
     if (this.sent) return;
     this.sent = true;
-    this.send.end();
+    this.owner.sending(this.send.end());
     this.#maybeDone();
   }
 
