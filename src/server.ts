@@ -188,6 +188,8 @@ class ServerImpl implements Server<Addr>, ServerHost {
         tcp.close();
         quic.stop();
       };
+      // The endpoint (UDP socket) outlives the listener until its connections are gone.
+      this.finished.then(() => quic.close());
     } catch (e) {
       tcp.close();
       throw e;
