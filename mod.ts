@@ -28,10 +28,10 @@ export type {
   TlsCertificate,
   UnixAddr,
 } from "./src/types.ts";
-export type { Http1Options } from "./src/http1/options.ts";
-export type { Http1Limits } from "./src/http1/limits.ts";
-export { DEFAULT_HTTP1_OPTIONS } from "./src/http1/options.ts";
-export { Context, Router, router } from "./src/router.ts";
+export type { Http1Options } from "./src/http1/server/options.ts";
+export type { Http1Limits } from "./src/http1/core/limits.ts";
+export { DEFAULT_HTTP1_OPTIONS } from "./src/http1/server/options.ts";
+export { Context, Router, router } from "./src/app/router.ts";
 export type {
   Methods,
   Middleware,
@@ -39,22 +39,22 @@ export type {
   Params,
   RouteHandler,
   Variables,
-} from "./src/router.ts";
-export { encodeEvent, sse, SSE_HEARTBEAT_MS } from "./src/sse.ts";
-export type { SseEvent, SseOptions } from "./src/sse.ts";
-export { CONTENT_TYPES, serveDir } from "./src/static.ts";
-export type { ServeDirOptions } from "./src/static.ts";
-export { vhosts } from "./src/vhosts.ts";
-export type { HostHandler } from "./src/vhosts.ts";
-export type { Http2Options } from "./src/http2/server_options.ts";
-export type { H2Options } from "./src/http2/options.ts";
-export { DEFAULT_HTTP2_OPTIONS } from "./src/http2/server_options.ts";
+} from "./src/app/router.ts";
+export { encodeEvent, sse, SSE_HEARTBEAT_MS } from "./src/app/sse.ts";
+export type { SseEvent, SseOptions } from "./src/app/sse.ts";
+export { CONTENT_TYPES, serveDir } from "./src/app/static.ts";
+export type { ServeDirOptions } from "./src/app/static.ts";
+export { vhosts } from "./src/app/vhosts.ts";
+export type { HostHandler } from "./src/app/vhosts.ts";
+export type { Http2Options } from "./src/http2/server/options.ts";
+export type { H2Options } from "./src/http2/core/conn_options.ts";
+export { DEFAULT_HTTP2_OPTIONS } from "./src/http2/server/options.ts";
 export type { ClientErrorInfo, ClientErrorKind, ShutdownOptions } from "./src/types.ts";
 export { OptionError } from "./src/options/validate.ts";
 export { OPTION_SCHEMA } from "./src/options/schema.ts";
 export type { OptionKind, OptionSpec } from "./src/options/schema.ts";
-export { group } from "./src/group.ts";
-export type { ServerGroup } from "./src/group.ts";
+export { group } from "./src/app/group.ts";
+export type { ServerGroup } from "./src/app/group.ts";
 export { serveWorkers } from "./src/workers/pool.ts";
 export type { WorkerPool, WorkersOptions } from "./src/workers/pool.ts";
 export {

@@ -15,7 +15,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import hpackJs from "hpack.js";
-import { Decoder, Encoder } from "../src/http2/hpack/mod.ts";
+import { Decoder, Encoder } from "../src/http2/core/hpack/mod.ts";
 
 const ROOT = fileURLToPath(new URL("../tests/fixtures/conformance/hpack/", import.meta.url));
 const DECODE_DIRS = [

@@ -25,9 +25,9 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { serve } from "../mod.ts";
-import { Decoder } from "../src/http2/hpack/mod.ts";
-import { FrameDecoder, FrameType } from "../src/http2/mod.ts";
-import { concat } from "../tests/util.ts";
+import { Decoder } from "../src/http2/core/hpack/mod.ts";
+import { FrameDecoder, FrameType } from "../src/http2/core/mod.ts";
+import { concat } from "../tests/support/common.ts";
 import {
   getRequest,
   headers,
@@ -35,7 +35,7 @@ import {
   settings,
   settingsAck,
   windowUpdate,
-} from "../tests/h2_frames.ts";
+} from "../tests/support/http2_frames.ts";
 
 const env = (k: string, d: number) => Number(process.env[k] ?? "") || d;
 const CONNS = env("SOAK_CONNS", 3000);

@@ -9,7 +9,7 @@
  */
 import type { Transport, TransportSink } from "./transport/types.ts";
 import type { LiveConnection, ServerHost } from "./fetch/host.ts";
-import { CLIENT_PREFACE } from "./http2/frame/types.ts";
+import { CLIENT_PREFACE } from "./http2/core/frame/types.ts";
 
 /** Length of the preface's request line, `PRI * HTTP/2.0\r\n`. */
 const REQUEST_LINE = 16;

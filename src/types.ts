@@ -5,9 +5,9 @@
  * @module
  */
 import type { Addr, NetAddr, TlsCertificate, UnixAddr } from "./transport/types.ts";
-import type { Http1Options } from "./http1/options.ts";
+import type { Http1Options } from "./http1/server/options.ts";
+import type { Http2Options } from "./http2/server/options.ts";
 import type { Http3Options } from "./http3/server/options.ts";
-import type { Http2Options } from "./http2/server_options.ts";
 import type { CompressionOptions } from "./compression/options.ts";
 
 export type { Addr, NetAddr, TlsCertificate, UnixAddr };

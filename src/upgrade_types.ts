@@ -5,7 +5,7 @@
  * @module
  */
 import type { Transport } from "./transport/types.ts";
-import type { RequestHead } from "./http1/parser.ts";
+import type { RequestHead } from "./http1/core/parser.ts";
 
 /**
  * Takes over a connection after an `Upgrade: h2c` request whose body has

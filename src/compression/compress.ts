@@ -34,7 +34,7 @@ import { chooseEncoding } from "./negotiate.ts";
 import type { ResolvedCompression } from "./options.ts";
 import { compressStream } from "./stream.ts";
 import { peekStaticBody } from "../fetch/static_body.ts";
-import { heldBodyBytes } from "../transport/bun_body.ts";
+import { heldBodyBytes } from "../runtime/bun_body.ts";
 
 type Read = ReadableStreamReadResult<Uint8Array>;
 

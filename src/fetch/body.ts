@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { adoptable } from "../owned_bytes.ts";
+import { adoptable } from "../bytes/owned_bytes.ts";
 
 /**
  * The driver's side of a request body.

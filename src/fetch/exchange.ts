@@ -8,8 +8,8 @@
 import type { Completion, Handler } from "../types.ts";
 import type { RequestInfo } from "./info.ts";
 import { type StaticBody, takeStaticBody } from "./static_body.ts";
-import { heldBodyBytes } from "../transport/bun_body.ts";
-import { isShortAscii } from "../slab.ts";
+import { heldBodyBytes } from "../runtime/bun_body.ts";
+import { isShortAscii } from "../bytes/slab.ts";
 import { bodyless } from "./status.ts";
 import { takeLightWhole, type WholeResponse } from "./light_send.ts";
 import { materializeResponse } from "./light_response.ts";

@@ -11,7 +11,7 @@
  * The runtime's own code may read a Request's internal fields, e.g. in
  * `new Request(req)` or `fetch(req)`. Deno keeps them under symbol keys, so
  * each such key is forwarded to the real Request as well (the keys are
- * found by src/transport/fetch_internals.ts). A check at start-up exercises
+ * found by src/runtime/fetch_internals.ts). A check at start-up exercises
  * all of this; if anything differs (another runtime or
  * version), LAZY_REQUESTS is false and requests are built eagerly. Bun's
  * Request is native and cheap, so the probe turns the path off there.
@@ -19,7 +19,7 @@
  * @module
  */
 import type { SignalSource } from "./request.ts";
-import { findRequestInternals, type RequestInternals } from "../transport/fetch_internals.ts";
+import { findRequestInternals, type RequestInternals } from "../runtime/fetch_internals.ts";
 
 type Bag = Record<PropertyKey, unknown>;
 

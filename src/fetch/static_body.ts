@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { findResponseInternals, type ResponseInternals } from "../transport/fetch_internals.ts";
+import { findResponseInternals, type ResponseInternals } from "../runtime/fetch_internals.ts";
 
 /**
  * A response body known in full, with the one field that goes with it.

@@ -17,8 +17,8 @@ import {
   type TransportSink,
 } from "./types.ts";
 import { SocketWrites } from "./socket_writes.ts";
-import { releaseBytes } from "../slab.ts";
-import { ADOPT_MIN, markOwned } from "../owned_bytes.ts";
+import { releaseBytes } from "../bytes/slab.ts";
+import { ADOPT_MIN, markOwned } from "../bytes/owned_bytes.ts";
 import { listenNodeTls } from "./node_tls.ts";
 import { abortPending, acceptProxied } from "./proxy_stage.ts";
 import { claimUnixPath } from "./unix_path.ts";

@@ -19,9 +19,9 @@ import {
   type TransportListener,
   type TransportSink,
 } from "./types.ts";
-import { ADOPT_MIN, markOwned } from "../owned_bytes.ts";
+import { ADOPT_MIN, markOwned } from "../bytes/owned_bytes.ts";
 import { type Deferred, deferred, HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
-import { releaseBytes } from "../slab.ts";
+import { releaseBytes } from "../bytes/slab.ts";
 import { listenNodeTls } from "./node_tls.ts";
 import { abortPending, acceptProxied } from "./proxy_stage.ts";
 import { claimUnixPath } from "./unix_path.ts";

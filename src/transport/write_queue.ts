@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { isPooled, releaseBytes, writeBytes } from "../slab.ts";
+import { isPooled, releaseBytes, writeBytes } from "../bytes/slab.ts";
 
 /**
  * Above this many queued bytes, write() reports backpressure.

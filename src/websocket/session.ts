@@ -20,7 +20,7 @@ import { PerMessageDeflate } from "./deflate.ts";
 import { encodeClose, encodeFrame } from "./encoder.ts";
 import type { DeflateParams } from "./extensions.ts";
 import { WebSocketError } from "./errors.ts";
-import { type SessionEvent, SessionState, TRANSITIONS } from "./session_state.ts";
+import { type SessionEvent, SessionState, TRANSITIONS } from "./session_table.ts";
 import { isValidUtf8 } from "./utf8.ts";
 
 /**

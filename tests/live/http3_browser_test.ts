@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { serve } from "../../mod.ts";
-import { chromiumMissing, launchChromium } from "../browser.ts";
+import { chromiumMissing, launchChromium } from "../support/browser.ts";
 
 const fixture = (n: string) => readFileSync(new URL(`../fixtures/${n}`, import.meta.url), "utf8");
 const TLS = { cert: fixture("h2_test_leaf.crt"), key: fixture("h2_test_leaf.key") };

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { huffmanDecode } from "../../src/http2/hpack/huffman.ts";
+import { huffmanDecode } from "../../src/http2/core/hpack/huffman.ts";
 
 /** RFC 9204 Appendix A. */
 const S = (n: string, v = ""): [string, string] => [n, v];

@@ -10,9 +10,9 @@
  *
  * @module
  */
-import { validateRequestHeaders, validateTrailers } from "../../http2/headers.ts";
-import { StreamError } from "../../http2/errors.ts";
-import { TokenBucket } from "../../http2/flow.ts";
+import { validateRequestHeaders, validateTrailers } from "../../http2/core/headers.ts";
+import { StreamError } from "../../http2/core/errors.ts";
+import { TokenBucket } from "../../http2/core/flow.ts";
 import { H3Code, H3ConnectionError, H3StreamError } from "./errors.ts";
 import { FrameType } from "./frame_types.ts";
 import { encodeFrame, encodeIdFrame, encodeSettings, frameHeader } from "./frame_writer.ts";

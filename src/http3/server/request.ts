@@ -11,7 +11,7 @@ import { Exchange } from "../../fetch/exchange.ts";
 import { registerRequestTrailers } from "../../fetch/trailers.ts";
 import { RequestBody } from "../../fetch/body.ts";
 import { createRequest, UnrepresentableRequest } from "../../fetch/request.ts";
-import { contentLengthOf, requestParts } from "../../http2/request.ts";
+import { contentLengthOf, requestParts } from "../../http2/server/request_parts.ts";
 import type { H3Stream } from "./stream.ts";
 
 /**

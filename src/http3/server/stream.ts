@@ -10,8 +10,8 @@ import type { Exchange } from "../../fetch/exchange.ts";
 import type { BodyFlow, RequestBody } from "../../fetch/body.ts";
 import type { RequestTrailerSlot } from "../../fetch/trailers.ts";
 import type { QuicRecv, QuicSend } from "../../transport/quic_types.ts";
-import { responseHeaders } from "../../http2/request.ts";
-import { httpDate } from "../../date.ts";
+import { responseHeaders } from "../../http2/server/request_parts.ts";
+import { httpDate } from "../../bytes/date.ts";
 import { H3Code } from "../core/errors.ts";
 import type { H3Connection } from "../core/connection.ts";
 

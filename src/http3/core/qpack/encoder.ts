@@ -62,6 +62,13 @@ interface Section {
 const MAX_INSERT_SHARE = 0.75;
 
 /**
+ * Most unacknowledged sections we track. A peer that never acknowledges
+ * would otherwise grow our bookkeeping with every response; past this we
+ * encode without the dynamic table, which needs no tracking.
+ */
+const MAX_UNACKED_SECTIONS = 1024;
+
+/**
  * Encodes QPACK field sections. Sans-IO: the caller sends the returned
  * sections in HEADERS frames, {@linkcode encoderStream} bytes on our encoder
  * stream, and feeds the peer's decoder stream to {@linkcode decoderStream}.
@@ -94,6 +101,7 @@ export class QpackEncoder {
   // Known Received Count (§2.1.4): entries the decoder is known to have.
   #known = 0;
   readonly #sections = new Map<number, Section[]>();
+  #unacked = 0; // sections across #sections
   readonly #out = new Writer();
   #partial: Uint8Array = new Uint8Array(0);
 
@@ -148,6 +156,7 @@ export class QpackEncoder {
     const table = this.#table;
     const huffman = this.#huffman;
     const base = table.insertCount;
+    const dynamic = table.capacity > 0 && this.#unacked < MAX_UNACKED_SECTIONS;
     const unacked = this.#sections.get(streamId);
     // A stream already blocking costs nothing more; a new one needs budget (§2.1.2).
     const mayBlock = this.#maxBlocked > 0 &&
@@ -169,7 +178,7 @@ export class QpackEncoder {
         continue;
       }
       const sensitive = opts?.neverIndex?.(name) ?? false;
-      if (!sensitive && table.capacity > 0) {
+      if (!sensitive && dynamic) {
         let abs = table.findPair(name, value);
         // An entry about to be evicted is refreshed by a Duplicate (§2.1.1.1).
         if (abs >= 0 && mayBlock && this.#draining(abs)) {
@@ -185,7 +194,7 @@ export class QpackEncoder {
         }
       }
       const sn = findStaticName(name);
-      const dn = sn < 0 && table.capacity > 0 ? table.findName(name) : -1;
+      const dn = sn < 0 && dynamic ? table.findName(name) : -1;
       if (sn >= 0) {
         writeLiteralNameRef(lines, sensitive, true, sn, value, huffman);
       } else if (dn >= 0 && usable(dn)) {
@@ -199,6 +208,7 @@ export class QpackEncoder {
 
     const ric = largest + 1;
     if (ric > 0) {
+      this.#unacked++;
       const section = { ric, smallest };
       if (unacked === undefined) this.#sections.set(streamId, [section]);
       else unacked.push(section);
@@ -245,11 +255,13 @@ export class QpackEncoder {
         const sections = this.#sections.get(inst.streamId);
         const section = sections?.shift();
         if (section === undefined) throw decoderError("Section Acknowledgement for no section");
+        this.#unacked--;
         if (sections!.length === 0) this.#sections.delete(inst.streamId);
         this.#known = Math.max(this.#known, section.ric);
         return;
       }
       case "cancel":
+        this.#unacked -= this.#sections.get(inst.streamId)?.length ?? 0;
         this.#sections.delete(inst.streamId);
         return;
       case "increment":
@@ -276,12 +288,13 @@ export class QpackEncoder {
     return min;
   }
 
-  /** Whether `abs` lies in the oldest quarter of the table, next in line for eviction. */
+  /** Whether inserting another quarter of the capacity would evict `abs`. */
   #draining(abs: number): boolean {
     const table = this.#table;
+    const evictable = table.size - (table.capacity * 3) / 4;
     let bytes = 0;
-    for (let i = table.dropped; i <= abs; i++) bytes += table.sizeOf(i);
-    return bytes <= table.capacity / 4;
+    for (let i = table.dropped; i <= abs && bytes <= evictable; i++) bytes += table.sizeOf(i);
+    return bytes <= evictable;
   }
 
   /**

@@ -9,14 +9,14 @@
  * @module
  */
 
-import { encodeInteger, integerLength } from "../../../http2/hpack/integer.ts";
+import { encodeInteger, integerLength } from "../../../http2/core/hpack/integer.ts";
 import {
   huffmanDecode,
   huffmanDecodedMaxLength,
   huffmanEncode,
   huffmanEncodedLength,
-} from "../../../http2/hpack/huffman.ts";
-import { decodeLatin1, putLatin1Strict } from "../../../latin1.ts";
+} from "../../../http2/core/hpack/huffman.ts";
+import { decodeLatin1, putLatin1Strict } from "../../../bytes/latin1.ts";
 import { QpackError } from "./errors.ts";
 
 /**

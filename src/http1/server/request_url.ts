@@ -1,0 +1,52 @@
+/**
+ * The absolute URL of an HTTP/1.1 request: origin-form and `*` targets are
+ * joined to the Host (or, without one, to our own address: never to a name
+ * taken from the path); an absolute-form target wins over Host (RFC 9112
+ * §3.2.2).
+ *
+ * @module
+ */
+import type { Addr } from "../../transport/types.ts";
+import { isAuthority } from "../../fetch/authority.ts";
+import { HttpParseError } from "../core/errors.ts";
+import type { RequestHead } from "../core/message.ts";
+
+/**
+ * The request's URL; `scheme` is `"http://"` or `"https://"`. Throws an
+ * HttpParseError (400) for an invalid Host or an unsupported target form.
+ * `checkedHost` is a Host already found valid on this connection (clients
+ * repeat theirs), which is not checked again.
+ *
+ * @example
+ * ```ts
+ * import { requestUrl } from "./request_url.ts";
+ * const local = { transport: "tcp" as const, hostname: "127.0.0.1", port: 8080 };
+ * const url = requestUrl({ target: "/a?b", host: "example.com" }, "http://", local);
+ * console.assert(url === "http://example.com/a?b");
+ * console.assert(requestUrl({ target: "/", host: null }, "http://", local) === "http://127.0.0.1:8080/");
+ * ```
+ */
+export function requestUrl(
+  head: Pick<RequestHead, "target" | "host">,
+  scheme: string,
+  localAddr: Addr,
+  checkedHost: string | null = null,
+): string {
+  const target = head.target;
+  const isOrigin = target.charCodeAt(0) === 47; /* / */
+  if (isOrigin || target === "*") {
+    // No Host (1.0) or an empty one: our own address, never a name taken from the path.
+    const host = head.host || localAuthority(localAddr);
+    if (host !== checkedHost && !isAuthority(host)) throw new HttpParseError(400, "invalid Host");
+    return scheme + host + (isOrigin ? target : "/*");
+  }
+  // absolute-form (RFC 9112 §3.2.2): the target wins over Host.
+  if (/^https?:\/\//i.test(target)) return target;
+  throw new HttpParseError(400, "unsupported request-target form");
+}
+
+function localAuthority(addr: Addr): string {
+  if (addr.transport !== "tcp") return "localhost"; // a Unix socket
+  const { hostname, port } = addr;
+  return (hostname.includes(":") ? `[${hostname}]` : hostname) + ":" + port;
+}

@@ -1,0 +1,280 @@
+/**
+ * The shared state of one sans-IO HTTP/2 connection, and the bookkeeping
+ * every frame handler and action needs: connection-table inputs, stream
+ * endings, receive-window credit, table rejections and the two error paths
+ * (RST_STREAM, GOAWAY). The frame handlers (`recv_*.ts`) and the public
+ * {@link H2Connection} work on one {@link ConnCore}; it is the single holder of
+ * the connection state, and that state changes only through {@link ConnCore.input}.
+ *
+ * @module
+ */
+import { Decoder, Encoder } from "./hpack/mod.ts";
+import { ConnectionError, ErrorCode, StreamError } from "./errors.ts";
+import type { H2Event } from "./events.ts";
+import { RecvWindow } from "./flow.ts";
+import { FloodGuard } from "./flood_guard.ts";
+import { PingTracker } from "./ping_tracker.ts";
+import { LocalSettings } from "./local_settings.ts";
+import { FrameDecoder } from "./frame/decoder.ts";
+import { DEFAULT_WINDOW_SIZE, MAX_STREAM_ID } from "./frame/types.ts";
+import { ConnInput, ConnState, connTransition } from "./conn_table.ts";
+import type { H2Stream } from "./stream.ts";
+import { StreamStore } from "./stream_store.ts";
+import { SendWindows } from "./send_windows.ts";
+import { HeaderBlockAssembler } from "./header_block.ts";
+import type { H2Options } from "./conn_options.ts";
+import { WriteScheduler } from "./scheduler.ts";
+import { defaultSettings, SETTING_KEYS, type Settings } from "./settings.ts";
+import { StreamAction, StreamEvent, StreamState, transition } from "./stream_table.ts";
+
+const textEncoder = new TextEncoder();
+
+/**
+ * One connection's state: codecs, streams, windows, budgets and the event list
+ * of the `receive()` call in progress.
+ *
+ * @example
+ * ```ts
+ * import { ConnCore } from "./conn_core.ts";
+ * import { resolveOptions } from "./conn_options.ts";
+ * import { ConnInput, ConnState } from "./conn_table.ts";
+ * const c = new ConnCore(resolveOptions({}));
+ * c.input(ConnInput.PREFACE);
+ * c.state === ConnState.AWAIT_SETTINGS; // true
+ * ```
+ */
+export class ConnCore {
+  /** The resolved options (limits and advertised settings). */
+  readonly options: Readonly<H2Options>;
+  /** The peer's settings currently in force. */
+  readonly remoteSettings: Settings = defaultSettings();
+  /** The connection table's state; change it only through {@link input}. */
+  state: ConnState = ConnState.AWAIT_PREFACE;
+  /** A graceful GOAWAY was sent before the handshake ended: it drains once OPEN. */
+  goAwayEarly = false;
+  /** Last stream id of the GOAWAY we sent (streams above it are not processed); none: 2^31-1. */
+  goAwayLastId = MAX_STREAM_ID;
+  /** Events of the `receive()` call in progress. */
+  events: H2Event[] = [];
+  /** The frame parser. */
+  readonly frames: FrameDecoder;
+  /** The HPACK decoder (connection-wide state). */
+  readonly decoder: Decoder;
+  /** The HPACK encoder. */
+  readonly encoder: Encoder;
+  /** Control frames and DATA waiting to be written. */
+  readonly sched: WriteScheduler;
+  /** The connection receive window. */
+  readonly connRecv: RecvWindow;
+  /** Live and remembered streams. */
+  readonly store: StreamStore;
+  /** The store's live streams (the hot path reads them directly). */
+  readonly streams: Map<number, H2Stream>;
+  /** Our settings: sent, acknowledged, in force. */
+  readonly local: LocalSettings;
+  /** Send windows the peer grants. */
+  readonly windows: SendWindows;
+  /** Flood budgets. */
+  readonly flood: FloodGuard;
+  /** PINGs we sent and await an ACK for. */
+  readonly pings = new PingTracker();
+  /** HEADERS + CONTINUATION assembly. */
+  readonly headerBlock: HeaderBlockAssembler;
+  /** Reports a send window that grew (a "window" event). */
+  readonly windowGrew = (streamId: number): void => {
+    this.events.push({ type: "window", streamId });
+  };
+
+  /** Builds the state for resolved options. */
+  constructor(o: Readonly<H2Options>) {
+    this.options = o;
+    this.frames = new FrameDecoder(o.maxFrameSize);
+    this.decoder = new Decoder({
+      maxTableSize: Math.max(4096, o.headerTableSize),
+      maxHeaderListSize: o.maxHeaderListSize,
+      maxFields: o.maxHeaderFields,
+    });
+    this.encoder = new Encoder({ tableSizeLimit: o.maxEncoderTableSize });
+    this.sched = new WriteScheduler(o.writeBatchSize);
+    this.connRecv = new RecvWindow(DEFAULT_WINDOW_SIZE);
+    this.local = new LocalSettings(o.maxConcurrentStreams, o.maxFrameSize, {
+      initialWindow: (v) => {
+        for (const s of this.streams.values()) s.recv.retarget(v);
+      },
+      maxFrameSize: (v) => (this.frames.maxFrameSize = v),
+      headerTableSize: (v) => this.decoder.setMaxTableSize(v),
+    });
+    this.store = new StreamStore(o.closedStreamMemory);
+    this.streams = this.store.live;
+    this.windows = new SendWindows(this.store, this.sched);
+    this.headerBlock = new HeaderBlockAssembler(o.maxHeaderBlockSize, o.maxContinuationFrames);
+    this.flood = new FloodGuard(o);
+  }
+
+  /** Feeds the connection table; a pair it lacks is a connection error, PROTOCOL_ERROR. */
+  input(input: ConnInput): void {
+    const next = connTransition(this.state, input);
+    if (next === undefined) {
+      throw new ConnectionError(
+        ErrorCode.PROTOCOL_ERROR,
+        this.state === ConnState.AWAIT_SETTINGS
+          ? "first frame is not SETTINGS"
+          : "unexpected input",
+      );
+    }
+    this.state = next;
+    if (next === ConnState.OPEN && this.goAwayEarly) {
+      this.goAwayEarly = false;
+      this.input(ConnInput.GOAWAY);
+    }
+  }
+
+  /** Applies a table action for a frame on a stream we have no live object for (or a non-OK action). */
+  reject(id: number, action: StreamAction, what: string): void {
+    switch (action) {
+      case StreamAction.IGNORE:
+        this.flood.useless();
+        return;
+      case StreamAction.STREAM_CLOSED:
+        throw new StreamError(id, ErrorCode.STREAM_CLOSED, `${what} on closed stream`);
+      case StreamAction.CONN_STREAM_CLOSED:
+        throw new ConnectionError(
+          ErrorCode.STREAM_CLOSED,
+          `${what} after END_STREAM on stream ${id}`,
+        );
+      default:
+        throw new ConnectionError(
+          ErrorCode.PROTOCOL_ERROR,
+          `${what} on ${StreamState[this.store.stateOfUnknown(id)]} stream ${id}`,
+        );
+    }
+  }
+
+  /** A client stream above the last id of our GOAWAY: not processed (§6.8). */
+  ignoredAfterGoAway(id: number): boolean {
+    return id > this.goAwayLastId && (id & 1) === 1;
+  }
+
+  /** The peer ended its side of a stream (END_STREAM). */
+  remoteEnd(s: H2Stream): void {
+    const t = transition(s.state, StreamEvent.RECV_END_STREAM);
+    if (t.action !== StreamAction.OK) return this.reject(s.id, t.action, "END_STREAM");
+    this.store.setState(s, t.next);
+    this.events.push({ type: "stream-end", streamId: s.id });
+    if (t.next === StreamState.CLOSED) {
+      this.events.push({ type: "stream-closed", streamId: s.id });
+      this.finalize(s);
+    }
+  }
+
+  /** Our END_STREAM went out (or was queued with HEADERS). */
+  localEnd(s: H2Stream): void {
+    const t = transition(s.state, StreamEvent.SEND_END_STREAM);
+    if (t.action !== StreamAction.OK) return;
+    this.store.setState(s, t.next);
+    if (t.next === StreamState.CLOSED) this.finalize(s);
+  }
+
+  /** Drops a closed stream: its unread bytes go back to the connection window; it is remembered. */
+  finalize(s: H2Stream): void {
+    if (s.state === StreamState.CLOSED) this.flood.completed();
+    this.creditConnection(s.recv.unconsumed);
+    s.recv.unconsumed = 0;
+    this.sched.remove(s.send);
+    this.store.drop(s);
+  }
+
+  /** Returns `n` bytes to the connection receive window (WINDOW_UPDATE when enough is owed). */
+  creditConnection(n: number): void {
+    const inc = this.connRecv.consume(n);
+    if (inc > 0) this.sched.control.windowUpdate(0, inc);
+  }
+
+  /** The application (or padding) consumed `n` bytes of a stream. */
+  consume(s: H2Stream, n: number): void {
+    if (n > s.recv.unconsumed) n = s.recv.unconsumed;
+    if (n <= 0) return;
+    const inc = s.recv.consume(n);
+    // No stream WINDOW_UPDATE once the peer has finished sending.
+    if (inc > 0 && (s.state === StreamState.OPEN || s.state === StreamState.HALF_CLOSED_LOCAL)) {
+      this.sched.control.windowUpdate(s.id, inc);
+    }
+    this.creditConnection(n);
+  }
+
+  /** A stream error: RST_STREAM, the stream closed (or remembered as reset), the reset budget spent. */
+  streamError(e: StreamError): void {
+    const id = e.streamId;
+    this.#queueReplyOrFail();
+    if (this.state === ConnState.CLOSED) return;
+    this.sched.control.rstStream(id, e.code);
+    const s = this.streams.get(id);
+    if (s !== undefined) {
+      this.sched.remove(s.send);
+      this.store.setState(s, StreamState.CLOSED_RESET_LOCAL);
+      this.finalize(s);
+    } else {
+      this.store.remember(id, StreamState.CLOSED_RESET_LOCAL, this.store.closed.window(id));
+    }
+    this.events.push({
+      type: "stream-reset",
+      streamId: id,
+      code: e.code,
+      remote: false,
+      reason: e.reason,
+    });
+    if (s !== undefined) this.events.push({ type: "stream-closed", streamId: id });
+    // MadeYouReset (CVE-2025-8671): resets the peer provokes spend the same budget.
+    try {
+      this.flood.reset("too many stream errors");
+    } catch (e) {
+      this.connectionError(e as ConnectionError);
+    }
+  }
+
+  /** A connection error: GOAWAY with the error, the table to CLOSED, queued DATA dropped. */
+  connectionError(e: ConnectionError): void {
+    if (this.state === ConnState.CLOSED) return;
+    this.input(ConnInput.ERROR);
+    this.headerBlock.reset();
+    for (const s of this.streams.values()) this.sched.remove(s.send);
+    const debug = textEncoder.encode(e.reason.slice(0, 256));
+    this.sched.control.goAway(this.store.highestAccepted, e.code, debug);
+    this.goAwayLastId = this.store.highestAccepted;
+    this.events.push({ type: "connection-error", code: e.code, reason: e.reason });
+  }
+
+  #queueReplyOrFail(): void {
+    try {
+      this.flood.queueReply();
+    } catch (e) {
+      this.connectionError(e as ConnectionError);
+    }
+  }
+
+  /** Applies the peer's settings; returns what changed. */
+  applyRemoteSettings(settings: ReadonlyArray<readonly [number, number]>): Partial<Settings> {
+    const changes: Partial<Settings> = {};
+    const rs = this.remoteSettings;
+    for (const [id, value] of settings) {
+      const key = SETTING_KEYS[id];
+      if (key === undefined) continue; // unknown settings are ignored (§6.5.2)
+      if (key === "initialWindowSize") {
+        this.windows.shift(value - rs.initialWindowSize, this.windowGrew);
+      } else if (key === "maxFrameSize") {
+        this.sched.maxFrameSize = value;
+      } else if (key === "headerTableSize") {
+        this.encoder.setMaxTableSize(Math.min(value, this.options.maxEncoderTableSize));
+      }
+      rs[key] = value;
+      changes[key] = value;
+    }
+    return changes;
+  }
+
+  /** Queues our SETTINGS and notes them as awaiting an ACK. */
+  sendSettings(settings: Array<[number, number]>): void {
+    this.sched.control.settings(settings, false);
+    this.local.sent(settings);
+  }
+}

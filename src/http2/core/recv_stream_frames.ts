@@ -1,0 +1,178 @@
+/**
+ * Inbound frames that act on one stream's flow and life: DATA, RST_STREAM,
+ * WINDOW_UPDATE, and PRIORITY / PUSH_PROMISE (whose only effect is what the
+ * stream table says). Live and remembered streams are judged by the same
+ * table, so the answer does not depend on whether our response finished first.
+ *
+ * @module
+ */
+import { ConnectionError, ErrorCode, StreamError } from "./errors.ts";
+import type { DataFrame, RstStreamFrame, WindowUpdateFrame } from "./frame/types.ts";
+import type { ConnCore } from "./conn_core.ts";
+import { StreamAction, StreamEvent, StreamState, transition } from "./stream_table.ts";
+
+/**
+ * A DATA frame: connection and stream windows, content-length, a "data" event.
+ *
+ * @example
+ * ```ts
+ * import { ConnCore } from "./conn_core.ts";
+ * import { resolveOptions } from "./conn_options.ts";
+ * import { FrameType } from "./frame/types.ts";
+ * import { onData } from "./recv_stream_frames.ts";
+ * const c = new ConnCore(resolveOptions({}));
+ * try {
+ *   onData(c, { type: FrameType.DATA, streamId: 1, flags: 0, data: new Uint8Array(1), flowLength: 1, endStream: false });
+ * } catch (e) {
+ *   // stream 1 is idle: a connection error, PROTOCOL_ERROR
+ * }
+ * ```
+ */
+export function onData(c: ConnCore, f: DataFrame): void {
+  const id = f.streamId;
+  // §6.9: DATA counts against the connection window whatever the stream state.
+  if (!c.connRecv.receive(f.flowLength)) {
+    throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "connection receive window exceeded");
+  }
+  const s = c.streams.get(id);
+  if (s === undefined) {
+    c.creditConnection(f.flowLength);
+    if (c.ignoredAfterGoAway(id) && id <= c.store.highestSeen) return;
+    return c.reject(
+      id,
+      transition(c.store.stateOfUnknown(id), StreamEvent.RECV_DATA).action,
+      "DATA",
+    );
+  }
+  const t = transition(s.state, StreamEvent.RECV_DATA);
+  if (t.action !== StreamAction.OK) {
+    c.creditConnection(f.flowLength);
+    return c.reject(id, t.action, "DATA");
+  }
+  if (!s.recv.receive(f.flowLength)) {
+    c.creditConnection(f.flowLength);
+    throw new StreamError(id, ErrorCode.FLOW_CONTROL_ERROR, "stream receive window exceeded");
+  }
+  const len = f.data.length;
+  // Padding is flow-controlled but never reaches the application: give it back now.
+  if (f.flowLength > len) c.consume(s, f.flowLength - len);
+  s.received += len;
+  if (s.contentLength >= 0) {
+    if (s.received > s.contentLength || (f.endStream && s.received !== s.contentLength)) {
+      throw new StreamError(
+        id,
+        ErrorCode.PROTOCOL_ERROR,
+        "body length does not match content-length",
+      );
+    }
+  }
+  if (len > 0) {
+    c.flood.useful();
+    c.events.push({
+      type: "data",
+      streamId: id,
+      data: f.data,
+      flowLength: f.flowLength,
+      endStream: f.endStream,
+    });
+  } else if (!f.endStream) {
+    c.flood.useless();
+  }
+  if (f.endStream) c.remoteEnd(s);
+}
+
+/**
+ * A RST_STREAM frame: the stream closes, the rapid-reset budget is spent.
+ *
+ * @example
+ * ```ts
+ * import { ConnCore } from "./conn_core.ts";
+ * import { resolveOptions } from "./conn_options.ts";
+ * import { FrameType } from "./frame/types.ts";
+ * import { onRstStream } from "./recv_stream_frames.ts";
+ * const c = new ConnCore(resolveOptions({}));
+ * try {
+ *   onRstStream(c, { type: FrameType.RST_STREAM, streamId: 1, flags: 0, code: 8 });
+ * } catch (e) {
+ *   // RST_STREAM on an idle stream: a connection error, PROTOCOL_ERROR
+ * }
+ * ```
+ */
+export function onRstStream(c: ConnCore, f: RstStreamFrame): void {
+  const id = f.streamId;
+  const store = c.store;
+  const s = c.streams.get(id);
+  if (s === undefined) {
+    const was = store.stateOfUnknown(id);
+    const t = transition(was, StreamEvent.RECV_RST_STREAM);
+    if (t.action === StreamAction.IGNORE) {
+      // In flight after close: not counted, but the peer has now closed it too.
+      if (t.next !== was) store.remember(id, t.next, store.closed.window(id));
+      return;
+    }
+    return c.reject(id, t.action, "RST_STREAM");
+  }
+  const t = transition(s.state, StreamEvent.RECV_RST_STREAM);
+  if (t.action !== StreamAction.OK) return c.reject(id, t.action, "RST_STREAM");
+  // Rapid reset (CVE-2023-44487): a stream reset before we finished it cost us work.
+  const unfinished = s.state === StreamState.OPEN || s.state === StreamState.HALF_CLOSED_REMOTE;
+  c.sched.remove(s.send);
+  store.setState(s, t.next);
+  c.events.push({ type: "stream-reset", streamId: id, code: f.code, remote: true });
+  c.events.push({ type: "stream-closed", streamId: id });
+  c.finalize(s);
+  if (unfinished) c.flood.reset("too many stream resets");
+}
+
+/**
+ * A WINDOW_UPDATE frame: grows the connection or a stream send window.
+ *
+ * @example
+ * ```ts
+ * import { ConnCore } from "./conn_core.ts";
+ * import { resolveOptions } from "./conn_options.ts";
+ * import { FrameType } from "./frame/types.ts";
+ * import { onWindowUpdate } from "./recv_stream_frames.ts";
+ * const c = new ConnCore(resolveOptions({}));
+ * onWindowUpdate(c, { type: FrameType.WINDOW_UPDATE, streamId: 0, flags: 0, increment: 1000 });
+ * c.sched.connWindow; // 66535
+ * ```
+ */
+export function onWindowUpdate(c: ConnCore, f: WindowUpdateFrame): void {
+  const id = f.streamId;
+  if (id === 0) {
+    c.windows.growConnection(f.increment);
+    c.events.push({ type: "window", streamId: 0 });
+    return;
+  }
+  const s = c.streams.get(id);
+  const state = s ? s.state : c.store.stateOfUnknown(id);
+  const t = transition(state, StreamEvent.RECV_WINDOW_UPDATE);
+  if (t.action !== StreamAction.OK && t.action !== StreamAction.IGNORE) {
+    return c.reject(id, t.action, "WINDOW_UPDATE");
+  }
+  // Frames after our RST_STREAM are ignored (§5.1); otherwise live and remembered streams
+  // are judged alike, so a race with our END_STREAM changes nothing.
+  if (state === StreamState.CLOSED_RESET_LOCAL || state === StreamState.FORGOTTEN) return;
+  // In flight after close: allowed and not counted, but the window is still checked.
+  if (c.windows.growStream(id, s, f.increment)) c.windowGrew(id);
+}
+
+/**
+ * A frame whose only effect is what the stream table says (PRIORITY, PUSH_PROMISE).
+ *
+ * @example
+ * ```ts
+ * import { ConnCore } from "./conn_core.ts";
+ * import { resolveOptions } from "./conn_options.ts";
+ * import { StreamEvent } from "./stream_table.ts";
+ * import { onStreamOnlyFrame } from "./recv_stream_frames.ts";
+ * const c = new ConnCore(resolveOptions({}));
+ * onStreamOnlyFrame(c, 1, StreamEvent.RECV_PRIORITY, "PRIORITY"); // allowed on an idle stream
+ * ```
+ */
+export function onStreamOnlyFrame(c: ConnCore, id: number, event: StreamEvent, what: string): void {
+  const s = c.streams.get(id);
+  const t = transition(s ? s.state : c.store.stateOfUnknown(id), event);
+  if (t.action !== StreamAction.OK) c.reject(id, t.action, what);
+}

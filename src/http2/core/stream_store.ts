@@ -1,0 +1,74 @@
+/**
+ * The streams of one connection: the live ones by id, the count that
+ * MAX_CONCURRENT_STREAMS limits, the highest ids seen and accepted, and the
+ * closed-stream memory. Every §5.1 state change of a live stream goes
+ * through {@link StreamStore.setState}, so the count cannot drift.
+ *
+ * @module
+ */
+import { ClosedStreams } from "./closed_streams.ts";
+import { H2Stream } from "./stream.ts";
+import { isActiveState, StreamState } from "./stream_table.ts";
+
+/**
+ * Live and remembered streams.
+ *
+ * @example
+ * ```ts
+ * import { StreamStore } from "./stream_store.ts";
+ * import { StreamState } from "./stream_table.ts";
+ * const store = new StreamStore(1000);
+ * const s = store.create(1, 65535, 65535);
+ * store.setState(s, StreamState.OPEN);
+ * store.open; // 1
+ * ```
+ */
+export class StreamStore {
+  /** Live streams by id. */
+  readonly live = new Map<number, H2Stream>();
+  /** How recently closed streams closed. */
+  readonly closed: ClosedStreams;
+  /** Streams in open or half-closed states (what MAX_CONCURRENT_STREAMS counts). */
+  open = 0;
+  /** Highest client stream id used by the peer (lower unused ids are implicitly closed, §5.1.1). */
+  highestSeen = 0;
+  /** Highest client stream id we accepted (what a GOAWAY reports). */
+  highestAccepted = 0;
+
+  /** @param closedMemory how many closed streams to remember. */
+  constructor(closedMemory: number) {
+    this.closed = new ClosedStreams(closedMemory);
+  }
+
+  /** Creates a live stream (state IDLE until {@link setState}). */
+  create(id: number, recvWindow: number, sendWindow: number): H2Stream {
+    const s = new H2Stream(id, recvWindow, sendWindow);
+    this.live.set(id, s);
+    return s;
+  }
+
+  /** Moves a live stream to `next`, keeping the open count. */
+  setState(s: H2Stream, next: StreamState): void {
+    const was = isActiveState(s.state);
+    const now = isActiveState(next);
+    if (was !== now) this.open += now ? 1 : -1;
+    s.state = next;
+  }
+
+  /** The state of a stream with no live object: idle, how it closed, or forgotten. */
+  stateOfUnknown(id: number): StreamState {
+    if ((id & 1) === 0 || id > this.highestSeen) return StreamState.IDLE;
+    return this.closed.state(id) ?? StreamState.FORGOTTEN;
+  }
+
+  /** Drops a closed live stream and remembers how it closed, with its send window. */
+  drop(s: H2Stream): void {
+    this.live.delete(s.id);
+    this.closed.remember(s.id, s.state, s.send.window);
+  }
+
+  /** Records how a stream with no live object closed. */
+  remember(id: number, state: StreamState, window: number): void {
+    this.closed.remember(id, state, window);
+  }
+}

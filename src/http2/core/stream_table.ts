@@ -1,0 +1,279 @@
+/**
+ * The RFC 9113 §5.1 stream state machine as a table of
+ * (state, event) → (next state, action). A pair missing from the table is a
+ * connection PROTOCOL_ERROR for received frames and an API misuse for sends.
+ *
+ * This is the server side without push: the reserved states cannot occur
+ * (we never send PUSH_PROMISE and a client may not), so they are omitted.
+ * "closed" is split by cause, because §5.1 treats late frames differently
+ * after END_STREAM, after our RST_STREAM and after the peer's; FORGOTTEN is a
+ * stream closed so long ago that the closed-stream memory dropped it.
+ *
+ * @module
+ */
+
+/**
+ * Stream states (§5.1), with "closed" split by cause.
+ *
+ * @example
+ * ```ts
+ * import { H2Connection } from "./connection.ts";
+ * import { StreamState } from "./stream_table.ts";
+ * new H2Connection().streamState(1) === StreamState.IDLE; // true
+ * ```
+ */
+export enum StreamState {
+  IDLE = 0,
+  OPEN = 1,
+  HALF_CLOSED_LOCAL = 2,
+  HALF_CLOSED_REMOTE = 3,
+  /** Closed after END_STREAM both ways. */
+  CLOSED = 4,
+  /** Closed because we sent RST_STREAM: late frames are ignored (grace). */
+  CLOSED_RESET_LOCAL = 5,
+  /** Closed because the peer sent RST_STREAM. */
+  CLOSED_RESET_REMOTE = 6,
+  /** Closed and no longer remembered (id below the highest seen). */
+  FORGOTTEN = 7,
+}
+
+/**
+ * Inputs to the table: frames received and actions sent. END_STREAM is its own event after HEADERS/DATA.
+ *
+ * @example
+ * ```ts
+ * import { StreamEvent, StreamState, transition } from "./stream_table.ts";
+ * transition(StreamState.IDLE, StreamEvent.RECV_HEADERS).next; // StreamState.OPEN
+ * ```
+ */
+export enum StreamEvent {
+  RECV_HEADERS = 0,
+  RECV_DATA = 1,
+  RECV_END_STREAM = 2,
+  RECV_RST_STREAM = 3,
+  RECV_WINDOW_UPDATE = 4,
+  RECV_PRIORITY = 5,
+  RECV_PUSH_PROMISE = 6,
+  SEND_HEADERS = 7,
+  SEND_DATA = 8,
+  SEND_END_STREAM = 9,
+  SEND_RST_STREAM = 10,
+}
+
+/**
+ * What the connection does with the event.
+ *
+ * @example
+ * ```ts
+ * import { StreamAction, StreamEvent, StreamState, transition } from "./stream_table.ts";
+ * transition(StreamState.CLOSED_RESET_LOCAL, StreamEvent.RECV_DATA).action === StreamAction.IGNORE; // true
+ * ```
+ */
+export enum StreamAction {
+  /** Process it. */
+  OK = 0,
+  /** Drop it silently (the state does not change). */
+  IGNORE = 1,
+  /** Stream error STREAM_CLOSED (we send RST_STREAM; next state CLOSED_RESET_LOCAL). */
+  STREAM_CLOSED = 2,
+  /** Connection error STREAM_CLOSED. */
+  CONN_STREAM_CLOSED = 3,
+  /** Connection error PROTOCOL_ERROR. */
+  CONN_PROTOCOL_ERROR = 4,
+  /** A send on a stream that is already closed (a race with the peer's RST): dropped. */
+  DROP = 5,
+  /** A send the state forbids (API misuse): the call throws. */
+  MISUSE = 6,
+}
+
+/**
+ * One table entry.
+ *
+ * @example
+ * ```ts
+ * import { StreamEvent, StreamState, transition } from "./stream_table.ts";
+ * const { next, action } = transition(StreamState.OPEN, StreamEvent.RECV_END_STREAM);
+ * ```
+ */
+export interface Transition {
+  /** State after the event. */
+  readonly next: StreamState;
+  /** What to do. */
+  readonly action: StreamAction;
+}
+
+/**
+ * Number of states and events (table dimensions).
+ *
+ * @example
+ * ```ts
+ * import { STATE_COUNT, StreamState } from "./stream_table.ts";
+ * StreamState.FORGOTTEN < STATE_COUNT; // true
+ * ```
+ */
+export const STATE_COUNT = 8;
+/**
+ * Number of events.
+ *
+ * @example
+ * ```ts
+ * import { EVENT_COUNT, StreamEvent } from "./stream_table.ts";
+ * StreamEvent.SEND_RST_STREAM < EVENT_COUNT; // true
+ * ```
+ */
+export const EVENT_COUNT = 11;
+
+const S = StreamState;
+const E = StreamEvent;
+const A = StreamAction;
+
+/**
+ * The table, as rows [state, event, next, action].
+ *
+ * @example
+ * ```ts
+ * import { STREAM_TRANSITIONS } from "./stream_table.ts";
+ * STREAM_TRANSITIONS.length > 0; // true: one row per (state, event) the table lists
+ * ```
+ */
+export const STREAM_TRANSITIONS: ReadonlyArray<
+  readonly [StreamState, StreamEvent, StreamState, StreamAction]
+> = [
+  // idle: only HEADERS opens; PRIORITY is allowed and changes nothing.
+  [S.IDLE, E.RECV_HEADERS, S.OPEN, A.OK],
+  [S.IDLE, E.RECV_PRIORITY, S.IDLE, A.OK],
+  // open
+  [S.OPEN, E.RECV_HEADERS, S.OPEN, A.OK],
+  [S.OPEN, E.RECV_DATA, S.OPEN, A.OK],
+  [S.OPEN, E.RECV_END_STREAM, S.HALF_CLOSED_REMOTE, A.OK],
+  [S.OPEN, E.RECV_RST_STREAM, S.CLOSED_RESET_REMOTE, A.OK],
+  [S.OPEN, E.RECV_WINDOW_UPDATE, S.OPEN, A.OK],
+  [S.OPEN, E.RECV_PRIORITY, S.OPEN, A.OK],
+  [S.OPEN, E.SEND_HEADERS, S.OPEN, A.OK],
+  [S.OPEN, E.SEND_DATA, S.OPEN, A.OK],
+  [S.OPEN, E.SEND_END_STREAM, S.HALF_CLOSED_LOCAL, A.OK],
+  [S.OPEN, E.SEND_RST_STREAM, S.CLOSED_RESET_LOCAL, A.OK],
+  // half-closed (local): we finished; the peer may still send.
+  [S.HALF_CLOSED_LOCAL, E.RECV_HEADERS, S.HALF_CLOSED_LOCAL, A.OK],
+  [S.HALF_CLOSED_LOCAL, E.RECV_DATA, S.HALF_CLOSED_LOCAL, A.OK],
+  [S.HALF_CLOSED_LOCAL, E.RECV_END_STREAM, S.CLOSED, A.OK],
+  [S.HALF_CLOSED_LOCAL, E.RECV_RST_STREAM, S.CLOSED_RESET_REMOTE, A.OK],
+  [S.HALF_CLOSED_LOCAL, E.RECV_WINDOW_UPDATE, S.HALF_CLOSED_LOCAL, A.OK],
+  [S.HALF_CLOSED_LOCAL, E.RECV_PRIORITY, S.HALF_CLOSED_LOCAL, A.OK],
+  [S.HALF_CLOSED_LOCAL, E.SEND_HEADERS, S.HALF_CLOSED_LOCAL, A.MISUSE],
+  [S.HALF_CLOSED_LOCAL, E.SEND_DATA, S.HALF_CLOSED_LOCAL, A.MISUSE],
+  [S.HALF_CLOSED_LOCAL, E.SEND_END_STREAM, S.HALF_CLOSED_LOCAL, A.MISUSE],
+  [S.HALF_CLOSED_LOCAL, E.SEND_RST_STREAM, S.CLOSED_RESET_LOCAL, A.OK],
+  // half-closed (remote): the peer finished; more HEADERS/DATA is STREAM_CLOSED (§5.1).
+  [S.HALF_CLOSED_REMOTE, E.RECV_HEADERS, S.CLOSED_RESET_LOCAL, A.STREAM_CLOSED],
+  [S.HALF_CLOSED_REMOTE, E.RECV_DATA, S.CLOSED_RESET_LOCAL, A.STREAM_CLOSED],
+  [S.HALF_CLOSED_REMOTE, E.RECV_END_STREAM, S.CLOSED_RESET_LOCAL, A.STREAM_CLOSED],
+  [S.HALF_CLOSED_REMOTE, E.RECV_RST_STREAM, S.CLOSED_RESET_REMOTE, A.OK],
+  [S.HALF_CLOSED_REMOTE, E.RECV_WINDOW_UPDATE, S.HALF_CLOSED_REMOTE, A.OK],
+  [S.HALF_CLOSED_REMOTE, E.RECV_PRIORITY, S.HALF_CLOSED_REMOTE, A.OK],
+  [S.HALF_CLOSED_REMOTE, E.SEND_HEADERS, S.HALF_CLOSED_REMOTE, A.OK],
+  [S.HALF_CLOSED_REMOTE, E.SEND_DATA, S.HALF_CLOSED_REMOTE, A.OK],
+  [S.HALF_CLOSED_REMOTE, E.SEND_END_STREAM, S.CLOSED, A.OK],
+  [S.HALF_CLOSED_REMOTE, E.SEND_RST_STREAM, S.CLOSED_RESET_LOCAL, A.OK],
+  // closed after END_STREAM from the peer: more frames are a connection error (§5.1),
+  // except WINDOW_UPDATE/RST_STREAM (ignored) and PRIORITY. A later RST_STREAM from the
+  // peer is remembered: after it, the peer may send nothing more (CLOSED_RESET_REMOTE).
+  [S.CLOSED, E.RECV_HEADERS, S.CLOSED, A.CONN_STREAM_CLOSED],
+  [S.CLOSED, E.RECV_DATA, S.CLOSED, A.CONN_STREAM_CLOSED],
+  [S.CLOSED, E.RECV_END_STREAM, S.CLOSED, A.CONN_STREAM_CLOSED],
+  [S.CLOSED, E.RECV_RST_STREAM, S.CLOSED_RESET_REMOTE, A.IGNORE],
+  [S.CLOSED, E.RECV_WINDOW_UPDATE, S.CLOSED, A.IGNORE],
+  [S.CLOSED, E.RECV_PRIORITY, S.CLOSED, A.OK],
+  [S.CLOSED, E.SEND_HEADERS, S.CLOSED, A.DROP],
+  [S.CLOSED, E.SEND_DATA, S.CLOSED, A.DROP],
+  [S.CLOSED, E.SEND_END_STREAM, S.CLOSED, A.DROP],
+  [S.CLOSED, E.SEND_RST_STREAM, S.CLOSED, A.DROP],
+  // closed by our RST_STREAM: frames in flight are ignored (§5.1 "closed"), until the peer's
+  // own RST_STREAM says it has stopped sending.
+  [S.CLOSED_RESET_LOCAL, E.RECV_HEADERS, S.CLOSED_RESET_LOCAL, A.IGNORE],
+  [S.CLOSED_RESET_LOCAL, E.RECV_DATA, S.CLOSED_RESET_LOCAL, A.IGNORE],
+  [S.CLOSED_RESET_LOCAL, E.RECV_END_STREAM, S.CLOSED_RESET_LOCAL, A.IGNORE],
+  [S.CLOSED_RESET_LOCAL, E.RECV_RST_STREAM, S.CLOSED_RESET_REMOTE, A.IGNORE],
+  [S.CLOSED_RESET_LOCAL, E.RECV_WINDOW_UPDATE, S.CLOSED_RESET_LOCAL, A.IGNORE],
+  [S.CLOSED_RESET_LOCAL, E.RECV_PRIORITY, S.CLOSED_RESET_LOCAL, A.OK],
+  [S.CLOSED_RESET_LOCAL, E.SEND_HEADERS, S.CLOSED_RESET_LOCAL, A.DROP],
+  [S.CLOSED_RESET_LOCAL, E.SEND_DATA, S.CLOSED_RESET_LOCAL, A.DROP],
+  [S.CLOSED_RESET_LOCAL, E.SEND_END_STREAM, S.CLOSED_RESET_LOCAL, A.DROP],
+  [S.CLOSED_RESET_LOCAL, E.SEND_RST_STREAM, S.CLOSED_RESET_LOCAL, A.DROP],
+  // closed by the peer's RST_STREAM: anything but PRIORITY is STREAM_CLOSED (§5.1);
+  // WINDOW_UPDATE/RST_STREAM are ignored as §5.1 allows for frames in flight.
+  [S.CLOSED_RESET_REMOTE, E.RECV_HEADERS, S.CLOSED_RESET_LOCAL, A.STREAM_CLOSED],
+  [S.CLOSED_RESET_REMOTE, E.RECV_DATA, S.CLOSED_RESET_LOCAL, A.STREAM_CLOSED],
+  [S.CLOSED_RESET_REMOTE, E.RECV_END_STREAM, S.CLOSED_RESET_LOCAL, A.STREAM_CLOSED],
+  [S.CLOSED_RESET_REMOTE, E.RECV_RST_STREAM, S.CLOSED_RESET_REMOTE, A.IGNORE],
+  [S.CLOSED_RESET_REMOTE, E.RECV_WINDOW_UPDATE, S.CLOSED_RESET_REMOTE, A.IGNORE],
+  [S.CLOSED_RESET_REMOTE, E.RECV_PRIORITY, S.CLOSED_RESET_REMOTE, A.OK],
+  [S.CLOSED_RESET_REMOTE, E.SEND_HEADERS, S.CLOSED_RESET_REMOTE, A.DROP],
+  [S.CLOSED_RESET_REMOTE, E.SEND_DATA, S.CLOSED_RESET_REMOTE, A.DROP],
+  [S.CLOSED_RESET_REMOTE, E.SEND_END_STREAM, S.CLOSED_RESET_REMOTE, A.DROP],
+  [S.CLOSED_RESET_REMOTE, E.SEND_RST_STREAM, S.CLOSED_RESET_REMOTE, A.DROP],
+  // forgotten, or never opened below the highest id (implicitly closed, §5.1.1): a HEADERS
+  // there is an unexpected stream id (connection PROTOCOL_ERROR); DATA gets STREAM_CLOSED (§6.1).
+  [S.FORGOTTEN, E.RECV_HEADERS, S.FORGOTTEN, A.CONN_PROTOCOL_ERROR],
+  [S.FORGOTTEN, E.RECV_DATA, S.FORGOTTEN, A.STREAM_CLOSED],
+  [S.FORGOTTEN, E.RECV_END_STREAM, S.FORGOTTEN, A.STREAM_CLOSED],
+  [S.FORGOTTEN, E.RECV_RST_STREAM, S.FORGOTTEN, A.IGNORE],
+  [S.FORGOTTEN, E.RECV_WINDOW_UPDATE, S.FORGOTTEN, A.IGNORE],
+  [S.FORGOTTEN, E.RECV_PRIORITY, S.FORGOTTEN, A.OK],
+  [S.FORGOTTEN, E.SEND_HEADERS, S.FORGOTTEN, A.DROP],
+  [S.FORGOTTEN, E.SEND_DATA, S.FORGOTTEN, A.DROP],
+  [S.FORGOTTEN, E.SEND_END_STREAM, S.FORGOTTEN, A.DROP],
+  [S.FORGOTTEN, E.SEND_RST_STREAM, S.FORGOTTEN, A.DROP],
+];
+
+const TABLE: Array<Transition | undefined> = new Array(STATE_COUNT * EVENT_COUNT);
+for (const [state, event, next, action] of STREAM_TRANSITIONS) {
+  TABLE[state * EVENT_COUNT + event] = Object.freeze({ next, action });
+}
+
+/**
+ * Whether an event is a received frame (as opposed to one of our sends).
+ *
+ * @example
+ * ```ts
+ * import { isRecvEvent, StreamEvent } from "./stream_table.ts";
+ * isRecvEvent(StreamEvent.RECV_DATA); // true
+ * isRecvEvent(StreamEvent.SEND_DATA); // false
+ * ```
+ */
+export function isRecvEvent(event: StreamEvent): boolean {
+  return event <= StreamEvent.RECV_PUSH_PROMISE;
+}
+
+/**
+ * Looks up (state, event). Missing pairs: a received frame is a connection
+ * PROTOCOL_ERROR (e.g. DATA on an idle stream, PUSH_PROMISE from a client), a
+ * send is a MISUSE; the state does not change.
+ *
+ * @example
+ * ```ts
+ * import { StreamEvent, StreamState, transition } from "./stream_table.ts";
+ * transition(StreamState.HALF_CLOSED_LOCAL, StreamEvent.RECV_END_STREAM).next; // StreamState.CLOSED
+ * ```
+ */
+export function transition(state: StreamState, event: StreamEvent): Transition {
+  return TABLE[state * EVENT_COUNT + event] ??
+    {
+      next: state,
+      action: isRecvEvent(event) ? StreamAction.CONN_PROTOCOL_ERROR : StreamAction.MISUSE,
+    };
+}
+
+/**
+ * Whether a state counts toward MAX_CONCURRENT_STREAMS (§5.1.2: open and half-closed).
+ *
+ * @example
+ * ```ts
+ * import { isActiveState, StreamState } from "./stream_table.ts";
+ * isActiveState(StreamState.HALF_CLOSED_REMOTE); // true: counts against MAX_CONCURRENT_STREAMS
+ * ```
+ */
+export function isActiveState(state: StreamState): boolean {
+  return state === StreamState.OPEN || state === StreamState.HALF_CLOSED_LOCAL ||
+    state === StreamState.HALF_CLOSED_REMOTE;
+}

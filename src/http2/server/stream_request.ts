@@ -1,0 +1,125 @@
+/**
+ * From a request's HEADERS to a Fetch `Request` on a new stream: the parts
+ * from the pseudo-headers, an RFC 8441 extended CONNECT presented as a
+ * WebSocket Upgrade GET, the body stream (and `expect: 100-continue`), the
+ * exchange, and the answer owed instead when no Request can be made (400,
+ * 413 for a declared length over `http2.maxBodyBytes`, 501 for an unknown
+ * `:protocol`).
+ *
+ * @module
+ */
+import { type ConnectionFacts, RequestInfo } from "../../fetch/info.ts";
+import { Exchange } from "../../fetch/exchange.ts";
+import { registerRequestTrailers } from "../../fetch/trailers.ts";
+import { RequestBody } from "../../fetch/body.ts";
+import { createRequest, UnrepresentableRequest } from "../../fetch/request.ts";
+import { registerUpgradeTarget } from "../../websocket/registry.ts";
+import type { HeaderList } from "../core/events.ts";
+import { contentLengthOf, expectOf, requestParts } from "./request_parts.ts";
+import type { DriverStream } from "./exchange_stream.ts";
+import { extendedConnect } from "./ws_stream.ts";
+
+/**
+ * What the connection tells every new request.
+ *
+ * @example
+ * ```ts
+ * import type { RequestContext } from "./stream_request.ts";
+ * const ctx: Omit<RequestContext, "facts"> = {
+ *   secure: false,
+ *   fallbackAuthority: "localhost",
+ *   maxBodyBytes: Infinity,
+ * };
+ * ```
+ */
+export interface RequestContext {
+  /** The connection's facts, shared by every request's info. */
+  readonly facts: ConnectionFacts;
+  /** TLS (`https` URLs) or cleartext. */
+  readonly secure: boolean;
+  /** The URL's authority when the request has neither `:authority` nor `host`. */
+  readonly fallbackAuthority: string;
+  /** `http2.maxBodyBytes`. */
+  readonly maxBodyBytes: number;
+}
+
+/**
+ * The request made for a stream, or the status to answer instead (`request` null).
+ *
+ * @example
+ * ```ts
+ * import type { OpenedRequest } from "./stream_request.ts";
+ * const refused: OpenedRequest = { request: null, status: "413", isHead: false };
+ * ```
+ */
+export interface OpenedRequest {
+  /** The Request for the handler; null when it cannot be made. */
+  readonly request: Request | null;
+  /** The status to answer with when `request` is null. */
+  readonly status: string;
+  /** A HEAD request: the response's body is not sent. */
+  readonly isHead: boolean;
+}
+
+/**
+ * Sets up stream `s` for the request in `headers` (its exchange, body and
+ * trailer slot) and makes the Request.
+ *
+ * @example
+ * ```ts ignore
+ * // In the driver, on a "request" event:
+ * const s = new DriverStream(id, driver, endStream);
+ * const { request, status, isHead } = openRequest(s, headers, endStream, ctx);
+ * ```
+ */
+export function openRequest(
+  s: DriverStream,
+  headers: HeaderList,
+  endStream: boolean,
+  ctx: RequestContext,
+): OpenedRequest {
+  const parts = requestParts(headers, ctx.secure ? "https" : "http", ctx.fallbackAuthority);
+  const connect = extendedConnect(parts, endStream); // RFC 8441
+  const ws = connect === "websocket";
+  const refused = ws ? null : connect;
+  const method = parts?.method ?? "GET";
+  const isHead = method === "HEAD";
+  let body: RequestBody | null = null;
+  if (ws) {
+    s.wsEarly = [];
+  } else if (!endStream && refused === null && method !== "GET" && !isHead) {
+    s.expectContinue = parts !== null && /^\s*100-continue\s*$/i.test(expectOf(headers));
+    body = new RequestBody(s, s.expectContinue);
+    s.reqBody = body;
+  } else if (!endStream) {
+    s.discard = true; // GET/HEAD cannot carry a body in Fetch; a refused CONNECT's DATA is dropped
+  }
+  const exchange = new Exchange(new RequestInfo(ctx.facts, headers), s);
+  s.exchange = exchange;
+  let request: Request | null = null;
+  let status = "400";
+  const max = ctx.maxBodyBytes;
+  if (refused !== null) {
+    status = refused;
+  } else if (body !== null && max !== Infinity && contentLengthOf(headers) > max) {
+    status = "413";
+  } else if (parts !== null) {
+    try {
+      request = createRequest(parts.url, method, parts.headers, body?.stream ?? null, exchange);
+    } catch (e) {
+      if (e instanceof UnrepresentableRequest) status = String(e.status);
+    }
+  }
+  if (request === null) {
+    exchange.cancel(new Error("request not representable"));
+    body?.error(new Error("request refused"));
+    s.reqBody = null;
+    return { request, status, isHead };
+  }
+  if (ws) {
+    exchange.upgradable = true;
+    registerUpgradeTarget(request, { protocol: "h2", secure: ctx.secure });
+  }
+  if (body !== null) s.trailerSlot = registerRequestTrailers(request);
+  return { request, status, isHead };
+}

@@ -1,0 +1,180 @@
+/**
+ * The HTTP/2 driver's clocks: the idle timeout, PING liveness, the SETTINGS
+ * exchange allowance, the send-timeout check and the blocked-socket meter.
+ * This class only keeps times and decides what is due; the driver acts
+ * (GOAWAY, PING, reset, close). Times are ms since the epoch; 0 means unset.
+ *
+ * @module
+ */
+
+/**
+ * The options the timers read (a subset of Http2Options).
+ *
+ * @example
+ * ```ts
+ * import type { TimerOptions } from "./timers.ts";
+ * const t: TimerOptions = {
+ *   idleTimeout: 60_000,
+ *   pingInterval: 30_000,
+ *   pingTimeout: 10_000,
+ *   sendTimeout: 30_000,
+ *   settingsTimeout: 10_000,
+ * };
+ * ```
+ */
+export interface TimerOptions {
+  /** Close a connection with no stream for this long. */
+  readonly idleTimeout: number;
+  /** PING a busy connection that has been silent for this long. */
+  readonly pingInterval: number;
+  /** Declare the peer dead if nothing arrives this long after our PING. */
+  readonly pingTimeout: number;
+  /** Stalled stream / unread socket allowance. */
+  readonly sendTimeout: number;
+  /** Allowance for the preface + SETTINGS exchange. */
+  readonly settingsTimeout: number;
+}
+
+/**
+ * What the idle / PING timer asks the driver to do.
+ *
+ * @example
+ * ```ts
+ * import { IdleAction } from "./timers.ts";
+ * const act = (a: IdleAction) => a === IdleAction.PING ? "send a PING" : IdleAction[a];
+ * ```
+ */
+export enum IdleAction {
+  /** Nothing (the timer was re-armed). */
+  NONE = 0,
+  /** Idle for idleTimeout: GOAWAY NO_ERROR and close. */
+  CLOSE_IDLE = 1,
+  /** No answer to our PING: abort the streams, GOAWAY and close. */
+  PEER_DEAD = 2,
+  /** Send a liveness PING. */
+  PING = 3,
+}
+
+/**
+ * Deadlines of one HTTP/2 connection.
+ *
+ * @example
+ * ```ts
+ * import { DriverTimers } from "./timers.ts";
+ * const t = new DriverTimers({
+ *   idleTimeout: 60_000, pingInterval: 30_000, pingTimeout: 15_000,
+ *   sendTimeout: 60_000, settingsTimeout: 10_000,
+ * }, Date.now());
+ * t.next; // the earliest deadline: the SETTINGS allowance here
+ * ```
+ */
+export class DriverTimers {
+  /** Idle / PING timer, 0 for none. */
+  idleOrPingAt = 0;
+  /** Next send-timeout check, 0 for none. */
+  sendCheckAt = 0;
+  /** End of the SETTINGS exchange allowance, 0 once the handshake is done. */
+  handshakeAt = 0;
+  /** Since when the socket has refused writes (0: not blocked). */
+  blockedSince = 0;
+  /** Something arrived since the last liveness check. */
+  activity = false;
+  readonly #o: TimerOptions;
+  #idleSince = 0;
+  #pingOut = false;
+
+  constructor(options: TimerOptions, now: number) {
+    this.#o = options;
+    if (options.settingsTimeout > 0) this.handshakeAt = now + options.settingsTimeout;
+  }
+
+  /** The earliest deadline, 0 for none. */
+  get next(): number {
+    let d = this.idleOrPingAt;
+    const s = this.sendCheckAt;
+    if (s !== 0 && (d === 0 || s < d)) d = s;
+    const h = this.handshakeAt;
+    if (h !== 0 && (d === 0 || h < d)) d = h;
+    return d;
+  }
+
+  /** Whether a deadline (one of the fields above) has passed. */
+  static due(at: number, now: number): boolean {
+    return at !== 0 && at <= now;
+  }
+
+  /** The last stream finished: the idle timeout runs (the send check stops unless DATA is queued). */
+  becameIdle(now: number, stillSending: boolean): void {
+    if (!stillSending) this.sendCheckAt = 0;
+    this.#idleSince = now;
+    const ms = this.#o.idleTimeout;
+    this.idleOrPingAt = ms > 0 ? now + ms : 0;
+  }
+
+  /** A first stream opened: liveness PINGs and the send check run. */
+  becameBusy(now: number): void {
+    this.armSendCheck(now);
+    const ms = this.#o.pingInterval;
+    this.activity = false;
+    this.#pingOut = false;
+    this.idleOrPingAt = ms > 0 ? now + ms : 0;
+  }
+
+  /** The peer answered our PING. */
+  pingAcked(): void {
+    this.#pingOut = false;
+  }
+
+  /** Schedules the next send-timeout check (twice per sendTimeout). */
+  armSendCheck(now: number): void {
+    const ms = this.#o.sendTimeout;
+    this.sendCheckAt = ms > 0 ? now + Math.max(1, ms / 2) : 0;
+  }
+
+  /** Closing: only the cut-off for a close that cannot flush remains (sendTimeout). */
+  closing(now: number): void {
+    const ms = this.#o.sendTimeout;
+    this.idleOrPingAt = this.handshakeAt = 0;
+    this.sendCheckAt = ms > 0 ? now + ms : 0;
+  }
+
+  /** Closed: no deadline at all. */
+  clear(): void {
+    this.idleOrPingAt = this.sendCheckAt = this.handshakeAt = 0;
+  }
+
+  /** The socket refused a write (starts the blocked meter). */
+  blocked(now: number): void {
+    this.blockedSince = now;
+  }
+
+  /** Whether the socket has refused writes for sendTimeout. */
+  socketStalled(now: number): boolean {
+    return this.blockedSince !== 0 && now - this.blockedSince >= this.#o.sendTimeout;
+  }
+
+  /** The idle / PING timer fired: what to do (`idle` = no stream is open). */
+  idleOrPing(now: number, idle: boolean): IdleAction {
+    const o = this.#o;
+    if (idle) {
+      if (o.idleTimeout > 0 && now - this.#idleSince >= o.idleTimeout) return IdleAction.CLOSE_IDLE;
+      this.idleOrPingAt = o.idleTimeout > 0 ? this.#idleSince + o.idleTimeout : 0;
+      return IdleAction.NONE;
+    }
+    if (o.pingInterval <= 0) {
+      this.idleOrPingAt = 0;
+      return IdleAction.NONE;
+    }
+    if (this.activity) {
+      this.activity = false;
+      this.#pingOut = false;
+      this.idleOrPingAt = now + o.pingInterval;
+      return IdleAction.NONE;
+    }
+    // Nothing, not even the PING ACK, for pingTimeout: the peer is gone.
+    if (this.#pingOut) return IdleAction.PEER_DEAD;
+    this.#pingOut = true;
+    this.idleOrPingAt = now + o.pingTimeout;
+    return IdleAction.PING;
+  }
+}

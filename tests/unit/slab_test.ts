@@ -1,0 +1,37 @@
+// Slab pieces: never shared, never overlapping, and the byte-string helpers.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { isShortAscii, slabBytes } from "../../src/bytes/slab.ts";
+import { putLatin1 } from "../../src/bytes/latin1.ts";
+
+describe("slab", () => {
+  it("hands out pieces that never overlap, across slab boundaries", () => {
+    const pieces: Uint8Array[] = [];
+    // About three slabs' worth of odd sizes.
+    for (let i = 0; i < 600; i++) {
+      const p = slabBytes(1 + ((i * 131) % 700));
+      p.fill(i & 0xff);
+      pieces.push(p);
+    }
+    pieces.forEach((p, i) => assert.ok(p.every((b) => b === (i & 0xff)), `piece ${i} intact`));
+  });
+
+  it("gives large pieces a buffer of their own", () => {
+    const p = slabBytes(100_000);
+    assert.equal(p.byteLength, 100_000);
+    assert.equal(p.buffer.byteLength, 100_000);
+  });
+
+  it("writes byte strings one char per byte", () => {
+    const out = new Uint8Array(8);
+    assert.equal(putLatin1(out, 2, "a\u00e9\u00ff"), 5);
+    assert.deepEqual([...out], [0, 0, 0x61, 0xe9, 0xff, 0, 0, 0]);
+  });
+
+  it("tells short ASCII strings from others", () => {
+    assert.equal(isShortAscii("Hello, World!\r\n\x00\x7f"), true);
+    assert.equal(isShortAscii("caf\u00e9"), false);
+    assert.equal(isShortAscii("\u2713"), false);
+    assert.equal(isShortAscii("a".repeat(20_000)), false, "long strings are not scanned");
+  });
+});
