@@ -15,6 +15,10 @@
  * ```
  */
 export interface H2Options {
+  /** Which end of the connection this is: stream-id parity, the preface, who may push. Default "server". */
+  side: "server" | "client";
+  /** Client side: advertise SETTINGS_ENABLE_PUSH = 1 and accept PUSH_PROMISE. Default false. */
+  enablePush: boolean;
   /** SETTINGS_HEADER_TABLE_SIZE we advertise: our HPACK decoder's table. Default 4096. */
   headerTableSize: number;
   /** Cap on the HPACK encoder table we use, whatever the peer allows. Default 4096. */
@@ -91,6 +95,8 @@ export interface H2Options {
  * ```
  */
 export const DEFAULT_H2_OPTIONS: Readonly<H2Options> = Object.freeze({
+  side: "server",
+  enablePush: false,
   headerTableSize: 4096,
   maxEncoderTableSize: 4096,
   maxConcurrentStreams: 100,
@@ -151,5 +157,8 @@ export function resolveOptions(options: Partial<H2Options> = {}): H2Options {
   check("maxQueuedControlFrames", 1, Infinity);
   check("closedStreamMemory", 0, Infinity);
   check("writeBatchSize", 1, Infinity);
+  if (o.side !== "server" && o.side !== "client") {
+    throw new RangeError(`http2.side must be "server" or "client", got ${String(o.side)}`);
+  }
   return o;
 }

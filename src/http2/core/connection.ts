@@ -41,10 +41,13 @@ import { StreamAction, StreamEvent, StreamState, transition } from "./stream_tab
 import { onContinuation, onHeaders } from "./recv_headers.ts";
 import { onData, onRstStream, onStreamOnlyFrame, onWindowUpdate } from "./recv_stream_frames.ts";
 import { onGoAway, onPing, onSettings } from "./recv_control.ts";
+import { onPushPromise } from "./recv_response.ts";
+import { H2ProtocolError } from "./misuse.ts";
 
 import { encodeLatin1, putLatin1 } from "../../bytes/latin1.ts";
 
 const textEncoder = new TextEncoder();
+const misuse = (why: string, id: number) => new H2ProtocolError(why, "RFC 9113 §8.1", id);
 /** Bodies up to this size may be written beside their HEADERS (see sendWhole). */
 const INLINE_BODY_MAX = 16 * 1024;
 const EMPTY = new Uint8Array(0);
@@ -89,7 +92,7 @@ export class H2Connection {
   #prefaceFill = 0;
   readonly #encodeBlock: (headers: HeaderList) => Uint8Array;
 
-  /** Creates a server connection; nothing is queued until {@link initiate} (or the first {@link receive}). */
+  /** Creates a connection (`options.side`, default server); nothing is queued until {@link initiate} (or the first {@link receive}). */
   constructor(options?: Partial<H2Options>) {
     const o = resolveOptions(options);
     this.options = o;
@@ -102,6 +105,11 @@ export class H2Connection {
   }
 
   // ---------------------------------------------------------------- state
+
+  /** The shared state, for the actions in `local_streams.ts` and `send_now.ts` (the public face uses them). */
+  get core(): ConnCore {
+    return this.#c;
+  }
 
   /** True once the connection is finished: write the remaining output, then close the socket. */
   get closed(): boolean {
@@ -147,12 +155,13 @@ export class H2Connection {
 
   // ---------------------------------------------------------------- start
 
-  /** Queues our SETTINGS, and a connection WINDOW_UPDATE when `connectionWindowSize` > 65535. Idempotent. */
+  /** Queues (a client's preface and) our SETTINGS, and a connection WINDOW_UPDATE when `connectionWindowSize` > 65535. Idempotent. */
   initiate(): void {
     if (this.#initiated) return;
     this.#initiated = true;
     const o = this.options;
     const c = this.#c;
+    if (c.isClient) c.sched.control.buf.set(CLIENT_PREFACE, c.sched.control.reserve(24));
     c.sendSettings(LocalSettings.initial(o));
     const extra = o.connectionWindowSize - DEFAULT_WINDOW_SIZE;
     if (extra > 0) {
@@ -252,8 +261,8 @@ export class H2Connection {
       case FrameType.SETTINGS:
         return onSettings(c, f);
       case FrameType.PUSH_PROMISE:
-        // No state admits it from a client (§8.4): the table answers PROTOCOL_ERROR.
-        return onStreamOnlyFrame(c, f.streamId, StreamEvent.RECV_PUSH_PROMISE, "PUSH_PROMISE");
+        if (c.isClient) return onPushPromise(c, f);
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PUSH_PROMISE from a client"); // §8.4
       case FrameType.PING:
         return onPing(c, f);
       case FrameType.GOAWAY:
@@ -274,10 +283,11 @@ export class H2Connection {
     const t = transition(s ? s.state : c.store.stateOfUnknown(streamId), event);
     if (t.action === StreamAction.DROP) return null;
     if (t.action !== StreamAction.OK || s === undefined) {
-      throw new Error(
-        `cannot ${StreamEvent[event]} on stream ${streamId} in state ${
-          StreamState[s?.state ?? StreamState.IDLE]
-        }`,
+      const state = StreamState[s?.state ?? c.store.stateOfUnknown(streamId)];
+      throw new H2ProtocolError(
+        `cannot ${StreamEvent[event]} on stream ${streamId} in state ${state}`,
+        "RFC 9113 §5.1",
+        streamId,
       );
     }
     return s;
@@ -295,15 +305,17 @@ export class H2Connection {
   sendHeaders(streamId: number, headers: HeaderList, endStream: boolean): boolean {
     const s = this.#live(streamId, StreamEvent.SEND_HEADERS);
     if (s === null) return false;
-    if (s.endQueued) throw new Error(`stream ${streamId} already ended`);
+    if (s.endQueued) throw misuse(`stream ${streamId} already ended`, streamId);
     if (s.send.pending) {
-      if (!endStream) throw new Error("HEADERS after DATA must end the stream (trailers)");
+      if (!endStream) throw misuse("HEADERS after DATA must end the stream (trailers)", streamId);
       return this.sendTrailers(streamId, headers);
     }
     // Copied into the control writer at once.
     const block = this.#c.encoder.encodeShared(headers);
     writeHeaderBlock(this.#c.sched.control, streamId, block, endStream, this.#c.sched.maxFrameSize);
     s.headersSent = true;
+    const next = transition(s.state, StreamEvent.SEND_HEADERS).next; // reserved (local) → half-closed
+    if (next !== s.state) this.#c.store.setState(s, next);
     if (endStream) {
       s.endQueued = true;
       this.#c.localEnd(s);
@@ -323,8 +335,8 @@ export class H2Connection {
   sendWhole(streamId: number, headers: HeaderList, body: string | Uint8Array | null): number {
     const s = this.#live(streamId, StreamEvent.SEND_HEADERS);
     if (s === null) return -1;
-    if (s.endQueued) throw new Error(`stream ${streamId} already ended`);
-    if (s.send.pending) throw new Error(`stream ${streamId} already sent DATA`);
+    if (s.endQueued) throw misuse(`stream ${streamId} already ended`, streamId);
+    if (s.send.pending) throw misuse(`stream ${streamId} already sent DATA`, streamId);
     const c = this.#c;
     const sched = c.sched;
     const w = sched.control;
@@ -365,8 +377,8 @@ export class H2Connection {
   sendData(streamId: number, data: Uint8Array, endStream: boolean): boolean {
     const s = this.#live(streamId, StreamEvent.SEND_DATA);
     if (s === null) return false;
-    if (!s.headersSent) throw new Error(`DATA before HEADERS on stream ${streamId}`);
-    if (s.endQueued) throw new Error(`stream ${streamId} already ended`);
+    if (!s.headersSent) throw misuse(`DATA before HEADERS on stream ${streamId}`, streamId);
+    if (s.endQueued) throw misuse(`stream ${streamId} already ended`, streamId);
     const q = s.send;
     q.push(data);
     if (endStream) {
@@ -381,8 +393,8 @@ export class H2Connection {
   sendTrailers(streamId: number, trailers: HeaderList): boolean {
     const s = this.#live(streamId, StreamEvent.SEND_HEADERS);
     if (s === null) return false;
-    if (!s.headersSent) throw new Error(`trailers before HEADERS on stream ${streamId}`);
-    if (s.endQueued) throw new Error(`stream ${streamId} already ended`);
+    if (!s.headersSent) throw misuse(`trailers before HEADERS on stream ${streamId}`, streamId);
+    if (s.endQueued) throw misuse(`stream ${streamId} already ended`, streamId);
     s.endQueued = true;
     s.send.trailers = trailers;
     this.#c.sched.activate(s.send);
@@ -412,10 +424,14 @@ export class H2Connection {
    * and `closed` turns true when none is open. Any other code closes the
    * connection now (queued DATA is dropped). May be repeated.
    */
-  goAway(code: number = ErrorCode.NO_ERROR, debug?: string | Uint8Array): void {
+  goAway(
+    code: number = ErrorCode.NO_ERROR,
+    debug?: string | Uint8Array,
+    lastStreamId?: number,
+  ): void {
     if (this.#c.state === ConnState.CLOSED) return;
     if (!this.#initiated) this.initiate();
-    const last = Math.min(this.#c.store.highestAccepted, this.#c.goAwayLastId);
+    const last = Math.min(lastStreamId ?? this.#c.store.highestAccepted, this.#c.goAwayLastId);
     const d = debug === undefined
       ? EMPTY
       : typeof debug === "string"

@@ -98,11 +98,11 @@ export class LocalSettings {
     this.#hooks = hooks;
   }
 
-  /** Our first SETTINGS: push off, and every value that differs from the protocol default. */
+  /** Our first SETTINGS: push off (unless a client enables it), and every value that differs from the protocol default. */
   static initial(o: Readonly<H2Options>): Array<[number, number]> {
     const s: Array<[number, number]> = [];
     if (o.headerTableSize !== 4096) s.push([SettingId.HEADER_TABLE_SIZE, o.headerTableSize]);
-    s.push([SettingId.ENABLE_PUSH, 0]);
+    s.push([SettingId.ENABLE_PUSH, o.side === "client" && o.enablePush ? 1 : 0]);
     s.push([SettingId.MAX_CONCURRENT_STREAMS, o.maxConcurrentStreams]);
     if (o.initialWindowSize !== DEFAULT_WINDOW_SIZE) {
       s.push([SettingId.INITIAL_WINDOW_SIZE, o.initialWindowSize]);
@@ -111,7 +111,9 @@ export class LocalSettings {
       s.push([SettingId.MAX_FRAME_SIZE, o.maxFrameSize]);
     }
     s.push([SettingId.MAX_HEADER_LIST_SIZE, o.maxHeaderListSize]);
-    if (o.enableConnectProtocol) s.push([SettingId.ENABLE_CONNECT_PROTOCOL, 1]);
+    if (o.enableConnectProtocol && o.side === "server") {
+      s.push([SettingId.ENABLE_CONNECT_PROTOCOL, 1]);
+    }
     return s;
   }
 

@@ -53,6 +53,10 @@ export function onData(c: ConnCore, f: DataFrame): void {
     c.creditConnection(f.flowLength);
     throw new StreamError(id, ErrorCode.FLOW_CONTROL_ERROR, "stream receive window exceeded");
   }
+  // A client's stream gets DATA only after the final response HEADERS (§8.1).
+  if (!s.requestSeen) {
+    throw new StreamError(id, ErrorCode.PROTOCOL_ERROR, "DATA before the response HEADERS");
+  }
   const len = f.data.length;
   // Padding is flow-controlled but never reaches the application: give it back now.
   if (f.flowLength > len) c.consume(s, f.flowLength - len);
@@ -142,7 +146,7 @@ export function onWindowUpdate(c: ConnCore, f: WindowUpdateFrame): void {
   const id = f.streamId;
   if (id === 0) {
     c.windows.growConnection(f.increment);
-    c.events.push({ type: "window", streamId: 0 });
+    c.events.push({ type: "window", streamId: 0, delta: f.increment });
     return;
   }
   const s = c.streams.get(id);
@@ -155,7 +159,7 @@ export function onWindowUpdate(c: ConnCore, f: WindowUpdateFrame): void {
   // are judged alike, so a race with our END_STREAM changes nothing.
   if (state === StreamState.CLOSED_RESET_LOCAL || state === StreamState.FORGOTTEN) return;
   // In flight after close: allowed and not counted, but the window is still checked.
-  if (c.windows.growStream(id, s, f.increment)) c.windowGrew(id);
+  if (c.windows.growStream(id, s, f.increment)) c.windowGrew(id, f.increment);
 }
 
 /**

@@ -3,9 +3,10 @@
  * (state, event) → (next state, action). A pair missing from the table is a
  * connection PROTOCOL_ERROR for received frames and an API misuse for sends.
  *
- * This is the server side without push: the reserved states cannot occur
- * (we never send PUSH_PROMISE and a client may not), so they are omitted.
- * "closed" is split by cause, because §5.1 treats late frames differently
+ * One table serves both sides. The reserved states (§8.4 server push) are
+ * entered only through RESERVE_LOCAL (a server's own PUSH_PROMISE) and
+ * RESERVE_REMOTE (a PUSH_PROMISE a client accepted); a server rejects any
+ * PUSH_PROMISE before the table is asked. "closed" is split by cause, because §5.1 treats late frames differently
  * after END_STREAM, after our RST_STREAM and after the peer's; FORGOTTEN is a
  * stream closed so long ago that the closed-stream memory dropped it.
  *
@@ -35,6 +36,10 @@ export enum StreamState {
   CLOSED_RESET_REMOTE = 6,
   /** Closed and no longer remembered (id below the highest seen). */
   FORGOTTEN = 7,
+  /** Promised by our PUSH_PROMISE (server): only our HEADERS or a reset may follow. */
+  RESERVED_LOCAL = 8,
+  /** Promised by the peer's PUSH_PROMISE (client): only its HEADERS or a reset may follow. */
+  RESERVED_REMOTE = 9,
 }
 
 /**
@@ -58,6 +63,12 @@ export enum StreamEvent {
   SEND_DATA = 8,
   SEND_END_STREAM = 9,
   SEND_RST_STREAM = 10,
+  /** We send PUSH_PROMISE on this (associated) stream. */
+  SEND_PUSH_PROMISE = 11,
+  /** This stream is promised by our PUSH_PROMISE. */
+  RESERVE_LOCAL = 12,
+  /** This stream is promised by the peer's PUSH_PROMISE. */
+  RESERVE_REMOTE = 13,
 }
 
 /**
@@ -111,17 +122,17 @@ export interface Transition {
  * StreamState.FORGOTTEN < STATE_COUNT; // true
  * ```
  */
-export const STATE_COUNT = 8;
+export const STATE_COUNT = 10;
 /**
  * Number of events.
  *
  * @example
  * ```ts
  * import { EVENT_COUNT, StreamEvent } from "./stream_table.ts";
- * StreamEvent.SEND_RST_STREAM < EVENT_COUNT; // true
+ * StreamEvent.RESERVE_REMOTE < EVENT_COUNT; // true
  * ```
  */
-export const EVENT_COUNT = 11;
+export const EVENT_COUNT = 14;
 
 const S = StreamState;
 const E = StreamEvent;
@@ -139,9 +150,24 @@ const A = StreamAction;
 export const STREAM_TRANSITIONS: ReadonlyArray<
   readonly [StreamState, StreamEvent, StreamState, StreamAction]
 > = [
-  // idle: only HEADERS opens; PRIORITY is allowed and changes nothing.
+  // idle: HEADERS opens (theirs on a server, ours on a client); PRIORITY changes nothing;
+  // a PUSH_PROMISE reserves it (§8.4).
   [S.IDLE, E.RECV_HEADERS, S.OPEN, A.OK],
   [S.IDLE, E.RECV_PRIORITY, S.IDLE, A.OK],
+  [S.IDLE, E.SEND_HEADERS, S.OPEN, A.OK],
+  [S.IDLE, E.RESERVE_LOCAL, S.RESERVED_LOCAL, A.OK],
+  [S.IDLE, E.RESERVE_REMOTE, S.RESERVED_REMOTE, A.OK],
+  // reserved (local): our response HEADERS half-closes it; a reset closes it (§5.1).
+  [S.RESERVED_LOCAL, E.SEND_HEADERS, S.HALF_CLOSED_REMOTE, A.OK],
+  [S.RESERVED_LOCAL, E.SEND_RST_STREAM, S.CLOSED_RESET_LOCAL, A.OK],
+  [S.RESERVED_LOCAL, E.RECV_RST_STREAM, S.CLOSED_RESET_REMOTE, A.OK],
+  [S.RESERVED_LOCAL, E.RECV_WINDOW_UPDATE, S.RESERVED_LOCAL, A.OK],
+  [S.RESERVED_LOCAL, E.RECV_PRIORITY, S.RESERVED_LOCAL, A.OK],
+  // reserved (remote): the peer's HEADERS half-closes it; we may only reset it (§5.1).
+  [S.RESERVED_REMOTE, E.RECV_HEADERS, S.HALF_CLOSED_LOCAL, A.OK],
+  [S.RESERVED_REMOTE, E.RECV_RST_STREAM, S.CLOSED_RESET_REMOTE, A.OK],
+  [S.RESERVED_REMOTE, E.RECV_PRIORITY, S.RESERVED_REMOTE, A.OK],
+  [S.RESERVED_REMOTE, E.SEND_RST_STREAM, S.CLOSED_RESET_LOCAL, A.OK],
   // open
   [S.OPEN, E.RECV_HEADERS, S.OPEN, A.OK],
   [S.OPEN, E.RECV_DATA, S.OPEN, A.OK],
@@ -153,6 +179,8 @@ export const STREAM_TRANSITIONS: ReadonlyArray<
   [S.OPEN, E.SEND_DATA, S.OPEN, A.OK],
   [S.OPEN, E.SEND_END_STREAM, S.HALF_CLOSED_LOCAL, A.OK],
   [S.OPEN, E.SEND_RST_STREAM, S.CLOSED_RESET_LOCAL, A.OK],
+  [S.OPEN, E.RECV_PUSH_PROMISE, S.OPEN, A.OK],
+  [S.OPEN, E.SEND_PUSH_PROMISE, S.OPEN, A.OK],
   // half-closed (local): we finished; the peer may still send.
   [S.HALF_CLOSED_LOCAL, E.RECV_HEADERS, S.HALF_CLOSED_LOCAL, A.OK],
   [S.HALF_CLOSED_LOCAL, E.RECV_DATA, S.HALF_CLOSED_LOCAL, A.OK],
@@ -164,6 +192,7 @@ export const STREAM_TRANSITIONS: ReadonlyArray<
   [S.HALF_CLOSED_LOCAL, E.SEND_DATA, S.HALF_CLOSED_LOCAL, A.MISUSE],
   [S.HALF_CLOSED_LOCAL, E.SEND_END_STREAM, S.HALF_CLOSED_LOCAL, A.MISUSE],
   [S.HALF_CLOSED_LOCAL, E.SEND_RST_STREAM, S.CLOSED_RESET_LOCAL, A.OK],
+  [S.HALF_CLOSED_LOCAL, E.RECV_PUSH_PROMISE, S.HALF_CLOSED_LOCAL, A.OK],
   // half-closed (remote): the peer finished; more HEADERS/DATA is STREAM_CLOSED (§5.1).
   [S.HALF_CLOSED_REMOTE, E.RECV_HEADERS, S.CLOSED_RESET_LOCAL, A.STREAM_CLOSED],
   [S.HALF_CLOSED_REMOTE, E.RECV_DATA, S.CLOSED_RESET_LOCAL, A.STREAM_CLOSED],
@@ -175,6 +204,7 @@ export const STREAM_TRANSITIONS: ReadonlyArray<
   [S.HALF_CLOSED_REMOTE, E.SEND_DATA, S.HALF_CLOSED_REMOTE, A.OK],
   [S.HALF_CLOSED_REMOTE, E.SEND_END_STREAM, S.CLOSED, A.OK],
   [S.HALF_CLOSED_REMOTE, E.SEND_RST_STREAM, S.CLOSED_RESET_LOCAL, A.OK],
+  [S.HALF_CLOSED_REMOTE, E.SEND_PUSH_PROMISE, S.HALF_CLOSED_REMOTE, A.OK],
   // closed after END_STREAM from the peer: more frames are a connection error (§5.1),
   // except WINDOW_UPDATE/RST_STREAM (ignored) and PRIORITY. A later RST_STREAM from the
   // peer is remembered: after it, the peer may send nothing more (CLOSED_RESET_REMOTE).
@@ -188,6 +218,7 @@ export const STREAM_TRANSITIONS: ReadonlyArray<
   [S.CLOSED, E.SEND_DATA, S.CLOSED, A.DROP],
   [S.CLOSED, E.SEND_END_STREAM, S.CLOSED, A.DROP],
   [S.CLOSED, E.SEND_RST_STREAM, S.CLOSED, A.DROP],
+  [S.CLOSED, E.SEND_PUSH_PROMISE, S.CLOSED, A.DROP],
   // closed by our RST_STREAM: frames in flight are ignored (§5.1 "closed"), until the peer's
   // own RST_STREAM says it has stopped sending.
   [S.CLOSED_RESET_LOCAL, E.RECV_HEADERS, S.CLOSED_RESET_LOCAL, A.IGNORE],
@@ -196,10 +227,12 @@ export const STREAM_TRANSITIONS: ReadonlyArray<
   [S.CLOSED_RESET_LOCAL, E.RECV_RST_STREAM, S.CLOSED_RESET_REMOTE, A.IGNORE],
   [S.CLOSED_RESET_LOCAL, E.RECV_WINDOW_UPDATE, S.CLOSED_RESET_LOCAL, A.IGNORE],
   [S.CLOSED_RESET_LOCAL, E.RECV_PRIORITY, S.CLOSED_RESET_LOCAL, A.OK],
+  [S.CLOSED_RESET_LOCAL, E.RECV_PUSH_PROMISE, S.CLOSED_RESET_LOCAL, A.IGNORE],
   [S.CLOSED_RESET_LOCAL, E.SEND_HEADERS, S.CLOSED_RESET_LOCAL, A.DROP],
   [S.CLOSED_RESET_LOCAL, E.SEND_DATA, S.CLOSED_RESET_LOCAL, A.DROP],
   [S.CLOSED_RESET_LOCAL, E.SEND_END_STREAM, S.CLOSED_RESET_LOCAL, A.DROP],
   [S.CLOSED_RESET_LOCAL, E.SEND_RST_STREAM, S.CLOSED_RESET_LOCAL, A.DROP],
+  [S.CLOSED_RESET_LOCAL, E.SEND_PUSH_PROMISE, S.CLOSED_RESET_LOCAL, A.DROP],
   // closed by the peer's RST_STREAM: anything but PRIORITY is STREAM_CLOSED (§5.1);
   // WINDOW_UPDATE/RST_STREAM are ignored as §5.1 allows for frames in flight.
   [S.CLOSED_RESET_REMOTE, E.RECV_HEADERS, S.CLOSED_RESET_LOCAL, A.STREAM_CLOSED],
@@ -212,6 +245,7 @@ export const STREAM_TRANSITIONS: ReadonlyArray<
   [S.CLOSED_RESET_REMOTE, E.SEND_DATA, S.CLOSED_RESET_REMOTE, A.DROP],
   [S.CLOSED_RESET_REMOTE, E.SEND_END_STREAM, S.CLOSED_RESET_REMOTE, A.DROP],
   [S.CLOSED_RESET_REMOTE, E.SEND_RST_STREAM, S.CLOSED_RESET_REMOTE, A.DROP],
+  [S.CLOSED_RESET_REMOTE, E.SEND_PUSH_PROMISE, S.CLOSED_RESET_REMOTE, A.DROP],
   // forgotten, or never opened below the highest id (implicitly closed, §5.1.1): a HEADERS
   // there is an unexpected stream id (connection PROTOCOL_ERROR); DATA gets STREAM_CLOSED (§6.1).
   [S.FORGOTTEN, E.RECV_HEADERS, S.FORGOTTEN, A.CONN_PROTOCOL_ERROR],
@@ -224,6 +258,7 @@ export const STREAM_TRANSITIONS: ReadonlyArray<
   [S.FORGOTTEN, E.SEND_DATA, S.FORGOTTEN, A.DROP],
   [S.FORGOTTEN, E.SEND_END_STREAM, S.FORGOTTEN, A.DROP],
   [S.FORGOTTEN, E.SEND_RST_STREAM, S.FORGOTTEN, A.DROP],
+  [S.FORGOTTEN, E.SEND_PUSH_PROMISE, S.FORGOTTEN, A.DROP],
 ];
 
 const TABLE: Array<Transition | undefined> = new Array(STATE_COUNT * EVENT_COUNT);
@@ -242,7 +277,7 @@ for (const [state, event, next, action] of STREAM_TRANSITIONS) {
  * ```
  */
 export function isRecvEvent(event: StreamEvent): boolean {
-  return event <= StreamEvent.RECV_PUSH_PROMISE;
+  return event <= StreamEvent.RECV_PUSH_PROMISE || event === StreamEvent.RESERVE_REMOTE;
 }
 
 /**
