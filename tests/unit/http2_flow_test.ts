@@ -70,7 +70,11 @@ describe("6.9 flow control: send side", () => {
     respond(c, 1, new Uint8Array(100000));
     const d = ofType(c.read(), FrameType.DATA);
     assert.equal(d.reduce((n, f) => n + f.data.length, 0), 65535);
-    assert.deepEqual(c.send(windowUpdate(0, 34465)), [{ type: "window", streamId: 0, delta: 34465 }]);
+    assert.deepEqual(c.send(windowUpdate(0, 34465)), [{
+      type: "window",
+      streamId: 0,
+      delta: 34465,
+    }]);
     const d2 = ofType(c.read(), FrameType.DATA);
     assert.equal(d2.reduce((n, f) => n + f.data.length, 0), 34465);
     assert.ok(d2[d2.length - 1]!.endStream);

@@ -96,7 +96,12 @@ export class H2Connection {
     const endStream = options.endStream ?? false;
     const list = headers as CoreHeaderList;
     const c = this.#core.core;
-    if (c.isClient && !c.streams.has(streamId) && c.store.isLocal(streamId)) {
+    // A new stream (or a bad id, which openLocalStream names); a closed one of ours is refused below.
+    const store = c.store;
+    if (
+      c.isClient && !c.streams.has(streamId) &&
+      (!store.isLocal(streamId) || store.closed.state(streamId) === undefined)
+    ) {
       if (this.#validate) validateOutbound(streamId, "request", list);
       openLocalStream(c, streamId, list, endStream);
       return;

@@ -42,7 +42,10 @@ export function sendable(c: ConnCore, id: number, event: StreamEvent): H2Stream 
   if (c.state === ConnState.CLOSED) {
     throw new H2ProtocolError(`${what}: the connection is closed`, "RFC 9113 §5.4.1", id);
   }
-  if (t.action === StreamAction.DROP) throw new StreamClosedError(what, "RFC 9113 §5.1", id);
+  // Closed, or half-closed by our own END_STREAM: h2's StreamClosedError.
+  if (t.action === StreamAction.DROP || (s?.endQueued && t.action === StreamAction.MISUSE)) {
+    throw new StreamClosedError(what, "RFC 9113 §5.1", id);
+  }
   if (t.action !== StreamAction.OK || s === undefined) {
     throw new H2ProtocolError(what, "RFC 9113 §5.1", id);
   }
