@@ -53,6 +53,7 @@ export type { ClientErrorInfo, ClientErrorKind, ShutdownOptions } from "./src/ty
 export { OptionError } from "./src/options/validate.ts";
 export { OPTION_SCHEMA } from "./src/options/schema.ts";
 export type { OptionKind, OptionSpec } from "./src/options/schema.ts";
+export type { ListenerProtocol } from "./src/options/protocols.ts";
 export { group } from "./src/app/group.ts";
 export type { ServerGroup } from "./src/app/group.ts";
 export { serveWorkers } from "./src/workers/pool.ts";
@@ -72,7 +73,8 @@ export type {
   WebSocketUpgrade,
 } from "./src/websocket/mod.ts";
 export type { CompressionOptions, ContentEncoding } from "./src/compression/options.ts";
-export { requestTrailers, TrailersError, withTrailers } from "./src/fetch/trailers.ts";
+export { TrailersError, withTrailers } from "./src/fetch/trailers.ts";
+export { requestTrailers } from "./src/fetch/request_trailers.ts";
 export type { TrailersErrorCode, TrailersInit } from "./src/fetch/trailers.ts";
 export { installLightResponse, materializeResponse } from "./src/fetch/light_response.ts";
 export type { BinaryTypeLike, BufferSourceLike, HeadersInitLike } from "./src/web_types.ts";

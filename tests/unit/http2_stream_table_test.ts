@@ -6,6 +6,7 @@ import {
   FrameType,
   isRecvEvent,
   STATE_COUNT,
+  STREAM_TABLE,
   STREAM_TRANSITIONS,
   StreamAction,
   StreamEvent,
@@ -18,6 +19,7 @@ import {
   goawayOf,
   headers,
   literalBlock,
+  type OutFrame,
   priority,
   pushPromise,
   rst,
@@ -293,30 +295,31 @@ describe("5.1 stream states × our sends (every pair)", () => {
 });
 
 describe("5.1 the table itself", () => {
-  it("5.1 every row is looked up as written, no pair twice; missing pairs are PROTOCOL_ERROR (recv) or misuse (send)", () => {
-    const rows = new Set<number>();
+  it("5.1 every (state, event) pair has a row, looked up as written, none twice", () => {
+    assert.deepEqual(STREAM_TABLE.missing(), []);
+    assert.equal(STREAM_TRANSITIONS.length, STATE_COUNT * EVENT_COUNT);
     for (const [state, event, next, action] of STREAM_TRANSITIONS) {
-      const key = state * EVENT_COUNT + event;
-      assert.ok(!rows.has(key), `duplicate row ${S[state]} + ${E[event]}`);
-      rows.add(key);
       assert.deepEqual(
         { ...transition(state, event) },
         { next, action },
         `${S[state]} + ${E[event]}`,
       );
     }
-    for (let s = 0; s < STATE_COUNT; s++) {
-      for (let e = 0; e < EVENT_COUNT; e++) {
-        if (rows.has(s * EVENT_COUNT + e)) continue;
-        const recv = isRecvEvent(e);
-        assert.deepEqual({ ...transition(s, e) }, {
-          next: s,
-          action: recv ? StreamAction.CONN_PROTOCOL_ERROR : StreamAction.MISUSE,
-        }, `${S[s]} + ${E[e]}`);
-      }
-    }
+    // Bad peer input is answered by explicit rows, sends the state forbids are MISUSE rows.
     assert.equal(transition(S.IDLE, E.RECV_DATA).action, StreamAction.CONN_PROTOCOL_ERROR);
-    assert.equal(transition(S.IDLE, E.RECV_PUSH_PROMISE).action, StreamAction.CONN_PROTOCOL_ERROR);
+    // PUSH_PROMISE: a server rejects it before the table; on a client the associated stream
+    // must be open or half-closed (local) (§6.6), and one we reset ignores it.
+    const pushOk = new Set([S.OPEN, S.HALF_CLOSED_LOCAL]);
+    for (let s = 0; s < STATE_COUNT; s++) {
+      const want = pushOk.has(s)
+        ? StreamAction.OK
+        : s === S.CLOSED_RESET_LOCAL
+        ? StreamAction.IGNORE
+        : StreamAction.CONN_PROTOCOL_ERROR;
+      assert.equal(transition(s, E.RECV_PUSH_PROMISE).action, want, String(S[s]));
+      assert.equal(transition(s, E.STREAM_ERROR).next, S.CLOSED_RESET_LOCAL);
+    }
+    assert.ok(isRecvEvent(E.RESERVE_REMOTE) && !isRecvEvent(E.RESERVE_LOCAL));
     assert.equal(transition(S.IDLE, E.SEND_DATA).action, StreamAction.MISUSE);
   });
 
@@ -418,6 +421,81 @@ describe("5.1/6.9 late frames are judged by the stream's history, not by timing"
       assert.equal(goawayOf(out), undefined);
     });
   }
+});
+
+/** RST_STREAM frames with an error code (the driver's NO_ERROR after an answer is not one). */
+const errorRsts = (out: OutFrame[]) => rsts(out).filter(([, code]) => code !== ErrorCode.NO_ERROR);
+
+/** Every frame `c.read()` returns from now on, including the reads inside {@link answered}. */
+function recording(c: TestClient): OutFrame[] {
+  const out: OutFrame[] = [];
+  const read = c.read.bind(c);
+  c.read = () => {
+    const got = read();
+    out.push(...got);
+    return got;
+  };
+  return out;
+}
+
+// h2spec 6.9/2 and 6.9.1/3 send HEADERS without END_STREAM and then the bad WINDOW_UPDATE: the
+// response may finish (and be followed by RST_STREAM NO_ERROR, §8.1) before the frame arrives,
+// or after. Both orders must give the same stream error.
+describe("6.9 WINDOW_UPDATE on an answered upload is judged the same in either order", () => {
+  for (const order of ["before", "after"] as const) {
+    it(`6.9 an increment of 0 → RST_STREAM PROTOCOL_ERROR (response ${order})`, () => {
+      const c = new TestClient();
+      c.handshake();
+      const out = recording(c);
+      answered(c, order, [windowUpdate(1, 0)]);
+      c.read();
+      assert.deepEqual(errorRsts(out), [[1, ErrorCode.PROTOCOL_ERROR]]);
+      assert.equal(goawayOf(out), undefined);
+    });
+
+    it(`6.9.1 a window pushed past 2^31-1 → RST_STREAM FLOW_CONTROL_ERROR (response ${order})`, () => {
+      const c = new TestClient();
+      c.handshake();
+      const out = recording(c);
+      answered(c, order, [windowUpdate(1, 0x7fffffff), windowUpdate(1, 0x7fffffff)]);
+      c.read();
+      assert.deepEqual(errorRsts(out), [[1, ErrorCode.FLOW_CONTROL_ERROR]]);
+      assert.equal(goawayOf(out), undefined);
+    });
+  }
+
+  it("6.9 an increment of 0 is malformed in every state but idle: forgotten → RST_STREAM", () => {
+    const c = new TestClient({ closedStreamMemory: 0 });
+    c.handshake();
+    c.send(headers(1, getRequest(), { endStream: true }));
+    c.conn.sendHeaders(1, [[":status", "200"]], true);
+    c.read();
+    c.send(windowUpdate(1, 0));
+    const out = c.read();
+    assert.deepEqual(rsts(out), [[1, ErrorCode.PROTOCOL_ERROR]]);
+    assert.equal(goawayOf(out), undefined);
+  });
+
+  it("6.9 an increment of 0 on an idle stream is a connection error (no RST_STREAM on idle)", () => {
+    const c = new TestClient();
+    c.handshake();
+    c.send(windowUpdate(5, 0));
+    const out = c.read();
+    assert.deepEqual(rsts(out), []);
+    assert.equal(goawayOf(out)?.code, ErrorCode.PROTOCOL_ERROR);
+  });
+
+  it("6.9.1 after our RST_STREAM with an error, later WINDOW_UPDATEs are ignored (§5.1)", () => {
+    const c = new TestClient();
+    c.handshake();
+    c.send(headers(1, getRequest(), { endStream: true }));
+    c.conn.resetStream(1, ErrorCode.CANCEL);
+    c.read();
+    c.send(windowUpdate(1, 0x7fffffff), windowUpdate(1, 0x7fffffff));
+    const out = c.read();
+    assert.deepEqual(rsts(out), []);
+    assert.equal(goawayOf(out), undefined);
+  });
 });
 
 describe("3.4 connection preface", () => {

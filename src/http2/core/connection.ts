@@ -1,21 +1,9 @@
 /**
- * The sans-IO HTTP/2 server connection (RFC 9113): bytes in → events out,
- * actions in → frames queued in an outbox. It never performs I/O, never
- * awaits and never reads a clock it was not given (`options.now`).
- *
- * ```ts
- * import { H2Connection } from "./connection.ts";
- * const bytes = new Uint8Array(0);
- * const conn = new H2Connection({ maxConcurrentStreams: 100 });
- * conn.initiate();                         // our SETTINGS (+ connection WINDOW_UPDATE)
- * for (const ev of conn.receive(bytes)) {  // never throws
- *   if (ev.type === "request") conn.sendHeaders(ev.streamId, [[":status", "200"]], false);
- * }
- * const out = conn.takeOutput();           // one buffer: control frames, then DATA
- * ```
- *
- * The state lives in one {@link ConnCore}; inbound frames are handled by
- * `recv_headers.ts`, `recv_stream_frames.ts` and `recv_control.ts`.
+ * The sans-IO HTTP/2 connection `serve()` drives (server side by default; the
+ * public `H2Connection` of `http2.ts` is a face over it): bytes in → events
+ * out, actions in → frames queued in an outbox. It never performs I/O, never
+ * awaits and never reads a clock it was not given (`options.now`). The state
+ * lives in one {@link ConnCore}; inbound frames are handled by `recv_*.ts`.
  *
  * @module
  */
@@ -24,18 +12,13 @@ export { CONN_TRANSITIONS, ConnInput, ConnState } from "./conn_table.ts";
 import { ConnectionError, ErrorCode, StreamError } from "./errors.ts";
 import type { H2Event, HeaderList } from "./events.ts";
 import { LocalSettings, type UpdatableSettings } from "./local_settings.ts";
-import {
-  CLIENT_PREFACE,
-  DEFAULT_WINDOW_SIZE,
-  Flags,
-  type Frame,
-  FrameType,
-} from "./frame/types.ts";
-import { ConnInput, ConnState } from "./conn_table.ts";
+import { CLIENT_PREFACE, DEFAULT_WINDOW_SIZE, type Frame, FrameType } from "./frame/types.ts";
+import { ConnInput, ConnState, isDraining } from "./conn_table.ts";
 import { ConnCore } from "./conn_core.ts";
 import type { H2Stream } from "./stream.ts";
 import { type H2Options, resolveOptions } from "./conn_options.ts";
 import { writeHeaderBlock } from "./scheduler.ts";
+import { openUpgradedStream, writeWhole } from "./send_whole.ts";
 import { parseSettingsPayload, type Settings } from "./settings.ts";
 import { StreamAction, StreamEvent, StreamState, transition } from "./stream_table.ts";
 import { onContinuation, onHeaders } from "./recv_headers.ts";
@@ -44,12 +27,8 @@ import { onGoAway, onPing, onSettings } from "./recv_control.ts";
 import { onPushPromise } from "./recv_response.ts";
 import { H2ProtocolError } from "./misuse.ts";
 
-import { encodeLatin1, putLatin1 } from "../../bytes/latin1.ts";
-
 const textEncoder = new TextEncoder();
 const misuse = (why: string, id: number) => new H2ProtocolError(why, "RFC 9113 §8.1", id);
-/** Bodies up to this size may be written beside their HEADERS (see sendWhole). */
-const INLINE_BODY_MAX = 16 * 1024;
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -116,7 +95,7 @@ export class H2Connection {
     const c = this.#c;
     const st = c.state;
     if (st === ConnState.CLOSED) return true;
-    return (st === ConnState.DRAINING || c.goAwayEarly) && c.store.open === 0;
+    return isDraining(st) && c.store.open === 0;
   }
 
   /** Whether {@link takeOutput} would return bytes. */
@@ -180,14 +159,9 @@ export class H2Connection {
    * invalid payload (answer the HTTP/1.1 request with 400 instead of 101).
    */
   initiateUpgrade(http2SettingsPayload: Uint8Array): void {
-    const c = this.#c;
-    c.applyRemoteSettings(parseSettingsPayload(http2SettingsPayload));
+    this.#c.applyRemoteSettings(parseSettingsPayload(http2SettingsPayload));
     this.initiate();
-    const s = c.store.create(1, c.local.initialWindow, c.remoteSettings.initialWindowSize);
-    c.store.setState(s, StreamState.HALF_CLOSED_REMOTE);
-    s.requestSeen = true;
-    c.store.highestSeen = 1;
-    c.store.highestAccepted = 1;
+    openUpgradedStream(this.#c);
   }
 
   // ---------------------------------------------------------------- input
@@ -204,7 +178,7 @@ export class H2Connection {
     const events: H2Event[] = [];
     c.events = events;
     try {
-      if (c.state === ConnState.AWAIT_PREFACE) {
+      if (c.state === ConnState.AWAIT_PREFACE || c.state === ConnState.AWAIT_PREFACE_GOAWAY) {
         const need = CLIENT_PREFACE.length - this.#prefaceFill;
         const n = Math.min(need, data.length);
         for (let i = 0; i < n; i++) {
@@ -337,35 +311,7 @@ export class H2Connection {
     if (s === null) return -1;
     if (s.endQueued) throw misuse(`stream ${streamId} already ended`, streamId);
     if (s.send.pending) throw misuse(`stream ${streamId} already sent DATA`, streamId);
-    const c = this.#c;
-    const sched = c.sched;
-    const w = sched.control;
-    const len = body === null ? 0 : typeof body === "string" ? body.length : body.byteLength;
-    const block = c.encoder.encodeShared(headers); // copied into the control writer at once
-    writeHeaderBlock(w, streamId, block, len === 0, sched.maxFrameSize);
-    s.headersSent = true;
-    s.endQueued = true;
-    const q = s.send;
-    if (len === 0) {
-      c.localEnd(s);
-      return 0;
-    }
-    if (
-      len <= INLINE_BODY_MAX && len <= sched.maxFrameSize && len <= q.window &&
-      len <= sched.connWindow
-    ) {
-      q.window -= len;
-      sched.connWindow -= len;
-      const p = w.frame(FrameType.DATA, Flags.END_STREAM, streamId, len);
-      if (typeof body === "string") putLatin1(w.buf, p, body);
-      else w.buf.set(body!, p);
-      c.localEnd(s);
-      return 0;
-    }
-    q.push(typeof body === "string" ? encodeLatin1(body) : body!);
-    q.endStream = true;
-    sched.activate(q);
-    return len;
+    return writeWhole(this.#c, s, headers, body);
   }
 
   /**
@@ -406,8 +352,13 @@ export class H2Connection {
     const s = this.#live(streamId, StreamEvent.SEND_RST_STREAM);
     if (s === null) return false;
     this.#c.sched.control.rstStream(streamId, code);
-    this.#c.store.setState(s, StreamState.CLOSED_RESET_LOCAL);
+    this.#c.store.setState(s, transition(s.state, StreamEvent.SEND_RST_STREAM).next);
     this.#c.finalize(s);
+    // NO_ERROR after our answer (§8.1) ends the stream cleanly: its window stays judged, as
+    // for a stream closed by END_STREAM. A reset for an error stops tracking it (§5.1).
+    if (code !== ErrorCode.NO_ERROR) {
+      this.#c.store.remember(streamId, StreamState.CLOSED_RESET_LOCAL, null);
+    }
     return true;
   }
 
@@ -442,10 +393,9 @@ export class H2Connection {
     if (code !== ErrorCode.NO_ERROR) {
       this.#c.input(ConnInput.ERROR);
       for (const s of this.#c.streams.values()) this.#c.sched.remove(s.send);
-    } else if (this.#c.state === ConnState.OPEN || this.#c.state === ConnState.DRAINING) {
-      this.#c.input(ConnInput.GOAWAY);
     } else {
-      this.#c.goAwayEarly = true; // drains once the handshake ends (see #connInput)
+      // Before the handshake ends this is AWAIT_*_GOAWAY, which ends in DRAINING.
+      this.#c.input(ConnInput.GOAWAY);
     }
   }
 

@@ -7,7 +7,7 @@
  * @module
  */
 import type { ConnCore } from "./conn_core.ts";
-import { ConnState } from "./conn_table.ts";
+import { ConnState, isDraining } from "./conn_table.ts";
 import type { HeaderList } from "./events.ts";
 import { FrameType, MAX_STREAM_ID } from "./frame/types.ts";
 import { H2ProtocolError, TooManyStreamsError } from "./misuse.ts";
@@ -31,7 +31,7 @@ function checkNewId(c: ConnCore, id: number, what: string): void {
       id,
     );
   }
-  if (c.state === ConnState.CLOSED || c.state === ConnState.DRAINING || c.goAwayEarly) {
+  if (c.state === ConnState.CLOSED || isDraining(c.state)) {
     throw new H2ProtocolError(`${what}: the connection is closing`, "RFC 9113 §6.8", id);
   }
   const limit = c.remoteSettings.maxConcurrentStreams;
