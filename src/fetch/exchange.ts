@@ -14,25 +14,15 @@ import { heldBodyBytes } from "../runtime/bun_body.ts";
 import { isShortAscii } from "../bytes/slab.ts";
 import { bodyless } from "./status.ts";
 import { takeLightWhole, type WholeResponse } from "./light_send.ts";
-import { materializeResponse } from "./light_response.ts";
 import { type TrailerProducer, TrailersError, trailersOf } from "./trailers.ts";
 import { type Read, readEager } from "./eager_read.ts";
 import { responseFields } from "./response_fields.ts";
 import type { ResponseWriter, UpgradeHook } from "./writer.ts";
+import { type ErrorHandler, fallbackResponse, reportAfterHead } from "./on_error.ts";
+
+export { defaultOnError, type ErrorHandler } from "./on_error.ts";
 
 export type { ResponseWriter, TrailerHint, UpgradeHook } from "./writer.ts";
-
-/** Turns a failure into a response. */
-export type ErrorHandler = (error: unknown, request: Request) => Response | Promise<Response>;
-
-/** Answers with a plain 500 and logs, as Deno's serve() does. */
-export const defaultOnError: ErrorHandler = (error) => {
-  console.error("h2serve: handler failed:", error);
-  return new Response("Internal Server Error", {
-    status: 500,
-    headers: { "content-type": "text/plain;charset=utf-8" },
-  });
-};
 
 /** Body bytes we collect while deciding between Content-Length and streaming. */
 const EAGER_LIMIT = 1024 * 1024;
@@ -203,7 +193,8 @@ export class Exchange {
         if (this.upgradable) this.#upgrades?.refused(this.#request);
         return;
       }
-      response = this.#upgrades?.failed(error) ?? await this.#fallback(error);
+      response = this.#upgrades?.failed(error) ??
+        await fallbackResponse(this.#onError, error, this.#request);
     }
     return this.#answer(response, way);
   }
@@ -220,7 +211,9 @@ export class Exchange {
       }
       if (a.kind === "dropped") return;
       if (a.kind === "respond") response = a.response;
-      else if (a.kind === "error" && !this.done) response = await this.#fallback(a.error);
+      else if (a.kind === "error" && !this.done) {
+        response = await fallbackResponse(this.#onError, a.error, this.#request);
+      }
       way = null;
     }
     if (this.done) {
@@ -230,20 +223,6 @@ export class Exchange {
     way ??= this.#choose(response, false);
     if (typeof way === "object") return this.#sendWhole(way);
     await this.#send(response, way);
-  }
-
-  async #fallback(error: unknown): Promise<Response> {
-    const onError = this.#onError;
-    try {
-      const r = await onError(error, this.#request);
-      // (A light response is built here: an invalid one fails now, not while sent.)
-      if (r instanceof Response) return materializeResponse(r);
-      throw new TypeError("onError did not return a Response");
-    } catch (e) {
-      if (onError !== defaultOnError) console.error("h2serve: handler failed:", error);
-      if (onError !== defaultOnError) console.error("h2serve: onError failed too:", e);
-      return new Response("Internal Server Error", { status: 500 });
-    }
   }
 
   /** The general way: the runtime's held bytes, or the stream. */
@@ -416,25 +395,6 @@ export class Exchange {
     if (this.done) return; // the client left while the function ran
     this.#finish("sent");
     writer.trailers(fields);
-  }
-}
-
-/**
- * A failure after the head went out: the Response onError returns cannot be
- * sent any more, so it is only told (its Response is discarded); if it
- * throws, both errors are logged.
- */
-async function reportAfterHead(
-  onError: ErrorHandler,
-  error: unknown,
-  request: Request,
-): Promise<void> {
-  try {
-    const r = await onError(error, request);
-    if (r instanceof Response) r.body?.cancel().catch(() => {});
-  } catch (e) {
-    console.error("h2serve: handler failed:", error);
-    console.error("h2serve: onError failed too:", e);
   }
 }
 
