@@ -64,6 +64,7 @@ export {
   WebSocketHandshakeError,
 } from "./src/websocket/mod.ts";
 export type {
+  PublishOptions,
   UpgradeWebSocketOptions,
   WebSocketCloseInfo,
   WebSocketEventHandler,

@@ -33,6 +33,7 @@ import { type Http2Options, resolveHttp2Options } from "./http2/server/options.t
 import { h2cUpgrade } from "./http2/server/h2c_upgrade.ts";
 import { PrefaceSniffer } from "./sniff.ts";
 import type { ConnectionFacts, Counters } from "./fetch/info.ts";
+import { checkTopic, type PublishOptions, topicsOf } from "./websocket/topics.ts";
 
 /** How often deadlines are checked; timeouts are accurate to about this. */
 const TICK_MS = 500;
@@ -256,6 +257,19 @@ class ServerImpl implements Server<Addr>, ServerHost {
     for (const c of this.#conns) {
       if (c.deadline !== 0 && c.deadline <= now) c.onDeadline(now);
     }
+  }
+
+  publish(
+    topic: string,
+    data: string | ArrayBufferLike | ArrayBufferView,
+    options?: PublishOptions,
+  ): number {
+    return topicsOf(this).publish(topic, data, options);
+  }
+
+  subscriberCount(topic: string): number {
+    checkTopic(topic);
+    return topicsOf(this).subscriberCount(topic);
   }
 
   stats(): ServerStats {

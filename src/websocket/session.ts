@@ -18,75 +18,29 @@ import { CloseCode, Opcode } from "./constants.ts";
 import { type DecoderEvent, WebSocketDecoder } from "./decoder.ts";
 import { PerMessageDeflate } from "./deflate.ts";
 import { encodeClose, encodeFrame } from "./encoder.ts";
-import type { DeflateParams } from "./extensions.ts";
+import {
+  COMPRESS_MIN_BYTES,
+  MAX_QUEUED_INBOUND,
+  MAX_UNANSWERED_PINGS,
+  type SessionConfig,
+  type SessionListener,
+  unref,
+} from "./session_config.ts";
+import type { SharedMessage } from "./shared_message.ts";
 import { WebSocketError } from "./errors.ts";
 import { type SessionEvent, SessionState, TRANSITIONS } from "./session_table.ts";
 import { isValidUtf8 } from "./utf8.ts";
 
-/**
- * Pings received while our output is stalled before the session gives up (1008).
- *
- * @example
- * ```ts
- * unanswered > MAX_UNANSWERED_PINGS; // close 1008
- * ```
- */
-export const MAX_UNANSWERED_PINGS = 256;
-/** Inbound events waiting behind inflation before inbound reading pauses. */
-const MAX_QUEUED_INBOUND = 8;
-/** Messages smaller than this are sent uncompressed even with permessage-deflate. */
-const COMPRESS_MIN_BYTES = 32;
+export { MAX_UNANSWERED_PINGS } from "./session_config.ts";
+export type { SessionConfig, SessionListener } from "./session_config.ts";
 
-/**
- * What the session reports to the socket object.
- *
- * @example
- * ```ts
- * new WebSocketSession(config, { open() {}, message(d, text) {}, error(m) {}, close(c, r, clean) {} });
- * ```
- */
-export interface SessionListener {
-  /** The driver attached: the connection is open. */
-  open(): void;
-  /** A whole message; `text` tells TEXT (valid UTF-8) from BINARY. */
-  message(data: Uint8Array, text: boolean): void;
-  /** A failure worth an `error` event (before the close event). */
-  error(message: string): void;
-  /** The session reached CLOSED. */
-  close(code: number, reason: string, wasClean: boolean): void;
-}
-
-/**
- * Session settings resolved from the options of upgradeWebSocket.
- *
- * @example
- * ```ts
- * new WebSocketSession({ maxMessageBytes: 1 << 24, idleTimeout: 120, closeTimeoutMs: 5000, deflate: undefined }, listener);
- * ```
- */
-export interface SessionConfig {
-  /** Largest message in bytes, inflated size included. */
-  maxMessageBytes: number;
-  /** Seconds of silence before a ping; another half without reply closes (0 = off). */
-  idleTimeout: number;
-  /** Milliseconds to wait for the peer's close frame after ours. */
-  closeTimeoutMs: number;
-  /** Negotiated permessage-deflate, if any. */
-  deflate: DeflateParams | undefined;
-}
-
-/**
- * The idle ping must not keep a process alive on its own: unref where the
- * timer object has it (Node, Bun). The close timeout stays referenced: it is
- * bounded, and it may be all that is left to end a connection whose socket
- * is paused.
- */
-function unref<T>(timer: T): T {
-  (timer as { unref?: () => void }).unref?.();
-  return timer;
-}
-
-type OutItem = { op: number; data: Uint8Array | Promise<Uint8Array>; size: number };
+/** `shared`: a published message, framed (and maybe compressed) once for all its subscribers. */
+type OutItem = {
+  op: number;
+  data: Uint8Array | Promise<Uint8Array>;
+  size: number;
+  shared?: SharedMessage;
+};
 
 /**
  * The per-connection session. Created in CONNECTING by upgradeWebSocket;
@@ -370,9 +324,34 @@ export class WebSocketSession implements WebSocketSessionHandle {
   /** Queues a message; `data` may be a promise (a Blob being read). Ignored unless OPEN/CONNECTING. */
   send(text: boolean, data: Uint8Array | Promise<Uint8Array>, size: number): void {
     if (this.#state !== SessionState.OPEN && this.#state !== SessionState.CONNECTING) return;
+    if (this.#overLimit(size)) return;
     this.#out.push({ op: text ? Opcode.TEXT : Opcode.BINARY, data, size });
     this.#queuedBytes += size;
     if (this.#state === SessionState.OPEN) this.#pump();
+  }
+
+  /** Queues a published message, as send() does; false when closing or over the limit. */
+  deliver(m: SharedMessage): boolean {
+    const open = this.#state === SessionState.OPEN;
+    if (!open && this.#state !== SessionState.CONNECTING) return false;
+    if (this.#overLimit(m.payload.length)) return false;
+    this.#out.push({ op: m.opcode, data: m.payload, size: m.payload.length, shared: m });
+    this.#queuedBytes += m.payload.length;
+    if (open) this.#pump();
+    return true;
+  }
+
+  // One policy for send() and publish: memory per socket stays bounded by maxBufferedBytes
+  // (a single larger message still goes out when nothing is buffered); past it, close 1008.
+  #overLimit(size: number): boolean {
+    const buffered = this.bufferedAmount;
+    if (buffered === 0 || buffered + size <= this.#cfg.maxBufferedBytes) return false;
+    if (this.#state !== SessionState.OPEN) return false;
+    this.#fail(
+      CloseCode.POLICY_VIOLATION,
+      "send buffer over maxBufferedBytes: the client does not read fast enough",
+    );
+    return true;
   }
 
   /** Starts the close handshake (codes and reason already validated by the caller). */
@@ -403,24 +382,22 @@ export class WebSocketSession implements WebSocketSessionHandle {
         }
         continue;
       }
-      const compress = this.#pmd !== undefined && item.size >= COMPRESS_MIN_BYTES;
+      const compress = this.#pmd !== undefined && item.size >= COMPRESS_MIN_BYTES &&
+        item.shared?.compress !== false;
       if (item.data instanceof Uint8Array && !compress) {
         this.#out.shift();
         this.#queuedBytes -= item.size;
-        this.#write(encodeFrame(item.op, item.data), item.size);
+        this.#write(item.shared ? item.shared.frame() : encodeFrame(item.op, item.data), item.size);
         continue;
       }
       this.#pumping = true;
-      Promise.resolve(item.data)
-        .then((d) =>
-          compress ? this.#pmd!.compress(d).then((c) => ({ d: c, rsv1: true })) : { d, rsv1: false }
-        )
-        .then(({ d, rsv1 }) => {
+      this.#frameOf(item, compress)
+        .then((frame) => {
           this.#pumping = false;
           if (this.#out[0] !== item) return;
           this.#out.shift();
           this.#queuedBytes -= item.size;
-          this.#write(encodeFrame(item.op, d, { rsv1 }), item.size);
+          this.#write(frame, item.size);
           this.#pump();
         }, (e) => {
           this.#pumping = false;
@@ -431,6 +408,19 @@ export class WebSocketSession implements WebSocketSessionHandle {
     if (!this.#backedUp && this.#out.length === 0) {
       for (const w of this.#drainWaiters.splice(0)) w();
     }
+  }
+
+  // A shared message is compressed once when our deflater keeps no context; else by our own context.
+  #frameOf(item: OutItem, compress: boolean): Promise<Uint8Array> {
+    const p = this.#cfg.deflate;
+    if (compress && item.shared && p?.serverNoContextTakeover) {
+      return item.shared.deflatedFrame(p.serverMaxWindowBits);
+    }
+    return Promise.resolve(item.data).then((d) =>
+      compress
+        ? this.#pmd!.compress(d).then((c) => encodeFrame(item.op, c, { rsv1: true }))
+        : encodeFrame(item.op, d)
+    );
   }
 
   #write(bytes: Uint8Array, payload = 0): void {

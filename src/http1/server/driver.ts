@@ -21,6 +21,7 @@ import { createRequest, isUnserved, UnrepresentableRequest } from "../../fetch/r
 import type { LiveConnection, ServerHost } from "../../fetch/host.ts";
 import type { H2cUpgrade } from "../../upgrade_types.ts";
 import { type PendingUpgrade, registerUpgradeTarget } from "../../websocket/registry.ts";
+import { topicsOf } from "../../websocket/topics.ts";
 import type { WebSocketSessionHandle } from "../../websocket/channel.ts";
 import { httpDate } from "../../bytes/date.ts";
 import { type RequestHead, RequestParser } from "../core/parser.ts";
@@ -326,7 +327,11 @@ export class Http1Driver implements LiveConnection {
     if (ws) {
       msg.ws = true;
       exchange.upgradable = true;
-      registerUpgradeTarget(request, { protocol: "http/1.1", secure: this.#transport.secure });
+      registerUpgradeTarget(request, {
+        protocol: "http/1.1",
+        secure: this.#transport.secure,
+        topics: topicsOf(this.#host),
+      });
     }
     if (body !== null) msg.trailerSlot = registerRequestTrailers(request);
     // An h2c upgrade is decided once the body is in (RFC 7540 §3.2): see #upgradeOrRun.

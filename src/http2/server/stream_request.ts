@@ -14,6 +14,7 @@ import { registerRequestTrailers } from "../../fetch/trailers.ts";
 import { RequestBody } from "../../fetch/body.ts";
 import { createRequest, UnrepresentableRequest } from "../../fetch/request.ts";
 import { registerUpgradeTarget } from "../../websocket/registry.ts";
+import type { TopicRegistry } from "../../websocket/topics.ts";
 import type { HeaderList } from "../core/events.ts";
 import { contentLengthOf, expectOf, requestParts } from "./request_parts.ts";
 import type { DriverStream } from "./exchange_stream.ts";
@@ -41,6 +42,8 @@ export interface RequestContext {
   readonly fallbackAuthority: string;
   /** `http2.maxBodyBytes`. */
   readonly maxBodyBytes: number;
+  /** The server's WebSocket topics. */
+  readonly topics?: TopicRegistry;
 }
 
 /**
@@ -118,7 +121,7 @@ export function openRequest(
   }
   if (ws) {
     exchange.upgradable = true;
-    registerUpgradeTarget(request, { protocol: "h2", secure: ctx.secure });
+    registerUpgradeTarget(request, { protocol: "h2", secure: ctx.secure, topics: ctx.topics });
   }
   if (body !== null) s.trailerSlot = registerRequestTrailers(request);
   return { request, status, isHead };
