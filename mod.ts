@@ -53,6 +53,7 @@ export type { ClientErrorInfo, ClientErrorKind, ShutdownOptions } from "./src/ty
 export { OptionError } from "./src/options/validate.ts";
 export { OPTION_SCHEMA } from "./src/options/schema.ts";
 export type { OptionKind, OptionSpec } from "./src/options/schema.ts";
+export type { ListenerProtocol } from "./src/options/protocols.ts";
 export { group } from "./src/app/group.ts";
 export type { ServerGroup } from "./src/app/group.ts";
 export { serveWorkers } from "./src/workers/pool.ts";

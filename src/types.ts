@@ -8,6 +8,7 @@ import type { Addr, NetAddr, TlsCertificate, UnixAddr } from "./transport/types.
 import type { Http1Options } from "./http1/server/options.ts";
 import type { Http2Options } from "./http2/server/options.ts";
 import type { CompressionOptions } from "./compression/options.ts";
+import type { ListenerProtocol } from "./options/protocols.ts";
 import type { PublishOptions } from "./websocket/topics.ts";
 
 export type { Addr, NetAddr, TlsCertificate, UnixAddr };
@@ -194,6 +195,35 @@ export interface ServeOptions<C extends object = Record<string, unknown>> {
   tls?: TlsCertificate | TlsCertificate[];
   /** Sets SO_REUSEPORT so several processes can share the port (Linux). */
   reusePort?: boolean;
+  /**
+   * The protocols this listener accepts. Defaults: with `tls`, `h2` and
+   * `http/1.1` by ALPN; cleartext, `http/1.1` and `h2c` with prior knowledge
+   * (the client preface is sniffed). A request carrying `Upgrade: h2c` is
+   * served as plain HTTP/1.1, as Deno.serve and Bun.serve do; WebSocket's
+   * `Upgrade: websocket` is not affected.
+   *
+   * `"h2c-upgrade"` turns on the deprecated `Upgrade: h2c` switch (RFC 7540
+   * §3.2). **Do not list it behind a reverse proxy** that forwards Upgrade
+   * headers (HAProxy in http mode, nginx configured for WebSocket, many
+   * others): a client then switches its proxied connection to HTTP/2 and
+   * sends requests the proxy never sees, past its access rules ("h2c
+   * smuggling"; tests/h2c_smuggling_test.ts shows it through HAProxy).
+   *
+   * `["h2c"]` makes an h2c-only listener (an invalid preface gets GOAWAY
+   * PROTOCOL_ERROR); `["http/1.1"]` never looks for a preface. A list that
+   * leaves a TLS listener nothing to offer by ALPN, `"h2"` without `tls`,
+   * `"h2c"`/`"h2c-upgrade"` with it, `"h2c-upgrade"` without `"http/1.1"`, or
+   * HTTP/2 entries with `http2: false` fail at start.
+   *
+   * @example
+   * ```ts
+   * import { serve } from "../mod.ts";
+   * // Only for direct clients, never behind a proxy: see above.
+   * await using _ = serve({ port: 0, protocols: ["http/1.1", "h2c", "h2c-upgrade"] }, () =>
+   *   new Response("ok"));
+   * ```
+   */
+  protocols?: ListenerProtocol[];
   /**
    * Every connection must begin with a PROXY protocol header (v1 text or v2
    * binary, told apart automatically), as HAProxy `send-proxy`/`send-proxy-v2`,

@@ -25,7 +25,8 @@ export type OptionKind =
   | "signal"
   | "tls"
   | "boolean-or-object"
-  | "function-list";
+  | "function-list"
+  | "string-list";
 
 /**
  * One row of the table.
@@ -53,11 +54,15 @@ export interface OptionSpec {
   readonly max?: number;
   /** `Infinity` is accepted (meaning "no limit"). */
   readonly infinite?: boolean;
+  /** The values a list's entries may take (kind `string-list`). */
+  readonly values?: readonly string[];
   /** The default, as shown in docs. */
   readonly default: string;
   /** One line: what it bounds or does. */
   readonly doc: string;
 }
+
+import { LISTENER_PROTOCOLS } from "./protocols.ts";
 
 const U32 = 0xffffffff;
 const I31 = 0x7fffffff;
@@ -155,6 +160,13 @@ export const OPTION_SCHEMA: readonly OptionSpec[] = [
     doc: "every connection begins with a PROXY protocol v1/v2 header",
   },
   { path: "path", kind: "string", default: "none", doc: "listen on this Unix socket" },
+  {
+    path: "protocols",
+    kind: "string-list",
+    values: LISTENER_PROTOCOLS,
+    default: 'TLS ["h2", "http/1.1"], else ["http/1.1", "h2c"]',
+    doc: 'protocols the listener accepts; "h2c-upgrade" (Upgrade: h2c) only if listed',
+  },
 
   // ---- http1
   int("http1.maxRequestLineBytes", 16, I31, "8 KiB", "longest request line; then 414"),

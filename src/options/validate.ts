@@ -7,6 +7,7 @@
  */
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { OPTION_BY_PATH, OPTION_SCHEMA, type OptionSpec, TLS_ENTRY_KEYS } from "./schema.ts";
+import type { ListenerProtocol } from "./protocols.ts";
 
 /**
  * A bad option: `option` is its path (`http1.headersTimeout`, `tls[1].key`).
@@ -137,7 +138,13 @@ export function describe(spec: OptionSpec): string {
       return "true, false or an options object";
     case "tls":
       return "{ cert, key } with PEM strings, or an array of them";
+    case "string-list":
+      return `a non-empty array of ${listValues(spec)}`;
   }
+}
+
+function listValues(spec: OptionSpec): string {
+  return (spec.values ?? []).map((v) => JSON.stringify(v)).join(", ");
 }
 
 function fail(spec: OptionSpec, v: unknown, path = spec.path): never {
@@ -197,6 +204,21 @@ export function checkValue(spec: OptionSpec, v: unknown, path = spec.path): void
     case "tls":
       checkTls(v);
       return;
+    case "string-list": {
+      if (!Array.isArray(v) || v.length === 0) fail(spec, v, path);
+      const values = spec.values ?? [];
+      v.forEach((entry, i) => {
+        if (typeof entry === "string" && values.includes(entry)) return;
+        const at = `${path}[${i}]`;
+        const near = typeof entry === "string" ? closest(entry, values) : null;
+        const hint = near === null ? "" : `; did you mean ${JSON.stringify(near)}?`;
+        throw new OptionError(
+          at,
+          `${at} must be one of ${listValues(spec)}, got ${showValue(entry)}${hint}`,
+        );
+      });
+      return;
+    }
   }
 }
 
@@ -336,5 +358,41 @@ export function validateOptions(options: unknown): void {
     if (k === "http1") checkSection("http1", v, HTTP1_KEYS);
     else if (k === "http2") checkSection("http2", v, HTTP2_KEYS);
     else checkValue(OPTION_BY_PATH.get(k)!, v);
+  }
+  const o = options as { protocols?: ListenerProtocol[]; tls?: unknown; http2?: unknown };
+  if (o.protocols !== undefined) checkProtocolsFit(o.protocols, o.tls !== undefined, o.http2);
+}
+
+/**
+ * Checks that valid `protocols` entries fit the listener: TLS needs something
+ * to offer by ALPN and takes no cleartext HTTP/2; cleartext takes no `h2`;
+ * `h2c-upgrade` needs `http/1.1`; `http2: false` takes no HTTP/2 at all.
+ */
+function checkProtocolsFit(list: readonly ListenerProtocol[], tls: boolean, http2: unknown): void {
+  const shown = `protocols ${JSON.stringify(list)}`;
+  const fault = (msg: string): never => {
+    throw new OptionError("protocols", `${shown} ${msg}`);
+  };
+  const has = (p: ListenerProtocol) => list.includes(p);
+  if (http2 === false) {
+    const h2 = list.find((p) => p !== "http/1.1");
+    if (h2 !== undefined) fault(`lists ${JSON.stringify(h2)}, but http2 is false`);
+  }
+  if (tls) {
+    if (!has("h2") && !has("http/1.1")) {
+      fault(
+        'leave nothing to offer by ALPN on a TLS listener: list "h2" and/or "http/1.1" ' +
+          '("h2c" and "h2c-upgrade" are cleartext only)',
+      );
+    }
+    const clear = list.find((p) => p === "h2c" || p === "h2c-upgrade");
+    if (clear !== undefined) {
+      fault(`lists ${JSON.stringify(clear)}, which is cleartext only, but tls is set`);
+    }
+  } else if (has("h2")) {
+    fault('lists "h2" (HTTP/2 over TLS), but tls is not set; cleartext HTTP/2 is "h2c"');
+  }
+  if (has("h2c-upgrade") && !has("http/1.1")) {
+    fault('lists "h2c-upgrade" without "http/1.1": the upgrade starts as an HTTP/1.1 request');
   }
 }

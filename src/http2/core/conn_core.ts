@@ -213,9 +213,9 @@ export class ConnCore {
       this.sched.remove(s.send);
       this.store.setState(s, StreamState.CLOSED_RESET_LOCAL);
       this.finalize(s);
-    } else {
-      this.store.remember(id, StreamState.CLOSED_RESET_LOCAL, this.store.closed.window(id));
     }
+    // Reset for an error: its window is no longer tracked, later frames are ignored (§5.1).
+    this.store.remember(id, StreamState.CLOSED_RESET_LOCAL, null);
     this.events.push({
       type: "stream-reset",
       streamId: id,

@@ -396,6 +396,11 @@ export class H2Connection {
     this.#c.sched.control.rstStream(streamId, code);
     this.#c.store.setState(s, StreamState.CLOSED_RESET_LOCAL);
     this.#c.finalize(s);
+    // NO_ERROR after our answer (§8.1) ends the stream cleanly: its window stays judged, as
+    // for a stream closed by END_STREAM. A reset for an error stops tracking it (§5.1).
+    if (code !== ErrorCode.NO_ERROR) {
+      this.#c.store.remember(streamId, StreamState.CLOSED_RESET_LOCAL, null);
+    }
     return true;
   }
 

@@ -140,6 +140,16 @@ export function onRstStream(c: ConnCore, f: RstStreamFrame): void {
  */
 export function onWindowUpdate(c: ConnCore, f: WindowUpdateFrame): void {
   const id = f.streamId;
+  // §6.9: an increment of 0 is malformed whatever the stream's state, so it is answered before
+  // any state lookup: whether our response (and its RST_STREAM NO_ERROR) went out before this
+  // frame arrived changes nothing. Only an idle stream, which may not be reset (§6.4), makes it
+  // a connection error; on stream 0 it is one anyway.
+  if (f.increment === 0) {
+    if (id === 0 || (id & 1) === 0 || id > c.store.highestSeen) {
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `WINDOW_UPDATE of 0 on stream ${id}`);
+    }
+    throw new StreamError(id, ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE of 0");
+  }
   if (id === 0) {
     c.windows.growConnection(f.increment);
     c.events.push({ type: "window", streamId: 0 });
@@ -151,10 +161,11 @@ export function onWindowUpdate(c: ConnCore, f: WindowUpdateFrame): void {
   if (t.action !== StreamAction.OK && t.action !== StreamAction.IGNORE) {
     return c.reject(id, t.action, "WINDOW_UPDATE");
   }
-  // Frames after our RST_STREAM are ignored (§5.1); otherwise live and remembered streams
-  // are judged alike, so a race with our END_STREAM changes nothing.
-  if (state === StreamState.CLOSED_RESET_LOCAL || state === StreamState.FORGOTTEN) return;
-  // In flight after close: allowed and not counted, but the window is still checked.
+  // Live and remembered streams are judged alike, so a race with our END_STREAM (and the
+  // RST_STREAM NO_ERROR that may follow it, §8.1) changes nothing: in flight after close, an
+  // update is allowed and not counted, but the window is still checked. A stream we reset for
+  // an error, or forgot, has no window tracked: the update is ignored (§5.1).
+  if (state === StreamState.FORGOTTEN) return;
   if (c.windows.growStream(id, s, f.increment)) c.windowGrew(id);
 }
 

@@ -67,8 +67,8 @@ export class StreamStore {
     this.closed.remember(s.id, s.state, s.send.window);
   }
 
-  /** Records how a stream with no live object closed. */
-  remember(id: number, state: StreamState, window: number): void {
+  /** Records how a stream with no live object closed (window null: no longer tracked). */
+  remember(id: number, state: StreamState, window: number | null): void {
     this.closed.remember(id, state, window);
   }
 }
