@@ -29,7 +29,7 @@ export type Protocol = "http/1.1" | "h2" | "h2c";
  *
  * @example
  * ```ts
- * import { serve } from "../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * serve({ port: 0 }, (_req, info) => {
  *   info.completed.then((c) => console.log(c)); // "sent" or "aborted"
  *   return new Response("ok");
@@ -43,7 +43,7 @@ export type Completion = "sent" | "aborted";
  *
  * @example
  * ```ts
- * import { serve } from "../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * serve<{ hits: number }>({
  *   port: 0,
  *   onConnection: () => ({ hits: 0 }),
@@ -63,7 +63,7 @@ export interface ConnectionInfo<C extends object = Record<string, unknown>> {
  *
  * @example
  * ```ts
- * import { serve } from "../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * serve({ port: 0 }, (_req, info) => new Response(`${info.protocol} secure=${info.secure}`));
  * ```
  */
@@ -111,7 +111,7 @@ export type Handler<C extends object = Record<string, unknown>> = (
  *
  * @example
  * ```ts
- * import { serve } from "../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * serve({
  *   port: 0,
  *   onConnection: (hello) => ({ alpn: hello.alpn, since: Date.now() }),
@@ -157,7 +157,7 @@ export type ExpectHook<C extends object = Record<string, unknown>> = (
  *
  * @example
  * ```ts
- * import { serve } from "../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * serve({ port: 0, onListen: ({ hostname, port }) => console.log(`http://${hostname}:${port}/`) }, () =>
  *   new Response("ok"));
  * ```
@@ -176,7 +176,7 @@ export interface ListenInfo {
  *
  * @example
  * ```ts
- * import { serve, type ServeOptions } from "../mod.ts";
+ * import { serve, type ServeOptions } from "@h2serve/h2serve";
  * const options: ServeOptions = { port: 0, hostname: "127.0.0.1", http1: { maxBodyBytes: 1e6 } };
  * await using server = serve(options, () => new Response("ok"));
  * ```
@@ -334,12 +334,6 @@ export interface ServeUnixOptions<C extends object = Record<string, unknown>>
 
 /**
  * At most this many `debug` lines are printed per second; the rest are counted.
- *
- * @example
- * ```ts
- * import { DEBUG_LINES_PER_SECOND } from "./types.ts";
- * DEBUG_LINES_PER_SECOND; // 10: `debug: true` never floods the log
- * ```
  */
 export const DEBUG_LINES_PER_SECOND = 10;
 
@@ -381,7 +375,7 @@ export type ClientErrorKind =
  *
  * @example
  * ```ts
- * import { serve } from "../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * serve({
  *   port: 0,
  *   onClientError: (err, info) => console.warn(info.kind, info.code ?? "", err.message),
@@ -410,7 +404,7 @@ export interface ClientErrorInfo {
  *
  * @example
  * ```ts
- * import { serve } from "../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * const server = serve({ port: 0 }, () => new Response("ok"));
  * await server.shutdown({ timeout: 5_000 }); // then in-flight requests are cut
  * ```
@@ -429,7 +423,7 @@ export interface ShutdownOptions {
  *
  * @example
  * ```ts
- * import { serve } from "../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * await using server = serve({ port: 0 }, () => new Response("ok"));
  * const { connections, inflight, requests } = server.stats();
  * ```
@@ -457,7 +451,7 @@ export interface ServerStats {
  *
  * @example
  * ```ts
- * import { serve } from "../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * const server = serve({ port: 0, hostname: "127.0.0.1" }, () => new Response("ok"));
  * console.log(server.url.href);
  * await server.shutdown();
@@ -494,7 +488,7 @@ export interface Server<A extends Addr = NetAddr> extends AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { serve, upgradeWebSocket } from "h2serve";
+   * import { serve, upgradeWebSocket } from "@h2serve/h2serve";
    * const server = serve((req) => {
    *   const { socket, response } = upgradeWebSocket(req);
    *   socket.subscribe("news");
@@ -514,7 +508,7 @@ export interface Server<A extends Addr = NetAddr> extends AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { serve } from "h2serve";
+   * import { serve } from "@h2serve/h2serve";
    * const server = serve(() => new Response("hi"));
    * console.log(server.subscriberCount("news")); // 0
    * ```

@@ -12,11 +12,6 @@ import type { TopicRegistry } from "./topics.ts";
 
 /**
  * What a driver tells upgradeWebSocket about a request.
- *
- * @example
- * ```ts
- * registerUpgradeTarget(req, { protocol: "h2", secure: true });
- * ```
  */
 export interface UpgradeTarget {
   /** "http/1.1" for an Upgrade request, "h2" for an RFC 8441 extended CONNECT. */
@@ -29,12 +24,6 @@ export interface UpgradeTarget {
 
 /**
  * An upgrade the handler accepted, waiting for its response to be sent.
- *
- * @example
- * ```ts
- * const d = resolveUpgrade(req, res);
- * if (d.type === "accept") d.open(channel);
- * ```
  */
 export interface PendingUpgrade {
   /** The request it answers. */
@@ -56,11 +45,6 @@ const byRequest = new WeakMap<Request, PendingUpgrade>();
 /**
  * Drivers: declare that `req` arrived as a WebSocket upgrade candidate
  * (h1 `Upgrade: websocket`, h2 CONNECT with `:protocol websocket`).
- *
- * @example
- * ```ts
- * registerUpgradeTarget(request, { protocol: "http/1.1", secure: false });
- * ```
  */
 export function registerUpgradeTarget(req: Request, target: UpgradeTarget): void {
   targets.set(req, target);
@@ -68,11 +52,6 @@ export function registerUpgradeTarget(req: Request, target: UpgradeTarget): void
 
 /**
  * @internal For upgradeWebSocket.
- *
- * @example
- * ```ts
- * upgradeTargetOf(req)?.protocol; // "http/1.1" | "h2" | undefined
- * ```
  */
 export function upgradeTargetOf(req: Request): UpgradeTarget | undefined {
   return targets.get(req);
@@ -80,11 +59,6 @@ export function upgradeTargetOf(req: Request): UpgradeTarget | undefined {
 
 /**
  * @internal For upgradeWebSocket.
- *
- * @example
- * ```ts
- * markUpgrade(response, pending);
- * ```
  */
 export function markUpgrade(res: Response, pending: PendingUpgrade): void {
   byResponse.set(res, pending);
@@ -93,11 +67,6 @@ export function markUpgrade(res: Response, pending: PendingUpgrade): void {
 
 /**
  * @internal Whether upgradeWebSocket already ran for `req`.
- *
- * @example
- * ```ts
- * if (isUpgraded(req)) throw new TypeError("already upgraded");
- * ```
  */
 export function isUpgraded(req: Request): boolean {
   return byRequest.has(req);
@@ -105,12 +74,6 @@ export function isUpgraded(req: Request): boolean {
 
 /**
  * What a driver does with a handler's response.
- *
- * @example
- * ```ts
- * const d: UpgradeDecision = resolveUpgrade(req, res);
- * if (d.type === "foreign") console.error(d.error);
- * ```
  */
 export type UpgradeDecision =
   | { type: "none" }
@@ -123,15 +86,6 @@ export type UpgradeDecision =
  * `open(channel)`), answer normally (`none`; an upgrade the handler did not
  * return is failed here), or refuse a 101 made by another library
  * (`foreign`: log `error`, answer 500).
- *
- * @example
- * ```ts
- * const d = resolveUpgrade(req, res);
- * if (d.type === "accept") {
- *   writeHead(d.status, d.headers);
- *   const session = d.open(channel);
- * }
- * ```
  */
 export function resolveUpgrade(req: Request, res: Response): UpgradeDecision {
   const pending = byResponse.get(res);
@@ -153,12 +107,6 @@ export function resolveUpgrade(req: Request, res: Response): UpgradeDecision {
 /**
  * An Error when `res` is a 101 not made by h2serve's upgradeWebSocket
  * (typically `Deno.upgradeWebSocket`'s response), else undefined.
- *
- * @example
- * ```ts
- * const err = foreignUpgradeError(res);
- * if (err) console.error(err.message);
- * ```
  */
 export function foreignUpgradeError(res: Response): Error | undefined {
   if (res.status !== 101 || byResponse.has(res)) return undefined;

@@ -45,13 +45,6 @@ type OutItem = {
 /**
  * The per-connection session. Created in CONNECTING by upgradeWebSocket;
  * the driver calls `attach(channel)` once the handshake response is out.
- *
- * @example
- * ```ts
- * const s = new WebSocketSession(config, listener);
- * const handle = s.attach(channel);
- * handle.receive(bytesFromPeer);
- * ```
  */
 export class WebSocketSession implements WebSocketSessionHandle {
   #state: SessionState = SessionState.CONNECTING;

@@ -8,11 +8,6 @@ import type { DeflateParams } from "./extensions.ts";
 
 /**
  * What the session reports to the socket object.
- *
- * @example
- * ```ts
- * new WebSocketSession(config, { open() {}, message(d, text) {}, error(m) {}, close(c, r, clean) {} });
- * ```
  */
 export interface SessionListener {
   /** The driver attached: the connection is open. */
@@ -27,11 +22,6 @@ export interface SessionListener {
 
 /**
  * Session settings resolved from the options of upgradeWebSocket.
- *
- * @example
- * ```ts
- * new WebSocketSession({ maxMessageBytes: 1 << 24, idleTimeout: 120, closeTimeoutMs: 5000, deflate: undefined, maxBufferedBytes: 1 << 24 }, listener);
- * ```
  */
 export interface SessionConfig {
   /** Largest message in bytes, inflated size included. */
@@ -51,11 +41,6 @@ export interface SessionConfig {
 
 /**
  * Pings received while our output is stalled before the session gives up (1008).
- *
- * @example
- * ```ts
- * console.log(MAX_UNANSWERED_PINGS); // 256: one more unanswered ping closes with 1008
- * ```
  */
 export const MAX_UNANSWERED_PINGS = 256;
 /** Inbound events waiting behind inflation before inbound reading pauses. */

@@ -32,12 +32,6 @@ function sharedDeflater(bits: number): PerMessageDeflate {
 
 /**
  * An outbound message shared by every socket it is queued on.
- *
- * @example
- * ```ts
- * const m = new SharedMessage(true, new TextEncoder().encode("hi"), true);
- * m.frame() === m.frame(); // true: framed once
- * ```
  */
 export class SharedMessage {
   /** TEXT or BINARY. */
