@@ -74,7 +74,8 @@ export type {
   WebSocketUpgrade,
 } from "./src/websocket/mod.ts";
 export type { CompressionOptions, ContentEncoding } from "./src/compression/options.ts";
-export { requestTrailers, TrailersError, withTrailers } from "./src/fetch/trailers.ts";
+export { TrailersError, withTrailers } from "./src/fetch/trailers.ts";
+export { requestTrailers } from "./src/fetch/request_trailers.ts";
 export type { TrailersErrorCode, TrailersInit } from "./src/fetch/trailers.ts";
 export { installLightResponse, materializeResponse } from "./src/fetch/light_response.ts";
 export type { BinaryTypeLike, BufferSourceLike, HeadersInitLike } from "./src/web_types.ts";

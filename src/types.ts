@@ -333,11 +333,6 @@ export interface ServeUnixOptions<C extends object = Record<string, unknown>>
 }
 
 /**
- * At most this many `debug` lines are printed per second; the rest are counted.
- */
-export const DEBUG_LINES_PER_SECOND = 10;
-
-/**
  * What went wrong with a client:
  * - "bad-request": an HTTP/1.1 request the parser refused (a 4xx/5xx answer, then close);
  * - "goaway": an HTTP/2 connection we closed with GOAWAY and an error code;

@@ -3,7 +3,7 @@
  * the socket object: decodes what arrives (inflating when negotiated), keeps
  * outbound messages in order (Blob reads and deflate are async), answers
  * pings, runs the close handshake both ways, the idle ping and the close
- * timeout. Every state change goes through the TRANSITIONS table.
+ * timeout. Every state change goes through the session table (session_table.ts).
  *
  * Backpressure: when the channel reports a full buffer the session pauses
  * inbound reading until it drains (a peer that does not read our replies
@@ -18,23 +18,35 @@ import { CloseCode, Opcode } from "./constants.ts";
 import { type DecoderEvent, WebSocketDecoder } from "./decoder.ts";
 import { PerMessageDeflate } from "./deflate.ts";
 import { encodeClose, encodeFrame } from "./encoder.ts";
-import {
-  COMPRESS_MIN_BYTES,
-  MAX_QUEUED_INBOUND,
-  MAX_UNANSWERED_PINGS,
-  type SessionConfig,
-  type SessionListener,
-  unref,
-} from "./session_config.ts";
-import type { SharedMessage } from "./shared_message.ts";
 import { WebSocketError } from "./errors.ts";
-import { type SessionEvent, SessionState, TRANSITIONS } from "./session_table.ts";
+import { IGNORE, SESSION_TABLE, SessionEvent, SessionState } from "./session_table.ts";
 import { isValidUtf8 } from "./utf8.ts";
+import type { SessionConfig, SessionListener } from "./session_contract.ts";
+import type { SharedMessage } from "./shared_message.ts";
 
-export { MAX_UNANSWERED_PINGS } from "./session_config.ts";
-export type { SessionConfig, SessionListener } from "./session_config.ts";
+export type { SessionConfig, SessionListener } from "./session_contract.ts";
 
-/** `shared`: a published message, framed (and maybe compressed) once for all its subscribers. */
+/**
+ * Pings received while our output is stalled before the session gives up (1008).
+ */
+export const MAX_UNANSWERED_PINGS = 256;
+/** Inbound events waiting behind inflation before inbound reading pauses. */
+const MAX_QUEUED_INBOUND = 8;
+/** Messages smaller than this are sent uncompressed even with permessage-deflate. */
+const COMPRESS_MIN_BYTES = 32;
+
+/**
+ * The idle ping must not keep a process alive on its own: unref where the
+ * timer object has it (Node, Bun). The close timeout stays referenced: it is
+ * bounded, and it may be all that is left to end a connection whose socket
+ * is paused.
+ */
+function unref<T>(timer: T): T {
+  (timer as { unref?: () => void }).unref?.();
+  return timer;
+}
+
+/** `shared`: a published message, framed (and maybe deflated) once for all subscribers. */
 type OutItem = {
   op: number;
   data: Uint8Array | Promise<Uint8Array>;
@@ -113,15 +125,15 @@ export class WebSocketSession implements WebSocketSessionHandle {
   }
 
   #go(ev: SessionEvent): boolean {
-    const next = TRANSITIONS[this.#state][ev];
-    if (next === undefined) return false;
+    const next = SESSION_TABLE.next(this.#state, ev);
+    if (next === IGNORE) return false;
     this.#state = next;
     return true;
   }
 
   /** The driver sent the handshake response: start the session on `channel`. */
   attach(channel: WebSocketChannel): WebSocketSessionHandle {
-    if (!this.#go("attach")) {
+    if (!this.#go(SessionEvent.ATTACH)) {
       channel.abort();
       return this;
     }
@@ -140,7 +152,7 @@ export class WebSocketSession implements WebSocketSessionHandle {
 
   /** The handler did not return the upgrade response: the socket fails. */
   abandon(reason: string): void {
-    if (!this.#go("abandon")) return;
+    if (!this.#go(SessionEvent.ABANDON)) return;
     this.#finish(CloseCode.ABNORMAL, reason, false, reason);
   }
 
@@ -233,7 +245,7 @@ export class WebSocketSession implements WebSocketSessionHandle {
   }
 
   #onPeerClose(code: number | undefined, reason: string): void {
-    if (!this.#go("peerClose")) return;
+    if (!this.#go(SessionEvent.PEER_CLOSE)) return;
     // Echo unless our close already went out (ours may still be queued behind a Blob read).
     if (!this.#closeSent) {
       this.#closeSent = true;
@@ -245,7 +257,7 @@ export class WebSocketSession implements WebSocketSessionHandle {
 
   /** Fails the connection: a close frame with `code`, then the channel ends. */
   #fail(code: number, reason: string): void {
-    if (!this.#go("failure")) return;
+    if (!this.#go(SessionEvent.FAILURE)) return;
     this.#ch!.failed?.(code, reason);
     if (!this.#closeSent) {
       this.#closeSent = true;
@@ -263,7 +275,7 @@ export class WebSocketSession implements WebSocketSessionHandle {
       this.#inChain = this.#inChain.then(() => this.peerEnded(error));
       return;
     }
-    if (!this.#go("peerEnded")) return;
+    if (!this.#go(SessionEvent.PEER_ENDED)) return;
     const msg = error ? error.message : "connection closed without a close frame";
     this.#finish(CloseCode.ABNORMAL, "", false, error ? msg : msg);
   }
@@ -325,25 +337,19 @@ export class WebSocketSession implements WebSocketSessionHandle {
 
   /** Queues a published message, as send() does; false when closing or over the limit. */
   deliver(m: SharedMessage): boolean {
-    const open = this.#state === SessionState.OPEN;
-    if (!open && this.#state !== SessionState.CONNECTING) return false;
-    if (this.#overLimit(m.payload.length)) return false;
-    this.#out.push({ op: m.opcode, data: m.payload, size: m.payload.length, shared: m });
-    this.#queuedBytes += m.payload.length;
+    const open = this.#state === SessionState.OPEN, size = m.payload.length;
+    if ((!open && this.#state !== SessionState.CONNECTING) || this.#overLimit(size)) return false;
+    this.#out.push({ op: m.opcode, data: m.payload, size, shared: m });
+    this.#queuedBytes += size;
     if (open) this.#pump();
     return true;
   }
 
-  // One policy for send() and publish: memory per socket stays bounded by maxBufferedBytes
-  // (a single larger message still goes out when nothing is buffered); past it, close 1008.
+  // send() and publish alike: past maxBufferedBytes (one big message alone passes), close 1008.
   #overLimit(size: number): boolean {
-    const buffered = this.bufferedAmount;
-    if (buffered === 0 || buffered + size <= this.#cfg.maxBufferedBytes) return false;
-    if (this.#state !== SessionState.OPEN) return false;
-    this.#fail(
-      CloseCode.POLICY_VIOLATION,
-      "send buffer over maxBufferedBytes: the client does not read fast enough",
-    );
+    const b = this.bufferedAmount, open = this.#state === SessionState.OPEN;
+    if (!open || b === 0 || b + size <= this.#cfg.maxBufferedBytes) return false;
+    this.#fail(CloseCode.POLICY_VIOLATION, "over maxBufferedBytes: the client reads too slowly");
     return true;
   }
 
@@ -353,10 +359,10 @@ export class WebSocketSession implements WebSocketSessionHandle {
       this.#pendingLocalClose = { code, reason };
       return;
     }
-    if (!this.#go("localClose")) return;
+    if (!this.#go(SessionEvent.LOCAL_CLOSE)) return;
     this.#out.push({ op: Opcode.CLOSE, data: encodeClose(code, reason), size: 0 });
     this.#closeTimer = setTimeout(() => {
-      if (!this.#go("closeTimeout")) return;
+      if (!this.#go(SessionEvent.CLOSE_TIMEOUT)) return;
       this.#ch!.abort();
       this.#finish(CloseCode.ABNORMAL, "", false, "the peer did not answer the close frame");
     }, this.#cfg.closeTimeoutMs);
@@ -403,7 +409,7 @@ export class WebSocketSession implements WebSocketSessionHandle {
     }
   }
 
-  // A shared message is compressed once when our deflater keeps no context; else by our own context.
+  /** A shared message's deflate is shared when our deflater keeps no context; else ours, in order. */
   #frameOf(item: OutItem, compress: boolean): Promise<Uint8Array> {
     const p = this.#cfg.deflate;
     if (compress && item.shared && p?.serverNoContextTakeover) {

@@ -1,6 +1,7 @@
 /**
- * The types between a WebSocket session and its socket object, and the
- * settings it runs with.
+ * The session's contract with its two neighbours: the settings
+ * upgradeWebSocket resolves for it (SessionConfig) and what it reports to
+ * the socket object (SessionListener).
  *
  * @module
  */
@@ -37,24 +38,4 @@ export interface SessionConfig {
    * (bufferedAmount) before the socket is closed with 1008.
    */
   maxBufferedBytes: number;
-}
-
-/**
- * Pings received while our output is stalled before the session gives up (1008).
- */
-export const MAX_UNANSWERED_PINGS = 256;
-/** Inbound events waiting behind inflation before inbound reading pauses. */
-export const MAX_QUEUED_INBOUND = 8;
-/** Messages smaller than this are sent uncompressed even with permessage-deflate. */
-export const COMPRESS_MIN_BYTES = 32;
-
-/**
- * The idle ping must not keep a process alive on its own: unref where the
- * timer object has it (Node, Bun). The close timeout stays referenced: it is
- * bounded, and it may be all that is left to end a connection whose socket
- * is paused.
- */
-export function unref<T>(timer: T): T {
-  (timer as { unref?: () => void }).unref?.();
-  return timer;
 }
