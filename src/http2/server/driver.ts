@@ -64,7 +64,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
   #waiting: Stream[] = [];
   /** Streams holding response HEADERS back (released before every flush). */
   #held: Stream[] = [];
-  readonly #toReset = new AnsweredResets();
+  readonly #toReset: AnsweredResets;
   // Two scheduling facts stay flags, not driver states: they say what to do next, not
   // where the connection is, and they flip many times while the state stays put.
   // #flushQueued de-duplicates the per-turn flush microtask (true and false within one
@@ -102,6 +102,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
       topics: topicsOf(host),
     };
     this.conn = conn ?? new H2Connection(options);
+    this.#toReset = new AnsweredResets(options.idleTimeout || options.sendTimeout);
     host.add(this);
     this.#timers = new DriverTimers(options, Date.now());
     transport.closed.then(() => this.#onClosed());
@@ -206,6 +207,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
         if (s?.ws?.takesData) return s.ws.receive(ownBuffer(ev.data));
         if (s === undefined || s.discard || s.reqBody === null || s.reqBody.closed) {
           this.conn.consumed(ev.streamId, len);
+          this.#toReset.received(ev.streamId, len); // an answered upload: reset past its allowance
           return;
         }
         s.pushed += len;
@@ -386,9 +388,9 @@ export class Http2Driver implements LiveConnection, StreamHost {
 
   readonly #settled = (s: Stream) => this.#settle(s);
 
-  /** Sends the RST_STREAM NO_ERROR of answered streams whose END_STREAM went out; true if any. */
-  #resetAnswered(): boolean {
-    return this.#toReset.sendDue(this.conn, this.#settled);
+  /** Sends the due RST_STREAM NO_ERROR of answered uploads (see answered_resets.ts); true if any. */
+  #resetAnswered(now = Date.now()): boolean {
+    return this.#toReset.sendDue(this.conn, this.#settled, now);
   }
 
   /** Resets a stream with NO_ERROR once its response has been written (see Stream.finish). */
@@ -510,6 +512,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
       }
       return;
     }
+    if (this.#toReset.size > 0 && this.#resetAnswered(now)) this.flushSoon(); // waited too long
     if (DriverTimers.due(timers.handshakeAt, now)) {
       timers.handshakeAt = 0;
       this.timedOut("http2.settingsTimeout", "SETTINGS exchange timed out");
@@ -576,6 +579,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
   /** Graceful shutdown: GOAWAY with the last stream id; open streams finish, then the socket closes. */
   shutdown(): void {
     if (this.#ending()) return;
+    this.#toReset.hurry();
     this.conn.goAway(ErrorCode.NO_ERROR);
     // WebSocket streams are in flight: they finish their close handshake under the GOAWAY.
     for (const session of this.#wsSessions) session.goingAway();
