@@ -67,6 +67,7 @@ export {
   WebSocketHandshakeError,
 } from "./src/websocket/mod.ts";
 export type {
+  PublishOptions,
   UpgradeWebSocketOptions,
   WebSocketCloseInfo,
   WebSocketEventHandler,

@@ -11,7 +11,13 @@ import type { ServeOptions, ServerStats } from "../types.ts";
  * Commands sent to a worker.
  */
 export type ToWorker =
-  | { type: "start"; module: string; options: Omit<ServeOptions, "fetch" | "signal"> }
+  | {
+    type: "start";
+    module: string;
+    options: Omit<ServeOptions, "fetch" | "signal">;
+    /** The BroadcastChannel that carries WebSocket publishes between the workers. */
+    topicChannel: string;
+  }
   | { type: "stats" }
   | { type: "shutdown" };
 
