@@ -70,6 +70,7 @@ export type {
   PublishOptions,
   UpgradeWebSocketOptions,
   WebSocketCloseInfo,
+  WebSocketCompressOptions,
   WebSocketEventHandler,
   WebSocketStreamConnection,
   WebSocketStreamView,

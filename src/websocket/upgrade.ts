@@ -10,6 +10,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from "./constants.ts";
 /** Default of UpgradeWebSocketOptions.maxBufferedBytes (as Bun's backpressureLimit). */
 const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 import { negotiateDeflate, parseExtensions } from "./extensions.ts";
+import type { DeflateMemory } from "./deflate.ts";
 import {
   acceptKey,
   type HandshakeRejection,
@@ -38,8 +39,12 @@ import { ServerWebSocket } from "./socket.ts";
 export interface UpgradeWebSocketOptions {
   /** The subprotocol to select; it must be one the client offered (else a TypeError). */
   protocol?: string;
-  /** Accept permessage-deflate (RFC 7692) when the client offers it. Default false. */
-  compress?: boolean;
+  /**
+   * Accept permessage-deflate (RFC 7692) when the client offers it. Default
+   * false. `true` is `{ memory: "balanced" }`; see `WebSocketCompressOptions`
+   * for what each choice costs in memory per connection.
+   */
+  compress?: boolean | WebSocketCompressOptions;
   /** Largest message, after inflation, in bytes. Over it: close 1009. Default 16 MiB. */
   maxMessageBytes?: number;
   /**
@@ -58,6 +63,42 @@ export interface UpgradeWebSocketOptions {
    */
   maxBufferedBytes?: number;
 }
+
+/**
+ * How permessage-deflate trades memory for compression ratio. A zlib
+ * deflater at full window costs about 256 KiB and an inflater about 40 KiB
+ * of native memory while it exists; none exists until a message needs it.
+ *
+ * - `"balanced"` (what `compress: true` means): the negotiation follows the
+ *   client's offer; each connection's contexts are freed after 5 to 10 s
+ *   without compressed traffic and made again on the next message. When the
+ *   client keeps its compression context, the bytes it may refer back to
+ *   (at most its window, 32 KiB, and only what it sent) are kept meanwhile,
+ *   so the ratio is that of `"ratio"`.
+ * - `"ratio"`: each connection keeps its contexts for its life, as most
+ *   servers do: the best ratio, about 300 KiB per connection once both
+ *   directions carried a compressed message.
+ * - `"low"`: the answer adds `server_no_context_takeover` and
+ *   `client_no_context_takeover` (RFC 7692 lets the server ask for both), so
+ *   each message is compressed on its own and all connections share one
+ *   inflater and one deflater per window size (as uWS's shared compressor):
+ *   no zlib memory per connection, a lower ratio for small messages that
+ *   repeat earlier ones, and published messages compressed once for all
+ *   subscribers. Compression work is serialized across connections.
+ *
+ * @example
+ * ```ts
+ * import { serve, upgradeWebSocket, type WebSocketCompressOptions } from "@h2serve/h2serve";
+ * const compress: WebSocketCompressOptions = { memory: "low" };
+ * serve((req) => upgradeWebSocket(req, { compress }).response);
+ * ```
+ */
+export interface WebSocketCompressOptions {
+  /** `"low"`, `"balanced"` (default) or `"ratio"`. */
+  memory?: "low" | "balanced" | "ratio";
+}
+
+const MEMORY_MODES: readonly string[] = ["low", "balanced", "ratio"];
 
 /**
  * What upgradeWebSocket returns.
@@ -117,8 +158,23 @@ function checkOptions(o: UpgradeWebSocketOptions) {
   if (o.protocol !== undefined && typeof o.protocol !== "string") {
     throw bad("protocol", o.protocol, "a string");
   }
-  if (o.compress !== undefined && typeof o.compress !== "boolean") {
-    throw bad("compress", o.compress, "a boolean");
+  let memory: DeflateMemory | undefined;
+  const c = o.compress;
+  if (typeof c === "object" && c !== null && !Array.isArray(c)) {
+    for (const k of Object.keys(c)) {
+      if (k !== "memory") {
+        throw new TypeError(
+          `upgradeWebSocket: option "compress" has an unknown key "${k}" (its only key is "memory")`,
+        );
+      }
+    }
+    memory = c.memory ?? "balanced";
+    if (!MEMORY_MODES.includes(memory)) {
+      throw bad("compress.memory", c.memory, '"low", "balanced" or "ratio"');
+    }
+  } else if (c === true) memory = "balanced";
+  else if (c !== undefined && c !== false) {
+    throw bad("compress", c, 'a boolean or { memory: "low" | "balanced" | "ratio" }');
   }
   const max = o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   if (!Number.isSafeInteger(max) || max < 1) {
@@ -136,7 +192,7 @@ function checkOptions(o: UpgradeWebSocketOptions) {
   if (!Number.isSafeInteger(buffered) || buffered < 1) {
     throw bad("maxBufferedBytes", o.maxBufferedBytes, "a positive integer");
   }
-  return { max, idle, closeMs: closeT * 1000, buffered };
+  return { max, idle, closeMs: closeT * 1000, buffered, memory };
 }
 
 /**
@@ -196,9 +252,9 @@ export function upgradeWebSocket(
   const protocol = selectProtocol(hs.protocols, options.protocol);
   let deflate;
   let extensions = "";
-  if (options.compress) {
+  if (limits.memory) {
     const offers = parseExtensions(hs.extensions);
-    const n = offers && negotiateDeflate(offers);
+    const n = offers && negotiateDeflate(offers, limits.memory === "low");
     if (n) {
       deflate = n.params;
       extensions = n.response;
@@ -220,6 +276,7 @@ export function upgradeWebSocket(
     idleTimeout: limits.idle,
     closeTimeoutMs: limits.closeMs,
     deflate,
+    deflateMemory: limits.memory,
     maxBufferedBytes: limits.buffered,
   }, socket.listener());
   socket.bind(session, target.topics);
