@@ -242,7 +242,7 @@ describe("ws inflate history", () => {
     assert.deepEqual(h.park(), noise(1000, 3).subarray(488));
   });
 
-  it("stored blocks rebuild an inflater's window (empty, small and over 64 KiB)", async () => {
+  it("stored blocks rebuild an inflater's window (empty, small and over 64 KiB)", () => {
     for (const n of [0, 10, 70_000]) {
       const bytes = noise(n, n);
       const z = zlib.inflateRawSync(Buffer.concat([storedBlocks(bytes), Buffer.from([3, 0])]));
