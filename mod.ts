@@ -1,3 +1,6 @@
+// Server, ServerGroup and WorkerPool are AsyncDisposable (`await using`): the declarations
+// carry the lib they need, so a tsc consumer's own `lib` need not list it.
+/// <reference lib="esnext.disposable" preserve="true" />
 /**
  * h2serve: a web-standard HTTP/1.1 and HTTP/2 server for Deno, Bun and Node.js, with
  * its own protocol stack.
@@ -53,6 +56,9 @@ export type { ClientErrorInfo, ClientErrorKind, ShutdownOptions } from "./src/ty
 export { OptionError } from "./src/options/validate.ts";
 export { OPTION_SCHEMA } from "./src/options/schema.ts";
 export type { OptionKind, OptionSpec } from "./src/options/schema.ts";
+export { accessLog, commonLogLine } from "./src/app/access_log.ts";
+export type { AccessLogOptions, ResponseEnding, ResponseInfo } from "./src/app/access_log.ts";
+export type { PemSource, TlsCertificateInput } from "./src/options/tls_input.ts";
 export { group } from "./src/app/group.ts";
 export type { ServerGroup } from "./src/app/group.ts";
 export { serveWorkers } from "./src/workers/pool.ts";

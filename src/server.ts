@@ -33,6 +33,10 @@ import { type Http2Options, resolveHttp2Options } from "./http2/server/options.t
 import { h2cUpgrade } from "./http2/server/h2c_upgrade.ts";
 import { PrefaceSniffer } from "./sniff.ts";
 import type { ConnectionFacts, Counters } from "./fetch/info.ts";
+import type { ResponseInfo } from "./app/access_log.ts";
+import { resolveTlsInput } from "./options/tls_input.ts";
+import { ServerHandle } from "./server_handle.ts";
+import type { TlsCertificate } from "./transport/types.ts";
 
 /** How often deadlines are checked; timeouts are accurate to about this. */
 const TICK_MS = 500;
@@ -57,7 +61,8 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
  */
 const TERMINATE_GRACE_MS = 1_000;
 
-class ServerImpl implements Server<Addr>, ServerHost {
+/** The server's working parts; users get a {@link ServerHandle} in front of it. */
+export class ServerImpl implements ServerHost {
   readonly addr: Addr;
   readonly url: URL;
   readonly finished: Promise<void>;
@@ -67,6 +72,8 @@ class ServerImpl implements Server<Addr>, ServerHost {
 
   #runtime: Runtime;
   #listenerClose: () => void;
+  #listenerRef: (keep: boolean) => void;
+  #onResponse: ((info: ResponseInfo) => void) | null;
   #conns = new Set<LiveConnection>();
   #counters: Counters = { requests: 0, inflight: 0, websockets: 0 };
   #resolveFinished!: () => void;
@@ -89,6 +96,7 @@ class ServerImpl implements Server<Addr>, ServerHost {
     const inner = compression !== null ? withCompression(compression, handler) : handler;
     this.handler = hooks.length > 0 ? withExpect(hooks, inner) : inner;
     this.#onConnection = options.onConnection ?? null;
+    this.#onResponse = options.onResponse ?? null;
     this.onError = options.onError ?? defaultOnError;
     this.#http1 = { ...DEFAULT_HTTP1_OPTIONS, ...options.http1 };
     this.#http2 = options.http2 === false ? null : resolveHttp2Options(options.http2);
@@ -108,7 +116,7 @@ class ServerImpl implements Server<Addr>, ServerHost {
         port,
         path: options.path,
         reusePort: options.reusePort,
-        tls: options.tls,
+        tls: options.tls as TlsCertificate | TlsCertificate[] | undefined,
         // A TLS handshake is part of getting a request head: same bound as a slow head.
         handshakeTimeout: options.tlsHandshakeTimeout ?? this.#http1.headersTimeout,
         proxyProtocol: options.proxyProtocol,
@@ -125,6 +133,7 @@ class ServerImpl implements Server<Addr>, ServerHost {
       }, (t) => this.#accept(t)));
     this.addr = listener.addr;
     this.#listenerClose = () => listener.close();
+    this.#listenerRef = (keep) => listener.ref(keep);
     const scheme = options.tls ? "https" : "http";
     const addr = this.addr;
     let info: ListenInfo;
@@ -212,6 +221,7 @@ class ServerImpl implements Server<Addr>, ServerHost {
       secure: t.secure,
       serverName: t.serverName,
       connection: context === null ? id : new Connection(context, id.id),
+      onResponse: this.#onResponse,
     };
   }
 
@@ -323,8 +333,9 @@ class ServerImpl implements Server<Addr>, ServerHost {
     this.#resolveFinished();
   }
 
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.shutdown();
+  /** Whether the listener keeps the process alive. */
+  ref(keep: boolean): void {
+    this.#listenerRef(keep);
   }
 }
 
@@ -421,8 +432,11 @@ export function serve(
     options = {};
     handler = a;
   } else {
-    validateOptions(a);
-    options = a;
+    // cert and key as bytes or a file become text first, so everything after sees PEM.
+    options = a.tls === undefined
+      ? a
+      : { ...a, tls: resolveTlsInput(a.tls) as ServeOptions["tls"] };
+    validateOptions(options);
     handler = b ?? a.fetch;
   }
   if (typeof handler !== "function") {
@@ -430,5 +444,5 @@ export function serve(
       "serve() needs a handler: serve(handler), serve(options, handler) or serve({ fetch })",
     );
   }
-  return new ServerImpl(options, handler);
+  return new ServerHandle(new ServerImpl(options, handler));
 }

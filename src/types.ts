@@ -8,6 +8,8 @@ import type { Addr, NetAddr, TlsCertificate, UnixAddr } from "./transport/types.
 import type { Http1Options } from "./http1/server/options.ts";
 import type { Http2Options } from "./http2/server/options.ts";
 import type { CompressionOptions } from "./compression/options.ts";
+import type { ResponseInfo } from "./app/access_log.ts";
+import type { TlsCertificateInput } from "./options/tls_input.ts";
 
 export type { Addr, NetAddr, TlsCertificate, UnixAddr };
 
@@ -189,8 +191,10 @@ export interface ServeOptions<C extends object = Record<string, unknown>> {
    * A list with a `serverName` on each entry picks the certificate by SNI on
    * one port (through node:tls, which both runtimes ship); a client that
    * matches no entry gets the one without a serverName, or a failed handshake.
+   * `cert` and `key` may be PEM text, its bytes (`readFileSync(path)`) or a
+   * `Bun.file(path)`, read once at start.
    */
-  tls?: TlsCertificate | TlsCertificate[];
+  tls?: TlsCertificateInput | TlsCertificateInput[];
   /** Sets SO_REUSEPORT so several processes can share the port (Linux). */
   reusePort?: boolean;
   /**
@@ -261,6 +265,12 @@ export interface ServeOptions<C extends object = Record<string, unknown>> {
    * runs under attack too) and do not throw. Default: nothing (see `debug`).
    */
   onClientError?: (error: Error, info: ClientErrorInfo) => void;
+  /**
+   * Called once per finished exchange, on every protocol (WebSocket
+   * included, when it closes): method, URL, status, bytes, duration, how it
+   * ended. `accessLog()` is a ready one. Unset, nothing is measured.
+   */
+  onResponse?: (info: ResponseInfo) => void;
   /**
    * Prints one line per client protocol error to stderr, at most
    * {@link DEBUG_LINES_PER_SECOND} a second and then one summary line a
@@ -374,80 +384,4 @@ export interface ClientErrorInfo {
   readonly timeout?: string;
 }
 
-/**
- * Options of `server.shutdown()`.
- *
- * @example
- * ```ts
- * import { serve } from "../mod.ts";
- * const server = serve({ port: 0 }, () => new Response("ok"));
- * await server.shutdown({ timeout: 5_000 }); // then in-flight requests are cut
- * ```
- */
-export interface ShutdownOptions {
-  /**
-   * Milliseconds in-flight requests get to finish; then every `req.signal`
-   * aborts, HTTP/2 streams are reset (CANCEL) and connections are closed.
-   * Default: the server's `shutdownTimeout` (10 s).
-   */
-  timeout?: number;
-}
-
-/**
- * A snapshot of a server's activity, for monitoring and leak checks.
- *
- * @example
- * ```ts
- * import { serve } from "../mod.ts";
- * await using server = serve({ port: 0 }, () => new Response("ok"));
- * const { connections, inflight, requests } = server.stats();
- * ```
- */
-export interface ServerStats {
-  /** Open connections (any protocol, including ones still being identified). */
-  connections: number;
-  /** Requests in flight: received, response not yet fully sent or aborted. */
-  inflight: number;
-  /** Requests received since the server started. */
-  requests: number;
-  /**
-   * Open WebSockets. An upgraded request also stays counted in `inflight`
-   * until its WebSocket closes, and an upgraded HTTP/1.1 connection in `connections`.
-   */
-  websockets: number;
-  /** Client protocol errors since the server started, by kind (see `onClientError`). */
-  clientErrors: Record<ClientErrorKind, number>;
-  /** Timeouts fired since the server started, by option name ("http1.headersTimeout": 3). */
-  timeouts: Record<string, number>;
-}
-
-/**
- * A running server; `A` is its address type (a Unix socket server has a UnixAddr).
- *
- * @example
- * ```ts
- * import { serve } from "../mod.ts";
- * const server = serve({ port: 0, hostname: "127.0.0.1" }, () => new Response("ok"));
- * console.log(server.url.href);
- * await server.shutdown();
- * await server.finished;
- * ```
- */
-export interface Server<A extends Addr = NetAddr> extends AsyncDisposable {
-  /** Current counts of connections and requests. */
-  stats(): ServerStats;
-  /** Where it listens. */
-  readonly addr: A;
-  /** Its base URL, e.g. http://127.0.0.1:8000/ */
-  readonly url: URL;
-  /** Resolves when the server has shut down and every connection has closed. */
-  readonly finished: Promise<void>;
-  /**
-   * Graceful shutdown with a deadline: stop accepting, send HTTP/2 GOAWAY and
-   * HTTP/1.1 `Connection: close`, let in-flight responses finish, close idle
-   * connections; when `timeout` passes, abort what is left. Resolves like
-   * `finished`. A second call returns the same promise and may only shorten
-   * the deadline.
-   */
-  shutdown(options?: ShutdownOptions): Promise<void>;
-}
+export type { Server, ServerStats, ShutdownOptions } from "./server_types.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Completion, Handler } from "../types.ts";
-import type { RequestInfo } from "./info.ts";
+import { RequestInfo } from "./info.ts";
 import { type StaticBody, takeStaticBody } from "./static_body.ts";
 import { heldBodyBytes } from "../runtime/bun_body.ts";
 import { isShortAscii } from "../bytes/slab.ts";
@@ -17,6 +17,7 @@ import { type PendingUpgrade, resolveUpgrade } from "../websocket/registry.ts";
 import type { WebSocketSessionHandle } from "../websocket/channel.ts";
 import { WebSocketHandshakeError } from "../websocket/upgrade.ts";
 import { type TrailerProducer, TrailersError, trailersOf } from "./trailers.ts";
+import { AccessRecord } from "./access_record.ts";
 
 /**
  * What `head` is told about trailers: absent for none, the field names when
@@ -116,8 +117,8 @@ export type ErrorHandler = (error: unknown, request: Request) => Response | Prom
  * console.assert(res.status === 500);
  * ```
  */
-export const defaultOnError: ErrorHandler = (error) => {
-  console.error("h2serve: handler failed:", error);
+export const defaultOnError: ErrorHandler = (error, request) => {
+  console.error(`h2serve: handler failed (${request.method} ${request.url}):`, error);
   return new Response("Internal Server Error", {
     status: 500,
     headers: { "content-type": "text/plain;charset=utf-8" },
@@ -161,9 +162,13 @@ export class Exchange {
   #writer: ResponseWriter;
   /** The driver registered the request as a WebSocket upgrade candidate. */
   upgradable = false;
+  /** The access-log record, only when the server has an onResponse hook. */
+  readonly log: AccessRecord | null = null;
 
   constructor(info: RequestInfo, writer: ResponseWriter) {
     this.info = info;
+    const hook = RequestInfo.onResponse(info);
+    if (hook !== null) writer = this.log = new AccessRecord(hook, info, writer);
     this.#writer = writer;
   }
 
@@ -187,10 +192,18 @@ export class Exchange {
    */
   cancel(reason: unknown): void {
     if (this.done) return;
+    this.log?.cancelled(reason);
     this.info.complete("aborted");
     this.#reason = reason;
     this.#abort?.abort(reason);
     this.#reader?.cancel(reason).catch(() => {});
+  }
+
+  /** A deadline the application set (server.timeout) passed: cut the response off. */
+  expire(reason: Error): void {
+    if (this.done) return;
+    this.cancel(reason);
+    this.#writer.abort(reason);
   }
 
   #finish(outcome: Completion): void {
@@ -211,6 +224,7 @@ export class Exchange {
   ): Promise<void> | null {
     let r: Response | Promise<Response>;
     let light: WholeResponse | null = null;
+    if (this.log !== null) this.log.request = request;
     try {
       r = handler(request, this.info);
       if (r instanceof Response && !this.upgradable && trailersOf(r) === null) {
@@ -242,6 +256,7 @@ export class Exchange {
     isHead: boolean,
   ): Promise<void> {
     let pending: unknown;
+    if (this.log !== null) this.log.request = request;
     try {
       pending = handler(request, this.info);
     } catch (error) {
@@ -325,14 +340,17 @@ export class Exchange {
   }
 
   async #fallback(error: unknown, request: Request, onError: ErrorHandler): Promise<Response> {
+    this.log?.failed();
     try {
       const r = await onError(error, request);
       // (A light response is built here: an invalid one fails now, not while sent.)
       if (r instanceof Response) return materializeResponse(r);
       throw new TypeError("onError did not return a Response");
     } catch (e) {
-      if (onError !== defaultOnError) console.error("h2serve: handler failed:", error);
-      if (onError !== defaultOnError) console.error("h2serve: onError failed too:", e);
+      if (onError !== defaultOnError) {
+        console.error(`h2serve: handler failed (${request.method} ${request.url}):`, error);
+        console.error("h2serve: onError failed too:", e);
+      }
       return new Response("Internal Server Error", { status: 500 });
     }
   }
@@ -604,7 +622,7 @@ async function reportAfterHead(
     const r = await onError(error, request);
     if (r instanceof Response) r.body?.cancel().catch(() => {});
   } catch (e) {
-    console.error("h2serve: handler failed:", error);
+    console.error(`h2serve: handler failed (${request.method} ${request.url}):`, error);
     console.error("h2serve: onError failed too:", e);
   }
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { LAZY_REQUESTS, lazyRequest, normalizeMethod } from "./lazy_request.ts";
+import { LAZY_REQUESTS, lazyRequest, lazySource, normalizeMethod } from "./lazy_request.ts";
 
 /** Methods answered 501 before any handler runs, on every protocol. */
 const UNSERVED = new Set(["CONNECT", "TRACE", "TRACK"]);
@@ -73,6 +73,25 @@ class ServerRequest extends Request {
   override get signal(): AbortSignal {
     return this.#source.signal;
   }
+
+  /** The exchange behind a request (static: not visible on the request). */
+  static sourceOf(r: Request): SignalSource | null {
+    return #source in r ? r.#source : null;
+  }
+}
+
+/**
+ * The exchange (signal source) behind a request the server made, or null
+ * for any other Request.
+ *
+ * @example
+ * ```ts
+ * import { requestSource } from "./request.ts";
+ * console.assert(requestSource(new Request("http://localhost/")) === null);
+ * ```
+ */
+export function requestSource(r: Request): SignalSource | null {
+  return ServerRequest.sourceOf(r) ?? lazySource(r);
 }
 
 /**

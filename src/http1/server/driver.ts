@@ -311,6 +311,7 @@ export class Http1Driver implements LiveConnection {
     const info = new RequestInfo(this.#facts, head.headers);
     const exchange = new Exchange(info, this.#writer);
     msg.exchange = exchange;
+    if (exchange.log !== null) exchange.log.requestBody = body;
     let request: Request;
     try {
       const origin = !!head.host && head.target.charCodeAt(0) === 47; /* / */

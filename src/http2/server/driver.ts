@@ -22,6 +22,7 @@ import type { Transport } from "../../transport/types.ts";
 import { type ConnectionFacts, RequestInfo } from "../../fetch/info.ts";
 import { Exchange } from "../../fetch/exchange.ts";
 import { ownBuffer } from "../../fetch/body.ts";
+import { StreamResetByPeer } from "../../fetch/access_record.ts";
 import type { LiveConnection, ServerHost } from "../../fetch/host.ts";
 import { ConnState, H2Connection } from "../core/connection.ts";
 import { ErrorCode } from "../core/errors.ts";
@@ -226,7 +227,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
       case "stream-reset": {
         const s = this.#streams.get(ev.streamId);
         if (s !== undefined || !ev.remote) this.reportReset(ev.remote, ev.code, ev.reason);
-        if (s !== undefined) this.lost(s, new Error(`stream reset (code ${ev.code})`));
+        if (s !== undefined) this.lost(s, new StreamResetByPeer(ev.code));
         return;
       }
       case "stream-closed": {

@@ -96,6 +96,7 @@ export function openRequest(
   }
   const exchange = new Exchange(new RequestInfo(ctx.facts, headers), s);
   s.exchange = exchange;
+  if (exchange.log !== null) exchange.log.requestBody = body;
   let request: Request | null = null;
   let status = "400";
   const max = ctx.maxBodyBytes;
