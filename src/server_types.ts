@@ -93,8 +93,9 @@ export interface Server<A extends Addr = NetAddr> extends AsyncDisposable {
   unref(): void;
   /**
    * Cuts the response to `request` off `seconds` from now unless it has
-   * completed by then (h1: the connection closes; h2: RST_STREAM CANCEL;
-   * `request.signal` aborts). A deadline from the call, not an idle timer;
+   * completed by then: `request.signal` aborts; a client still waiting for
+   * the head gets a 500, one receiving the body is cut off (HTTP/1.1: the
+   * connection closes; HTTP/2: RST_STREAM). A deadline from the call, not an idle timer;
    * a second call replaces the first, 0 clears it. As Bun's
    * `server.timeout(req, seconds)`.
    */

@@ -47,6 +47,7 @@ const BAD: Array<[string, unknown[], string]> = [
   ["onError", ["x", 1], FN],
   ["onConnection", ["x"], FN],
   ["onClientError", ["x", true], FN],
+  ["onResponse", ["x", 1], FN],
   ["expect", ["x", 1, {}], "must be a function or an array of functions"],
   ["signal", [true, {}, "abort"], "must be an AbortSignal"],
   ["debug", [1, "true", null], "must be true or false"],
@@ -216,11 +217,19 @@ describe("options validation", () => {
   });
 
   it("tls: shape, both cert and key, PEM that parses, key matching cert, each list entry", () => {
-    throwsOption({ tls: null }, "tls", "tls must be { cert, key } with PEM strings, got null");
+    throwsOption(
+      { tls: null },
+      "tls",
+      "tls must be { cert, key } with PEM text, bytes or a file, got null",
+    );
     throwsOption({ tls: [] }, "tls", "tls must list at least one { cert, key }");
     throwsOption({ tls: { cert: TLS.cert } }, "tls.key", "tls.key is missing: tls needs both");
     throwsOption({ tls: { key: TLS.key } }, "tls.cert", "tls.cert is missing: tls needs both");
-    throwsOption({ tls: { ...TLS, key: 5 } }, "tls.key", "tls.key must be a PEM string, got 5");
+    throwsOption(
+      { tls: { ...TLS, key: 5 } },
+      "tls.key",
+      "tls.key must be PEM text, its bytes or a Bun.file(), got 5",
+    );
     throwsOption(
       { tls: { ...TLS, cert: "garbage" } },
       "tls.cert",
