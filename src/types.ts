@@ -302,9 +302,11 @@ export interface ServeUnixOptions<C extends object = Record<string, unknown>>
    * Listen on this Unix socket path instead of hostname/port (HTTP/1.1 and
    * h2c are told apart as on TCP). A socket file left by a dead server is
    * replaced; a live socket or any other file at the path fails the start.
-   * The file is created with the process umask: restrict it with
-   * `Deno.umask(0o077)`/`process.umask(0o077)` before serve(), or chmod it
-   * after onListen, or put it in a directory only the front end can reach.
+   * The file is created with the process umask (h2serve sets none):
+   * `Deno.umask(0o077)`/`process.umask(0o077)` before serve() lets only the
+   * server's user connect, `0o007` its group too (a front end in that
+   * group); or chmod it after onListen, or put it in a directory only the
+   * front end can reach.
    * `server.url` is then `http://localhost/` and `server.addr` is
    * `{ transport: "unix", path }`.
    */

@@ -14,6 +14,20 @@ import { eventually } from "../support/common.ts";
 import { Exchange } from "../../src/fetch/exchange.ts";
 import { Connection, RequestInfo } from "../../src/fetch/info.ts";
 
+/** Ten bytes every 5 ms until cancelled (an enqueue after the cancel is dropped). */
+function drip(c: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+  return new Promise((ok) =>
+    setTimeout(() => {
+      try {
+        c.enqueue(new Uint8Array(10));
+      } catch {
+        // cancelled meanwhile
+      }
+      ok();
+    }, 5)
+  );
+}
+
 function recorder() {
   const seen: ResponseInfo[] = [];
   return { seen, onResponse: (i: ResponseInfo) => void seen.push(i) };
@@ -119,9 +133,7 @@ describe("onResponse", () => {
     const r = recorder();
     await using s = start(() =>
       new Response(
-        new ReadableStream({
-          pull: (c) => new Promise((ok) => setTimeout(() => ok(c.enqueue(new Uint8Array(10))), 5)),
-        }),
+        new ReadableStream({ pull: (c) => drip(c) }),
       ), { onResponse: r.onResponse });
     await new Promise<void>((resolve, reject) => {
       http.get(`${s.base}/endless`, (res) => {
@@ -141,9 +153,7 @@ describe("onResponse", () => {
     const r = recorder();
     await using s = start(() =>
       new Response(
-        new ReadableStream({
-          pull: (c) => new Promise((ok) => setTimeout(() => ok(c.enqueue(new Uint8Array(10))), 5)),
-        }),
+        new ReadableStream({ pull: (c) => drip(c) }),
       ), { onResponse: r.onResponse });
     const session = http2.connect(s.base);
     const req = session.request({ ":path": "/endless" });
