@@ -6,7 +6,7 @@
  * its own protocol stack.
  *
  * ```ts
- * import { serve } from "./mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * serve({ port: 8080 }, (req) => new Response(`hello ${new URL(req.url).pathname}`));
  * ```
  *
@@ -56,6 +56,7 @@ export type { ClientErrorInfo, ClientErrorKind, ShutdownOptions } from "./src/ty
 export { OptionError } from "./src/options/validate.ts";
 export { OPTION_SCHEMA } from "./src/options/schema.ts";
 export type { OptionKind, OptionSpec } from "./src/options/schema.ts";
+export type { ListenerProtocol } from "./src/options/protocols.ts";
 export { accessLog, commonLogLine } from "./src/app/access_log.ts";
 export type { AccessLogOptions, ResponseEnding, ResponseInfo } from "./src/app/access_log.ts";
 export type { PemSource, TlsCertificateInput } from "./src/options/tls_input.ts";

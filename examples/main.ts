@@ -1,7 +1,8 @@
 /**
  * The demo: one app on two listeners, started and stopped together.
  *
- * - http://localhost:8000: HTTP/1.1, and h2c (prior knowledge or Upgrade)
+ * - http://localhost:8000: HTTP/1.1, and h2c with prior knowledge (`Upgrade: h2c` is
+ *   not offered: a request carrying it is served as HTTP/1.1; see the README's Security)
  * - https://localhost:8443: h2 or HTTP/1.1 by ALPN, with the bundled test
  *   certificate (localhost, 127.0.0.1, *.example.test); a second virtual host
  *   answers for docs.example.test

@@ -19,6 +19,7 @@ import type {
 } from "./types.ts";
 import { ClientErrors } from "./client_errors.ts";
 import { validateOptions } from "./options/validate.ts";
+import { type ResolvedProtocols, resolveProtocols } from "./options/protocols.ts";
 import type { ClientErrorKind } from "./types.ts";
 import { withExpect } from "./fetch/expect.ts";
 import { withCompression } from "./compression/compress.ts";
@@ -45,12 +46,6 @@ const TICK_MS = 500;
  * Deadline of a shutdown nobody gave a timeout (see ServeOptions.shutdownTimeout):
  * well inside the 30 s Kubernetes allows between SIGTERM and SIGKILL, leaving
  * room for a drain delay before it.
- *
- * @example
- * ```ts
- * import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from "./server.ts";
- * console.log(DEFAULT_SHUTDOWN_TIMEOUT_MS); // 10000
- * ```
  */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
@@ -88,6 +83,8 @@ export class ServerImpl implements ServerHost {
   #onConnection: ((hello: ConnectionHello) => object | void) | null;
   /** Resolved HTTP/2 options, or null when HTTP/2 is turned off. */
   #http2: Http2Options | null;
+  /** What this listener accepts (the `protocols` option with its defaults). */
+  #protocols: ResolvedProtocols;
 
   constructor(options: ServeOptions & { path?: string }, handler: Handler) {
     const hooks = options.expect === undefined ? [] : [options.expect].flat();
@@ -100,6 +97,7 @@ export class ServerImpl implements ServerHost {
     this.onError = options.onError ?? defaultOnError;
     this.#http1 = { ...DEFAULT_HTTP1_OPTIONS, ...options.http1 };
     this.#http2 = options.http2 === false ? null : resolveHttp2Options(options.http2);
+    this.#protocols = resolveProtocols(options);
     this.#runtime = currentRuntime();
     this.#shutdownTimeout = options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
     this.#errors = new ClientErrors(
@@ -127,9 +125,7 @@ export class ServerImpl implements ServerHost {
           const option = stage === "tls" ? "tlsHandshakeTimeout" : "http1.headersTimeout";
           this.#errors.report(kind, e, remoteAddr, null, undefined, timedOut ? option : undefined);
         },
-        alpnProtocols: options.tls
-          ? (this.#http2 !== null ? ["h2", "http/1.1"] : ["http/1.1"])
-          : undefined,
+        alpnProtocols: options.tls ? [...this.#protocols.alpn] : undefined,
       }, (t) => this.#accept(t)));
     this.addr = listener.addr;
     this.#listenerClose = () => listener.close();
@@ -163,26 +159,35 @@ export class ServerImpl implements ServerHost {
       return;
     }
     const h2 = this.#http2;
-    if (h2 === null) {
-      const facts = this.#facts(t, "http/1.1");
-      if (facts) new Http1Driver(t, this, facts, this.#http1).start();
-    } else if (t.secure) {
-      // TLS: ALPN decides; no ALPN or "http/1.1" is HTTP/1.1, and h2c Upgrade is not offered.
-      const h2tls = t.alpn === "h2";
+    const p = this.#protocols;
+    if (t.secure) {
+      // TLS: ALPN decides, among what the listener offers. No ALPN is HTTP/1.1 when it is served
+      // (h2-only: HTTP/2, whose core answers anything but the preface with GOAWAY).
+      const h2tls = h2 !== null && (t.alpn === "h2" || (t.alpn !== "http/1.1" && !p.http1));
       const facts = this.#facts(t, h2tls ? "h2" : "http/1.1");
       if (facts === null) return;
       if (h2tls) new Http2Driver(t, this, facts, h2).start();
       else new Http1Driver(t, this, facts, this.#http1).start();
+    } else if (h2 === null || !p.h2c) {
+      // HTTP/1.1 only: no preface sniffing; h2c by Upgrade only where it was asked for.
+      const facts = this.#facts(t, "http/1.1");
+      if (facts === null) return;
+      const upgrade = h2 !== null && p.h2cUpgrade ? h2cUpgrade(this, facts, h2) : null;
+      new Http1Driver(t, this, facts, this.#http1, upgrade).start();
+    } else if (!p.http1) {
+      // h2c only: every connection is HTTP/2; a bad preface gets GOAWAY PROTOCOL_ERROR (§3.4).
+      const facts = this.#facts(t, "h2c");
+      if (facts) new Http2Driver(t, this, facts, h2).start();
     } else {
-      // Cleartext: the client preface means h2c with prior knowledge, anything else HTTP/1.1
-      // (which may still switch to h2c by Upgrade).
+      // Cleartext: the client preface means h2c with prior knowledge, anything else HTTP/1.1.
+      // `Upgrade: h2c` switches it to h2c only when "h2c-upgrade" is listed (h2c smuggling).
       new PrefaceSniffer(t, this, this.#http1.headersTimeout, (protocol, initial) => {
         const facts = this.#facts(t, protocol === "h2c" ? "h2c" : "http/1.1");
         if (facts === null) return;
         if (protocol === "h2c") {
           new Http2Driver(t, this, facts, h2).start(initial);
         } else {
-          const upgrade = h2cUpgrade(this, facts, h2);
+          const upgrade = p.h2cUpgrade ? h2cUpgrade(this, facts, h2) : null;
           new Http1Driver(t, this, facts, this.#http1, upgrade).start(initial);
         }
       });

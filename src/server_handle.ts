@@ -27,14 +27,6 @@ const MAX_SECONDS = 0x7fffffff / 1000;
 
 /**
  * The public server object.
- *
- * @example
- * ```ts
- * import { serve } from "../mod.ts";
- * const server = serve({ port: 0, onListen() {} }, () => new Response("ok"));
- * console.assert(!("handler" in server)); // only the public members
- * await server.shutdown();
- * ```
  */
 export class ServerHandle implements Server<Addr> {
   #impl: Impl;

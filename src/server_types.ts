@@ -12,7 +12,7 @@ import type { ClientErrorKind } from "./types.ts";
  *
  * @example
  * ```ts
- * import { serve } from "../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * const server = serve({ port: 0 }, () => new Response("ok"));
  * await server.shutdown({ timeout: 5_000 }); // then in-flight requests are cut
  * ```
@@ -31,7 +31,7 @@ export interface ShutdownOptions {
  *
  * @example
  * ```ts
- * import { serve } from "../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * await using server = serve({ port: 0 }, () => new Response("ok"));
  * const { connections, inflight, requests } = server.stats();
  * ```
@@ -59,7 +59,7 @@ export interface ServerStats {
  *
  * @example
  * ```ts
- * import { serve } from "../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * const server = serve({ port: 0, hostname: "127.0.0.1" }, () => new Response("ok"));
  * console.log(server.url.href);
  * await server.shutdown();

@@ -10,6 +10,7 @@ import type { Http2Options } from "./http2/server/options.ts";
 import type { CompressionOptions } from "./compression/options.ts";
 import type { ResponseInfo } from "./app/access_log.ts";
 import type { TlsCertificateInput } from "./options/tls_input.ts";
+import type { ListenerProtocol } from "./options/protocols.ts";
 
 export type { Addr, NetAddr, TlsCertificate, UnixAddr };
 
@@ -29,7 +30,7 @@ export type Protocol = "http/1.1" | "h2" | "h2c";
  *
  * @example
  * ```ts
- * import { serve } from "../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * serve({ port: 0 }, (_req, info) => {
  *   info.completed.then((c) => console.log(c)); // "sent" or "aborted"
  *   return new Response("ok");
@@ -43,7 +44,7 @@ export type Completion = "sent" | "aborted";
  *
  * @example
  * ```ts
- * import { serve } from "../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * serve<{ hits: number }>({
  *   port: 0,
  *   onConnection: () => ({ hits: 0 }),
@@ -63,7 +64,7 @@ export interface ConnectionInfo<C extends object = Record<string, unknown>> {
  *
  * @example
  * ```ts
- * import { serve } from "../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * serve({ port: 0 }, (_req, info) => new Response(`${info.protocol} secure=${info.secure}`));
  * ```
  */
@@ -111,7 +112,7 @@ export type Handler<C extends object = Record<string, unknown>> = (
  *
  * @example
  * ```ts
- * import { serve } from "../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * serve({
  *   port: 0,
  *   onConnection: (hello) => ({ alpn: hello.alpn, since: Date.now() }),
@@ -157,7 +158,7 @@ export type ExpectHook<C extends object = Record<string, unknown>> = (
  *
  * @example
  * ```ts
- * import { serve } from "../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * serve({ port: 0, onListen: ({ hostname, port }) => console.log(`http://${hostname}:${port}/`) }, () =>
  *   new Response("ok"));
  * ```
@@ -176,7 +177,7 @@ export interface ListenInfo {
  *
  * @example
  * ```ts
- * import { serve, type ServeOptions } from "../mod.ts";
+ * import { serve, type ServeOptions } from "@h2serve/h2serve";
  * const options: ServeOptions = { port: 0, hostname: "127.0.0.1", http1: { maxBodyBytes: 1e6 } };
  * await using server = serve(options, () => new Response("ok"));
  * ```
@@ -197,6 +198,35 @@ export interface ServeOptions<C extends object = Record<string, unknown>> {
   tls?: TlsCertificateInput | TlsCertificateInput[];
   /** Sets SO_REUSEPORT so several processes can share the port (Linux). */
   reusePort?: boolean;
+  /**
+   * The protocols this listener accepts. Defaults: with `tls`, `h2` and
+   * `http/1.1` by ALPN; cleartext, `http/1.1` and `h2c` with prior knowledge
+   * (the client preface is sniffed). A request carrying `Upgrade: h2c` is
+   * served as plain HTTP/1.1, as Deno.serve and Bun.serve do; WebSocket's
+   * `Upgrade: websocket` is not affected.
+   *
+   * `"h2c-upgrade"` turns on the deprecated `Upgrade: h2c` switch (RFC 7540
+   * §3.2). **Do not list it behind a reverse proxy** that forwards Upgrade
+   * headers (HAProxy in http mode, nginx configured for WebSocket, many
+   * others): a client then switches its proxied connection to HTTP/2 and
+   * sends requests the proxy never sees, past its access rules ("h2c
+   * smuggling"; tests/h2c_smuggling_test.ts shows it through HAProxy).
+   *
+   * `["h2c"]` makes an h2c-only listener (an invalid preface gets GOAWAY
+   * PROTOCOL_ERROR); `["http/1.1"]` never looks for a preface. A list that
+   * leaves a TLS listener nothing to offer by ALPN, `"h2"` without `tls`,
+   * `"h2c"`/`"h2c-upgrade"` with it, `"h2c-upgrade"` without `"http/1.1"`, or
+   * HTTP/2 entries with `http2: false` fail at start.
+   *
+   * @example
+   * ```ts
+   * import { serve } from "../mod.ts";
+   * // Only for direct clients, never behind a proxy: see above.
+   * await using _ = serve({ port: 0, protocols: ["http/1.1", "h2c", "h2c-upgrade"] }, () =>
+   *   new Response("ok"));
+   * ```
+   */
+  protocols?: ListenerProtocol[];
   /**
    * Every connection must begin with a PROXY protocol header (v1 text or v2
    * binary, told apart automatically), as HAProxy `send-proxy`/`send-proxy-v2`,
@@ -315,12 +345,6 @@ export interface ServeUnixOptions<C extends object = Record<string, unknown>>
 
 /**
  * At most this many `debug` lines are printed per second; the rest are counted.
- *
- * @example
- * ```ts
- * import { DEBUG_LINES_PER_SECOND } from "./types.ts";
- * DEBUG_LINES_PER_SECOND; // 10: `debug: true` never floods the log
- * ```
  */
 export const DEBUG_LINES_PER_SECOND = 10;
 
@@ -362,7 +386,7 @@ export type ClientErrorKind =
  *
  * @example
  * ```ts
- * import { serve } from "../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * serve({
  *   port: 0,
  *   onClientError: (err, info) => console.warn(info.kind, info.code ?? "", err.message),

@@ -18,7 +18,7 @@ import type { Protocol } from "../types.ts";
  *
  * @example
  * ```ts
- * import type { ResponseEnding } from "./access_log.ts";
+ * import type { ResponseEnding } from "@h2serve/h2serve";
  * const ok: ResponseEnding = "complete";
  * ```
  */
@@ -29,7 +29,7 @@ export type ResponseEnding = "complete" | "aborted" | "reset" | "error";
  *
  * @example
  * ```ts
- * import { serve, type ResponseInfo } from "../../mod.ts";
+ * import { serve, type ResponseInfo } from "@h2serve/h2serve";
  * const slow = (i: ResponseInfo) => i.duration > 1000 && console.warn("slow:", i.method, i.url);
  * await using _server = serve({ port: 0, onResponse: slow }, () => new Response("ok"));
  * ```
@@ -60,7 +60,7 @@ export interface ResponseInfo {
  *
  * @example
  * ```ts
- * import type { AccessLogOptions } from "./access_log.ts";
+ * import type { AccessLogOptions } from "@h2serve/h2serve";
  * const options: AccessLogOptions = { format: "json", write: (line) => console.error(line) };
  * ```
  */
@@ -100,7 +100,7 @@ function target(url: string): string {
  *
  * @example
  * ```ts
- * import { commonLogLine } from "./access_log.ts";
+ * import { commonLogLine } from "@h2serve/h2serve";
  * const line = commonLogLine({
  *   method: "GET", url: "http://localhost/a?b=1", status: 200, requestBytes: 0, responseBytes: 5,
  *   duration: 1, protocol: "h2", remoteAddr: { transport: "tcp", hostname: "::1", port: 1 },
@@ -123,7 +123,7 @@ export function commonLogLine(i: ResponseInfo, time: Date): string {
  *
  * @example
  * ```ts
- * import { accessLog, serve } from "../../mod.ts";
+ * import { accessLog, serve } from "@h2serve/h2serve";
  * await using _server = serve({
  *   port: 0,
  *   onResponse: accessLog({ format: "json" }),

@@ -16,13 +16,6 @@ import type { WebSocketSessionHandle } from "../websocket/channel.ts";
 /**
  * An error a driver cancels an exchange with when the peer reset its
  * HTTP/2 stream (RST_STREAM): the log tells it from a lost connection.
- *
- * @example
- * ```ts
- * import { StreamResetByPeer } from "./access_record.ts";
- * const e = new StreamResetByPeer(8);
- * console.assert(e.code === 8 && e.message === "stream reset (code 8)");
- * ```
  */
 export class StreamResetByPeer extends Error {
   /** The RST_STREAM error code. */
@@ -35,13 +28,6 @@ export class StreamResetByPeer extends Error {
 
 /**
  * Counts what one exchange sends and reports it to the hook when it completes.
- *
- * @example
- * ```ts ignore
- * // In the Exchange constructor, only when the server has an onResponse hook:
- * const record = new AccessRecord(hook, info, writer);
- * writer = record; // the exchange writes through it
- * ```
  */
 export class AccessRecord implements ResponseWriter {
   #hook: (info: ResponseInfo) => void;

@@ -22,29 +22,11 @@ import { AccessRecord } from "./access_record.ts";
 /**
  * What `head` is told about trailers: absent for none, the field names when
  * known up front (fixed fields), `true` when a function will produce them.
- *
- * @example
- * ```ts
- * import type { TrailerHint } from "./exchange.ts";
- * const fixed: TrailerHint = ["x-checksum"]; // names known before the body
- * const produced: TrailerHint = true; // a function will make them
- * ```
  */
 export type TrailerHint = readonly string[] | true;
 
 /**
  * The protocol side of a response.
- *
- * @example
- * ```ts
- * import type { ResponseWriter } from "./exchange.ts";
- * // What the exchange does for a small, fixed-length response:
- * function send(w: ResponseWriter, bytes: Uint8Array): void {
- *   w.head(200, [["content-type", "text/plain"]], bytes.byteLength, false);
- *   w.body(bytes);
- *   w.end();
- * }
- * ```
  */
 export interface ResponseWriter {
   /**
@@ -98,24 +80,11 @@ export interface ResponseWriter {
 
 /**
  * Turns a failure into a response.
- *
- * @example
- * ```ts
- * import type { ErrorHandler } from "./exchange.ts";
- * const onError: ErrorHandler = (_error, req) => new Response(`failed: ${req.url}`, { status: 500 });
- * ```
  */
 export type ErrorHandler = (error: unknown, request: Request) => Response | Promise<Response>;
 
 /**
  * Answers with a plain 500 and logs, as Deno's serve() does.
- *
- * @example
- * ```ts
- * import { defaultOnError } from "./exchange.ts";
- * const res = await defaultOnError(new Error("boom"), new Request("http://localhost/"));
- * console.assert(res.status === 500);
- * ```
  */
 export const defaultOnError: ErrorHandler = (error, request) => {
   console.error(`h2serve: handler failed (${request.method} ${request.url}):`, error);
@@ -143,15 +112,6 @@ const encoder = new TextEncoder();
 
 /**
  * Runs one exchange; never rejects.
- *
- * @example
- * ```ts
- * import { defaultOnError, type Exchange } from "./exchange.ts";
- * import type { Handler } from "../types.ts";
- * // A driver makes one per request and runs the handler through it (never rejects):
- * const answer = (exchange: Exchange, handler: Handler, req: Request) =>
- *   exchange.run(handler, req, defaultOnError, req.method === "HEAD");
- * ```
  */
 export class Exchange {
   /** The info object given to the handler. */

@@ -7,12 +7,6 @@
 
 /**
  * The hint for each foreign option name, keyed by that name.
- *
- * @example
- * ```ts
- * import { MIGRATION_HINTS } from "./migration.ts";
- * console.log(MIGRATION_HINTS.get("unix")); // "Bun's unix is path here: serve({ path })"
- * ```
  */
 export const MIGRATION_HINTS: ReadonlyMap<string, string> = new Map([
   ["cert", "Deno.serve's top-level cert and key go in tls here: serve({ tls: { cert, key } })"],

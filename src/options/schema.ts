@@ -1,7 +1,7 @@
 /**
  * Every option of serve() in one table: its path as the user writes it, what
  * values it takes, its default and a one-line description. The validator's
- * messages and the README's limits table both come from here.
+ * messages and the tables of docs/limits.md both come from here.
  *
  * @module
  */
@@ -11,7 +11,7 @@
  *
  * @example
  * ```ts
- * import type { OptionKind } from "./schema.ts";
+ * import type { OptionKind } from "@h2serve/h2serve";
  * const kind: OptionKind = "ms";
  * ```
  */
@@ -25,14 +25,15 @@ export type OptionKind =
   | "signal"
   | "tls"
   | "boolean-or-object"
-  | "function-list";
+  | "function-list"
+  | "string-list";
 
 /**
  * One row of the table.
  *
  * @example
  * ```ts
- * import type { OptionSpec } from "./schema.ts";
+ * import type { OptionSpec } from "@h2serve/h2serve";
  * const row: OptionSpec = {
  *   path: "http1.headersTimeout",
  *   kind: "ms",
@@ -53,11 +54,15 @@ export interface OptionSpec {
   readonly max?: number;
   /** `Infinity` is accepted (meaning "no limit"). */
   readonly infinite?: boolean;
+  /** The values a list's entries may take (kind `string-list`). */
+  readonly values?: readonly string[];
   /** The default, as shown in docs. */
   readonly default: string;
   /** One line: what it bounds or does. */
   readonly doc: string;
 }
+
+import { LISTENER_PROTOCOLS } from "./protocols.ts";
 
 const U32 = 0xffffffff;
 const I31 = 0x7fffffff;
@@ -93,7 +98,7 @@ const fn = (path: string, doc: string): OptionSpec => ({
  *
  * @example
  * ```ts
- * import { OPTION_SCHEMA } from "./schema.ts";
+ * import { OPTION_SCHEMA } from "@h2serve/h2serve";
  * const row = OPTION_SCHEMA.find((o) => o.path === "http1.headersTimeout");
  * console.log(row?.default); // "30 s"
  * ```
@@ -156,6 +161,13 @@ export const OPTION_SCHEMA: readonly OptionSpec[] = [
     doc: "every connection begins with a PROXY protocol v1/v2 header",
   },
   { path: "path", kind: "string", default: "none", doc: "listen on this Unix socket" },
+  {
+    path: "protocols",
+    kind: "string-list",
+    values: LISTENER_PROTOCOLS,
+    default: 'TLS ["h2", "http/1.1"], else ["http/1.1", "h2c"]',
+    doc: 'protocols the listener accepts; "h2c-upgrade" (Upgrade: h2c) only if listed',
+  },
 
   // ---- http1
   int("http1.maxRequestLineBytes", 16, I31, "8 KiB", "longest request line; then 414"),
@@ -237,12 +249,6 @@ export const OPTION_SCHEMA: readonly OptionSpec[] = [
 
 /**
  * The table by path.
- *
- * @example
- * ```ts
- * import { OPTION_BY_PATH } from "./schema.ts";
- * OPTION_BY_PATH.get("port")?.max; // 65535
- * ```
  */
 export const OPTION_BY_PATH: ReadonlyMap<string, OptionSpec> = new Map(
   OPTION_SCHEMA.map((o) => [o.path, o]),
@@ -250,11 +256,5 @@ export const OPTION_BY_PATH: ReadonlyMap<string, OptionSpec> = new Map(
 
 /**
  * Keys a TLS certificate entry may have.
- *
- * @example
- * ```ts
- * import { TLS_ENTRY_KEYS } from "./schema.ts";
- * TLS_ENTRY_KEYS.includes("serverName"); // true
- * ```
  */
 export const TLS_ENTRY_KEYS: readonly string[] = ["cert", "key", "serverName"];

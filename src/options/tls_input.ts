@@ -15,7 +15,7 @@ import { OptionError } from "./validate.ts";
  *
  * @example
  * ```ts
- * import type { PemSource } from "./tls_input.ts";
+ * import type { PemSource } from "@h2serve/h2serve";
  * import { readFileSync } from "node:fs";
  * const fromBytes = (path: string): PemSource => readFileSync(path);
  * ```
@@ -27,7 +27,7 @@ export type PemSource = string | Uint8Array | { readonly name?: string; text(): 
  *
  * @example
  * ```ts
- * import type { TlsCertificateInput } from "./tls_input.ts";
+ * import type { TlsCertificateInput } from "@h2serve/h2serve";
  * const tls: TlsCertificateInput = { cert: new Uint8Array(), key: "-----BEGIN PRIVATE KEY-----…" };
  * ```
  */
@@ -69,14 +69,6 @@ function pemText(v: unknown, at: string): unknown {
 /**
  * The `tls` option with every cert and key as text (entries and lists
  * keep their shape; what is not a known form is left for the validator).
- *
- * @example
- * ```ts
- * import { resolveTlsInput } from "./tls_input.ts";
- * const bytes = new TextEncoder().encode("-----BEGIN CERTIFICATE-----");
- * const out = resolveTlsInput({ cert: bytes, key: "k" }) as { cert: string };
- * console.assert(out.cert === "-----BEGIN CERTIFICATE-----");
- * ```
  */
 export function resolveTlsInput(tls: unknown): unknown {
   const one = (entry: unknown, at: string): unknown => {
@@ -89,13 +81,6 @@ export function resolveTlsInput(tls: unknown): unknown {
 
 /**
  * A hint when a string given as PEM looks like a file path instead.
- *
- * @example
- * ```ts
- * import { pathHint } from "./tls_input.ts";
- * console.assert(pathHint("./cert.pem", "tls.cert").includes("readFileSync"));
- * console.assert(pathHint("-----BEGIN CERTIFICATE-----\n", "tls.cert") === "");
- * ```
  */
 export function pathHint(v: string, at: string): string {
   if (v.includes("-----BEGIN") || v.includes("\n") || v.length > 4096) return "";

@@ -9,13 +9,14 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import { OPTION_BY_PATH, OPTION_SCHEMA, type OptionSpec, TLS_ENTRY_KEYS } from "./schema.ts";
 import { pathHint, resolveTlsInput } from "./tls_input.ts";
 import { MIGRATION_HINTS } from "./migration.ts";
+import type { ListenerProtocol } from "./protocols.ts";
 
 /**
  * A bad option: `option` is its path (`http1.headersTimeout`, `tls[1].key`).
  *
  * @example
  * ```ts
- * import { OptionError } from "./validate.ts";
+ * import { OptionError } from "@h2serve/h2serve";
  * const e = new OptionError("port", "port must be an integer in [0, 65535], got -1");
  * console.log(e.option); // "port"
  * ```
@@ -33,13 +34,6 @@ export class OptionError extends TypeError {
 
 /**
  * Shows a value in a message: strings quoted, objects by kind, long text cut.
- *
- * @example
- * ```ts
- * import { showValue } from "./validate.ts";
- * showValue("80"); // "\"80\""
- * showValue([]); // "an array"
- * ```
  */
 export function showValue(v: unknown): string {
   if (typeof v === "string") return JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v);
@@ -53,12 +47,6 @@ export function showValue(v: unknown): string {
 
 /**
  * Levenshtein distance, for "did you mean".
- *
- * @example
- * ```ts
- * import { editDistance } from "./validate.ts";
- * editDistance("headerTimeout", "headersTimeout"); // 1
- * ```
  */
 export function editDistance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
@@ -76,13 +64,6 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The closest known name, when close enough to be a typo (case is ignored).
- *
- * @example
- * ```ts
- * import { closest } from "./validate.ts";
- * closest("prot", ["port", "hostname"]); // "port"
- * closest("zzzz", ["port"]); // null
- * ```
  */
 export function closest(name: string, known: readonly string[]): string | null {
   let best: string | null = null;
@@ -100,13 +81,6 @@ export function closest(name: string, known: readonly string[]): string | null {
 
 /**
  * The phrase after "must be" for a row.
- *
- * @example
- * ```ts
- * import { describe } from "./validate.ts";
- * import { OPTION_BY_PATH } from "./schema.ts";
- * describe(OPTION_BY_PATH.get("port")!); // "an integer in [0, 65535]"
- * ```
  */
 export function describe(spec: OptionSpec): string {
   const { min = -Infinity, max = Infinity } = spec;
@@ -139,7 +113,13 @@ export function describe(spec: OptionSpec): string {
       return "true, false or an options object";
     case "tls":
       return "{ cert, key } with PEM text, bytes or a file, or an array of them";
+    case "string-list":
+      return `a non-empty array of ${listValues(spec)}`;
   }
+}
+
+function listValues(spec: OptionSpec): string {
+  return (spec.values ?? []).map((v) => JSON.stringify(v)).join(", ");
 }
 
 function fail(spec: OptionSpec, v: unknown, path = spec.path): never {
@@ -148,13 +128,6 @@ function fail(spec: OptionSpec, v: unknown, path = spec.path): never {
 
 /**
  * Checks one value against its row; throws {@link OptionError} naming `path`.
- *
- * @example
- * ```ts
- * import { checkValue } from "./validate.ts";
- * import { OPTION_BY_PATH } from "./schema.ts";
- * checkValue(OPTION_BY_PATH.get("http1.maxHeaderBytes")!, 16384); // passes
- * ```
  */
 export function checkValue(spec: OptionSpec, v: unknown, path = spec.path): void {
   switch (spec.kind) {
@@ -199,6 +172,21 @@ export function checkValue(spec: OptionSpec, v: unknown, path = spec.path): void
     case "tls":
       checkTls(v);
       return;
+    case "string-list": {
+      if (!Array.isArray(v) || v.length === 0) fail(spec, v, path);
+      const values = spec.values ?? [];
+      v.forEach((entry, i) => {
+        if (typeof entry === "string" && values.includes(entry)) return;
+        const at = `${path}[${i}]`;
+        const near = typeof entry === "string" ? closest(entry, values) : null;
+        const hint = near === null ? "" : `; did you mean ${JSON.stringify(near)}?`;
+        throw new OptionError(
+          at,
+          `${at} must be one of ${listValues(spec)}, got ${showValue(entry)}${hint}`,
+        );
+      });
+      return;
+    }
   }
 }
 
@@ -237,16 +225,6 @@ function checkSection(name: "http1" | "http2", value: unknown, keys: readonly st
 /**
  * Checks `tls`: an entry or a non-empty list, each with PEM cert and key that
  * parse (node:crypto, on every runtime) and belong together.
- *
- * @example
- * ```ts
- * import { checkTls } from "./validate.ts";
- * try {
- *   checkTls({ cert: "-----BEGIN CERTIFICATE-----..." });
- * } catch (e) {
- *   console.log((e as Error).message); // tls.key is missing: tls needs both cert and key
- * }
- * ```
  */
 export function checkTls(input: unknown): void {
   const tls = resolveTlsInput(input);
@@ -318,17 +296,6 @@ function reason(e: unknown): string {
 /**
  * Validates serve() options; throws {@link OptionError} on the first bad or
  * unknown one. Keys whose value is `undefined` count as absent.
- *
- * @example
- * ```ts
- * import { validateOptions } from "./validate.ts";
- * try {
- *   validateOptions({ http1: { headersTimeout: -1 } });
- * } catch (e) {
- *   console.log((e as Error).message);
- *   // http1.headersTimeout must be a positive number of milliseconds, got -1
- * }
- * ```
  */
 export function validateOptions(options: unknown): void {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
@@ -343,5 +310,41 @@ export function validateOptions(options: unknown): void {
     if (k === "http1") checkSection("http1", v, HTTP1_KEYS);
     else if (k === "http2") checkSection("http2", v, HTTP2_KEYS);
     else checkValue(OPTION_BY_PATH.get(k)!, v);
+  }
+  const o = options as { protocols?: ListenerProtocol[]; tls?: unknown; http2?: unknown };
+  if (o.protocols !== undefined) checkProtocolsFit(o.protocols, o.tls !== undefined, o.http2);
+}
+
+/**
+ * Checks that valid `protocols` entries fit the listener: TLS needs something
+ * to offer by ALPN and takes no cleartext HTTP/2; cleartext takes no `h2`;
+ * `h2c-upgrade` needs `http/1.1`; `http2: false` takes no HTTP/2 at all.
+ */
+function checkProtocolsFit(list: readonly ListenerProtocol[], tls: boolean, http2: unknown): void {
+  const shown = `protocols ${JSON.stringify(list)}`;
+  const fault = (msg: string): never => {
+    throw new OptionError("protocols", `${shown} ${msg}`);
+  };
+  const has = (p: ListenerProtocol) => list.includes(p);
+  if (http2 === false) {
+    const h2 = list.find((p) => p !== "http/1.1");
+    if (h2 !== undefined) fault(`lists ${JSON.stringify(h2)}, but http2 is false`);
+  }
+  if (tls) {
+    if (!has("h2") && !has("http/1.1")) {
+      fault(
+        'leave nothing to offer by ALPN on a TLS listener: list "h2" and/or "http/1.1" ' +
+          '("h2c" and "h2c-upgrade" are cleartext only)',
+      );
+    }
+    const clear = list.find((p) => p === "h2c" || p === "h2c-upgrade");
+    if (clear !== undefined) {
+      fault(`lists ${JSON.stringify(clear)}, which is cleartext only, but tls is set`);
+    }
+  } else if (has("h2")) {
+    fault('lists "h2" (HTTP/2 over TLS), but tls is not set; cleartext HTTP/2 is "h2c"');
+  }
+  if (has("h2c-upgrade") && !has("http/1.1")) {
+    fault('lists "h2c-upgrade" without "http/1.1": the upgrade starts as an HTTP/1.1 request');
   }
 }

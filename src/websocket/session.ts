@@ -25,11 +25,6 @@ import { isValidUtf8 } from "./utf8.ts";
 
 /**
  * Pings received while our output is stalled before the session gives up (1008).
- *
- * @example
- * ```ts
- * unanswered > MAX_UNANSWERED_PINGS; // close 1008
- * ```
  */
 export const MAX_UNANSWERED_PINGS = 256;
 /** Inbound events waiting behind inflation before inbound reading pauses. */
@@ -39,11 +34,6 @@ const COMPRESS_MIN_BYTES = 32;
 
 /**
  * What the session reports to the socket object.
- *
- * @example
- * ```ts
- * new WebSocketSession(config, { open() {}, message(d, text) {}, error(m) {}, close(c, r, clean) {} });
- * ```
  */
 export interface SessionListener {
   /** The driver attached: the connection is open. */
@@ -58,11 +48,6 @@ export interface SessionListener {
 
 /**
  * Session settings resolved from the options of upgradeWebSocket.
- *
- * @example
- * ```ts
- * new WebSocketSession({ maxMessageBytes: 1 << 24, idleTimeout: 120, closeTimeoutMs: 5000, deflate: undefined }, listener);
- * ```
  */
 export interface SessionConfig {
   /** Largest message in bytes, inflated size included. */
@@ -91,13 +76,6 @@ type OutItem = { op: number; data: Uint8Array | Promise<Uint8Array>; size: numbe
 /**
  * The per-connection session. Created in CONNECTING by upgradeWebSocket;
  * the driver calls `attach(channel)` once the handshake response is out.
- *
- * @example
- * ```ts
- * const s = new WebSocketSession(config, listener);
- * const handle = s.attach(channel);
- * handle.receive(bytesFromPeer);
- * ```
  */
 export class WebSocketSession implements WebSocketSessionHandle {
   #state: SessionState = SessionState.CONNECTING;

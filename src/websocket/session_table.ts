@@ -8,12 +8,6 @@
 
 /**
  * Session states; the numbers are the browser `readyState` values.
- *
- * @example
- * ```ts
- * import { SessionState } from "./session_table.ts";
- * const open = (state: SessionState) => state === SessionState.OPEN;
- * ```
  */
 export const SessionState = {
   /** Handshake answered by the handler, the driver has not attached yet. */
@@ -27,23 +21,11 @@ export const SessionState = {
 } as const;
 /**
  * One of `SessionState`.
- *
- * @example
- * ```ts
- * import { SessionState } from "./session_table.ts";
- * let state: SessionState = SessionState.CONNECTING;
- * ```
  */
 export type SessionState = typeof SessionState[keyof typeof SessionState];
 
 /**
  * Events that move the session.
- *
- * @example
- * ```ts
- * import { SessionState, TRANSITIONS } from "./session_table.ts";
- * TRANSITIONS[SessionState.CLOSING].peerClose; // SessionState.CLOSED
- * ```
  */
 export type SessionEvent =
   | "attach" // the driver opened the channel
@@ -58,12 +40,6 @@ const { CONNECTING, OPEN, CLOSING, CLOSED } = SessionState;
 
 /**
  * The transition table.
- *
- * @example
- * ```ts
- * import { SessionState, TRANSITIONS } from "./session_table.ts";
- * TRANSITIONS[SessionState.OPEN].localClose; // SessionState.CLOSING
- * ```
  */
 export const TRANSITIONS: Record<SessionState, Partial<Record<SessionEvent, SessionState>>> = {
   [CONNECTING]: { attach: OPEN, abandon: CLOSED, peerEnded: CLOSED },

@@ -60,8 +60,8 @@ describe("h2 server: curl", () => {
     }
   });
 
-  it("--http2 over cleartext upgrades; the response comes on the upgraded stream", async () => {
-    const s = start(handler);
+  it("--http2 over cleartext upgrades (opted in); the response comes on the upgraded stream", async () => {
+    const s = start(handler, { protocols: ["http/1.1", "h2c", "h2c-upgrade"] });
     await using _server = s.server;
     const r = await run("curl", [
       "-sS",

@@ -271,8 +271,10 @@ describe("h2 server: lifecycle", () => {
     assert.equal(signal?.aborted, true);
   });
 
-  it("h2c Upgrade: 101, then the response on stream 1; bad HTTP2-Settings → 400", async () => {
-    const s = start((req, info) => new Response(`${info.protocol} ${req.method} ${req.url}`));
+  it("h2c Upgrade (opted in): 101, then the response on stream 1; bad HTTP2-Settings → 400", async () => {
+    const s = start((req, info) => new Response(`${info.protocol} ${req.method} ${req.url}`), {
+      protocols: ["http/1.1", "h2c", "h2c-upgrade"],
+    });
     const up = (settings: string) =>
       `GET /up HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade, HTTP2-Settings\r\n` +
       `Upgrade: h2c\r\nHTTP2-Settings: ${settings}\r\n\r\n`;

@@ -55,6 +55,11 @@ const BAD: Array<[string, unknown[], string]> = [
   ["compression", [1, "gzip", null, []], "must be true, false or an options object"],
   ["proxyProtocol", [1, "v2", null, {}], "must be true or false"],
   ["path", ["", 1], "must be a non-empty string"],
+  [
+    "protocols",
+    ["h2c", [], 1, null, {}],
+    'must be a non-empty array of "http/1.1", "h2", "h2c", "h2c-upgrade"',
+  ],
   ["http1.maxRequestLineBytes", [0, 15, -1, 1.5, NaN], "must be an integer in [16, 2147483647]"],
   ["http1.maxHeaderBytes", [0, 63, -1, NaN, Infinity], "must be an integer in [64, 2147483647]"],
   ["http1.maxHeaderCount", [0, -1, 2.5, NaN], POS_INT],
@@ -188,6 +193,62 @@ describe("options validation", () => {
       http2: { maxConcurrentStreams: 1, idleTimeout: 0, now: Date.now },
     });
     validateOptions({ http2: false, tls: [{ ...TLS, serverName: "a.test" }, TLS] });
+  });
+
+  it("protocols: a bad entry is named with the valid ones and a did-you-mean", () => {
+    const valid = '"http/1.1", "h2", "h2c", "h2c-upgrade"';
+    throwsOption(
+      { protocols: ["http/1.1", "h2c_upgrade"] },
+      "protocols[1]",
+      `protocols[1] must be one of ${valid}, got "h2c_upgrade"; did you mean "h2c-upgrade"?`,
+    );
+    throwsOption(
+      { protocols: ["HTTP/1.1"] },
+      "protocols[0]",
+      `protocols[0] must be one of ${valid}, got "HTTP/1.1"; did you mean "http/1.1"?`,
+    );
+    throwsOption(
+      { protocols: ["http/1.1", 2] },
+      "protocols[1]",
+      `protocols[1] must be one of ${valid}, got 2`,
+    );
+    throwsOption({ protocols: ["websocket"] }, "protocols[0]", `got "websocket"`);
+  });
+
+  it("protocols must fit the listener: ALPN not empty on TLS, cleartext/TLS entries, http2", () => {
+    // A TLS listener with nothing to offer by ALPN.
+    throwsOption(
+      { tls: TLS, protocols: ["h2c"] },
+      "protocols",
+      /^protocols \["h2c"\] leave nothing to offer by ALPN on a TLS listener: list "h2" and\/or "http\/1\.1"/,
+    );
+    throwsOption(
+      { tls: TLS, protocols: ["h2", "h2c-upgrade"] },
+      "protocols",
+      /"h2c-upgrade", which is cleartext only, but tls is set/,
+    );
+    throwsOption(
+      { protocols: ["h2"] },
+      "protocols",
+      /"h2" \(HTTP\/2 over TLS\), but tls is not set/,
+    );
+    throwsOption(
+      { protocols: ["h2c", "h2c-upgrade"] },
+      "protocols",
+      /"h2c-upgrade" without "http\/1\.1"/,
+    );
+    throwsOption(
+      { http2: false, protocols: ["http/1.1", "h2c"] },
+      "protocols",
+      /lists "h2c", but http2 is false/,
+    );
+    // What fits passes.
+    validateOptions({ protocols: ["h2c"] });
+    validateOptions({ protocols: ["http/1.1"] });
+    validateOptions({ protocols: ["http/1.1", "h2c", "h2c-upgrade"] });
+    validateOptions({ tls: TLS, protocols: ["h2"] });
+    validateOptions({ tls: TLS, protocols: ["http/1.1"] });
+    validateOptions({ http2: false, protocols: ["http/1.1"] });
   });
 
   it("unknown keys are rejected with a did-you-mean", () => {

@@ -31,7 +31,20 @@ describe("ClosedStreams", () => {
     assert.equal(m.window(3), 2 ** 31 - 1);
     m.setWindow(5, 7); // not remembered: no entry appears
     assert.equal(m.state(5), undefined);
-    assert.equal(m.window(5), 0);
+    assert.equal(m.window(5), null);
+  });
+
+  it("a stream reset for an error keeps its state but no window; updates leave it untracked", () => {
+    const m = new ClosedStreams(10);
+    for (const state of [StreamState.CLOSED, StreamState.CLOSED_RESET_LOCAL]) {
+      m.remember(7, StreamState.CLOSED, -3);
+      m.remember(7, state, null);
+      assert.equal(m.state(7), state);
+      assert.equal(m.window(7), null);
+      m.setWindow(7, 100);
+      assert.equal(m.window(7), null);
+      assert.equal(m.state(7), state);
+    }
   });
 
   it("forgets the oldest first once full; a re-remembered id keeps its slot", () => {
@@ -56,7 +69,7 @@ describe("ClosedStreams", () => {
           if (old < 1) break;
           const kept = back < limit;
           assert.equal(m.state(old), kept ? StreamState.CLOSED : undefined, `${limit}: ${old}`);
-          assert.equal(m.window(old), kept ? old : 0);
+          assert.equal(m.window(old), kept ? old : null);
         }
       }
     }
@@ -100,7 +113,7 @@ describe("ClosedStreams", () => {
         }
         const e = model.get(id);
         assert.equal(m.state(id), e?.[0], `limit ${limit}, step ${step}, id ${id}`);
-        assert.equal(m.window(id), e?.[1] ?? 0);
+        assert.equal(m.window(id), e?.[1] ?? null);
       }
       for (const [id, [state, w]] of model) {
         assert.equal(m.state(id), state);

@@ -17,6 +17,7 @@ import {
   goawayOf,
   headers,
   literalBlock,
+  type OutFrame,
   priority,
   pushPromise,
   rst,
@@ -417,6 +418,81 @@ describe("5.1/6.9 late frames are judged by the stream's history, not by timing"
       assert.equal(goawayOf(out), undefined);
     });
   }
+});
+
+/** RST_STREAM frames with an error code (the driver's NO_ERROR after an answer is not one). */
+const errorRsts = (out: OutFrame[]) => rsts(out).filter(([, code]) => code !== ErrorCode.NO_ERROR);
+
+/** Every frame `c.read()` returns from now on, including the reads inside {@link answered}. */
+function recording(c: TestClient): OutFrame[] {
+  const out: OutFrame[] = [];
+  const read = c.read.bind(c);
+  c.read = () => {
+    const got = read();
+    out.push(...got);
+    return got;
+  };
+  return out;
+}
+
+// h2spec 6.9/2 and 6.9.1/3 send HEADERS without END_STREAM and then the bad WINDOW_UPDATE: the
+// response may finish (and be followed by RST_STREAM NO_ERROR, §8.1) before the frame arrives,
+// or after. Both orders must give the same stream error.
+describe("6.9 WINDOW_UPDATE on an answered upload is judged the same in either order", () => {
+  for (const order of ["before", "after"] as const) {
+    it(`6.9 an increment of 0 → RST_STREAM PROTOCOL_ERROR (response ${order})`, () => {
+      const c = new TestClient();
+      c.handshake();
+      const out = recording(c);
+      answered(c, order, [windowUpdate(1, 0)]);
+      c.read();
+      assert.deepEqual(errorRsts(out), [[1, ErrorCode.PROTOCOL_ERROR]]);
+      assert.equal(goawayOf(out), undefined);
+    });
+
+    it(`6.9.1 a window pushed past 2^31-1 → RST_STREAM FLOW_CONTROL_ERROR (response ${order})`, () => {
+      const c = new TestClient();
+      c.handshake();
+      const out = recording(c);
+      answered(c, order, [windowUpdate(1, 0x7fffffff), windowUpdate(1, 0x7fffffff)]);
+      c.read();
+      assert.deepEqual(errorRsts(out), [[1, ErrorCode.FLOW_CONTROL_ERROR]]);
+      assert.equal(goawayOf(out), undefined);
+    });
+  }
+
+  it("6.9 an increment of 0 is malformed in every state but idle: forgotten → RST_STREAM", () => {
+    const c = new TestClient({ closedStreamMemory: 0 });
+    c.handshake();
+    c.send(headers(1, getRequest(), { endStream: true }));
+    c.conn.sendHeaders(1, [[":status", "200"]], true);
+    c.read();
+    c.send(windowUpdate(1, 0));
+    const out = c.read();
+    assert.deepEqual(rsts(out), [[1, ErrorCode.PROTOCOL_ERROR]]);
+    assert.equal(goawayOf(out), undefined);
+  });
+
+  it("6.9 an increment of 0 on an idle stream is a connection error (no RST_STREAM on idle)", () => {
+    const c = new TestClient();
+    c.handshake();
+    c.send(windowUpdate(5, 0));
+    const out = c.read();
+    assert.deepEqual(rsts(out), []);
+    assert.equal(goawayOf(out)?.code, ErrorCode.PROTOCOL_ERROR);
+  });
+
+  it("6.9.1 after our RST_STREAM with an error, later WINDOW_UPDATEs are ignored (§5.1)", () => {
+    const c = new TestClient();
+    c.handshake();
+    c.send(headers(1, getRequest(), { endStream: true }));
+    c.conn.resetStream(1, ErrorCode.CANCEL);
+    c.read();
+    c.send(windowUpdate(1, 0x7fffffff), windowUpdate(1, 0x7fffffff));
+    const out = c.read();
+    assert.deepEqual(rsts(out), []);
+    assert.equal(goawayOf(out), undefined);
+  });
 });
 
 describe("3.4 connection preface", () => {

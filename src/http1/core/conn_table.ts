@@ -13,12 +13,6 @@
 
 /**
  * Where an HTTP/1.1 connection is.
- *
- * @example
- * ```ts
- * import { ConnEvent, ConnState, nextState } from "./conn_table.ts";
- * nextState(ConnState.IDLE, ConnEvent.REQUEST); // ConnState.SEND_BODY
- * ```
  */
 export enum ConnState {
   /** No request in flight: waiting for (or reading) the next request head. */
@@ -43,12 +37,6 @@ export enum ConnState {
 
 /**
  * What moves a connection from one state to another.
- *
- * @example
- * ```ts
- * import { ConnEvent, ConnState, nextState } from "./conn_table.ts";
- * nextState(ConnState.SEND_BODY, ConnEvent.RESPONSE_DONE); // where the response's end leads
- * ```
  */
 export enum ConnEvent {
   /** A request head arrived that allows the connection to go on. */
@@ -84,12 +72,6 @@ const E = ConnEvent;
 
 /**
  * (state, event) → next state. A missing pair is a bug in the driver, never a client's doing.
- *
- * @example
- * ```ts
- * import { ConnEvent, ConnState, TRANSITIONS } from "./conn_table.ts";
- * TRANSITIONS[ConnState.IDLE]?.[ConnEvent.REQUEST]; // ConnState.SEND_BODY
- * ```
  */
 export const TRANSITIONS: ReadonlyArray<Partial<Record<ConnEvent, ConnState>>> = (() => {
   const t: Array<Partial<Record<ConnEvent, ConnState>>> = [];
@@ -164,11 +146,6 @@ const FLAT: Int8Array = (() => {
 /**
  * The state after `event` in `state`; throws on a pair the table does not
  * have (a driver bug).
- *
- * @example
- * ```ts
- * nextState(ConnState.IDLE, ConnEvent.REQUEST); // ConnState.SEND_BODY
- * ```
  */
 export function nextState(state: ConnState, event: ConnEvent): ConnState {
   const next = FLAT[state * EVENTS + event]!;

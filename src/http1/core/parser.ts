@@ -32,14 +32,6 @@ export type { RequestHead } from "./message.ts";
 
 /**
  * One output of {@linkcode RequestParser.next}.
- *
- * @example
- * ```ts
- * import { RequestParser } from "./parser.ts";
- * const p = new RequestParser();
- * p.push(new TextEncoder().encode("GET / HTTP/1.1\r\nhost: a\r\n\r\n"));
- * for (let ev = p.next(); ev !== null; ev = p.next()) console.log(ev.type); // "head", then "end"
- * ```
  */
 export type ParserEvent =
   | { type: "head"; head: RequestHead }
@@ -93,15 +85,6 @@ function methodString(buf: Uint8Array, start: number, end: number): string {
  * p.next(); // { type: "head", head: { method: "GET", target: "/", ... } }
  * p.next(); // { type: "end", trailers: null }
  * p.next(); // null: more input needed
- * ```
- *
- * @example
- * ```ts
- * import { RequestParser } from "./parser.ts";
- * const p = new RequestParser({ maxHeaderBytes: 8192 });
- * p.push(new TextEncoder().encode("GET /x HTTP/1.1\r\nhost: a\r\n\r\n"));
- * const ev = p.next();
- * if (ev?.type === "head") console.log(ev.head.method, ev.head.target); // GET /x
  * ```
  */
 export class RequestParser {

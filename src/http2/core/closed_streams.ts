@@ -3,7 +3,9 @@
  * closed (END_STREAM both ways, our RST_STREAM, the peer's RST_STREAM) and
  * the send window it had. Late frames are judged from this history, so the
  * answer does not depend on whether our response finished before the
- * peer's frames arrived. Bounded: the oldest entry is dropped first.
+ * peer's frames arrived. A stream we reset for an error keeps no window
+ * (`null`): what the peer still sends on it is ignored (§5.1). Bounded: the
+ * oldest entry is dropped first.
  *
  * @module
  */
@@ -11,22 +13,13 @@ import type { StreamState } from "./stream_table.ts";
 
 /**
  * A bounded map of closed stream id → (closing state, send window).
- *
- * @example
- * ```ts
- * import { ClosedStreams } from "./closed_streams.ts";
- * import { StreamState } from "./stream_table.ts";
- * const m = new ClosedStreams(1000);
- * m.remember(1, StreamState.CLOSED, 65535);
- * m.state(1); // StreamState.CLOSED
- * ```
  */
 export class ClosedStreams {
   readonly #limit: number;
   /**
    * An open-addressing table (linear probing, deletion by backward shift):
-   * stream ids in `#keys` (0: empty slot), state + 8 × window in `#values`
-   * (windows may be negative, §6.9.2). No allocation per stream, where a Map
+   * stream ids in `#keys` (0: empty slot), state + 8 × untracked + 16 × window
+   * in `#values` (windows may be negative, §6.9.2). No allocation per stream, where a Map
    * costs a delete per eviction (slow on JSC) and boxes large values on V8.
    * It starts small and doubles, up to twice the limit.
    */
@@ -50,20 +43,29 @@ export class ClosedStreams {
     return i < 0 ? undefined : stateOf(this.#values[i]!);
   }
 
-  /** The send window a remembered stream had when it closed (updated by later WINDOW_UPDATEs). */
-  window(id: number): number {
+  /**
+   * The send window a remembered stream had when it closed (updated by later
+   * WINDOW_UPDATEs); null when it is not tracked (reset by us for an error)
+   * or the stream is not remembered.
+   */
+  window(id: number): number | null {
     const i = this.#find(id);
-    return i < 0 ? 0 : Math.floor(this.#values[i]! / 8);
+    return i < 0 ? null : windowOf(this.#values[i]!);
   }
 
-  /** Records a later WINDOW_UPDATE on a remembered stream. */
+  /** Records a later WINDOW_UPDATE on a remembered stream whose window is tracked. */
   setWindow(id: number, window: number): void {
     const i = this.#find(id);
-    if (i >= 0) this.#values[i] = pack(stateOf(this.#values[i]!), window);
+    if (i >= 0 && windowOf(this.#values[i]!) !== null) {
+      this.#values[i] = pack(stateOf(this.#values[i]!), window);
+    }
   }
 
-  /** Records (or updates) how a stream closed; the oldest entry goes when full. */
-  remember(id: number, state: StreamState, window: number): void {
+  /**
+   * Records (or updates) how a stream closed, with its send window (null: no
+   * longer tracked); the oldest entry goes when full.
+   */
+  remember(id: number, state: StreamState, window: number | null): void {
     const limit = this.#limit;
     if (limit <= 0) return;
     const found = this.#find(id);
@@ -149,8 +151,14 @@ function home(id: number, shift: number): number {
   return Math.imul(id, 0x9e3779b1) >>> shift;
 }
 
-function pack(state: number, window: number): number {
-  return state + 8 * window;
+function pack(state: number, window: number | null): number {
+  return window === null ? state + 8 : state + 16 * window;
+}
+
+function windowOf(e: number): number | null {
+  const w = Math.floor(e / 8);
+  // An odd multiple of 8 marks "untracked"; tracked windows are stored as 16 × window.
+  return (w & 1) === 1 ? null : w / 2;
 }
 
 function stateOf(e: number): StreamState {

@@ -32,16 +32,6 @@ const textEncoder = new TextEncoder();
 /**
  * One connection's state: codecs, streams, windows, budgets and the event list
  * of the `receive()` call in progress.
- *
- * @example
- * ```ts
- * import { ConnCore } from "./conn_core.ts";
- * import { resolveOptions } from "./conn_options.ts";
- * import { ConnInput, ConnState } from "./conn_table.ts";
- * const c = new ConnCore(resolveOptions({}));
- * c.input(ConnInput.PREFACE);
- * c.state === ConnState.AWAIT_SETTINGS; // true
- * ```
  */
 export class ConnCore {
   /** The resolved options (limits and advertised settings). */
@@ -213,9 +203,9 @@ export class ConnCore {
       this.sched.remove(s.send);
       this.store.setState(s, StreamState.CLOSED_RESET_LOCAL);
       this.finalize(s);
-    } else {
-      this.store.remember(id, StreamState.CLOSED_RESET_LOCAL, this.store.closed.window(id));
     }
+    // Reset for an error: its window is no longer tracked, later frames are ignored (§5.1).
+    this.store.remember(id, StreamState.CLOSED_RESET_LOCAL, null);
     this.events.push({
       type: "stream-reset",
       streamId: id,

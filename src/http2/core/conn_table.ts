@@ -9,13 +9,6 @@
 
 /**
  * Connection states (the connection-level table below).
- *
- * @example
- * ```ts
- * import { H2Connection } from "./connection.ts";
- * import { ConnState } from "./conn_table.ts";
- * new H2Connection().state === ConnState.AWAIT_PREFACE; // true
- * ```
  */
 export enum ConnState {
   /** Waiting for the 24-byte client preface (§3.4). */
@@ -32,12 +25,6 @@ export enum ConnState {
 
 /**
  * Inputs of the connection table.
- *
- * @example
- * ```ts
- * import { ConnInput, ConnState, connTransition } from "./conn_table.ts";
- * connTransition(ConnState.AWAIT_PREFACE, ConnInput.PREFACE); // ConnState.AWAIT_SETTINGS
- * ```
  */
 export enum ConnInput {
   /** The 24-byte client preface. */
@@ -56,12 +43,6 @@ const INPUT_COUNT = 5;
 
 /**
  * (state, input) → next state; a missing pair is a connection PROTOCOL_ERROR.
- *
- * @example
- * ```ts
- * import { CONN_TRANSITIONS, ConnState } from "./conn_table.ts";
- * const fromOpen = CONN_TRANSITIONS.filter(([from]) => from === ConnState.OPEN).length;
- * ```
  */
 export const CONN_TRANSITIONS: ReadonlyArray<readonly [ConnState, ConnInput, ConnState]> = [
   [ConnState.AWAIT_PREFACE, ConnInput.PREFACE, ConnState.AWAIT_SETTINGS],
@@ -87,12 +68,6 @@ for (const [s, i, n] of CONN_TRANSITIONS) CONN_TABLE[s * INPUT_COUNT + i] = n;
 
 /**
  * The next connection state, or undefined when the pair is not in the table.
- *
- * @example
- * ```ts
- * import { ConnInput, ConnState, connTransition } from "./conn_table.ts";
- * connTransition(ConnState.OPEN, ConnInput.GOAWAY); // ConnState.DRAINING
- * ```
  */
 export function connTransition(state: ConnState, input: ConnInput): ConnState | undefined {
   return CONN_TABLE[state * INPUT_COUNT + input];

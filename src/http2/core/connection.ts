@@ -67,14 +67,6 @@ const EMPTY = new Uint8Array(0);
  * Closing: `closed` becomes true after a connection error, an error GOAWAY,
  * or — after a GOAWAY sent or received — once no stream is open. The driver
  * then writes whatever `takeOutput()` returns and closes the socket.
- *
- * @example
- * ```ts
- * import { H2Connection } from "./connection.ts";
- * const conn = new H2Connection({ maxConcurrentStreams: 100 });
- * conn.initiate();
- * conn.takeOutput(); // our SETTINGS frame
- * ```
  */
 export class H2Connection {
   /** The resolved options (limits and advertised settings). */
@@ -396,6 +388,11 @@ export class H2Connection {
     this.#c.sched.control.rstStream(streamId, code);
     this.#c.store.setState(s, StreamState.CLOSED_RESET_LOCAL);
     this.#c.finalize(s);
+    // NO_ERROR after our answer (§8.1) ends the stream cleanly: its window stays judged, as
+    // for a stream closed by END_STREAM. A reset for an error stops tracking it (§5.1).
+    if (code !== ErrorCode.NO_ERROR) {
+      this.#c.store.remember(streamId, StreamState.CLOSED_RESET_LOCAL, null);
+    }
     return true;
   }
 

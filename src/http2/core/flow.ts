@@ -12,14 +12,6 @@
 
 /**
  * A receive window with deferred replenishment.
- *
- * @example
- * ```ts
- * import { RecvWindow } from "./flow.ts";
- * const w = new RecvWindow(65535);
- * w.receive(40000); // true: within the window
- * w.consume(40000); // 40000: the WINDOW_UPDATE increment now owed
- * ```
  */
 export class RecvWindow {
   /** Bytes the peer may still send. */
@@ -80,15 +72,6 @@ export class RecvWindow {
  * A token bucket for flood budgets. With a clock it refills
  * `refillPerSecond` tokens per second; without one, only {@link credit}
  * refills it (the caller credits progress instead of time).
- *
- * @example
- * ```ts
- * import { TokenBucket } from "./flow.ts";
- * const b = new TokenBucket(2, 1);
- * b.take(); // true
- * b.take(); // true
- * b.take(); // false: the burst is spent
- * ```
  */
 export class TokenBucket {
   /** Tokens left. */

@@ -13,20 +13,6 @@ import { StreamAction, StreamEvent, StreamState, transition } from "./stream_tab
 
 /**
  * A DATA frame: connection and stream windows, content-length, a "data" event.
- *
- * @example
- * ```ts
- * import { ConnCore } from "./conn_core.ts";
- * import { resolveOptions } from "./conn_options.ts";
- * import { FrameType } from "./frame/types.ts";
- * import { onData } from "./recv_stream_frames.ts";
- * const c = new ConnCore(resolveOptions({}));
- * try {
- *   onData(c, { type: FrameType.DATA, streamId: 1, flags: 0, data: new Uint8Array(1), flowLength: 1, endStream: false });
- * } catch (e) {
- *   // stream 1 is idle: a connection error, PROTOCOL_ERROR
- * }
- * ```
  */
 export function onData(c: ConnCore, f: DataFrame): void {
   const id = f.streamId;
@@ -83,20 +69,6 @@ export function onData(c: ConnCore, f: DataFrame): void {
 
 /**
  * A RST_STREAM frame: the stream closes, the rapid-reset budget is spent.
- *
- * @example
- * ```ts
- * import { ConnCore } from "./conn_core.ts";
- * import { resolveOptions } from "./conn_options.ts";
- * import { FrameType } from "./frame/types.ts";
- * import { onRstStream } from "./recv_stream_frames.ts";
- * const c = new ConnCore(resolveOptions({}));
- * try {
- *   onRstStream(c, { type: FrameType.RST_STREAM, streamId: 1, flags: 0, code: 8 });
- * } catch (e) {
- *   // RST_STREAM on an idle stream: a connection error, PROTOCOL_ERROR
- * }
- * ```
  */
 export function onRstStream(c: ConnCore, f: RstStreamFrame): void {
   const id = f.streamId;
@@ -126,20 +98,19 @@ export function onRstStream(c: ConnCore, f: RstStreamFrame): void {
 
 /**
  * A WINDOW_UPDATE frame: grows the connection or a stream send window.
- *
- * @example
- * ```ts
- * import { ConnCore } from "./conn_core.ts";
- * import { resolveOptions } from "./conn_options.ts";
- * import { FrameType } from "./frame/types.ts";
- * import { onWindowUpdate } from "./recv_stream_frames.ts";
- * const c = new ConnCore(resolveOptions({}));
- * onWindowUpdate(c, { type: FrameType.WINDOW_UPDATE, streamId: 0, flags: 0, increment: 1000 });
- * c.sched.connWindow; // 66535
- * ```
  */
 export function onWindowUpdate(c: ConnCore, f: WindowUpdateFrame): void {
   const id = f.streamId;
+  // §6.9: an increment of 0 is malformed whatever the stream's state, so it is answered before
+  // any state lookup: whether our response (and its RST_STREAM NO_ERROR) went out before this
+  // frame arrived changes nothing. Only an idle stream, which may not be reset (§6.4), makes it
+  // a connection error; on stream 0 it is one anyway.
+  if (f.increment === 0) {
+    if (id === 0 || (id & 1) === 0 || id > c.store.highestSeen) {
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `WINDOW_UPDATE of 0 on stream ${id}`);
+    }
+    throw new StreamError(id, ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE of 0");
+  }
   if (id === 0) {
     c.windows.growConnection(f.increment);
     c.events.push({ type: "window", streamId: 0 });
@@ -151,25 +122,16 @@ export function onWindowUpdate(c: ConnCore, f: WindowUpdateFrame): void {
   if (t.action !== StreamAction.OK && t.action !== StreamAction.IGNORE) {
     return c.reject(id, t.action, "WINDOW_UPDATE");
   }
-  // Frames after our RST_STREAM are ignored (§5.1); otherwise live and remembered streams
-  // are judged alike, so a race with our END_STREAM changes nothing.
-  if (state === StreamState.CLOSED_RESET_LOCAL || state === StreamState.FORGOTTEN) return;
-  // In flight after close: allowed and not counted, but the window is still checked.
+  // Live and remembered streams are judged alike, so a race with our END_STREAM (and the
+  // RST_STREAM NO_ERROR that may follow it, §8.1) changes nothing: in flight after close, an
+  // update is allowed and not counted, but the window is still checked. A stream we reset for
+  // an error, or forgot, has no window tracked: the update is ignored (§5.1).
+  if (state === StreamState.FORGOTTEN) return;
   if (c.windows.growStream(id, s, f.increment)) c.windowGrew(id);
 }
 
 /**
  * A frame whose only effect is what the stream table says (PRIORITY, PUSH_PROMISE).
- *
- * @example
- * ```ts
- * import { ConnCore } from "./conn_core.ts";
- * import { resolveOptions } from "./conn_options.ts";
- * import { StreamEvent } from "./stream_table.ts";
- * import { onStreamOnlyFrame } from "./recv_stream_frames.ts";
- * const c = new ConnCore(resolveOptions({}));
- * onStreamOnlyFrame(c, 1, StreamEvent.RECV_PRIORITY, "PRIORITY"); // allowed on an idle stream
- * ```
  */
 export function onStreamOnlyFrame(c: ConnCore, id: number, event: StreamEvent, what: string): void {
   const s = c.streams.get(id);

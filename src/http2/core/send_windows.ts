@@ -16,16 +16,6 @@ import type { StreamStore } from "./stream_store.ts";
 
 /**
  * Applies window increments, rejecting zero increments and overflows.
- *
- * @example
- * ```ts
- * import { SendWindows } from "./send_windows.ts";
- * import { StreamStore } from "./stream_store.ts";
- * import { WriteScheduler } from "./scheduler.ts";
- * const sched = new WriteScheduler(1 << 18);
- * const w = new SendWindows(new StreamStore(1000), sched);
- * w.growConnection(1000); // sched.connWindow is now 66535
- * ```
  */
 export class SendWindows {
   readonly #store: StreamStore;
@@ -48,12 +38,16 @@ export class SendWindows {
 
   /**
    * A stream WINDOW_UPDATE, on a live stream `s` or (undefined) a remembered
-   * one; throws a StreamError for 0 or an overflow. True if a live window grew.
+   * one; throws a StreamError for 0 or an overflow. A remembered stream whose
+   * window is not tracked (reset by us for an error, or forgotten) is left
+   * alone. True if a live window grew.
    */
   growStream(id: number, s: H2Stream | undefined, increment: number): boolean {
     if (increment === 0) throw new StreamError(id, ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE of 0");
     const closed = this.#store.closed;
-    const w = (s === undefined ? closed.window(id) : s.send.window) + increment;
+    const was = s === undefined ? closed.window(id) : s.send.window;
+    if (was === null) return false;
+    const w = was + increment;
     if (w > MAX_WINDOW_SIZE) {
       throw new StreamError(id, ErrorCode.FLOW_CONTROL_ERROR, "stream window overflow");
     }

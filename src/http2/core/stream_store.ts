@@ -12,16 +12,6 @@ import { isActiveState, StreamState } from "./stream_table.ts";
 
 /**
  * Live and remembered streams.
- *
- * @example
- * ```ts
- * import { StreamStore } from "./stream_store.ts";
- * import { StreamState } from "./stream_table.ts";
- * const store = new StreamStore(1000);
- * const s = store.create(1, 65535, 65535);
- * store.setState(s, StreamState.OPEN);
- * store.open; // 1
- * ```
  */
 export class StreamStore {
   /** Live streams by id. */
@@ -67,8 +57,8 @@ export class StreamStore {
     this.closed.remember(s.id, s.state, s.send.window);
   }
 
-  /** Records how a stream with no live object closed. */
-  remember(id: number, state: StreamState, window: number): void {
+  /** Records how a stream with no live object closed (window null: no longer tracked). */
+  remember(id: number, state: StreamState, window: number | null): void {
     this.closed.remember(id, state, window);
   }
 }

@@ -19,18 +19,6 @@ import type { DriverStream } from "./exchange_stream.ts";
  * What an extended CONNECT asks for: `websocket` (the parts now read as the
  * GET of an HTTP/1.1 Upgrade, so one handler serves both), a refusal status,
  * or neither (not an extended CONNECT).
- *
- * @example
- * ```ts
- * import { extendedConnect } from "./ws_stream.ts";
- * const parts = {
- *   method: "CONNECT",
- *   url: "https://a.test/chat",
- *   headers: {} as Record<string, string>,
- *   protocol: "websocket",
- * };
- * console.assert(extendedConnect(parts, false) === "websocket" && parts.method === "GET");
- * ```
  */
 export function extendedConnect(
   parts: RequestParts | null,
@@ -50,12 +38,6 @@ export function extendedConnect(
 /**
  * The handler accepted the WebSocket: HEADERS 200 without END_STREAM, then
  * the stream's DATA belongs to the session (DATA that came early first).
- *
- * @example
- * ```ts ignore
- * // Called by DriverStream.upgrade() when the exchange resolves an accepted upgrade.
- * const session = acceptWebSocket(stream, pending);
- * ```
  */
 export function acceptWebSocket(
   s: DriverStream,
@@ -79,12 +61,6 @@ export function acceptWebSocket(
 
 /**
  * Stream DATA for the session; credited at once unless the session paused inbound.
- *
- * @example
- * ```ts ignore
- * // The driver, on a "data" event for a stream that became a WebSocket:
- * receiveWebSocketData(stream, bytes);
- * ```
  */
 export function receiveWebSocketData(s: DriverStream, bytes: Uint8Array): void {
   s.ws!.receive(bytes);
@@ -96,12 +72,6 @@ export function receiveWebSocketData(s: DriverStream, bytes: Uint8Array): void {
 /**
  * An extended CONNECT answered without switching: DATA that came early is
  * credited, the rest is discarded as it comes.
- *
- * @example
- * ```ts ignore
- * // The driver, when the exchange ends and no session took the stream:
- * declineWebSocket(stream);
- * ```
  */
 export function declineWebSocket(s: DriverStream): void {
   const early = s.wsEarly;
