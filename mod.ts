@@ -3,7 +3,7 @@
  * its own protocol stack.
  *
  * ```ts
- * import { serve } from "./mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * serve({ port: 8080 }, (req) => new Response(`hello ${new URL(req.url).pathname}`));
  * ```
  *

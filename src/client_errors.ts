@@ -18,13 +18,6 @@ export const DEBUG_LINES_PER_SECOND = 10;
 
 /**
  * The counters a server keeps, as `stats()` shows them.
- *
- * @example
- * ```ts
- * import { serve } from "../mod.ts";
- * await using server = serve({ port: 0 }, () => new Response("ok"));
- * server.stats().clientErrors.timeout; // 0: the counts surface in stats()
- * ```
  */
 export interface ClientErrorCounts {
   /** By kind. */
@@ -35,14 +28,6 @@ export interface ClientErrorCounts {
 
 /**
  * Counts and reports client errors for one server.
- *
- * @example
- * ```ts
- * import { ClientErrors } from "./client_errors.ts";
- * const errors = new ClientErrors((e, info) => console.log(info.kind, e.message), false);
- * errors.report("bad-request", new Error("bad chunk size"), null, null, 400);
- * console.log(errors.counts.byKind["bad-request"]); // 1
- * ```
  */
 export class ClientErrors {
   /** The counters. */
@@ -144,14 +129,6 @@ function line(err: Error, info: ClientErrorInfo): string {
 
 /**
  * Zeroed stats, to sum several servers' (a worker pool) with {@link addStats}.
- *
- * @example
- * ```ts
- * import { addStats, emptyStats } from "./client_errors.ts";
- * const sum = emptyStats();
- * addStats(sum, emptyStats());
- * console.log(sum.requests); // 0
- * ```
  */
 export function emptyStats(): ServerStats {
   return {
@@ -175,16 +152,6 @@ export function emptyStats(): ServerStats {
 
 /**
  * Adds `from` into `into`, counter by counter.
- *
- * @example
- * ```ts
- * import { addStats, emptyStats } from "./client_errors.ts";
- * const sum = emptyStats();
- * const one = emptyStats();
- * one.timeouts["http1.headersTimeout"] = 2;
- * addStats(sum, one);
- * console.log(sum.timeouts); // { "http1.headersTimeout": 2 }
- * ```
  */
 export function addStats(into: ServerStats, from: ServerStats): void {
   into.connections += from.connections;

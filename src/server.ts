@@ -42,12 +42,6 @@ const TICK_MS = 500;
  * Deadline of a shutdown nobody gave a timeout (see ServeOptions.shutdownTimeout):
  * well inside the 30 s Kubernetes allows between SIGTERM and SIGKILL, leaving
  * room for a drain delay before it.
- *
- * @example
- * ```ts
- * import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from "./server.ts";
- * console.log(DEFAULT_SHUTDOWN_TIMEOUT_MS); // 10000
- * ```
  */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 

@@ -21,24 +21,11 @@ function samePrefix(bytes: Uint8Array, n: number): boolean {
 
 /**
  * Which protocol the first bytes speak.
- *
- * @example
- * ```ts
- * import type { Sniffed } from "./sniff.ts";
- * const first: Sniffed = "h2c"; // the bytes began "PRI * HTTP/2.0\r\n"
- * ```
  */
 export type Sniffed = "h2c" | "http/1.1";
 
 /**
  * Waits for enough bytes to tell the preface from HTTP/1.1, then hands the connection over.
- *
- * @example
- * ```ts
- * import { serve } from "../mod.ts";
- * // serve() puts a PrefaceSniffer on every cleartext connection: one port, HTTP/1.1 and h2c.
- * await using server = serve({ port: 0 }, () => new Response("ok"));
- * ```
  */
 export class PrefaceSniffer implements LiveConnection, TransportSink {
   /** Until the first decisive bytes arrive (then the socket is closed). */

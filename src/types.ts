@@ -28,7 +28,7 @@ export type Protocol = "http/1.1" | "h2" | "h2c";
  *
  * @example
  * ```ts
- * import { serve } from "../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * serve({ port: 0 }, (_req, info) => {
  *   info.completed.then((c) => console.log(c)); // "sent" or "aborted"
  *   return new Response("ok");
@@ -42,7 +42,7 @@ export type Completion = "sent" | "aborted";
  *
  * @example
  * ```ts
- * import { serve } from "../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * serve<{ hits: number }>({
  *   port: 0,
  *   onConnection: () => ({ hits: 0 }),
@@ -62,7 +62,7 @@ export interface ConnectionInfo<C extends object = Record<string, unknown>> {
  *
  * @example
  * ```ts
- * import { serve } from "../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * serve({ port: 0 }, (_req, info) => new Response(`${info.protocol} secure=${info.secure}`));
  * ```
  */
@@ -110,7 +110,7 @@ export type Handler<C extends object = Record<string, unknown>> = (
  *
  * @example
  * ```ts
- * import { serve } from "../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * serve({
  *   port: 0,
  *   onConnection: (hello) => ({ alpn: hello.alpn, since: Date.now() }),
@@ -156,7 +156,7 @@ export type ExpectHook<C extends object = Record<string, unknown>> = (
  *
  * @example
  * ```ts
- * import { serve } from "../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * serve({ port: 0, onListen: ({ hostname, port }) => console.log(`http://${hostname}:${port}/`) }, () =>
  *   new Response("ok"));
  * ```
@@ -175,7 +175,7 @@ export interface ListenInfo {
  *
  * @example
  * ```ts
- * import { serve, type ServeOptions } from "../mod.ts";
+ * import { serve, type ServeOptions } from "@h2serve/h2serve";
  * const options: ServeOptions = { port: 0, hostname: "127.0.0.1", http1: { maxBodyBytes: 1e6 } };
  * await using server = serve(options, () => new Response("ok"));
  * ```
@@ -369,7 +369,7 @@ export type ClientErrorKind =
  *
  * @example
  * ```ts
- * import { serve } from "../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * serve({
  *   port: 0,
  *   onClientError: (err, info) => console.warn(info.kind, info.code ?? "", err.message),
@@ -398,7 +398,7 @@ export interface ClientErrorInfo {
  *
  * @example
  * ```ts
- * import { serve } from "../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * const server = serve({ port: 0 }, () => new Response("ok"));
  * await server.shutdown({ timeout: 5_000 }); // then in-flight requests are cut
  * ```
@@ -417,7 +417,7 @@ export interface ShutdownOptions {
  *
  * @example
  * ```ts
- * import { serve } from "../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * await using server = serve({ port: 0 }, () => new Response("ok"));
  * const { connections, inflight, requests } = server.stats();
  * ```
@@ -445,7 +445,7 @@ export interface ServerStats {
  *
  * @example
  * ```ts
- * import { serve } from "../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * const server = serve({ port: 0, hostname: "127.0.0.1" }, () => new Response("ok"));
  * console.log(server.url.href);
  * await server.shutdown();

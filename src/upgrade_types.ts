@@ -12,11 +12,6 @@ import type { RequestHead } from "./http1/core/parser.ts";
  * been read; returns false to decline (the request is then served on
  * HTTP/1.1). `leftover` holds the bytes read after that request; a taker
  * empties it.
- *
- * @example
- * ```ts
- * const decline: H2cUpgrade = () => false;
- * ```
  */
 export type H2cUpgrade = (
   transport: Transport,

@@ -10,13 +10,6 @@ import type { FileHandle } from "node:fs/promises";
 
 /**
  * What the static handler needs to know about a path.
- *
- * @example
- * ```ts
- * import { stat } from "./fs.ts";
- * const info = await stat("README.md");
- * if (info?.isFile) console.log(info.size, info.mtime);
- * ```
  */
 export interface FileInfo {
   /** Size in bytes. */
@@ -31,12 +24,6 @@ export interface FileInfo {
 
 /**
  * One directory entry, for listings.
- *
- * @example
- * ```ts
- * import { readDir } from "./fs.ts";
- * for (const e of await readDir(".")) console.log(e.isDirectory ? `${e.name}/` : e.name);
- * ```
  */
 export interface DirEntry {
   /** The entry's name (not a path). */
@@ -47,17 +34,6 @@ export interface DirEntry {
 
 /**
  * An open file; reads go through the handle, so a rename after open cannot swap the bytes.
- *
- * @example
- * ```ts
- * import { openFile } from "./fs.ts";
- * const f = await openFile("README.md");
- * if (f) {
- *   const body = f.stream(0, Math.min(f.info.size, 100)); // the first 100 bytes
- *   await body.cancel();
- *   await f.close();
- * }
- * ```
  */
 export interface OpenFile {
   /** Size and times at open. */
@@ -73,24 +49,12 @@ export interface OpenFile {
 
 /**
  * Read size per pull: large enough for throughput, small enough to bound memory.
- *
- * @example
- * ```ts
- * import { READ_CHUNK } from "./fs.ts";
- * READ_CHUNK; // 65536
- * ```
  */
 export const READ_CHUNK = 64 * 1024;
 
 /**
  * Bytes read from files by openFile() streams since start-up. Tests use it to
  * prove that a slow client does not make us read a whole file ahead.
- *
- * @example
- * ```ts
- * import { fileCounters } from "./fs.ts";
- * const before = fileCounters.bytesRead; // tests compare it after a request
- * ```
  */
 export const fileCounters = { bytesRead: 0 };
 
@@ -112,12 +76,6 @@ function toInfo(
 
 /**
  * Stats a path, following symlinks; null when it does not exist.
- *
- * @example
- * ```ts
- * import { stat } from "./fs.ts";
- * await stat("/no/such/file"); // null
- * ```
  */
 export async function stat(path: string): Promise<FileInfo | null> {
   try {
@@ -130,12 +88,6 @@ export async function stat(path: string): Promise<FileInfo | null> {
 
 /**
  * The canonical path (symlinks resolved); null when it does not exist.
- *
- * @example
- * ```ts
- * import { realPath } from "./fs.ts";
- * await realPath("."); // the absolute path, links resolved
- * ```
  */
 export async function realPath(path: string): Promise<string | null> {
   try {
@@ -148,12 +100,6 @@ export async function realPath(path: string): Promise<string | null> {
 
 /**
  * Lists a directory.
- *
- * @example
- * ```ts
- * import { readDir } from "./fs.ts";
- * const names = (await readDir(".")).map((e) => e.name);
- * ```
  */
 export async function readDir(path: string): Promise<DirEntry[]> {
   const entries = await readdir(path, { withFileTypes: true });
@@ -168,12 +114,6 @@ export async function readDir(path: string): Promise<DirEntry[]> {
 
 /**
  * Opens a file for reading; null when it does not exist.
- *
- * @example
- * ```ts
- * import { openFile } from "./fs.ts";
- * await openFile("/no/such/file"); // null
- * ```
  */
 export async function openFile(path: string): Promise<OpenFile | null> {
   let handle: FileHandle;

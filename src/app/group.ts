@@ -11,6 +11,7 @@ import type { Server, ShutdownOptions } from "../types.ts";
  *
  * @example
  * ```ts
+ * import { group, serve, type ServerGroup } from "@h2serve/h2serve";
  * const all: ServerGroup = group(serve({ port: 8000 }, () => new Response("a")));
  * await all.shutdown();
  * ```
@@ -31,6 +32,9 @@ export interface ServerGroup extends AsyncDisposable {
  *
  * @example
  * ```ts
+ * import { group, serve } from "@h2serve/h2serve";
+ * const app = () => new Response("hello");
+ * const tls = { cert: await Deno.readTextFile("cert.pem"), key: await Deno.readTextFile("key.pem") };
  * const all = group(
  *   serve({ port: 8080 }, app),
  *   serve({ port: 8443, tls }, app),

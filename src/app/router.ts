@@ -4,7 +4,7 @@
  * context, and a plain fetch handler for serve().
  *
  * ```ts
- * import { Router, serve } from "../mod.ts";
+ * import { Router, serve } from "@h2serve/h2serve";
  * const app = new Router<{ user: string }>();
  * app.use(async (req, ctx, next) => {
  *   ctx.set("user", req.headers.get("x-user") ?? "anonymous");
@@ -72,6 +72,8 @@ export type Params<P extends string = string> = string extends P ? Record<string
  *
  * @example
  * ```ts
+ * import { type Context, Router } from "@h2serve/h2serve";
+ * const app = new Router<{ user: string }>();
  * app.get("/users/:id", (_req, ctx: Context<{ user: string }, "/users/:id">) =>
  *   new Response(`${ctx.params.id} seen by ${ctx.var.user}`));
  * ```
@@ -159,6 +161,8 @@ export type Middleware<
  *
  * @example
  * ```ts
+ * import { type Methods, Router } from "@h2serve/h2serve";
+ * const app = new Router();
  * app.route("/items", ["GET", "POST"] satisfies Methods, () => new Response("ok"));
  * ```
  */
@@ -237,6 +241,7 @@ function plain(status: number, body: string, headers: Record<string, string> = {
  *
  * @example
  * ```ts
+ * import { Router, serve } from "@h2serve/h2serve";
  * const app = new Router();
  * app.get("/hello/:name", (_req, ctx) => new Response(`hi ${ctx.params.name}`));
  * serve({ port: 8000 }, app.fetch);
@@ -372,6 +377,7 @@ export class Router<V extends Variables = Variables, C extends object = Record<s
  *
  * @example
  * ```ts
+ * import { router, serve } from "@h2serve/h2serve";
  * const onConnection = () => ({ requests: 0 });
  * const app = router<{ user: string }, ReturnType<typeof onConnection>>();
  * app.get("/", (_req, ctx) => new Response(`${++ctx.info.connection.context.requests}`));

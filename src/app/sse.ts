@@ -5,7 +5,7 @@
  * the stream; the source's `return()` runs when the client goes away.
  *
  * ```ts
- * import { serve, sse } from "../mod.ts";
+ * import { serve, sse } from "@h2serve/h2serve";
  * serve({ port: 8080 }, (req) =>
  *   sse((async function* () {
  *     for (let i = 0; ; i++) {
@@ -128,6 +128,7 @@ export function encodeEvent(event: SseEvent | string): string {
  *
  * @example
  * ```ts
+ * import { serve, sse } from "@h2serve/h2serve";
  * async function* clock() {
  *   for (let i = 0; i < 3; i++) yield { event: "tick", data: String(i) };
  * }

@@ -5,7 +5,7 @@
  * refuses any path that would leave the root.
  *
  * ```ts
- * import { serve, serveDir } from "../mod.ts";
+ * import { serve, serveDir } from "@h2serve/h2serve";
  * serve({ port: 8080 }, serveDir("./public", { urlRoot: "/static" }));
  * ```
  *
@@ -46,7 +46,7 @@ export interface ServeDirOptions {
  *
  * @example
  * ```ts
- * const type = CONTENT_TYPES["html"]; // "text/html; charset=utf-8"
+ * const type = CONTENT_TYPES[".html"]; // "text/html; charset=utf-8"
  * ```
  */
 export const CONTENT_TYPES: Readonly<Record<string, string>> = {
@@ -210,6 +210,7 @@ function normalizeUrlRoot(urlRoot: string | undefined): string {
  *
  * @example
  * ```ts
+ * import { serve, serveDir } from "@h2serve/h2serve";
  * serve({ port: 8000 }, serveDir("./public", { urlRoot: "/static" }));
  * ```
  */

@@ -4,7 +4,7 @@
  * Host in HTTP/1.1, as the server put it into `req.url`).
  *
  * ```ts
- * import { serve, vhosts } from "../mod.ts";
+ * import { serve, vhosts } from "@h2serve/h2serve";
  * serve({ port: 8080 }, vhosts({
  *   "localhost": () => new Response("local"),
  *   "*.example.com": () => new Response("a subdomain"),
@@ -68,6 +68,7 @@ function normalizeName(name: string): string {
  *
  * @example
  * ```ts
+ * import { serve, vhosts } from "@h2serve/h2serve";
  * serve({ port: 8000 }, vhosts({
  *   "docs.example.com": () => new Response("docs"),
  *   "*.example.com": () => new Response("some other site"),

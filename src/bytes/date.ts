@@ -10,12 +10,6 @@ let cachedValue = "";
 /**
  * The current HTTP date (RFC 9110 §5.6.7), or that of `now` (ms since the
  * epoch, a clock the caller already read), cached per second.
- *
- * @example
- * ```ts
- * import { httpDate } from "./date.ts";
- * httpDate(); // e.g. "Mon, 30 Nov 2026 23:10:00 GMT"
- * ```
  */
 export function httpDate(now: number = Date.now()): string {
   const second = Math.floor(now / 1000);

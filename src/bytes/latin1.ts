@@ -52,11 +52,6 @@ function short(b: Uint8Array, s: number, n: number): string {
 
 /**
  * Decodes `buf[start, end)` as a byte string (each byte one char).
- *
- * @example
- * ```ts
- * decodeLatin1(new Uint8Array([0x68, 0xe9]), 0, 2); // "h\u00e9"
- * ```
  */
 export function decodeLatin1(buf: Uint8Array, start: number, end: number): string {
   const n = end - start;
@@ -85,12 +80,6 @@ export function decodeLatin1(buf: Uint8Array, start: number, end: number): strin
  * Writes a byte string (one byte per char: the Fetch ByteString rule, so
  * chars above 0x7f are not UTF-8 encoded) at `offset`; returns the offset
  * after it. A plain loop beats TextEncoder for head-sized strings.
- *
- * @example
- * ```ts
- * const out = new Uint8Array(2);
- * putLatin1(out, 0, "ok"); // 2
- * ```
  */
 export function putLatin1(out: Uint8Array, offset: number, s: string): number {
   const n = s.length;
@@ -103,12 +92,6 @@ export function putLatin1(out: Uint8Array, offset: number, s: string): number {
  * HPACK encoder's input): a char above U+00FF throws instead of being cut.
  *
  * @throws {TypeError} if `s` has a character above U+00FF.
- *
- * @example
- * ```ts
- * const out = new Uint8Array(2);
- * putLatin1Strict(out, 0, "ok"); // 2
- * ```
  */
 export function putLatin1Strict(out: Uint8Array, offset: number, s: string): number {
   const n = s.length;
@@ -124,11 +107,6 @@ export function putLatin1Strict(out: Uint8Array, offset: number, s: string): num
 
 /**
  * Encodes a byte string into a buffer of its own, for long-lived constants.
- *
- * @example
- * ```ts
- * encodeLatin1("0\r\n\r\n"); // Uint8Array(5)
- * ```
  */
 export function encodeLatin1(s: string): Uint8Array {
   const out = new Uint8Array(s.length);

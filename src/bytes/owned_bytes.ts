@@ -10,14 +10,6 @@
 
 /**
  * Below this size a copy is cheaper than looking at the buffer (JSC materialises it).
- *
- * @example
- * ```ts
- * import { ADOPT_MIN, adoptable, markOwned } from "./owned_bytes.ts";
- * const small = new Uint8Array(ADOPT_MIN - 1);
- * markOwned(small);
- * console.assert(!adoptable(small)); // below ADOPT_MIN a copy is cheaper
- * ```
  */
 export const ADOPT_MIN = 16 * 1024;
 
@@ -29,14 +21,6 @@ const owned = new WeakMap<ArrayBufferLike, number>();
  * view of that buffer (call only when that is true: the caller gives up the
  * buffer to whoever adopts it). The buffer may be larger than the chunk, as
  * when a read filled only part of it.
- *
- * @example
- * ```ts
- * import { adoptable, markOwned } from "./owned_bytes.ts";
- * const chunk = new Uint8Array(64 * 1024);
- * markOwned(chunk);
- * adoptable(chunk); // true, once
- * ```
  */
 export function markOwned(chunk: Uint8Array): void {
   if (chunk.byteLength >= ADOPT_MIN && chunk.byteOffset === 0) {
@@ -48,12 +32,6 @@ export function markOwned(chunk: Uint8Array): void {
  * Whether `view` is exactly a chunk marked by markOwned (the mark is used
  * up: the buffer can be adopted only once). A part of it is not: the rest may
  * still be read, as when the next pipelined request follows the body.
- *
- * @example
- * ```ts
- * import { adoptable } from "./owned_bytes.ts";
- * adoptable(new Uint8Array(8)); // false: never marked
- * ```
  */
 export function adoptable(view: Uint8Array): boolean {
   if (view.byteLength < ADOPT_MIN || view.byteOffset !== 0) return false;

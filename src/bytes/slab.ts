@@ -26,12 +26,6 @@ let at = 0;
 
 /**
  * `n` writable bytes, cut from the current slab when small.
- *
- * @example
- * ```ts
- * import { slabBytes } from "./slab.ts";
- * const head = slabBytes(64); // a view into a shared slab: no allocation per small write
- * ```
  */
 export function slabBytes(n: number): Uint8Array {
   if (n > PIECE_MAX) return new Uint8Array(n);
@@ -60,13 +54,6 @@ const lent = new WeakSet<Uint8Array>();
  * buffer of its own would, and it is reused once released). Give it back
  * with {@link releaseBytes} once the socket has taken the bytes; a piece never
  * given back is simply collected.
- *
- * @example
- * ```ts
- * import { pooledBytes, releaseBytes } from "./slab.ts";
- * const buf = pooledBytes(64 * 1024);
- * releaseBytes(buf); // after the socket took the bytes
- * ```
  */
 export function pooledBytes(n: number): Uint8Array {
   if (n > POOL_BUFFER) return new Uint8Array(n);
@@ -88,13 +75,6 @@ export function pooledBytes(n: number): Uint8Array {
 /**
  * `n` bytes for a socket write: a slab piece when small, else from the pool.
  * Release it with {@link releaseBytes} once written.
- *
- * @example
- * ```ts
- * import { releaseBytes, writeBytes } from "./slab.ts";
- * const out = writeBytes(100);
- * releaseBytes(out); // a no-op for slab pieces
- * ```
  */
 export function writeBytes(n: number): Uint8Array {
   return n <= PIECE_MAX ? slabBytes(n) : pooledBytes(n);
@@ -102,13 +82,6 @@ export function writeBytes(n: number): Uint8Array {
 
 /**
  * True for a piece from {@link pooledBytes} not yet released.
- *
- * @example
- * ```ts
- * import { isPooled, pooledBytes, slabBytes } from "./slab.ts";
- * isPooled(pooledBytes(200 * 1024)); // true
- * isPooled(slabBytes(16)); // false
- * ```
  */
 export function isPooled(piece: Uint8Array): boolean {
   return lent.has(piece);
@@ -117,12 +90,6 @@ export function isPooled(piece: Uint8Array): boolean {
 /**
  * Gives back a piece from {@link pooledBytes}; anything else is ignored.
  * The piece must not be used afterwards.
- *
- * @example
- * ```ts
- * import { pooledBytes, releaseBytes } from "./slab.ts";
- * releaseBytes(pooledBytes(64 * 1024));
- * ```
  */
 export function releaseBytes(piece: Uint8Array): void {
   if (!lent.delete(piece)) return;
@@ -136,13 +103,6 @@ const ASCII_SCAN_MAX = 16 * 1024;
 
 /**
  * True when a short string is all ASCII, so that its UTF-8 bytes are its chars.
- *
- * @example
- * ```ts
- * import { isShortAscii } from "./slab.ts";
- * isShortAscii("hello"); // true
- * isShortAscii("h\u00e9llo"); // false
- * ```
  */
 export function isShortAscii(s: string): boolean {
   // Handlers often answer with the same string: it is scanned once.

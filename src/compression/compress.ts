@@ -46,16 +46,6 @@ const NO_TRANSFORM = /(?:^|,)\s*no-transform\s*(?:,|$)/i;
 
 /**
  * Wraps a handler so that its responses are compressed as `options` say.
- *
- * @example
- * ```ts
- * import { resolveCompression } from "./options.ts";
- * import { withCompression } from "./compress.ts";
- * const handler = withCompression(
- *   resolveCompression(true)!,
- *   () => new Response("x".repeat(4096), { headers: { "content-type": "text/plain" } }),
- * );
- * ```
  */
 export function withCompression<C extends object>(
   options: ResolvedCompression,
@@ -77,19 +67,6 @@ function bodyless(status: number): boolean {
  * `Vary: Accept-Encoding` added when the outcome depends on that header).
  * Never rejects for the body's sake: a failing body fails the returned
  * stream instead.
- *
- * @example
- * ```ts
- * import { resolveCompression } from "./options.ts";
- * import { compressResponse } from "./compress.ts";
- * const req = new Request("http://x/", { headers: { "accept-encoding": "gzip" } });
- * const res = await compressResponse(
- *   req,
- *   new Response("{}".repeat(1000), { headers: { "content-type": "application/json" } }),
- *   resolveCompression(true)!,
- * );
- * console.log(res.headers.get("content-encoding")); // "gzip"
- * ```
  */
 export async function compressResponse(
   req: Request,

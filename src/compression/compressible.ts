@@ -34,13 +34,6 @@ const EXACT = new Set([
  * True for a Content-Type worth compressing: `text/*` (event-stream
  * included), JSON and `+json`, JavaScript, XML and `+xml`, SVG, ndjson and a
  * few more. Parameters are ignored; an absent type is not compressed.
- *
- * @example
- * ```ts
- * import { isCompressible } from "./compressible.ts";
- * isCompressible("application/problem+json; charset=utf-8"); // true
- * isCompressible("image/png"); // false
- * ```
  */
 export function isCompressible(contentType: string | null): boolean {
   if (contentType === null) return false;

@@ -21,13 +21,6 @@ export type ContentEncoding = "zstd" | "br" | "gzip";
 
 /**
  * The node:zlib stream object we drive (the subset we use).
- *
- * @example
- * ```ts
- * import type { ZlibStream } from "./encoders.ts";
- * // Everything written so far becomes decodable once flushed.
- * const flushed = (z: ZlibStream, kind: number) => new Promise<void>((r) => z.flush(kind, r));
- * ```
  */
 export interface ZlibStream {
   write(chunk: Uint8Array): boolean;
@@ -41,14 +34,6 @@ export interface ZlibStream {
 
 /**
  * How one coding is produced.
- *
- * @example
- * ```ts
- * import { ENCODERS } from "./encoders.ts";
- * const gzip = ENCODERS.get("gzip")!;
- * const packed = gzip.whole(new TextEncoder().encode("hello hello hello"), gzip.level);
- * console.assert(packed[0] === 0x1f && packed[1] === 0x8b); // the gzip magic
- * ```
  */
 export interface Encoder {
   /** Valid levels, inclusive. */
@@ -74,12 +59,6 @@ const z = zlib as Z;
 
 /**
  * True when this runtime's node:zlib can produce zstd (checked once, at load).
- *
- * @example
- * ```ts
- * import { ZSTD_AVAILABLE } from "./encoders.ts";
- * const offered = ZSTD_AVAILABLE ? ["zstd", "br", "gzip"] : ["br", "gzip"];
- * ```
  */
 export const ZSTD_AVAILABLE = typeof z.createZstdCompress === "function" &&
   typeof z.zstdCompressSync === "function";
@@ -127,12 +106,6 @@ const zstd: Encoder = {
 
 /**
  * The encoders this runtime has, by coding name.
- *
- * @example
- * ```ts
- * import { ENCODERS } from "./encoders.ts";
- * console.assert(ENCODERS.has("br") && ENCODERS.has("gzip"));
- * ```
  */
 export const ENCODERS: ReadonlyMap<ContentEncoding, Encoder> = new Map<ContentEncoding, Encoder>(
   ZSTD_AVAILABLE ? [["zstd", zstd], ["br", br], ["gzip", gzip]] : [["br", br], ["gzip", gzip]],
@@ -140,11 +113,5 @@ export const ENCODERS: ReadonlyMap<ContentEncoding, Encoder> = new Map<ContentEn
 
 /**
  * Every coding name the option accepts, available here or not.
- *
- * @example
- * ```ts
- * import { KNOWN_ENCODINGS } from "./encoders.ts";
- * console.assert(KNOWN_ENCODINGS.includes("zstd")); // known even where this runtime lacks it
- * ```
  */
 export const KNOWN_ENCODINGS: readonly ContentEncoding[] = ["zstd", "br", "gzip"];

@@ -7,13 +7,6 @@
 
 /**
  * A parsed Accept-Encoding: coding (lowercase) → qvalue.
- *
- * @example
- * ```ts
- * import { parseAcceptEncoding } from "./negotiate.ts";
- * const accepted = parseAcceptEncoding("gzip;q=0.5, br");
- * console.assert(accepted.get("gzip") === 0.5 && accepted.get("br") === 1);
- * ```
  */
 export type AcceptedCodings = Map<string, number>;
 
@@ -25,12 +18,6 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  * Parses an Accept-Encoding value. Members that do not parse are skipped
  * (a bad q makes the member count as not acceptable, the cautious reading).
  * A coding listed twice keeps its first weight.
- *
- * @example
- * ```ts
- * import { parseAcceptEncoding } from "./negotiate.ts";
- * parseAcceptEncoding("gzip;q=0.5, br, *;q=0"); // Map { gzip => 0.5, br => 1, * => 0 }
- * ```
  */
 export function parseAcceptEncoding(value: string): AcceptedCodings {
   const out: AcceptedCodings = new Map();
@@ -59,14 +46,6 @@ export function parseAcceptEncoding(value: string): AcceptedCodings {
  * choice. An empty value asks for identity only. When nothing offered is
  * acceptable, identity is sent even if the client ruled it out: §12.5.3
  * leaves that to the server, and a readable answer beats a 406.
- *
- * @example
- * ```ts
- * import { chooseEncoding } from "./negotiate.ts";
- * chooseEncoding("gzip, br;q=0.9", ["br", "gzip"]); // "gzip"
- * chooseEncoding("gzip, br", ["br", "gzip"]); // "br" (tie: server order)
- * chooseEncoding("*;q=0, identity", ["gzip"]); // null
- * ```
  */
 export function chooseEncoding(
   header: string | null,

@@ -14,7 +14,7 @@ export type { ContentEncoding };
  *
  * @example
  * ```ts
- * import type { CompressionOptions } from "../../mod.ts";
+ * import type { CompressionOptions } from "@h2serve/h2serve";
  * const compression: CompressionOptions = {
  *   encodings: ["br", "gzip"],
  *   minSize: 512,
@@ -51,13 +51,6 @@ export interface CompressionOptions {
 
 /**
  * The option resolved at start.
- *
- * @example
- * ```ts
- * import { resolveCompression } from "./options.ts";
- * const resolved = resolveCompression(true);
- * console.assert(resolved !== null && resolved.encodings.includes("gzip"));
- * ```
  */
 export interface ResolvedCompression {
   /** Offered codings in preference order. */
@@ -72,12 +65,6 @@ export interface ResolvedCompression {
 
 /**
  * Default minimum size: below about a kilobyte, headers and framing cost more than is saved.
- *
- * @example
- * ```ts
- * import { DEFAULT_MIN_SIZE, resolveCompression } from "./options.ts";
- * console.assert(resolveCompression(true)?.minSize === DEFAULT_MIN_SIZE);
- * ```
  */
 export const DEFAULT_MIN_SIZE = 1024;
 
@@ -86,12 +73,6 @@ const KEYS = new Set(["encodings", "minSize", "level", "filter"]);
 /**
  * Validates `serve({ compression })`; returns null when it is off.
  * Throws a TypeError naming the faulty option (`compression.level.gzip`...).
- *
- * @example
- * ```ts
- * import { resolveCompression } from "./options.ts";
- * resolveCompression(true)?.encodings; // e.g. ["zstd", "br", "gzip"]
- * ```
  */
 export function resolveCompression(
   option: boolean | CompressionOptions | undefined,

@@ -14,13 +14,6 @@ type Read = ReadableStreamReadResult<Uint8Array>;
 
 /**
  * Where the compressed stream starts: bytes already read, a read in flight, the reader.
- *
- * @example
- * ```ts
- * import type { StreamSource } from "./stream.ts";
- * const body = new Response("hello").body!;
- * const source: StreamSource = { prefix: [], pending: null, reader: body.getReader() };
- * ```
  */
 export interface StreamSource {
   /** Chunks read ahead before the decision to compress; written first. */
@@ -33,19 +26,6 @@ export interface StreamSource {
 
 /**
  * Compresses `source` with `encoder` at `level`, flushing after every chunk.
- *
- * @example
- * ```ts
- * import { ENCODERS } from "./encoders.ts";
- * import { compressStream } from "./stream.ts";
- * const body = new Response("data: hi\n\n").body!;
- * const gz = compressStream(ENCODERS.get("gzip")!, 6, {
- *   prefix: [],
- *   pending: null,
- *   reader: body.getReader(),
- * });
- * console.log((await new Response(gz).arrayBuffer()).byteLength > 0);
- * ```
  */
 export function compressStream(
   encoder: Encoder,

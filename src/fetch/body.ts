@@ -9,14 +9,6 @@ import { adoptable } from "../bytes/owned_bytes.ts";
 
 /**
  * The driver's side of a request body.
- *
- * @example
- * ```ts
- * import { type BodyFlow, RequestBody } from "./body.ts";
- * // pull: resume reading the socket; cancel: discard the rest.
- * const flow: BodyFlow = { pull: () => {}, cancel: () => {} };
- * const body = new RequestBody(flow);
- * ```
  */
 export interface BodyFlow {
   /** The consumer wants more: resume reading. The first call is the start of consumption. */
@@ -27,28 +19,11 @@ export interface BodyFlow {
 
 /**
  * Buffered body bytes above which the driver stops reading.
- *
- * @example
- * ```ts
- * import { BODY_HIGH_WATER_MARK, RequestBody } from "./body.ts";
- * const body = new RequestBody({ pull() {}, cancel() {} });
- * const more = body.push(new Uint8Array(BODY_HIGH_WATER_MARK)); // false: stop reading
- * console.assert(!more);
- * ```
  */
 export const BODY_HIGH_WATER_MARK = 64 * 1024;
 
 /**
  * A request body fed by a protocol driver.
- *
- * @example
- * ```ts
- * import { RequestBody } from "./body.ts";
- * const body = new RequestBody({ pull() {}, cancel() {} });
- * body.push(new TextEncoder().encode("hi"));
- * body.end();
- * console.assert(await new Response(body.stream).text() === "hi");
- * ```
  */
 export class RequestBody {
   /** The stream handed to the Request. */
@@ -122,14 +97,6 @@ export class RequestBody {
  * A chunk for a byte stream that the caller no longer reads: as it is when it
  * covers a received buffer nobody else holds (see owned_bytes.ts), else a
  * private copy (ownBuffer).
- *
- * @example
- * ```ts
- * import { adoptBuffer } from "./body.ts";
- * const input = new Uint8Array([1, 2, 3]);
- * const chunk = adoptBuffer(input); // a small unmarked chunk: a private copy
- * console.assert(chunk !== input && chunk[2] === 3);
- * ```
  */
 export function adoptBuffer(chunk: Uint8Array): Uint8Array {
   return adoptable(chunk) ? chunk : new Uint8Array(chunk);
@@ -139,14 +106,6 @@ export function adoptBuffer(chunk: Uint8Array): Uint8Array {
  * A private copy of a chunk for a byte stream, which transfers (detaches) the
  * buffer it is given: the protocol parsers keep views into their input, so
  * the original must stay intact.
- *
- * @example
- * ```ts
- * import { ownBuffer } from "./body.ts";
- * const input = new Uint8Array([1, 2, 3, 4]);
- * const copy = ownBuffer(input.subarray(1, 3));
- * console.assert(copy.buffer !== input.buffer && copy[0] === 2);
- * ```
  */
 export function ownBuffer(chunk: Uint8Array): Uint8Array {
   // Not chunk.slice(): on a Buffer (a Uint8Array subclass) slice() is a view, not a copy.

@@ -15,15 +15,6 @@ const CONTINUE = /^\s*100-continue\s*$/i;
  * rejected client never sends it (HTTP/1.1: no 100 Continue is written, and
  * the connection is closed after the answer; HTTP/2: the stream is answered
  * and reset with NO_ERROR if the client still sends).
- *
- * @example
- * ```ts
- * import { withExpect } from "./expect.ts";
- * const handler = withExpect(
- *   [(req) => req.headers.has("authorization") ? undefined : new Response(null, { status: 401 })],
- *   () => new Response("uploaded"),
- * );
- * ```
  */
 export function withExpect<C extends object>(
   hooks: ReadonlyArray<ExpectHook<C>>,

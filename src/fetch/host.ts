@@ -13,17 +13,6 @@ import type { ConnectionFacts } from "./info.ts";
  * A connection the server tracks. Upgraded connections (WebSocket) register
  * one too: their `shutdown()` sends their protocol's goodbye (close 1001)
  * and their `terminate()` drops the socket.
- *
- * @example
- * ```ts
- * import type { LiveConnection } from "./host.ts";
- * const idle: LiveConnection = {
- *   deadline: 0,
- *   onDeadline() {},
- *   shutdown() {},
- *   terminate() {},
- * };
- * ```
  */
 export interface LiveConnection {
   /** Absolute time (ms since epoch) when onDeadline must run, or 0 for none. */
@@ -41,13 +30,6 @@ export interface LiveConnection {
 
 /**
  * The server as its connections see it.
- *
- * @example
- * ```ts
- * import type { ServerHost } from "./host.ts";
- * // A driver tells every WebSocket it opens during shutdown to go away at once:
- * const goingAway = (host: ServerHost) => host.shuttingDown;
- * ```
  */
 export interface ServerHost {
   /** The application's handler. */

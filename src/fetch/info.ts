@@ -11,14 +11,6 @@ let nextConnectionId = 1;
 
 /**
  * A connection's identity and context, shared by all its requests.
- *
- * @example
- * ```ts
- * import { Connection } from "./info.ts";
- * const conn = new Connection();
- * conn.context.user = "ada"; // every request on this connection sees it
- * console.assert(new Connection().id !== conn.id);
- * ```
  */
 export class Connection implements ConnectionInfo {
   /** Process-unique id. */
@@ -42,13 +34,6 @@ export class Connection implements ConnectionInfo {
 
 /**
  * Server-wide counters, shared by all connections of one server.
- *
- * @example
- * ```ts
- * import type { Counters } from "./info.ts";
- * const stats: Counters = { requests: 0, inflight: 0, websockets: 0 };
- * stats.requests++;
- * ```
  */
 export interface Counters {
   /** Requests received since start. */
@@ -61,20 +46,6 @@ export interface Counters {
 
 /**
  * What every request on one connection shares.
- *
- * @example
- * ```ts
- * import { Connection, type ConnectionFacts } from "./info.ts";
- * const facts: ConnectionFacts = {
- *   stats: { requests: 0, inflight: 0, websockets: 0 },
- *   remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 50000 },
- *   localAddr: { transport: "tcp", hostname: "127.0.0.1", port: 8080 },
- *   protocol: "http/1.1",
- *   secure: false,
- *   serverName: null,
- *   connection: new Connection(),
- * };
- * ```
  */
 export interface ConnectionFacts {
   /** The server's counters. */
@@ -95,12 +66,6 @@ export interface ConnectionFacts {
 
 /**
  * Header fields as the client sent them.
- *
- * @example
- * ```ts
- * import type { RawHeaders } from "./info.ts";
- * const raw: RawHeaders = [["Host", "example.com"], ["X-Trace", "1"]]; // original case, in order
- * ```
  */
 export type RawHeaders = ReadonlyArray<readonly [string, string]>;
 
@@ -108,22 +73,6 @@ const NO_FIELDS: RawHeaders = Object.freeze([]);
 
 /**
  * The info object for one request.
- *
- * @example
- * ```ts
- * import { Connection, type ConnectionFacts, RequestInfo } from "./info.ts";
- * const facts: ConnectionFacts = {
- *   stats: { requests: 0, inflight: 0, websockets: 0 },
- *   remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 50000 },
- *   localAddr: { transport: "tcp", hostname: "127.0.0.1", port: 8080 },
- *   protocol: "http/1.1",
- *   secure: false,
- *   serverName: null,
- *   connection: new Connection(),
- * };
- * const info = new RequestInfo(facts, [["Host", "example.com"]]);
- * console.assert(info.rawHeaders[0]?.[0] === "Host" && info.protocol === "http/1.1");
- * ```
  */
 export class RequestInfo implements ServeInfo {
   #facts: ConnectionFacts;

@@ -28,12 +28,6 @@ const NORMALIZED = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
 
 /**
  * The method a Request reports for `method`: the six above upper-cased, any other as given.
- *
- * @example
- * ```ts
- * import { normalizeMethod } from "./lazy_request.ts";
- * console.assert(normalizeMethod("post") === "POST" && normalizeMethod("patch") === "patch");
- * ```
  */
 export function normalizeMethod(method: string): string {
   if (method === "GET" || method === "POST") return method;
@@ -225,12 +219,6 @@ try {
 
 /**
  * True when requests are built lazily on this runtime.
- *
- * @example
- * ```ts
- * import { LAZY_REQUESTS } from "./lazy_request.ts";
- * console.log(LAZY_REQUESTS ? "requests built on demand" : "plain Requests");
- * ```
  */
 export const LAZY_REQUESTS: boolean = internals !== null;
 
@@ -238,16 +226,6 @@ export const LAZY_REQUESTS: boolean = internals !== null;
  * A Request that is built only when the handler needs more than `url`,
  * `method`, `headers` or `signal`. Only call when LAZY_REQUESTS is true.
  * The caller has validated the method and that `url` parses.
- *
- * @example
- * ```ts
- * import { LAZY_REQUESTS, lazyRequest } from "./lazy_request.ts";
- * if (LAZY_REQUESTS) {
- *   const signal = new AbortController().signal;
- *   const req = lazyRequest("http://localhost/a", "GET", { accept: "text/html" }, null, { signal });
- *   console.assert(req.url === "http://localhost/a" && req.headers.get("accept") === "text/html");
- * }
- * ```
  */
 export function lazyRequest(
   url: string,

@@ -24,12 +24,6 @@ const NativeResponse: typeof Response = globalThis.Response;
 
 /**
  * What a light response was made from, while the native one is not built.
- *
- * @example
- * ```ts
- * import type { LightParts } from "./light_response.ts";
- * const parts: LightParts = { status: 200, body: "hi", headers: undefined, plainInit: true };
- * ```
  */
 export interface LightParts {
   /** Status (default 200). */
@@ -62,13 +56,6 @@ function materialize(self: object): Response {
 
 /**
  * A Response that builds the native one on first use.
- *
- * @example
- * ```ts
- * import { LightResponse } from "./light_response.ts";
- * const res = new LightResponse("hello", { status: 201 });
- * console.assert(res.status === 201 && (await res.text()) === "hello");
- * ```
  */
 export const LightResponse: typeof Response = function Response(
   this: object,
@@ -164,12 +151,6 @@ export function installLightResponse(): () => void {
 /**
  * The recorded parts of a light response not yet built, or null for any
  * other response.
- *
- * @example
- * ```ts
- * const p = peekLightParts(new LightResponse("hi"));
- * p?.body; // "hi"
- * ```
  */
 export function peekLightParts(response: Response): LightParts | null {
   const p = parts.get(response);
@@ -178,15 +159,6 @@ export function peekLightParts(response: Response): LightParts | null {
 
 /**
  * Marks the parts of a light response as sent: if built later, its body is empty.
- *
- * @example
- * ```ts
- * import { LightResponse, peekLightParts, takeLightParts } from "./light_response.ts";
- * const res = new LightResponse("hello");
- * const parts = peekLightParts(res);
- * if (parts !== null) takeLightParts(parts); // the server wrote "hello" itself
- * console.assert(peekLightParts(res) === null);
- * ```
  */
 export function takeLightParts(p: LightParts): void {
   p.taken = true;

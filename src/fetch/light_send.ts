@@ -19,12 +19,6 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
  * A response known in full: status, fields (lower-case names) and body.
- *
- * @example
- * ```ts
- * import type { WholeResponse } from "./light_send.ts";
- * const hello: WholeResponse = { status: 200, headers: [["content-type", "text/plain"]], body: "hi" };
- * ```
  */
 export interface WholeResponse {
   /** The status code. */
@@ -41,12 +35,6 @@ export interface WholeResponse {
  * otherwise the native Response is built now, so that an invalid status or
  * header throws here, where the caller answers it with onError. Null for
  * any other response.
- *
- * @example
- * ```ts ignore
- * const whole = takeLightWhole(response); // may throw what `new Response` throws
- * if (whole !== null) writer.whole?.(whole.status, whole.headers, whole.body, false);
- * ```
  */
 export function takeLightWhole(response: Response): WholeResponse | null {
   const p = peekLightParts(response);

@@ -15,12 +15,6 @@ const UNSERVED = new Set(["CONNECT", "TRACE", "TRACK"]);
 
 /**
  * True for the methods answered 501 before any handler runs (CONNECT, TRACE, TRACK).
- *
- * @example
- * ```ts
- * import { isUnserved } from "./request.ts";
- * console.assert(isUnserved("TRACE") && !isUnserved("GET"));
- * ```
  */
 export function isUnserved(method: string): boolean {
   return UNSERVED.has(method);
@@ -28,13 +22,6 @@ export function isUnserved(method: string): boolean {
 
 /**
  * Why a request could not become a Request: answered with `status`.
- *
- * @example
- * ```ts
- * import { UnrepresentableRequest } from "./request.ts";
- * const e = new UnrepresentableRequest(501, "CONNECT is not served");
- * console.assert(e.status === 501);
- * ```
  */
 export class UnrepresentableRequest extends Error {
   constructor(readonly status: number, message: string) {
@@ -68,14 +55,6 @@ class ServerRequest extends Request {
  * refuses the method or URL (400/501), or silently changes the method (Bun
  * turns unknown extension methods into GET): a handler must never see a
  * request other than the one the client sent.
- *
- * @example
- * ```ts
- * import { createRequest } from "./request.ts";
- * const source = { signal: new AbortController().signal };
- * const req = createRequest("http://localhost/x", "GET", { host: "localhost" }, null, source);
- * console.assert(req.method === "GET" && req.signal === source.signal);
- * ```
  */
 export function createRequest(
   url: string,

@@ -18,14 +18,6 @@ type SlotState =
  * exactly once (later calls are ignored); the promise the application sees
  * is created only if it asks, so an unobserved failure never surfaces as an
  * unhandled rejection.
- *
- * @example
- * ```ts
- * import { RequestTrailerSlot } from "./request_trailers.ts";
- * const slot = new RequestTrailerSlot();
- * slot.deliver([["x-sum", "7"]]); // the body ended with this trailer section
- * slot.deliver([]); // ignored: the first settlement stays
- * ```
  */
 export class RequestTrailerSlot {
   #state: SlotState = { kind: "pending" };
@@ -96,14 +88,6 @@ const requestSlots = new WeakMap<Request, RequestTrailerSlot>();
 /**
  * Driver side: registers a request that has a body and returns its slot.
  * Requests without a body need no slot: they cannot carry trailers.
- *
- * @example
- * ```ts
- * import { registerRequestTrailers, requestTrailers } from "./request_trailers.ts";
- * const req = new Request("http://x/", { method: "POST", body: "b" });
- * registerRequestTrailers(req).deliver([["x-sum", "1"]]);
- * console.log((await requestTrailers(req)).get("x-sum")); // "1"
- * ```
  */
 export function registerRequestTrailers(request: Request): RequestTrailerSlot {
   const slot = new RequestTrailerSlot();
@@ -122,16 +106,6 @@ export function registerRequestTrailers(request: Request): RequestTrailerSlot {
  * code "body-unread"; if the client goes away or resets the stream first,
  * with code "aborted". A request with no body, and a Request the server did
  * not create (a clone, `new Request(...)`), resolve with an empty Headers.
- *
- * @example
- * ```ts ignore
- * import { requestTrailers, serve } from "../../mod.ts";
- * serve({ port: 8080 }, async (req) => {
- *   const body = await req.arrayBuffer();
- *   const trailers = await requestTrailers(req);
- *   return new Response(`${body.byteLength} bytes, checksum ${trailers.get("x-checksum")}`);
- * });
- * ```
  */
 export function requestTrailers(request: Request): Promise<Headers> {
   const slot = requestSlots.get(request);

@@ -18,12 +18,6 @@ import { findResponseInternals, type ResponseInternals } from "../runtime/fetch_
 
 /**
  * A response body known in full, with the one field that goes with it.
- *
- * @example
- * ```ts
- * import type { StaticBody } from "./static_body.ts";
- * const plain: StaticBody = { body: "hello", contentType: "text/plain;charset=UTF-8" };
- * ```
  */
 export interface StaticBody {
   /** The body: UTF-8 text or bytes. */
@@ -100,26 +94,12 @@ try {
 
 /**
  * True when this runtime offers the fast path (Deno today).
- *
- * @example
- * ```ts
- * import { STATIC_BODY_FAST_PATH } from "./static_body.ts";
- * console.log(STATIC_BODY_FAST_PATH ? "plain bodies sent in one write" : "general path");
- * ```
  */
 export const STATIC_BODY_FAST_PATH: boolean = keys !== null;
 
 /**
  * Takes the body of a plain 200 response without a stream, marking it used,
  * or returns null when the response must go the general way.
- *
- * @example
- * ```ts
- * import { takeStaticBody } from "./static_body.ts";
- * const res = new Response("hello");
- * const taken = takeStaticBody(res); // null where the runtime offers no fast path
- * if (taken !== null) console.assert(taken.body === "hello" && res.bodyUsed);
- * ```
  */
 export function takeStaticBody(response: Response): StaticBody | null {
   return keys === null ? null : staticBodyWith(keys, response, true);
@@ -129,12 +109,6 @@ export function takeStaticBody(response: Response): StaticBody | null {
  * The plain body of a response that would take the fast path, without taking
  * it (the response stays sendable as it is), or null. Lets a transform learn
  * a body's size without turning it into a stream.
- *
- * @example
- * ```ts
- * import { peekStaticBody } from "./static_body.ts";
- * peekStaticBody(new Response("hi"))?.body; // "hi" on Deno; null on Bun
- * ```
  */
 export function peekStaticBody(response: Response): StaticBody | null {
   return keys === null ? null : staticBodyWith(keys, response, false);

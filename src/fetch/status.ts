@@ -6,12 +6,6 @@
 
 /**
  * Statuses whose responses never carry content (RFC 9110 §6.4.1): 1xx, 204, 304.
- *
- * @example
- * ```ts
- * bodyless(204); // true
- * bodyless(200); // false
- * ```
  */
 export function bodyless(status: number): boolean {
   return status === 204 || status === 304 || (status >= 100 && status < 200);

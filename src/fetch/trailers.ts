@@ -145,12 +145,6 @@ const BAD_VALUE = /[\0\r\n]/;
 
 /**
  * True if `name` (any case) may be sent as a trailer field.
- *
- * @example
- * ```ts
- * import { isAllowedTrailer } from "./trailers.ts";
- * console.assert(isAllowedTrailer("grpc-status") && !isAllowedTrailer("Content-Length"));
- * ```
  */
 export function isAllowedTrailer(name: string): boolean {
   const lower = name.toLowerCase();
@@ -184,12 +178,6 @@ function entries(init: HeadersInitLike): Array<[string, string]> {
  * Checks trailer fields and returns them with lowercase names and trimmed
  * values, in order, duplicates kept. Throws a TrailersError naming the first
  * field that is not allowed.
- *
- * @example
- * ```ts
- * import { checkTrailers } from "./trailers.ts";
- * checkTrailers({ "Grpc-Status": "0" }); // [["grpc-status", "0"]]
- * ```
  */
 export function checkTrailers(init: HeadersInitLike): Array<[string, string]> {
   const out = entries(init);
@@ -236,15 +224,6 @@ export function checkTrailers(init: HeadersInitLike): Array<[string, string]> {
 
 /**
  * What a driver gets for a response with trailers.
- *
- * @example
- * ```ts
- * import { trailersOf, withTrailers } from "./trailers.ts";
- * const res = withTrailers(new Response("body"), { "x-checksum": "abc" });
- * const producer = trailersOf(res)!;
- * console.assert(producer.names?.[0] === "x-checksum");
- * console.assert((await producer.produce())[0]?.[1] === "abc");
- * ```
  */
 export interface TrailerProducer {
   /**
@@ -308,7 +287,7 @@ let anyResponseTrailers = false;
  *
  * @example
  * ```ts ignore
- * import { serve, withTrailers } from "../../mod.ts";
+ * import { serve, withTrailers } from "@h2serve/h2serve";
  * serve({ port: 8080 }, () => {
  *   let bytes = 0;
  *   const body = new ReadableStream<Uint8Array>({
@@ -342,13 +321,6 @@ export function withTrailers(response: Response, trailers: TrailersInit): Respon
  * Driver side: the trailers attached to a response, or null. Ask before the
  * head is sent: a response with trailers must not go out with a
  * Content-Length on HTTP/1.1.
- *
- * @example
- * ```ts
- * import { trailersOf, withTrailers } from "./trailers.ts";
- * const res = withTrailers(new Response("x"), { "x-sum": "1" });
- * console.log(await trailersOf(res)?.produce()); // [["x-sum", "1"]]
- * ```
  */
 export function trailersOf(response: Response): TrailerProducer | null {
   if (!anyResponseTrailers) return null;
@@ -358,15 +330,6 @@ export function trailersOf(response: Response): TrailerProducer | null {
 /**
  * Carries trailers from one response to another that replaces it (a
  * transform such as compression builds a new Response around the body).
- *
- * @example
- * ```ts
- * import { moveTrailers, trailersOf, withTrailers } from "./trailers.ts";
- * const a = withTrailers(new Response("x"), { "x-sum": "1" });
- * const b = new Response("y");
- * moveTrailers(a, b);
- * console.log(trailersOf(b) !== null); // true
- * ```
  */
 export function moveTrailers(from: Response, to: Response): void {
   if (!anyResponseTrailers || from === to) return;

@@ -21,7 +21,7 @@
  *
  * @example
  * ```ts
- * import type { ListenerProtocol } from "./protocols.ts";
+ * import type { ListenerProtocol } from "@h2serve/h2serve";
  * const h2cOnly: ListenerProtocol[] = ["h2c"];
  * ```
  */
@@ -29,12 +29,6 @@ export type ListenerProtocol = "http/1.1" | "h2" | "h2c" | "h2c-upgrade";
 
 /**
  * Every valid entry of `protocols`, in the order messages list them.
- *
- * @example
- * ```ts
- * import { LISTENER_PROTOCOLS } from "./protocols.ts";
- * LISTENER_PROTOCOLS.includes("h2c-upgrade"); // true
- * ```
  */
 export const LISTENER_PROTOCOLS: readonly ListenerProtocol[] = [
   "http/1.1",
@@ -45,13 +39,6 @@ export const LISTENER_PROTOCOLS: readonly ListenerProtocol[] = [
 
 /**
  * What a listener accepts, resolved from `protocols`, `tls` and `http2`.
- *
- * @example
- * ```ts
- * import { resolveProtocols } from "./protocols.ts";
- * const p = resolveProtocols({}); // cleartext defaults
- * console.log(p.http1, p.h2c, p.h2cUpgrade); // true true false
- * ```
  */
 export interface ResolvedProtocols {
   /** HTTP/1.1 is served. */
@@ -68,12 +55,6 @@ export interface ResolvedProtocols {
  * The defaults: TLS offers `h2` and `http/1.1` by ALPN; cleartext serves
  * `http/1.1` and `h2c` by prior knowledge, but not `h2c-upgrade`. With
  * `http2: false`, only `http/1.1`.
- *
- * @example
- * ```ts
- * import { defaultProtocols } from "./protocols.ts";
- * defaultProtocols(false, true); // ["http/1.1", "h2c"]
- * ```
  */
 export function defaultProtocols(tls: boolean, http2: boolean): ListenerProtocol[] {
   if (!http2) return ["http/1.1"];
@@ -83,12 +64,6 @@ export function defaultProtocols(tls: boolean, http2: boolean): ListenerProtocol
 /**
  * Resolves what a listener accepts. Options are assumed valid (the validator
  * has run); entries that do not apply to the listener's transport are left out.
- *
- * @example
- * ```ts
- * import { resolveProtocols } from "./protocols.ts";
- * resolveProtocols({ protocols: ["h2c"] }).http1; // false: an h2c-only listener
- * ```
  */
 export function resolveProtocols(options: {
   protocols?: readonly ListenerProtocol[];

@@ -1,7 +1,7 @@
 /**
  * Every option of serve() in one table: its path as the user writes it, what
  * values it takes, its default and a one-line description. The validator's
- * messages and the README's limits table both come from here.
+ * messages and the tables of docs/limits.md both come from here.
  *
  * @module
  */
@@ -11,7 +11,7 @@
  *
  * @example
  * ```ts
- * import type { OptionKind } from "./schema.ts";
+ * import type { OptionKind } from "@h2serve/h2serve";
  * const kind: OptionKind = "ms";
  * ```
  */
@@ -33,7 +33,7 @@ export type OptionKind =
  *
  * @example
  * ```ts
- * import type { OptionSpec } from "./schema.ts";
+ * import type { OptionSpec } from "@h2serve/h2serve";
  * const row: OptionSpec = {
  *   path: "http1.headersTimeout",
  *   kind: "ms",
@@ -98,7 +98,7 @@ const fn = (path: string, doc: string): OptionSpec => ({
  *
  * @example
  * ```ts
- * import { OPTION_SCHEMA } from "./schema.ts";
+ * import { OPTION_SCHEMA } from "@h2serve/h2serve";
  * const row = OPTION_SCHEMA.find((o) => o.path === "http1.headersTimeout");
  * console.log(row?.default); // "30 s"
  * ```
@@ -248,12 +248,6 @@ export const OPTION_SCHEMA: readonly OptionSpec[] = [
 
 /**
  * The table by path.
- *
- * @example
- * ```ts
- * import { OPTION_BY_PATH } from "./schema.ts";
- * OPTION_BY_PATH.get("port")?.max; // 65535
- * ```
  */
 export const OPTION_BY_PATH: ReadonlyMap<string, OptionSpec> = new Map(
   OPTION_SCHEMA.map((o) => [o.path, o]),
@@ -261,11 +255,5 @@ export const OPTION_BY_PATH: ReadonlyMap<string, OptionSpec> = new Map(
 
 /**
  * Keys a TLS certificate entry may have.
- *
- * @example
- * ```ts
- * import { TLS_ENTRY_KEYS } from "./schema.ts";
- * TLS_ENTRY_KEYS.includes("serverName"); // true
- * ```
  */
 export const TLS_ENTRY_KEYS: readonly string[] = ["cert", "key", "serverName"];

@@ -1,5 +1,5 @@
 /**
- * The options table of the README, rendered from {@link OPTION_SCHEMA} so the
+ * The options table of docs/limits.md, rendered from {@link OPTION_SCHEMA} so the
  * documented defaults and ranges are the validator's.
  *
  * @module
@@ -9,12 +9,6 @@ import { describe } from "./validate.ts";
 
 /**
  * Markdown table of every option: path, accepted values, default, meaning.
- *
- * @example
- * ```ts
- * import { optionsTable } from "./table.ts";
- * console.log(optionsTable((o) => o.path.startsWith("http1.")));
- * ```
  */
 export function optionsTable(filter: (o: OptionSpec) => boolean = () => true): string {
   const rows = OPTION_SCHEMA.filter(filter).map((o) =>

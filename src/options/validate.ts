@@ -14,7 +14,7 @@ import type { ListenerProtocol } from "./protocols.ts";
  *
  * @example
  * ```ts
- * import { OptionError } from "./validate.ts";
+ * import { OptionError } from "@h2serve/h2serve";
  * const e = new OptionError("port", "port must be an integer in [0, 65535], got -1");
  * console.log(e.option); // "port"
  * ```
@@ -32,13 +32,6 @@ export class OptionError extends TypeError {
 
 /**
  * Shows a value in a message: strings quoted, objects by kind, long text cut.
- *
- * @example
- * ```ts
- * import { showValue } from "./validate.ts";
- * showValue("80"); // "\"80\""
- * showValue([]); // "an array"
- * ```
  */
 export function showValue(v: unknown): string {
   if (typeof v === "string") return JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v);
@@ -52,12 +45,6 @@ export function showValue(v: unknown): string {
 
 /**
  * Levenshtein distance, for "did you mean".
- *
- * @example
- * ```ts
- * import { editDistance } from "./validate.ts";
- * editDistance("headerTimeout", "headersTimeout"); // 1
- * ```
  */
 export function editDistance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
@@ -75,13 +62,6 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The closest known name, when close enough to be a typo (case is ignored).
- *
- * @example
- * ```ts
- * import { closest } from "./validate.ts";
- * closest("prot", ["port", "hostname"]); // "port"
- * closest("zzzz", ["port"]); // null
- * ```
  */
 export function closest(name: string, known: readonly string[]): string | null {
   let best: string | null = null;
@@ -99,13 +79,6 @@ export function closest(name: string, known: readonly string[]): string | null {
 
 /**
  * The phrase after "must be" for a row.
- *
- * @example
- * ```ts
- * import { describe } from "./validate.ts";
- * import { OPTION_BY_PATH } from "./schema.ts";
- * describe(OPTION_BY_PATH.get("port")!); // "an integer in [0, 65535]"
- * ```
  */
 export function describe(spec: OptionSpec): string {
   const { min = -Infinity, max = Infinity } = spec;
@@ -153,13 +126,6 @@ function fail(spec: OptionSpec, v: unknown, path = spec.path): never {
 
 /**
  * Checks one value against its row; throws {@link OptionError} naming `path`.
- *
- * @example
- * ```ts
- * import { checkValue } from "./validate.ts";
- * import { OPTION_BY_PATH } from "./schema.ts";
- * checkValue(OPTION_BY_PATH.get("http1.maxHeaderBytes")!, 16384); // passes
- * ```
  */
 export function checkValue(spec: OptionSpec, v: unknown, path = spec.path): void {
   switch (spec.kind) {
@@ -255,16 +221,6 @@ function checkSection(name: "http1" | "http2", value: unknown, keys: readonly st
 /**
  * Checks `tls`: an entry or a non-empty list, each with PEM cert and key that
  * parse (node:crypto, on every runtime) and belong together.
- *
- * @example
- * ```ts
- * import { checkTls } from "./validate.ts";
- * try {
- *   checkTls({ cert: "-----BEGIN CERTIFICATE-----..." });
- * } catch (e) {
- *   console.log((e as Error).message); // tls.key is missing: tls needs both cert and key
- * }
- * ```
  */
 export function checkTls(tls: unknown): void {
   const list = Array.isArray(tls) ? tls : [tls];
@@ -333,17 +289,6 @@ function reason(e: unknown): string {
 /**
  * Validates serve() options; throws {@link OptionError} on the first bad or
  * unknown one. Keys whose value is `undefined` count as absent.
- *
- * @example
- * ```ts
- * import { validateOptions } from "./validate.ts";
- * try {
- *   validateOptions({ http1: { headersTimeout: -1 } });
- * } catch (e) {
- *   console.log((e as Error).message);
- *   // http1.headersTimeout must be a positive number of milliseconds, got -1
- * }
- * ```
  */
 export function validateOptions(options: unknown): void {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {

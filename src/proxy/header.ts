@@ -14,12 +14,6 @@ export const V2_ADDRESS_BYTES: Record<number, number> = { 0: 0, 1: 12, 2: 36, 3:
 
 /**
  * An endpoint named by a PROXY header.
- *
- * @example
- * ```ts
- * import type { ProxyAddress } from "./parser.ts";
- * const client: ProxyAddress = { transport: "tcp", hostname: "192.0.2.1", port: 5000 };
- * ```
  */
 export type ProxyAddress =
   | { transport: "tcp"; hostname: string; port: number }
@@ -27,12 +21,6 @@ export type ProxyAddress =
 
 /**
  * A v2 Type-Length-Value extension, as received.
- *
- * @example
- * ```ts
- * import type { ProxyTlv } from "./parser.ts";
- * const alpn: ProxyTlv = { type: 0x01, value: new TextEncoder().encode("h2") };
- * ```
  */
 export interface ProxyTlv {
   /** The type byte (0x01 ALPN, 0x02 authority, 0x05 unique id, 0x20 SSL...). */
@@ -43,15 +31,6 @@ export interface ProxyTlv {
 
 /**
  * A parsed PROXY header.
- *
- * @example
- * ```ts
- * import { ProxyHeaderParser } from "./parser.ts";
- * const r = new ProxyHeaderParser().push(
- *   new TextEncoder().encode("PROXY TCP4 192.0.2.1 192.0.2.2 5000 80\r\n"),
- * );
- * if (r.kind === "done") console.assert(r.header.version === 1 && r.header.command === "proxy");
- * ```
  */
 export interface ProxyHeader {
   /** 1 (text) or 2 (binary). */
@@ -71,13 +50,6 @@ export interface ProxyHeader {
 
 /**
  * Why a header was rejected.
- *
- * @example
- * ```ts
- * import { ProxyHeaderParser } from "./parser.ts";
- * const r = new ProxyHeaderParser().push(new TextEncoder().encode("GET / HTTP/1.1\r\n"));
- * if (r.kind === "error") console.assert(r.error.code === "signature");
- * ```
  */
 export type ProxyErrorCode =
   | "signature"
@@ -94,26 +66,12 @@ export type ProxyErrorCode =
 
 /**
  * A rejected PROXY header: the connection must be closed unserved.
- *
- * @example
- * ```ts
- * import { ProxyHeaderError } from "./parser.ts";
- * const e = new ProxyHeaderError("port", "port out of range");
- * console.assert(e.code === "port" && e.message === "PROXY header: port out of range");
- * ```
  */
 export class ProxyHeaderError extends Error {
   /** What was wrong. */
   readonly code: ProxyErrorCode;
 
-  /**
-   * @example
-   * ```ts
-   * import { ProxyHeaderError } from "./parser.ts";
-   * const e = new ProxyHeaderError("signature", "not a PROXY header");
-   * console.assert(e.name === "ProxyHeaderError");
-   * ```
-   */
+  /** */
   constructor(code: ProxyErrorCode, message: string) {
     super(`PROXY header: ${message}`);
     this.name = "ProxyHeaderError";

@@ -8,12 +8,6 @@
 
 /**
  * Parses a dotted-quad IPv4 address (no leading zeros, each part 0-255).
- *
- * @example
- * ```ts
- * parseIPv4("192.0.2.1"); // Uint8Array [192, 0, 2, 1]
- * parseIPv4("192.0.2.01"); // null
- * ```
  */
 export function parseIPv4(s: string): Uint8Array | null {
   const parts = s.split(".");
@@ -32,12 +26,6 @@ export function parseIPv4(s: string): Uint8Array | null {
 /**
  * Parses an IPv6 address in any RFC 4291 text form (`::`, an embedded
  * dotted quad); no zone, no brackets.
- *
- * @example
- * ```ts
- * parseIPv6("2001:db8::1")?.length; // 16
- * parseIPv6("2001:db8:::1"); // null
- * ```
  */
 export function parseIPv6(s: string): Uint8Array | null {
   if (s.length < 2 || s.length > 45) return null;
@@ -76,11 +64,6 @@ export function parseIPv6(s: string): Uint8Array | null {
 
 /**
  * Dotted-quad text of 4 bytes.
- *
- * @example
- * ```ts
- * formatIPv4(new Uint8Array([127, 0, 0, 1])); // "127.0.0.1"
- * ```
  */
 export function formatIPv4(b: Uint8Array): string {
   return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
@@ -89,11 +72,6 @@ export function formatIPv4(b: Uint8Array): string {
 /**
  * RFC 5952 text of 16 bytes: lower case, the longest run (of two or more) of
  * zero groups as `::`, and an IPv4-mapped address as `::ffff:a.b.c.d`.
- *
- * @example
- * ```ts
- * formatIPv6(parseIPv6("2001:0db8:0:0:0:0:0:1")!); // "2001:db8::1"
- * ```
  */
 export function formatIPv6(b: Uint8Array): string {
   const words: number[] = [];

@@ -30,11 +30,6 @@ export {
 /**
  * A v1 line is at most this long, CRLF included (the spec's worst case:
  * UNKNOWN with two IPv6 addresses).
- *
- * @example
- * ```ts
- * PROXY_V1_MAX_BYTES; // 107
- * ```
  */
 export const PROXY_V1_MAX_BYTES = 107;
 /**
@@ -43,21 +38,11 @@ export const PROXY_V1_MAX_BYTES = 107;
  * leaves room for the TLVs balancers send (ALPN, authority of up to 255
  * bytes, a 128-byte unique id, SSL details with a client certificate's CN),
  * while a peer cannot make us buffer the 64 KiB the length field allows.
- *
- * @example
- * ```ts
- * new ProxyHeaderParser({ maxV2Bytes: DEFAULT_PROXY_V2_MAX_BYTES * 2 });
- * ```
  */
 export const DEFAULT_PROXY_V2_MAX_BYTES = 4096;
 
 /**
  * The 12-byte v2 signature.
- *
- * @example
- * ```ts
- * PROXY_V2_SIGNATURE.byteLength; // 12
- * ```
  */
 export const PROXY_V2_SIGNATURE: Uint8Array = new Uint8Array([
   0x0d,
@@ -77,13 +62,6 @@ const V1_PREFIX = new Uint8Array([0x50, 0x52, 0x4f, 0x58, 0x59, 0x20]); // "PROX
 
 /**
  * What one push() found.
- *
- * @example
- * ```ts
- * import { ProxyHeaderParser } from "./parser.ts";
- * const p = new ProxyHeaderParser();
- * console.assert(p.push(new TextEncoder().encode("PROXY TCP4")).kind === "more");
- * ```
  */
 export type ProxyParseResult =
   | { kind: "more" }
@@ -92,12 +70,6 @@ export type ProxyParseResult =
 
 /**
  * Options of the parser.
- *
- * @example
- * ```ts
- * import { ProxyHeaderParser } from "./parser.ts";
- * const p = new ProxyHeaderParser({ maxV2Bytes: 1024 }); // v2 headers with TLVs up to 1 KiB
- * ```
  */
 export interface ProxyParserOptions {
   /** Bound on a whole v2 header in bytes; default {@link DEFAULT_PROXY_V2_MAX_BYTES}. */
@@ -110,16 +82,6 @@ type Complete = { kind: "complete"; header: ProxyHeader; consumed: number };
 
 /**
  * Reads one PROXY header from the first bytes of a connection.
- *
- * @example
- * ```ts
- * const p = new ProxyHeaderParser();
- * const r = p.push(new TextEncoder().encode("PROXY TCP4 192.0.2.1 192.0.2.2 5000 80\r\nGET"));
- * if (r.kind === "done") {
- *   r.header.source; // { transport: "tcp", hostname: "192.0.2.1", port: 5000 }
- *   r.rest; // "GET"
- * }
- * ```
  */
 export class ProxyHeaderParser {
   readonly #maxV2: number;

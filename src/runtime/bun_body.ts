@@ -45,12 +45,6 @@ try {
 
 /**
  * True where {@link heldBodyBytes} can tell (Bun today).
- *
- * @example
- * ```ts
- * import { HELD_BODY_PROBE } from "./bun_body.ts";
- * console.log(HELD_BODY_PROBE ? "plain bodies read without a stream" : "general path");
- * ```
  */
 export const HELD_BODY_PROBE: boolean = base >= 0;
 
@@ -58,12 +52,6 @@ export const HELD_BODY_PROBE: boolean = base >= 0;
  * How many body bytes the runtime holds as plain bytes in this Response
  * (a string or bytes body), or 0: no body, an empty one, a stream, a Blob, or
  * a runtime without the probe. Above 0, `response.bytes()` settles at once.
- *
- * @example
- * ```ts
- * import { heldBodyBytes } from "./bun_body.ts";
- * heldBodyBytes(new Response("hello")); // 5 on Bun, 0 elsewhere
- * ```
  */
 export function heldBodyBytes(response: Response): number {
   return base < 0 ? 0 : estimate!(response) - base;

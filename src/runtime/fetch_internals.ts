@@ -12,13 +12,6 @@ type Bag = Record<PropertyKey, unknown>;
 
 /**
  * The symbol keys the runtime uses for a Request's state.
- *
- * @example
- * ```ts
- * import { findRequestInternals } from "./fetch_internals.ts";
- * const keys = findRequestInternals();
- * if (keys !== null) console.assert(typeof keys.headers === "symbol");
- * ```
  */
 export interface RequestInternals {
   /** Own fields of every Request instance. */
@@ -35,11 +28,6 @@ export interface RequestInternals {
 
 /**
  * Finds the Request keys on this runtime, or null where they are not there.
- *
- * @example
- * ```ts
- * const keys = findRequestInternals(); // non-null on Deno
- * ```
  */
 export function findRequestInternals(): RequestInternals | null {
   const probe = new Request("http://probe.invalid/");
@@ -66,13 +54,6 @@ export function findRequestInternals(): RequestInternals | null {
 
 /**
  * The symbol keys under which the runtime keeps a plain Response body.
- *
- * @example
- * ```ts
- * import { findResponseInternals } from "./fetch_internals.ts";
- * const keys = findResponseInternals();
- * if (keys !== null) console.assert(typeof keys.status === "symbol");
- * ```
  */
 export interface ResponseInternals {
   /** The status. */
@@ -91,11 +72,6 @@ export interface ResponseInternals {
 
 /**
  * Finds the Response keys on this runtime, or null where they are not there.
- *
- * @example
- * ```ts
- * const keys = findResponseInternals(); // non-null on Deno
- * ```
  */
 export function findResponseInternals(): ResponseInternals | null {
   const probe = new Response("probe");

@@ -8,11 +8,6 @@ import type { Addr, NetAddr } from "./types.ts";
 /**
  * A NetAddr from a socket's host and port; an IPv4-mapped IPv6 address
  * (`::ffff:127.0.0.1`, as dual-stack sockets report) is given as plain IPv4.
- *
- * @example
- * ```ts
- * netAddr("::ffff:127.0.0.1", 8080); // { hostname: "127.0.0.1", port: 8080, transport: "tcp" }
- * ```
  */
 export function netAddr(host: string | undefined, port: number | undefined): NetAddr {
   const h = host ?? "";
@@ -35,13 +30,6 @@ interface SocketEnds {
  * Both ends of an accepted socket: on a Unix socket listening at `path` the
  * peer has no name (Bun and Node report none, and unnamed clients have none
  * anyway); otherwise the TCP addresses.
- *
- * @example
- * ```ts
- * import { socketAddrs } from "./addr.ts";
- * const [remote, local] = socketAddrs({ remoteAddress: "::1", remotePort: 5 }, undefined);
- * const [peer] = socketAddrs({}, "/tmp/app.sock"); // { transport: "unix", path: "" }
- * ```
  */
 export function socketAddrs(s: SocketEnds, path: string | undefined): [Addr, Addr] {
   if (path !== undefined) return [{ transport: "unix", path: "" }, { transport: "unix", path }];

@@ -208,12 +208,6 @@ class BunTransport implements Transport {
 
 /**
  * The Bun runtime binding.
- *
- * @example
- * ```ts
- * import { bunRuntime } from "./bun.ts";
- * console.assert(bunRuntime.name === "bun"); // used only when running on Bun
- * ```
  */
 export const bunRuntime: Runtime = {
   name: "bun",

@@ -310,12 +310,6 @@ function probePort(hostname: string, port: number, reusePort?: boolean): number 
 
 /**
  * The Deno runtime binding.
- *
- * @example
- * ```ts
- * import { denoRuntime } from "./deno.ts";
- * console.assert(denoRuntime.name === "deno"); // used only when running on Deno
- * ```
  */
 export const denoRuntime: Runtime = {
   name: "deno",

@@ -18,13 +18,6 @@ const BACKLOG = 511;
 
 /**
  * Starts `server` listening on `host:port`, bound on return where possible.
- *
- * @example
- * ```ts ignore
- * const server = net.createServer();
- * listenNow(server, "127.0.0.1", 8080, false);
- * server.listening; // true on Node and Deno
- * ```
  */
 export function listenNow(
   server: net.Server,

@@ -14,13 +14,6 @@ export type * from "./types.ts";
  * Why serveWorkers cannot run here, or null when it can. It needs web Workers
  * and SO_REUSEPORT: Deno and Bun have both; Node has neither (worker_threads
  * differ, and net.Server gained reusePort only in Node 22.12).
- *
- * @example
- * ```ts
- * import { workersUnsupported } from "./mod.ts";
- * const why = workersUnsupported();
- * if (why !== null) console.log(`serveWorkers unavailable: ${why}`);
- * ```
  */
 export function workersUnsupported(): string | null {
   return currentRuntime().name === "node"
@@ -32,12 +25,6 @@ export function workersUnsupported(): string | null {
 
 /**
  * The binding for the current runtime; throws on an unsupported one.
- *
- * @example
- * ```ts
- * import { currentRuntime } from "./mod.ts";
- * console.log(currentRuntime().name); // "deno", "bun" or "node"
- * ```
  */
 export function currentRuntime(): Runtime {
   const g = globalThis as {

@@ -143,12 +143,6 @@ class NodeTransport implements Transport {
 
 /**
  * True when this Node's net.Server.listen() takes `reusePort` (Node 22.12+ and 23.1+).
- *
- * @example
- * ```ts
- * import { nodeHasReusePort } from "./node.ts";
- * console.assert(nodeHasReusePort("22.12.0") && !nodeHasReusePort("20.18.1"));
- * ```
  */
 export function nodeHasReusePort(version: string = process.versions.node): boolean {
   const [major = 0, minor = 0] = version.split(".").map(Number);
@@ -201,12 +195,6 @@ function probeUnixPath(path: string): void {
 
 /**
  * The Node.js runtime binding.
- *
- * @example
- * ```ts
- * import { nodeRuntime } from "./node.ts";
- * console.assert(nodeRuntime.name === "node"); // used only when running on Node
- * ```
  */
 export const nodeRuntime: Runtime = {
   name: "node",

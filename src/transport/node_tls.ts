@@ -159,12 +159,6 @@ function socketAddrs(raw: net.Socket, path: string | undefined): [Addr, Addr] {
  * its handshake fails: never a wrong certificate. The handshake (and the
  * PROXY header before it, with `proxyProtocol`) is bounded by its timeout:
  * the TCP socket is destroyed when it passes.
- *
- * @example
- * ```ts ignore
- * const l = listenNodeTls({ hostname: "127.0.0.1", port: 8443, tls: { cert, key } }, onConnection);
- * l.close();
- * ```
  */
 export function listenNodeTls(
   options: ListenOptions & { tls: TlsCertificate | TlsCertificate[] },

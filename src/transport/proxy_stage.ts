@@ -12,11 +12,6 @@ import { type ProxyHeader, ProxyHeaderParser } from "../proxy/parser.ts";
 /**
  * The addresses a connection reports once its PROXY header is read: the
  * header's, or the socket's when the header names nobody.
- *
- * @example
- * ```ts ignore
- * const { remoteAddr } = proxiedAddrs(header, socketRemote, socketLocal);
- * ```
  */
 export function proxiedAddrs(
   header: ProxyHeader,
@@ -188,12 +183,6 @@ class ProxiedTransport implements Transport, TransportSink {
  * While it waits, the connection is in `pending`, so that closing the
  * listener can abort it (see {@link abortPending}). Each connection dropped
  * for its header is reported to `onError`, if given.
- *
- * @example
- * ```ts ignore
- * const pending = new Set<Transport>();
- * acceptProxied(transport, 30_000, (t) => onConnection(t), pending);
- * ```
  */
 export function acceptProxied(
   transport: Transport,
@@ -208,12 +197,6 @@ export function acceptProxied(
 /**
  * Aborts every connection still waiting for its PROXY header (the listener
  * is closing: nobody will serve them).
- *
- * @example
- * ```ts ignore
- * listener.close();
- * abortPending(pending);
- * ```
  */
 export function abortPending(pending: Set<Transport>): void {
   for (const t of [...pending]) t.abort();

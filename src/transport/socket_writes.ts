@@ -10,16 +10,6 @@ import { HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
 
 /**
  * Queued writes for one socket, flushed once per turn.
- *
- * @example
- * ```ts
- * import { SocketWrites } from "./socket_writes.ts";
- * const sent: Uint8Array[] = [];
- * const writes = new SocketWrites((piece) => (sent.push(piece), true), () => {});
- * writes.write(new Uint8Array([1]));
- * writes.write(new Uint8Array([2]));
- * await Promise.resolve(); // one flush, one piece: [1, 2]
- * ```
  */
 export class SocketWrites {
   /** What waits to be written; the transport puts back a partly written piece. */

@@ -63,15 +63,6 @@ export type Addr = NetAddr | UnixAddr;
 
 /**
  * Receives what a transport reads. Called synchronously from the socket's read path.
- *
- * @example
- * ```ts
- * import type { TransportSink } from "./types.ts";
- * const sink: TransportSink = {
- *   data: (chunk) => console.log(`${chunk.byteLength} bytes`),
- *   end: (error) => console.log(error === undefined ? "peer closed" : "socket failed"),
- * };
- * ```
  */
 export interface TransportSink {
   /** Bytes arrived. The chunk is owned by the sink from now on. */
@@ -86,15 +77,6 @@ export interface TransportSink {
 
 /**
  * A connected byte stream (TCP or TLS), with flow control in both directions.
- *
- * @example
- * ```ts
- * import type { Transport } from "./types.ts";
- * // Backpressure: stop producing when write() says so, resume after drain().
- * async function send(t: Transport, chunks: Uint8Array[]): Promise<void> {
- *   for (const c of chunks) if (!t.write(c)) await t.drain();
- * }
- * ```
  */
 export interface Transport {
   /** Peer address. */
@@ -159,12 +141,6 @@ export interface TlsCertificate {
 
 /**
  * What a runtime listener needs to know.
- *
- * @example
- * ```ts
- * import type { ListenOptions } from "./types.ts";
- * const options: ListenOptions = { hostname: "127.0.0.1", port: 0, alpnProtocols: ["h2", "http/1.1"] };
- * ```
  */
 export interface ListenOptions {
   /** Interface to bind; defaults to 0.0.0.0. */
@@ -203,25 +179,12 @@ export interface ListenOptions {
 
 /**
  * What was being read when a connection was dropped unserved.
- *
- * @example
- * ```ts
- * import type { HandshakeStage } from "./types.ts";
- * const stage: HandshakeStage = "proxy"; // the PROXY header, read before TLS
- * ```
  */
 export type HandshakeStage = "tls" | "proxy";
 
 /**
  * The listener's report of a connection dropped unserved: the stage, the
  * error, the socket's peer, and whether the stage's timeout fired.
- *
- * @example
- * ```ts
- * import type { HandshakeErrorHook } from "./types.ts";
- * const hook: HandshakeErrorHook = (stage, error, _addr, timedOut) =>
- *   console.log(stage, timedOut ? "timed out" : error.message);
- * ```
  */
 export type HandshakeErrorHook = (
   stage: HandshakeStage,
@@ -232,23 +195,11 @@ export type HandshakeErrorHook = (
 
 /**
  * The TLS handshake timeout when ListenOptions gives none.
- *
- * @example
- * ```ts
- * import { DEFAULT_HANDSHAKE_TIMEOUT_MS } from "./types.ts";
- * console.assert(DEFAULT_HANDSHAKE_TIMEOUT_MS === 30_000);
- * ```
  */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;
 
 /**
  * A bound listener.
- *
- * @example
- * ```ts
- * import type { TransportListener } from "./types.ts";
- * const stop = (l: TransportListener) => l.close(); // open connections go on
- * ```
  */
 export interface TransportListener {
   /** Where it listens. */
@@ -259,14 +210,6 @@ export interface TransportListener {
 
 /**
  * Runtime hooks the server needs besides sockets.
- *
- * @example
- * ```ts
- * import { currentRuntime } from "./mod.ts";
- * const timer = setInterval(() => {}, 60_000);
- * currentRuntime().unrefTimer(timer); // does not keep the process alive
- * clearInterval(timer);
- * ```
  */
 export interface Runtime {
   /** "deno", "bun" or "node". */

@@ -48,11 +48,6 @@ function inUse(e: unknown): boolean {
  * Runs `bind` for `path`; if the path is taken by a stale socket file (a
  * socket nobody listens on), removes the file and binds again. Throws, naming
  * `path`, when the file is not a socket or a server is listening on it.
- *
- * @example
- * ```ts ignore
- * const listener = claimUnixPath("/run/app.sock", () => Deno.listen({ transport: "unix", path: "/run/app.sock" }));
- * ```
  */
 export function claimUnixPath<T>(path: string, bind: () => T): T {
   try {

@@ -14,14 +14,6 @@ import { isPooled, releaseBytes, writeBytes } from "../bytes/slab.ts";
 
 /**
  * Above this many queued bytes, write() reports backpressure.
- *
- * @example
- * ```ts
- * import { HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
- * const q = new WriteQueue();
- * q.push(new Uint8Array(1024));
- * const backedUp = q.size >= HIGH_WATER_MARK; // false
- * ```
  */
 export const HIGH_WATER_MARK = 256 * 1024;
 
@@ -37,12 +29,6 @@ const TAIL_SIZE = 4 * 1024;
 
 /**
  * How a queue glues chunks together.
- *
- * @example
- * ```ts
- * import { WriteQueue } from "./write_queue.ts";
- * const q = new WriteQueue({ glueLarge: true }); // where each socket write is costly (Deno)
- * ```
  */
 export interface WriteQueueOptions {
   /**
@@ -55,16 +41,6 @@ export interface WriteQueueOptions {
 
 /**
  * A FIFO of byte chunks with a running total.
- *
- * @example
- * ```ts
- * import { WriteQueue } from "./write_queue.ts";
- * const q = new WriteQueue();
- * q.push(new Uint8Array([1, 2]));
- * q.push(new Uint8Array([3]));
- * const piece = q.take(); // small chunks come out glued: [1, 2, 3]
- * console.assert(piece?.byteLength === 3 && q.size === 0);
- * ```
  */
 export class WriteQueue {
   #chunks: Uint8Array[] = [];
@@ -208,14 +184,6 @@ export class WriteQueue {
 
 /**
  * A promise with its resolver exposed, reused by transports for drain/resume waits.
- *
- * @example
- * ```ts
- * import { deferred } from "./write_queue.ts";
- * const drained = deferred();
- * setTimeout(drained.resolve, 0);
- * await drained.promise;
- * ```
  */
 export interface Deferred {
   /** The promise. */
@@ -226,14 +194,6 @@ export interface Deferred {
 
 /**
  * Creates a Deferred.
- *
- * @example
- * ```ts
- * import { deferred } from "./write_queue.ts";
- * const d = deferred();
- * d.resolve();
- * await d.promise;
- * ```
  */
 export function deferred(): Deferred {
   let resolve!: () => void;

@@ -10,16 +10,6 @@
 /**
  * What the session needs from the driver for one upgraded connection or
  * h2 stream. Every method must be safe to call after the channel ended.
- *
- * @example
- * ```ts
- * const channel: WebSocketChannel = {
- *   write: (bytes) => socket.write(bytes), // false = above the high-water mark
- *   drain: () => socket.drained(),
- *   pause: () => socket.pauseReading(), resume: () => socket.resumeReading(),
- *   end: () => socket.closeAfterFlush(), abort: () => socket.destroy(),
- * };
- * ```
  */
 export interface WebSocketChannel {
   /**
@@ -49,14 +39,6 @@ export interface WebSocketChannel {
 
 /**
  * What the driver calls on the session it attached.
- *
- * @example
- * ```ts
- * const session = decision.open(channel);
- * socket.onData = (bytes) => session.receive(bytes);
- * socket.onClose = (err) => session.peerEnded(err);
- * server.onShutdown = () => session.goingAway();
- * ```
  */
 export interface WebSocketSessionHandle {
   /** Bytes from the peer (h1: socket data after the handshake; h2: the stream's DATA payloads). */

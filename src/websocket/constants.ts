@@ -6,13 +6,6 @@
 
 /**
  * Frame opcodes (RFC 6455 §5.2).
- *
- * @example
- * ```ts
- * import { Opcode } from "./constants.ts";
- * import { encodeFrame } from "./encoder.ts";
- * encodeFrame(Opcode.PING, new Uint8Array(0)); // 89 00
- * ```
  */
 export const Opcode = {
   CONTINUATION: 0x0,
@@ -25,23 +18,11 @@ export const Opcode = {
 
 /**
  * One of the opcodes RFC 6455 defines.
- *
- * @example
- * ```ts
- * import { Opcode } from "./constants.ts";
- * const isControl = (op: Opcode) => op >= Opcode.CLOSE;
- * ```
  */
 export type Opcode = typeof Opcode[keyof typeof Opcode];
 
 /**
  * Close codes this server sends (RFC 6455 §7.4.1).
- *
- * @example
- * ```ts
- * import { CloseCode } from "./constants.ts";
- * const done = (socket: WebSocket) => socket.close(CloseCode.NORMAL, "bye");
- * ```
  */
 export const CloseCode = {
   NORMAL: 1000,
@@ -70,25 +51,10 @@ export const CloseCode = {
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 /**
  * Largest control frame payload (RFC 6455 §5.5).
- *
- * @example
- * ```ts
- * import { MAX_CONTROL_PAYLOAD } from "./constants.ts";
- * const fits = (payload: Uint8Array) => payload.length <= MAX_CONTROL_PAYLOAD;
- * ```
  */
 export const MAX_CONTROL_PAYLOAD = 125;
 /**
  * The GUID appended to the key to compute Sec-WebSocket-Accept (RFC 6455 §1.3).
- *
- * @example
- * ```ts
- * import { createHash } from "node:crypto";
- * import { WEBSOCKET_GUID } from "./constants.ts";
- * const key = "dGhlIHNhbXBsZSBub25jZQ==";
- * const accept = createHash("sha1").update(key + WEBSOCKET_GUID).digest("base64");
- * console.assert(accept === "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="); // RFC 6455 §1.3
- * ```
  */
 export const WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
@@ -96,13 +62,6 @@ export const WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
  * Whether `code` may appear in a close frame on the wire (RFC 6455 §7.4):
  * 1000-1003, 1007-1014 and 3000-4999. 1004, 1005, 1006 and 1015 are reserved
  * or local-only; 1016-2999 are unassigned.
- *
- * @example
- * ```ts
- * import { isWireCloseCode } from "./constants.ts";
- * isWireCloseCode(1000); // true
- * isWireCloseCode(1005); // false
- * ```
  */
 export function isWireCloseCode(code: number): boolean {
   if (code >= 1000 && code <= 1003) return true;

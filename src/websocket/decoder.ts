@@ -13,15 +13,6 @@ import { Utf8Validator } from "./utf8.ts";
 
 /**
  * A complete data message. Compressed messages still hold deflated bytes (`compressed`).
- *
- * @example
- * ```ts
- * import { WebSocketDecoder } from "./decoder.ts";
- * const decoder = new WebSocketDecoder({ maxMessageBytes: 1 << 20, requireMask: false, allowRsv1: false });
- * for (const ev of decoder.push(new Uint8Array([0x81, 0x02, 0x68, 0x69]))) {
- *   if (ev.type === "message") console.log(ev.data); // "hi" as bytes
- * }
- * ```
  */
 export interface MessageEvent {
   /** Discriminant. */
@@ -36,13 +27,6 @@ export interface MessageEvent {
 
 /**
  * What `WebSocketDecoder.push` yields.
- *
- * @example
- * ```ts
- * import { type DecoderEvent, WebSocketDecoder } from "./decoder.ts";
- * const decoder = new WebSocketDecoder({ maxMessageBytes: 1 << 20, requireMask: false, allowRsv1: false });
- * const evs: DecoderEvent[] = decoder.push(new Uint8Array([0x89, 0x00])); // a ping
- * ```
  */
 export type DecoderEvent =
   | MessageEvent
@@ -53,12 +37,6 @@ export type DecoderEvent =
 
 /**
  * Options of the decoder.
- *
- * @example
- * ```ts
- * import { WebSocketDecoder } from "./decoder.ts";
- * new WebSocketDecoder({ maxMessageBytes: 1 << 24, requireMask: true, allowRsv1: false });
- * ```
  */
 export interface DecoderOptions {
   /** Largest message (sum of its fragments, before inflation). Over it: close 1009. */
@@ -71,13 +49,6 @@ export interface DecoderOptions {
 
 /**
  * The decoder's explicit states.
- *
- * @example
- * ```ts
- * import { DecoderState, WebSocketDecoder } from "./decoder.ts";
- * const decoder = new WebSocketDecoder({ maxMessageBytes: 1 << 20, requireMask: false, allowRsv1: false });
- * console.assert(decoder.state === DecoderState.HEADER);
- * ```
  */
 export const DecoderState = {
   /** Reading the 2-14 byte frame header. */
@@ -91,12 +62,6 @@ export const DecoderState = {
 } as const;
 /**
  * One of `DecoderState`.
- *
- * @example
- * ```ts
- * import { DecoderState } from "./decoder.ts";
- * const done = (s: DecoderState) => s === DecoderState.CLOSED || s === DecoderState.FAILED;
- * ```
  */
 export type DecoderState = typeof DecoderState[keyof typeof DecoderState];
 
@@ -106,13 +71,6 @@ const decoder = new TextDecoder();
 
 /**
  * Parses client (or server) frames incrementally.
- *
- * @example
- * ```ts
- * import { WebSocketDecoder } from "./decoder.ts";
- * const d = new WebSocketDecoder({ maxMessageBytes: 1 << 20, requireMask: false, allowRsv1: false });
- * d.push(new Uint8Array([0x81, 0x02, 0x68, 0x69])); // [{ type: "message", opcode: 1, data: "hi" bytes, ... }]
- * ```
  */
 export class WebSocketDecoder {
   #opts: DecoderOptions;

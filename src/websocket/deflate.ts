@@ -20,13 +20,6 @@ type ZStream = zlib.DeflateRaw | zlib.InflateRaw;
 
 /**
  * Compresses and decompresses messages for one connection.
- *
- * @example
- * ```ts
- * const pmd = new PerMessageDeflate(params, 1 << 20);
- * const wire = await pmd.compress(new TextEncoder().encode("hello"));
- * await pmd.decompress(wire); // "hello" bytes (when both sides share params)
- * ```
  */
 export class PerMessageDeflate {
   #params: DeflateParams;

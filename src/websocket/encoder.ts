@@ -10,11 +10,6 @@ const encoder = new TextEncoder();
 
 /**
  * Options of `encodeFrame`.
- *
- * @example
- * ```ts
- * encodeFrame(Opcode.TEXT, bytes, { fin: false, mask: new Uint8Array(4) });
- * ```
  */
 export interface EncodeOptions {
   /** Last frame of the message. Default true. */
@@ -27,11 +22,6 @@ export interface EncodeOptions {
 
 /**
  * Serializes one frame: header (7, 16 or 64-bit length) followed by the payload.
- *
- * @example
- * ```ts
- * encodeFrame(Opcode.TEXT, new TextEncoder().encode("hi")); // 81 02 68 69
- * ```
  */
 export function encodeFrame(
   opcode: number,
@@ -68,11 +58,6 @@ export function encodeFrame(
 /**
  * A close frame's payload: the code in network order then the UTF-8 reason;
  * empty when `code` is undefined.
- *
- * @example
- * ```ts
- * encodeClosePayload(1000, "bye"); // 03 e8 62 79 65
- * ```
  */
 export function encodeClosePayload(code?: number, reason = ""): Uint8Array {
   if (code === undefined) return new Uint8Array(0);
@@ -86,11 +71,6 @@ export function encodeClosePayload(code?: number, reason = ""): Uint8Array {
 
 /**
  * A whole close frame (unmasked unless `mask` is given).
- *
- * @example
- * ```ts
- * encodeClose(1001, "going away");
- * ```
  */
 export function encodeClose(code?: number, reason = "", mask?: Uint8Array): Uint8Array {
   return encodeFrame(Opcode.CLOSE, encodeClosePayload(code, reason), { mask });

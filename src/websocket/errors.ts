@@ -7,12 +7,6 @@
 
 /**
  * A WebSocket protocol or limit violation; `code` is the close code to send.
- *
- * @example
- * ```ts
- * const e = new WebSocketError(1002, "unmasked client frame");
- * e.code; // 1002
- * ```
  */
 export class WebSocketError extends Error {
   /** The close code (RFC 6455 §7.4.1) to send to the peer. */

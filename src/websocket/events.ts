@@ -8,11 +8,6 @@
 
 /**
  * A `close` event with `code`, `reason` and `wasClean`.
- *
- * @example
- * ```ts
- * socket.dispatchEvent(closeEvent(1000, "", true));
- * ```
  */
 export function closeEvent(code: number, reason: string, wasClean: boolean): Event {
   const C = (globalThis as { CloseEvent?: typeof CloseEvent }).CloseEvent;
@@ -22,11 +17,6 @@ export function closeEvent(code: number, reason: string, wasClean: boolean): Eve
 
 /**
  * An `error` event with `message`.
- *
- * @example
- * ```ts
- * socket.dispatchEvent(errorEvent("invalid UTF-8"));
- * ```
  */
 export function errorEvent(message: string): Event {
   const E = (globalThis as { ErrorEvent?: typeof ErrorEvent }).ErrorEvent;

@@ -8,11 +8,6 @@
 
 /**
  * One extension offer: its name and parameters (a parameter without value is `true`).
- *
- * @example
- * ```ts
- * parseExtensions("permessage-deflate; server_no_context_takeover")![0]!.params;
- * ```
  */
 export interface ExtensionOffer {
   /** Extension token, lower-cased. */
@@ -25,12 +20,6 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
  * Parses a Sec-WebSocket-Extensions value; undefined when it is malformed.
- *
- * @example
- * ```ts
- * parseExtensions("permessage-deflate; client_max_window_bits");
- * // [{ name: "permessage-deflate", params: [["client_max_window_bits", true]] }]
- * ```
  */
 export function parseExtensions(header: string): ExtensionOffer[] | undefined {
   const out: ExtensionOffer[] = [];
@@ -60,11 +49,6 @@ export function parseExtensions(header: string): ExtensionOffer[] | undefined {
 
 /**
  * Negotiated permessage-deflate parameters.
- *
- * @example
- * ```ts
- * new PerMessageDeflate(negotiateDeflate(offers)!.params, 1 << 20);
- * ```
  */
 export interface DeflateParams {
   /** We reset our compressor after every message. */
@@ -85,12 +69,6 @@ const BITS = /^(?:8|9|1[0-5])$/;
  * An offer asking us for `server_max_window_bits=8` is declined: zlib
  * cannot deflate with a 256-byte window (it silently uses 512, which the
  * client's inflater might not hold), the same limit `ws` works around.
- *
- * @example
- * ```ts
- * const r = negotiateDeflate(parseExtensions("permessage-deflate; client_max_window_bits")!);
- * r?.response; // "permessage-deflate"
- * ```
  */
 export function negotiateDeflate(
   offers: ExtensionOffer[],

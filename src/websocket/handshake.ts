@@ -10,12 +10,6 @@ import { WEBSOCKET_GUID } from "./constants.ts";
 
 /**
  * A handshake the server must refuse: the status and headers to answer with.
- *
- * @example
- * ```ts
- * const r = validateUpgradeRequest("POST", headers);
- * if (!r.ok) console.log(r.status, r.reason); // 400
- * ```
  */
 export interface HandshakeRejection {
   /** Discriminant. */
@@ -30,12 +24,6 @@ export interface HandshakeRejection {
 
 /**
  * A valid handshake request.
- *
- * @example
- * ```ts
- * const r = validateUpgradeRequest("GET", headers);
- * if (r.ok) acceptKey(r.key!);
- * ```
  */
 export interface HandshakeRequest {
   /** Discriminant. */
@@ -72,15 +60,6 @@ function reject(reason: string): HandshakeRejection {
 
 /**
  * Validates an HTTP/1.1 Upgrade request (RFC 6455 §4.2.1).
- *
- * @example
- * ```ts
- * const r = validateUpgradeRequest("GET", new Headers({
- *   upgrade: "websocket", connection: "Upgrade",
- *   "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
- * }));
- * r.ok; // true
- * ```
  */
 export function validateUpgradeRequest(
   method: string,
@@ -108,11 +87,6 @@ export function validateUpgradeRequest(
 /**
  * Validates an RFC 8441 extended CONNECT (`:method CONNECT`, `:protocol
  * websocket`); it carries no key and gets no accept.
- *
- * @example
- * ```ts
- * validateConnectRequest("CONNECT", "websocket", new Headers({ "sec-websocket-version": "13" })).ok; // true
- * ```
  */
 export function validateConnectRequest(
   method: string,
@@ -137,11 +111,6 @@ const KEY_RE = /^[A-Za-z0-9+/]{22}==$/;
 
 /**
  * Whether a Sec-WebSocket-Key is base64 of exactly 16 bytes.
- *
- * @example
- * ```ts
- * isValidKey("dGhlIHNhbXBsZSBub25jZQ=="); // true
- * ```
  */
 export function isValidKey(key: string): boolean {
   return KEY_RE.test(key);
@@ -149,11 +118,6 @@ export function isValidKey(key: string): boolean {
 
 /**
  * Sec-WebSocket-Accept for a key: base64(SHA-1(key + GUID)).
- *
- * @example
- * ```ts
- * acceptKey("dGhlIHNhbXBsZSBub25jZQ=="); // "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
- * ```
  */
 export function acceptKey(key: string): string {
   return createHash("sha1").update(key + WEBSOCKET_GUID).digest("base64");
@@ -162,12 +126,6 @@ export function acceptKey(key: string): string {
 /**
  * The subprotocol to answer with: `wanted` must be one the client offered,
  * else a TypeError naming the `protocol` option.
- *
- * @example
- * ```ts
- * selectProtocol(["chat", "superchat"], "chat"); // "chat"
- * selectProtocol(["chat"], undefined); // ""
- * ```
  */
 export function selectProtocol(offered: string[], wanted: string | undefined): string {
   if (wanted === undefined || wanted === "") return "";

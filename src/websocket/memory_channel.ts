@@ -8,14 +8,6 @@ import type { WebSocketChannel } from "./channel.ts";
 
 /**
  * A channel that keeps written bytes in memory.
- *
- * @example
- * ```ts
- * const ch = new MemoryChannel();
- * const session = decision.open(ch);
- * session.receive(clientFrame);
- * ch.takeOutput(); // the server's frames
- * ```
  */
 export class MemoryChannel implements WebSocketChannel {
   /** Bytes written and not yet taken. */

@@ -11,11 +11,6 @@ import type { WebSocketChannel, WebSocketSessionHandle } from "./channel.ts";
 
 /**
  * What a driver tells upgradeWebSocket about a request.
- *
- * @example
- * ```ts
- * registerUpgradeTarget(req, { protocol: "h2", secure: true });
- * ```
  */
 export interface UpgradeTarget {
   /** "http/1.1" for an Upgrade request, "h2" for an RFC 8441 extended CONNECT. */
@@ -26,12 +21,6 @@ export interface UpgradeTarget {
 
 /**
  * An upgrade the handler accepted, waiting for its response to be sent.
- *
- * @example
- * ```ts
- * const d = resolveUpgrade(req, res);
- * if (d.type === "accept") d.open(channel);
- * ```
  */
 export interface PendingUpgrade {
   /** The request it answers. */
@@ -53,11 +42,6 @@ const byRequest = new WeakMap<Request, PendingUpgrade>();
 /**
  * Drivers: declare that `req` arrived as a WebSocket upgrade candidate
  * (h1 `Upgrade: websocket`, h2 CONNECT with `:protocol websocket`).
- *
- * @example
- * ```ts
- * registerUpgradeTarget(request, { protocol: "http/1.1", secure: false });
- * ```
  */
 export function registerUpgradeTarget(req: Request, target: UpgradeTarget): void {
   targets.set(req, target);
@@ -65,11 +49,6 @@ export function registerUpgradeTarget(req: Request, target: UpgradeTarget): void
 
 /**
  * @internal For upgradeWebSocket.
- *
- * @example
- * ```ts
- * upgradeTargetOf(req)?.protocol; // "http/1.1" | "h2" | undefined
- * ```
  */
 export function upgradeTargetOf(req: Request): UpgradeTarget | undefined {
   return targets.get(req);
@@ -77,11 +56,6 @@ export function upgradeTargetOf(req: Request): UpgradeTarget | undefined {
 
 /**
  * @internal For upgradeWebSocket.
- *
- * @example
- * ```ts
- * markUpgrade(response, pending);
- * ```
  */
 export function markUpgrade(res: Response, pending: PendingUpgrade): void {
   byResponse.set(res, pending);
@@ -90,11 +64,6 @@ export function markUpgrade(res: Response, pending: PendingUpgrade): void {
 
 /**
  * @internal Whether upgradeWebSocket already ran for `req`.
- *
- * @example
- * ```ts
- * if (isUpgraded(req)) throw new TypeError("already upgraded");
- * ```
  */
 export function isUpgraded(req: Request): boolean {
   return byRequest.has(req);
@@ -102,12 +71,6 @@ export function isUpgraded(req: Request): boolean {
 
 /**
  * What a driver does with a handler's response.
- *
- * @example
- * ```ts
- * const d: UpgradeDecision = resolveUpgrade(req, res);
- * if (d.type === "foreign") console.error(d.error);
- * ```
  */
 export type UpgradeDecision =
   | { type: "none" }
@@ -120,15 +83,6 @@ export type UpgradeDecision =
  * `open(channel)`), answer normally (`none`; an upgrade the handler did not
  * return is failed here), or refuse a 101 made by another library
  * (`foreign`: log `error`, answer 500).
- *
- * @example
- * ```ts
- * const d = resolveUpgrade(req, res);
- * if (d.type === "accept") {
- *   writeHead(d.status, d.headers);
- *   const session = d.open(channel);
- * }
- * ```
  */
 export function resolveUpgrade(req: Request, res: Response): UpgradeDecision {
   const pending = byResponse.get(res);
@@ -150,12 +104,6 @@ export function resolveUpgrade(req: Request, res: Response): UpgradeDecision {
 /**
  * An Error when `res` is a 101 not made by h2serve's upgradeWebSocket
  * (typically `Deno.upgradeWebSocket`'s response), else undefined.
- *
- * @example
- * ```ts
- * const err = foreignUpgradeError(res);
- * if (err) console.error(err.message);
- * ```
  */
 export function foreignUpgradeError(res: Response): Error | undefined {
   if (res.status !== 101 || byResponse.has(res)) return undefined;

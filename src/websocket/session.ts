@@ -27,11 +27,6 @@ export type { SessionConfig, SessionListener } from "./session_contract.ts";
 
 /**
  * Pings received while our output is stalled before the session gives up (1008).
- *
- * @example
- * ```ts
- * unanswered > MAX_UNANSWERED_PINGS; // close 1008
- * ```
  */
 export const MAX_UNANSWERED_PINGS = 256;
 /** Inbound events waiting behind inflation before inbound reading pauses. */
@@ -55,13 +50,6 @@ type OutItem = { op: number; data: Uint8Array | Promise<Uint8Array>; size: numbe
 /**
  * The per-connection session. Created in CONNECTING by upgradeWebSocket;
  * the driver calls `attach(channel)` once the handshake response is out.
- *
- * @example
- * ```ts
- * const s = new WebSocketSession(config, listener);
- * const handle = s.attach(channel);
- * handle.receive(bytesFromPeer);
- * ```
  */
 export class WebSocketSession implements WebSocketSessionHandle {
   #state: SessionState = SessionState.CONNECTING;

@@ -9,11 +9,6 @@ import type { DeflateParams } from "./extensions.ts";
 
 /**
  * What the session reports to the socket object.
- *
- * @example
- * ```ts
- * new WebSocketSession(config, { open() {}, message(d, text) {}, error(m) {}, close(c, r, clean) {} });
- * ```
  */
 export interface SessionListener {
   /** The driver attached: the connection is open. */
@@ -28,11 +23,6 @@ export interface SessionListener {
 
 /**
  * Session settings resolved from the options of upgradeWebSocket.
- *
- * @example
- * ```ts
- * new WebSocketSession({ maxMessageBytes: 1 << 24, idleTimeout: 120, closeTimeoutMs: 5000, deflate: undefined }, listener);
- * ```
  */
 export interface SessionConfig {
   /** Largest message in bytes, inflated size included. */

@@ -18,7 +18,12 @@ const decoder = new TextDecoder();
  *
  * @example
  * ```ts
- * const { closeCode, reason } = await socket.stream().closed;
+ * import { serve, upgradeWebSocket } from "@h2serve/h2serve";
+ * serve((req) => {
+ *   const { socket, response } = upgradeWebSocket(req);
+ *   socket.stream().closed.then(({ closeCode, reason }) => console.log(closeCode, reason));
+ *   return response;
+ * });
  * ```
  */
 export interface WebSocketCloseInfo {
@@ -33,7 +38,13 @@ export interface WebSocketCloseInfo {
  *
  * @example
  * ```ts
- * const { readable, writable, protocol } = await socket.stream().opened;
+ * import { serve, upgradeWebSocket } from "@h2serve/h2serve";
+ * serve((req) => {
+ *   const { socket, response } = upgradeWebSocket(req);
+ *   // opened resolves after the handler has returned the response: do not await it here.
+ *   socket.stream().opened.then(({ protocol }) => console.log("open", protocol));
+ *   return response;
+ * });
  * ```
  */
 export interface WebSocketStreamConnection {
@@ -52,14 +63,21 @@ export interface WebSocketStreamConnection {
  *
  * @example
  * ```ts
- * const view = socket.stream();
- * const { readable, writable } = await view.opened;
- * await readable.pipeTo(writable);
- * console.log(await view.closed);
+ * import { serve, upgradeWebSocket } from "@h2serve/h2serve";
+ * serve((req) => {
+ *   const { socket, response } = upgradeWebSocket(req);
+ *   const view = socket.stream();
+ *   (async () => {
+ *     const { readable, writable } = await view.opened;
+ *     await readable.pipeTo(writable);
+ *     console.log(await view.closed);
+ *   })();
+ *   return response;
+ * });
  * ```
  */
 export interface WebSocketStreamView {
-  /** Resolves when the connection is open. */
+  /** Resolves when the connection is open, which is after the handler returned the response. */
   opened: Promise<WebSocketStreamConnection>;
   /** Resolves when the connection closed (never rejects). */
   closed: Promise<WebSocketCloseInfo>;
@@ -75,7 +93,12 @@ const READABLE_HIGH_WATER_MARK = 16;
  *
  * @example
  * ```ts
- * socket.onopen = () => socket.send("welcome");
+ * import { serve, upgradeWebSocket } from "@h2serve/h2serve";
+ * serve((req) => {
+ *   const { socket, response } = upgradeWebSocket(req);
+ *   socket.onopen = () => socket.send("welcome");
+ *   return response;
+ * });
  * ```
  */
 export type WebSocketEventHandler = ((this: ServerWebSocket, ev: Event) => unknown) | null;
@@ -93,17 +116,25 @@ type Handler = WebSocketEventHandler;
  *
  * @example
  * ```ts
- * const { socket, response } = upgradeWebSocket(req);
- * socket.onmessage = (e) => socket.send(e.data);
- * socket.onclose = (e) => console.log("closed", e.code);
- * return response;
+ * import { serve, upgradeWebSocket } from "@h2serve/h2serve";
+ * serve((req) => {
+ *   const { socket, response } = upgradeWebSocket(req);
+ *   socket.onmessage = (e) => socket.send(e.data);
+ *   socket.onclose = (e) => console.log("closed", e.code);
+ *   return response;
+ * });
  * ```
  *
  * @example Streams with backpressure
  * ```ts
- * const { socket, response } = upgradeWebSocket(req);
- * const { readable, writable } = await socket.stream().opened;
- * await readable.pipeTo(writable); // echo, as fast as the client reads
+ * import { serve, upgradeWebSocket } from "@h2serve/h2serve";
+ * serve((req) => {
+ *   const { socket, response } = upgradeWebSocket(req);
+ *   // `opened` resolves only once the handler has returned `response`: never await it
+ *   // before returning (that deadlocks); pipe in the background instead.
+ *   socket.stream().opened.then(({ readable, writable }) => readable.pipeTo(writable)); // echo
+ *   return response;
+ * });
  * ```
  */
 export class ServerWebSocket extends EventTarget {

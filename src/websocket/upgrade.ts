@@ -22,7 +22,14 @@ import { ServerWebSocket } from "./socket.ts";
  *
  * @example
  * ```ts
- * upgradeWebSocket(req, { protocol: "chat", compress: true, maxMessageBytes: 1 << 20, idleTimeout: 30 });
+ * import { serve, upgradeWebSocket, type UpgradeWebSocketOptions } from "@h2serve/h2serve";
+ * const options: UpgradeWebSocketOptions = {
+ *   protocol: "chat",
+ *   compress: true,
+ *   maxMessageBytes: 1 << 20,
+ *   idleTimeout: 30,
+ * };
+ * serve((req) => upgradeWebSocket(req, options).response);
  * ```
  */
 export interface UpgradeWebSocketOptions {
@@ -47,7 +54,12 @@ export interface UpgradeWebSocketOptions {
  *
  * @example
  * ```ts
- * const { socket, response }: WebSocketUpgrade = upgradeWebSocket(req);
+ * import { serve, upgradeWebSocket, type WebSocketUpgrade } from "@h2serve/h2serve";
+ * serve((req) => {
+ *   const { socket, response }: WebSocketUpgrade = upgradeWebSocket(req);
+ *   socket.onopen = () => socket.send("hello");
+ *   return response;
+ * });
  * ```
  */
 export interface WebSocketUpgrade {
@@ -64,9 +76,15 @@ export interface WebSocketUpgrade {
  *
  * @example
  * ```ts
- * try { upgradeWebSocket(req); } catch (e) {
- *   if (e instanceof WebSocketHandshakeError) return new Response(e.message, { status: e.status, headers: e.headers });
- * }
+ * import { serve, upgradeWebSocket, WebSocketHandshakeError } from "@h2serve/h2serve";
+ * serve((req) => {
+ *   try {
+ *     return upgradeWebSocket(req).response;
+ *   } catch (e) {
+ *     if (!(e instanceof WebSocketHandshakeError)) throw e;
+ *     return new Response(e.message, { status: e.status, headers: e.headers });
+ *   }
+ * });
  * ```
  */
 export class WebSocketHandshakeError extends TypeError {
@@ -124,7 +142,7 @@ function checkOptions(o: UpgradeWebSocketOptions) {
  *
  * @example
  * ```ts
- * import { serve, upgradeWebSocket } from "h2serve";
+ * import { serve, upgradeWebSocket } from "@h2serve/h2serve";
  * serve((req) => {
  *   if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("hi");
  *   const { socket, response } = upgradeWebSocket(req, { protocol: "chat", compress: true });

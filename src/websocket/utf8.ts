@@ -10,14 +10,6 @@
 
 /**
  * Validates UTF-8 incrementally.
- *
- * @example
- * ```ts
- * const v = new Utf8Validator();
- * v.push(new Uint8Array([0xe2, 0x82])); // true: a prefix of "€"
- * v.push(new Uint8Array([0xac])); // true
- * v.end(); // true: nothing left incomplete
- * ```
  */
 export class Utf8Validator {
   #need = 0;
@@ -79,12 +71,6 @@ export class Utf8Validator {
 
 /**
  * Whether `bytes` is complete, valid UTF-8.
- *
- * @example
- * ```ts
- * isValidUtf8(new TextEncoder().encode("héllo")); // true
- * isValidUtf8(new Uint8Array([0xc0, 0x80])); // false (overlong NUL)
- * ```
  */
 export function isValidUtf8(bytes: Uint8Array): boolean {
   const v = new Utf8Validator();

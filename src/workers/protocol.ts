@@ -9,12 +9,6 @@ import type { ServeOptions, ServerStats } from "../types.ts";
 
 /**
  * Commands sent to a worker.
- *
- * @example
- * ```ts
- * import type { ToWorker } from "./protocol.ts";
- * const ask: ToWorker & { id: number } = { id: 1, type: "stats" };
- * ```
  */
 export type ToWorker =
   | { type: "start"; module: string; options: Omit<ServeOptions, "fetch" | "signal"> }
@@ -23,12 +17,6 @@ export type ToWorker =
 
 /**
  * Replies from a worker, each with the id of its command.
- *
- * @example
- * ```ts
- * import type { FromWorker } from "./protocol.ts";
- * const reply: FromWorker = { id: 1, type: "closed" };
- * ```
  */
 export type FromWorker =
   & { id: number }

@@ -13,13 +13,6 @@ const EMPTY = new Uint8Array(0);
 
 /**
  * A queue of received byte chunks with line finding.
- *
- * @example
- * ```ts
- * const q = new ByteQueue();
- * q.push(new TextEncoder().encode("GET / HTTP/1.1\r\n"));
- * q.findLF(100); // 15: index of the LF in q.buf
- * ```
  */
 export class ByteQueue {
   /** The current contiguous region; `buf[pos..]` is unread. */

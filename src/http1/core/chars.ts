@@ -25,13 +25,6 @@ function inSet(set: string): (b: number) => boolean {
 
 /**
  * `tchar` (RFC 9110 §5.6.2): the bytes of a token (methods, field names, codings).
- *
- * @example
- * ```ts
- * import { TCHAR } from "./chars.ts";
- * TCHAR[0x61]; // 1 (a)
- * TCHAR[0x28]; // 0 (()
- * ```
  */
 export const TCHAR: Uint8Array = table((b) =>
   isAlpha(b) || isDigit(b) || inSet("!#$%&'*+-.^_`|~")(b)
@@ -40,25 +33,11 @@ export const TCHAR: Uint8Array = table((b) =>
 /**
  * Bytes allowed in a request-target: visible ASCII (0x21–0x7E). Stricter grammar checks (which
  * of the four forms) happen on the whole target.
- *
- * @example
- * ```ts
- * import { TARGET_CHAR } from "./chars.ts";
- * TARGET_CHAR[0x2f]; // 1 (/)
- * TARGET_CHAR[0x20]; // 0 (SP)
- * ```
  */
 export const TARGET_CHAR: Uint8Array = table((b) => b >= 0x21 && b <= 0x7e);
 
 /**
  * `field-vchar / SP / HTAB` (RFC 9110 §5.5): bytes allowed inside a field value.
- *
- * @example
- * ```ts
- * import { FIELD_VALUE_CHAR } from "./chars.ts";
- * FIELD_VALUE_CHAR[0x41]; // 1 (A)
- * FIELD_VALUE_CHAR[0x00]; // 0
- * ```
  */
 export const FIELD_VALUE_CHAR: Uint8Array = table((b) =>
   b === 0x09 || (b >= 0x20 && b <= 0x7e) || b >= 0x80
@@ -66,13 +45,6 @@ export const FIELD_VALUE_CHAR: Uint8Array = table((b) =>
 
 /**
  * `qdtext` (RFC 9110 §5.6.4): bytes allowed unescaped inside a quoted-string.
- *
- * @example
- * ```ts
- * import { QDTEXT } from "./chars.ts";
- * QDTEXT[0x61]; // 1 (a)
- * QDTEXT[0x22]; // 0 (")
- * ```
  */
 export const QDTEXT: Uint8Array = table((b) =>
   b === 0x09 || b === 0x20 || b === 0x21 || (b >= 0x23 && b <= 0x5b) ||
@@ -81,13 +53,6 @@ export const QDTEXT: Uint8Array = table((b) =>
 
 /**
  * Bytes allowed after a backslash in a `quoted-pair`: HTAB, SP, VCHAR, obs-text.
- *
- * @example
- * ```ts
- * import { QUOTED_PAIR_CHAR } from "./chars.ts";
- * QUOTED_PAIR_CHAR[0x22]; // 1 (")
- * QUOTED_PAIR_CHAR[0x0a]; // 0 (LF)
- * ```
  */
 export const QUOTED_PAIR_CHAR: Uint8Array = table((b) =>
   b === 0x09 || (b >= 0x20 && b <= 0x7e) || b >= 0x80
@@ -96,13 +61,6 @@ export const QUOTED_PAIR_CHAR: Uint8Array = table((b) =>
 /**
  * Bytes allowed in a Host field value (`uri-host [ ":" port ]`, RFC 3986 §3.2.2): unreserved,
  * pct-encoded, sub-delims, ":" and the brackets of an IP-literal.
- *
- * @example
- * ```ts
- * import { HOST_CHAR } from "./chars.ts";
- * HOST_CHAR[0x2e]; // 1 (.)
- * HOST_CHAR[0x2f]; // 0 (/)
- * ```
  */
 export const HOST_CHAR: Uint8Array = table((b) =>
   isAlpha(b) || isDigit(b) || inSet("-._~%!$&'()*+,;=:[]")(b)
@@ -110,24 +68,11 @@ export const HOST_CHAR: Uint8Array = table((b) =>
 
 /**
  * `scheme` continuation bytes (RFC 3986 §3.1): ALPHA / DIGIT / "+" / "-" / "."
- *
- * @example
- * ```ts
- * import { SCHEME_CHAR } from "./chars.ts";
- * SCHEME_CHAR[0x2b]; // 1 (+)
- * SCHEME_CHAR[0x3a]; // 0 (:)
- * ```
  */
 export const SCHEME_CHAR: Uint8Array = table((b) => isAlpha(b) || isDigit(b) || inSet("+-.")(b));
 
 /**
  * Hex digit values: 0–15 for HEXDIG bytes, 255 for every other byte.
- *
- * @example
- * ```ts
- * import { HEX_VALUE } from "./chars.ts";
- * HEX_VALUE[0x66]; // 15 ("f")
- * ```
  */
 export const HEX_VALUE: Uint8Array = (() => {
   const t = new Uint8Array(256).fill(255);
@@ -141,13 +86,6 @@ export const HEX_VALUE: Uint8Array = (() => {
 
 /**
  * True for optional whitespace (`OWS`: SP or HTAB).
- *
- * @example
- * ```ts
- * import { isOws } from "./chars.ts";
- * isOws(0x20); // true (SP)
- * isOws(0x0a); // false (LF)
- * ```
  */
 export function isOws(b: number): boolean {
   return b === 0x20 || b === 0x09;
@@ -155,11 +93,6 @@ export function isOws(b: number): boolean {
 
 /**
  * Case-insensitive comparison of `buf[start, end)` with a lowercase ASCII name.
- *
- * @example
- * ```ts
- * isName(new TextEncoder().encode("Host"), 0, 4, "host"); // true
- * ```
  */
 export function isName(buf: Uint8Array, start: number, end: number, lower: string): boolean {
   if (end - start !== lower.length) return false;
@@ -173,11 +106,6 @@ export function isName(buf: Uint8Array, start: number, end: number, lower: strin
 /**
  * Splits a comma-separated list (RFC 9110 §5.6.1) into trimmed, lowercased elements. Empty
  * elements are kept (as "") so that callers can decide how strict to be.
- *
- * @example
- * ```ts
- * listElements("Keep-Alive , Upgrade"); // ["keep-alive", "upgrade"]
- * ```
  */
 export function listElements(value: string): string[] {
   const out: string[] = [];
@@ -197,11 +125,6 @@ export function listElements(value: string): string[] {
 
 /**
  * True when `s` is a non-empty `token` (RFC 9110 §5.6.2).
- *
- * @example
- * ```ts
- * isToken("chunked"); // true
- * ```
  */
 export function isToken(s: string): boolean {
   if (s.length === 0) return false;

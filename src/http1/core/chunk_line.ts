@@ -10,12 +10,6 @@ import { HEX_VALUE, isOws, QDTEXT, QUOTED_PAIR_CHAR, TCHAR } from "./chars.ts";
 
 /**
  * At most this many hex digits in a chunk-size (2^64 - 1; values above 2^53 - 1 are refused).
- *
- * @example
- * ```ts
- * import { MAX_CHUNK_SIZE_DIGITS } from "./chunk_line.ts";
- * "ffffffffffffffff".length <= MAX_CHUNK_SIZE_DIGITS; // true
- * ```
  */
 export const MAX_CHUNK_SIZE_DIGITS = 16;
 
@@ -45,11 +39,6 @@ function bad(message: string): HttpParseError {
  * Validates `buf[s, e)` as a chunk-size line (without CRLF); returns the size when `complete`
  * (with `complete` false the bytes are a prefix and only definite errors throw).
  * chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] ), ext-val = token / quoted-string.
- *
- * @example
- * ```ts
- * chunkSizeLine(new TextEncoder().encode("1a;x=y"), 0, 6, true, 64); // 26
- * ```
  */
 export function chunkSizeLine(
   buf: Uint8Array,

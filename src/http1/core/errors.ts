@@ -15,18 +15,6 @@
  * - 431 Request Header Fields Too Large: header section bytes or field count over the limit.
  * - 501 Not Implemented: a transfer coding other than `chunked`.
  * - 505 HTTP Version Not Supported: a well-formed version other than HTTP/1.0 and HTTP/1.1.
- *
- * @example
- * ```ts
- * import { RequestParser } from "./parser.ts";
- * const p = new RequestParser();
- * p.push(new TextEncoder().encode("GET / HTTP/9.9\r\n\r\n"));
- * try {
- *   p.next();
- * } catch (e) {
- *   // an HttpParseError with status 505
- * }
- * ```
  */
 export class HttpParseError extends Error {
   /**

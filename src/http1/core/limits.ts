@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import type { Http1Limits } from "./limits.ts";
+ * import type { Http1Limits } from "@h2serve/h2serve";
  * const strict: Partial<Http1Limits> = { maxHeaderBytes: 8 * 1024, maxBodyBytes: 1024 * 1024 };
  * ```
  */
@@ -52,12 +52,6 @@ export interface Http1Limits {
 
 /**
  * The default {@linkcode Http1Limits}.
- *
- * @example
- * ```ts
- * import { DEFAULT_HTTP1_LIMITS } from "./limits.ts";
- * DEFAULT_HTTP1_LIMITS.maxHeaderBytes; // the head size over which a request gets 431
- * ```
  */
 export const DEFAULT_HTTP1_LIMITS: Readonly<Http1Limits> = Object.freeze({
   maxRequestLineBytes: 8192,

@@ -16,15 +16,6 @@ function bad(message: string): HttpParseError {
 
 /**
  * The request-line and header section of one request, with its framing already decided.
- *
- * @example
- * ```ts
- * import { RequestParser } from "./parser.ts";
- * const p = new RequestParser();
- * p.push(new TextEncoder().encode("POST /a HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n"));
- * const ev = p.next();
- * if (ev?.type === "head") console.log(ev.head.method, ev.head.target, ev.head.headers);
- * ```
  */
 export interface RequestHead {
   /** Request method, any RFC 9110 token, case preserved (`GET`, `POST`, `QUERY`, ...). */
@@ -65,14 +56,6 @@ export interface RequestHead {
  * What the parser has learned about the request it is reading: the
  * request-line, the fields and the facts the framing and connection
  * decisions need. The parser holds one and resets it after each request.
- *
- * @example
- * ```ts
- * const m = new MessageState();
- * m.method = "GET";
- * m.target = "/";
- * m.keepAlive(); // true: HTTP/1.1 without Connection: close
- * ```
  */
 export class MessageState {
   method = "";

@@ -33,14 +33,6 @@ export type { RequestHead } from "./message.ts";
 
 /**
  * One output of {@linkcode RequestParser.next}.
- *
- * @example
- * ```ts
- * import { RequestParser } from "./parser.ts";
- * const p = new RequestParser();
- * p.push(new TextEncoder().encode("GET / HTTP/1.1\r\nhost: a\r\n\r\n"));
- * for (let ev = p.next(); ev !== null; ev = p.next()) console.log(ev.type); // "head", then "end"
- * ```
  */
 export type ParserEvent =
   | { type: "head"; head: RequestHead }
@@ -82,15 +74,6 @@ function bad(message: string): HttpParseError {
  * p.next(); // { type: "head", head: { method: "GET", target: "/", ... } }
  * p.next(); // { type: "end", trailers: null }
  * p.next(); // null: more input needed
- * ```
- *
- * @example
- * ```ts
- * import { RequestParser } from "./parser.ts";
- * const p = new RequestParser({ maxHeaderBytes: 8192 });
- * p.push(new TextEncoder().encode("GET /x HTTP/1.1\r\nhost: a\r\n\r\n"));
- * const ev = p.next();
- * if (ev?.type === "head") console.log(ev.head.method, ev.head.target); // GET /x
  * ```
  */
 export class RequestParser {

@@ -81,32 +81,11 @@ function statusLine(status: number): string {
 
 /**
  * How the body of a response is delimited (RFC 9112 §6.3).
- *
- * @example
- * ```ts
- * import type { Framing } from "./serializer.ts";
- * const framing: Framing = "chunked"; // length unknown, HTTP/1.1 client
- * ```
  */
 export type Framing = "none" | "length" | "chunked" | "close";
 
 /**
  * Everything needed to write a response head.
- *
- * @example
- * ```ts
- * import { encodeHead, type ResponseHead } from "./serializer.ts";
- * const head: ResponseHead = {
- *   status: 200,
- *   headers: [["content-type", "text/plain"]],
- *   framing: "length",
- *   contentLength: 2,
- *   keepAlive: true,
- *   http10: false,
- *   date: "Mon, 30 Nov 2026 00:00:00 GMT",
- * };
- * encodeHead(head); // "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n..." as bytes
- * ```
  */
 export interface ResponseHead {
   /** Status code. */
@@ -187,15 +166,6 @@ function putHead(h: ResponseHead, extra: number): [Uint8Array, number] {
 /**
  * Serializes a response head to bytes (ISO-8859-1: field values are byte
  * strings). The bytes are a slab piece: hand them straight to a write queue.
- *
- * @example
- * ```ts
- * import { encodeHead } from "./serializer.ts";
- * const bytes = encodeHead({
- *   status: 204, headers: [], framing: "none", contentLength: 0, keepAlive: true, http10: false,
- *   date: "Mon, 30 Nov 2026 00:00:00 GMT",
- * });
- * ```
  */
 export function encodeHead(h: ResponseHead): Uint8Array {
   return putHead(h, 0)[0];
@@ -204,15 +174,6 @@ export function encodeHead(h: ResponseHead): Uint8Array {
 /**
  * A response head and its whole body in one slab piece. A string body must
  * be ASCII (its chars are its bytes); `h.contentLength` is its length.
- *
- * @example
- * ```ts
- * import { encodeHeadAndBody } from "./serializer.ts";
- * const bytes = encodeHeadAndBody({
- *   status: 200, headers: [], framing: "length", contentLength: 2, keepAlive: true, http10: false,
- *   date: "Mon, 30 Nov 2026 00:00:00 GMT",
- * }, "ok"); // head and body in one buffer, one write
- * ```
  */
 export function encodeHeadAndBody(h: ResponseHead, body: string | Uint8Array): Uint8Array {
   const bodyLength = typeof body === "string" ? body.length : body.byteLength;
@@ -224,35 +185,17 @@ export function encodeHeadAndBody(h: ResponseHead, body: string | Uint8Array): U
 
 /**
  * `HTTP/1.1 100 Continue` with its empty field section.
- *
- * @example
- * ```ts
- * import { CONTINUE_100 } from "./serializer.ts";
- * new TextDecoder().decode(CONTINUE_100); // "HTTP/1.1 100 Continue\r\n\r\n"
- * ```
  */
 export const CONTINUE_100: Uint8Array = encodeLatin1("HTTP/1.1 100 Continue\r\n\r\n");
 
 /**
  * The last chunk with no trailers.
- *
- * @example
- * ```ts
- * import { LAST_CHUNK } from "./serializer.ts";
- * LAST_CHUNK.length; // 5: "0\r\n\r\n"
- * ```
  */
 export const LAST_CHUNK: Uint8Array = encodeLatin1("0\r\n\r\n");
 
 /**
  * The last chunk with a trailer section (RFC 9112 §7.1.2). The fields were
  * checked by the caller (tokens, no CR/LF/NUL), as a head's are.
- *
- * @example
- * ```ts
- * import { encodeLastChunk } from "./serializer.ts";
- * encodeLastChunk([["x-sum", "1"]]); // "0\r\nx-sum: 1\r\n\r\n"
- * ```
  */
 export function encodeLastChunk(fields: ReadonlyArray<readonly [string, string]>): Uint8Array {
   if (fields.length === 0) return LAST_CHUNK;
@@ -263,12 +206,6 @@ export function encodeLastChunk(fields: ReadonlyArray<readonly [string, string]>
 
 /**
  * One chunk of a chunked body: size line, data, CRLF, in a single buffer (a slab piece when small).
- *
- * @example
- * ```ts
- * import { encodeChunk } from "./serializer.ts";
- * new TextDecoder().decode(encodeChunk(new TextEncoder().encode("hello"))); // "5\r\nhello\r\n"
- * ```
  */
 export function encodeChunk(data: Uint8Array): Uint8Array {
   const size = data.byteLength.toString(16);
@@ -284,12 +221,6 @@ export function encodeChunk(data: Uint8Array): Uint8Array {
 
 /**
  * A complete minimal error response that closes the connection.
- *
- * @example
- * ```ts
- * import { encodeErrorResponse } from "./serializer.ts";
- * const bytes = encodeErrorResponse(400, "Mon, 30 Nov 2026 00:00:00 GMT"); // then the connection closes
- * ```
  */
 export function encodeErrorResponse(status: number, date: string): Uint8Array {
   const body = `${status} ${reasonPhrase(status)}\n`;

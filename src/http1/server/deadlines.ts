@@ -12,25 +12,12 @@
 
 /**
  * Which timeout is running.
- *
- * @example
- * ```ts
- * import type { DeadlineKind } from "./deadlines.ts";
- * const running: DeadlineKind = "headers"; // waiting for a request head
- * ```
  */
 export type DeadlineKind = "none" | "idle" | "headers" | "body" | "send";
 
 /**
  * Timeout and minimum-rate bookkeeping for one connection; reads no clock of
  * its own (every call is given `now`).
- *
- * @example
- * ```ts
- * const d = new Deadlines(0, 0);
- * d.set("idle", 5000, false, Date.now());
- * d.at; // when the idle timeout fires
- * ```
  */
 export class Deadlines {
   /** When something is due (ms epoch), 0 for never. */

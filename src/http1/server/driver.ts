@@ -47,11 +47,6 @@ function asError(e: unknown): Error {
 
 /**
  * Serves HTTP/1.1 on one transport.
- *
- * @example
- * ```ts ignore
- * new Http1Driver(transport, host, facts, options).start();
- * ```
  */
 export class Http1Driver implements LiveConnection {
   #state = ConnState.IDLE;

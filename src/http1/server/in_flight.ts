@@ -13,12 +13,6 @@ import { ContinueState } from "../core/continue_table.ts";
 
 /**
  * Whether the request body has been read to its end.
- *
- * @example
- * ```ts
- * import { BodyState, InFlight } from "./in_flight.ts";
- * const done = (m: InFlight) => m.bodyState === BodyState.DONE;
- * ```
  */
 export enum BodyState {
   /** Until the parser's `end` event. */
@@ -29,26 +23,6 @@ export enum BodyState {
 
 /**
  * One request on the connection and what has happened to its response.
- *
- * @example
- * ```ts
- * import { BodyState, InFlight } from "./in_flight.ts";
- * import type { RequestHead } from "../core/message.ts";
- * const head: RequestHead = {
- *   method: "GET",
- *   target: "/",
- *   versionMinor: 1,
- *   headers: [["host", "a"]],
- *   bodyKind: "none",
- *   contentLength: 0,
- *   keepAlive: true,
- *   expectContinue: false,
- *   upgrade: null,
- *   host: "a",
- * };
- * const msg = new InFlight(head);
- * console.assert(msg.bodyState === BodyState.READING && !msg.headSent);
- * ```
  */
 export class InFlight {
   /** The exchange running the handler. */
@@ -88,14 +62,6 @@ export class InFlight {
  * Which protocol switch a request asks for: `h2c` (only where the server can
  * take it: `h2cPossible`), a WebSocket (a `GET` whose Upgrade names
  * `websocket`; upgradeWebSocket validates the rest), or none.
- *
- * @example
- * ```ts
- * import { upgradeAsked } from "./in_flight.ts";
- * const head = { method: "GET", upgrade: "websocket", bodyKind: "none" as const };
- * console.assert(upgradeAsked(head, false) === "websocket");
- * console.assert(upgradeAsked({ ...head, upgrade: "h2c" }, true) === "h2c");
- * ```
  */
 export function upgradeAsked(
   head: Pick<RequestHead, "method" | "upgrade" | "bodyKind">,

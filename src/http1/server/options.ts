@@ -10,7 +10,7 @@ import { DEFAULT_HTTP1_LIMITS, type Http1Limits } from "../core/limits.ts";
  *
  * @example
  * ```ts
- * import { serve } from "../../../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * serve({ port: 0, http1: { headersTimeout: 10_000, keepAliveTimeout: 5_000 } }, () =>
  *   new Response("ok"));
  * ```
@@ -48,7 +48,7 @@ export interface Http1Options extends Http1Limits {
  *
  * @example
  * ```ts
- * import { DEFAULT_HTTP1_OPTIONS } from "./options.ts";
+ * import { DEFAULT_HTTP1_OPTIONS } from "@h2serve/h2serve";
  * DEFAULT_HTTP1_OPTIONS.keepAliveTimeout; // ms an idle keep-alive connection stays open
  * ```
  */

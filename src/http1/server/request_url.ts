@@ -16,15 +16,6 @@ import type { RequestHead } from "../core/message.ts";
  * HttpParseError (400) for an invalid Host or an unsupported target form.
  * `checkedHost` is a Host already found valid on this connection (clients
  * repeat theirs), which is not checked again.
- *
- * @example
- * ```ts
- * import { requestUrl } from "./request_url.ts";
- * const local = { transport: "tcp" as const, hostname: "127.0.0.1", port: 8080 };
- * const url = requestUrl({ target: "/a?b", host: "example.com" }, "http://", local);
- * console.assert(url === "http://example.com/a?b");
- * console.assert(requestUrl({ target: "/", host: null }, "http://", local) === "http://127.0.0.1:8080/");
- * ```
  */
 export function requestUrl(
   head: Pick<RequestHead, "target" | "host">,

@@ -21,26 +21,6 @@ const CLOSE_TOKEN = /(^|,)\s*close\s*($|,)/i;
  * itself ends the connection (the handler said `Connection: close`, or an
  * HTTP/1.0 body without a length is close-delimited); the driver settles the
  * final value from its connection state.
- *
- * @example
- * ```ts
- * import { planResponseHead } from "./response_head.ts";
- * import type { RequestHead } from "../core/message.ts";
- * const req: RequestHead = {
- *   method: "GET",
- *   target: "/",
- *   versionMinor: 1,
- *   headers: [["host", "a"]],
- *   bodyKind: "none",
- *   contentLength: 0,
- *   keepAlive: true,
- *   expectContinue: false,
- *   upgrade: null,
- *   host: "a",
- * };
- * const head = planResponseHead(req, 200, [["connection", "close"]], -1, false, undefined, "");
- * console.assert(head.framing === "chunked" && !head.keepAlive && head.headers.length === 0);
- * ```
  */
 export function planResponseHead(
   req: RequestHead,

@@ -26,12 +26,6 @@ const COPY_BODY_MAX = 4096;
 
 /**
  * What the writer asks of its connection.
- *
- * @example
- * ```ts ignore
- * // Http1Driver implements it; the exchange sees only the writer:
- * const writer = new Http1Writer(transport, driverHooks, options.maxHeaderBytes);
- * ```
  */
 export interface WriterHost {
   /** The current request's response head, with the connection's decisions applied. */
@@ -54,11 +48,6 @@ export interface WriterHost {
 
 /**
  * Writes the responses of one HTTP/1.1 connection, one at a time.
- *
- * @example
- * ```ts ignore
- * const exchange = new Exchange(new RequestInfo(facts, head.headers), writer);
- * ```
  */
 export class Http1Writer implements ResponseWriter {
   readonly #t: Transport;

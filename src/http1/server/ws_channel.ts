@@ -14,14 +14,6 @@ const textEncoder = new TextEncoder();
 
 /**
  * The `101 Switching Protocols` head with the handshake's fields.
- *
- * @example
- * ```ts
- * import { switchingProtocols } from "./ws_channel.ts";
- * const bytes = switchingProtocols([["upgrade", "websocket"], ["connection", "Upgrade"]]);
- * const text = new TextDecoder().decode(bytes);
- * console.assert(text.startsWith("HTTP/1.1 101 Switching Protocols\r\n") && text.endsWith("\r\n\r\n"));
- * ```
  */
 export function switchingProtocols(
   headers: ReadonlyArray<readonly [string, string]>,
@@ -33,16 +25,6 @@ export function switchingProtocols(
 
 /**
  * What the channel needs from the connection besides its socket.
- *
- * @example
- * ```ts
- * import type { ChannelHooks } from "./ws_channel.ts";
- * const hooks: ChannelHooks = {
- *   armSendTimeout: () => {},
- *   clearSendTimeout: () => {},
- *   failed: (code, reason) => console.log(code, reason),
- * };
- * ```
  */
 export interface ChannelHooks {
   /** A drain is awaited: start `http1.sendTimeout`. */
@@ -55,12 +37,6 @@ export interface ChannelHooks {
 
 /**
  * The socket as a WebSocket session's channel.
- *
- * @example
- * ```ts ignore
- * // In the driver, after writing switchingProtocols(accept.headers):
- * const session = accept.open(socketChannel(transport, hooks));
- * ```
  */
 export function socketChannel(t: Transport, hooks: ChannelHooks): WebSocketChannel {
   return {

@@ -13,15 +13,6 @@ import type { StreamState } from "./stream_table.ts";
 
 /**
  * A bounded map of closed stream id → (closing state, send window).
- *
- * @example
- * ```ts
- * import { ClosedStreams } from "./closed_streams.ts";
- * import { StreamState } from "./stream_table.ts";
- * const m = new ClosedStreams(1000);
- * m.remember(1, StreamState.CLOSED, 65535);
- * m.state(1); // StreamState.CLOSED
- * ```
  */
 export class ClosedStreams {
   readonly #limit: number;

@@ -32,16 +32,6 @@ const textEncoder = new TextEncoder();
 /**
  * One connection's state: codecs, streams, windows, budgets and the event list
  * of the `receive()` call in progress.
- *
- * @example
- * ```ts
- * import { ConnCore } from "./conn_core.ts";
- * import { resolveOptions } from "./conn_options.ts";
- * import { ConnInput, ConnState } from "./conn_table.ts";
- * const c = new ConnCore(resolveOptions({}));
- * c.input(ConnInput.PREFACE);
- * c.state === ConnState.AWAIT_SETTINGS; // true
- * ```
  */
 export class ConnCore {
   /** The resolved options (limits and advertised settings). */

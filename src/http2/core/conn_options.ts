@@ -10,8 +10,9 @@
  *
  * @example
  * ```ts
- * import { H2Connection } from "./connection.ts";
- * const conn = new H2Connection({ maxConcurrentStreams: 10, initialWindowSize: 1 << 20 });
+ * import { type H2Options, serve } from "@h2serve/h2serve";
+ * const limits: Partial<H2Options> = { maxConcurrentStreams: 10, initialWindowSize: 1 << 20 };
+ * serve({ port: 0, http2: limits }, () => new Response("ok"));
  * ```
  */
 export interface H2Options {
@@ -83,12 +84,6 @@ export interface H2Options {
 
 /**
  * The defaults: fast on loopback (1 MiB stream / 16 MiB connection windows), nghttp2-like flood limits.
- *
- * @example
- * ```ts
- * import { DEFAULT_H2_OPTIONS } from "./conn_options.ts";
- * DEFAULT_H2_OPTIONS.closedStreamMemory; // 1000 recently closed streams remembered
- * ```
  */
 export const DEFAULT_H2_OPTIONS: Readonly<H2Options> = Object.freeze({
   headerTableSize: 4096,
@@ -113,18 +108,8 @@ export const DEFAULT_H2_OPTIONS: Readonly<H2Options> = Object.freeze({
 });
 
 /**
- * Fills defaults and checks ranges; throws RangeError on values HTTP/2 cannot carry.
- *
- * @example
- * ```ts
- * import { resolveOptions } from "./conn_options.ts";
- * resolveOptions({ maxConcurrentStreams: 10 }).maxConcurrentStreams; // 10, the rest defaulted
- * try {
- *   resolveOptions({ maxFrameSize: 100 });
- * } catch (e) {
- *   // RangeError: http2.maxFrameSize must be a number in [16384, 16777215], got 100
- * }
- * ```
+ * Fills defaults. Ranges are checked once, by serve()'s option validation
+ * (src/options/schema.ts), before any connection exists.
  */
 export function resolveOptions(options: Partial<H2Options> = {}): H2Options {
   const o: H2Options = { ...DEFAULT_H2_OPTIONS };
@@ -132,24 +117,5 @@ export function resolveOptions(options: Partial<H2Options> = {}): H2Options {
     const v = options[k];
     if (v !== undefined) (o as unknown as Record<string, unknown>)[k] = v;
   }
-  const check = (name: keyof H2Options, lo: number, hi: number) => {
-    const v = o[name] as number;
-    if (!(v >= lo && v <= hi)) {
-      throw new RangeError(`http2.${name} must be a number in [${lo}, ${hi}], got ${v}`);
-    }
-  };
-  check("headerTableSize", 0, 0xffffffff);
-  check("maxEncoderTableSize", 0, 0xffffffff);
-  check("maxConcurrentStreams", 0, 0xffffffff);
-  check("initialWindowSize", 0, 0x7fffffff);
-  check("connectionWindowSize", 65535, 0x7fffffff);
-  check("maxFrameSize", 16384, 16777215);
-  check("maxHeaderListSize", 0, 0xffffffff);
-  check("maxContinuationFrames", 0, Infinity);
-  check("resetBurst", 1, Infinity);
-  check("uselessFrameBurst", 1, Infinity);
-  check("maxQueuedControlFrames", 1, Infinity);
-  check("closedStreamMemory", 0, Infinity);
-  check("writeBatchSize", 1, Infinity);
   return o;
 }

@@ -67,14 +67,6 @@ const EMPTY = new Uint8Array(0);
  * Closing: `closed` becomes true after a connection error, an error GOAWAY,
  * or — after a GOAWAY sent or received — once no stream is open. The driver
  * then writes whatever `takeOutput()` returns and closes the socket.
- *
- * @example
- * ```ts
- * import { H2Connection } from "./connection.ts";
- * const conn = new H2Connection({ maxConcurrentStreams: 100 });
- * conn.initiate();
- * conn.takeOutput(); // our SETTINGS frame
- * ```
  */
 export class H2Connection {
   /** The resolved options (limits and advertised settings). */

@@ -8,12 +8,6 @@
 
 /**
  * RFC 9113 §7 error codes, as carried by RST_STREAM and GOAWAY.
- *
- * @example
- * ```ts
- * import { ErrorCode } from "./errors.ts";
- * ErrorCode.ENHANCE_YOUR_CALM; // 0xb
- * ```
  */
 export enum ErrorCode {
   NO_ERROR = 0x0,
@@ -35,13 +29,6 @@ export enum ErrorCode {
 /**
  * The name of an error code, or `UNKNOWN(0x..)` for codes outside §7
  * (unknown codes are legal on the wire and must not be treated specially).
- *
- * @example
- * ```ts
- * import { errorCodeName } from "./errors.ts";
- * errorCodeName(0x8); // "CANCEL"
- * errorCodeName(0x42); // "UNKNOWN(0x42)"
- * ```
  */
 export function errorCodeName(code: number): string {
   return ErrorCode[code] ?? `UNKNOWN(0x${code.toString(16)})`;
@@ -49,13 +36,6 @@ export function errorCodeName(code: number): string {
 
 /**
  * A connection error (§5.4.1): the connection is answered with GOAWAY and closed.
- *
- * @example
- * ```ts
- * import { ConnectionError, ErrorCode } from "./errors.ts";
- * const e = new ConnectionError(ErrorCode.PROTOCOL_ERROR, "bad preface");
- * e.message; // "PROTOCOL_ERROR: bad preface"
- * ```
  */
 export class ConnectionError extends Error {
   /** The §7 code sent in GOAWAY. */
@@ -73,13 +53,6 @@ export class ConnectionError extends Error {
 
 /**
  * A stream error (§5.4.2): one stream is answered with RST_STREAM; the connection lives on.
- *
- * @example
- * ```ts
- * import { ErrorCode, StreamError } from "./errors.ts";
- * const e = new StreamError(3, ErrorCode.STREAM_CLOSED, "DATA on closed stream");
- * e.streamId; // 3
- * ```
  */
 export class StreamError extends Error {
   /** The stream that is reset. */

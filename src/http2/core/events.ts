@@ -8,25 +8,11 @@ import type { Settings } from "./settings.ts";
 
 /**
  * A header or trailer field list, in wire order, names lowercase.
- *
- * @example
- * ```ts
- * import type { HeaderList } from "./events.ts";
- * const response: HeaderList = [[":status", "200"], ["content-type", "text/plain"]];
- * ```
  */
 export type HeaderList = Array<[string, string]>;
 
 /**
  * A new request (validated per §8.2/§8.3; a malformed one is reset and not reported).
- *
- * @example
- * ```ts
- * import { H2Connection } from "./connection.ts";
- * for (const ev of new H2Connection().receive(new Uint8Array(0))) {
- *   if (ev.type === "request") console.log(ev.headers);
- * }
- * ```
  */
 export interface RequestEvent {
   /** Discriminant. */
@@ -41,14 +27,6 @@ export interface RequestEvent {
 
 /**
  * Request body bytes.
- *
- * @example
- * ```ts
- * import { H2Connection } from "./connection.ts";
- * for (const ev of new H2Connection().receive(new Uint8Array(0))) {
- *   if (ev.type === "data") console.log(ev.data.length);
- * }
- * ```
  */
 export interface DataEvent {
   /** Discriminant. */
@@ -65,14 +43,6 @@ export interface DataEvent {
 
 /**
  * Request trailers (a HEADERS with END_STREAM after the body).
- *
- * @example
- * ```ts
- * import { H2Connection } from "./connection.ts";
- * for (const ev of new H2Connection().receive(new Uint8Array(0))) {
- *   if (ev.type === "trailers") console.log(ev.headers);
- * }
- * ```
  */
 export interface TrailersEvent {
   /** Discriminant. */
@@ -85,14 +55,6 @@ export interface TrailersEvent {
 
 /**
  * The peer finished sending on this stream (END_STREAM seen, content-length matched).
- *
- * @example
- * ```ts
- * import { H2Connection } from "./connection.ts";
- * for (const ev of new H2Connection().receive(new Uint8Array(0))) {
- *   if (ev.type === "stream-end") console.log(ev.streamId);
- * }
- * ```
  */
 export interface StreamEndEvent {
   /** Discriminant. */
@@ -103,14 +65,6 @@ export interface StreamEndEvent {
 
 /**
  * A stream was reset: by the peer (`remote`) or by us because of a stream error.
- *
- * @example
- * ```ts
- * import { H2Connection } from "./connection.ts";
- * for (const ev of new H2Connection().receive(new Uint8Array(0))) {
- *   if (ev.type === "stream-reset") console.log(ev.code);
- * }
- * ```
  */
 export interface StreamResetEvent {
   /** Discriminant. */
@@ -127,14 +81,6 @@ export interface StreamResetEvent {
 
 /**
  * A stream became closed because of a received frame (END_STREAM after ours, or RST_STREAM).
- *
- * @example
- * ```ts
- * import { H2Connection } from "./connection.ts";
- * for (const ev of new H2Connection().receive(new Uint8Array(0))) {
- *   if (ev.type === "stream-closed") console.log(ev.streamId);
- * }
- * ```
  */
 export interface StreamClosedEvent {
   /** Discriminant. */
@@ -145,14 +91,6 @@ export interface StreamClosedEvent {
 
 /**
  * Send capacity grew on a stream, or on the connection (`streamId` 0): resume pulling bodies.
- *
- * @example
- * ```ts
- * import { H2Connection } from "./connection.ts";
- * for (const ev of new H2Connection().receive(new Uint8Array(0))) {
- *   if (ev.type === "window") console.log(ev.streamId);
- * }
- * ```
  */
 export interface WindowEvent {
   /** Discriminant. */
@@ -163,14 +101,6 @@ export interface WindowEvent {
 
 /**
  * The peer's SETTINGS were applied (and ACKed).
- *
- * @example
- * ```ts
- * import { H2Connection } from "./connection.ts";
- * for (const ev of new H2Connection().receive(new Uint8Array(0))) {
- *   if (ev.type === "settings") console.log(ev.changes);
- * }
- * ```
  */
 export interface SettingsEvent {
   /** Discriminant. */
@@ -181,14 +111,6 @@ export interface SettingsEvent {
 
 /**
  * The peer acknowledged our SETTINGS; they are now in force.
- *
- * @example
- * ```ts
- * import { H2Connection } from "./connection.ts";
- * for (const ev of new H2Connection().receive(new Uint8Array(0))) {
- *   if (ev.type === "settings-ack") console.log(ev.type);
- * }
- * ```
  */
 export interface SettingsAckEvent {
   /** Discriminant. */
@@ -197,14 +119,6 @@ export interface SettingsAckEvent {
 
 /**
  * The peer pinged (we queued the ACK).
- *
- * @example
- * ```ts
- * import { H2Connection } from "./connection.ts";
- * for (const ev of new H2Connection().receive(new Uint8Array(0))) {
- *   if (ev.type === "ping") console.log(ev.data);
- * }
- * ```
  */
 export interface PingEvent {
   /** Discriminant. */
@@ -215,14 +129,6 @@ export interface PingEvent {
 
 /**
  * The peer answered one of our PINGs.
- *
- * @example
- * ```ts
- * import { H2Connection } from "./connection.ts";
- * for (const ev of new H2Connection().receive(new Uint8Array(0))) {
- *   if (ev.type === "ping-ack") console.log(ev.data);
- * }
- * ```
  */
 export interface PingAckEvent {
   /** Discriminant. */
@@ -233,14 +139,6 @@ export interface PingAckEvent {
 
 /**
  * The peer sent GOAWAY: no new streams; those above `lastStreamId` were not processed.
- *
- * @example
- * ```ts
- * import { H2Connection } from "./connection.ts";
- * for (const ev of new H2Connection().receive(new Uint8Array(0))) {
- *   if (ev.type === "goaway") console.log(ev.lastStreamId);
- * }
- * ```
  */
 export interface GoAwayEvent {
   /** Discriminant. */
@@ -255,14 +153,6 @@ export interface GoAwayEvent {
 
 /**
  * We detected a connection error and queued GOAWAY: flush output, then close the socket.
- *
- * @example
- * ```ts
- * import { H2Connection } from "./connection.ts";
- * for (const ev of new H2Connection().receive(new Uint8Array(0))) {
- *   if (ev.type === "connection-error") console.log(ev.reason);
- * }
- * ```
  */
 export interface ConnectionErrorEvent {
   /** Discriminant. */
@@ -277,14 +167,6 @@ export interface ConnectionErrorEvent {
  * The request's header list exceeded maxHeaderListSize/maxHeaderFields
  * (HPACK decoded it anyway to keep the table in sync). The stream is open;
  * the server should answer 431 (with END_STREAM) and may then reset it with NO_ERROR.
- *
- * @example
- * ```ts
- * import { H2Connection } from "./connection.ts";
- * for (const ev of new H2Connection().receive(new Uint8Array(0))) {
- *   if (ev.type === "headers-too-large") console.log(ev.streamId);
- * }
- * ```
  */
 export interface HeadersTooLargeEvent {
   /** Discriminant. */
@@ -297,12 +179,6 @@ export interface HeadersTooLargeEvent {
 
 /**
  * Any event.
- *
- * @example
- * ```ts
- * import type { H2Event } from "./events.ts";
- * const describe = (ev: H2Event) => ev.type === "data" ? `${ev.data.length} bytes` : ev.type;
- * ```
  */
 export type H2Event =
   | RequestEvent

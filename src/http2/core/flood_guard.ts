@@ -60,15 +60,6 @@ export class TokenBucket {
 
 /**
  * The budgets, refilled by the clock when `now` is given, else by progress.
- *
- * @example
- * ```ts
- * import { FloodGuard } from "./flood_guard.ts";
- * import { DEFAULT_H2_OPTIONS } from "./conn_options.ts";
- * const g = new FloodGuard(DEFAULT_H2_OPTIONS);
- * g.queueReply();   // one PING ACK / SETTINGS ACK / RST_STREAM owed
- * g.written();      // the outbox was taken: nothing owed
- * ```
  */
 export class FloodGuard {
   readonly #reset: TokenBucket;

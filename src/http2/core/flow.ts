@@ -12,14 +12,6 @@
 
 /**
  * A receive window with deferred replenishment.
- *
- * @example
- * ```ts
- * import { RecvWindow } from "./flow.ts";
- * const w = new RecvWindow(65535);
- * w.receive(40000); // true: within the window
- * w.consume(40000); // 40000: the WINDOW_UPDATE increment now owed
- * ```
  */
 export class RecvWindow {
   /** Bytes the peer may still send. */

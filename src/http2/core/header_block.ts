@@ -11,18 +11,6 @@ import type { ContinuationFrame, HeadersFrame } from "./frame/types.ts";
 
 /**
  * Joins HEADERS + CONTINUATION fragments into one block.
- *
- * @example
- * ```ts
- * import { HeaderBlockAssembler } from "./header_block.ts";
- * import { FrameType } from "./frame/types.ts";
- * const hb = new HeaderBlockAssembler(128 << 10, 8);
- * const block = hb.start({
- *   type: FrameType.HEADERS, streamId: 1, endStream: true, endHeaders: true,
- *   priority: null, block: new Uint8Array([0x82]), flowLength: 1,
- * } as never);
- * // block: the whole field block (END_HEADERS was set); hb.streamId === 1
- * ```
  */
 export class HeaderBlockAssembler {
   /** Stream of the block being (or last) assembled. */

@@ -18,12 +18,6 @@ for (let c = 65; c <= 90; c++) TOKEN_CHAR[c] = 1;
 
 /**
  * Connection-specific fields that must not appear in HTTP/2 (§8.2.2).
- *
- * @example
- * ```ts
- * import { CONNECTION_SPECIFIC_FIELDS } from "./headers.ts";
- * CONNECTION_SPECIFIC_FIELDS.has("transfer-encoding"); // true: never sent over HTTP/2
- * ```
  */
 export const CONNECTION_SPECIFIC_FIELDS: ReadonlySet<string> = new Set([
   "connection",
@@ -44,13 +38,6 @@ function isToken(s: string, table: Uint8Array, from = 0): boolean {
 
 /**
  * Field name check: non-empty lowercase token (§8.2.1).
- *
- * @example
- * ```ts
- * import { isValidFieldName } from "./headers.ts";
- * isValidFieldName("content-type"); // true
- * isValidFieldName("Content-Type"); // false: HTTP/2 names are lowercase
- * ```
  */
 export function isValidFieldName(name: string): boolean {
   return isToken(name, NAME_CHAR);
@@ -58,13 +45,6 @@ export function isValidFieldName(name: string): boolean {
 
 /**
  * Field value check (§8.2.1): no NUL, CR or LF; no leading or trailing SP/HTAB.
- *
- * @example
- * ```ts
- * import { isValidFieldValue } from "./headers.ts";
- * isValidFieldValue("text/plain"); // true
- * isValidFieldValue(" padded"); // false: no leading or trailing white space
- * ```
  */
 export function isValidFieldValue(value: string): boolean {
   const n = value.length;
@@ -114,18 +94,6 @@ function parseContentLength(streamId: number, value: string, prev: number): numb
  * With `extendedConnect` (we advertised SETTINGS_ENABLE_CONNECT_PROTOCOL),
  * a CONNECT may carry `:protocol` and then needs `:scheme`, `:path` and
  * `:authority` (RFC 8441 §4); `:protocol` on any other method is malformed.
- *
- * @example
- * ```ts
- * import { validateRequestHeaders } from "./headers.ts";
- * validateRequestHeaders(1, [
- *   [":method", "POST"],
- *   [":scheme", "https"],
- *   [":path", "/"],
- *   [":authority", "x.test"],
- *   ["content-length", "3"],
- * ]); // 3 (-1 without content-length)
- * ```
  */
 export function validateRequestHeaders(
   streamId: number,
@@ -209,17 +177,6 @@ export function validateRequestHeaders(
 
 /**
  * Validates a trailer field list (§8.1): no pseudo-headers, same field rules.
- *
- * @example
- * ```ts
- * import { validateTrailers } from "./headers.ts";
- * validateTrailers(1, [["x-checksum", "abc"]]); // ok
- * try {
- *   validateTrailers(1, [[":path", "/"]]);
- * } catch (e) {
- *   // a StreamError, PROTOCOL_ERROR: no pseudo-headers in trailers
- * }
- * ```
  */
 export function validateTrailers(streamId: number, headers: HeaderList): void {
   for (let i = 0; i < headers.length; i++) {

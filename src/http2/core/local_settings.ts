@@ -13,16 +13,6 @@ import { defaultSettings, SETTING_KEYS, SettingId, type Settings } from "./setti
 
 /**
  * What changes in the connection when one of our settings takes effect.
- *
- * @example
- * ```ts
- * import { LocalSettings } from "./local_settings.ts";
- * const local = new LocalSettings(100, 16384, {
- *   initialWindow: (v) => console.log("streams now get", v),
- *   maxFrameSize: () => {},
- *   headerTableSize: () => {},
- * });
- * ```
  */
 export interface SettingsHooks {
   /** New receive window of every stream. */
@@ -35,12 +25,6 @@ export interface SettingsHooks {
 
 /**
  * The settings we may change after the start (see `H2Connection.updateSettings`).
- *
- * @example
- * ```ts
- * import { H2Connection } from "./connection.ts";
- * new H2Connection().updateSettings({ maxConcurrentStreams: 10 });
- * ```
  */
 export type UpdatableSettings = Partial<
   Pick<
@@ -63,18 +47,6 @@ const UPDATABLE: Record<string, number> = {
 
 /**
  * Our settings in flight and in force.
- *
- * @example
- * ```ts
- * import { LocalSettings } from "./local_settings.ts";
- * import { DEFAULT_H2_OPTIONS } from "./conn_options.ts";
- * const ls = new LocalSettings(100, 16384, {
- *   initialWindow() {}, maxFrameSize() {}, headerTableSize() {},
- * });
- * const first = LocalSettings.initial(DEFAULT_H2_OPTIONS); // our first SETTINGS
- * ls.sent(first);
- * ls.acked(); // true: the peer acknowledged it; its values are now in force
- * ```
  */
 export class LocalSettings {
   /** Our settings the peer has acknowledged. */

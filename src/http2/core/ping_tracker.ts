@@ -10,14 +10,6 @@ const MAX_OUTSTANDING = 64;
 
 /**
  * Opaque data of the PINGs sent and not yet acknowledged.
- *
- * @example
- * ```ts
- * import { PingTracker } from "./ping_tracker.ts";
- * const p = new PingTracker();
- * const data = p.sent();   // 8 bytes: a counter
- * p.acked(data);           // true: it was ours
- * ```
  */
 export class PingTracker {
   readonly #out: Uint8Array[] = [];

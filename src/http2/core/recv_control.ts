@@ -11,17 +11,6 @@ import { ConnInput } from "./conn_table.ts";
 
 /**
  * A SETTINGS frame: applies the peer's values and queues the ACK, or takes our ACK.
- *
- * @example
- * ```ts
- * import { ConnCore } from "./conn_core.ts";
- * import { resolveOptions } from "./conn_options.ts";
- * import { FrameType } from "./frame/types.ts";
- * import { onSettings } from "./recv_control.ts";
- * const c = new ConnCore(resolveOptions({}));
- * onSettings(c, { type: FrameType.SETTINGS, streamId: 0, flags: 0, ack: false, settings: [[0x4, 1000]] });
- * c.remoteSettings.initialWindowSize; // 1000
- * ```
  */
 export function onSettings(c: ConnCore, f: SettingsFrame): void {
   if (f.ack) {
@@ -37,17 +26,6 @@ export function onSettings(c: ConnCore, f: SettingsFrame): void {
 
 /**
  * A PING frame: queues the ACK, or matches an ACK to a PING we sent.
- *
- * @example
- * ```ts
- * import { ConnCore } from "./conn_core.ts";
- * import { resolveOptions } from "./conn_options.ts";
- * import { FrameType } from "./frame/types.ts";
- * import { onPing } from "./recv_control.ts";
- * const c = new ConnCore(resolveOptions({}));
- * onPing(c, { type: FrameType.PING, streamId: 0, flags: 0, ack: false, data: new Uint8Array(8) });
- * c.events[0]?.type; // "ping"
- * ```
  */
 export function onPing(c: ConnCore, f: PingFrame): void {
   if (f.ack) {
@@ -63,20 +41,6 @@ export function onPing(c: ConnCore, f: PingFrame): void {
 
 /**
  * A GOAWAY frame: the connection drains (through the connection table).
- *
- * @example
- * ```ts
- * import { ConnCore } from "./conn_core.ts";
- * import { resolveOptions } from "./conn_options.ts";
- * import { ConnInput } from "./conn_table.ts";
- * import { FrameType } from "./frame/types.ts";
- * import { onGoAway } from "./recv_control.ts";
- * const c = new ConnCore(resolveOptions({}));
- * c.input(ConnInput.PREFACE);
- * c.input(ConnInput.SETTINGS);
- * onGoAway(c, { type: FrameType.GOAWAY, streamId: 0, flags: 0, lastStreamId: 0, code: 0, debug: new Uint8Array(0) });
- * c.events[0]?.type; // "goaway"
- * ```
  */
 export function onGoAway(c: ConnCore, f: GoAwayFrame): void {
   c.input(ConnInput.GOAWAY);

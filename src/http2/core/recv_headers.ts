@@ -15,21 +15,6 @@ import { StreamAction, StreamEvent, StreamState, transition } from "./stream_tab
 
 /**
  * A HEADERS frame: starts a header block, handled whole once it ends.
- *
- * @example
- * ```ts
- * import { ConnCore } from "./conn_core.ts";
- * import { resolveOptions } from "./conn_options.ts";
- * import { FrameType } from "./frame/types.ts";
- * import { onHeaders } from "./recv_headers.ts";
- * const c = new ConnCore(resolveOptions({}));
- * onHeaders(c, {
- *   type: FrameType.HEADERS, streamId: 1, endStream: true, endHeaders: true,
- *   block: new Uint8Array([0x82, 0x86, 0x84, 0x41, 0x01, 0x61]), // GET http / a
- *   priority: null, flags: 0x5,
- * });
- * c.events[0]?.type; // "request"
- * ```
  */
 export function onHeaders(c: ConnCore, f: HeadersFrame): void {
   if ((f.streamId & 1) === 0) {
@@ -42,20 +27,6 @@ export function onHeaders(c: ConnCore, f: HeadersFrame): void {
 
 /**
  * A CONTINUATION frame: the next piece of the open header block.
- *
- * @example
- * ```ts
- * import { ConnCore } from "./conn_core.ts";
- * import { resolveOptions } from "./conn_options.ts";
- * import { FrameType } from "./frame/types.ts";
- * import { onContinuation } from "./recv_headers.ts";
- * const c = new ConnCore(resolveOptions({}));
- * try {
- *   onContinuation(c, { type: FrameType.CONTINUATION, streamId: 1, flags: 0, endHeaders: true, block: new Uint8Array(0) });
- * } catch (e) {
- *   // no header block is open: a connection error, PROTOCOL_ERROR
- * }
- * ```
  */
 export function onContinuation(c: ConnCore, f: ContinuationFrame): void {
   const block = c.headerBlock.continue(f);

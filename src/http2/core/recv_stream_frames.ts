@@ -13,20 +13,6 @@ import { StreamAction, StreamEvent, StreamState, transition } from "./stream_tab
 
 /**
  * A DATA frame: connection and stream windows, content-length, a "data" event.
- *
- * @example
- * ```ts
- * import { ConnCore } from "./conn_core.ts";
- * import { resolveOptions } from "./conn_options.ts";
- * import { FrameType } from "./frame/types.ts";
- * import { onData } from "./recv_stream_frames.ts";
- * const c = new ConnCore(resolveOptions({}));
- * try {
- *   onData(c, { type: FrameType.DATA, streamId: 1, flags: 0, data: new Uint8Array(1), flowLength: 1, endStream: false });
- * } catch (e) {
- *   // stream 1 is idle: a connection error, PROTOCOL_ERROR
- * }
- * ```
  */
 export function onData(c: ConnCore, f: DataFrame): void {
   const id = f.streamId;
@@ -83,20 +69,6 @@ export function onData(c: ConnCore, f: DataFrame): void {
 
 /**
  * A RST_STREAM frame: the stream closes, the rapid-reset budget is spent.
- *
- * @example
- * ```ts
- * import { ConnCore } from "./conn_core.ts";
- * import { resolveOptions } from "./conn_options.ts";
- * import { FrameType } from "./frame/types.ts";
- * import { onRstStream } from "./recv_stream_frames.ts";
- * const c = new ConnCore(resolveOptions({}));
- * try {
- *   onRstStream(c, { type: FrameType.RST_STREAM, streamId: 1, flags: 0, code: 8 });
- * } catch (e) {
- *   // RST_STREAM on an idle stream: a connection error, PROTOCOL_ERROR
- * }
- * ```
  */
 export function onRstStream(c: ConnCore, f: RstStreamFrame): void {
   const id = f.streamId;
@@ -126,17 +98,6 @@ export function onRstStream(c: ConnCore, f: RstStreamFrame): void {
 
 /**
  * A WINDOW_UPDATE frame: grows the connection or a stream send window.
- *
- * @example
- * ```ts
- * import { ConnCore } from "./conn_core.ts";
- * import { resolveOptions } from "./conn_options.ts";
- * import { FrameType } from "./frame/types.ts";
- * import { onWindowUpdate } from "./recv_stream_frames.ts";
- * const c = new ConnCore(resolveOptions({}));
- * onWindowUpdate(c, { type: FrameType.WINDOW_UPDATE, streamId: 0, flags: 0, increment: 1000 });
- * c.sched.connWindow; // 66535
- * ```
  */
 export function onWindowUpdate(c: ConnCore, f: WindowUpdateFrame): void {
   const id = f.streamId;
@@ -171,16 +132,6 @@ export function onWindowUpdate(c: ConnCore, f: WindowUpdateFrame): void {
 
 /**
  * A frame whose only effect is what the stream table says (PRIORITY, PUSH_PROMISE).
- *
- * @example
- * ```ts
- * import { ConnCore } from "./conn_core.ts";
- * import { resolveOptions } from "./conn_options.ts";
- * import { StreamEvent } from "./stream_table.ts";
- * import { onStreamOnlyFrame } from "./recv_stream_frames.ts";
- * const c = new ConnCore(resolveOptions({}));
- * onStreamOnlyFrame(c, 1, StreamEvent.RECV_PRIORITY, "PRIORITY"); // allowed on an idle stream
- * ```
  */
 export function onStreamOnlyFrame(c: ConnCore, id: number, event: StreamEvent, what: string): void {
   const s = c.streams.get(id);

@@ -20,14 +20,6 @@ import type { HeaderList } from "./events.ts";
 
 /**
  * The outgoing side of one stream: its send window and what waits for it.
- *
- * @example
- * ```ts
- * import { SendQueue } from "./scheduler.ts";
- * const q = new SendQueue(1, 65535);
- * q.push(new Uint8Array(10));
- * q.queued; // 10
- * ```
  */
 export class SendQueue {
   /** Stream id. */
@@ -106,28 +98,11 @@ const EMPTY = new Uint8Array(0);
 
 /**
  * Encodes a trailer list into an HPACK block at write time (so HPACK order = wire order).
- *
- * @example
- * ```ts
- * import { Encoder } from "./hpack/mod.ts";
- * import type { BlockEncoder } from "./scheduler.ts";
- * const encoder = new Encoder();
- * const encode: BlockEncoder = (headers) => encoder.encode(headers);
- * ```
  */
 export type BlockEncoder = (headers: HeaderList) => Uint8Array;
 
 /**
  * Writes a field block as HEADERS + CONTINUATION frames of at most `maxFrame` bytes each.
- *
- * @example
- * ```ts
- * import { ByteWriter } from "./frame/encoder.ts";
- * import { writeHeaderBlock } from "./scheduler.ts";
- * const w = new ByteWriter();
- * writeHeaderBlock(w, 1, new Uint8Array(20), true, 16); // HEADERS (16 bytes) + CONTINUATION (4)
- * w.take().length; // 38
- * ```
  */
 export function writeHeaderBlock(
   w: ByteWriter,
@@ -151,16 +126,6 @@ export function writeHeaderBlock(
 
 /**
  * Holds the control outbox and the active stream queues; builds output batches.
- *
- * @example
- * ```ts
- * import { SendQueue, WriteScheduler } from "./scheduler.ts";
- * const s = new WriteScheduler(65536);
- * const q = new SendQueue(1, 65535);
- * q.push(new Uint8Array(100));
- * s.activate(q);
- * s.take(() => new Uint8Array(0))?.length; // 109: one DATA frame
- * ```
  */
 export class WriteScheduler {
   /** Control frames (and response HEADERS) in queue order. */

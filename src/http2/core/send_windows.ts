@@ -16,16 +16,6 @@ import type { StreamStore } from "./stream_store.ts";
 
 /**
  * Applies window increments, rejecting zero increments and overflows.
- *
- * @example
- * ```ts
- * import { SendWindows } from "./send_windows.ts";
- * import { StreamStore } from "./stream_store.ts";
- * import { WriteScheduler } from "./scheduler.ts";
- * const sched = new WriteScheduler(1 << 18);
- * const w = new SendWindows(new StreamStore(1000), sched);
- * w.growConnection(1000); // sched.connWindow is now 66535
- * ```
  */
 export class SendWindows {
   readonly #store: StreamStore;

@@ -16,12 +16,6 @@ import {
 
 /**
  * SETTINGS parameter identifiers (§6.5.2, RFC 8441 §3, RFC 9218 §2.1).
- *
- * @example
- * ```ts
- * import { SettingId } from "./settings.ts";
- * SettingId.INITIAL_WINDOW_SIZE; // 0x4
- * ```
  */
 export enum SettingId {
   HEADER_TABLE_SIZE = 0x1,
@@ -36,12 +30,6 @@ export enum SettingId {
 
 /**
  * The settings of one endpoint, by name. `maxConcurrentStreams`/`maxHeaderListSize` are unlimited by default.
- *
- * @example
- * ```ts
- * import { H2Connection } from "./connection.ts";
- * new H2Connection().remoteSettings.maxFrameSize; // 16384 until the peer says otherwise
- * ```
  */
 export interface Settings {
   /** SETTINGS_HEADER_TABLE_SIZE. */
@@ -60,12 +48,6 @@ export interface Settings {
 
 /**
  * The initial values every endpoint assumes before any SETTINGS (§6.5.2).
- *
- * @example
- * ```ts
- * import { defaultSettings } from "./settings.ts";
- * defaultSettings().initialWindowSize; // 65535
- * ```
  */
 export function defaultSettings(): Settings {
   return {
@@ -80,13 +62,6 @@ export function defaultSettings(): Settings {
 
 /**
  * Maps a known identifier to its {@link Settings} key; unknown ones map to undefined (and are ignored).
- *
- * @example
- * ```ts
- * import { SETTING_KEYS } from "./settings.ts";
- * SETTING_KEYS[0x5]; // "maxFrameSize"
- * SETTING_KEYS[0xff]; // undefined: unknown settings are ignored
- * ```
  */
 export const SETTING_KEYS: Readonly<Record<number, keyof Settings | undefined>> = {
   [SettingId.HEADER_TABLE_SIZE]: "headerTableSize",
@@ -102,17 +77,6 @@ export const SETTING_KEYS: Readonly<Record<number, keyof Settings | undefined>> 
  * ENABLE_PUSH > 1 → PROTOCOL_ERROR; INITIAL_WINDOW_SIZE > 2^31-1 →
  * FLOW_CONTROL_ERROR; MAX_FRAME_SIZE outside [2^14, 2^24-1] → PROTOCOL_ERROR;
  * the boolean settings of RFC 8441/9218 > 1 → PROTOCOL_ERROR.
- *
- * @example
- * ```ts
- * import { validateSetting } from "./settings.ts";
- * validateSetting(0x5, 16384); // ok
- * try {
- *   validateSetting(0x2, 2); // ENABLE_PUSH must be 0 or 1
- * } catch (e) {
- *   // a ConnectionError, PROTOCOL_ERROR
- * }
- * ```
  */
 export function validateSetting(id: number, value: number): void {
   switch (id) {
@@ -140,12 +104,6 @@ export function validateSetting(id: number, value: number): void {
  * Parses and validates a SETTINGS payload (a multiple of 6 bytes, else
  * FRAME_SIZE_ERROR). Unknown identifiers are kept in the result so that
  * callers can see them; {@link SETTING_KEYS} ignores them.
- *
- * @example
- * ```ts
- * import { parseSettingsPayload } from "./settings.ts";
- * parseSettingsPayload(new Uint8Array([0, 4, 0, 0, 0x10, 0])); // [[4, 4096]]
- * ```
  */
 export function parseSettingsPayload(payload: Uint8Array): Array<[number, number]> {
   if (payload.length % 6 !== 0) {
@@ -164,12 +122,6 @@ export function parseSettingsPayload(payload: Uint8Array): Array<[number, number
 
 /**
  * Encodes (identifier, value) pairs as a SETTINGS payload.
- *
- * @example
- * ```ts
- * import { encodeSettingsPayload, parseSettingsPayload } from "./settings.ts";
- * parseSettingsPayload(encodeSettingsPayload([[0x3, 100]])); // [[3, 100]]
- * ```
  */
 export function encodeSettingsPayload(
   settings: ReadonlyArray<readonly [number, number]>,

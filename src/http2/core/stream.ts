@@ -11,13 +11,6 @@ import { StreamState } from "./stream_table.ts";
 
 /**
  * A live stream of the connection (closed streams move to the closed-stream memory).
- *
- * @example
- * ```ts
- * import { H2Stream } from "./stream.ts";
- * const s = new H2Stream(1, 65535, 65535);
- * s.state; // StreamState.IDLE
- * ```
  */
 export class H2Stream {
   readonly id: number;

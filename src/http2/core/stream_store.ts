@@ -12,16 +12,6 @@ import { isActiveState, StreamState } from "./stream_table.ts";
 
 /**
  * Live and remembered streams.
- *
- * @example
- * ```ts
- * import { StreamStore } from "./stream_store.ts";
- * import { StreamState } from "./stream_table.ts";
- * const store = new StreamStore(1000);
- * const s = store.create(1, 65535, 65535);
- * store.setState(s, StreamState.OPEN);
- * store.open; // 1
- * ```
  */
 export class StreamStore {
   /** Live streams by id. */

@@ -16,13 +16,6 @@ import { StateTable } from "../../state/table.ts";
 
 /**
  * Stream states (§5.1), with "closed" split by cause.
- *
- * @example
- * ```ts
- * import { H2Connection } from "./connection.ts";
- * import { StreamState } from "./stream_table.ts";
- * new H2Connection().streamState(1) === StreamState.IDLE; // true
- * ```
  */
 export enum StreamState {
   IDLE = 0,
@@ -41,12 +34,6 @@ export enum StreamState {
 
 /**
  * Inputs to the table: frames received and actions sent. END_STREAM is its own event after HEADERS/DATA.
- *
- * @example
- * ```ts
- * import { StreamEvent, StreamState, transition } from "./stream_table.ts";
- * transition(StreamState.IDLE, StreamEvent.RECV_HEADERS).next; // StreamState.OPEN
- * ```
  */
 export enum StreamEvent {
   RECV_HEADERS = 0,
@@ -66,12 +53,6 @@ export enum StreamEvent {
 
 /**
  * What the connection does with the event.
- *
- * @example
- * ```ts
- * import { StreamAction, StreamEvent, StreamState, transition } from "./stream_table.ts";
- * transition(StreamState.CLOSED_RESET_LOCAL, StreamEvent.RECV_DATA).action === StreamAction.IGNORE; // true
- * ```
  */
 export enum StreamAction {
   /** Process it. */
@@ -92,12 +73,6 @@ export enum StreamAction {
 
 /**
  * One table entry.
- *
- * @example
- * ```ts
- * import { StreamEvent, StreamState, transition } from "./stream_table.ts";
- * const { next, action } = transition(StreamState.OPEN, StreamEvent.RECV_END_STREAM);
- * ```
  */
 export interface Transition {
   /** State after the event. */
@@ -108,22 +83,10 @@ export interface Transition {
 
 /**
  * Number of states and events (table dimensions).
- *
- * @example
- * ```ts
- * import { STATE_COUNT, StreamState } from "./stream_table.ts";
- * StreamState.FORGOTTEN < STATE_COUNT; // true
- * ```
  */
 export const STATE_COUNT = 8;
 /**
  * Number of events.
- *
- * @example
- * ```ts
- * import { EVENT_COUNT, StreamEvent } from "./stream_table.ts";
- * StreamEvent.SEND_RST_STREAM < EVENT_COUNT; // true
- * ```
  */
 export const EVENT_COUNT = 12;
 
@@ -133,12 +96,6 @@ const A = StreamAction;
 
 /**
  * The table, as rows [state, event, next, action].
- *
- * @example
- * ```ts
- * import { STREAM_TRANSITIONS } from "./stream_table.ts";
- * STREAM_TRANSITIONS.length > 0; // true: one row per (state, event) the table lists
- * ```
  */
 export const STREAM_TRANSITIONS: ReadonlyArray<
   readonly [StreamState, StreamEvent, StreamState, StreamAction]
@@ -270,13 +227,6 @@ export const STREAM_TABLE: StateTable<StreamState, StreamEvent, Transition> = ne
 
 /**
  * Whether an event is a received frame (as opposed to one of our sends).
- *
- * @example
- * ```ts
- * import { isRecvEvent, StreamEvent } from "./stream_table.ts";
- * isRecvEvent(StreamEvent.RECV_DATA); // true
- * isRecvEvent(StreamEvent.SEND_DATA); // false
- * ```
  */
 export function isRecvEvent(event: StreamEvent): boolean {
   return event <= StreamEvent.RECV_PUSH_PROMISE;
@@ -293,12 +243,6 @@ export function transition(state: StreamState, event: StreamEvent): Transition {
 
 /**
  * Whether a state counts toward MAX_CONCURRENT_STREAMS (§5.1.2: open and half-closed).
- *
- * @example
- * ```ts
- * import { isActiveState, StreamState } from "./stream_table.ts";
- * isActiveState(StreamState.HALF_CLOSED_REMOTE); // true: counts against MAX_CONCURRENT_STREAMS
- * ```
  */
 export function isActiveState(state: StreamState): boolean {
   return state === StreamState.OPEN || state === StreamState.HALF_CLOSED_LOCAL ||

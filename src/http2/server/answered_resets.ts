@@ -14,12 +14,6 @@ import type { DriverStream } from "./exchange_stream.ts";
 
 /**
  * Streams waiting for their RST_STREAM NO_ERROR.
- *
- * @example
- * ```ts ignore
- * // The driver, after each flush of the core's output:
- * if (resets.size > 0 && resets.sendDue(conn, (s) => settle(s))) flushAgain();
- * ```
  */
 export class AnsweredResets {
   readonly #list: DriverStream[] = [];

@@ -41,13 +41,6 @@ import { webSocketUpgrades } from "../../websocket/exchange_upgrade.ts";
 
 /**
  * Serves HTTP/2 (h2 or h2c) on one transport.
- *
- * @example
- * ```ts
- * import { serve } from "../../../mod.ts";
- * // serve() creates one Http2Driver per h2/h2c connection; handlers never see it.
- * await using server = serve({ port: 0 }, () => new Response("ok"));
- * ```
  */
 export class Http2Driver implements LiveConnection, StreamHost {
   /** Streams with response DATA handed to the core, watched by the send timeout. */

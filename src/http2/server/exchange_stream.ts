@@ -27,15 +27,6 @@ const STATUS_500: HeaderList = [[":status", "500"], ["content-length", "0"]];
 
 /**
  * What a stream needs from its connection driver.
- *
- * @example
- * ```ts
- * import type { StreamHost } from "./exchange_stream.ts";
- * // Http2Driver is the one implementation.
- * function flush(host: StreamHost): void {
- *   host.flushSoon();
- * }
- * ```
  */
 export interface StreamHost {
   /** The protocol core. */
@@ -65,14 +56,6 @@ const HOLD_MAX = 16 * 1024;
 
 /**
  * One stream as the driver sees it: the exchange's writer and the request body's feeder.
- *
- * @example
- * ```ts
- * import type { DriverStream } from "./exchange_stream.ts";
- * import { StreamLife } from "./stream_life.ts";
- * // The driver forgets a stream only when nothing is owed either way.
- * const forgettable = (s: DriverStream) => s.life === StreamLife.FINISHED;
- * ```
  */
 export class DriverStream implements ResponseWriter {
   /** The stream id. */

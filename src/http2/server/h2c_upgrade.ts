@@ -33,13 +33,6 @@ const DROPPED = new Set([...CONNECTION_SPECIFIC_FIELDS, "http2-settings", "host"
 
 /**
  * Decodes base64url without padding (RFC 7540 §3.2.1); null when malformed.
- *
- * @example
- * ```ts
- * import { decodeBase64Url } from "./h2c_upgrade.ts";
- * decodeBase64Url("AAMAAABkAAQAAP__"); // the SETTINGS payload [3, 100], [4, 65535]
- * decodeBase64Url("a=="); // null: padding is not allowed
- * ```
  */
 export function decodeBase64Url(s: string): Uint8Array | null {
   if (!/^[A-Za-z0-9_-]*$/.test(s) || s.length % 4 === 1) return null;
@@ -56,13 +49,6 @@ export function decodeBase64Url(s: string): Uint8Array | null {
  * cleartext connection. It declines (serve on HTTP/1.1) without exactly one
  * HTTP2-Settings field; answers 400 when that field is not a valid SETTINGS
  * payload; otherwise writes 101 and hands the transport to an HTTP/2 driver.
- *
- * @example
- * ```ts
- * import { serve } from "../../../mod.ts";
- * // serve() installs h2cUpgrade on cleartext ports: `curl --http2 http://...` upgrades with 101.
- * await using server = serve({ port: 0 }, () => new Response("ok"));
- * ```
  */
 export function h2cUpgrade(
   host: ServerHost,

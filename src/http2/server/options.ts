@@ -4,14 +4,14 @@
  *
  * @module
  */
-import { DEFAULT_H2_OPTIONS, type H2Options, resolveOptions } from "../core/conn_options.ts";
+import { DEFAULT_H2_OPTIONS, type H2Options } from "../core/conn_options.ts";
 
 /**
  * HTTP/2 settings, limits and timeouts of a server. Times are in milliseconds.
  *
  * @example
  * ```ts
- * import { serve } from "../../../mod.ts";
+ * import { serve } from "@h2serve/h2serve";
  * serve({ port: 0, http2: { maxConcurrentStreams: 50, idleTimeout: 30_000 } }, () =>
  *   new Response("ok"));
  * ```
@@ -67,7 +67,7 @@ export interface Http2Options extends H2Options {
  *
  * @example
  * ```ts
- * import { DEFAULT_HTTP2_OPTIONS } from "./options.ts";
+ * import { DEFAULT_HTTP2_OPTIONS } from "@h2serve/h2serve";
  * DEFAULT_HTTP2_OPTIONS.maxConcurrentStreams; // advertised in our first SETTINGS
  * ```
  */
@@ -83,14 +83,8 @@ export const DEFAULT_HTTP2_OPTIONS: Readonly<Http2Options> = Object.freeze({
 });
 
 /**
- * Fills defaults and validates (RangeError, at serve() time rather than per
- * connection). The flood budgets get a clock so that they refill with time.
- *
- * @example
- * ```ts
- * import { resolveHttp2Options } from "./options.ts";
- * resolveHttp2Options({ idleTimeout: 5_000 }).idleTimeout; // 5000
- * ```
+ * Fills defaults; the flood budgets get a clock so that they refill with time.
+ * Ranges are checked once, by serve()'s option validation (src/options/schema.ts).
  */
 export function resolveHttp2Options(options: Partial<Http2Options> = {}): Http2Options {
   const o: Http2Options = { ...DEFAULT_HTTP2_OPTIONS };
@@ -98,26 +92,6 @@ export function resolveHttp2Options(options: Partial<Http2Options> = {}): Http2O
     const v = options[k];
     if (v !== undefined) (o as unknown as Record<string, unknown>)[k] = v;
   }
-  resolveOptions(o);
   o.now ??= Date.now;
-  for (
-    const k of [
-      "idleTimeout",
-      "pingInterval",
-      "pingTimeout",
-      "sendTimeout",
-      "settingsTimeout",
-    ] as const
-  ) {
-    if (!(o[k] >= 0)) {
-      throw new RangeError(`http2.${k} must be a non-negative number of milliseconds, got ${o[k]}`);
-    }
-  }
-  if (!(o.maxBodyBytes >= 0)) throw new RangeError("Http2Options.maxBodyBytes must be >= 0");
-  if (!(o.streamHighWaterMark >= 1)) {
-    throw new RangeError(
-      `http2.streamHighWaterMark must be a positive integer, got ${o.streamHighWaterMark}`,
-    );
-  }
   return o;
 }

@@ -13,13 +13,6 @@ import { bodyless } from "../../fetch/status.ts";
 
 /**
  * What a Request is built from.
- *
- * @example
- * ```ts
- * import { requestParts } from "./request_parts.ts";
- * const parts = requestParts([[":method", "GET"], [":path", "/a"]], "http", "localhost");
- * parts?.url; // "http://localhost/a"
- * ```
  */
 export interface RequestParts {
   /** `:method`. */
@@ -40,13 +33,6 @@ export interface RequestParts {
  * Splits a validated request field list (pseudo-headers first, as the core
  * guarantees) into method, absolute URL and regular fields. Returns null
  * when the authority cannot be part of a URL (answer 400).
- *
- * @example
- * ```ts
- * import { requestParts } from "./request_parts.ts";
- * requestParts([[":method", "POST"], [":scheme", "https"], [":authority", "x.test"], [":path", "/"]], "http", "")
- *   ?.url; // "https://x.test/"
- * ```
  */
 export function requestParts(
   list: HeaderList,
@@ -99,13 +85,6 @@ const STATUS_DIGITS: string[] = [];
  * The response field list: `:status`, the Response's fields without the
  * connection-specific ones, `content-length` when the size is known (and the
  * status may have content), and `date` unless the application set one.
- *
- * @example
- * ```ts
- * import { responseHeaders } from "./request_parts.ts";
- * responseHeaders(200, [["content-type", "text/plain"]], 5, "Mon, 30 Nov 2026 00:00:00 GMT");
- * // [[":status", "200"], ["content-type", "text/plain"], ["content-length", "5"], ["date", ...]]
- * ```
  */
 export function responseHeaders(
   status: number,
@@ -129,12 +108,6 @@ export function responseHeaders(
 
 /**
  * The request's declared content-length (validated by the core), or -1.
- *
- * @example
- * ```ts
- * import { contentLengthOf } from "./request_parts.ts";
- * console.assert(contentLengthOf([[":method", "POST"], ["content-length", "5"]]) === 5);
- * ```
  */
 export function contentLengthOf(headers: HeaderList): number {
   for (const [name, value] of headers) if (name === "content-length") return Number(value);
@@ -143,12 +116,6 @@ export function contentLengthOf(headers: HeaderList): number {
 
 /**
  * The value of the request's `expect` field, or "".
- *
- * @example
- * ```ts
- * import { expectOf } from "./request_parts.ts";
- * console.assert(expectOf([["expect", "100-continue"]]) === "100-continue");
- * ```
  */
 export function expectOf(headers: HeaderList): string {
   for (const [name, value] of headers) if (name === "expect") return value;

@@ -10,12 +10,6 @@
 /**
  * What the watch reads and writes on a stream: its id, the DATA bytes handed
  * to the core (`out`), and when it was last seen making progress.
- *
- * @example
- * ```ts
- * import type { Watched } from "./send_watch.ts";
- * const s: Watched = { id: 1, out: 0, stallSent: -1, stallSince: 0, canSend: true };
- * ```
  */
 export interface Watched {
   /** The stream id. */
@@ -32,12 +26,6 @@ export interface Watched {
 
 /**
  * How many DATA bytes the core still holds for a stream.
- *
- * @example
- * ```ts
- * import type { QueuedBytes } from "./send_watch.ts";
- * const none: QueuedBytes = { queuedBytes: (_id) => 0 };
- * ```
  */
 export interface QueuedBytes {
   /** DATA bytes queued in the core for the stream. */
@@ -46,19 +34,6 @@ export interface QueuedBytes {
 
 /**
  * Streams watched by the send timeout.
- *
- * @example
- * ```ts
- * import { SendWatch } from "./send_watch.ts";
- * const watch = new SendWatch();
- * const s = { id: 1, out: 10, stallSent: -1, stallSince: 0, canSend: true };
- * const core = { queuedBytes: (_id: number) => 10 }; // nothing has left
- * watch.add(s);
- * watch.check(core, 1000, 500, () => {}); // first look: progress noted
- * let reset = 0;
- * watch.check(core, 1600, 500, () => reset++); // still stuck after 500 ms
- * console.assert(reset === 1 && watch.size === 0);
- * ```
  */
 export class SendWatch<S extends Watched = Watched> {
   readonly #set = new Set<S>();

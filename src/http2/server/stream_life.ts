@@ -11,12 +11,6 @@ import { StateTable } from "../../state/table.ts";
 
 /**
  * Where a stream is in its life (driver side).
- *
- * @example
- * ```ts
- * import { LifeEvent, nextLife, StreamLife } from "./stream_life.ts";
- * nextLife(StreamLife.OPEN, LifeEvent.REMOTE_END); // StreamLife.REMOTE_DONE
- * ```
  */
 export enum StreamLife {
   /** The request body may still arrive; the response is being produced. */
@@ -33,12 +27,6 @@ export enum StreamLife {
 
 /**
  * What happens to a stream.
- *
- * @example
- * ```ts
- * import { LifeEvent, nextLife, StreamLife } from "./stream_life.ts";
- * nextLife(StreamLife.OPEN, LifeEvent.LOST); // the stream is gone from the wire
- * ```
  */
 export enum LifeEvent {
   /** The peer's END_STREAM arrived. */
@@ -56,14 +44,6 @@ const EVENTS = 4;
 
 /**
  * (life, event) → next life, as rows; every pair is listed.
- *
- * @example
- * ```ts
- * import { LIFE_TRANSITIONS, StreamLife } from "./stream_life.ts";
- * // FINISHED is final: every row from it stays there.
- * LIFE_TRANSITIONS.filter(([from]) => from === StreamLife.FINISHED)
- *   .every(([, , to]) => to === StreamLife.FINISHED); // true
- * ```
  */
 export const LIFE_TRANSITIONS: ReadonlyArray<readonly [StreamLife, LifeEvent, StreamLife]> = [
   [L.OPEN, LifeEvent.REMOTE_END, L.REMOTE_DONE],

@@ -22,16 +22,6 @@ import { extendedConnect, WsStream } from "./ws_stream.ts";
 
 /**
  * What the connection tells every new request.
- *
- * @example
- * ```ts
- * import type { RequestContext } from "./stream_request.ts";
- * const ctx: Omit<RequestContext, "facts"> = {
- *   secure: false,
- *   fallbackAuthority: "localhost",
- *   maxBodyBytes: Infinity,
- * };
- * ```
  */
 export interface RequestContext {
   /** The connection's facts, shared by every request's info. */
@@ -46,12 +36,6 @@ export interface RequestContext {
 
 /**
  * The request made for a stream, or the status to answer instead (`request` null).
- *
- * @example
- * ```ts
- * import type { OpenedRequest } from "./stream_request.ts";
- * const refused: OpenedRequest = { request: null, status: "413", isHead: false };
- * ```
  */
 export interface OpenedRequest {
   /** The Request for the handler; null when it cannot be made. */
@@ -65,13 +49,6 @@ export interface OpenedRequest {
 /**
  * Sets up stream `s` for the request in `headers` (its exchange, body and
  * trailer slot) and makes the Request.
- *
- * @example
- * ```ts ignore
- * // In the driver, on a "request" event:
- * const s = new DriverStream(id, driver, endStream);
- * const { request, status, isHead } = openRequest(s, headers, endStream, ctx);
- * ```
  */
 export function openRequest(
   s: DriverStream,

@@ -9,18 +9,6 @@
 
 /**
  * The options the timers read (a subset of Http2Options).
- *
- * @example
- * ```ts
- * import type { TimerOptions } from "./timers.ts";
- * const t: TimerOptions = {
- *   idleTimeout: 60_000,
- *   pingInterval: 30_000,
- *   pingTimeout: 10_000,
- *   sendTimeout: 30_000,
- *   settingsTimeout: 10_000,
- * };
- * ```
  */
 export interface TimerOptions {
   /** Close a connection with no stream for this long. */
@@ -37,12 +25,6 @@ export interface TimerOptions {
 
 /**
  * What the idle / PING timer asks the driver to do.
- *
- * @example
- * ```ts
- * import { IdleAction } from "./timers.ts";
- * const act = (a: IdleAction) => a === IdleAction.PING ? "send a PING" : IdleAction[a];
- * ```
  */
 export enum IdleAction {
   /** Nothing (the timer was re-armed). */
@@ -57,16 +39,6 @@ export enum IdleAction {
 
 /**
  * Deadlines of one HTTP/2 connection.
- *
- * @example
- * ```ts
- * import { DriverTimers } from "./timers.ts";
- * const t = new DriverTimers({
- *   idleTimeout: 60_000, pingInterval: 30_000, pingTimeout: 15_000,
- *   sendTimeout: 60_000, settingsTimeout: 10_000,
- * }, Date.now());
- * t.next; // the earliest deadline: the SETTINGS allowance here
- * ```
  */
 export class DriverTimers {
   /** Idle / PING timer, 0 for none. */

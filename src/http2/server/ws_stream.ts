@@ -22,18 +22,6 @@ import type { ClientErrorKind } from "../../types.ts";
  * What an extended CONNECT asks for: `websocket` (the parts now read as the
  * GET of an HTTP/1.1 Upgrade, so one handler serves both), a refusal status,
  * or neither (not an extended CONNECT).
- *
- * @example
- * ```ts
- * import { extendedConnect } from "./ws_stream.ts";
- * const parts = {
- *   method: "CONNECT",
- *   url: "https://a.test/chat",
- *   headers: {} as Record<string, string>,
- *   protocol: "websocket",
- * };
- * console.assert(extendedConnect(parts, false) === "websocket" && parts.method === "GET");
- * ```
  */
 export function extendedConnect(
   parts: RequestParts | null,

@@ -19,13 +19,6 @@ import {
 
 /**
  * A frame-type parser: validates one complete frame and returns its decoded form.
- *
- * @example
- * ```ts
- * import { FRAME_PARSERS } from "./decoder.ts";
- * import { FrameType } from "./types.ts";
- * const parsePing = FRAME_PARSERS[FrameType.PING];
- * ```
  */
 export type FrameParser = (
   flags: number,
@@ -216,12 +209,6 @@ const parseUnknown: FrameParser = (flags, streamId, payload, wireType) => ({
 
 /**
  * The parser table, indexed by wire frame type; types past its end are unknown (§4.1).
- *
- * @example
- * ```ts
- * import { FRAME_PARSERS } from "./decoder.ts";
- * FRAME_PARSERS.length; // 10: DATA (0x0) to CONTINUATION (0x9)
- * ```
  */
 export const FRAME_PARSERS: ReadonlyArray<FrameParser> = [
   parseData,
@@ -244,17 +231,6 @@ export const FRAME_PARSERS: ReadonlyArray<FrameParser> = [
  * StreamError the offending frame has been consumed and decoding may go on.
  * Payload subarrays alias the pushed chunks: callers must not reuse a chunk
  * while frames from it are in use.
- *
- * @example
- * ```ts
- * import { FrameDecoder } from "./decoder.ts";
- * import { encodeFrame } from "./encoder.ts";
- * import { FrameType } from "./types.ts";
- * const d = new FrameDecoder();
- * d.push(encodeFrame({ type: FrameType.PING, streamId: 0, flags: 0, ack: false, data: new Uint8Array(8) }));
- * d.next()?.type === FrameType.PING; // true
- * d.next(); // null: no complete frame left
- * ```
  */
 export class FrameDecoder {
   /** Largest accepted frame payload (our SETTINGS_MAX_FRAME_SIZE); larger → FRAME_SIZE_ERROR. */

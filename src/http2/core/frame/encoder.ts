@@ -11,13 +11,6 @@ import { Flags, type Frame, FRAME_HEADER_SIZE, FrameType } from "./types.ts";
 
 /**
  * Writes the 9-byte frame header at `off`.
- *
- * @example
- * ```ts
- * import { writeFrameHeader } from "./encoder.ts";
- * const head = new Uint8Array(9);
- * writeFrameHeader(head, 0, 8, 0x6, 0, 0); // a PING header: length 8, type 6, stream 0
- * ```
  */
 export function writeFrameHeader(
   buf: Uint8Array,
@@ -47,14 +40,6 @@ function putU32(buf: Uint8Array, off: number, v: number): void {
 
 /**
  * A growable byte buffer; frames are appended and taken out in one piece.
- *
- * @example
- * ```ts
- * import { ByteWriter } from "./encoder.ts";
- * const w = new ByteWriter();
- * w.windowUpdate(0, 1000);
- * w.take().length; // 13: a 9-byte header and a 4-byte increment
- * ```
  */
 export class ByteWriter {
   /** Backing storage (grows by doubling). */
@@ -137,12 +122,6 @@ export class ByteWriter {
 
 /**
  * Builds one frame with the given raw header fields and payload.
- *
- * @example
- * ```ts
- * import { buildFrame } from "./encoder.ts";
- * buildFrame(0x8, 0, 1, new Uint8Array([0, 0, 0x10, 0])).length; // 13
- * ```
  */
 export function buildFrame(
   type: number,
@@ -180,13 +159,6 @@ function padded(
  * Serializes a decoded {@link Frame} back to wire bytes. For DATA, HEADERS
  * and PUSH_PROMISE, `padLength` adds padding (and sets PADDED); the other
  * flags come from the frame's fields.
- *
- * @example
- * ```ts
- * import { encodeFrame } from "./encoder.ts";
- * import { FrameType } from "./types.ts";
- * encodeFrame({ type: FrameType.PING, streamId: 0, flags: 0, ack: false, data: new Uint8Array(8) }).length; // 17
- * ```
  */
 export function encodeFrame(frame: Frame, padLength?: number): Uint8Array {
   const pad = padLength === undefined ? 0 : Flags.PADDED;

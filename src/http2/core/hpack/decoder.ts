@@ -19,34 +19,16 @@ import { decodeLatin1 } from "../../../bytes/latin1.ts";
 
 /**
  * Default cap of a decoded header list: Σ(name + value + 32) octets (RFC 9113 §6.5.2).
- *
- * @example
- * ```ts
- * import { DEFAULT_MAX_HEADER_LIST_SIZE } from "./decoder.ts";
- * DEFAULT_MAX_HEADER_LIST_SIZE; // 65536
- * ```
  */
 export const DEFAULT_MAX_HEADER_LIST_SIZE = 65536;
 
 /**
  * Default cap of the number of fields in one decoded header list.
- *
- * @example
- * ```ts
- * import { DEFAULT_MAX_FIELDS } from "./decoder.ts";
- * DEFAULT_MAX_FIELDS; // 1000
- * ```
  */
 export const DEFAULT_MAX_FIELDS = 1000;
 
 /**
  * Decoder limits; every field is optional.
- *
- * @example
- * ```ts
- * import { Decoder } from "./decoder.ts";
- * const d = new Decoder({ maxTableSize: 4096, maxHeaderListSize: 16_384, maxFields: 100 });
- * ```
  */
 export interface DecoderOptions {
   /**
@@ -85,12 +67,6 @@ const SCRATCH_KEEP = 65536;
  * thrown. Malformed input throws {@linkcode CompressionError}, which takes
  * precedence. The never-indexed flag of decoded fields is not reported: a
  * server does not re-encode what it receives.
- *
- * @example
- * ```ts
- * import { Decoder } from "./decoder.ts";
- * new Decoder().decode(new Uint8Array([0x82, 0x84])); // [[":method", "GET"], [":path", "/"]]
- * ```
  */
 export class Decoder {
   /** Read position handed to the integer decoder for multi-octet integers. */

@@ -7,34 +7,16 @@
 
 /**
  * Per-entry overhead added to name and value lengths (RFC 7541 §4.1).
- *
- * @example
- * ```ts
- * import { ENTRY_OVERHEAD } from "./dynamic_table.ts";
- * const size = "ab".length + "cd".length + ENTRY_OVERHEAD; // 36 (RFC 7541 §4.1)
- * ```
  */
 export const ENTRY_OVERHEAD = 32;
 
 /**
  * Default SETTINGS_HEADER_TABLE_SIZE (RFC 9113 §6.5.2).
- *
- * @example
- * ```ts
- * import { DEFAULT_TABLE_SIZE } from "./dynamic_table.ts";
- * DEFAULT_TABLE_SIZE; // 4096
- * ```
  */
 export const DEFAULT_TABLE_SIZE = 4096;
 
 /**
  * Read-only view of a dynamic table, for inspection and tests.
- *
- * @example
- * ```ts
- * import { DynamicTable, type ReadonlyDynamicTable } from "./dynamic_table.ts";
- * const view: ReadonlyDynamicTable = new DynamicTable();
- * ```
  */
 export interface ReadonlyDynamicTable {
   /** Current size: the sum of entry sizes (RFC 7541 §4.1). */
@@ -53,14 +35,6 @@ export interface ReadonlyDynamicTable {
  * A dynamic table stored as a ring buffer of parallel name/value arrays,
  * newest entry last, so that insertion and eviction are O(1) and lookups by
  * index are one mask away.
- *
- * @example
- * ```ts
- * import { DynamicTable } from "./dynamic_table.ts";
- * const t = new DynamicTable(4096);
- * t.add("x-a", "1");
- * t.get(0); // ["x-a", "1"]: the newest entry first
- * ```
  */
 export class DynamicTable implements ReadonlyDynamicTable {
   /** Names by slot; the ring's capacity is a power of two. */

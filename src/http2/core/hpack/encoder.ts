@@ -14,12 +14,6 @@ import { encodeString } from "./string.ts";
  * encoder's sensitivity rule for this field: `true` forces a never-indexed
  * literal (RFC 7541 §7.1.3), `false` allows indexing even for a name in
  * {@linkcode EncoderOptions.neverIndex}.
- *
- * @example
- * ```ts
- * import type { HeaderField } from "./encoder.ts";
- * const secret: HeaderField = ["authorization", "Bearer x", true]; // never indexed
- * ```
  */
 export type HeaderField = readonly [name: string, value: string, sensitive?: boolean];
 
@@ -27,12 +21,6 @@ export type HeaderField = readonly [name: string, value: string, sensitive?: boo
  * Names encoded as never-indexed literals by default: credentials and
  * cookies, whose values must not be guessable through the compression
  * context (CRIME-style attacks) nor be cached by intermediaries' tables.
- *
- * @example
- * ```ts
- * import { DEFAULT_NEVER_INDEX } from "./encoder.ts";
- * DEFAULT_NEVER_INDEX.includes("set-cookie"); // true
- * ```
  */
 export const DEFAULT_NEVER_INDEX: readonly string[] = [
   "authorization",
@@ -58,12 +46,6 @@ const VOLATILE = new Set([
 
 /**
  * Encoder settings; every field is optional.
- *
- * @example
- * ```ts
- * import { Encoder } from "./encoder.ts";
- * const e = new Encoder({ tableSizeLimit: 1024 });
- * ```
  */
 export interface EncoderOptions {
   /** The peer's initial SETTINGS_HEADER_TABLE_SIZE. Default 4096. */
@@ -137,13 +119,6 @@ class IndexedTable extends DynamicTable {
  * name index where one exists, added to the table unless sensitive, volatile
  * or larger than 3/4 of the table. Strings are Huffman-coded only when that
  * is shorter. Names are expected in lowercase, as HTTP/2 requires.
- *
- * @example
- * ```ts
- * import { Decoder, Encoder } from "./mod.ts";
- * const block = new Encoder().encode([[":status", "200"], ["content-type", "text/plain"]]);
- * new Decoder().decode(block); // [[":status", "200"], ["content-type", "text/plain"]]
- * ```
  */
 export class Encoder {
   readonly #table: IndexedTable;

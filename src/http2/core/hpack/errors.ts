@@ -11,12 +11,6 @@
 
 /**
  * HTTP/2 error code COMPRESSION_ERROR (RFC 9113 §7).
- *
- * @example
- * ```ts
- * import { COMPRESSION_ERROR_CODE } from "./errors.ts";
- * COMPRESSION_ERROR_CODE; // 0x9, the HTTP/2 COMPRESSION_ERROR
- * ```
  */
 export const COMPRESSION_ERROR_CODE = 0x9;
 
@@ -24,16 +18,6 @@ export const COMPRESSION_ERROR_CODE = 0x9;
  * A header block could not be decoded (RFC 7541 §2.3, RFC 9113 §4.3): the
  * connection's compression context is unusable and the connection must end
  * with a GOAWAY carrying {@linkcode CompressionError.code}.
- *
- * @example
- * ```ts
- * import { CompressionError, Decoder } from "./mod.ts";
- * try {
- *   new Decoder().decode(new Uint8Array([0x80])); // index 0 is invalid
- * } catch (e) {
- *   e instanceof CompressionError; // true
- * }
- * ```
  */
 export class CompressionError extends Error {
   /** The HTTP/2 error code to send: COMPRESSION_ERROR (0x9). */
@@ -51,17 +35,6 @@ export class CompressionError extends Error {
  * size or field count. The whole block was still processed, so the dynamic
  * table is consistent and the connection can continue; only the stream that
  * carried the block should be answered with 431 or reset.
- *
- * @example
- * ```ts
- * import { Decoder, Encoder, HeaderListTooLargeError } from "./mod.ts";
- * const block = new Encoder().encode([["x-big", "y".repeat(100)]]);
- * try {
- *   new Decoder({ maxHeaderListSize: 50 }).decode(block);
- * } catch (e) {
- *   e instanceof HeaderListTooLargeError; // true: the table stays in sync, the stream is refused
- * }
- * ```
  */
 export class HeaderListTooLargeError extends Error {
   /** Which limit was exceeded. */

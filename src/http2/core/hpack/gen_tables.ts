@@ -216,23 +216,11 @@ function staticTableSource(): string {
 
 /**
  * Number of entries in the static table; dynamic indices start after it.
- *
- * @example
- * \`\`\`ts
- * import { STATIC_TABLE_LENGTH } from "./static_table.ts";
- * const firstDynamic = STATIC_TABLE_LENGTH + 1; // 62
- * \`\`\`
  */
 export const STATIC_TABLE_LENGTH = ${STATIC.length};
 
 /**
  * Static table entries; position i holds HPACK index i + 1.
- *
- * @example
- * \`\`\`ts
- * import { STATIC_TABLE } from "./static_table.ts";
- * const [name, value] = STATIC_TABLE[1]!; // index 2: [":method", "GET"]
- * \`\`\`
  */
 export const STATIC_TABLE: ReadonlyArray<readonly [name: string, value: string]> = [
 ${entries.join("\n")}
@@ -252,13 +240,6 @@ function huffmanTableSource(): string {
 
 /**
  * Code of each symbol 0..255 and EOS (256), right-aligned.
- *
- * @example
- * \`\`\`ts
- * import { HUFFMAN_CODES, HUFFMAN_LENGTHS } from "./huffman_table.ts";
- * const a = "a".charCodeAt(0);
- * console.assert(HUFFMAN_CODES[a] === 0x3 && HUFFMAN_LENGTHS[a] === 5); // 00011
- * \`\`\`
  */
 // deno-fmt-ignore
 export const HUFFMAN_CODES: Uint32Array = new Uint32Array([
@@ -267,12 +248,6 @@ ${rows(codes, 8, hex)}
 
 /**
  * Code length in bits of each symbol 0..255 and EOS (256).
- *
- * @example
- * \`\`\`ts
- * import { HUFFMAN_LENGTHS } from "./huffman_table.ts";
- * console.assert(HUFFMAN_LENGTHS[256] === 30); // EOS
- * \`\`\`
  */
 // deno-fmt-ignore
 export const HUFFMAN_LENGTHS: Uint8Array = new Uint8Array([
@@ -281,34 +256,14 @@ ${rows(LENGTHS, 16, String)}
 
 /**
  * Decoder entry flag: the transition completed a symbol, held in bits 8..15.
- *
- * @example
- * \`\`\`ts
- * import { HUFFMAN_DECODE, HUFFMAN_EMIT } from "./huffman_table.ts";
- * const entry = HUFFMAN_DECODE[0 * 16 + 0x0]!; // root, nibble 0000
- * const symbol = entry & HUFFMAN_EMIT ? (entry >> 8) & 0xff : -1;
- * \`\`\`
  */
 export const HUFFMAN_EMIT = ${hex(EMIT)};
 /**
  * Decoder entry flag: the transition decoded EOS, which is an error.
- *
- * @example
- * \`\`\`ts
- * import { HUFFMAN_DECODE, HUFFMAN_FAIL } from "./huffman_table.ts";
- * const isError = (entry: number) => (entry & HUFFMAN_FAIL) !== 0;
- * console.assert(!isError(HUFFMAN_DECODE[0]!));
- * \`\`\`
  */
 export const HUFFMAN_FAIL = ${hex(FAIL)};
 /**
  * Decoder entry flag: ending the string in the next state is valid padding.
- *
- * @example
- * \`\`\`ts
- * import { HUFFMAN_ACCEPT } from "./huffman_table.ts";
- * const mayEnd = (entry: number) => (entry & HUFFMAN_ACCEPT) !== 0;
- * \`\`\`
  */
 export const HUFFMAN_ACCEPT = ${hex(ACCEPT)};
 
@@ -316,12 +271,6 @@ export const HUFFMAN_ACCEPT = ${hex(ACCEPT)};
  * Decoding automaton: entry \`state * 16 + nibble\` holds the next state in
  * bits 0..7 plus the flags above. States are the code tree's 256 internal
  * nodes; state 0 is the root.
- *
- * @example
- * \`\`\`ts
- * import { HUFFMAN_DECODE } from "./huffman_table.ts";
- * const next = (state: number, nibble: number) => HUFFMAN_DECODE[state * 16 + nibble]! & 0xff;
- * \`\`\`
  */
 // deno-fmt-ignore
 export const HUFFMAN_DECODE: Uint32Array = new Uint32Array([

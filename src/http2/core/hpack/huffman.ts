@@ -21,12 +21,6 @@ import {
 /**
  * Upper bound of the decoded length of `encodedLength` Huffman octets (the
  * shortest code is five bits). Size output buffers with it.
- *
- * @example
- * ```ts
- * import { huffmanDecodedMaxLength } from "./huffman.ts";
- * huffmanDecodedMaxLength(5); // 8: codes are at least 5 bits
- * ```
  */
 export function huffmanDecodedMaxLength(encodedLength: number): number {
   return Math.floor((encodedLength * 8) / 5);
@@ -69,15 +63,6 @@ for (let state = 0; state < 256; state++) {
  *
  * @throws {CompressionError} when the input contains EOS, or ends in padding
  * longer than seven bits or not made of one-bits.
- *
- * @example
- * ```ts
- * import { huffmanDecode, huffmanEncode, huffmanEncodedLength } from "./huffman.ts";
- * const coded = new Uint8Array(huffmanEncodedLength("www.example.com"));
- * huffmanEncode(coded, 0, "www.example.com");
- * const out = new Uint8Array(32);
- * huffmanDecode(coded, 0, coded.length, out, 0); // 15
- * ```
  */
 export function huffmanDecode(
   src: Uint8Array,
@@ -109,12 +94,6 @@ export function huffmanDecode(
  *
  * @throws {TypeError} if `str` has a character above U+00FF, which no header
  * octet can carry.
- *
- * @example
- * ```ts
- * import { huffmanEncodedLength } from "./huffman.ts";
- * huffmanEncodedLength("www.example.com"); // 12 (RFC 7541 C.4.1)
- * ```
  */
 export function huffmanEncodedLength(str: string): number {
   let bits = 0;
@@ -132,13 +111,6 @@ export function huffmanEncodedLength(str: string): number {
  * guarantees room ({@linkcode huffmanEncodedLength}).
  *
  * @throws {TypeError} if `str` has a character above U+00FF.
- *
- * @example
- * ```ts
- * import { huffmanEncode } from "./huffman.ts";
- * const out = new Uint8Array(12);
- * huffmanEncode(out, 0, "www.example.com"); // 12
- * ```
  */
 export function huffmanEncode(dst: Uint8Array, pos: number, str: string): number {
   // `acc` holds `n` < 8 pending bits between symbols; a symbol adds ≤ 30 bits,

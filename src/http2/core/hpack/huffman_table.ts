@@ -8,13 +8,6 @@
 
 /**
  * Code of each symbol 0..255 and EOS (256), right-aligned.
- *
- * @example
- * ```ts
- * import { HUFFMAN_CODES, HUFFMAN_LENGTHS } from "./huffman_table.ts";
- * const a = "a".charCodeAt(0);
- * console.assert(HUFFMAN_CODES[a] === 0x3 && HUFFMAN_LENGTHS[a] === 5); // 00011
- * ```
  */
 // deno-fmt-ignore
 export const HUFFMAN_CODES: Uint32Array = new Uint32Array([
@@ -55,12 +48,6 @@ export const HUFFMAN_CODES: Uint32Array = new Uint32Array([
 
 /**
  * Code length in bits of each symbol 0..255 and EOS (256).
- *
- * @example
- * ```ts
- * import { HUFFMAN_LENGTHS } from "./huffman_table.ts";
- * console.assert(HUFFMAN_LENGTHS[256] === 30); // EOS
- * ```
  */
 // deno-fmt-ignore
 export const HUFFMAN_LENGTHS: Uint8Array = new Uint8Array([
@@ -85,34 +72,14 @@ export const HUFFMAN_LENGTHS: Uint8Array = new Uint8Array([
 
 /**
  * Decoder entry flag: the transition completed a symbol, held in bits 8..15.
- *
- * @example
- * ```ts
- * import { HUFFMAN_DECODE, HUFFMAN_EMIT } from "./huffman_table.ts";
- * const entry = HUFFMAN_DECODE[0 * 16 + 0x0]!; // root, nibble 0000
- * const symbol = entry & HUFFMAN_EMIT ? (entry >> 8) & 0xff : -1;
- * ```
  */
 export const HUFFMAN_EMIT = 0x10000;
 /**
  * Decoder entry flag: the transition decoded EOS, which is an error.
- *
- * @example
- * ```ts
- * import { HUFFMAN_DECODE, HUFFMAN_FAIL } from "./huffman_table.ts";
- * const isError = (entry: number) => (entry & HUFFMAN_FAIL) !== 0;
- * console.assert(!isError(HUFFMAN_DECODE[0]!));
- * ```
  */
 export const HUFFMAN_FAIL = 0x20000;
 /**
  * Decoder entry flag: ending the string in the next state is valid padding.
- *
- * @example
- * ```ts
- * import { HUFFMAN_ACCEPT } from "./huffman_table.ts";
- * const mayEnd = (entry: number) => (entry & HUFFMAN_ACCEPT) !== 0;
- * ```
  */
 export const HUFFMAN_ACCEPT = 0x40000;
 
@@ -120,12 +87,6 @@ export const HUFFMAN_ACCEPT = 0x40000;
  * Decoding automaton: entry `state * 16 + nibble` holds the next state in
  * bits 0..7 plus the flags above. States are the code tree's 256 internal
  * nodes; state 0 is the root.
- *
- * @example
- * ```ts
- * import { HUFFMAN_DECODE } from "./huffman_table.ts";
- * const next = (state: number, nibble: number) => HUFFMAN_DECODE[state * 16 + nibble]! & 0xff;
- * ```
  */
 // deno-fmt-ignore
 export const HUFFMAN_DECODE: Uint32Array = new Uint32Array([

@@ -11,12 +11,6 @@ import { CompressionError } from "./errors.ts";
  * integer (an index, a string length, a table size we allow) is far below it;
  * anything larger is an attack or garbage, and rejecting it keeps all
  * arithmetic in exact small integers.
- *
- * @example
- * ```ts
- * import { MAX_INTEGER } from "./integer.ts";
- * MAX_INTEGER; // 2^31-1
- * ```
  */
 export const MAX_INTEGER = 0x7fffffff;
 
@@ -24,24 +18,11 @@ export const MAX_INTEGER = 0x7fffffff;
  * Most continuation octets accepted after the prefix. Five carry 35 bits,
  * enough for {@linkcode MAX_INTEGER} under any prefix; more can only be
  * padding with zero groups, which we refuse rather than loop over.
- *
- * @example
- * ```ts
- * import { MAX_INTEGER_CONTINUATION_BYTES } from "./integer.ts";
- * MAX_INTEGER_CONTINUATION_BYTES; // 5
- * ```
  */
 export const MAX_INTEGER_CONTINUATION_BYTES = 5;
 
 /**
  * A mutable read position, advanced by the primitive decoders.
- *
- * @example
- * ```ts
- * import { type Cursor, decodeInteger } from "./integer.ts";
- * const c: Cursor = { pos: 0 };
- * decodeInteger(new Uint8Array([0x0a]), c, 5); // 10; c.pos is now 1
- * ```
  */
 export interface Cursor {
   /** Offset of the next unread octet. */
@@ -54,12 +35,6 @@ export interface Cursor {
  *
  * @throws {CompressionError} when truncated before `end`, longer than
  * {@linkcode MAX_INTEGER_CONTINUATION_BYTES}, or above {@linkcode MAX_INTEGER}.
- *
- * @example
- * ```ts
- * import { decodeInteger } from "./integer.ts";
- * decodeInteger(new Uint8Array([0x1f, 0x9a, 0x0a]), { pos: 0 }, 5); // 1337 (RFC 7541 C.1.2)
- * ```
  */
 export function decodeInteger(
   src: Uint8Array,
@@ -81,12 +56,6 @@ export function decodeInteger(
  * handle the one-octet case inline.
  *
  * @throws {CompressionError} as {@linkcode decodeInteger}.
- *
- * @example
- * ```ts
- * import { decodeIntegerTail } from "./integer.ts";
- * decodeIntegerTail(new Uint8Array([0x1f, 0x9a, 0x0a]), { pos: 1 }, 3, 31); // 1337
- * ```
  */
 export function decodeIntegerTail(
   src: Uint8Array,
@@ -114,13 +83,6 @@ export function decodeIntegerTail(
 
 /**
  * Number of octets {@linkcode encodeInteger} writes for `value` with an N-bit prefix.
- *
- * @example
- * ```ts
- * import { integerLength } from "./integer.ts";
- * integerLength(10, 5); // 1
- * integerLength(1337, 5); // 3
- * ```
  */
 export function integerLength(value: number, prefixBits: number): number {
   const max = (1 << prefixBits) - 1;
@@ -134,13 +96,6 @@ export function integerLength(value: number, prefixBits: number): number {
  * Writes `value` (a non-negative integer ≤ 2^53) with an N-bit prefix at
  * `dst[pos]`, OR-ing `flags` into the first octet's high bits, and returns the
  * position after it. The caller guarantees room ({@linkcode integerLength}).
- *
- * @example
- * ```ts
- * import { encodeInteger } from "./integer.ts";
- * const out = new Uint8Array(3);
- * encodeInteger(out, 0, 1337, 5, 0); // 3; out is 1f 9a 0a
- * ```
  */
 export function encodeInteger(
   dst: Uint8Array,

@@ -7,23 +7,11 @@
 
 /**
  * Number of entries in the static table; dynamic indices start after it.
- *
- * @example
- * ```ts
- * import { STATIC_TABLE_LENGTH } from "./static_table.ts";
- * const firstDynamic = STATIC_TABLE_LENGTH + 1; // 62
- * ```
  */
 export const STATIC_TABLE_LENGTH = 61;
 
 /**
  * Static table entries; position i holds HPACK index i + 1.
- *
- * @example
- * ```ts
- * import { STATIC_TABLE } from "./static_table.ts";
- * const [name, value] = STATIC_TABLE[1]!; // index 2: [":method", "GET"]
- * ```
  */
 export const STATIC_TABLE: ReadonlyArray<readonly [name: string, value: string]> = [
   [":authority", ""],

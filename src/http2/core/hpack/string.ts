@@ -24,12 +24,6 @@ let scratch = new Uint8Array(256);
  * bit, §5.2).
  *
  * @throws {CompressionError} when the literal is missing (`pos >= end`).
- *
- * @example
- * ```ts
- * import { isHuffman } from "./string.ts";
- * isHuffman(new Uint8Array([0x8c]), 0, 1); // true: the H bit is set
- * ```
  */
 export function isHuffman(src: Uint8Array, pos: number, end: number): boolean {
   if (pos >= end) throw new CompressionError("truncated string literal");
@@ -42,13 +36,6 @@ export function isHuffman(src: Uint8Array, pos: number, end: number): boolean {
  * turns them into strings only when they are kept.
  *
  * @throws {CompressionError} when the literal is truncated or runs past `end`.
- *
- * @example
- * ```ts
- * import { stringLiteralLength } from "./string.ts";
- * const cursor = { pos: 0 };
- * stringLiteralLength(new Uint8Array([0x03, 0x61, 0x62, 0x63]), cursor, 4); // 3; cursor.pos is 1
- * ```
  */
 export function stringLiteralLength(src: Uint8Array, cursor: Cursor, end: number): number {
   const len = decodeInteger(src, cursor, 7, end);
@@ -62,12 +49,6 @@ export function stringLiteralLength(src: Uint8Array, cursor: Cursor, end: number
  *
  * @throws {CompressionError} when the length runs past `end` or the Huffman
  * data is invalid.
- *
- * @example
- * ```ts
- * import { decodeString } from "./string.ts";
- * decodeString(new Uint8Array([0x03, 0x61, 0x62, 0x63]), { pos: 0 }); // "abc"
- * ```
  */
 export function decodeString(src: Uint8Array, cursor: Cursor, end: number = src.length): string {
   const huffman = isHuffman(src, cursor.pos, end);
@@ -84,12 +65,6 @@ export function decodeString(src: Uint8Array, cursor: Cursor, end: number = src.
 /**
  * Most octets {@linkcode encodeString} can write for `str`: the raw length
  * plus its length prefix (Huffman is only chosen when shorter).
- *
- * @example
- * ```ts
- * import { stringLiteralMaxLength } from "./string.ts";
- * stringLiteralMaxLength("abc"); // 4
- * ```
  */
 export function stringLiteralMaxLength(str: string): number {
   return integerLength(str.length, 7) + str.length;
@@ -102,14 +77,6 @@ export function stringLiteralMaxLength(str: string): number {
  * ({@linkcode stringLiteralMaxLength}).
  *
  * @throws {TypeError} if `str` has a character above U+00FF.
- *
- * @example
- * ```ts
- * import { decodeString, encodeString } from "./string.ts";
- * const out = new Uint8Array(16);
- * const end = encodeString(out, 0, "no-cache");
- * decodeString(out, { pos: 0 }, end); // "no-cache"
- * ```
  */
 export function encodeString(dst: Uint8Array, pos: number, str: string, huffman = true): number {
   const raw = str.length;

@@ -63,22 +63,6 @@ const MAX_PENDING_PER_STREAM = 8;
  * Decodes QPACK field sections. Sans-IO: the caller feeds the peer's encoder
  * stream and each HEADERS payload, and sends {@linkcode decoderStream} bytes.
  * Every failure is a {@linkcode QpackError}; its code closes the connection.
- *
- * @example
- * ```ts
- * import { BLOCKED, QpackDecoder } from "./mod.ts";
- * const decoder = new QpackDecoder({
- *   maxTableCapacity: 4096,
- *   maxBlockedStreams: 16,
- *   maxFieldSectionSize: 16384,
- * });
- * // RFC 9204 B.1: ":path: /index.html", static name reference, no dynamic table.
- * const section = new Uint8Array([
- *   0x00, 0x00, 0x51, 0x0b, 0x2f, 0x69, 0x6e, 0x64, 0x65, 0x78, 0x2e, 0x68, 0x74, 0x6d, 0x6c,
- * ]);
- * const fields = decoder.decodeSection(0, section);
- * if (fields !== BLOCKED) console.log(fields); // [[":path", "/index.html"]]
- * ```
  */
 export class QpackDecoder {
   readonly #table = new DynamicTable();

@@ -73,23 +73,6 @@ const MAX_UNACKED_SECTIONS = 1024;
  * sections in HEADERS frames, {@linkcode encoderStream} bytes on our encoder
  * stream, and feeds the peer's decoder stream to {@linkcode decoderStream}.
  * Until {@linkcode setPeerSettings} it uses the static table only.
- *
- * @example
- * ```ts
- * import { BLOCKED, QpackDecoder, QpackEncoder } from "./mod.ts";
- * const encoder = new QpackEncoder();
- * encoder.setPeerSettings({ maxTableCapacity: 4096, blockedStreams: 16 });
- * const section = encoder.encodeSection(0, [[":method", "GET"], ["x-id", "42"]]);
- * const decoder = new QpackDecoder({
- *   maxTableCapacity: 4096,
- *   maxBlockedStreams: 16,
- *   maxFieldSectionSize: 16384,
- * });
- * decoder.encoderStream(encoder.encoderStream());
- * const fields = decoder.decodeSection(0, section);
- * if (fields !== BLOCKED) console.log(fields); // [[":method", "GET"], ["x-id", "42"]]
- * encoder.decoderStream(decoder.decoderStream()); // acknowledges the section
- * ```
  */
 export class QpackEncoder {
   readonly #ownCapacity: number;
