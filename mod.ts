@@ -21,13 +21,12 @@ export type {
   NetAddr,
   Protocol,
   ServeInfo,
-  ServeOptions,
   Server,
   ServerStats,
-  ServeUnixOptions,
   TlsCertificate,
   UnixAddr,
 } from "./src/types.ts";
+export type { ServeOptions, ServeUnixOptions } from "./src/serve_options.ts";
 export type { Http1Options } from "./src/http1/server/options.ts";
 export type { Http1Limits } from "./src/http1/core/limits.ts";
 export { DEFAULT_HTTP1_OPTIONS } from "./src/http1/server/options.ts";
