@@ -24,13 +24,12 @@ export type {
   NetAddr,
   Protocol,
   ServeInfo,
-  ServeOptions,
   Server,
   ServerStats,
-  ServeUnixOptions,
   TlsCertificate,
   UnixAddr,
 } from "./src/types.ts";
+export type { ServeOptions, ServeUnixOptions } from "./src/serve_options.ts";
 export type { Http1Options } from "./src/http1/server/options.ts";
 export type { Http1Limits } from "./src/http1/core/limits.ts";
 export { DEFAULT_HTTP1_OPTIONS } from "./src/http1/server/options.ts";
@@ -79,7 +78,8 @@ export type {
   WebSocketUpgrade,
 } from "./src/websocket/mod.ts";
 export type { CompressionOptions, ContentEncoding } from "./src/compression/options.ts";
-export { requestTrailers, TrailersError, withTrailers } from "./src/fetch/trailers.ts";
+export { TrailersError, withTrailers } from "./src/fetch/trailers.ts";
+export { requestTrailers } from "./src/fetch/request_trailers.ts";
 export type { TrailersErrorCode, TrailersInit } from "./src/fetch/trailers.ts";
 export { installLightResponse, materializeResponse } from "./src/fetch/light_response.ts";
 export type { BinaryTypeLike, BufferSourceLike, HeadersInitLike } from "./src/web_types.ts";

@@ -13,4 +13,6 @@ for f in tests/fixtures/*; do
   case "$f" in *.ts) continue ;; esac
   ln -s "../../../$f" ".node_test/tests/fixtures/$(basename "$f")"
 done
+# The docs, which tests/unit/state_docs_test.ts checks against the state tables.
+ln -s ../docs .node_test/docs
 cp tests/llhttp_deviations.md .node_test/tests/ 2>/dev/null || true

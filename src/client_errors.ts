@@ -9,10 +9,12 @@ import type { Addr } from "./transport/types.ts";
 import {
   type ClientErrorInfo,
   type ClientErrorKind,
-  DEBUG_LINES_PER_SECOND,
   type Protocol,
   type ServerStats,
 } from "./types.ts";
+
+/** At most this many `debug` lines are printed per second; the rest are counted. */
+export const DEBUG_LINES_PER_SECOND = 10;
 
 /**
  * The counters a server keeps, as `stats()` shows them.

@@ -11,12 +11,11 @@ import type {
   Handler,
   ListenInfo,
   Protocol,
-  ServeOptions,
   Server,
   ServerStats,
-  ServeUnixOptions,
   ShutdownOptions,
 } from "./types.ts";
+import type { ServeOptions, ServeUnixOptions } from "./serve_options.ts";
 import { ClientErrors } from "./client_errors.ts";
 import { validateOptions } from "./options/validate.ts";
 import { type ResolvedProtocols, resolveProtocols } from "./options/protocols.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Addr } from "./transport/types.ts";
-import type { Server, ServerStats, ShutdownOptions } from "./server_types.ts";
+import type { Server, ServerStats, ShutdownOptions } from "./types.ts";
 import type { SignalSource } from "./fetch/request.ts";
 import { requestSource } from "./fetch/request.ts";
 import { Exchange } from "./fetch/exchange.ts";

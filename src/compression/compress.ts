@@ -37,13 +37,8 @@ import type { ResolvedCompression } from "./options.ts";
 import { compressStream } from "./stream.ts";
 import { peekStaticBody } from "../fetch/static_body.ts";
 import { heldBodyBytes } from "../runtime/bun_body.ts";
+import { readEager } from "../fetch/eager_read.ts";
 
-type Read = ReadableStreamReadResult<Uint8Array>;
-
-/** Microtask turns a read may take and still count as "already there" (as the exchange does). */
-const READY_TICKS = 8;
-/** The first read gets more: a Blob's first chunk takes a few more turns. */
-const FIRST_READY_TICKS = 32;
 /** A body complete within this many bytes is compressed in one call; larger ones stream. */
 const WHOLE_LIMIT = 256 * 1024;
 
@@ -136,43 +131,16 @@ export async function compressResponse(
   }
   // Learn the size of a body that is complete at once; stop at the first read not ready.
   const reader = body.getReader();
-  const prefix: Uint8Array[] = [];
-  let bytes = 0;
-  let ended = false;
-  let pending: Promise<Read> | null = null;
-  let failed: unknown = null;
   const whole = Math.max(options.minSize, WHOLE_LIMIT);
-  for (;;) {
-    const p = reader.read();
-    let result: Read | undefined;
-    let rejected = false;
-    p.then((r) => (result = r), (e) => {
-      rejected = true;
-      failed = e;
-    });
-    const ticks = prefix.length === 0 ? FIRST_READY_TICKS : READY_TICKS;
-    for (let i = 0; i < ticks && result === undefined && !rejected; i++) await null;
-    if (rejected) break;
-    if (result === undefined) {
-      pending = p;
-      break;
-    }
-    if (result.done) {
-      ended = true;
-      break;
-    }
-    const chunk = result.value as unknown;
-    if (!(chunk instanceof Uint8Array)) {
-      failed = new TypeError("response body chunks must be Uint8Array");
-      break;
-    }
-    prefix.push(chunk);
-    bytes += chunk.byteLength;
-    if (bytes > whole) break;
-  }
-  if (failed !== null) {
-    reader.cancel(failed).catch(() => {});
-    return rebuild(res, erroring(failed), headers);
+  const ready = await readEager(reader, {
+    limit: whole + 1,
+    confirmEnd: false,
+    watchClosed: false,
+  });
+  const { chunks: prefix, bytes, ended, pending } = ready;
+  if (ready.badChunk || ready.readFailed) {
+    reader.cancel(ready.error).catch(() => {});
+    return rebuild(res, erroring(ready.error), headers);
   }
   if (ended && bytes < options.minSize) {
     // Too small to be worth it; the size is the response's own, so this does not vary.

@@ -1,135 +1,77 @@
 /**
  * One request/response exchange, independent of the protocol: run the
- * handler, fall back to onError, then stream the Response body to a
- * protocol-specific writer with backpressure. h1 and h2 drivers share it.
+ * handler, fall back to onError, then send the Response to a
+ * protocol-specific writer (writer.ts) with backpressure. h1 and h2 drivers
+ * share it. How a body goes out is chosen in one place (#choose); a
+ * WebSocket handshake is answered through the driver's UpgradeHook.
  *
  * @module
  */
 import type { Completion, Handler } from "../types.ts";
 import { RequestInfo } from "./info.ts";
-import { type StaticBody, takeStaticBody } from "./static_body.ts";
+import { takeStaticBody } from "./static_body.ts";
 import { heldBodyBytes } from "../runtime/bun_body.ts";
 import { isShortAscii } from "../bytes/slab.ts";
 import { bodyless } from "./status.ts";
 import { takeLightWhole, type WholeResponse } from "./light_send.ts";
-import { materializeResponse } from "./light_response.ts";
-import { type PendingUpgrade, resolveUpgrade } from "../websocket/registry.ts";
-import type { WebSocketSessionHandle } from "../websocket/channel.ts";
-import { WebSocketHandshakeError } from "../websocket/upgrade.ts";
 import { type TrailerProducer, TrailersError, trailersOf } from "./trailers.ts";
+import { type Read, readEager } from "./eager_read.ts";
+import { responseFields } from "./response_fields.ts";
+import type { ResponseWriter, UpgradeHook } from "./writer.ts";
+import { type ErrorHandler, fallbackResponse, reportAfterHead } from "./on_error.ts";
 import { AccessRecord } from "./access_record.ts";
 
-/**
- * What `head` is told about trailers: absent for none, the field names when
- * known up front (fixed fields), `true` when a function will produce them.
- */
-export type TrailerHint = readonly string[] | true;
+export { defaultOnError, type ErrorHandler } from "./on_error.ts";
 
-/**
- * The protocol side of a response.
- */
-export interface ResponseWriter {
-  /**
-   * Sends the status and fields. `length` is the body size when known, or -1
-   * when the body streams; `end` means no body follows. `trailers` says the
-   * body will end with {@link ResponseWriter.trailers} instead of `end()`
-   * (HTTP/1.1 then frames it chunked whatever `length` says).
-   */
-  head(
-    status: number,
-    headers: Array<[string, string]>,
-    length: number,
-    end: boolean,
-    trailers?: TrailerHint,
-  ): void;
-  /**
-   * Whether these (checked, lowercase) trailer fields fit the size the peer
-   * accepts: h2, the peer's SETTINGS_MAX_HEADER_LIST_SIZE; h1, our own
-   * http1.maxHeaderBytes.
-   */
-  trailersFit(fields: Array<[string, string]>): boolean;
-  /** Ends the body with a trailer section (h2: HEADERS with END_STREAM) instead of end(). */
-  trailers(fields: Array<[string, string]>): void;
-  /** Sends body bytes; false means wait for ready() before sending more. */
-  body(chunk: Uint8Array): boolean;
-  /** Resolves when more body may be sent. */
-  ready(): Promise<void>;
-  /** The body is complete. */
-  end(): void;
-  /** The response cannot complete (h1: close the connection; h2: reset the stream). */
-  abort(reason: unknown): void;
-  /**
-   * Optional: sends a whole response whose body is known, in one write (a
-   * string body is ASCII, so its chars are its bytes). With `isHead`, only
-   * the head, stating the body's length.
-   */
-  whole?(
-    status: number,
-    headers: Array<[string, string]>,
-    body: string | Uint8Array,
-    isHead: boolean,
-  ): void;
-  /**
-   * Optional: the handler accepted a WebSocket upgrade. Sends `accept.status`
-   * with `accept.headers` (101 on HTTP/1.1, 200 on an HTTP/2 stream) and
-   * opens the session on the driver's channel. Returns null when the driver
-   * cannot switch (the exchange then answers 400).
-   */
-  upgrade?(accept: PendingUpgrade): WebSocketSessionHandle | null;
-}
+export type { ResponseWriter, TrailerHint, UpgradeHook } from "./writer.ts";
 
-/**
- * Turns a failure into a response.
- */
-export type ErrorHandler = (error: unknown, request: Request) => Response | Promise<Response>;
-
-/**
- * Answers with a plain 500 and logs, as Deno's serve() does.
- */
-export const defaultOnError: ErrorHandler = (error, request) => {
-  console.error(`h2serve: handler failed (${request.method} ${request.url}):`, error);
-  return new Response("Internal Server Error", {
-    status: 500,
-    headers: { "content-type": "text/plain;charset=utf-8" },
-  });
-};
-
-/** How many microtask turns a body read may take and still count as "already there". */
-const EAGER_TICKS = 8;
-/** Turns we give a drained body's `closed` promise to settle. */
-const CLOSED_TICKS = 3;
-/** The first read gets more turns: a Blob's first chunk takes a few more. */
-const FIRST_READ_TICKS = 32;
 /** Body bytes we collect while deciding between Content-Length and streaming. */
 const EAGER_LIMIT = 1024 * 1024;
+const EAGER = { limit: EAGER_LIMIT, confirmEnd: true, watchClosed: true };
 
-type Read = ReadableStreamReadResult<Uint8Array>;
+/**
+ * How a body goes out (see #choose): whole, known now (one head with its
+ * length, one body write); "held", bytes the runtime holds, read whole
+ * (Bun); "stream", read eagerly to learn a Content-Length, else streamed.
+ */
+type Way = WholeResponse | "held" | "stream";
 
-/** Stands for "not the upgrade response" when the exchange ended before the handler returned. */
-const REFUSED = new Response(null, { status: 503 });
+/** What #stream sends besides the body. */
+interface StreamHead {
+  status: number;
+  headers: Array<[string, string]>;
+  /** The handler's Content-Length, or -1. */
+  declared: number;
+  /** The trailers to end with, or null. */
+  trailers: TrailerProducer | null;
+}
 
 const encoder = new TextEncoder();
 
-/**
- * Runs one exchange; never rejects.
- */
+/** Runs one exchange; never rejects. */
 export class Exchange {
   /** The info object given to the handler. */
   readonly info: RequestInfo;
   #abort: AbortController | null = null;
   #reason: unknown = undefined;
   #reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
-  #writer: ResponseWriter;
+  readonly #writer: ResponseWriter;
+  readonly #upgrades: UpgradeHook | null;
+  // Set by start()/run(): the request, its onError, and whether it is a HEAD.
+  #request!: Request;
+  #onError!: ErrorHandler;
+  #isHead = false;
   /** The driver registered the request as a WebSocket upgrade candidate. */
   upgradable = false;
   /** The access-log record, only when the server has an onResponse hook. */
   readonly log: AccessRecord | null = null;
 
-  constructor(info: RequestInfo, writer: ResponseWriter) {
+  constructor(info: RequestInfo, writer: ResponseWriter, upgrades: UpgradeHook | null = null) {
     this.info = info;
     const hook = RequestInfo.onResponse(info);
     if (hook !== null) writer = this.log = new AccessRecord(hook, info, writer);
     this.#writer = writer;
+    this.#upgrades = upgrades;
   }
 
   /** The request's signal: aborted only if the exchange is cut short. Created on first use. */
@@ -170,6 +112,12 @@ export class Exchange {
     this.info.complete(outcome);
   }
 
+  /** The response cannot complete: tell the writer (h1 closes, h2 resets). */
+  #fail(error: unknown): void {
+    this.#finish("aborted");
+    this.#writer.abort(error);
+  }
+
   /**
    * Calls the handler; when it returns a Response (not a Promise) whose body
    * is known in full, sends it at once and returns null: no promise and no
@@ -182,30 +130,24 @@ export class Exchange {
     onError: ErrorHandler,
     isHead: boolean,
   ): Promise<void> | null {
-    let r: Response | Promise<Response>;
-    let light: WholeResponse | null = null;
+    this.#request = request;
     if (this.log !== null) this.log.request = request;
+    this.#onError = onError;
+    this.#isHead = isHead;
+    let r: Response | Promise<Response>;
+    let way: Way | null = null;
     try {
       r = handler(request, this.info);
-      if (r instanceof Response && !this.upgradable && trailersOf(r) === null) {
-        light = takeLightWhole(r);
-      }
+      if (r instanceof Response && !this.upgradable) way = this.#choose(r, true);
     } catch (error) {
-      return this.#settle(Promise.reject(error), request, onError, isHead);
+      return this.#settle(Promise.reject(error));
     }
-    if (!(r instanceof Response)) return this.#settle(r, request, onError, isHead);
-    if (light !== null) {
-      if (!this.done) this.#sendWhole(light.status, light.headers, light.body, isHead);
+    if (!(r instanceof Response)) return this.#settle(r);
+    if (way !== null && typeof way === "object") {
+      if (!this.done) this.#sendWhole(way);
       return null;
     }
-    if (!this.done && !this.upgradable && trailersOf(r) === null) {
-      const plain = takeStaticBody(r);
-      if (plain !== null) {
-        this.#sendStatic(plain, isHead);
-        return null;
-      }
-    }
-    return this.#answer(r, null, request, onError, isHead);
+    return this.#answer(r, way);
   }
 
   /** Calls the handler and sends its response. */
@@ -215,144 +157,110 @@ export class Exchange {
     onError: ErrorHandler,
     isHead: boolean,
   ): Promise<void> {
-    let pending: unknown;
+    this.#request = request;
     if (this.log !== null) this.log.request = request;
+    this.#onError = onError;
+    this.#isHead = isHead;
+    let pending: unknown;
     try {
       pending = handler(request, this.info);
     } catch (error) {
       pending = Promise.reject(error);
     }
-    return this.#settle(pending, request, onError, isHead);
+    return this.#settle(pending);
+  }
+
+  /**
+   * How `response`'s body goes out: the one place that chooses. Trailers
+   * always take the stream. `light` takes a light response's parts (not for
+   * a WebSocket candidate, whose response the hook must see first). Throws
+   * what an invalid light response throws (the caller answers with onError).
+   */
+  #choose(response: Response, light: boolean): Way {
+    if (trailersOf(response) !== null) return "stream";
+    if (light) {
+      const parts = takeLightWhole(response);
+      if (parts !== null) return parts;
+    }
+    const plain = takeStaticBody(response);
+    if (plain !== null) {
+      const headers: Array<[string, string]> = plain.contentType === null
+        ? []
+        : [["content-type", plain.contentType]];
+      return { status: 200, headers, body: plain.body };
+    }
+    return !bodyless(response.status) && heldBodyBytes(response) > 0 ? "held" : "stream";
   }
 
   /** Waits for the handler's response (or its failure) and sends it. */
-  async #settle(
-    pending: unknown,
-    request: Request,
-    onError: ErrorHandler,
-    isHead: boolean,
-  ): Promise<void> {
+  async #settle(pending: unknown): Promise<void> {
     let response: Response;
-    let light: WholeResponse | null = null;
+    let way: Way | null = null;
     try {
       const r = await pending;
       if (!(r instanceof Response)) {
         throw new TypeError(`handler returned ${typeof r}, not a Response`);
       }
-      if (!this.upgradable && trailersOf(r) === null) light = takeLightWhole(r);
+      if (!this.upgradable) way = this.#choose(r, true);
       response = r;
     } catch (error) {
       if (this.done) {
-        if (this.upgradable) resolveUpgrade(request, REFUSED); // fails a socket made meanwhile
+        if (this.upgradable) this.#upgrades?.refused(this.#request);
         return;
       }
-      // A malformed handshake the handler let through is the client's fault: 400/426, not 500.
-      response = error instanceof WebSocketHandshakeError
-        ? new Response(error.message, { status: error.status, headers: error.headers })
-        : await this.#fallback(error, request, onError);
+      response = this.#upgrades?.failed(error) ?? await this.#fallback(error);
     }
-    return this.#answer(response, light, request, onError, isHead);
+    return this.#answer(response, way);
   }
 
-  /** Sends the handler's response: a WebSocket handshake, a light one's parts, or the general way. */
-  async #answer(
-    response: Response,
-    light: WholeResponse | null,
-    request: Request,
-    onError: ErrorHandler,
-    isHead: boolean,
-  ): Promise<void> {
-    if (light === null && (this.upgradable || response.status === 101)) {
-      const d = resolveUpgrade(request, response);
-      if (d.type === "accept") {
-        if (this.done) {
-          d.abandon("the client went away before the handshake response");
-          return;
-        }
-        const session = this.#writer.upgrade?.(d) ?? null;
-        if (session !== null) {
-          this.#watch(session);
-          return;
-        }
-        d.abandon("the connection cannot switch to WebSocket");
-        response = new Response("not a valid WebSocket handshake", { status: 400 });
-      } else if (d.type === "foreign" && !this.done) {
-        response = await this.#fallback(d.error, request, onError);
+  /** The handler failed: onError's answer (the access log records an error). */
+  #fallback(error: unknown): Promise<Response> {
+    this.log?.failed();
+    return fallbackResponse(this.#onError, error, this.#request);
+  }
+
+  /** Sends the handler's response: a WebSocket handshake through the hook, else the chosen way. */
+  async #answer(response: Response, way: Way | null): Promise<void> {
+    const hook = this.#upgrades;
+    const whole = way !== null && typeof way === "object";
+    if (hook !== null && !whole && (this.upgradable || response.status === 101)) {
+      const a = hook.answer(this.#request, response, this.#writer, this.done);
+      if (a.kind === "switched") {
+        a.ended.then((error) => error === null ? this.#finish("sent") : this.cancel(error));
+        return;
       }
+      if (a.kind === "dropped") return;
+      if (a.kind === "respond") response = a.response;
+      else if (a.kind === "error" && !this.done) {
+        response = await this.#fallback(a.error);
+      }
+      way = null;
     }
     if (this.done) {
-      if (light === null) response.body?.cancel().catch(() => {});
+      if (!whole) response.body?.cancel().catch(() => {});
       return;
     }
-    if (light !== null) return this.#sendWhole(light.status, light.headers, light.body, isHead);
-    await this.#send(response, isHead, onError, request);
+    way ??= this.#choose(response, false);
+    if (typeof way === "object") return this.#sendWhole(way);
+    await this.#send(response, way);
   }
 
-  /**
-   * An upgraded exchange completes when its WebSocket closes: "sent" after a
-   * clean close handshake, else aborted (req.signal aborts).
-   */
-  #watch(session: WebSocketSessionHandle): void {
-    session.closed.then(() => {
-      if (session.wasClean) this.#finish("sent");
-      else this.cancel(new Error("the WebSocket closed without a clean close handshake"));
-    });
-  }
-
-  async #fallback(error: unknown, request: Request, onError: ErrorHandler): Promise<Response> {
-    this.log?.failed();
-    try {
-      const r = await onError(error, request);
-      // (A light response is built here: an invalid one fails now, not while sent.)
-      if (r instanceof Response) return materializeResponse(r);
-      throw new TypeError("onError did not return a Response");
-    } catch (e) {
-      if (onError !== defaultOnError) {
-        console.error(`h2serve: handler failed (${request.method} ${request.url}):`, error);
-        console.error("h2serve: onError failed too:", e);
-      }
-      return new Response("Internal Server Error", { status: 500 });
-    }
-  }
-
-  async #send(
-    response: Response,
-    isHead: boolean,
-    onError: ErrorHandler,
-    request: Request,
-  ): Promise<void> {
-    // One boolean test until some handler has called withTrailers.
-    const producer = trailersOf(response);
-    if (producer === null) {
-      const plain = takeStaticBody(response);
-      if (plain !== null) return this.#sendStatic(plain, isHead);
-    }
+  /** The general way: the runtime's held bytes, or the stream. */
+  async #send(response: Response, way: "held" | "stream"): Promise<void> {
     const writer = this.#writer;
+    const isHead = this.#isHead;
     const status = response.status;
-    const headers: Array<[string, string]> = [];
-    let declared = -1;
-    // forEach is much cheaper than the iterator on some runtimes; set-cookie is
-    // the one field that must not be joined, so it is taken separately.
-    let cookies = false;
-    response.headers.forEach((value, name) => {
-      if (name === "content-length") declared = /^\d{1,15}$/.test(value) ? Number(value) : -1;
-      else if (name === "set-cookie") cookies = true;
-      else headers.push([name, value]);
-    });
-    if (cookies) {
-      for (const c of response.headers.getSetCookie()) headers.push(["set-cookie", c]);
-    }
+    const { headers, declared } = responseFields(response);
+    if (way === "held" && await this.#sendHeld(response, status, headers, declared)) return;
     const noContent = bodyless(status);
-    if (producer === null && !noContent && heldBodyBytes(response) > 0) {
-      if (await this.#sendHeld(response, status, headers, declared, isHead)) return;
-    }
     const body = response.body;
+    const producer = trailersOf(response);
     // HEAD, 1xx, 204 and 304 have no content, so nothing follows it: the trailers are dropped.
     const trailers = producer === null || noContent || isHead ? null : producer;
     if (body === null && trailers !== null) {
       // An empty body with trailers is still a body (h1: chunked, h2: a second HEADERS).
       writer.head(status, headers, 0, false, trailers.names ?? true);
-      await this.#endWithTrailers(trailers, onError, request);
+      await this.#endWithTrailers(trailers);
       return;
     }
     if (body === null || noContent) {
@@ -366,12 +274,9 @@ export class Exchange {
     const reader = body.getReader();
     this.#reader = reader;
     try {
-      await this.#stream(reader, status, headers, declared, isHead, trailers, onError, request);
+      await this.#stream(reader, { status, headers, declared, trailers });
     } catch (error) {
-      if (!this.done) {
-        this.#finish("aborted");
-        writer.abort(error);
-      }
+      if (!this.done) this.#fail(error);
       reader.cancel(error).catch(() => {});
     } finally {
       this.#reader = null;
@@ -387,7 +292,6 @@ export class Exchange {
     status: number,
     headers: Array<[string, string]>,
     declared: number,
-    isHead: boolean,
   ): Promise<boolean> {
     let bytes: Uint8Array;
     try {
@@ -397,32 +301,20 @@ export class Exchange {
     }
     if (this.done) return true;
     if (declared >= 0 && declared !== bytes.byteLength) {
-      this.#finish("aborted");
-      this.#writer.abort(
+      this.#fail(
         new TypeError(`content-length ${declared} but the body has ${bytes.byteLength} bytes`),
       );
       return true;
     }
-    this.#sendWhole(status, headers, bytes, isHead);
+    this.#sendWhole({ status, headers, body: bytes });
     return true;
   }
 
-  /** A plain 200 whose body is known in full: one head with its length, one body write. */
-  #sendStatic(plain: StaticBody, isHead: boolean): void {
-    const headers: Array<[string, string]> = plain.contentType === null
-      ? []
-      : [["content-type", plain.contentType]];
-    this.#sendWhole(200, headers, plain.body, isHead);
-  }
-
   /** A response whose body is known in full: one head with its length, one body write. */
-  #sendWhole(
-    status: number,
-    headers: Array<[string, string]>,
-    text: string | Uint8Array,
-    isHead: boolean,
-  ): void {
+  #sendWhole(whole: WholeResponse): void {
     const writer = this.#writer;
+    const { status, headers, body: text } = whole;
+    const isHead = this.#isHead;
     if (writer.whole !== undefined && (typeof text !== "string" || isShortAscii(text))) {
       writer.whole(status, headers, text, isHead);
       this.#finish("sent");
@@ -439,58 +331,21 @@ export class Exchange {
   }
 
   /**
-   * Reads what the body has ready without waiting: a body made from a string,
-   * bytes or a Blob is complete within a few microtasks, so it can go out with
-   * a Content-Length; anything slower streams.
+   * Sends what the body has ready (eager_read.ts) with a Content-Length when
+   * that is all of it, and streams the rest with backpressure.
    */
   async #stream(
     reader: ReadableStreamDefaultReader<Uint8Array>,
-    status: number,
-    headers: Array<[string, string]>,
-    declared: number,
-    isHead: boolean,
-    trailers: TrailerProducer | null,
-    onError: ErrorHandler,
-    request: Request,
+    head: StreamHead,
   ): Promise<void> {
     const writer = this.#writer;
-    const eager: Uint8Array[] = [];
-    let eagerBytes = 0;
-    let pending: Promise<Read> | null = null;
-    let ended = false;
-    // Cheaper than a second read: a body made whole at once is already closed.
-    let closed = false;
-    reader.closed.then(() => (closed = true), () => {});
-    for (;;) {
-      const p = reader.read();
-      let result: Read | undefined;
-      let failed = false;
-      p.then((r) => (result = r), () => (failed = true));
-      // A stream that has nothing yet (SSE, long poll) gets its head at once.
-      const ticks = eager.length === 0 ? FIRST_READ_TICKS : EAGER_TICKS;
-      for (let i = 0; i < ticks && result === undefined && !failed; i++) await null;
-      if (result === undefined) {
-        pending = p;
-        break;
-      }
-      if (result.done) {
-        ended = true;
-        break;
-      }
-      const chunk = checkChunk(result.value);
-      eager.push(chunk);
-      eagerBytes += chunk.byteLength;
-      // Deno settles `closed` one microtask after the last read, Bun two.
-      for (let i = 0; i < CLOSED_TICKS && !closed; i++) await null;
-      if (closed) {
-        ended = true;
-        break;
-      }
-      // Past the limit, one more read still tells whether the body is complete.
-      if (eagerBytes >= EAGER_LIMIT && eager.length > 1) break;
-    }
+    const { status, headers, declared, trailers } = head;
+    const ready = await readEager(reader, EAGER);
+    if (ready.badChunk) throw ready.error;
+    const { chunks: eager, bytes: eagerBytes, ended } = ready;
+    let pending: Promise<Read> | null = ready.pending;
     if (this.done) return;
-    if (isHead) {
+    if (this.#isHead) {
       writer.head(status, headers, ended ? eagerBytes : declared, true);
       this.#finish("sent");
       reader.cancel().catch(() => {});
@@ -529,7 +384,7 @@ export class Exchange {
       }
     }
     if (this.done) return;
-    if (trailers !== null) return this.#endWithTrailers(trailers, onError, request);
+    if (trailers !== null) return this.#endWithTrailers(trailers);
     this.#finish("sent");
     if (!(ended && eagerBytes === 0)) writer.end();
   }
@@ -540,11 +395,7 @@ export class Exchange {
    * the peer cuts the response off (h2: RST_STREAM INTERNAL_ERROR; h1: the
    * connection closes without the last chunk) and onError hears about it.
    */
-  async #endWithTrailers(
-    producer: TrailerProducer,
-    onError: ErrorHandler,
-    request: Request,
-  ): Promise<void> {
+  async #endWithTrailers(producer: TrailerProducer): Promise<void> {
     const writer = this.#writer;
     let fields: Array<[string, string]>;
     try {
@@ -557,33 +408,13 @@ export class Exchange {
       }
     } catch (error) {
       if (this.done) return;
-      this.#finish("aborted");
-      writer.abort(error);
-      await reportAfterHead(onError, error, request);
+      this.#fail(error);
+      await reportAfterHead(this.#onError, error, this.#request);
       return;
     }
     if (this.done) return; // the client left while the function ran
     this.#finish("sent");
     writer.trailers(fields);
-  }
-}
-
-/**
- * A failure after the head went out: the Response onError returns cannot be
- * sent any more, so it is only told (its Response is discarded); if it
- * throws, both errors are logged.
- */
-async function reportAfterHead(
-  onError: ErrorHandler,
-  error: unknown,
-  request: Request,
-): Promise<void> {
-  try {
-    const r = await onError(error, request);
-    if (r instanceof Response) r.body?.cancel().catch(() => {});
-  } catch (e) {
-    console.error(`h2serve: handler failed (${request.method} ${request.url}):`, error);
-    console.error("h2serve: onError failed too:", e);
   }
 }
 

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import type { SignalSource } from "./request.ts";
+import type { SignalSource } from "./signal_source.ts";
 import { findRequestInternals, type RequestInternals } from "../runtime/fetch_internals.ts";
 
 type Bag = Record<PropertyKey, unknown>;

@@ -6,6 +6,9 @@
  */
 
 import { LAZY_REQUESTS, lazyRequest, lazySource, normalizeMethod } from "./lazy_request.ts";
+import type { SignalSource } from "./signal_source.ts";
+
+export type { SignalSource } from "./signal_source.ts";
 
 /** Methods answered 501 before any handler runs, on every protocol. */
 const UNSERVED = new Set(["CONNECT", "TRACE", "TRACK"]);
@@ -24,14 +27,6 @@ export class UnrepresentableRequest extends Error {
   constructor(readonly status: number, message: string) {
     super(message);
   }
-}
-
-/**
- * Where a request's signal comes from; created only if the application asks.
- */
-export interface SignalSource {
-  /** The signal that aborts when the client goes away. */
-  readonly signal: AbortSignal;
 }
 
 /**

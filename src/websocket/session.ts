@@ -3,7 +3,7 @@
  * the socket object: decodes what arrives (inflating when negotiated), keeps
  * outbound messages in order (Blob reads and deflate are async), answers
  * pings, runs the close handshake both ways, the idle ping and the close
- * timeout. Every state change goes through the TRANSITIONS table.
+ * timeout. Every state change goes through the session table (session_table.ts).
  *
  * Backpressure: when the channel reports a full buffer the session pauses
  * inbound reading until it drains (a peer that does not read our replies
@@ -18,10 +18,12 @@ import { CloseCode, Opcode } from "./constants.ts";
 import { type DecoderEvent, WebSocketDecoder } from "./decoder.ts";
 import { PerMessageDeflate } from "./deflate.ts";
 import { encodeClose, encodeFrame } from "./encoder.ts";
-import type { DeflateParams } from "./extensions.ts";
 import { WebSocketError } from "./errors.ts";
-import { type SessionEvent, SessionState, TRANSITIONS } from "./session_table.ts";
+import { IGNORE, SESSION_TABLE, SessionEvent, SessionState } from "./session_table.ts";
 import { isValidUtf8 } from "./utf8.ts";
+import type { SessionConfig, SessionListener } from "./session_contract.ts";
+
+export type { SessionConfig, SessionListener } from "./session_contract.ts";
 
 /**
  * Pings received while our output is stalled before the session gives up (1008).
@@ -31,34 +33,6 @@ export const MAX_UNANSWERED_PINGS = 256;
 const MAX_QUEUED_INBOUND = 8;
 /** Messages smaller than this are sent uncompressed even with permessage-deflate. */
 const COMPRESS_MIN_BYTES = 32;
-
-/**
- * What the session reports to the socket object.
- */
-export interface SessionListener {
-  /** The driver attached: the connection is open. */
-  open(): void;
-  /** A whole message; `text` tells TEXT (valid UTF-8) from BINARY. */
-  message(data: Uint8Array, text: boolean): void;
-  /** A failure worth an `error` event (before the close event). */
-  error(message: string): void;
-  /** The session reached CLOSED. */
-  close(code: number, reason: string, wasClean: boolean): void;
-}
-
-/**
- * Session settings resolved from the options of upgradeWebSocket.
- */
-export interface SessionConfig {
-  /** Largest message in bytes, inflated size included. */
-  maxMessageBytes: number;
-  /** Seconds of silence before a ping; another half without reply closes (0 = off). */
-  idleTimeout: number;
-  /** Milliseconds to wait for the peer's close frame after ours. */
-  closeTimeoutMs: number;
-  /** Negotiated permessage-deflate, if any. */
-  deflate: DeflateParams | undefined;
-}
 
 /**
  * The idle ping must not keep a process alive on its own: unref where the
@@ -144,15 +118,15 @@ export class WebSocketSession implements WebSocketSessionHandle {
   }
 
   #go(ev: SessionEvent): boolean {
-    const next = TRANSITIONS[this.#state][ev];
-    if (next === undefined) return false;
+    const next = SESSION_TABLE.next(this.#state, ev);
+    if (next === IGNORE) return false;
     this.#state = next;
     return true;
   }
 
   /** The driver sent the handshake response: start the session on `channel`. */
   attach(channel: WebSocketChannel): WebSocketSessionHandle {
-    if (!this.#go("attach")) {
+    if (!this.#go(SessionEvent.ATTACH)) {
       channel.abort();
       return this;
     }
@@ -171,7 +145,7 @@ export class WebSocketSession implements WebSocketSessionHandle {
 
   /** The handler did not return the upgrade response: the socket fails. */
   abandon(reason: string): void {
-    if (!this.#go("abandon")) return;
+    if (!this.#go(SessionEvent.ABANDON)) return;
     this.#finish(CloseCode.ABNORMAL, reason, false, reason);
   }
 
@@ -264,7 +238,7 @@ export class WebSocketSession implements WebSocketSessionHandle {
   }
 
   #onPeerClose(code: number | undefined, reason: string): void {
-    if (!this.#go("peerClose")) return;
+    if (!this.#go(SessionEvent.PEER_CLOSE)) return;
     // Echo unless our close already went out (ours may still be queued behind a Blob read).
     if (!this.#closeSent) {
       this.#closeSent = true;
@@ -276,7 +250,7 @@ export class WebSocketSession implements WebSocketSessionHandle {
 
   /** Fails the connection: a close frame with `code`, then the channel ends. */
   #fail(code: number, reason: string): void {
-    if (!this.#go("failure")) return;
+    if (!this.#go(SessionEvent.FAILURE)) return;
     this.#ch!.failed?.(code, reason);
     if (!this.#closeSent) {
       this.#closeSent = true;
@@ -294,7 +268,7 @@ export class WebSocketSession implements WebSocketSessionHandle {
       this.#inChain = this.#inChain.then(() => this.peerEnded(error));
       return;
     }
-    if (!this.#go("peerEnded")) return;
+    if (!this.#go(SessionEvent.PEER_ENDED)) return;
     const msg = error ? error.message : "connection closed without a close frame";
     this.#finish(CloseCode.ABNORMAL, "", false, error ? msg : msg);
   }
@@ -359,10 +333,10 @@ export class WebSocketSession implements WebSocketSessionHandle {
       this.#pendingLocalClose = { code, reason };
       return;
     }
-    if (!this.#go("localClose")) return;
+    if (!this.#go(SessionEvent.LOCAL_CLOSE)) return;
     this.#out.push({ op: Opcode.CLOSE, data: encodeClose(code, reason), size: 0 });
     this.#closeTimer = setTimeout(() => {
-      if (!this.#go("closeTimeout")) return;
+      if (!this.#go(SessionEvent.CLOSE_TIMEOUT)) return;
       this.#ch!.abort();
       this.#finish(CloseCode.ABNORMAL, "", false, "the peer did not answer the close frame");
     }, this.#cfg.closeTimeoutMs);

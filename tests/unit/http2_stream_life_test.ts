@@ -3,6 +3,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
+  LIFE_TABLE,
   LIFE_TRANSITIONS,
   LifeEvent,
   nextLife,
@@ -14,6 +15,7 @@ const EVENTS = [0, 1, 2, 3] as LifeEvent[];
 
 describe("h2 driver: stream life table", () => {
   it("lists every (life, event) pair exactly once, and is looked up as written", () => {
+    assert.deepEqual(LIFE_TABLE.missing(), []);
     const seen = new Set<string>();
     for (const [life, event, next] of LIFE_TRANSITIONS) {
       const key = `${StreamLife[life]}+${LifeEvent[event]}`;

@@ -8,12 +8,11 @@ import {
   checkTrailers,
   isAllowedTrailer,
   moveTrailers,
-  registerRequestTrailers,
-  requestTrailers,
   TrailersError,
   trailersOf,
   withTrailers,
 } from "../../src/fetch/trailers.ts";
+import { registerRequestTrailers, requestTrailers } from "../../src/fetch/request_trailers.ts";
 import * as mod from "../../mod.ts";
 
 const FORBIDDEN = [

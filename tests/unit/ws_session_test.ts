@@ -9,6 +9,12 @@ import { encodeClose } from "../../src/websocket/encoder.ts";
 import { PerMessageDeflate } from "../../src/websocket/deflate.ts";
 import { clientFrame, MASK, openSession, upgradeHeaders, upgradeRequest } from "../support/ws.ts";
 import { eventually } from "../support/common.ts";
+import {
+  IGNORE,
+  SESSION_TABLE,
+  SessionEvent,
+  SessionState,
+} from "../../src/websocket/session_table.ts";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -468,5 +474,24 @@ describe("ws session: close races", () => {
     release(new ArrayBuffer(3));
     await sleep(10);
     assert.equal(s.channel.output.length, 0, "nothing after the close");
+  });
+});
+
+describe("ws session: its table", () => {
+  it("has a row for every (state, event) pair", () => {
+    assert.deepEqual(SESSION_TABLE.missing(), []);
+  });
+
+  it("CLOSED ignores everything; the readyState numbers are the states", () => {
+    for (let e = 0; e <= SessionEvent.CLOSE_TIMEOUT; e++) {
+      assert.equal(SESSION_TABLE.next(SessionState.CLOSED, e), IGNORE, `event ${e}`);
+    }
+    assert.deepEqual(
+      [SessionState.CONNECTING, SessionState.OPEN, SessionState.CLOSING, SessionState.CLOSED],
+      [0, 1, 2, 3],
+    );
+    assert.equal(SESSION_TABLE.next(SessionState.OPEN, SessionEvent.LOCAL_CLOSE), 2);
+    assert.equal(SESSION_TABLE.next(SessionState.CLOSING, SessionEvent.LOCAL_CLOSE), IGNORE);
+    assert.equal(SESSION_TABLE.next(SessionState.CLOSING, SessionEvent.CLOSE_TIMEOUT), 3);
   });
 });

@@ -20,11 +20,12 @@
 
 import { HttpParseError } from "./errors.ts";
 import { DEFAULT_HTTP1_LIMITS, type Http1Limits } from "./limits.ts";
-import { FIELD_VALUE_CHAR, HOST_CHAR, isOws, SCHEME_CHAR, TARGET_CHAR, TCHAR } from "./chars.ts";
+import { isOws } from "./chars.ts";
 import { ByteQueue } from "./byte_queue.ts";
 import { MessageState, type RequestHead } from "./message.ts";
 import { chunkSizeLine, MAX_CHUNK_SIZE_DIGITS } from "./chunk_line.ts";
 import { decodeLatin1 } from "../../bytes/latin1.ts";
+import { checkTarget, methodString, scanFieldLine, scanRequestLine } from "./line_syntax.ts";
 
 export { HttpParseError } from "./errors.ts";
 export { DEFAULT_HTTP1_LIMITS, type Http1Limits } from "./limits.ts";
@@ -40,8 +41,6 @@ export type ParserEvent =
 
 const CR = 0x0d;
 const LF = 0x0a;
-const SP = 0x20;
-const COLON = 0x3a;
 
 // Parser states.
 const S_IDLE = 0; // between messages: empty lines are skipped
@@ -63,16 +62,6 @@ const STRING_CACHE_MAX_LEN = 256;
 
 function bad(message: string): HttpParseError {
   return new HttpParseError(400, message);
-}
-
-function methodString(buf: Uint8Array, start: number, end: number): string {
-  const n = end - start;
-  const b0 = buf[start]!;
-  if (n === 3 && b0 === 0x47 && buf[start + 1] === 0x45 && buf[start + 2] === 0x54) return "GET";
-  if (n === 4 && b0 === 0x50 && buf[start + 1] === 0x4f && buf[start + 2] === 0x53) {
-    if (buf[start + 3] === 0x54) return "POST";
-  }
-  return decodeLatin1(buf, start, end);
 }
 
 /**
@@ -338,100 +327,19 @@ export class RequestParser {
   #requestLine(s: number, e: number, complete: boolean): void {
     const max = this.#limits.maxRequestLineBytes;
     if (e - s > max) {
-      this.#requestLine(s, s + max, false);
+      scanRequestLine(this.#in.buf, s, s + max, false);
       throw new HttpParseError(414, "request-line longer than maxRequestLineBytes");
     }
     const buf = this.#in.buf;
-    let i = s;
-    while (i < e && TCHAR[buf[i]!] === 1) i++;
-    if (i === e) {
-      if (complete) throw bad("malformed request-line");
-      return;
-    }
-    if (buf[i] !== SP) throw bad("invalid character in method");
-    if (i === s) throw bad("empty method");
-    const m1 = i++;
-    const t0 = i;
-    while (i < e && TARGET_CHAR[buf[i]!] === 1) i++;
-    if (i === e) {
-      if (complete) throw bad("malformed request-line");
-      return;
-    }
-    if (buf[i] !== SP) throw bad("invalid character in request-target");
-    if (i === t0) throw bad("empty request-target");
-    const t1 = i++;
-    // HTTP-version = "HTTP/" DIGIT "." DIGIT, classified at the first byte that decides it.
-    let k = 0;
-    for (; k < 8 && i < e; k++, i++) {
-      const b = buf[i]!;
-      switch (k) {
-        case 0:
-          if (b !== 0x48) throw bad("malformed HTTP-version");
-          break;
-        case 1:
-        case 2:
-          if (b !== 0x54) throw bad("malformed HTTP-version");
-          break;
-        case 3:
-          if (b !== 0x50) throw bad("malformed HTTP-version");
-          break;
-        case 4:
-          if (b !== 0x2f) throw bad("malformed HTTP-version");
-          break;
-        case 5:
-          if (b < 0x30 || b > 0x39) throw bad("malformed HTTP-version");
-          if (b !== 0x31) throw new HttpParseError(505, "HTTP version not supported");
-          break;
-        case 6:
-          if (b !== 0x2e) throw bad("malformed HTTP-version");
-          break;
-        default:
-          if (b < 0x30 || b > 0x39) throw bad("malformed HTTP-version");
-          if (b > 0x31) throw new HttpParseError(505, "HTTP version not supported");
-      }
-    }
-    if (i < e) throw bad("unexpected bytes after HTTP-version");
+    const m1 = scanRequestLine(buf, s, e, complete);
     if (!complete) return;
-    if (k < 8) throw bad("malformed HTTP-version");
     this.#m.versionMinor = buf[e - 1] === 0x31 ? 1 : 0;
     const method = methodString(buf, s, m1);
-    const target = this.#string(buf, t0, t1);
-    this.#checkTarget(method, target);
+    // A complete line ends in SP "HTTP/1.x": the target ends 9 bytes before it.
+    const target = this.#string(buf, m1 + 1, e - 9);
+    checkTarget(method, target);
     this.#m.method = method;
     this.#m.target = target;
-  }
-
-  /** Which request-target forms are allowed (RFC 9112 §3.2). */
-  #checkTarget(method: string, target: string): void {
-    const c0 = target.charCodeAt(0);
-    if (method === "CONNECT") {
-      // authority-form = uri-host ":" port
-      const colon = target.lastIndexOf(":");
-      if (colon <= 0 || colon === target.length - 1) {
-        throw bad("CONNECT requires authority-form host:port");
-      }
-      for (let i = 0; i < target.length; i++) {
-        if (HOST_CHAR[target.charCodeAt(i)] !== 1) {
-          throw bad("CONNECT requires authority-form host:port");
-        }
-      }
-      for (let i = colon + 1; i < target.length; i++) {
-        const c = target.charCodeAt(i);
-        if (c < 0x30 || c > 0x39) throw bad("CONNECT requires authority-form host:port");
-      }
-      return;
-    }
-    if (method === "PRI") throw bad("PRI is the HTTP/2 connection preface, not an HTTP/1 method");
-    if (c0 === 0x2f) return; // origin-form
-    if (target.length === 1 && c0 === 0x2a) {
-      if (method !== "OPTIONS") throw bad("asterisk-form is only allowed for OPTIONS");
-      return;
-    }
-    // absolute-form: scheme ":" ...
-    const colon = target.indexOf(":");
-    let ok = colon > 0 && ((c0 | 0x20) >= 0x61 && (c0 | 0x20) <= 0x7a);
-    for (let i = 1; ok && i < colon; i++) ok = SCHEME_CHAR[target.charCodeAt(i)] === 1;
-    if (!ok) throw bad("request-target is not origin-, absolute-, authority- or asterisk-form");
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -446,24 +354,7 @@ export class RequestParser {
       throw new HttpParseError(431, "header section larger than maxHeaderBytes");
     }
     const buf = this.#in.buf;
-    let i = s;
-    if (i < e && isOws(buf[i]!)) {
-      throw bad("field line starts with whitespace (obs-fold is not allowed)");
-    }
-    while (i < e && TCHAR[buf[i]!] === 1) i++;
-    if (i === e) {
-      if (complete) throw bad("field line without colon");
-      return;
-    }
-    const c = buf[i]!;
-    if (c !== COLON) {
-      if (isOws(c)) throw bad("whitespace between field name and colon");
-      throw bad("invalid character in field name");
-    }
-    if (i === s) throw bad("empty field name");
-    const colon = i++;
-    while (i < e && FIELD_VALUE_CHAR[buf[i]!] === 1) i++;
-    if (i < e) throw bad("invalid character in field value");
+    const colon = scanFieldLine(buf, s, e, complete);
     if (!complete) return;
 
     if (m.headerCount >= this.#limits.maxHeaderCount) {

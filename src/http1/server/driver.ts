@@ -13,26 +13,32 @@
  * @module
  */
 import type { Transport } from "../../transport/types.ts";
-import { type ConnectionFacts, RequestInfo } from "../../fetch/info.ts";
-import { Exchange, type TrailerHint } from "../../fetch/exchange.ts";
-import { registerRequestTrailers, TrailersError } from "../../fetch/trailers.ts";
-import { adoptBuffer, RequestBody } from "../../fetch/body.ts";
-import { createRequest, isUnserved, UnrepresentableRequest } from "../../fetch/request.ts";
+import type { ConnectionFacts } from "../../fetch/info.ts";
+import type { TrailerHint } from "../../fetch/exchange.ts";
+import { TrailersError } from "../../fetch/trailers.ts";
+import { adoptBuffer, type BodyFlow } from "../../fetch/body.ts";
 import type { LiveConnection, ServerHost } from "../../fetch/host.ts";
 import type { H2cUpgrade } from "../../upgrade_types.ts";
-import { type PendingUpgrade, registerUpgradeTarget } from "../../websocket/registry.ts";
+import type { PendingUpgrade } from "../../websocket/registry.ts";
 import type { WebSocketSessionHandle } from "../../websocket/channel.ts";
 import { httpDate } from "../../bytes/date.ts";
 import { type RequestHead, RequestParser } from "../core/parser.ts";
 import { HttpParseError } from "../core/errors.ts";
 import type { Http1Options } from "./options.ts";
 import { ConnEvent, ConnState, nextState } from "../core/conn_table.ts";
+import {
+  bodyFlows,
+  CONTINUE_TABLE,
+  ContinueAction,
+  ContinueEvent,
+  ContinueState,
+} from "../core/continue_table.ts";
 import { type DeadlineKind, Deadlines } from "./deadlines.ts";
 import { CONTINUE_100, encodeErrorResponse, type ResponseHead } from "../core/serializer.ts";
 import { Http1Writer, type WriterHost } from "./response_writer.ts";
 import { BodyState, InFlight, upgradeAsked } from "./in_flight.ts";
 import { planResponseHead } from "./response_head.ts";
-import { requestUrl } from "./request_url.ts";
+import { RequestOpener } from "./request_open.ts";
 import { type ChannelHooks, socketChannel, switchingProtocols } from "./ws_channel.ts";
 
 function asError(e: unknown): Error {
@@ -57,13 +63,13 @@ export class Http1Driver implements LiveConnection {
   #inLoop = false;
   /** The clock, read once per pass of #process: a request's timers and date need no finer one. */
   #loopNow = 0;
-  #scheme: string;
-  /**
-   * The last Host whose origin-form URL parsed. Whether such a URL parses
-   * depends only on its authority (the URL parser percent-encodes any path
-   * the h1 parser lets through), and a client repeats its Host.
-   */
-  #parsedHost: string | null = null;
+  /** Builds each request's body, exchange and Request. */
+  readonly #opener: RequestOpener;
+  /** A request body's pull and cancel, as the body stream calls them. */
+  readonly #flowOf = (msg: InFlight): BodyFlow => ({
+    pull: () => this.#pull(msg),
+    cancel: () => this.#cancelBody(msg),
+  });
   #upgrade: H2cUpgrade | null;
   /** The exchange's side of the connection: frames and writes responses. */
   readonly #writer: Http1Writer;
@@ -79,7 +85,7 @@ export class Http1Driver implements LiveConnection {
       this.#host.clientError("websocket", new Error(reason), this.#facts, code);
     },
   };
-  /** After a 101 to a WebSocket handshake: the session that owns the socket. */
+  /** In WEBSOCKET: the session that owns the socket. */
   #ws: WebSocketSessionHandle | null = null;
 
   constructor(
@@ -94,9 +100,9 @@ export class Http1Driver implements LiveConnection {
     this.#facts = facts;
     this.#opts = options;
     this.#upgrade = upgrade;
-    this.#scheme = transport.secure ? "https://" : "http://";
     this.#parser = new RequestParser(options);
     this.#writer = new Http1Writer(transport, this.#hooks, options.maxHeaderBytes);
+    this.#opener = new RequestOpener(transport.secure, facts, this.#writer);
     this.#deadlines = new Deadlines(options.minRequestRate, options.minRequestRateGrace);
     host.add(this);
     transport.closed.then(() => this.#onClosed());
@@ -126,17 +132,18 @@ export class Http1Driver implements LiveConnection {
     this.#state = nextState(this.#state, event);
   }
 
-  /** Closing, closed or handed over: nothing more to read or answer here. */
+  /** Closing, closed or handed over (to HTTP/2 or a WebSocket): nothing more to read or answer here. */
   #finished(): boolean {
     const s = this.#state;
-    return s === ConnState.CLOSING || s === ConnState.CLOSED || s === ConnState.SWITCHED_PROTOCOL;
+    return s === ConnState.CLOSING || s === ConnState.CLOSED || s === ConnState.SWITCHED_PROTOCOL ||
+      s === ConnState.WEBSOCKET;
   }
 
   // ---- input --------------------------------------------------------------
 
   #onData(chunk: Uint8Array): void {
-    if (this.#ws !== null) {
-      this.#ws.receive(chunk);
+    if (this.#state === ConnState.WEBSOCKET) {
+      this.#ws?.receive(chunk);
       return;
     }
     if (this.#finished()) return;
@@ -151,10 +158,9 @@ export class Http1Driver implements LiveConnection {
    * (RFC 9112 §9.6), unless it cut a request short.
    */
   #onEnd(error?: unknown): void {
-    const ws = this.#ws;
-    if (ws !== null) {
+    if (this.#state === ConnState.WEBSOCKET) {
       // Without a close frame first this is an abnormal closure (1006); after one, a no-op.
-      ws.peerEnded(error === undefined ? undefined : asError(error));
+      this.#ws?.peerEnded(error === undefined ? undefined : asError(error));
       if (error === undefined) this.#transport.close();
       else this.#transport.abort();
       return;
@@ -182,12 +188,7 @@ export class Http1Driver implements LiveConnection {
 
   /** The client went away: what is in flight will never be read. */
   #gone(reason: unknown): void {
-    const msg = this.#msg;
-    if (msg !== null) {
-      if (msg.bodyState === BodyState.READING) msg.body?.error(reason);
-      msg.trailerSlot?.fail(reason);
-      if (msg.exchange !== null && !msg.exchange.done) msg.exchange.cancel(reason);
-    }
+    this.#msg?.abort(reason);
     this.#to(ConnEvent.CLOSE);
     this.#transport.abort();
   }
@@ -246,7 +247,7 @@ export class Http1Driver implements LiveConnection {
           msg.trailerSlot?.deliver(ev.trailers ?? []);
           msg.body?.end();
           this.#clearDeadline("body");
-          if (this.#state === ConnState.MIGHT_SWITCH_PROTOCOL && !msg.ws) this.#upgradeOrRun(msg);
+          if (this.#state === ConnState.MIGHT_SWITCH_PROTOCOL) this.#upgradeOrRun(msg);
           else if (msg.exchange === null || msg.exchange.done) this.#cycleDone();
         }
         continue;
@@ -290,41 +291,10 @@ export class Http1Driver implements LiveConnection {
     if (ws && head.bodyKind !== "none") {
       throw new HttpParseError(400, "a WebSocket handshake must not have a body");
     }
-    if (h2c || ws) this.#to(ConnEvent.UPGRADE_ASKED);
+    if (h2c) this.#to(ConnEvent.UPGRADE_ASKED);
+    else if (ws) this.#to(ConnEvent.WEBSOCKET_ASKED);
     else this.#to(this.#keepAlive(head) ? ConnEvent.REQUEST : ConnEvent.REQUEST_CLOSE);
-    const method = head.method;
-    if (isUnserved(method)) throw new HttpParseError(501, `method ${method} not served`);
-    const url = requestUrl(head, this.#scheme, this.#facts.localAddr, this.#parsedHost);
-    let body: RequestBody | null = null;
-    if (head.bodyKind !== "none" && method !== "GET" && method !== "HEAD") {
-      body = new RequestBody({
-        pull: () => this.#pull(msg),
-        cancel: () => this.#cancelBody(msg),
-      }, head.expectContinue);
-      msg.body = body;
-    }
-    const info = new RequestInfo(this.#facts, head.headers);
-    const exchange = new Exchange(info, this.#writer);
-    msg.exchange = exchange;
-    if (exchange.log !== null) exchange.log.requestBody = body;
-    let request: Request;
-    try {
-      const origin = !!head.host && head.target.charCodeAt(0) === 47; /* / */
-      const checked = origin && head.host === this.#parsedHost;
-      request = createRequest(url, method, head.headers, body?.stream ?? null, exchange, checked);
-      if (origin && !checked) this.#parsedHost = head.host;
-    } catch (e) {
-      const status = e instanceof UnrepresentableRequest ? e.status : 400;
-      throw new HttpParseError(status, "request not representable as a Fetch Request");
-    }
-    if (head.expectContinue && body === null) msg.continueSent = true;
-    msg.request = request;
-    if (ws) {
-      msg.ws = true;
-      exchange.upgradable = true;
-      registerUpgradeTarget(request, { protocol: "http/1.1", secure: this.#transport.secure });
-    }
-    if (body !== null) msg.trailerSlot = registerRequestTrailers(request);
+    this.#opener.open(msg, ws, this.#flowOf);
     // An h2c upgrade is decided once the body is in (RFC 7540 §3.2): see #upgradeOrRun.
     if (!h2c) this.#run(msg);
   }
@@ -342,7 +312,7 @@ export class Http1Driver implements LiveConnection {
     // returns. A request with a body keeps the asynchronous order: a body that
     // turns out malformed still gets its 400 instead of a response already sent.
     // A WebSocket handshake keeps its own (asynchronous) path.
-    if (msg.head.bodyKind === "none" && !msg.ws) {
+    if (msg.head.bodyKind === "none" && this.#state !== ConnState.WEBSOCKET_ASKED) {
       const rest = exchange.start(handler, msg.request!, onError, isHead);
       if (rest === null) this.#responseDone(msg);
       else rest.then(() => this.#responseDone(msg));
@@ -379,10 +349,9 @@ export class Http1Driver implements LiveConnection {
   #pull(msg: InFlight): void {
     msg.wanted = true;
     if (this.#msg !== msg) return;
-    if (msg.head.expectContinue && !msg.continueSent && !msg.headSent) {
-      msg.continueSent = true;
-      this.#transport.write(CONTINUE_100);
-    }
+    const move = CONTINUE_TABLE.next(msg.expect, ContinueEvent.BODY_WANTED);
+    msg.expect = move.next;
+    if (move.action === ContinueAction.SEND_100) this.#transport.write(CONTINUE_100);
     this.#transport.resume();
     queueMicrotask(() => this.#process());
   }
@@ -406,8 +375,9 @@ export class Http1Driver implements LiveConnection {
     const msg = this.#msg!;
     const req = msg.head;
     msg.headSent = true;
+    msg.expect = CONTINUE_TABLE.next(msg.expect, ContinueEvent.HEAD_SENT).next;
     // A WebSocket candidate answered without switching: the connection stays HTTP.
-    if (this.#state === ConnState.MIGHT_SWITCH_PROTOCOL) {
+    if (this.#state === ConnState.WEBSOCKET_ASKED) {
       this.#to(
         this.#keepAlive(req) ? ConnEvent.UPGRADE_DECLINED : ConnEvent.UPGRADE_DECLINED_CLOSE,
       );
@@ -423,9 +393,7 @@ export class Http1Driver implements LiveConnection {
     );
     let close = !head.keepAlive || this.#host.shuttingDown;
     // An unsent 100-continue body may still be on its way: do not try to resync.
-    if (req.expectContinue && !msg.continueSent && msg.bodyState === BodyState.READING) {
-      close = true;
-    }
+    if (msg.expect === ContinueState.FORFEITED && msg.bodyState === BodyState.READING) close = true;
     // The client sent its last bytes: this is the last answer unless more requests wait.
     if (this.#peerEnded && this.#parser.buffered === 0) close = true;
     if (close) this.#to(ConnEvent.CLOSE_AFTER);
@@ -440,8 +408,7 @@ export class Http1Driver implements LiveConnection {
   #switchToWebSocket(accept: PendingUpgrade): WebSocketSessionHandle | null {
     const msg = this.#msg;
     if (
-      msg === null || !msg.ws || this.#state !== ConnState.MIGHT_SWITCH_PROTOCOL ||
-      msg.bodyState !== BodyState.DONE
+      msg === null || this.#state !== ConnState.WEBSOCKET_ASKED || msg.bodyState !== BodyState.DONE
     ) return null;
     msg.headSent = true;
     this.#to(ConnEvent.UPGRADE_TAKEN);
@@ -560,9 +527,7 @@ export class Http1Driver implements LiveConnection {
     const msg = this.#msg;
     this.#to(ConnEvent.CLOSE);
     if (msg !== null) {
-      msg.body?.error(e);
-      msg.trailerSlot?.fail(e);
-      if (msg.exchange !== null && !msg.exchange.done) msg.exchange.cancel(e);
+      msg.abort(e);
       if (msg.headSent) {
         this.#transport.abort();
         return;
@@ -589,17 +554,16 @@ export class Http1Driver implements LiveConnection {
   /** The body is wanted from the client now (not while a 100-continue is still owed). */
   #wantsBody(): boolean {
     const msg = this.#msg;
-    return msg !== null && !(msg.head.expectContinue && !msg.continueSent);
+    return msg !== null && bodyFlows(msg.expect);
   }
 
   /** A timeout fired, or the request data rate fell below minRequestRate. */
   onDeadline(now: number): void {
     const kind = this.#deadlines.due(now);
-    const ws = this.#ws;
-    if (kind === "send" && ws !== null) {
+    if (kind === "send" && this.#state === ConnState.WEBSOCKET) {
       this.#timedOut(kind, false);
       this.#transport.abort();
-      ws.peerEnded(new Error("send timeout: the client does not read"));
+      this.#ws?.peerEnded(new Error("send timeout: the client does not read"));
       return;
     }
     if (kind === null || this.#finished()) return;
@@ -616,14 +580,16 @@ export class Http1Driver implements LiveConnection {
 
   /** Graceful shutdown: close now if idle, else after the current response. */
   shutdown(): void {
-    if (this.#ws !== null) {
-      this.#ws.goingAway();
+    if (this.#state === ConnState.WEBSOCKET) {
+      this.#ws?.goingAway();
       return;
     }
     if (this.#finished()) return;
     const msg = this.#msg;
     if (msg === null) this.#close();
-    else if (this.#state !== ConnState.MIGHT_SWITCH_PROTOCOL) {
+    else if (
+      this.#state !== ConnState.MIGHT_SWITCH_PROTOCOL && this.#state !== ConnState.WEBSOCKET_ASKED
+    ) {
       // (A pending upgrade reads host.shuttingDown when it is decided.)
       this.#to(ConnEvent.CLOSE_AFTER);
       if (msg.exchange !== null && msg.exchange.done) this.#close();
@@ -631,20 +597,16 @@ export class Http1Driver implements LiveConnection {
   }
 
   #onClosed(): void {
-    if (this.#ws !== null) {
-      this.#ws.peerEnded(new Error("connection closed"));
+    if (this.#state === ConnState.SWITCHED_PROTOCOL) return;
+    if (this.#state === ConnState.WEBSOCKET) {
+      this.#to(ConnEvent.SOCKET_CLOSED);
+      this.#ws?.peerEnded(new Error("connection closed"));
       this.#host.remove(this);
       return;
     }
-    if (this.#state === ConnState.SWITCHED_PROTOCOL) return;
     this.#to(ConnEvent.SOCKET_CLOSED);
     this.#host.remove(this);
-    const msg = this.#msg;
-    if (msg !== null) {
-      if (msg.bodyState === BodyState.READING) msg.body?.error(new Error("connection closed"));
-      msg.trailerSlot?.fail(new Error("connection closed"));
-      msg.exchange?.cancel(new Error("connection closed"));
-    }
+    this.#msg?.abort(new Error("connection closed"));
   }
 
   /** Reports a fired timeout, named by its option (the data rate's, or the kind's). */
@@ -655,9 +617,9 @@ export class Http1Driver implements LiveConnection {
 
   /** The shutdown deadline passed: abort the exchange in flight (req.signal) and the socket. */
   terminate(): void {
-    if (this.#ws !== null) {
+    if (this.#state === ConnState.WEBSOCKET) {
       this.#transport.abort();
-      this.#ws.peerEnded(new Error("server shutdown deadline passed"));
+      this.#ws?.peerEnded(new Error("server shutdown deadline passed"));
       return;
     }
     if (this.#finished()) return;

@@ -7,8 +7,9 @@
  */
 import type { Exchange } from "../../fetch/exchange.ts";
 import type { RequestBody } from "../../fetch/body.ts";
-import type { RequestTrailerSlot } from "../../fetch/trailers.ts";
+import type { RequestTrailerSlot } from "../../fetch/request_trailers.ts";
 import type { RequestHead } from "../core/message.ts";
+import { ContinueState } from "../core/continue_table.ts";
 
 /**
  * Whether the request body has been read to its end.
@@ -36,17 +37,25 @@ export class InFlight {
   discarded = 0;
   /** The response head went out. */
   headSent = false;
-  /** A `100 Continue` went out (or is not owed). */
-  continueSent = false;
+  /** Where its `Expect: 100-continue` is (continue_table.ts). */
+  expect: ContinueState = ContinueState.NONE;
   /** The Request handed to the handler. */
   request: Request | null = null;
-  /** A WebSocket upgrade candidate (registered for upgradeWebSocket). */
-  ws = false;
   /** Where requestTrailers(req) learns the outcome; only requests with a body have one. */
   trailerSlot: RequestTrailerSlot | null = null;
 
   /** `head`: the request head as parsed. */
   constructor(readonly head: RequestHead) {}
+
+  /**
+   * Cuts off what is in flight: the body stream (if still being read), the
+   * request trailers, and the exchange (req.signal aborts).
+   */
+  abort(reason: unknown): void {
+    if (this.bodyState === BodyState.READING) this.body?.error(reason);
+    this.trailerSlot?.fail(reason);
+    this.exchange?.cancel(reason);
+  }
 }
 
 /**

@@ -17,7 +17,7 @@ import { PingTracker } from "./ping_tracker.ts";
 import { LocalSettings } from "./local_settings.ts";
 import { FrameDecoder } from "./frame/decoder.ts";
 import { DEFAULT_WINDOW_SIZE, MAX_STREAM_ID } from "./frame/types.ts";
-import { ConnInput, ConnState, connTransition } from "./conn_table.ts";
+import { ConnAction, ConnInput, ConnState, connTransition } from "./conn_table.ts";
 import type { H2Stream } from "./stream.ts";
 import { StreamStore } from "./stream_store.ts";
 import { SendWindows } from "./send_windows.ts";
@@ -40,8 +40,6 @@ export class ConnCore {
   readonly remoteSettings: Settings = defaultSettings();
   /** The connection table's state; change it only through {@link input}. */
   state: ConnState = ConnState.AWAIT_PREFACE;
-  /** A graceful GOAWAY was sent before the handshake ended: it drains once OPEN. */
-  goAwayEarly = false;
   /** Last stream id of the GOAWAY we sent (streams above it are not processed); none: 2^31-1. */
   goAwayLastId = MAX_STREAM_ID;
   /** Events of the `receive()` call in progress. */
@@ -101,22 +99,18 @@ export class ConnCore {
     this.flood = new FloodGuard(o);
   }
 
-  /** Feeds the connection table; a pair it lacks is a connection error, PROTOCOL_ERROR. */
+  /** Feeds the connection table; a PROTOCOL_ERROR row throws the connection error. */
   input(input: ConnInput): void {
-    const next = connTransition(this.state, input);
-    if (next === undefined) {
+    const t = connTransition(this.state, input);
+    if (t.action === ConnAction.PROTOCOL_ERROR) {
+      const first = this.state === ConnState.AWAIT_SETTINGS ||
+        this.state === ConnState.AWAIT_SETTINGS_GOAWAY;
       throw new ConnectionError(
         ErrorCode.PROTOCOL_ERROR,
-        this.state === ConnState.AWAIT_SETTINGS
-          ? "first frame is not SETTINGS"
-          : "unexpected input",
+        first ? "first frame is not SETTINGS" : "unexpected input",
       );
     }
-    this.state = next;
-    if (next === ConnState.OPEN && this.goAwayEarly) {
-      this.goAwayEarly = false;
-      this.input(ConnInput.GOAWAY);
-    }
+    this.state = t.next;
   }
 
   /** Applies a table action for a frame on a stream we have no live object for (or a non-OK action). */
@@ -199,13 +193,17 @@ export class ConnCore {
     if (this.state === ConnState.CLOSED) return;
     this.sched.control.rstStream(id, e.code);
     const s = this.streams.get(id);
+    let next: StreamState;
     if (s !== undefined) {
       this.sched.remove(s.send);
-      this.store.setState(s, StreamState.CLOSED_RESET_LOCAL);
+      next = transition(s.state, StreamEvent.STREAM_ERROR).next;
+      this.store.setState(s, next);
       this.finalize(s);
+    } else {
+      next = transition(this.store.stateOfUnknown(id), StreamEvent.STREAM_ERROR).next;
     }
     // Reset for an error: its window is no longer tracked, later frames are ignored (§5.1).
-    this.store.remember(id, StreamState.CLOSED_RESET_LOCAL, null);
+    this.store.remember(id, next, null);
     this.events.push({
       type: "stream-reset",
       streamId: id,

@@ -1,15 +1,15 @@
 /**
- * The HTTP/2 connection state machine as a table of (state, input) → next
- * state. Every transition of the connection (handshake, GOAWAY either way,
- * connection errors) is looked up here; a missing pair is a connection
- * PROTOCOL_ERROR.
+ * The HTTP/2 connection state machine as a table of (state, input) → (next
+ * state, action). Every transition of the connection (handshake, GOAWAY
+ * either way, connection errors) is looked up here. The table is total: an
+ * input the state does not admit (a frame before SETTINGS, say) has its own
+ * row, whose action is a connection PROTOCOL_ERROR.
  *
  * @module
  */
+import { StateTable } from "../../state/table.ts";
 
-/**
- * Connection states (the connection-level table below).
- */
+/** Connection states (the connection-level table below). */
 export enum ConnState {
   /** Waiting for the 24-byte client preface (§3.4). */
   AWAIT_PREFACE = 0,
@@ -21,11 +21,13 @@ export enum ConnState {
   DRAINING = 3,
   /** A connection error or an error GOAWAY: input is ignored, output is final. */
   CLOSED = 4,
+  /** AWAIT_PREFACE after our graceful GOAWAY (a shutdown right after an h2c Upgrade). */
+  AWAIT_PREFACE_GOAWAY = 5,
+  /** AWAIT_SETTINGS after our graceful GOAWAY: the handshake ends in DRAINING. */
+  AWAIT_SETTINGS_GOAWAY = 6,
 }
 
-/**
- * Inputs of the connection table.
- */
+/** Inputs of the connection table. */
 export enum ConnInput {
   /** The 24-byte client preface. */
   PREFACE = 0,
@@ -39,36 +41,89 @@ export enum ConnInput {
   ERROR = 4,
 }
 
-const INPUT_COUNT = 5;
+/** What the connection does with an input. */
+export enum ConnAction {
+  /** Move to the next state. */
+  OK = 0,
+  /** Connection error PROTOCOL_ERROR (then ERROR moves the connection to CLOSED). */
+  PROTOCOL_ERROR = 1,
+}
 
-/**
- * (state, input) → next state; a missing pair is a connection PROTOCOL_ERROR.
- */
-export const CONN_TRANSITIONS: ReadonlyArray<readonly [ConnState, ConnInput, ConnState]> = [
-  [ConnState.AWAIT_PREFACE, ConnInput.PREFACE, ConnState.AWAIT_SETTINGS],
-  // A graceful GOAWAY before the handshake: nothing is in flight but an h2c-upgraded stream 1.
-  [ConnState.AWAIT_PREFACE, ConnInput.GOAWAY, ConnState.AWAIT_PREFACE],
-  [ConnState.AWAIT_PREFACE, ConnInput.ERROR, ConnState.CLOSED],
-  [ConnState.AWAIT_SETTINGS, ConnInput.SETTINGS, ConnState.OPEN],
-  [ConnState.AWAIT_SETTINGS, ConnInput.GOAWAY, ConnState.AWAIT_SETTINGS],
-  [ConnState.AWAIT_SETTINGS, ConnInput.ERROR, ConnState.CLOSED],
-  [ConnState.OPEN, ConnInput.SETTINGS, ConnState.OPEN],
-  [ConnState.OPEN, ConnInput.OTHER_FRAME, ConnState.OPEN],
-  [ConnState.OPEN, ConnInput.GOAWAY, ConnState.DRAINING],
-  [ConnState.OPEN, ConnInput.ERROR, ConnState.CLOSED],
-  [ConnState.DRAINING, ConnInput.SETTINGS, ConnState.DRAINING],
-  [ConnState.DRAINING, ConnInput.OTHER_FRAME, ConnState.DRAINING],
-  [ConnState.DRAINING, ConnInput.GOAWAY, ConnState.DRAINING],
-  [ConnState.DRAINING, ConnInput.ERROR, ConnState.CLOSED],
-  [ConnState.CLOSED, ConnInput.ERROR, ConnState.CLOSED],
+/** A row's value. */
+export interface ConnMove {
+  /** State after the input. */
+  readonly next: ConnState;
+  /** What to do. */
+  readonly action: ConnAction;
+}
+
+const S = ConnState;
+const I = ConnInput;
+const OK = ConnAction.OK;
+const PE = ConnAction.PROTOCOL_ERROR;
+
+/** (state, input) → next state and action, one row for every pair. */
+export const CONN_TRANSITIONS: ReadonlyArray<
+  readonly [ConnState, ConnInput, ConnState, ConnAction]
+> = [
+  // The preface is read before any frame is parsed; frames cannot come first.
+  [S.AWAIT_PREFACE, I.PREFACE, S.AWAIT_SETTINGS, OK],
+  [S.AWAIT_PREFACE, I.SETTINGS, S.AWAIT_PREFACE, PE],
+  [S.AWAIT_PREFACE, I.OTHER_FRAME, S.AWAIT_PREFACE, PE],
+  // Only ours: a graceful GOAWAY before the handshake (nothing in flight but an h2c stream 1).
+  [S.AWAIT_PREFACE, I.GOAWAY, S.AWAIT_PREFACE_GOAWAY, OK],
+  [S.AWAIT_PREFACE, I.ERROR, S.CLOSED, OK],
+  // The first frame must be SETTINGS (§3.4); a received GOAWAY is OTHER_FRAME first.
+  [S.AWAIT_SETTINGS, I.PREFACE, S.AWAIT_SETTINGS, PE],
+  [S.AWAIT_SETTINGS, I.SETTINGS, S.OPEN, OK],
+  [S.AWAIT_SETTINGS, I.OTHER_FRAME, S.AWAIT_SETTINGS, PE],
+  [S.AWAIT_SETTINGS, I.GOAWAY, S.AWAIT_SETTINGS_GOAWAY, OK],
+  [S.AWAIT_SETTINGS, I.ERROR, S.CLOSED, OK],
+  [S.OPEN, I.PREFACE, S.OPEN, PE],
+  [S.OPEN, I.SETTINGS, S.OPEN, OK],
+  [S.OPEN, I.OTHER_FRAME, S.OPEN, OK],
+  [S.OPEN, I.GOAWAY, S.DRAINING, OK],
+  [S.OPEN, I.ERROR, S.CLOSED, OK],
+  [S.DRAINING, I.PREFACE, S.DRAINING, PE],
+  [S.DRAINING, I.SETTINGS, S.DRAINING, OK],
+  [S.DRAINING, I.OTHER_FRAME, S.DRAINING, OK],
+  [S.DRAINING, I.GOAWAY, S.DRAINING, OK],
+  [S.DRAINING, I.ERROR, S.CLOSED, OK],
+  // Closed: input is no longer read (receive() returns at once), nothing moves.
+  [S.CLOSED, I.PREFACE, S.CLOSED, OK],
+  [S.CLOSED, I.SETTINGS, S.CLOSED, OK],
+  [S.CLOSED, I.OTHER_FRAME, S.CLOSED, OK],
+  [S.CLOSED, I.GOAWAY, S.CLOSED, OK],
+  [S.CLOSED, I.ERROR, S.CLOSED, OK],
+  [S.AWAIT_PREFACE_GOAWAY, I.PREFACE, S.AWAIT_SETTINGS_GOAWAY, OK],
+  [S.AWAIT_PREFACE_GOAWAY, I.SETTINGS, S.AWAIT_PREFACE_GOAWAY, PE],
+  [S.AWAIT_PREFACE_GOAWAY, I.OTHER_FRAME, S.AWAIT_PREFACE_GOAWAY, PE],
+  [S.AWAIT_PREFACE_GOAWAY, I.GOAWAY, S.AWAIT_PREFACE_GOAWAY, OK],
+  [S.AWAIT_PREFACE_GOAWAY, I.ERROR, S.CLOSED, OK],
+  [S.AWAIT_SETTINGS_GOAWAY, I.PREFACE, S.AWAIT_SETTINGS_GOAWAY, PE],
+  // The handshake ends straight in DRAINING: the GOAWAY already went out.
+  [S.AWAIT_SETTINGS_GOAWAY, I.SETTINGS, S.DRAINING, OK],
+  [S.AWAIT_SETTINGS_GOAWAY, I.OTHER_FRAME, S.AWAIT_SETTINGS_GOAWAY, PE],
+  [S.AWAIT_SETTINGS_GOAWAY, I.GOAWAY, S.AWAIT_SETTINGS_GOAWAY, OK],
+  [S.AWAIT_SETTINGS_GOAWAY, I.ERROR, S.CLOSED, OK],
 ];
 
-const CONN_TABLE: Array<ConnState | undefined> = [];
-for (const [s, i, n] of CONN_TRANSITIONS) CONN_TABLE[s * INPUT_COUNT + i] = n;
+/** The connection table. */
+export const CONN_TABLE: StateTable<ConnState, ConnInput, ConnMove> = new StateTable(
+  "http2 connection",
+  7,
+  5,
+  CONN_TRANSITIONS.map(([s, i, next, action]) => [s, i, Object.freeze({ next, action })] as const),
+  { states: ConnState, events: ConnInput },
+);
 
-/**
- * The next connection state, or undefined when the pair is not in the table.
- */
-export function connTransition(state: ConnState, input: ConnInput): ConnState | undefined {
-  return CONN_TABLE[state * INPUT_COUNT + input];
+/** The next connection state and action; throws MissingTransitionError for a pair without a row. */
+export function connTransition(state: ConnState, input: ConnInput): ConnMove {
+  return CONN_TABLE.next(state, input);
+}
+
+/** Whether the connection is draining: a graceful GOAWAY went out or came in. */
+export function isDraining(state: ConnState): boolean {
+  return state === ConnState.DRAINING || state === ConnState.AWAIT_PREFACE_GOAWAY ||
+    state === ConnState.AWAIT_SETTINGS_GOAWAY;
 }

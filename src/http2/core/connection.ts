@@ -31,7 +31,7 @@ import {
   type Frame,
   FrameType,
 } from "./frame/types.ts";
-import { ConnInput, ConnState } from "./conn_table.ts";
+import { ConnInput, ConnState, isDraining } from "./conn_table.ts";
 import { ConnCore } from "./conn_core.ts";
 import type { H2Stream } from "./stream.ts";
 import { type H2Options, resolveOptions } from "./conn_options.ts";
@@ -100,7 +100,7 @@ export class H2Connection {
     const c = this.#c;
     const st = c.state;
     if (st === ConnState.CLOSED) return true;
-    return (st === ConnState.DRAINING || c.goAwayEarly) && c.store.open === 0;
+    return isDraining(st) && c.store.open === 0;
   }
 
   /** Whether {@link takeOutput} would return bytes. */
@@ -167,7 +167,9 @@ export class H2Connection {
     c.applyRemoteSettings(parseSettingsPayload(http2SettingsPayload));
     this.initiate();
     const s = c.store.create(1, c.local.initialWindow, c.remoteSettings.initialWindowSize);
-    c.store.setState(s, StreamState.HALF_CLOSED_REMOTE);
+    // Opened by the HTTP/1.1 request and ended by it: idle → open → half-closed (remote).
+    c.store.setState(s, transition(s.state, StreamEvent.RECV_HEADERS).next);
+    c.store.setState(s, transition(s.state, StreamEvent.RECV_END_STREAM).next);
     s.requestSeen = true;
     c.store.highestSeen = 1;
     c.store.highestAccepted = 1;
@@ -187,7 +189,7 @@ export class H2Connection {
     const events: H2Event[] = [];
     c.events = events;
     try {
-      if (c.state === ConnState.AWAIT_PREFACE) {
+      if (c.state === ConnState.AWAIT_PREFACE || c.state === ConnState.AWAIT_PREFACE_GOAWAY) {
         const need = CLIENT_PREFACE.length - this.#prefaceFill;
         const n = Math.min(need, data.length);
         for (let i = 0; i < n; i++) {
@@ -386,7 +388,7 @@ export class H2Connection {
     const s = this.#live(streamId, StreamEvent.SEND_RST_STREAM);
     if (s === null) return false;
     this.#c.sched.control.rstStream(streamId, code);
-    this.#c.store.setState(s, StreamState.CLOSED_RESET_LOCAL);
+    this.#c.store.setState(s, transition(s.state, StreamEvent.SEND_RST_STREAM).next);
     this.#c.finalize(s);
     // NO_ERROR after our answer (§8.1) ends the stream cleanly: its window stays judged, as
     // for a stream closed by END_STREAM. A reset for an error stops tracking it (§5.1).
@@ -423,10 +425,9 @@ export class H2Connection {
     if (code !== ErrorCode.NO_ERROR) {
       this.#c.input(ConnInput.ERROR);
       for (const s of this.#c.streams.values()) this.#c.sched.remove(s.send);
-    } else if (this.#c.state === ConnState.OPEN || this.#c.state === ConnState.DRAINING) {
-      this.#c.input(ConnInput.GOAWAY);
     } else {
-      this.#c.goAwayEarly = true; // drains once the handshake ends (see #connInput)
+      // Before the handshake ends this is AWAIT_*_GOAWAY, which ends in DRAINING.
+      this.#c.input(ConnInput.GOAWAY);
     }
   }
 

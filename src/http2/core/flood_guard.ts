@@ -8,8 +8,55 @@
  * @module
  */
 import { ConnectionError, ErrorCode } from "./errors.ts";
-import { TokenBucket } from "./flow.ts";
 import type { H2Options } from "./conn_options.ts";
+
+/**
+ * A token bucket for flood budgets. With a clock it refills
+ * `refillPerSecond` tokens per second; without one, only {@link credit}
+ * refills it (the caller credits progress instead of time).
+ */
+export class TokenBucket {
+  /** Tokens left. */
+  tokens: number;
+  readonly #burst: number;
+  readonly #rate: number;
+  readonly #now: (() => number) | undefined;
+  #last: number;
+
+  /** Creates a full bucket of `burst` tokens. */
+  constructor(burst: number, refillPerSecond: number, now?: () => number) {
+    this.tokens = burst;
+    this.#burst = burst;
+    this.#rate = refillPerSecond / 1000;
+    this.#now = now;
+    this.#last = now ? now() : 0;
+  }
+
+  /** Whether the bucket refills by time. */
+  get timed(): boolean {
+    return this.#now !== undefined;
+  }
+
+  /** Spends one token; false when the budget is exhausted. */
+  take(): boolean {
+    if (this.#now) {
+      const t = this.#now();
+      const dt = t - this.#last;
+      if (dt > 0) {
+        this.tokens = Math.min(this.#burst, this.tokens + dt * this.#rate);
+        this.#last = t;
+      }
+    }
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  /** Gives back `n` tokens (progress-based refill), capped at the burst. */
+  credit(n = 1): void {
+    this.tokens = Math.min(this.#burst, this.tokens + n);
+  }
+}
 
 /**
  * The budgets, refilled by the clock when `now` is given, else by progress.

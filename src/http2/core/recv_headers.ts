@@ -90,17 +90,19 @@ function openStream(c: ConnCore, id: number, headers: HeaderList | null, endStre
   const store = c.store;
   store.highestSeen = id;
   if (c.ignoredAfterGoAway(id)) return; // §6.8: streams after our GOAWAY are not processed.
+  // A refused stream never lives: the table says how it is remembered.
+  const refused = transition(StreamState.IDLE, StreamEvent.STREAM_ERROR).next;
   if (c.headerBlock.selfDependent) {
-    store.remember(id, StreamState.CLOSED_RESET_LOCAL, c.remoteSettings.initialWindowSize);
+    store.remember(id, refused, c.remoteSettings.initialWindowSize);
     throw new StreamError(id, ErrorCode.PROTOCOL_ERROR, "stream depends on itself");
   }
   if (store.open >= c.local.maxConcurrent) {
-    store.remember(id, StreamState.CLOSED_RESET_LOCAL, c.remoteSettings.initialWindowSize);
+    store.remember(id, refused, c.remoteSettings.initialWindowSize);
     throw new StreamError(id, ErrorCode.REFUSED_STREAM, "MAX_CONCURRENT_STREAMS exceeded");
   }
   const s = store.create(id, c.local.initialWindow, c.remoteSettings.initialWindowSize);
   store.highestAccepted = id;
-  store.setState(s, transition(StreamState.IDLE, StreamEvent.RECV_HEADERS).next);
+  store.setState(s, transition(s.state, StreamEvent.RECV_HEADERS).next);
   if (headers === null) {
     s.requestSeen = true;
     // HPACK bomb: a refusal the peer provoked spends the reset budget too (as MadeYouReset).

@@ -1,7 +1,8 @@
 /**
  * The RFC 9113 §5.1 stream state machine as a table of
- * (state, event) → (next state, action). A pair missing from the table is a
- * connection PROTOCOL_ERROR for received frames and an API misuse for sends.
+ * (state, event) → (next state, action), one row for every pair: a frame
+ * the state forbids is answered by its row (connection PROTOCOL_ERROR, stream
+ * STREAM_CLOSED, ...) and a send the state forbids is a MISUSE row.
  *
  * This is the server side without push: the reserved states cannot occur
  * (we never send PUSH_PROMISE and a client may not), so they are omitted.
@@ -11,6 +12,7 @@
  *
  * @module
  */
+import { StateTable } from "../../state/table.ts";
 
 /**
  * Stream states (§5.1), with "closed" split by cause.
@@ -45,6 +47,8 @@ export enum StreamEvent {
   SEND_DATA = 8,
   SEND_END_STREAM = 9,
   SEND_RST_STREAM = 10,
+  /** A stream error we answer with RST_STREAM (a refused or rejected stream included). */
+  STREAM_ERROR = 11,
 }
 
 /**
@@ -84,7 +88,7 @@ export const STATE_COUNT = 8;
 /**
  * Number of events.
  */
-export const EVENT_COUNT = 11;
+export const EVENT_COUNT = 12;
 
 const S = StreamState;
 const E = StreamEvent;
@@ -96,9 +100,22 @@ const A = StreamAction;
 export const STREAM_TRANSITIONS: ReadonlyArray<
   readonly [StreamState, StreamEvent, StreamState, StreamAction]
 > = [
-  // idle: only HEADERS opens; PRIORITY is allowed and changes nothing.
+  // idle: only HEADERS opens; PRIORITY is allowed and changes nothing. Any other frame on an
+  // idle stream is a connection PROTOCOL_ERROR (§5.1), and no state admits a client's
+  // PUSH_PROMISE (§8.4). Sends on a stream the client has not opened are API misuse.
   [S.IDLE, E.RECV_HEADERS, S.OPEN, A.OK],
+  [S.IDLE, E.RECV_DATA, S.IDLE, A.CONN_PROTOCOL_ERROR],
+  [S.IDLE, E.RECV_END_STREAM, S.IDLE, A.CONN_PROTOCOL_ERROR],
+  [S.IDLE, E.RECV_RST_STREAM, S.IDLE, A.CONN_PROTOCOL_ERROR],
+  [S.IDLE, E.RECV_WINDOW_UPDATE, S.IDLE, A.CONN_PROTOCOL_ERROR],
   [S.IDLE, E.RECV_PRIORITY, S.IDLE, A.OK],
+  [S.IDLE, E.RECV_PUSH_PROMISE, S.IDLE, A.CONN_PROTOCOL_ERROR],
+  [S.IDLE, E.SEND_HEADERS, S.IDLE, A.MISUSE],
+  [S.IDLE, E.SEND_DATA, S.IDLE, A.MISUSE],
+  [S.IDLE, E.SEND_END_STREAM, S.IDLE, A.MISUSE],
+  [S.IDLE, E.SEND_RST_STREAM, S.IDLE, A.MISUSE],
+  // A stream we refuse or reject at its HEADERS is closed by our RST_STREAM.
+  [S.IDLE, E.STREAM_ERROR, S.CLOSED_RESET_LOCAL, A.OK],
   // open
   [S.OPEN, E.RECV_HEADERS, S.OPEN, A.OK],
   [S.OPEN, E.RECV_DATA, S.OPEN, A.OK],
@@ -106,10 +123,12 @@ export const STREAM_TRANSITIONS: ReadonlyArray<
   [S.OPEN, E.RECV_RST_STREAM, S.CLOSED_RESET_REMOTE, A.OK],
   [S.OPEN, E.RECV_WINDOW_UPDATE, S.OPEN, A.OK],
   [S.OPEN, E.RECV_PRIORITY, S.OPEN, A.OK],
+  [S.OPEN, E.RECV_PUSH_PROMISE, S.OPEN, A.CONN_PROTOCOL_ERROR],
   [S.OPEN, E.SEND_HEADERS, S.OPEN, A.OK],
   [S.OPEN, E.SEND_DATA, S.OPEN, A.OK],
   [S.OPEN, E.SEND_END_STREAM, S.HALF_CLOSED_LOCAL, A.OK],
   [S.OPEN, E.SEND_RST_STREAM, S.CLOSED_RESET_LOCAL, A.OK],
+  [S.OPEN, E.STREAM_ERROR, S.CLOSED_RESET_LOCAL, A.OK],
   // half-closed (local): we finished; the peer may still send.
   [S.HALF_CLOSED_LOCAL, E.RECV_HEADERS, S.HALF_CLOSED_LOCAL, A.OK],
   [S.HALF_CLOSED_LOCAL, E.RECV_DATA, S.HALF_CLOSED_LOCAL, A.OK],
@@ -117,10 +136,12 @@ export const STREAM_TRANSITIONS: ReadonlyArray<
   [S.HALF_CLOSED_LOCAL, E.RECV_RST_STREAM, S.CLOSED_RESET_REMOTE, A.OK],
   [S.HALF_CLOSED_LOCAL, E.RECV_WINDOW_UPDATE, S.HALF_CLOSED_LOCAL, A.OK],
   [S.HALF_CLOSED_LOCAL, E.RECV_PRIORITY, S.HALF_CLOSED_LOCAL, A.OK],
+  [S.HALF_CLOSED_LOCAL, E.RECV_PUSH_PROMISE, S.HALF_CLOSED_LOCAL, A.CONN_PROTOCOL_ERROR],
   [S.HALF_CLOSED_LOCAL, E.SEND_HEADERS, S.HALF_CLOSED_LOCAL, A.MISUSE],
   [S.HALF_CLOSED_LOCAL, E.SEND_DATA, S.HALF_CLOSED_LOCAL, A.MISUSE],
   [S.HALF_CLOSED_LOCAL, E.SEND_END_STREAM, S.HALF_CLOSED_LOCAL, A.MISUSE],
   [S.HALF_CLOSED_LOCAL, E.SEND_RST_STREAM, S.CLOSED_RESET_LOCAL, A.OK],
+  [S.HALF_CLOSED_LOCAL, E.STREAM_ERROR, S.CLOSED_RESET_LOCAL, A.OK],
   // half-closed (remote): the peer finished; more HEADERS/DATA is STREAM_CLOSED (§5.1).
   [S.HALF_CLOSED_REMOTE, E.RECV_HEADERS, S.CLOSED_RESET_LOCAL, A.STREAM_CLOSED],
   [S.HALF_CLOSED_REMOTE, E.RECV_DATA, S.CLOSED_RESET_LOCAL, A.STREAM_CLOSED],
@@ -128,10 +149,12 @@ export const STREAM_TRANSITIONS: ReadonlyArray<
   [S.HALF_CLOSED_REMOTE, E.RECV_RST_STREAM, S.CLOSED_RESET_REMOTE, A.OK],
   [S.HALF_CLOSED_REMOTE, E.RECV_WINDOW_UPDATE, S.HALF_CLOSED_REMOTE, A.OK],
   [S.HALF_CLOSED_REMOTE, E.RECV_PRIORITY, S.HALF_CLOSED_REMOTE, A.OK],
+  [S.HALF_CLOSED_REMOTE, E.RECV_PUSH_PROMISE, S.HALF_CLOSED_REMOTE, A.CONN_PROTOCOL_ERROR],
   [S.HALF_CLOSED_REMOTE, E.SEND_HEADERS, S.HALF_CLOSED_REMOTE, A.OK],
   [S.HALF_CLOSED_REMOTE, E.SEND_DATA, S.HALF_CLOSED_REMOTE, A.OK],
   [S.HALF_CLOSED_REMOTE, E.SEND_END_STREAM, S.CLOSED, A.OK],
   [S.HALF_CLOSED_REMOTE, E.SEND_RST_STREAM, S.CLOSED_RESET_LOCAL, A.OK],
+  [S.HALF_CLOSED_REMOTE, E.STREAM_ERROR, S.CLOSED_RESET_LOCAL, A.OK],
   // closed after END_STREAM from the peer: more frames are a connection error (§5.1),
   // except WINDOW_UPDATE/RST_STREAM (ignored) and PRIORITY. A later RST_STREAM from the
   // peer is remembered: after it, the peer may send nothing more (CLOSED_RESET_REMOTE).
@@ -141,10 +164,12 @@ export const STREAM_TRANSITIONS: ReadonlyArray<
   [S.CLOSED, E.RECV_RST_STREAM, S.CLOSED_RESET_REMOTE, A.IGNORE],
   [S.CLOSED, E.RECV_WINDOW_UPDATE, S.CLOSED, A.IGNORE],
   [S.CLOSED, E.RECV_PRIORITY, S.CLOSED, A.OK],
+  [S.CLOSED, E.RECV_PUSH_PROMISE, S.CLOSED, A.CONN_PROTOCOL_ERROR],
   [S.CLOSED, E.SEND_HEADERS, S.CLOSED, A.DROP],
   [S.CLOSED, E.SEND_DATA, S.CLOSED, A.DROP],
   [S.CLOSED, E.SEND_END_STREAM, S.CLOSED, A.DROP],
   [S.CLOSED, E.SEND_RST_STREAM, S.CLOSED, A.DROP],
+  [S.CLOSED, E.STREAM_ERROR, S.CLOSED_RESET_LOCAL, A.OK],
   // closed by our RST_STREAM: frames in flight are ignored (§5.1 "closed"), until the peer's
   // own RST_STREAM says it has stopped sending.
   [S.CLOSED_RESET_LOCAL, E.RECV_HEADERS, S.CLOSED_RESET_LOCAL, A.IGNORE],
@@ -153,10 +178,12 @@ export const STREAM_TRANSITIONS: ReadonlyArray<
   [S.CLOSED_RESET_LOCAL, E.RECV_RST_STREAM, S.CLOSED_RESET_REMOTE, A.IGNORE],
   [S.CLOSED_RESET_LOCAL, E.RECV_WINDOW_UPDATE, S.CLOSED_RESET_LOCAL, A.IGNORE],
   [S.CLOSED_RESET_LOCAL, E.RECV_PRIORITY, S.CLOSED_RESET_LOCAL, A.OK],
+  [S.CLOSED_RESET_LOCAL, E.RECV_PUSH_PROMISE, S.CLOSED_RESET_LOCAL, A.CONN_PROTOCOL_ERROR],
   [S.CLOSED_RESET_LOCAL, E.SEND_HEADERS, S.CLOSED_RESET_LOCAL, A.DROP],
   [S.CLOSED_RESET_LOCAL, E.SEND_DATA, S.CLOSED_RESET_LOCAL, A.DROP],
   [S.CLOSED_RESET_LOCAL, E.SEND_END_STREAM, S.CLOSED_RESET_LOCAL, A.DROP],
   [S.CLOSED_RESET_LOCAL, E.SEND_RST_STREAM, S.CLOSED_RESET_LOCAL, A.DROP],
+  [S.CLOSED_RESET_LOCAL, E.STREAM_ERROR, S.CLOSED_RESET_LOCAL, A.OK],
   // closed by the peer's RST_STREAM: anything but PRIORITY is STREAM_CLOSED (§5.1);
   // WINDOW_UPDATE/RST_STREAM are ignored as §5.1 allows for frames in flight.
   [S.CLOSED_RESET_REMOTE, E.RECV_HEADERS, S.CLOSED_RESET_LOCAL, A.STREAM_CLOSED],
@@ -165,10 +192,12 @@ export const STREAM_TRANSITIONS: ReadonlyArray<
   [S.CLOSED_RESET_REMOTE, E.RECV_RST_STREAM, S.CLOSED_RESET_REMOTE, A.IGNORE],
   [S.CLOSED_RESET_REMOTE, E.RECV_WINDOW_UPDATE, S.CLOSED_RESET_REMOTE, A.IGNORE],
   [S.CLOSED_RESET_REMOTE, E.RECV_PRIORITY, S.CLOSED_RESET_REMOTE, A.OK],
+  [S.CLOSED_RESET_REMOTE, E.RECV_PUSH_PROMISE, S.CLOSED_RESET_REMOTE, A.CONN_PROTOCOL_ERROR],
   [S.CLOSED_RESET_REMOTE, E.SEND_HEADERS, S.CLOSED_RESET_REMOTE, A.DROP],
   [S.CLOSED_RESET_REMOTE, E.SEND_DATA, S.CLOSED_RESET_REMOTE, A.DROP],
   [S.CLOSED_RESET_REMOTE, E.SEND_END_STREAM, S.CLOSED_RESET_REMOTE, A.DROP],
   [S.CLOSED_RESET_REMOTE, E.SEND_RST_STREAM, S.CLOSED_RESET_REMOTE, A.DROP],
+  [S.CLOSED_RESET_REMOTE, E.STREAM_ERROR, S.CLOSED_RESET_LOCAL, A.OK],
   // forgotten, or never opened below the highest id (implicitly closed, §5.1.1): a HEADERS
   // there is an unexpected stream id (connection PROTOCOL_ERROR); DATA gets STREAM_CLOSED (§6.1).
   [S.FORGOTTEN, E.RECV_HEADERS, S.FORGOTTEN, A.CONN_PROTOCOL_ERROR],
@@ -177,16 +206,24 @@ export const STREAM_TRANSITIONS: ReadonlyArray<
   [S.FORGOTTEN, E.RECV_RST_STREAM, S.FORGOTTEN, A.IGNORE],
   [S.FORGOTTEN, E.RECV_WINDOW_UPDATE, S.FORGOTTEN, A.IGNORE],
   [S.FORGOTTEN, E.RECV_PRIORITY, S.FORGOTTEN, A.OK],
+  [S.FORGOTTEN, E.RECV_PUSH_PROMISE, S.FORGOTTEN, A.CONN_PROTOCOL_ERROR],
   [S.FORGOTTEN, E.SEND_HEADERS, S.FORGOTTEN, A.DROP],
   [S.FORGOTTEN, E.SEND_DATA, S.FORGOTTEN, A.DROP],
   [S.FORGOTTEN, E.SEND_END_STREAM, S.FORGOTTEN, A.DROP],
   [S.FORGOTTEN, E.SEND_RST_STREAM, S.FORGOTTEN, A.DROP],
+  [S.FORGOTTEN, E.STREAM_ERROR, S.CLOSED_RESET_LOCAL, A.OK],
 ];
 
-const TABLE: Array<Transition | undefined> = new Array(STATE_COUNT * EVENT_COUNT);
-for (const [state, event, next, action] of STREAM_TRANSITIONS) {
-  TABLE[state * EVENT_COUNT + event] = Object.freeze({ next, action });
-}
+/** The table; every (state, event) pair has a row. */
+export const STREAM_TABLE: StateTable<StreamState, StreamEvent, Transition> = new StateTable(
+  "http2 stream",
+  STATE_COUNT,
+  EVENT_COUNT,
+  STREAM_TRANSITIONS.map(([s, e, next, action]) =>
+    [s, e, Object.freeze({ next, action })] as const
+  ),
+  { states: StreamState, events: StreamEvent },
+);
 
 /**
  * Whether an event is a received frame (as opposed to one of our sends).
@@ -196,16 +233,12 @@ export function isRecvEvent(event: StreamEvent): boolean {
 }
 
 /**
- * Looks up (state, event). Missing pairs: a received frame is a connection
- * PROTOCOL_ERROR (e.g. DATA on an idle stream, PUSH_PROMISE from a client), a
- * send is a MISUSE; the state does not change.
+ * Looks up (state, event). The table is total: bad peer input gets its row's
+ * answer (a connection PROTOCOL_ERROR for DATA on an idle stream or a client's
+ * PUSH_PROMISE); a pair without a row would throw MissingTransitionError.
  */
 export function transition(state: StreamState, event: StreamEvent): Transition {
-  return TABLE[state * EVENT_COUNT + event] ??
-    {
-      next: state,
-      action: isRecvEvent(event) ? StreamAction.CONN_PROTOCOL_ERROR : StreamAction.MISUSE,
-    };
+  return STREAM_TABLE.next(state, event);
 }
 
 /**

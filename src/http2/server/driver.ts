@@ -27,6 +27,7 @@ import type { LiveConnection, ServerHost } from "../../fetch/host.ts";
 import { ConnState, H2Connection } from "../core/connection.ts";
 import { ErrorCode } from "../core/errors.ts";
 import { LifeEvent, StreamLife } from "./stream_life.ts";
+import { DRIVER_TABLE, DriverEvent, DriverState } from "./driver_table.ts";
 import { DriverTimers, IdleAction } from "./timers.ts";
 import type { H2Event, HeaderList } from "../core/events.ts";
 import type { RequestParts } from "./request_parts.ts";
@@ -34,10 +35,10 @@ import { openRequest, type RequestContext } from "./stream_request.ts";
 import { DriverStream as Stream, type StreamHost } from "./exchange_stream.ts";
 import { SendWatch } from "./send_watch.ts";
 import { AnsweredResets } from "./answered_resets.ts";
-import { declineWebSocket, receiveWebSocketData } from "./ws_stream.ts";
 import type { Http2Options } from "./options.ts";
 import type { ClientErrorKind } from "../../types.ts";
 import type { WebSocketSessionHandle } from "../../websocket/channel.ts";
+import { webSocketUpgrades } from "../../websocket/exchange_upgrade.ts";
 
 /**
  * Serves HTTP/2 (h2 or h2c) on one transport.
@@ -46,7 +47,8 @@ export class Http2Driver implements LiveConnection, StreamHost {
   /** Streams with response DATA handed to the core, watched by the send timeout. */
   readonly sending = new SendWatch<Stream>();
   readonly #timers: DriverTimers;
-  #settingsAcked = false;
+  /** The connection's life on this socket (driver_table.ts); changed only through #to. */
+  #state = DriverState.HANDSHAKE;
   /** Streams reset within the receive() batch being processed: their handlers are not started. */
   #resetInBatch: Set<number> | null = null;
   /** The protocol core. */
@@ -63,10 +65,14 @@ export class Http2Driver implements LiveConnection, StreamHost {
   /** Streams holding response HEADERS back (released before every flush). */
   #held: Stream[] = [];
   readonly #toReset = new AnsweredResets();
+  // Two scheduling facts stay flags, not driver states: they say what to do next, not
+  // where the connection is, and they flip many times while the state stays put.
+  // #flushQueued de-duplicates the per-turn flush microtask (true and false within one
+  // READY turn); #blocked is the socket's backpressure (set by a refused write, cleared by
+  // its drain), which gates writes and the waking of streams in HANDSHAKE and READY alike.
+  // As states they would double every lifecycle state twice and put no new row to use.
   #flushQueued = false;
   #blocked = false;
-  #closing = false;
-  #closed = false;
   readonly #flushTask = () => this.#flush();
   readonly #onDrain = () => {
     this.#blocked = false;
@@ -99,6 +105,15 @@ export class Http2Driver implements LiveConnection, StreamHost {
     this.#timers = new DriverTimers(options, Date.now());
     transport.closed.then(() => this.#onClosed());
     this.#timers.becameIdle(Date.now(), false);
+  }
+
+  #to(event: DriverEvent): void {
+    this.#state = DRIVER_TABLE.next(this.#state, event);
+  }
+
+  /** Closing or closed: nothing more is read. */
+  #ending(): boolean {
+    return this.#state === DriverState.CLOSING || this.#state === DriverState.CLOSED;
   }
 
   /** Next time onDeadline must run (ms epoch), 0 for none: the earliest of the timers. */
@@ -139,7 +154,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
     });
     const s = new Stream(1, this, true);
     this.#addStream(s);
-    const exchange = new Exchange(new RequestInfo(this.#facts, raw), s);
+    const exchange = new Exchange(new RequestInfo(this.#facts, raw), s, webSocketUpgrades);
     s.exchange = exchange;
     const req = new Request(parts.url, {
       method: parts.method,
@@ -157,7 +172,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
   // ---- input ----------------------------------------------------------------
 
   #onData(chunk: Uint8Array): void {
-    if (this.#closing) return;
+    if (this.#ending()) return;
     this.#timers.activity = true;
     const events = this.conn.receive(chunk);
     // Rapid reset: a stream opened and reset in the same batch never reaches the handler.
@@ -170,7 +185,10 @@ export class Http2Driver implements LiveConnection, StreamHost {
     for (let i = 0; i < events.length; i++) this.#onEvent(events[i]!);
     this.#resetInBatch = null;
     const timers = this.#timers;
-    if (timers.handshakeAt !== 0 && this.#settingsAcked && this.conn.state === ConnState.OPEN) {
+    if (
+      timers.handshakeAt !== 0 && this.#state === DriverState.READY &&
+      this.conn.state === ConnState.OPEN
+    ) {
       timers.handshakeAt = 0;
     }
     this.flushSoon();
@@ -184,11 +202,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
       case "data": {
         const s = this.#streams.get(ev.streamId);
         const len = ev.data.byteLength;
-        if (s?.ws != null) return receiveWebSocketData(s, ownBuffer(ev.data));
-        if (s?.wsEarly != null) {
-          s.wsEarly.push(ownBuffer(ev.data));
-          return;
-        }
+        if (s?.ws?.takesData) return s.ws.receive(ownBuffer(ev.data));
         if (s === undefined || s.discard || s.reqBody === null || s.reqBody.closed) {
           this.conn.consumed(ev.streamId, len);
           return;
@@ -251,7 +265,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
         this.#timers.pingAcked();
         return;
       case "settings-ack":
-        this.#settingsAcked = true;
+        this.#to(DriverEvent.SETTINGS_ACKED);
         return;
       default:
         // window: the flush that follows every receive() wakes waiting streams.
@@ -298,8 +312,8 @@ export class Http2Driver implements LiveConnection, StreamHost {
   #run(s: Stream, request: Request, isHead: boolean): void {
     const host = this.#host;
     s.exchange!.run(host.handler, request, host.onError, isHead).then(() => {
-      if (s.ws !== null) return; // answered when the WebSocket closes
-      declineWebSocket(s);
+      if (s.ws?.session) return; // answered when the WebSocket closes
+      s.ws?.decline();
       s.finish();
       this.#settle(s);
     });
@@ -314,8 +328,9 @@ export class Http2Driver implements LiveConnection, StreamHost {
       stats.websockets--;
       this.#wsSessions.delete(session);
       // Closed without ending our side (the peer's END_STREAM came without a close frame): end it.
-      if (!s.wsDone && s.canSend) {
-        s.wsDone = true;
+      const ws = s.ws!;
+      if (!ws.done && s.canSend) {
+        ws.done = true;
         s.end();
       }
       s.finish();
@@ -398,14 +413,14 @@ export class Http2Driver implements LiveConnection, StreamHost {
 
   /** Schedules one flush of the core's output for the end of this turn. */
   flushSoon(): void {
-    if (this.#flushQueued || this.#closed) return;
+    if (this.#flushQueued || this.#state === DriverState.CLOSED) return;
     this.#flushQueued = true;
     queueMicrotask(this.#flushTask);
   }
 
   #flush(): void {
     this.#flushQueued = false;
-    if (this.#closed) return;
+    if (this.#state === DriverState.CLOSED) return;
     const held = this.#held;
     if (held.length > 0) {
       for (let i = 0; i < held.length; i++) held[i]!.release();
@@ -413,7 +428,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
     }
     const conn = this.conn;
     const t = this.#transport;
-    if (this.#closing) return;
+    if (this.#state === DriverState.CLOSING) return;
     if (conn.closed) {
       // Final frames (GOAWAY, last DATA) go out whatever the backpressure; then close.
       for (let out = conn.takeOutput(); out !== null; out = conn.takeOutput()) t.write(out);
@@ -465,16 +480,15 @@ export class Http2Driver implements LiveConnection, StreamHost {
 
   /** Writes what is left and closes the socket. */
   #close(): void {
-    if (this.#closing) return;
-    this.#closing = true;
+    if (this.#ending()) return;
+    this.#to(DriverEvent.CLOSE);
     this.#timers.closing(Date.now());
     this.#abortAll(new Error("connection closed"));
     this.#transport.close();
   }
 
   #onClosed(): void {
-    this.#closed = true;
-    this.#closing = true;
+    this.#to(DriverEvent.SOCKET_CLOSED);
     this.#abortAll(new Error("connection closed"));
     this.#timers.clear();
     this.sending.clear();
@@ -486,7 +500,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
   /** Idle timeout, PING liveness, the SETTINGS exchange timeout and the send timeout. */
   onDeadline(now: number): void {
     const timers = this.#timers;
-    if (this.#closing) {
+    if (this.#ending()) {
       // A close that cannot flush (the client does not read) is cut off after sendTimeout.
       timers.idleOrPingAt = timers.handshakeAt = 0;
       if (DriverTimers.due(timers.sendCheckAt, now)) {
@@ -506,7 +520,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
     }
     if (DriverTimers.due(timers.sendCheckAt, now)) {
       this.#checkSends(now);
-      if (this.#closing) return;
+      if (this.#ending()) return;
     }
     if (!DriverTimers.due(timers.idleOrPingAt, now)) return;
     const idle = this.#streams.size === 0 && this.conn.openStreams === 0;
@@ -536,7 +550,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
     if (this.#blocked && this.#timers.socketStalled(now)) {
       this.timedOut("http2.sendTimeout", "the client stopped reading");
       this.#abortAll(new Error("send timeout: the client stopped reading"));
-      this.#closing = true;
+      this.#to(DriverEvent.CLOSE);
       this.#transport.abort();
       return;
     }
@@ -560,7 +574,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
 
   /** Graceful shutdown: GOAWAY with the last stream id; open streams finish, then the socket closes. */
   shutdown(): void {
-    if (this.#closing) return;
+    if (this.#ending()) return;
     this.conn.goAway(ErrorCode.NO_ERROR);
     // WebSocket streams are in flight: they finish their close handshake under the GOAWAY.
     for (const session of this.#wsSessions) session.goingAway();
@@ -569,7 +583,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
 
   /** The shutdown deadline passed: RST_STREAM CANCEL for every stream left, GOAWAY, close. */
   terminate(): void {
-    if (this.#closing) return this.#transport.abort(); // its final flush is stuck: drop it
+    if (this.#ending()) return this.#transport.abort(); // its final flush is stuck: drop it
     for (const id of [...this.#streams.keys()]) this.conn.resetStream(id, ErrorCode.CANCEL);
     this.#abortAll(new Error("server shutdown deadline passed"));
     this.conn.goAway(ErrorCode.NO_ERROR);

@@ -7,7 +7,8 @@
  * @module
  */
 import type { Exchange, ResponseWriter, TrailerHint } from "../../fetch/exchange.ts";
-import { type RequestTrailerSlot, TrailersError } from "../../fetch/trailers.ts";
+import type { RequestTrailerSlot } from "../../fetch/request_trailers.ts";
+import { TrailersError } from "../../fetch/trailers.ts";
 import type { RequestBody } from "../../fetch/body.ts";
 import { httpDate } from "../../bytes/date.ts";
 import type { H2Connection } from "../core/connection.ts";
@@ -19,7 +20,7 @@ import type { SendWatch } from "./send_watch.ts";
 import type { ClientErrorKind } from "../../types.ts";
 import type { PendingUpgrade } from "../../websocket/registry.ts";
 import type { WebSocketSessionHandle } from "../../websocket/channel.ts";
-import { acceptWebSocket } from "./ws_stream.ts";
+import type { WsStream } from "./ws_stream.ts";
 
 const EMPTY = new Uint8Array(0);
 const STATUS_500: HeaderList = [[":status", "500"], ["content-length", "0"]];
@@ -87,19 +88,8 @@ export class DriverStream implements ResponseWriter {
   stallSent = -1;
   /** Since when it has not moved (0: not stalled). */
   stallSince = 0;
-  /**
-   * An RFC 8441 CONNECT waiting for its handler: DATA that arrives first is
-   * kept here (uncredited, so bounded by the stream window). Null otherwise.
-   */
-  wsEarly: Uint8Array[] | null = null;
-  /** After the 200 to an extended CONNECT: the WebSocket session that owns the stream. */
-  ws: WebSocketSessionHandle | null = null;
-  /** The session asked to pause: DATA is delivered but not credited (the peer's window shuts). */
-  wsPaused = false;
-  /** DATA bytes delivered while paused, credited on resume. */
-  wsOwed = 0;
-  /** The session ended or aborted its side of the stream. */
-  wsDone = false;
+  /** An RFC 8441 extended CONNECT: its WebSocket side (ws_stream.ts). Null otherwise. */
+  ws: WsStream | null = null;
   /** Response HEADERS held back until the body is known whole (or the next flush). */
   #heldHead: HeaderList | null = null;
   /** The declared length of the held response. */
@@ -269,7 +259,7 @@ export class DriverStream implements ResponseWriter {
 
   /** The handler accepted an RFC 8441 WebSocket (see ws_stream.ts). */
   upgrade(accept: PendingUpgrade): WebSocketSessionHandle | null {
-    return acceptWebSocket(this, accept);
+    return this.ws?.accept(accept) ?? null;
   }
 
   /** END_STREAM after the queued DATA. */

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { StateTable } from "../../state/table.ts";
 
 /**
  * Where a stream is in its life (driver side).
@@ -67,12 +68,16 @@ export const LIFE_TRANSITIONS: ReadonlyArray<readonly [StreamLife, LifeEvent, St
   [L.FINISHED, LifeEvent.LOST, L.FINISHED],
 ];
 
-const TABLE: StreamLife[] = [];
-for (const [s, e, n] of LIFE_TRANSITIONS) TABLE[s * EVENTS + e] = n;
+/** The life table; every pair has a row. */
+export const LIFE_TABLE: StateTable<StreamLife, LifeEvent, StreamLife> = new StateTable(
+  "http2 stream life",
+  5,
+  EVENTS,
+  LIFE_TRANSITIONS,
+  { states: StreamLife, events: LifeEvent },
+);
 
-/**
- * The next life of a stream.
- */
+/** The next life of a stream. */
 export function nextLife(life: StreamLife, event: LifeEvent): StreamLife {
-  return TABLE[life * EVENTS + event]!;
+  return LIFE_TABLE.next(life, event);
 }

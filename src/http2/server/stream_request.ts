@@ -10,14 +10,15 @@
  */
 import { type ConnectionFacts, RequestInfo } from "../../fetch/info.ts";
 import { Exchange } from "../../fetch/exchange.ts";
-import { registerRequestTrailers } from "../../fetch/trailers.ts";
+import { registerRequestTrailers } from "../../fetch/request_trailers.ts";
 import { RequestBody } from "../../fetch/body.ts";
 import { createRequest, UnrepresentableRequest } from "../../fetch/request.ts";
 import { registerUpgradeTarget } from "../../websocket/registry.ts";
+import { webSocketUpgrades } from "../../websocket/exchange_upgrade.ts";
 import type { HeaderList } from "../core/events.ts";
 import { contentLengthOf, expectOf, requestParts } from "./request_parts.ts";
 import type { DriverStream } from "./exchange_stream.ts";
-import { extendedConnect } from "./ws_stream.ts";
+import { extendedConnect, WsStream } from "./ws_stream.ts";
 
 /**
  * What the connection tells every new request.
@@ -63,7 +64,7 @@ export function openRequest(
   const isHead = method === "HEAD";
   let body: RequestBody | null = null;
   if (ws) {
-    s.wsEarly = [];
+    s.ws = new WsStream(s);
   } else if (!endStream && refused === null && method !== "GET" && !isHead) {
     s.expectContinue = parts !== null && /^\s*100-continue\s*$/i.test(expectOf(headers));
     body = new RequestBody(s, s.expectContinue);
@@ -71,7 +72,7 @@ export function openRequest(
   } else if (!endStream) {
     s.discard = true; // GET/HEAD cannot carry a body in Fetch; a refused CONNECT's DATA is dropped
   }
-  const exchange = new Exchange(new RequestInfo(ctx.facts, headers), s);
+  const exchange = new Exchange(new RequestInfo(ctx.facts, headers), s, webSocketUpgrades);
   s.exchange = exchange;
   if (exchange.log !== null) exchange.log.requestBody = body;
   let request: Request | null = null;

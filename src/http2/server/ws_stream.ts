@@ -4,7 +4,9 @@
  * stream as the session's channel. Writes are DATA within the stream and
  * connection windows; pause withholds the stream's WINDOW_UPDATE (bytes are
  * delivered, and credited on resume); end is END_STREAM, abort RST_STREAM
- * CANCEL.
+ * CANCEL. A DriverStream that carries an extended CONNECT owns one WsStream;
+ * this module knows the stream only through WsStreamOwner, so it does not
+ * import exchange_stream.ts.
  *
  * @module
  */
@@ -13,7 +15,8 @@ import type { WebSocketChannel, WebSocketSessionHandle } from "../../websocket/c
 import { ErrorCode } from "../core/errors.ts";
 import type { HeaderList } from "../core/events.ts";
 import type { RequestParts } from "./request_parts.ts";
-import type { DriverStream } from "./exchange_stream.ts";
+import type { H2Connection } from "../core/connection.ts";
+import type { ClientErrorKind } from "../../types.ts";
 
 /**
  * What an extended CONNECT asks for: `websocket` (the parts now read as the
@@ -35,80 +38,144 @@ export function extendedConnect(
   return "websocket";
 }
 
-/**
- * The handler accepted the WebSocket: HEADERS 200 without END_STREAM, then
- * the stream's DATA belongs to the session (DATA that came early first).
- */
-export function acceptWebSocket(
-  s: DriverStream,
-  accept: PendingUpgrade,
-): WebSocketSessionHandle | null {
-  const early = s.wsEarly;
-  if (!s.canSend || early === null) return null;
-  s.wsEarly = null;
-  s.headSent = true;
-  const d = s.host;
-  const fields: HeaderList = [[":status", "200"]];
-  for (const h of accept.headers) fields.push(h);
-  d.conn.sendHeaders(s.id, fields, false);
-  d.flushSoon();
-  const session = accept.open(channel(s));
-  s.ws = session;
-  d.webSocketOpened(s, session);
-  for (const b of early) receiveWebSocketData(s, b);
-  return session;
+/** What the WebSocket side asks of its connection driver (Http2Driver implements it). */
+export interface WsHost {
+  /** The protocol core. */
+  readonly conn: H2Connection;
+  /** Schedules one flush of the core's output for the end of this turn. */
+  flushSoon(): void;
+  /** A stream became a WebSocket. */
+  webSocketOpened(s: WsStreamOwner, session: WebSocketSessionHandle): void;
+  /** The stream died on the wire: abort its exchange and body. */
+  lost(s: WsStreamOwner, reason: Error): void;
+  /** Tells the server about a client error on this connection. */
+  report(kind: ClientErrorKind, error: unknown, code?: number): void;
 }
 
-/**
- * Stream DATA for the session; credited at once unless the session paused inbound.
- */
-export function receiveWebSocketData(s: DriverStream, bytes: Uint8Array): void {
-  s.ws!.receive(bytes);
-  if (s.wsPaused) s.wsOwed += bytes.byteLength;
-  else if (s.live) s.host.conn.consumed(s.id, bytes.byteLength);
-  s.host.flushSoon();
+/** What the WebSocket side asks of its stream (DriverStream implements it). */
+export interface WsStreamOwner {
+  readonly id: number;
+  readonly host: WsHost;
+  /** The stream may still send. */
+  readonly canSend: boolean;
+  /** The stream is open on the wire (its DATA may be credited). */
+  readonly live: boolean;
+  headSent: boolean;
+  discard: boolean;
+  body(bytes: Uint8Array): boolean;
+  ready(): Promise<void>;
+  end(): void;
 }
 
-/**
- * An extended CONNECT answered without switching: DATA that came early is
- * credited, the rest is discarded as it comes.
- */
-export function declineWebSocket(s: DriverStream): void {
-  const early = s.wsEarly;
-  if (early === null) return;
-  s.wsEarly = null;
-  s.discard = true;
-  let n = 0;
-  for (const b of early) n += b.byteLength;
-  if (n > 0 && s.live) s.host.conn.consumed(s.id, n);
-}
+/** The WebSocket side of one stream that carries an RFC 8441 extended CONNECT. */
+export class WsStream {
+  readonly #s: WsStreamOwner;
+  /**
+   * DATA that arrives before the handler answered: kept here (uncredited, so
+   * bounded by the stream window). Null once accepted or declined.
+   */
+  #early: Uint8Array[] | null = [];
+  /** After the 200: the WebSocket session that owns the stream. */
+  session: WebSocketSessionHandle | null = null;
+  /** The session asked to pause: DATA is delivered but not credited (the peer's window shuts). */
+  #paused = false;
+  /** DATA bytes delivered while paused, credited on resume. */
+  #owed = 0;
+  /** The session ended or aborted its side of the stream. */
+  done = false;
 
-function channel(s: DriverStream): WebSocketChannel {
-  const d = s.host;
-  return {
-    write: (bytes) => s.body(bytes),
-    drain: () => s.ready(),
-    pause: () => (s.wsPaused = true),
-    resume: () => {
-      s.wsPaused = false;
-      const owed = s.wsOwed;
-      s.wsOwed = 0;
-      if (owed > 0 && s.live) {
-        d.conn.consumed(s.id, owed);
+  constructor(s: WsStreamOwner) {
+    this.#s = s;
+  }
+
+  /** Whether the stream's DATA is this side's: the session's, or early. */
+  get takesData(): boolean {
+    return this.session !== null || this.#early !== null;
+  }
+
+  /** Stream DATA: the session's (credited at once unless it paused inbound), or kept until the handler answers. */
+  receive(bytes: Uint8Array): void {
+    if (this.session === null) {
+      this.#early?.push(bytes);
+      return;
+    }
+    const s = this.#s;
+    this.session.receive(bytes);
+    if (this.#paused) this.#owed += bytes.byteLength;
+    else if (s.live) s.host.conn.consumed(s.id, bytes.byteLength);
+    s.host.flushSoon();
+  }
+
+  /** The peer ended or reset the stream: the session (if any) hears it. */
+  peerEnded(reason?: Error): void {
+    this.session?.peerEnded(reason);
+  }
+
+  /**
+   * The handler accepted the WebSocket: HEADERS 200 without END_STREAM, then
+   * the stream's DATA belongs to the session (DATA that came early first).
+   */
+  accept(accept: PendingUpgrade): WebSocketSessionHandle | null {
+    const s = this.#s;
+    const early = this.#early;
+    if (!s.canSend || early === null) return null;
+    this.#early = null;
+    s.headSent = true;
+    const d = s.host;
+    const fields: HeaderList = [[":status", "200"]];
+    for (const h of accept.headers) fields.push(h);
+    d.conn.sendHeaders(s.id, fields, false);
+    d.flushSoon();
+    const session = accept.open(this.#channel());
+    this.session = session;
+    d.webSocketOpened(s, session);
+    for (const b of early) this.receive(b);
+    return session;
+  }
+
+  /**
+   * Answered without switching: DATA that came early is credited, the rest
+   * is discarded as it comes.
+   */
+  decline(): void {
+    const s = this.#s;
+    const early = this.#early;
+    if (early === null) return;
+    this.#early = null;
+    s.discard = true;
+    let n = 0;
+    for (const b of early) n += b.byteLength;
+    if (n > 0 && s.live) s.host.conn.consumed(s.id, n);
+  }
+
+  #channel(): WebSocketChannel {
+    const s = this.#s;
+    const d = s.host;
+    return {
+      write: (bytes) => s.body(bytes),
+      drain: () => s.ready(),
+      pause: () => (this.#paused = true),
+      resume: () => {
+        this.#paused = false;
+        const owed = this.#owed;
+        this.#owed = 0;
+        if (owed > 0 && s.live) {
+          d.conn.consumed(s.id, owed);
+          d.flushSoon();
+        }
+      },
+      end: () => {
+        this.done = true;
+        s.end();
+      },
+      abort: () => {
+        this.done = true;
+        if (!s.canSend) return;
+        d.conn.resetStream(s.id, ErrorCode.CANCEL);
+        d.lost(s, new Error("WebSocket aborted"));
         d.flushSoon();
-      }
-    },
-    end: () => {
-      s.wsDone = true;
-      s.end();
-    },
-    abort: () => {
-      s.wsDone = true;
-      if (!s.canSend) return;
-      d.conn.resetStream(s.id, ErrorCode.CANCEL);
-      d.lost(s, new Error("WebSocket aborted"));
-      d.flushSoon();
-    },
-    failed: (code, reason) => d.report("websocket", new Error(reason), code),
-  };
+      },
+      failed: (code, reason) => d.report("websocket", new Error(reason), code),
+    };
+  }
 }
