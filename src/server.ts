@@ -33,7 +33,6 @@ import { type Http2Options, resolveHttp2Options } from "./http2/server/options.t
 import { h2cUpgrade } from "./http2/server/h2c_upgrade.ts";
 import { PrefaceSniffer } from "./sniff.ts";
 import type { ConnectionFacts, Counters } from "./fetch/info.ts";
-import type { ResponseInfo } from "./app/access_log.ts";
 import { resolveTlsInput } from "./options/tls_input.ts";
 import { ServerHandle } from "./server_handle.ts";
 import type { TlsCertificate } from "./transport/types.ts";
@@ -60,14 +59,15 @@ export class ServerImpl implements ServerHost {
   readonly addr: Addr;
   readonly url: URL;
   readonly finished: Promise<void>;
+  /** Whether the listener keeps the process alive. */
+  readonly ref: (keep: boolean) => void;
   readonly handler: Handler;
   readonly onError: ErrorHandler;
   shuttingDown = false;
 
   #runtime: Runtime;
   #listenerClose: () => void;
-  #listenerRef: (keep: boolean) => void;
-  #onResponse: ((info: ResponseInfo) => void) | null;
+  #onResponse: ServeOptions["onResponse"] | null;
   #conns = new Set<LiveConnection>();
   #counters: Counters = { requests: 0, inflight: 0, websockets: 0 };
   #resolveFinished!: () => void;
@@ -128,7 +128,7 @@ export class ServerImpl implements ServerHost {
       }, (t) => this.#accept(t)));
     this.addr = listener.addr;
     this.#listenerClose = () => listener.close();
-    this.#listenerRef = (keep) => listener.ref(keep);
+    this.ref = (keep) => listener.ref(keep);
     const scheme = options.tls ? "https" : "http";
     const addr = this.addr;
     let info: ListenInfo;
@@ -335,11 +335,6 @@ export class ServerImpl implements ServerHost {
       this.#shutdownTimer = null;
     }
     this.#resolveFinished();
-  }
-
-  /** Whether the listener keeps the process alive. */
-  ref(keep: boolean): void {
-    this.#listenerRef(keep);
   }
 }
 

@@ -8,7 +8,7 @@
  */
 import type { ResponseEnding, ResponseInfo } from "../app/access_log.ts";
 import type { Completion } from "../types.ts";
-import type { ResponseWriter, TrailerHint } from "./exchange.ts";
+import type { ResponseWriter, TrailerHint } from "./writer.ts";
 import type { RequestInfo } from "./info.ts";
 import type { PendingUpgrade } from "../websocket/registry.ts";
 import type { WebSocketSessionHandle } from "../websocket/channel.ts";

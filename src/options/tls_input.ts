@@ -8,7 +8,7 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import { OptionError } from "./validate.ts";
+import { OptionError } from "./option_error.ts";
 
 /**
  * A PEM source: text, its bytes, or a file object with a path (`Bun.file(p)`).

@@ -8,29 +8,11 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { OPTION_BY_PATH, OPTION_SCHEMA, type OptionSpec, TLS_ENTRY_KEYS } from "./schema.ts";
 import { pathHint, resolveTlsInput } from "./tls_input.ts";
+import { OptionError } from "./option_error.ts";
 import { MIGRATION_HINTS } from "./migration.ts";
 import type { ListenerProtocol } from "./protocols.ts";
 
-/**
- * A bad option: `option` is its path (`http1.headersTimeout`, `tls[1].key`).
- *
- * @example
- * ```ts
- * import { OptionError } from "@h2serve/h2serve";
- * const e = new OptionError("port", "port must be an integer in [0, 65535], got -1");
- * console.log(e.option); // "port"
- * ```
- */
-export class OptionError extends TypeError {
-  /** The option's path as the user wrote it. */
-  readonly option: string;
-  /** `option` is the path as the user wrote it; `message` names it too. */
-  constructor(option: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "OptionError";
-    this.option = option;
-  }
-}
+export { OptionError };
 
 /**
  * Shows a value in a message: strings quoted, objects by kind, long text cut.
