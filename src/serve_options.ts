@@ -10,15 +10,7 @@ import type { Http1Options } from "./http1/server/options.ts";
 import type { Http2Options } from "./http2/server/options.ts";
 import type { CompressionOptions } from "./compression/options.ts";
 import type { ListenerProtocol } from "./options/protocols.ts";
-import type {
-  ClientErrorInfo,
-  ClientErrorKind,
-  ConnectionHello,
-  ExpectHook,
-  Handler,
-  ListenInfo,
-  Server,
-} from "./types.ts";
+import type { ClientErrorInfo, ConnectionHello, ExpectHook, Handler, ListenInfo } from "./types.ts";
 
 /**
  * Options of serve().
