@@ -62,7 +62,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
   #waiting: Stream[] = [];
   /** Streams holding response HEADERS back (released before every flush). */
   #held: Stream[] = [];
-  readonly #toReset = new AnsweredResets();
+  readonly #toReset: AnsweredResets;
   // Two scheduling facts stay flags, not driver states: they say what to do next, not
   // where the connection is, and they flip many times while the state stays put.
   // #flushQueued de-duplicates the per-turn flush microtask (true and false within one
@@ -99,6 +99,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
       maxBodyBytes: options.maxBodyBytes,
     };
     this.conn = conn ?? new H2Connection(options);
+    this.#toReset = new AnsweredResets(options.idleTimeout || options.sendTimeout);
     host.add(this);
     this.#timers = new DriverTimers(options, Date.now());
     transport.closed.then(() => this.#onClosed());
@@ -199,8 +200,10 @@ export class Http2Driver implements LiveConnection, StreamHost {
         return this.#onRequest(ev.streamId, ev.headers, ev.endStream);
       case "data": {
         const s = this.#streams.get(ev.streamId);
-        if (s !== undefined) return s.receiveData(ev.data, this.#opts.maxBodyBytes);
-        this.conn.consumed(ev.streamId, ev.data.byteLength);
+        if (s !== undefined && s.receiveData(ev.data, this.#opts.maxBodyBytes)) return;
+        const len = ev.data.byteLength;
+        this.conn.consumed(ev.streamId, len);
+        this.#toReset.received(ev.streamId, len); // an answered upload: reset past its allowance
         return;
       }
       case "trailers":
@@ -346,9 +349,9 @@ export class Http2Driver implements LiveConnection, StreamHost {
 
   readonly #settled = (s: Stream) => this.#settle(s);
 
-  /** Sends the RST_STREAM NO_ERROR of answered streams whose END_STREAM went out; true if any. */
-  #resetAnswered(): boolean {
-    return this.#toReset.sendDue(this.conn, this.#settled);
+  /** Sends the due RST_STREAM NO_ERROR of answered uploads (see answered_resets.ts); true if any. */
+  #resetAnswered(now = Date.now()): boolean {
+    return this.#toReset.sendDue(this.conn, this.#settled, now);
   }
 
   /** Resets a stream with NO_ERROR once its response has been written (see Stream.finish). */
@@ -470,6 +473,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
       }
       return;
     }
+    if (this.#toReset.size > 0 && this.#resetAnswered(now)) this.flushSoon(); // waited too long
     if (DriverTimers.due(timers.handshakeAt, now)) {
       timers.handshakeAt = 0;
       this.timedOut("http2.settingsTimeout", "SETTINGS exchange timed out");
@@ -536,6 +540,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
   /** Graceful shutdown: GOAWAY with the last stream id; open streams finish, then the socket closes. */
   shutdown(): void {
     if (this.#ending()) return;
+    this.#toReset.hurry();
     this.conn.goAway(ErrorCode.NO_ERROR);
     // WebSocket streams are in flight: they finish their close handshake under the GOAWAY.
     for (const session of this.#wsSessions) session.goingAway();

@@ -120,24 +120,27 @@ export class DriverStream implements ResponseWriter {
   }
 
   /**
-   * Request DATA: the WebSocket's, the body stream's (copied: the event
-   * aliases the socket chunk, and byte streams transfer buffers), or credited
-   * at once when nobody wants it. Past `maxBodyBytes` the body fails (413).
+   * Request DATA: the WebSocket's, or the body stream's (copied: the event
+   * aliases the socket chunk, and byte streams transfer buffers). Past
+   * `maxBodyBytes` the body fails (413). False when nobody wants the bytes:
+   * the driver credits them.
    */
-  receiveData(data: Uint8Array, maxBodyBytes: number): void {
-    if (this.ws?.takesData) return this.ws.receive(ownBuffer(data));
-    const len = data.byteLength;
-    const body = this.reqBody;
-    if (this.discard || body === null || body.closed) {
-      this.host.conn.consumed(this.id, len);
-      return;
+  receiveData(data: Uint8Array, maxBodyBytes: number): boolean {
+    if (this.ws?.takesData) {
+      this.ws.receive(ownBuffer(data));
+      return true;
     }
+    const body = this.reqBody;
+    if (this.discard || body === null || body.closed) return false;
+    const len = data.byteLength;
     this.pushed += len;
     if (this.pushed > maxBodyBytes) {
       this.host.conn.consumed(this.id, len);
-      return this.#tooLarge();
+      this.#tooLarge();
+      return true;
     }
     body.push(ownBuffer(data));
+    return true;
   }
 
   /** The client's END_STREAM: the body and its trailers are complete. */
