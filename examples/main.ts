@@ -33,10 +33,20 @@ import { envVar } from "./env.ts";
 const port = Number(envVar("PORT") ?? 8000);
 const tlsPort = Number(envVar("TLS_PORT") ?? 8443);
 const fixtures = new URL("../tests/fixtures/", import.meta.url);
-const tls = {
-  cert: readFileSync(new URL("localhost.crt", fixtures), "utf8"),
-  key: readFileSync(new URL("localhost.key", fixtures), "utf8"),
-};
+/** HTTP/3 beside h1/h2 when Deno has QUIC (--unstable-net). */
+const quic = typeof (globalThis as { Deno?: { QuicEndpoint?: unknown } }).Deno?.QuicEndpoint ===
+  "function";
+// rustls (Deno's QUIC) refuses a self-signed CA as the server's own certificate: with QUIC, the
+// TLS port uses the leaf signed by the test CA (trust tests/fixtures/h2_test_ca.crt).
+const tls = quic
+  ? {
+    cert: readFileSync(new URL("h2_test_leaf.crt", fixtures), "utf8"),
+    key: readFileSync(new URL("h2_test_leaf.key", fixtures), "utf8"),
+  }
+  : {
+    cert: readFileSync(new URL("localhost.crt", fixtures), "utf8"),
+    key: readFileSync(new URL("localhost.key", fixtures), "utf8"),
+  };
 /** The upload token the 100-continue filter accepts. */
 const TOKEN = envVar("UPLOAD_TOKEN") ?? "let-me-in";
 
@@ -113,7 +123,7 @@ const tokenFilter = (req: Request) =>
 
 const servers = group(
   serve({ port, expect: tokenFilter, compression: true }, site),
-  serve({ port: tlsPort, tls, expect: tokenFilter, compression: true }, site),
+  serve({ port: tlsPort, tls, http3: quic, expect: tokenFilter, compression: true }, site),
 );
 
 type Proc = { on(s: string, f: () => void): void; exit(code: number): void };

@@ -7,6 +7,7 @@
  */
 import type { Http1Options } from "./http1/server/options.ts";
 import type { Http2Options } from "./http2/server/options.ts";
+import type { Http3Options } from "./http3/server/options.ts";
 import type { CompressionOptions } from "./compression/options.ts";
 import type { ListenerProtocol } from "./options/protocols.ts";
 import type { ResponseInfo } from "./app/access_log.ts";
@@ -122,6 +123,15 @@ export interface ServeOptions<C extends object = Record<string, unknown>> {
    * timeouts...). Defaults: {@link DEFAULT_HTTP2_OPTIONS}.
    */
   http2?: false | Partial<Http2Options>;
+  /**
+   * HTTP/3 over QUIC, Deno only (2.9+, `--unstable-net`); needs `tls`. Listens
+   * on UDP at the TLS port, and the TLS listener then advertises it with
+   * `alt-svc: h3=":PORT"; ma=altSvcMaxAge`. `true` takes the defaults; an
+   * object sets limits (maxConcurrentStreams, maxFieldSectionSize,
+   * qpackMaxTableCapacity, ...). On Bun and Node it fails at start: they
+   * have no QUIC yet.
+   */
+  http3?: boolean | Partial<Http3Options>;
   /**
    * Response compression, off by default. `true` takes the defaults: zstd
    * (where the runtime has it), br and gzip negotiated by Accept-Encoding,

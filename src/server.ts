@@ -35,7 +35,14 @@ import { PrefaceSniffer } from "./sniff.ts";
 import type { ConnectionFacts, Counters } from "./fetch/info.ts";
 import { resolveTlsInput } from "./options/tls_input.ts";
 import { ServerHandle } from "./server_handle.ts";
+import { listenOrExplain } from "./listen_error.ts";
 import type { TlsCertificate } from "./transport/types.ts";
+import { OptionError } from "./options/validate.ts";
+import { listenQuic, quicUnsupported } from "./transport/deno_quic.ts";
+import type { QuicSession } from "./transport/quic_types.ts";
+import { Http3Driver } from "./http3/server/driver.ts";
+import { type Http3Options, resolveHttp3Options } from "./http3/server/options.ts";
+import { altSvcValue, withAltSvc } from "./http3/server/alt_svc.ts";
 
 /** How often deadlines are checked; timeouts are accurate to about this. */
 const TICK_MS = 500;
@@ -80,6 +87,8 @@ export class ServerImpl implements ServerHost {
   #tick: ReturnType<typeof setInterval> | null = null;
   #http1: Http1Options;
   #onConnection: ((hello: ConnectionHello) => object | void) | null;
+  /** The certificates, as text (serve() resolved bytes and files). */
+  #tls: TlsCertificate | TlsCertificate[] | null;
   /** Resolved HTTP/2 options, or null when HTTP/2 is turned off. */
   #http2: Http2Options | null;
   /** What this listener accepts (the `protocols` option with its defaults). */
@@ -93,6 +102,7 @@ export class ServerImpl implements ServerHost {
     this.handler = hooks.length > 0 ? withExpect(hooks, inner) : inner;
     this.#onConnection = options.onConnection ?? null;
     this.#onResponse = options.onResponse ?? null;
+    this.#tls = (options.tls ?? null) as TlsCertificate | TlsCertificate[] | null;
     this.onError = options.onError ?? defaultOnError;
     this.#http1 = { ...DEFAULT_HTTP1_OPTIONS, ...options.http1 };
     this.#http2 = options.http2 === false ? null : resolveHttp2Options(options.http2);
@@ -107,6 +117,18 @@ export class ServerImpl implements ServerHost {
     this.finished = new Promise((r) => (this.#resolveFinished = r));
     const hostname = options.hostname ?? "0.0.0.0";
     const port = options.port ?? 8000;
+    const h3 = options.http3 ? resolveHttp3Options(options.http3) : null;
+    if (h3 !== null) {
+      // Checked before anything binds, so a refused start leaves no listener behind.
+      if (!options.tls || options.path !== undefined) {
+        throw new OptionError("http3", "http3 needs tls (and a TCP port): QUIC is always TLS");
+      }
+      const why = quicUnsupported();
+      if (why !== null) throw new Error(why);
+      let altSvc = "";
+      this.handler = withAltSvc(this.handler, () => altSvc);
+      this.#altSvc = (p) => (altSvc = altSvcValue(p, h3.altSvcMaxAge));
+    }
     const listener = listenOrExplain(hostname, port, () =>
       this.#runtime.listen({
         hostname,
@@ -129,6 +151,7 @@ export class ServerImpl implements ServerHost {
     this.addr = listener.addr;
     this.#listenerClose = () => listener.close();
     this.ref = (keep) => listener.ref(keep);
+    if (h3 !== null && listener.addr.transport === "tcp") this.#listenH3(h3, hostname, listener);
     const scheme = options.tls ? "https" : "http";
     const addr = this.addr;
     let info: ListenInfo;
@@ -150,6 +173,44 @@ export class ServerImpl implements ServerHost {
       if (signal.aborted) this.shutdown();
       else signal.addEventListener("abort", () => void this.shutdown(), { once: true });
     }
+  }
+
+  #altSvc: (port: number) => void = () => {};
+
+  /** HTTP/3 on the TLS listener's port (UDP); its failure closes the TCP listener too. */
+  #listenH3(h3: Http3Options, hostname: string, tcp: { close(): void }): void {
+    const port = (this.addr as { port: number }).port;
+    const tls = [this.#tls].flat()[0]!;
+    try {
+      const quic = listenQuic({
+        hostname,
+        port,
+        cert: tls.cert,
+        key: tls.key,
+        maxConcurrentStreams: h3.maxConcurrentStreams,
+        idleTimeout: h3.idleTimeout,
+      }, (session) => this.#acceptQuic(session, h3));
+      this.#listenerClose = () => {
+        tcp.close();
+        quic.stop();
+      };
+      // The endpoint (UDP socket) outlives the listener until its connections are gone.
+      this.finished.then(() => quic.close());
+    } catch (e) {
+      tcp.close();
+      throw e;
+    }
+    this.#altSvc(port);
+  }
+
+  #acceptQuic(session: QuicSession, h3: Http3Options): void {
+    if (this.shuttingDown) {
+      session.close(0x100, "shutting down");
+      return;
+    }
+    const t = { ...session, secure: true, alpn: "h3", abort: () => session.close(0x100, "") };
+    const facts = this.#facts(t as unknown as Transport, "h3");
+    if (facts !== null) new Http3Driver(session, this, facts, h3).start();
   }
 
   #accept(t: Transport): void {
@@ -335,26 +396,6 @@ export class ServerImpl implements ServerHost {
       this.#shutdownTimer = null;
     }
     this.#resolveFinished();
-  }
-}
-
-/**
- * Binds, turning "address in use" into an error that names the port on every
- * runtime (Bun's says only "Failed to listen"); the runtime's error is the cause.
- */
-function listenOrExplain<T>(hostname: string, port: number, listen: () => T): T {
-  try {
-    return listen();
-  } catch (e) {
-    const err = e as { code?: unknown; name?: unknown } | null;
-    if (err?.code === "EADDRINUSE" || err?.name === "AddrInUse") {
-      const inUse = new Error(`port ${port} is already in use (hostname ${hostname})`, {
-        cause: e,
-      });
-      (inUse as Error & { code: string }).code = "EADDRINUSE";
-      throw inUse;
-    }
-    throw e;
   }
 }
 

@@ -18,7 +18,7 @@ export type { Addr, NetAddr, TlsCertificate, UnixAddr };
  * const p: Protocol = "h2c";
  * ```
  */
-export type Protocol = "http/1.1" | "h2" | "h2c";
+export type Protocol = "http/1.1" | "h2" | "h2c" | "h3";
 
 /**
  * How a response ended: fully sent, or cut short (client gone, stream reset, error).

@@ -21,6 +21,8 @@ import type { ResponseWriter, UpgradeHook } from "./writer.ts";
 import { type ErrorHandler, fallbackResponse, reportAfterHead } from "./on_error.ts";
 import { AccessRecord } from "./access_record.ts";
 
+export { StreamResetByPeer } from "./access_record.ts";
+
 export { defaultOnError, type ErrorHandler } from "./on_error.ts";
 
 export type { ResponseWriter, TrailerHint, UpgradeHook } from "./writer.ts";

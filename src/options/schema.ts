@@ -245,6 +245,61 @@ export const OPTION_SCHEMA: readonly OptionSpec[] = [
   int("http2.streamHighWaterMark", 1, I31, "128 KiB", "response DATA queued per stream"),
   ms("http2.sendTimeout", 0, "60 s", "no send progress this long: RST/close; 0 disables"),
   ms("http2.settingsTimeout", 0, "10 s", "preface and SETTINGS exchange; 0 disables"),
+
+  // ---- http3 (Deno only; `http3: true` takes these defaults)
+  int("http3.altSvcMaxAge", 0, I31, "86400 s", "ma= of the Alt-Svc the TLS listener sends"),
+  int(
+    "http3.maxConcurrentStreams",
+    1,
+    I31,
+    "100",
+    "request streams per connection (QUIC MAX_STREAMS)",
+  ),
+  int("http3.maxFieldSectionSize", 64, I31, "64 KiB", "SETTINGS_MAX_FIELD_SECTION_SIZE; then 431"),
+  int(
+    "http3.maxHeaderBlockSize",
+    64,
+    I31,
+    "128 KiB",
+    "encoded HEADERS frame; then H3_EXCESSIVE_LOAD",
+  ),
+  int("http3.qpackMaxTableCapacity", 0, I31, "4096", "SETTINGS_QPACK_MAX_TABLE_CAPACITY"),
+  int("http3.qpackBlockedStreams", 0, 65535, "16", "SETTINGS_QPACK_BLOCKED_STREAMS"),
+  int("http3.maxBlockedBytes", 0, I31, "64 KiB", "bytes held behind a blocked field section"),
+  int("http3.resetBurst", 1, I31, "1000", "rapid-reset budget; then H3_EXCESSIVE_LOAD"),
+  {
+    path: "http3.resetRefillPerSecond",
+    kind: "number",
+    min: 0,
+    max: I31,
+    default: "33",
+    doc: "reset tokens regained per second",
+  },
+  int(
+    "http3.uselessFrameBurst",
+    1,
+    I31,
+    "1000",
+    "unknown frames/streams budget; then H3_EXCESSIVE_LOAD",
+  ),
+  {
+    path: "http3.uselessFrameRefillPerSecond",
+    kind: "number",
+    min: 0,
+    max: I31,
+    default: "100",
+    doc: "useless-frame tokens regained per second",
+  },
+  ms("http3.idleTimeout", 1, "30 s", "QUIC idle timeout"),
+  int(
+    "http3.maxBodyBytes",
+    0,
+    Number.MAX_SAFE_INTEGER,
+    "Infinity",
+    "request body; then 413 or H3_REQUEST_CANCELLED",
+    true,
+  ),
+  fn("http3.now", "clock for the flood budgets; default Date.now"),
 ];
 
 /**

@@ -173,13 +173,14 @@ export function checkValue(spec: OptionSpec, v: unknown, path = spec.path): void
 }
 
 const TOP_KEYS = OPTION_SCHEMA.filter((o) => !o.path.includes(".")).map((o) => o.path)
-  .concat(["http1", "http2"]);
+  .concat(["http1", "http2", "http3"]);
 const sectionKeys = (section: string) =>
   OPTION_SCHEMA.filter((o) => o.path.startsWith(section + ".")).map((o) =>
     o.path.slice(section.length + 1)
   );
 const HTTP1_KEYS = sectionKeys("http1");
 const HTTP2_KEYS = sectionKeys("http2");
+const HTTP3_KEYS = sectionKeys("http3");
 
 function unknownKey(path: string, key: string, known: readonly string[]): never {
   const full = path === "" ? key : `${path}.${key}`;
@@ -190,11 +191,20 @@ function unknownKey(path: string, key: string, known: readonly string[]): never 
   throw new OptionError(full, `unknown option ${full}${hint}`);
 }
 
-function checkSection(name: "http1" | "http2", value: unknown, keys: readonly string[]): void {
+function checkSection(
+  name: "http1" | "http2" | "http3",
+  value: unknown,
+  keys: readonly string[],
+): void {
   if (value === undefined) return;
   if (name === "http2" && value === false) return;
+  if (name === "http3" && typeof value === "boolean") return;
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    const what = name === "http2" ? "an options object or false" : "an options object";
+    const what = name === "http2"
+      ? "an options object or false"
+      : name === "http3"
+      ? "true, false or an options object"
+      : "an options object";
     throw new OptionError(name, `${name} must be ${what}, got ${showValue(value)}`);
   }
   for (const [k, v] of Object.entries(value)) {
@@ -291,6 +301,7 @@ export function validateOptions(options: unknown): void {
     if (v === undefined) continue;
     if (k === "http1") checkSection("http1", v, HTTP1_KEYS);
     else if (k === "http2") checkSection("http2", v, HTTP2_KEYS);
+    else if (k === "http3") checkSection("http3", v, HTTP3_KEYS);
     else checkValue(OPTION_BY_PATH.get(k)!, v);
   }
   const o = options as { protocols?: ListenerProtocol[]; tls?: unknown; http2?: unknown };

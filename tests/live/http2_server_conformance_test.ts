@@ -89,7 +89,7 @@ describe("h2 server: late frames are judged by the stream's history (both orders
       await using server = listen(g.handler);
       using c = await LiveH2.connect(server.addr.port);
       c.write(headers(1, postRequest("/")));
-      if (order === "before") await c.until(() => c.resetCode(1) === ErrorCode.NO_ERROR);
+      if (order === "before") await c.until(() => c.ended(1));
       await sendAndSync(c, rst(1, ErrorCode.CANCEL));
       g.release();
       const n = c.frames.length;

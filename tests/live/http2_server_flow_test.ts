@@ -116,7 +116,7 @@ describe("h2 server: flow control", () => {
         let out = "";
         req.setEncoding("utf8");
         req.on("data", (d: string) => (out += d));
-        // The early answer is followed by RST_STREAM NO_ERROR (RFC 9113 §8.1): the upload stops.
+        // The upload goes on after the early answer: RST_STREAM NO_ERROR (RFC 9113 §8.1) stops it.
         req.on("end", () => resolve(out));
         req.on("error", reject);
         req.end(pattern(8 << 20, 2));

@@ -59,6 +59,8 @@ export function spkiHash(pem: string): string {
 export interface LaunchOptions {
   /** PEM certificates whose public keys the browser trusts (for our self-signed test cert). */
   trust?: string[];
+  /** Origins ("host:port") forced onto QUIC (HTTP/3); QUIC is otherwise disabled. */
+  forceQuic?: string[];
 }
 
 /**
@@ -77,7 +79,15 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Brows
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
-    "--disable-quic",
+    ...(options.forceQuic?.length
+      ? [
+        "--enable-quic",
+        `--origin-to-force-quic-on=${options.forceQuic.join(",")}`,
+        // Without it Chromium tries ::1 first, where nothing listens on UDP, and reports
+        // ERR_QUIC_HANDSHAKE_FAILED instead of falling back to 127.0.0.1.
+        "--host-resolver-rules=MAP localhost 127.0.0.1",
+      ]
+      : ["--disable-quic"]),
     "--no-first-run",
     "--no-default-browser-check",
     "--disable-background-networking",

@@ -20,9 +20,7 @@
  */
 import type { Transport } from "../../transport/types.ts";
 import { type ConnectionFacts, RequestInfo } from "../../fetch/info.ts";
-import { Exchange } from "../../fetch/exchange.ts";
-import { ownBuffer } from "../../fetch/body.ts";
-import { StreamResetByPeer } from "../../fetch/access_record.ts";
+import { Exchange, StreamResetByPeer } from "../../fetch/exchange.ts";
 import type { LiveConnection, ServerHost } from "../../fetch/host.ts";
 import { ConnState, H2Connection } from "../core/connection.ts";
 import { ErrorCode } from "../core/errors.ts";
@@ -64,7 +62,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
   #waiting: Stream[] = [];
   /** Streams holding response HEADERS back (released before every flush). */
   #held: Stream[] = [];
-  readonly #toReset = new AnsweredResets();
+  readonly #toReset: AnsweredResets;
   // Two scheduling facts stay flags, not driver states: they say what to do next, not
   // where the connection is, and they flip many times while the state stays put.
   // #flushQueued de-duplicates the per-turn flush microtask (true and false within one
@@ -101,6 +99,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
       maxBodyBytes: options.maxBodyBytes,
     };
     this.conn = conn ?? new H2Connection(options);
+    this.#toReset = new AnsweredResets(options.idleTimeout || options.sendTimeout);
     host.add(this);
     this.#timers = new DriverTimers(options, Date.now());
     transport.closed.then(() => this.#onClosed());
@@ -201,19 +200,10 @@ export class Http2Driver implements LiveConnection, StreamHost {
         return this.#onRequest(ev.streamId, ev.headers, ev.endStream);
       case "data": {
         const s = this.#streams.get(ev.streamId);
+        if (s !== undefined && s.receiveData(ev.data, this.#opts.maxBodyBytes)) return;
         const len = ev.data.byteLength;
-        if (s?.ws?.takesData) return s.ws.receive(ownBuffer(ev.data));
-        if (s === undefined || s.discard || s.reqBody === null || s.reqBody.closed) {
-          this.conn.consumed(ev.streamId, len);
-          return;
-        }
-        s.pushed += len;
-        if (s.pushed > this.#opts.maxBodyBytes) {
-          this.conn.consumed(ev.streamId, len);
-          return this.#tooLarge(s);
-        }
-        // Copied: the event aliases the socket chunk, and byte streams transfer buffers.
-        s.reqBody.push(ownBuffer(ev.data));
+        this.conn.consumed(ev.streamId, len);
+        this.#toReset.received(ev.streamId, len); // an answered upload: reset past its allowance
         return;
       }
       case "trailers":
@@ -223,11 +213,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
       case "stream-end": {
         const s = this.#streams.get(ev.streamId);
         if (s === undefined) return;
-        s.step(LifeEvent.REMOTE_END);
-        s.trailerSlot?.deliver([]);
-        s.reqBody?.end();
-        // Without a close frame first, the WebSocket ends abnormally (1006).
-        s.ws?.peerEnded();
+        s.remoteEnd();
         this.#settle(s);
         return;
       }
@@ -285,28 +271,6 @@ export class Http2Driver implements LiveConnection, StreamHost {
       return;
     }
     this.#run(s, request, isHead);
-  }
-
-  /**
-   * The request body crossed maxBodyBytes: its stream errors; the client gets
-   * 413, or RST_STREAM CANCEL once the response has started (a 413 can no
-   * longer be said, and REFUSED_STREAM would wrongly promise the request was
-   * not processed, inviting a retry, §8.7).
-   */
-  #tooLarge(s: Stream): void {
-    const err = new RangeError("request body larger than http2.maxBodyBytes");
-    s.reqBody?.error(err);
-    s.trailerSlot?.fail(err);
-    s.reqBody = null;
-    if (s.headSent) {
-      this.conn.resetStream(s.id, ErrorCode.CANCEL);
-      this.lost(s, err);
-      return;
-    }
-    s.headSent = true;
-    this.conn.sendHeaders(s.id, [[":status", "413"], ["content-length", "0"]], true);
-    s.exchange?.cancel(err);
-    s.finish();
   }
 
   #run(s: Stream, request: Request, isHead: boolean): void {
@@ -385,9 +349,9 @@ export class Http2Driver implements LiveConnection, StreamHost {
 
   readonly #settled = (s: Stream) => this.#settle(s);
 
-  /** Sends the RST_STREAM NO_ERROR of answered streams whose END_STREAM went out; true if any. */
-  #resetAnswered(): boolean {
-    return this.#toReset.sendDue(this.conn, this.#settled);
+  /** Sends the due RST_STREAM NO_ERROR of answered uploads (see answered_resets.ts); true if any. */
+  #resetAnswered(now = Date.now()): boolean {
+    return this.#toReset.sendDue(this.conn, this.#settled, now);
   }
 
   /** Resets a stream with NO_ERROR once its response has been written (see Stream.finish). */
@@ -509,6 +473,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
       }
       return;
     }
+    if (this.#toReset.size > 0 && this.#resetAnswered(now)) this.flushSoon(); // waited too long
     if (DriverTimers.due(timers.handshakeAt, now)) {
       timers.handshakeAt = 0;
       this.timedOut("http2.settingsTimeout", "SETTINGS exchange timed out");
@@ -575,6 +540,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
   /** Graceful shutdown: GOAWAY with the last stream id; open streams finish, then the socket closes. */
   shutdown(): void {
     if (this.#ending()) return;
+    this.#toReset.hurry();
     this.conn.goAway(ErrorCode.NO_ERROR);
     // WebSocket streams are in flight: they finish their close handshake under the GOAWAY.
     for (const session of this.#wsSessions) session.goingAway();

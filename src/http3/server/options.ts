@@ -1,0 +1,39 @@
+/**
+ * serve()'s `http3` option resolved: the core's limits plus what the
+ * server and the QUIC listener need.
+ *
+ * @module
+ */
+import { DEFAULT_H3_OPTIONS, type H3CoreOptions } from "../core/options.ts";
+
+/**
+ * HTTP/3 server options (all optional in `serve({ http3: { ... } })`).
+ */
+export interface Http3Options extends H3CoreOptions {
+  /** `ma=` of the Alt-Svc header the TLS listener sends, seconds. */
+  altSvcMaxAge: number;
+  /** Request streams a client may have open at once (QUIC MAX_STREAMS). */
+  maxConcurrentStreams: number;
+  /** QUIC idle timeout, ms. */
+  idleTimeout: number;
+  /** Request body limit; then 413 or H3_REQUEST_CANCELLED. */
+  maxBodyBytes: number;
+}
+
+/**
+ * Defaults.
+ */
+export const DEFAULT_HTTP3_OPTIONS: Readonly<Http3Options> = Object.freeze({
+  ...DEFAULT_H3_OPTIONS,
+  altSvcMaxAge: 86400,
+  maxConcurrentStreams: 100,
+  idleTimeout: 30_000,
+  maxBodyBytes: Infinity,
+});
+
+/**
+ * `true` or an options object → the full options (the clock defaults to Date.now).
+ */
+export function resolveHttp3Options(o: true | Partial<Http3Options>): Http3Options {
+  return { ...DEFAULT_HTTP3_OPTIONS, now: Date.now, ...(o === true ? {} : o) };
+}
