@@ -43,6 +43,7 @@ import type { QuicSession } from "./transport/quic_types.ts";
 import { Http3Driver } from "./http3/server/driver.ts";
 import { type Http3Options, resolveHttp3Options } from "./http3/server/options.ts";
 import { altSvcValue, withAltSvc } from "./http3/server/alt_svc.ts";
+import { checkTopic, type PublishOptions, shareTopics, topicsOf } from "./websocket/topics.ts";
 
 /** How often deadlines are checked; timeouts are accurate to about this. */
 const TICK_MS = 500;
@@ -333,6 +334,19 @@ export class ServerImpl implements ServerHost {
     }
   }
 
+  publish(
+    topic: string,
+    data: string | ArrayBufferLike | ArrayBufferView,
+    options?: PublishOptions,
+  ): number {
+    return topicsOf(this).publish(topic, data, options);
+  }
+
+  subscriberCount(topic: string): number {
+    checkTopic(topic);
+    return topicsOf(this).subscriberCount(topic);
+  }
+
   stats(): ServerStats {
     return {
       connections: this.#conns.size,
@@ -484,5 +498,8 @@ export function serve(
       "serve() needs a handler: serve(handler), serve(options, handler) or serve({ fetch })",
     );
   }
-  return new ServerHandle(new ServerImpl(options, handler));
+  const impl = new ServerImpl(options, handler);
+  const handle = new ServerHandle(impl);
+  shareTopics(handle, impl); // serveWorkers relays the handle's topics
+  return handle;
 }

@@ -8,6 +8,7 @@
  */
 import type { Addr } from "./transport/types.ts";
 import type { Server, ServerStats, ShutdownOptions } from "./types.ts";
+import type { PublishOptions } from "./websocket/topics.ts";
 import type { SignalSource } from "./fetch/request.ts";
 import { requestSource } from "./fetch/request.ts";
 import { Exchange } from "./fetch/exchange.ts";
@@ -20,6 +21,12 @@ interface Impl {
   stats(): ServerStats;
   shutdown(options?: ShutdownOptions): Promise<void>;
   ref(keep: boolean): void;
+  publish(
+    topic: string,
+    data: string | ArrayBufferLike | ArrayBufferView,
+    options?: PublishOptions,
+  ): number;
+  subscriberCount(topic: string): number;
 }
 
 /** Longest timeout setTimeout takes, in seconds. */
@@ -56,6 +63,18 @@ export class ServerHandle implements Server<Addr> {
   /** Graceful shutdown with a deadline. */
   shutdown(options?: ShutdownOptions): Promise<void> {
     return this.#impl.shutdown(options);
+  }
+  /** Sends `data` to every WebSocket subscribed to `topic`; how many it was queued on. */
+  publish(
+    topic: string,
+    data: string | ArrayBufferLike | ArrayBufferView,
+    options?: PublishOptions,
+  ): number {
+    return this.#impl.publish(topic, data, options);
+  }
+  /** How many of this server's WebSockets are subscribed to `topic`. */
+  subscriberCount(topic: string): number {
+    return this.#impl.subscriberCount(topic);
   }
   /** The listener keeps the process alive again (the default). */
   ref(): void {

@@ -47,7 +47,7 @@ export interface ResponseInfo {
   readonly responseBytes: number;
   /** Milliseconds from the request head to the end (for a WebSocket: until it closed). */
   readonly duration: number;
-  /** "http/1.1", "h2" or "h2c". */
+  /** "http/1.1", "h2", "h2c" or "h3". */
   readonly protocol: Protocol;
   /** The peer's address. */
   readonly remoteAddr: Addr;
@@ -110,7 +110,11 @@ function target(url: string): string {
  * ```
  */
 export function commonLogLine(i: ResponseInfo, time: Date): string {
-  const version = i.protocol === "http/1.1" ? "HTTP/1.1" : "HTTP/2";
+  const version = i.protocol === "http/1.1"
+    ? "HTTP/1.1"
+    : i.protocol === "h3"
+    ? "HTTP/3"
+    : "HTTP/2";
   const bytes = i.responseBytes === 0 ? "-" : String(i.responseBytes);
   const status = i.status === 0 ? "-" : String(i.status);
   return `${host(i.remoteAddr)} - - [${clfTime(time)}] "${i.method} ${target(i.url)} ${version}" ` +

@@ -33,6 +33,7 @@ export function openH3Request(
   else s.discard = true;
   const exchange = new Exchange(new RequestInfo(facts, fields), s, webSocketUpgrades);
   s.exchange = exchange;
+  if (exchange.log !== null) exchange.log.requestBody = body;
   let request: Request | null = null;
   let status = 400;
   if (body !== null && maxBodyBytes !== Infinity && contentLengthOf(fields) > maxBodyBytes) {
