@@ -1,8 +1,8 @@
 #!/bin/sh
 # The library as a user outside the repository gets it, before anything is
 # published:
-# - Deno (as from JSR or a clone): an app in a temp dir maps "h2serve" to this
-#   checkout's mod.ts and runs plain `deno check`, `deno doc --lint` and
+# - Deno (as from JSR or a clone): an app in a temp dir maps "h2serve" (and
+#   its /http2 and /hpack entries) to this checkout's files and runs plain `deno check`, `deno doc --lint` and
 #   `deno run` with default settings (none of the repository's deno.json,
 #   package.json or node_modules apply there; Deno's own node types do);
 # - npm (Node, Bun, and Deno over node_modules): scripts/package_test.sh
@@ -16,10 +16,20 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
 cat >deno.json <<JSON
-{ "imports": { "h2serve": "file://$root/mod.ts" } }
+{
+  "imports": {
+    "h2serve": "file://$root/mod.ts",
+    "h2serve/http2": "file://$root/http2.ts",
+    "h2serve/hpack": "file://$root/hpack.ts"
+  }
+}
 JSON
 cat >app.ts <<'TS'
 import { accessLog, router, serve, type ServeInfo } from "h2serve";
+import { H2Connection } from "h2serve/http2";
+import { HpackEncoder } from "h2serve/hpack";
+
+export const sansIo = [new H2Connection({ side: "server" }), new HpackEncoder()];
 
 const lines: string[] = [];
 const app = router();
