@@ -46,6 +46,8 @@ export type { ServeDirOptions } from "./src/app/static.ts";
 export { vhosts } from "./src/app/vhosts.ts";
 export type { HostHandler } from "./src/app/vhosts.ts";
 export type { Http2Options } from "./src/http2/server/options.ts";
+export type { Http3Options } from "./src/http3/server/options.ts";
+export type { H3CoreOptions } from "./src/http3/core/options.ts";
 export type { H2Options } from "./src/http2/core/conn_options.ts";
 export { DEFAULT_HTTP2_OPTIONS } from "./src/http2/server/options.ts";
 export type { ClientErrorInfo, ClientErrorKind, ShutdownOptions } from "./src/types.ts";
@@ -64,6 +66,7 @@ export {
   WebSocketHandshakeError,
 } from "./src/websocket/mod.ts";
 export type {
+  PublishOptions,
   UpgradeWebSocketOptions,
   WebSocketCloseInfo,
   WebSocketEventHandler,

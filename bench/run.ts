@@ -51,7 +51,7 @@ import {
 const HELP = `Usage: deno task bench [options]
 
   --quick               1 run, 2 s steps, fewer connections (writes results/quick.*)
-  --only ID[,ID]        scenarios: hello,64k,upload,json,json-gzip,download,idle,sse,ws,streams
+  --only ID[,ID]        scenarios: hello,64k,upload,json,json-gzip,download,idle,sse,ws,publish,streams
   --proto P[,P]         protocols: h1,h2c,h2
   --servers ID[,ID]     servers: ${PEERS.map((p) => p.id).join(",")}
   --runs N              runs per cell (default 3; median reported)

@@ -1,5 +1,5 @@
 /**
- * Fails when an `@example` sits on a declaration that mod.ts does not export
+ * Fails when an `@example` sits on a declaration that no entry point (deno.json `exports`) exports
  * (house rule: internal exports get no @example; public ones keep theirs, and
  * `deno check --doc mod.ts src/` type-checks those). The public set is what
  * `deno doc --json mod.ts` lists, members included. Then type-checks the
@@ -11,13 +11,16 @@
  */
 const root = new URL("../", import.meta.url);
 
+const entries = Object.values(
+  JSON.parse(await Deno.readTextFile(new URL("deno.json", root))).exports as Record<string, string>,
+);
 const out = await new Deno.Command(Deno.execPath(), {
-  args: ["doc", "--json", "mod.ts"],
+  args: ["doc", "--json", ...entries],
   cwd: root,
   stdout: "piped",
   stderr: "null",
 }).output();
-if (!out.success) throw new Error("deno doc --json mod.ts failed");
+if (!out.success) throw new Error(`deno doc --json ${entries.join(" ")} failed`);
 
 // (file path, 0-based declaration line) of every public node and member.
 const publicAt = new Set<string>();
@@ -60,7 +63,7 @@ for await (const file of tsFiles(new URL("src/", root))) {
 
 if (stray.length > 0) {
   console.error(
-    `@example on declarations mod.ts does not export (internal exports get none):\n  ${
+    `@example on declarations no entry point exports (internal exports get none):\n  ${
       stray.join("\n  ")
     }`,
   );
@@ -70,13 +73,22 @@ if (stray.length > 0) {
 const readme = await Deno.readTextFile(new URL("README.md", root));
 const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
 const dir = await Deno.makeTempDir();
-const mod = new URL("mod.ts", root).href;
+// "h2serve" and its subpaths read as this checkout's entry points (deno.json `exports`).
+const exportsMap = JSON.parse(await Deno.readTextFile(new URL("deno.json", root)))
+  .exports as Record<
+    string,
+    string
+  >;
+const specifiers = Object.entries(exportsMap).map(([sub, file]) =>
+  [`"h2serve${sub === "." ? "" : sub.slice(1)}"`, `"${new URL(file, root).href}"`] as const
+);
 try {
   const files = await Promise.all(blocks.map(async (b, i) => {
     const file = `${dir}/readme_${i}.ts`;
     await Deno.writeTextFile(
       file,
-      b.replaceAll('from "h2serve"', `from "${mod}"`) + "export {};\n",
+      specifiers.reduce((t, [from, to]) => t.replaceAll(`from ${from}`, `from ${to}`), b) +
+        "export {};\n",
     );
     return file;
   }));

@@ -18,7 +18,9 @@ for forbidden in tests/ bench/ fixtures .key package-lock.json gen_tables; do
     exit 1
   fi
 done
-grep -q "package/dist/mod.d.ts" "$tmp/files" || { echo "package: no dist/mod.d.ts" >&2; exit 1; }
+for entry in mod http2 hpack; do
+  grep -q "package/dist/$entry.d.ts" "$tmp/files" || { echo "package: no dist/$entry.d.ts" >&2; exit 1; }
+done
 mkdir "$tmp/app"
 cd "$tmp/app"
 echo '{ "name": "app", "private": true, "type": "module" }' >package.json
@@ -61,11 +63,44 @@ if (h1 !== "http/1.1 ok" || h2 !== "h2c ok") {
 }
 console.log(`package on ${runtime}: HTTP/1.1 and h2c served`);
 JS
+# The subpath entries: a sans-IO client and server talk in memory; HPACK round-trips.
+cat >subpaths.mjs <<'JS'
+import { H2Connection } from "h2serve/http2";
+import { HpackDecoder, HpackEncoder } from "h2serve/hpack";
+
+const runtime = globalThis.Bun ? "bun" : "node";
+const client = new H2Connection({ side: "client" });
+const server = new H2Connection({ side: "server" });
+client.initiateConnection();
+server.initiateConnection();
+client.sendHeaders(1, [[":method", "GET"], [":scheme", "http"], [":path", "/"], [":authority", "a"]], { endStream: true });
+let body = "";
+for (let i = 0; i < 5; i++) {
+  for (const ev of server.receiveData(client.dataToSend())) {
+    if (ev.type === "request-received") {
+      server.sendHeaders(ev.streamId, [[":status", "200"]]);
+      server.sendData(ev.streamId, new TextEncoder().encode("sans-io ok"), { endStream: true });
+    }
+  }
+  for (const ev of client.receiveData(server.dataToSend())) {
+    if (ev.type === "data-received") body += new TextDecoder().decode(ev.data);
+  }
+}
+const fields = new HpackDecoder().decode(new HpackEncoder().encode([["x-a", "b"]]));
+if (body !== "sans-io ok" || fields[0]?.[1] !== "b") {
+  console.error(`package subpaths on ${runtime}: got ${JSON.stringify([body, fields])}`);
+  process.exit(1);
+}
+console.log(`package on ${runtime}: h2serve/http2 and h2serve/hpack work`);
+JS
 # The types condition: a TypeScript user on Node (no DOM library) typechecks against dist/*.d.ts.
 mkdir -p node_modules/@types
 ln -s "$root/node_modules/@types/node" node_modules/@types/node
 cat >typed.ts <<'TS'
 import { router, serve, type ServeInfo } from "h2serve";
+import { H2Connection, type H2Event } from "h2serve/http2";
+import { HpackEncoder } from "h2serve/hpack";
+export const sansIo = (ev: H2Event) => [new H2Connection({ side: "client" }), new HpackEncoder(), ev.type];
 const app = router<{ user: string }, { n: number }>();
 app.get("/x/:id", (_req, ctx) => new Response(ctx.params.id + ctx.info.connection.context.n));
 const handler = (_req: Request, info: ServeInfo) => new Response(info.protocol);
@@ -84,3 +119,5 @@ JSON
 echo "package types: a Node TypeScript app typechecks against them"
 timeout 60 node app.mjs
 timeout 60 "$root/node_modules/.bin/bun" app.mjs
+timeout 60 node subpaths.mjs
+timeout 60 "$root/node_modules/.bin/bun" subpaths.mjs

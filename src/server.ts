@@ -39,6 +39,7 @@ import type { QuicSession } from "./transport/quic_types.ts";
 import { Http3Driver } from "./http3/server/driver.ts";
 import { type Http3Options, resolveHttp3Options } from "./http3/server/options.ts";
 import { altSvcValue, withAltSvc } from "./http3/server/alt_svc.ts";
+import { checkTopic, type PublishOptions, topicsOf } from "./websocket/topics.ts";
 
 /** How often deadlines are checked; timeouts are accurate to about this. */
 const TICK_MS = 500;
@@ -319,6 +320,19 @@ class ServerImpl implements Server<Addr>, ServerHost {
     for (const c of this.#conns) {
       if (c.deadline !== 0 && c.deadline <= now) c.onDeadline(now);
     }
+  }
+
+  publish(
+    topic: string,
+    data: string | ArrayBufferLike | ArrayBufferView,
+    options?: PublishOptions,
+  ): number {
+    return topicsOf(this).publish(topic, data, options);
+  }
+
+  subscriberCount(topic: string): number {
+    checkTopic(topic);
+    return topicsOf(this).subscriberCount(topic);
   }
 
   stats(): ServerStats {

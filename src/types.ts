@@ -6,6 +6,7 @@
  * @module
  */
 import type { Addr, NetAddr, TlsCertificate, UnixAddr } from "./transport/types.ts";
+import type { PublishOptions } from "./websocket/topics.ts";
 
 export type { Addr, NetAddr, TlsCertificate, UnixAddr };
 
@@ -305,4 +306,43 @@ export interface Server<A extends Addr = NetAddr> extends AsyncDisposable {
    * the deadline.
    */
   shutdown(options?: ShutdownOptions): Promise<void>;
+  /**
+   * Sends `data` (a string as text, bytes as binary) to every WebSocket
+   * subscribed to `topic` (`socket.subscribe(topic)`), over HTTP/1.1 and
+   * HTTP/2 alike. The message is framed once, and compressed once for the
+   * subscribers whose permessage-deflate keeps no server context
+   * (per socket otherwise). A subscriber whose unread bytes pass its
+   * `maxBufferedBytes` is closed with 1008; the others are not held up.
+   * Under serveWorkers the message also reaches the other workers'
+   * subscribers (see docs/websocket.md). Returns how many of this
+   * server's sockets it was queued on.
+   *
+   * @example
+   * ```ts
+   * import { serve, upgradeWebSocket } from "@h2serve/h2serve";
+   * const server = serve((req) => {
+   *   const { socket, response } = upgradeWebSocket(req);
+   *   socket.subscribe("news");
+   *   return response;
+   * });
+   * setInterval(() => server.publish("news", new Date().toISOString()), 1000);
+   * ```
+   */
+  publish(
+    topic: string,
+    data: string | ArrayBufferLike | ArrayBufferView,
+    options?: PublishOptions,
+  ): number;
+  /**
+   * How many of this server's WebSockets are subscribed to `topic` (this
+   * worker's only, under serveWorkers).
+   *
+   * @example
+   * ```ts
+   * import { serve } from "@h2serve/h2serve";
+   * const server = serve(() => new Response("hi"));
+   * console.log(server.subscriberCount("news")); // 0
+   * ```
+   */
+  subscriberCount(topic: string): number;
 }

@@ -448,6 +448,75 @@ const ws: Scenario = {
   },
 };
 
+/**
+ * Scenario 8: topic fan-out. `wsConns` subscribers on one topic and one
+ * publisher whose every 32-byte message the server hands to its
+ * `server.publish` (h2serve's and Bun.serve's; Deno.serve and Node have no
+ * topics: n/a), 16 messages in flight. The metric is messages delivered to
+ * subscribers per second; p50/p99 are the fan-out time of one message.
+ */
+const publish: Scenario = {
+  id: "publish",
+  title: `WebSocket publish, 1 publisher → N subscribers, ${WS_MESSAGE_BYTES}-byte messages`,
+  protos: ["h1"],
+  unit: "msg/s",
+  better: "higher",
+  cpuUnit: "CPU s/100k msg",
+  freshServerPerRun: false,
+  ownClient: true,
+  unsupportedBy: {
+    deno: "Deno.upgradeWebSocket has no topics (no publish)",
+    node: "Node has no WebSocket server (node:http only hands over the socket)",
+  },
+  async measure(ctx, t) {
+    const client = spawnPinned(ctx.loadCpu, [
+      ctx.bun,
+      `${ctx.root}/bench/lib/ws_pub_client.ts`,
+      "--port",
+      String(t.port),
+      "--conns",
+      String(ctx.wsConns),
+      "--size",
+      String(WS_MESSAGE_BYTES),
+      "--window",
+      "16",
+      "--warm",
+      String(ctx.warmS),
+      "--seconds",
+      String(ctx.durationS),
+    ]);
+    try {
+      const ready = await nextEvent(client.lines, 60_000);
+      if (Number(ready.connections) < ctx.wsConns) {
+        throw new Error(
+          `only ${ready.connections}/${ctx.wsConns} WebSockets (${ready.failed} failed: ${ready.firstError})`,
+        );
+      }
+      await nextEvent(client.lines, (ctx.warmS + 30) * 1000); // "start"
+      const ticks0 = ticksOrThrow(t.pid);
+      const done = await nextEvent(client.lines, (ctx.durationS + 30) * 1000);
+      const cpuSeconds = (ticksOrThrow(t.pid) - ticks0) / ctx.clkTck;
+      const messages = Number(done.messages);
+      if (Number(done.errors)) throw new Error(`client saw errors: ${done.firstError}`);
+      if (!messages) throw new Error("no message delivered");
+      const secs = Number(done.elapsedMs) / 1000;
+      return {
+        value: messages / secs,
+        p50Ms: Number(done.p50Ms),
+        p99Ms: Number(done.p99Ms),
+        requests: messages,
+        cpuSeconds,
+        cpuMetric: (cpuSeconds / messages) * 100_000,
+        note: `${done.connections} subscribers, ${
+          Math.round(Number(done.published) / secs)
+        } publishes/s`,
+      };
+    } finally {
+      await killGroup(client, 1000);
+    }
+  },
+};
+
 /** Every scenario, in report order. */
 export function scenarios(): Scenario[] {
   return [
@@ -494,6 +563,7 @@ export function scenarios(): Scenario[] {
     idle,
     sse,
     ws,
+    publish,
     loadScenario(
       "streams",
       "h2, 100 streams per connection",

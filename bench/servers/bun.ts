@@ -8,7 +8,7 @@
  * @module
  */
 import process from "node:process";
-import { handle, isWebSocketPath, serverEnv } from "./handler.ts";
+import { handle, isWebSocketPath, pubSubRole, serverEnv } from "./handler.ts";
 
 /** The part of Bun.serve's options used here (no bun-types in this repo). */
 interface BunServeOptions {
@@ -18,18 +18,24 @@ interface BunServeOptions {
   tls?: { cert: unknown; key: unknown };
   idleTimeout?: number;
   fetch: (req: Request, server: BunServer) => Response | Promise<Response> | undefined;
-  websocket?: { message(ws: BunSocket, message: string | Uint8Array): void };
+  websocket?: {
+    open?(ws: BunSocket): void;
+    message(ws: BunSocket, message: string | Uint8Array): void;
+  };
 }
 
 /** The part of Bun's Server used here. */
 interface BunServer {
   port: number;
-  upgrade(req: Request): boolean;
+  upgrade(req: Request, options?: { data: unknown }): boolean;
+  publish(topic: string, data: string | Uint8Array): number;
 }
 
 /** The part of Bun's ServerWebSocket used here. */
 interface BunSocket {
   send(data: string | Uint8Array): number;
+  subscribe(topic: string): void;
+  data: unknown;
 }
 
 /** The slice of the Bun global this script touches. */
@@ -50,14 +56,22 @@ const server = Bun.serve({
   idleTimeout: 255,
   fetch(req, server) {
     // The `ws` scenario: Bun's own WebSocket server (uWebSockets), echoing.
-    if (isWebSocketPath(req.url)) {
-      return server.upgrade(req) ? undefined : new Response("upgrade failed", { status: 400 });
+    // The `publish` scenario: /sub subscribes to `bench`, /pub's messages go to server.publish.
+    const role = pubSubRole(req.url);
+    if (isWebSocketPath(req.url) || role !== null) {
+      return server.upgrade(req, { data: role })
+        ? undefined
+        : new Response("upgrade failed", { status: 400 });
     }
     return handle(req);
   },
   websocket: {
+    open(ws) {
+      if (ws.data === "sub") ws.subscribe("bench");
+    },
     message(ws, message) {
-      ws.send(message);
+      if (ws.data === "pub") server.publish("bench", message);
+      else ws.send(message);
     },
   },
 });

@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import process from "node:process";
 import { serve, serveWorkers } from "../../mod.ts";
 import { serverEnv } from "./handler.ts";
-import { handleWithWs } from "./ws_echo.ts";
+import { handleWithWs, setPublisher } from "./ws_echo.ts";
 
 const env = serverEnv(process.env);
 // BENCH_WORKERS=N serves on N threads sharing the port (SO_REUSEPORT).
@@ -34,4 +34,4 @@ const options = {
   ...(process.env.BENCH_TLS_UNBOUNDED === "1" ? { tlsHandshakeTimeout: 0 } : {}),
 };
 if (workers > 1) await serveWorkers(new URL("./app.ts", import.meta.url), { ...options, workers });
-else serve(options, handleWithWs);
+else setPublisher(serve(options, handleWithWs));

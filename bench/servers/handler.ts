@@ -89,6 +89,15 @@ function sse(req: Request): Response {
   });
 }
 
+/**
+ * The `publish` scenario's sockets: "sub" (/sub, subscribes to topic `bench`), "pub"
+ * (/pub, each message it sends is published to `bench` with server.publish), else null.
+ */
+export function pubSubRole(url: string): "sub" | "pub" | null {
+  const p = pathOf(url);
+  return p === "/sub" ? "sub" : p === "/pub" ? "pub" : null;
+}
+
 /** True when the URL's path is /ws, the `ws` scenario's echo socket (no URL parse). */
 export function isWebSocketPath(url: string): boolean {
   return pathOf(url) === "/ws";

@@ -29,9 +29,13 @@ export class MemoryChannel implements WebSocketChannel {
     this.highWaterMark = highWaterMark;
   }
 
+  /** Every array passed to write(), by reference (identity checks: frames shared across sockets). */
+  written: Uint8Array[] = [];
+
   /** Records `bytes`; false above the high-water mark. */
   write(bytes: Uint8Array): boolean {
     if (this.status !== "open") return true;
+    this.written.push(bytes);
     this.output.push(bytes.slice());
     this.buffered += bytes.length;
     return this.buffered <= this.highWaterMark;

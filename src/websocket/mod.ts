@@ -30,3 +30,4 @@ export type { PendingUpgrade, UpgradeDecision, UpgradeTarget } from "./registry.
 export { validateConnectRequest, validateUpgradeRequest } from "./handshake.ts";
 export type { HandshakeRejection, HandshakeRequest } from "./handshake.ts";
 export { CloseCode, DEFAULT_MAX_MESSAGE_BYTES } from "./constants.ts";
+export type { PublishOptions } from "./topics.ts";

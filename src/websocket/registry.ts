@@ -8,6 +8,7 @@
  * @module
  */
 import type { WebSocketChannel, WebSocketSessionHandle } from "./channel.ts";
+import type { TopicRegistry } from "./topics.ts";
 
 /**
  * What a driver tells upgradeWebSocket about a request.
@@ -17,6 +18,8 @@ export interface UpgradeTarget {
   protocol: "http/1.1" | "h2";
   /** True over TLS (the socket's url gets wss:). */
   secure: boolean;
+  /** The server's topics (socket.subscribe/publish); without it those throw. */
+  topics?: TopicRegistry;
 }
 
 /**

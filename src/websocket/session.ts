@@ -22,6 +22,7 @@ import { WebSocketError } from "./errors.ts";
 import { IGNORE, SESSION_TABLE, SessionEvent, SessionState } from "./session_table.ts";
 import { isValidUtf8 } from "./utf8.ts";
 import type { SessionConfig, SessionListener } from "./session_contract.ts";
+import type { SharedMessage } from "./shared_message.ts";
 
 export type { SessionConfig, SessionListener } from "./session_contract.ts";
 
@@ -45,7 +46,13 @@ function unref<T>(timer: T): T {
   return timer;
 }
 
-type OutItem = { op: number; data: Uint8Array | Promise<Uint8Array>; size: number };
+/** `shared`: a published message, framed (and maybe deflated) once for all subscribers. */
+type OutItem = {
+  op: number;
+  data: Uint8Array | Promise<Uint8Array>;
+  size: number;
+  shared?: SharedMessage;
+};
 
 /**
  * The per-connection session. Created in CONNECTING by upgradeWebSocket;
@@ -322,9 +329,28 @@ export class WebSocketSession implements WebSocketSessionHandle {
   /** Queues a message; `data` may be a promise (a Blob being read). Ignored unless OPEN/CONNECTING. */
   send(text: boolean, data: Uint8Array | Promise<Uint8Array>, size: number): void {
     if (this.#state !== SessionState.OPEN && this.#state !== SessionState.CONNECTING) return;
+    if (this.#overLimit(size)) return;
     this.#out.push({ op: text ? Opcode.TEXT : Opcode.BINARY, data, size });
     this.#queuedBytes += size;
     if (this.#state === SessionState.OPEN) this.#pump();
+  }
+
+  /** Queues a published message, as send() does; false when closing or over the limit. */
+  deliver(m: SharedMessage): boolean {
+    const open = this.#state === SessionState.OPEN, size = m.payload.length;
+    if ((!open && this.#state !== SessionState.CONNECTING) || this.#overLimit(size)) return false;
+    this.#out.push({ op: m.opcode, data: m.payload, size, shared: m });
+    this.#queuedBytes += size;
+    if (open) this.#pump();
+    return true;
+  }
+
+  // send() and publish alike: past maxBufferedBytes (one big message alone passes), close 1008.
+  #overLimit(size: number): boolean {
+    const b = this.bufferedAmount, open = this.#state === SessionState.OPEN;
+    if (!open || b === 0 || b + size <= this.#cfg.maxBufferedBytes) return false;
+    this.#fail(CloseCode.POLICY_VIOLATION, "over maxBufferedBytes: the client reads too slowly");
+    return true;
   }
 
   /** Starts the close handshake (codes and reason already validated by the caller). */
@@ -355,24 +381,22 @@ export class WebSocketSession implements WebSocketSessionHandle {
         }
         continue;
       }
-      const compress = this.#pmd !== undefined && item.size >= COMPRESS_MIN_BYTES;
+      const compress = this.#pmd !== undefined && item.size >= COMPRESS_MIN_BYTES &&
+        item.shared?.compress !== false;
       if (item.data instanceof Uint8Array && !compress) {
         this.#out.shift();
         this.#queuedBytes -= item.size;
-        this.#write(encodeFrame(item.op, item.data), item.size);
+        this.#write(item.shared ? item.shared.frame() : encodeFrame(item.op, item.data), item.size);
         continue;
       }
       this.#pumping = true;
-      Promise.resolve(item.data)
-        .then((d) =>
-          compress ? this.#pmd!.compress(d).then((c) => ({ d: c, rsv1: true })) : { d, rsv1: false }
-        )
-        .then(({ d, rsv1 }) => {
+      this.#frameOf(item, compress)
+        .then((frame) => {
           this.#pumping = false;
           if (this.#out[0] !== item) return;
           this.#out.shift();
           this.#queuedBytes -= item.size;
-          this.#write(encodeFrame(item.op, d, { rsv1 }), item.size);
+          this.#write(frame, item.size);
           this.#pump();
         }, (e) => {
           this.#pumping = false;
@@ -383,6 +407,19 @@ export class WebSocketSession implements WebSocketSessionHandle {
     if (!this.#backedUp && this.#out.length === 0) {
       for (const w of this.#drainWaiters.splice(0)) w();
     }
+  }
+
+  /** A shared message's deflate is shared when our deflater keeps no context; else ours, in order. */
+  #frameOf(item: OutItem, compress: boolean): Promise<Uint8Array> {
+    const p = this.#cfg.deflate;
+    if (compress && item.shared && p?.serverNoContextTakeover) {
+      return item.shared.deflatedFrame(p.serverMaxWindowBits);
+    }
+    return Promise.resolve(item.data).then((d) =>
+      compress
+        ? this.#pmd!.compress(d).then((c) => encodeFrame(item.op, c, { rsv1: true }))
+        : encodeFrame(item.op, d)
+    );
   }
 
   #write(bytes: Uint8Array, payload = 0): void {

@@ -33,4 +33,9 @@ export interface SessionConfig {
   closeTimeoutMs: number;
   /** Negotiated permessage-deflate, if any. */
   deflate: DeflateParams | undefined;
+  /**
+   * Payload bytes send() and publish may leave unread by the client
+   * (bufferedAmount) before the socket is closed with 1008.
+   */
+  maxBufferedBytes: number;
 }

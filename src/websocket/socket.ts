@@ -9,6 +9,7 @@
 import type { BinaryTypeLike, BufferSourceLike } from "../web_types.ts";
 import { closeEvent, errorEvent } from "./events.ts";
 import type { SessionListener, WebSocketSession } from "./session.ts";
+import { checkTopic, type PublishOptions, type TopicRegistry } from "./topics.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -167,6 +168,8 @@ export class ServerWebSocket extends EventTarget {
   #opened: { resolve: () => void } | undefined;
   #closedInfo: WebSocketCloseInfo | undefined;
   #closedWaiters: ((i: WebSocketCloseInfo) => void)[] = [];
+  #topics: TopicRegistry | undefined;
+  #subscribed: Set<string> | undefined;
 
   /** @internal Built by upgradeWebSocket. */
   constructor(url: string, protocol: string, extensions: string) {
@@ -176,9 +179,10 @@ export class ServerWebSocket extends EventTarget {
     this.#extensions = extensions;
   }
 
-  /** @internal Binds the session (upgradeWebSocket does this once). */
-  bind(session: WebSocketSession): void {
+  /** @internal Binds the session and the server's topics (upgradeWebSocket does this once). */
+  bind(session: WebSocketSession, topics?: TopicRegistry): void {
     this.#session = session;
+    this.#topics = topics;
   }
 
   /** @internal The listener the session reports to. */
@@ -194,6 +198,7 @@ export class ServerWebSocket extends EventTarget {
         try {
           this.#readable?.close();
         } catch { /* already closed or errored */ }
+        this.#leaveAll();
         this.#closedInfo = { closeCode: code, reason };
         for (const w of this.#closedWaiters.splice(0)) w(this.#closedInfo);
         this.dispatchEvent(closeEvent(code, reason, wasClean));
@@ -296,6 +301,59 @@ export class ServerWebSocket extends EventTarget {
     if (this.readyState >= 2) return;
     this.#closing = true;
     this.#session.close(code, code === undefined ? "" : r);
+  }
+
+  /**
+   * Subscribes to `topic`: messages published to it (`server.publish`,
+   * another socket's `publish`) are sent to this socket, with the same
+   * `maxBufferedBytes` limit as `send()`. Returns false when it already was
+   * subscribed, or the socket is closed. Closing unsubscribes from all.
+   */
+  subscribe(topic: string): boolean {
+    checkTopic(topic);
+    if (this.#session.state >= 2 || !this.#registry().subscribe(this.#session, topic)) return false;
+    (this.#subscribed ??= new Set()).add(topic);
+    return true;
+  }
+
+  /** Unsubscribes from `topic`; false when it was not subscribed. */
+  unsubscribe(topic: string): boolean {
+    checkTopic(topic);
+    this.#subscribed?.delete(topic);
+    return this.#topics?.unsubscribe(this.#session, topic) ?? false;
+  }
+
+  /** Whether this socket is subscribed to `topic`. */
+  isSubscribed(topic: string): boolean {
+    return this.#subscribed?.has(topic) ?? false;
+  }
+
+  /** The topics this socket is subscribed to. */
+  get subscriptions(): string[] {
+    return [...(this.#subscribed ?? [])];
+  }
+
+  /**
+   * Sends `data` to every subscriber of `topic` but this socket (subscribed
+   * or not), framed once; under serveWorkers, to the other workers' too.
+   * Returns how many sockets of this worker it was queued on.
+   */
+  publish(
+    topic: string,
+    data: string | ArrayBufferLike | ArrayBufferView,
+    options?: PublishOptions,
+  ): number {
+    return this.#registry().publish(topic, data, options, this.#session);
+  }
+
+  #registry(): TopicRegistry {
+    if (this.#topics) return this.#topics;
+    throw new TypeError("topics need a socket upgraded by an h2serve server");
+  }
+
+  #leaveAll(): void {
+    for (const t of this.#subscribed ?? []) this.#topics?.unsubscribe(this.#session, t);
+    this.#subscribed = undefined;
   }
 
   /**

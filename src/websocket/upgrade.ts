@@ -6,6 +6,9 @@
  * @module
  */
 import { DEFAULT_MAX_MESSAGE_BYTES } from "./constants.ts";
+
+/** Default of UpgradeWebSocketOptions.maxBufferedBytes (as Bun's backpressureLimit). */
+const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 import { negotiateDeflate, parseExtensions } from "./extensions.ts";
 import {
   acceptKey,
@@ -47,6 +50,13 @@ export interface UpgradeWebSocketOptions {
   idleTimeout?: number;
   /** Seconds to wait for the client's close frame after ours before dropping. Default 5. */
   closeTimeout?: number;
+  /**
+   * Bytes sent (`send()` or a topic's published messages) that the client
+   * may leave unread (`bufferedAmount`) before the socket is closed with
+   * 1008, so a client that stops reading costs bounded memory. A single
+   * larger message still goes out when nothing is buffered. Default 16 MiB.
+   */
+  maxBufferedBytes?: number;
 }
 
 /**
@@ -122,7 +132,11 @@ function checkOptions(o: UpgradeWebSocketOptions) {
   if (typeof closeT !== "number" || !Number.isFinite(closeT) || closeT <= 0) {
     throw bad("closeTimeout", o.closeTimeout, "a number of seconds > 0");
   }
-  return { max, idle, closeMs: closeT * 1000 };
+  const buffered = o.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+  if (!Number.isSafeInteger(buffered) || buffered < 1) {
+    throw bad("maxBufferedBytes", o.maxBufferedBytes, "a positive integer");
+  }
+  return { max, idle, closeMs: closeT * 1000, buffered };
 }
 
 /**
@@ -206,8 +220,9 @@ export function upgradeWebSocket(
     idleTimeout: limits.idle,
     closeTimeoutMs: limits.closeMs,
     deflate,
+    maxBufferedBytes: limits.buffered,
   }, socket.listener());
-  socket.bind(session);
+  socket.bind(session, target.topics);
   const response = new Response(null, { status: 200 });
   markUpgrade(response, {
     request: req,

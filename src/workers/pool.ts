@@ -14,6 +14,8 @@ import type { ServerStats } from "../types.ts";
 import type { ServeOptions } from "../serve_options.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 import { workersUnsupported } from "../transport/mod.ts";
+import type { PublishOptions } from "../websocket/topics.ts";
+import { PoolPublisher } from "./topic_relay.ts";
 
 /**
  * Options for serveWorkers: the data-only part of ServeOptions. Handler and
@@ -58,6 +60,16 @@ export interface WorkerPool extends AsyncDisposable {
   stats(): Promise<ServerStats>;
   /** Graceful shutdown of every worker; resolves like `finished`. */
   shutdown(): Promise<void>;
+  /**
+   * Sends `data` to the WebSockets subscribed to `topic` on every worker
+   * (as `server.publish` does in one). Delivery is asynchronous: the
+   * message is cloned to each worker over a BroadcastChannel.
+   */
+  publish(
+    topic: string,
+    data: string | ArrayBufferLike | ArrayBufferView,
+    options?: PublishOptions,
+  ): void;
 }
 
 const ENTRY = new URL("./entry.ts", import.meta.url);
@@ -124,6 +136,8 @@ export async function serveWorkers(
   const size = Math.max(1, Math.floor(options.workers ?? cpus()));
   const { workers: _w, onListen, signal, ...serveOptions } = options;
   const specifier = moduleUrl(module);
+  const topicChannel = `h2serve-topics:${crypto.randomUUID()}`;
+  const publisher = new PoolPublisher(topicChannel);
   const threads: Thread[] = [];
   const stopAll = () => {
     for (const t of threads) t.worker.terminate();
@@ -132,7 +146,12 @@ export async function serveWorkers(
   try {
     const first = new Thread();
     threads.push(first);
-    const bound = await first.ask({ type: "start", module: specifier, options: serveOptions });
+    const bound = await first.ask({
+      type: "start",
+      module: specifier,
+      options: serveOptions,
+      topicChannel,
+    });
     if (bound.type !== "listening") {
       throw new Error(bound.type === "error" ? bound.message : "no address");
     }
@@ -141,7 +160,12 @@ export async function serveWorkers(
     threads.push(...rest);
     const replies = await Promise.all(
       rest.map((t) =>
-        t.ask({ type: "start", module: specifier, options: { ...serveOptions, port: addr.port } })
+        t.ask({
+          type: "start",
+          module: specifier,
+          options: { ...serveOptions, port: addr.port },
+          topicChannel,
+        })
       ),
     );
     for (const r of replies) {
@@ -157,6 +181,7 @@ export async function serveWorkers(
   const shutdown =
     () => (shutting ??= Promise.all(threads.map((t) => t.ask({ type: "shutdown" }).catch(() => {})))
       .then(() => {
+        publisher.close();
         stopAll();
         settle();
       }));
@@ -177,6 +202,9 @@ export async function serveWorkers(
       const sum: ServerStats = emptyStats();
       for (const r of all) if (r.type === "stats") addStats(sum, r.stats);
       return sum;
+    },
+    publish(topic, data, options) {
+      publisher.topics.publish(topic, data, options);
     },
     [Symbol.asyncDispose]: shutdown,
   };

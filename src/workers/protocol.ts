@@ -12,7 +12,13 @@ import type { ServeOptions } from "../serve_options.ts";
  * Commands sent to a worker.
  */
 export type ToWorker =
-  | { type: "start"; module: string; options: Omit<ServeOptions, "fetch" | "signal"> }
+  | {
+    type: "start";
+    module: string;
+    options: Omit<ServeOptions, "fetch" | "signal">;
+    /** The BroadcastChannel that carries WebSocket publishes between the workers. */
+    topicChannel: string;
+  }
   | { type: "stats" }
   | { type: "shutdown" };
 

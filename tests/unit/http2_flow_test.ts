@@ -57,7 +57,7 @@ describe("6.9 flow control: send side", () => {
     assert.equal(c.conn.sendWindow(1), 0);
     assert.ok(!c.conn.hasOutput);
     const ev = c.send(windowUpdate(1, 2000));
-    assert.deepEqual(ev, [{ type: "window", streamId: 1 }]);
+    assert.deepEqual(ev, [{ type: "window", streamId: 1, delta: 2000 }]);
     d = ofType(c.read(), FrameType.DATA);
     assert.deepEqual(d.map((f) => [f.data.length, f.endStream]), [[1500, true]]);
     assert.equal(c.conn.queuedBytes(1), 0);
@@ -70,7 +70,11 @@ describe("6.9 flow control: send side", () => {
     respond(c, 1, new Uint8Array(100000));
     const d = ofType(c.read(), FrameType.DATA);
     assert.equal(d.reduce((n, f) => n + f.data.length, 0), 65535);
-    assert.deepEqual(c.send(windowUpdate(0, 34465)), [{ type: "window", streamId: 0 }]);
+    assert.deepEqual(c.send(windowUpdate(0, 34465)), [{
+      type: "window",
+      streamId: 0,
+      delta: 34465,
+    }]);
     const d2 = ofType(c.read(), FrameType.DATA);
     assert.equal(d2.reduce((n, f) => n + f.data.length, 0), 34465);
     assert.ok(d2[d2.length - 1]!.endStream);

@@ -4,6 +4,7 @@ import {
   ErrorCode,
   EVENT_COUNT,
   FrameType,
+  isRecvEvent,
   STATE_COUNT,
   STREAM_TABLE,
   STREAM_TRANSITIONS,
@@ -306,10 +307,19 @@ describe("5.1 the table itself", () => {
     }
     // Bad peer input is answered by explicit rows, sends the state forbids are MISUSE rows.
     assert.equal(transition(S.IDLE, E.RECV_DATA).action, StreamAction.CONN_PROTOCOL_ERROR);
+    // PUSH_PROMISE: a server rejects it before the table; on a client the associated stream
+    // must be open or half-closed (local) (§6.6), and one we reset ignores it.
+    const pushOk = new Set([S.OPEN, S.HALF_CLOSED_LOCAL]);
     for (let s = 0; s < STATE_COUNT; s++) {
-      assert.equal(transition(s, E.RECV_PUSH_PROMISE).action, StreamAction.CONN_PROTOCOL_ERROR);
+      const want = pushOk.has(s)
+        ? StreamAction.OK
+        : s === S.CLOSED_RESET_LOCAL
+        ? StreamAction.IGNORE
+        : StreamAction.CONN_PROTOCOL_ERROR;
+      assert.equal(transition(s, E.RECV_PUSH_PROMISE).action, want, String(S[s]));
       assert.equal(transition(s, E.STREAM_ERROR).next, S.CLOSED_RESET_LOCAL);
     }
+    assert.ok(isRecvEvent(E.RESERVE_REMOTE) && !isRecvEvent(E.RESERVE_LOCAL));
     assert.equal(transition(S.IDLE, E.SEND_DATA).action, StreamAction.MISUSE);
   });
 

@@ -21,6 +21,7 @@ import type { LiveConnection, ServerHost } from "../../fetch/host.ts";
 import type { H2cUpgrade } from "../../upgrade_types.ts";
 import type { PendingUpgrade } from "../../websocket/registry.ts";
 import type { WebSocketSessionHandle } from "../../websocket/channel.ts";
+import { topicsOf } from "../../websocket/topics.ts";
 import { httpDate } from "../../bytes/date.ts";
 import { type RequestHead, RequestParser } from "../core/parser.ts";
 import { HttpParseError } from "../core/errors.ts";
@@ -102,7 +103,7 @@ export class Http1Driver implements LiveConnection {
     this.#upgrade = upgrade;
     this.#parser = new RequestParser(options);
     this.#writer = new Http1Writer(transport, this.#hooks, options.maxHeaderBytes);
-    this.#opener = new RequestOpener(transport.secure, facts, this.#writer);
+    this.#opener = new RequestOpener(transport.secure, facts, this.#writer, topicsOf(host));
     this.#deadlines = new Deadlines(options.minRequestRate, options.minRequestRateGrace);
     host.add(this);
     transport.closed.then(() => this.#onClosed());

@@ -14,6 +14,7 @@ import { registerRequestTrailers } from "../../fetch/request_trailers.ts";
 import { type BodyFlow, RequestBody } from "../../fetch/body.ts";
 import { createRequest, isUnserved, UnrepresentableRequest } from "../../fetch/request.ts";
 import { registerUpgradeTarget } from "../../websocket/registry.ts";
+import type { TopicRegistry } from "../../websocket/topics.ts";
 import { webSocketUpgrades } from "../../websocket/exchange_upgrade.ts";
 import { HttpParseError } from "../core/errors.ts";
 import { ContinueState } from "../core/continue_table.ts";
@@ -24,6 +25,7 @@ import { requestUrl } from "./request_url.ts";
 export class RequestOpener {
   readonly #scheme: string;
   readonly #secure: boolean;
+  readonly #topics: TopicRegistry | undefined;
   readonly #facts: ConnectionFacts;
   readonly #writer: ResponseWriter;
   /**
@@ -33,7 +35,13 @@ export class RequestOpener {
    */
   #parsedHost: string | null = null;
 
-  constructor(secure: boolean, facts: ConnectionFacts, writer: ResponseWriter) {
+  constructor(
+    secure: boolean,
+    facts: ConnectionFacts,
+    writer: ResponseWriter,
+    topics?: TopicRegistry,
+  ) {
+    this.#topics = topics;
     this.#secure = secure;
     this.#scheme = secure ? "https://" : "http://";
     this.#facts = facts;
@@ -73,7 +81,11 @@ export class RequestOpener {
     msg.request = request;
     if (ws) {
       exchange.upgradable = true;
-      registerUpgradeTarget(request, { protocol: "http/1.1", secure: this.#secure });
+      registerUpgradeTarget(request, {
+        protocol: "http/1.1",
+        secure: this.#secure,
+        topics: this.#topics,
+      });
     }
     if (body !== null) msg.trailerSlot = registerRequestTrailers(request);
   }

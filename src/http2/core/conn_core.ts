@@ -22,7 +22,7 @@ import type { H2Stream } from "./stream.ts";
 import { StreamStore } from "./stream_store.ts";
 import { SendWindows } from "./send_windows.ts";
 import { HeaderBlockAssembler } from "./header_block.ts";
-import type { H2Options } from "./conn_options.ts";
+import type { H2CoreOptions } from "./conn_options.ts";
 import { WriteScheduler } from "./scheduler.ts";
 import { defaultSettings, SETTING_KEYS, type Settings } from "./settings.ts";
 import { StreamAction, StreamEvent, StreamState, transition } from "./stream_table.ts";
@@ -35,11 +35,13 @@ const textEncoder = new TextEncoder();
  */
 export class ConnCore {
   /** The resolved options (limits and advertised settings). */
-  readonly options: Readonly<H2Options>;
+  readonly options: Readonly<H2CoreOptions>;
   /** The peer's settings currently in force. */
   readonly remoteSettings: Settings = defaultSettings();
   /** The connection table's state; change it only through {@link input}. */
-  state: ConnState = ConnState.AWAIT_PREFACE;
+  state: ConnState;
+  /** We are the client: we send the preface, open odd streams, receive responses and pushes. */
+  readonly isClient: boolean;
   /** Last stream id of the GOAWAY we sent (streams above it are not processed); none: 2^31-1. */
   goAwayLastId = MAX_STREAM_ID;
   /** Events of the `receive()` call in progress. */
@@ -69,13 +71,16 @@ export class ConnCore {
   /** HEADERS + CONTINUATION assembly. */
   readonly headerBlock: HeaderBlockAssembler;
   /** Reports a send window that grew (a "window" event). */
-  readonly windowGrew = (streamId: number): void => {
-    this.events.push({ type: "window", streamId });
+  readonly windowGrew = (streamId: number, delta: number): void => {
+    this.events.push({ type: "window", streamId, delta });
   };
 
   /** Builds the state for resolved options. */
-  constructor(o: Readonly<H2Options>) {
+  constructor(o: Readonly<H2CoreOptions>) {
     this.options = o;
+    this.isClient = o.side === "client";
+    // A client has sent the preface itself: the server's first frame must be SETTINGS.
+    this.state = this.isClient ? ConnState.AWAIT_SETTINGS : ConnState.AWAIT_PREFACE;
     this.frames = new FrameDecoder(o.maxFrameSize);
     this.decoder = new Decoder({
       maxTableSize: Math.max(4096, o.headerTableSize),
@@ -92,7 +97,7 @@ export class ConnCore {
       maxFrameSize: (v) => (this.frames.maxFrameSize = v),
       headerTableSize: (v) => this.decoder.setMaxTableSize(v),
     });
-    this.store = new StreamStore(o.closedStreamMemory);
+    this.store = new StreamStore(o.closedStreamMemory, this.isClient);
     this.streams = this.store.live;
     this.windows = new SendWindows(this.store, this.sched);
     this.headerBlock = new HeaderBlockAssembler(o.maxHeaderBlockSize, o.maxContinuationFrames);
@@ -134,9 +139,9 @@ export class ConnCore {
     }
   }
 
-  /** A client stream above the last id of our GOAWAY: not processed (§6.8). */
+  /** A peer-initiated stream above the last id of our GOAWAY: not processed (§6.8). */
   ignoredAfterGoAway(id: number): boolean {
-    return id > this.goAwayLastId && (id & 1) === 1;
+    return id > this.goAwayLastId && !this.store.isLocal(id);
   }
 
   /** The peer ended its side of a stream (END_STREAM). */
@@ -247,6 +252,9 @@ export class ConnCore {
     for (const [id, value] of settings) {
       const key = SETTING_KEYS[id];
       if (key === undefined) continue; // unknown settings are ignored (§6.5.2)
+      if (key === "enablePush" && value === 1 && this.isClient) {
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "a server sent ENABLE_PUSH = 1");
+      }
       if (key === "initialWindowSize") {
         this.windows.shift(value - rs.initialWindowSize, this.windowGrew);
       } else if (key === "maxFrameSize") {

@@ -108,12 +108,23 @@ export const DEFAULT_H2_OPTIONS: Readonly<H2Options> = Object.freeze({
 });
 
 /**
- * Fills defaults. Ranges are checked once, by serve()'s option validation
- * (src/options/schema.ts), before any connection exists.
+ * What the core needs beyond the limits: which end it is. Not a serve() option (a server is
+ * always the server side), so kept apart from {@link H2Options}.
  */
-export function resolveOptions(options: Partial<H2Options> = {}): H2Options {
-  const o: H2Options = { ...DEFAULT_H2_OPTIONS };
-  for (const k of Object.keys(options) as Array<keyof H2Options>) {
+export interface H2CoreOptions extends H2Options {
+  /** Which end of the connection this is: stream-id parity, the preface, who may push. */
+  side: "server" | "client";
+  /** Client side: advertise SETTINGS_ENABLE_PUSH = 1 and accept PUSH_PROMISE. */
+  enablePush: boolean;
+}
+
+/**
+ * Fills defaults (a server side without push). Ranges are checked once: by serve()'s option
+ * validation (src/options/schema.ts), or by the public face's (src/http2/api/options.ts).
+ */
+export function resolveOptions(options: Partial<H2CoreOptions> = {}): H2CoreOptions {
+  const o: H2CoreOptions = { side: "server", enablePush: false, ...DEFAULT_H2_OPTIONS };
+  for (const k of Object.keys(options) as Array<keyof H2CoreOptions>) {
     const v = options[k];
     if (v !== undefined) (o as unknown as Record<string, unknown>)[k] = v;
   }

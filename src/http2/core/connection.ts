@@ -1,21 +1,9 @@
 /**
- * The sans-IO HTTP/2 server connection (RFC 9113): bytes in → events out,
- * actions in → frames queued in an outbox. It never performs I/O, never
- * awaits and never reads a clock it was not given (`options.now`).
- *
- * ```ts
- * import { H2Connection } from "./connection.ts";
- * const bytes = new Uint8Array(0);
- * const conn = new H2Connection({ maxConcurrentStreams: 100 });
- * conn.initiate();                         // our SETTINGS (+ connection WINDOW_UPDATE)
- * for (const ev of conn.receive(bytes)) {  // never throws
- *   if (ev.type === "request") conn.sendHeaders(ev.streamId, [[":status", "200"]], false);
- * }
- * const out = conn.takeOutput();           // one buffer: control frames, then DATA
- * ```
- *
- * The state lives in one {@link ConnCore}; inbound frames are handled by
- * `recv_headers.ts`, `recv_stream_frames.ts` and `recv_control.ts`.
+ * The sans-IO HTTP/2 connection `serve()` drives (server side by default; the
+ * public `H2Connection` of `http2.ts` is a face over it): bytes in → events
+ * out, actions in → frames queued in an outbox. It never performs I/O, never
+ * awaits and never reads a clock it was not given (`options.now`). The state
+ * lives in one {@link ConnCore}; inbound frames are handled by `recv_*.ts`.
  *
  * @module
  */
@@ -24,29 +12,23 @@ export { CONN_TRANSITIONS, ConnInput, ConnState } from "./conn_table.ts";
 import { ConnectionError, ErrorCode, StreamError } from "./errors.ts";
 import type { H2Event, HeaderList } from "./events.ts";
 import { LocalSettings, type UpdatableSettings } from "./local_settings.ts";
-import {
-  CLIENT_PREFACE,
-  DEFAULT_WINDOW_SIZE,
-  Flags,
-  type Frame,
-  FrameType,
-} from "./frame/types.ts";
+import { CLIENT_PREFACE, DEFAULT_WINDOW_SIZE, type Frame, FrameType } from "./frame/types.ts";
 import { ConnInput, ConnState, isDraining } from "./conn_table.ts";
 import { ConnCore } from "./conn_core.ts";
 import type { H2Stream } from "./stream.ts";
-import { type H2Options, resolveOptions } from "./conn_options.ts";
+import { type H2CoreOptions, resolveOptions } from "./conn_options.ts";
 import { writeHeaderBlock } from "./scheduler.ts";
+import { openUpgradedStream, writeWhole } from "./send_whole.ts";
 import { parseSettingsPayload, type Settings } from "./settings.ts";
 import { StreamAction, StreamEvent, StreamState, transition } from "./stream_table.ts";
 import { onContinuation, onHeaders } from "./recv_headers.ts";
 import { onData, onRstStream, onStreamOnlyFrame, onWindowUpdate } from "./recv_stream_frames.ts";
 import { onGoAway, onPing, onSettings } from "./recv_control.ts";
-
-import { encodeLatin1, putLatin1 } from "../../bytes/latin1.ts";
+import { onPushPromise } from "./recv_response.ts";
+import { H2ProtocolError } from "./misuse.ts";
 
 const textEncoder = new TextEncoder();
-/** Bodies up to this size may be written beside their HEADERS (see sendWhole). */
-const INLINE_BODY_MAX = 16 * 1024;
+const misuse = (why: string, id: number) => new H2ProtocolError(why, "RFC 9113 §8.1", id);
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -70,7 +52,7 @@ const EMPTY = new Uint8Array(0);
  */
 export class H2Connection {
   /** The resolved options (limits and advertised settings). */
-  readonly options: Readonly<H2Options>;
+  readonly options: Readonly<H2CoreOptions>;
   /** The peer's settings currently in force. */
   readonly remoteSettings: Settings;
   /** Our settings the peer has acknowledged (what is in force on our side). */
@@ -81,8 +63,8 @@ export class H2Connection {
   #prefaceFill = 0;
   readonly #encodeBlock: (headers: HeaderList) => Uint8Array;
 
-  /** Creates a server connection; nothing is queued until {@link initiate} (or the first {@link receive}). */
-  constructor(options?: Partial<H2Options>) {
+  /** Creates a connection (`options.side`, default server); nothing is queued until {@link initiate} (or the first {@link receive}). */
+  constructor(options?: Partial<H2CoreOptions>) {
     const o = resolveOptions(options);
     this.options = o;
     const c = new ConnCore(o);
@@ -94,6 +76,11 @@ export class H2Connection {
   }
 
   // ---------------------------------------------------------------- state
+
+  /** The shared state, for the actions in `local_streams.ts` and `send_now.ts` (the public face uses them). */
+  get core(): ConnCore {
+    return this.#c;
+  }
 
   /** True once the connection is finished: write the remaining output, then close the socket. */
   get closed(): boolean {
@@ -139,12 +126,13 @@ export class H2Connection {
 
   // ---------------------------------------------------------------- start
 
-  /** Queues our SETTINGS, and a connection WINDOW_UPDATE when `connectionWindowSize` > 65535. Idempotent. */
+  /** Queues (a client's preface and) our SETTINGS, and a connection WINDOW_UPDATE when `connectionWindowSize` > 65535. Idempotent. */
   initiate(): void {
     if (this.#initiated) return;
     this.#initiated = true;
     const o = this.options;
     const c = this.#c;
+    if (c.isClient) c.sched.control.buf.set(CLIENT_PREFACE, c.sched.control.reserve(24));
     c.sendSettings(LocalSettings.initial(o));
     const extra = o.connectionWindowSize - DEFAULT_WINDOW_SIZE;
     if (extra > 0) {
@@ -163,16 +151,9 @@ export class H2Connection {
    * invalid payload (answer the HTTP/1.1 request with 400 instead of 101).
    */
   initiateUpgrade(http2SettingsPayload: Uint8Array): void {
-    const c = this.#c;
-    c.applyRemoteSettings(parseSettingsPayload(http2SettingsPayload));
+    this.#c.applyRemoteSettings(parseSettingsPayload(http2SettingsPayload));
     this.initiate();
-    const s = c.store.create(1, c.local.initialWindow, c.remoteSettings.initialWindowSize);
-    // Opened by the HTTP/1.1 request and ended by it: idle → open → half-closed (remote).
-    c.store.setState(s, transition(s.state, StreamEvent.RECV_HEADERS).next);
-    c.store.setState(s, transition(s.state, StreamEvent.RECV_END_STREAM).next);
-    s.requestSeen = true;
-    c.store.highestSeen = 1;
-    c.store.highestAccepted = 1;
+    openUpgradedStream(this.#c);
   }
 
   // ---------------------------------------------------------------- input
@@ -246,8 +227,8 @@ export class H2Connection {
       case FrameType.SETTINGS:
         return onSettings(c, f);
       case FrameType.PUSH_PROMISE:
-        // No state admits it from a client (§8.4): the table answers PROTOCOL_ERROR.
-        return onStreamOnlyFrame(c, f.streamId, StreamEvent.RECV_PUSH_PROMISE, "PUSH_PROMISE");
+        if (c.isClient) return onPushPromise(c, f);
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PUSH_PROMISE from a client"); // §8.4
       case FrameType.PING:
         return onPing(c, f);
       case FrameType.GOAWAY:
@@ -268,10 +249,11 @@ export class H2Connection {
     const t = transition(s ? s.state : c.store.stateOfUnknown(streamId), event);
     if (t.action === StreamAction.DROP) return null;
     if (t.action !== StreamAction.OK || s === undefined) {
-      throw new Error(
-        `cannot ${StreamEvent[event]} on stream ${streamId} in state ${
-          StreamState[s?.state ?? StreamState.IDLE]
-        }`,
+      const state = StreamState[s?.state ?? c.store.stateOfUnknown(streamId)];
+      throw new H2ProtocolError(
+        `cannot ${StreamEvent[event]} on stream ${streamId} in state ${state}`,
+        "RFC 9113 §5.1",
+        streamId,
       );
     }
     return s;
@@ -289,15 +271,17 @@ export class H2Connection {
   sendHeaders(streamId: number, headers: HeaderList, endStream: boolean): boolean {
     const s = this.#live(streamId, StreamEvent.SEND_HEADERS);
     if (s === null) return false;
-    if (s.endQueued) throw new Error(`stream ${streamId} already ended`);
+    if (s.endQueued) throw misuse(`stream ${streamId} already ended`, streamId);
     if (s.send.pending) {
-      if (!endStream) throw new Error("HEADERS after DATA must end the stream (trailers)");
+      if (!endStream) throw misuse("HEADERS after DATA must end the stream (trailers)", streamId);
       return this.sendTrailers(streamId, headers);
     }
     // Copied into the control writer at once.
     const block = this.#c.encoder.encodeShared(headers);
     writeHeaderBlock(this.#c.sched.control, streamId, block, endStream, this.#c.sched.maxFrameSize);
     s.headersSent = true;
+    const next = transition(s.state, StreamEvent.SEND_HEADERS).next; // reserved (local) → half-closed
+    if (next !== s.state) this.#c.store.setState(s, next);
     if (endStream) {
       s.endQueued = true;
       this.#c.localEnd(s);
@@ -317,37 +301,9 @@ export class H2Connection {
   sendWhole(streamId: number, headers: HeaderList, body: string | Uint8Array | null): number {
     const s = this.#live(streamId, StreamEvent.SEND_HEADERS);
     if (s === null) return -1;
-    if (s.endQueued) throw new Error(`stream ${streamId} already ended`);
-    if (s.send.pending) throw new Error(`stream ${streamId} already sent DATA`);
-    const c = this.#c;
-    const sched = c.sched;
-    const w = sched.control;
-    const len = body === null ? 0 : typeof body === "string" ? body.length : body.byteLength;
-    const block = c.encoder.encodeShared(headers); // copied into the control writer at once
-    writeHeaderBlock(w, streamId, block, len === 0, sched.maxFrameSize);
-    s.headersSent = true;
-    s.endQueued = true;
-    const q = s.send;
-    if (len === 0) {
-      c.localEnd(s);
-      return 0;
-    }
-    if (
-      len <= INLINE_BODY_MAX && len <= sched.maxFrameSize && len <= q.window &&
-      len <= sched.connWindow
-    ) {
-      q.window -= len;
-      sched.connWindow -= len;
-      const p = w.frame(FrameType.DATA, Flags.END_STREAM, streamId, len);
-      if (typeof body === "string") putLatin1(w.buf, p, body);
-      else w.buf.set(body!, p);
-      c.localEnd(s);
-      return 0;
-    }
-    q.push(typeof body === "string" ? encodeLatin1(body) : body!);
-    q.endStream = true;
-    sched.activate(q);
-    return len;
+    if (s.endQueued) throw misuse(`stream ${streamId} already ended`, streamId);
+    if (s.send.pending) throw misuse(`stream ${streamId} already sent DATA`, streamId);
+    return writeWhole(this.#c, s, headers, body);
   }
 
   /**
@@ -359,8 +315,8 @@ export class H2Connection {
   sendData(streamId: number, data: Uint8Array, endStream: boolean): boolean {
     const s = this.#live(streamId, StreamEvent.SEND_DATA);
     if (s === null) return false;
-    if (!s.headersSent) throw new Error(`DATA before HEADERS on stream ${streamId}`);
-    if (s.endQueued) throw new Error(`stream ${streamId} already ended`);
+    if (!s.headersSent) throw misuse(`DATA before HEADERS on stream ${streamId}`, streamId);
+    if (s.endQueued) throw misuse(`stream ${streamId} already ended`, streamId);
     const q = s.send;
     q.push(data);
     if (endStream) {
@@ -375,8 +331,8 @@ export class H2Connection {
   sendTrailers(streamId: number, trailers: HeaderList): boolean {
     const s = this.#live(streamId, StreamEvent.SEND_HEADERS);
     if (s === null) return false;
-    if (!s.headersSent) throw new Error(`trailers before HEADERS on stream ${streamId}`);
-    if (s.endQueued) throw new Error(`stream ${streamId} already ended`);
+    if (!s.headersSent) throw misuse(`trailers before HEADERS on stream ${streamId}`, streamId);
+    if (s.endQueued) throw misuse(`stream ${streamId} already ended`, streamId);
     s.endQueued = true;
     s.send.trailers = trailers;
     this.#c.sched.activate(s.send);
@@ -411,10 +367,14 @@ export class H2Connection {
    * and `closed` turns true when none is open. Any other code closes the
    * connection now (queued DATA is dropped). May be repeated.
    */
-  goAway(code: number = ErrorCode.NO_ERROR, debug?: string | Uint8Array): void {
+  goAway(
+    code: number = ErrorCode.NO_ERROR,
+    debug?: string | Uint8Array,
+    lastStreamId?: number,
+  ): void {
     if (this.#c.state === ConnState.CLOSED) return;
     if (!this.#initiated) this.initiate();
-    const last = Math.min(this.#c.store.highestAccepted, this.#c.goAwayLastId);
+    const last = Math.min(lastStreamId ?? this.#c.store.highestAccepted, this.#c.goAwayLastId);
     const d = debug === undefined
       ? EMPTY
       : typeof debug === "string"

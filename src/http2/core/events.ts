@@ -97,6 +97,8 @@ export interface WindowEvent {
   type: "window";
   /** Stream id, 0 for the connection window. */
   streamId: number;
+  /** How much the window grew (a WINDOW_UPDATE increment, or a SETTINGS_INITIAL_WINDOW_SIZE raise). */
+  delta: number;
 }
 
 /**
@@ -178,6 +180,38 @@ export interface HeadersTooLargeEvent {
 }
 
 /**
+ * Client side: response HEADERS on a stream we opened (or a pushed one), informational (1xx) or final.
+ */
+export interface ResponseEvent {
+  /** Discriminant. */
+  type: "response";
+  /** Stream id. */
+  streamId: number;
+  /** Fields in wire order, `:status` first. */
+  headers: HeaderList;
+  /** The `:status` code. */
+  status: number;
+  /** A 1xx response: the final one is still to come. */
+  informational: boolean;
+  /** The response has no body (HEADERS carried END_STREAM); a "stream-end" event follows too. */
+  endStream: boolean;
+}
+
+/**
+ * Client side: the server promised a pushed stream (PUSH_PROMISE), now reserved (remote).
+ */
+export interface PushPromiseEvent {
+  /** Discriminant. */
+  type: "push-promise";
+  /** The associated stream the promise came on. */
+  streamId: number;
+  /** The reserved stream that will carry the pushed response. */
+  promisedStreamId: number;
+  /** The promised request's fields. */
+  headers: HeaderList;
+}
+
+/**
  * Any event.
  */
 export type H2Event =
@@ -194,4 +228,6 @@ export type H2Event =
   | PingAckEvent
   | GoAwayEvent
   | ConnectionErrorEvent
-  | HeadersTooLargeEvent;
+  | HeadersTooLargeEvent
+  | ResponseEvent
+  | PushPromiseEvent;

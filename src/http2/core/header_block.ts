@@ -7,7 +7,8 @@
  * @module
  */
 import { ConnectionError, ErrorCode } from "./errors.ts";
-import type { ContinuationFrame, HeadersFrame } from "./frame/types.ts";
+import { FrameType } from "./frame/types.ts";
+import type { ContinuationFrame, HeadersFrame, PushPromiseFrame } from "./frame/types.ts";
 
 /**
  * Joins HEADERS + CONTINUATION fragments into one block.
@@ -19,6 +20,8 @@ export class HeaderBlockAssembler {
   endStream = false;
   /** The HEADERS frame's priority made the stream depend on itself (a stream error). */
   selfDependent = false;
+  /** The block is a PUSH_PROMISE's, promising this stream; 0 for a HEADERS block. */
+  promisedStreamId = 0;
   readonly #maxSize: number;
   readonly #maxContinuations: number;
   #open = false;
@@ -40,15 +43,17 @@ export class HeaderBlockAssembler {
     return this.#open;
   }
 
-  /** Starts a block; returns it whole when END_HEADERS is set, else null. */
-  start(f: HeadersFrame): Uint8Array | null {
+  /** Starts a block (HEADERS, or a PUSH_PROMISE's on a client); returns it whole when END_HEADERS is set, else null. */
+  start(f: HeadersFrame | PushPromiseFrame): Uint8Array | null {
     const size = f.block.length;
     if (size > this.#maxSize) {
       throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "header block too large");
     }
     this.streamId = f.streamId;
-    this.endStream = f.endStream;
-    this.selfDependent = f.priority !== null && f.priority.dependency === f.streamId;
+    const headers = f.type === FrameType.HEADERS;
+    this.endStream = headers && f.endStream;
+    this.selfDependent = headers && f.priority !== null && f.priority.dependency === f.streamId;
+    this.promisedStreamId = headers ? 0 : f.promisedStreamId;
     this.#size = size;
     this.#continuations = 0;
     if (f.endHeaders) return f.block;

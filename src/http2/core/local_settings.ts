@@ -8,7 +8,7 @@
  * @module
  */
 import { DEFAULT_MAX_FRAME_SIZE, DEFAULT_WINDOW_SIZE } from "./frame/types.ts";
-import type { H2Options } from "./conn_options.ts";
+import type { H2CoreOptions } from "./conn_options.ts";
 import { defaultSettings, SETTING_KEYS, SettingId, type Settings } from "./settings.ts";
 
 /**
@@ -70,11 +70,11 @@ export class LocalSettings {
     this.#hooks = hooks;
   }
 
-  /** Our first SETTINGS: push off, and every value that differs from the protocol default. */
-  static initial(o: Readonly<H2Options>): Array<[number, number]> {
+  /** Our first SETTINGS: push off (unless a client enables it), and every value that differs from the protocol default. */
+  static initial(o: Readonly<H2CoreOptions>): Array<[number, number]> {
     const s: Array<[number, number]> = [];
     if (o.headerTableSize !== 4096) s.push([SettingId.HEADER_TABLE_SIZE, o.headerTableSize]);
-    s.push([SettingId.ENABLE_PUSH, 0]);
+    s.push([SettingId.ENABLE_PUSH, o.side === "client" && o.enablePush ? 1 : 0]);
     s.push([SettingId.MAX_CONCURRENT_STREAMS, o.maxConcurrentStreams]);
     if (o.initialWindowSize !== DEFAULT_WINDOW_SIZE) {
       s.push([SettingId.INITIAL_WINDOW_SIZE, o.initialWindowSize]);
@@ -83,7 +83,9 @@ export class LocalSettings {
       s.push([SettingId.MAX_FRAME_SIZE, o.maxFrameSize]);
     }
     s.push([SettingId.MAX_HEADER_LIST_SIZE, o.maxHeaderListSize]);
-    if (o.enableConnectProtocol) s.push([SettingId.ENABLE_CONNECT_PROTOCOL, 1]);
+    if (o.enableConnectProtocol && o.side === "server") {
+      s.push([SettingId.ENABLE_CONNECT_PROTOCOL, 1]);
+    }
     return s;
   }
 

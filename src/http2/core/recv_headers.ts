@@ -12,12 +12,13 @@ import type { ContinuationFrame, HeadersFrame } from "./frame/types.ts";
 import type { ConnCore } from "./conn_core.ts";
 import { validateRequestHeaders, validateTrailers } from "./headers.ts";
 import { StreamAction, StreamEvent, StreamState, transition } from "./stream_table.ts";
+import { onPushPromiseBlock, onResponseBlock } from "./recv_response.ts";
 
 /**
  * A HEADERS frame: starts a header block, handled whole once it ends.
  */
 export function onHeaders(c: ConnCore, f: HeadersFrame): void {
-  if ((f.streamId & 1) === 0) {
+  if (!c.isClient && (f.streamId & 1) === 0) {
     throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "HEADERS on an even stream id");
   }
   const block = c.headerBlock.start(f);
@@ -50,7 +51,9 @@ function endHeaderBlock(c: ConnCore, block: Uint8Array): void {
       );
     }
   }
+  if (hb.promisedStreamId !== 0) return onPushPromiseBlock(c, id, hb.promisedStreamId, headers);
   const s = c.streams.get(id);
+  if (c.isClient) return onResponseBlock(c, id, s, headers, endStream);
   if (s === undefined) {
     if (id <= c.store.highestSeen) {
       if (c.ignoredAfterGoAway(id)) return;

@@ -39,6 +39,10 @@ export function onData(c: ConnCore, f: DataFrame): void {
     c.creditConnection(f.flowLength);
     throw new StreamError(id, ErrorCode.FLOW_CONTROL_ERROR, "stream receive window exceeded");
   }
+  // A client's stream gets DATA only after the final response HEADERS (§8.1).
+  if (!s.requestSeen) {
+    throw new StreamError(id, ErrorCode.PROTOCOL_ERROR, "DATA before the response HEADERS");
+  }
   const len = f.data.length;
   // Padding is flow-controlled but never reaches the application: give it back now.
   if (f.flowLength > len) c.consume(s, f.flowLength - len);
@@ -106,14 +110,14 @@ export function onWindowUpdate(c: ConnCore, f: WindowUpdateFrame): void {
   // frame arrived changes nothing. Only an idle stream, which may not be reset (§6.4), makes it
   // a connection error; on stream 0 it is one anyway.
   if (f.increment === 0) {
-    if (id === 0 || (id & 1) === 0 || id > c.store.highestSeen) {
+    if (id === 0 || (!c.streams.has(id) && c.store.stateOfUnknown(id) === StreamState.IDLE)) {
       throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `WINDOW_UPDATE of 0 on stream ${id}`);
     }
     throw new StreamError(id, ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE of 0");
   }
   if (id === 0) {
     c.windows.growConnection(f.increment);
-    c.events.push({ type: "window", streamId: 0 });
+    c.events.push({ type: "window", streamId: 0, delta: f.increment });
     return;
   }
   const s = c.streams.get(id);
@@ -127,7 +131,7 @@ export function onWindowUpdate(c: ConnCore, f: WindowUpdateFrame): void {
   // update is allowed and not counted, but the window is still checked. A stream we reset for
   // an error, or forgot, has no window tracked: the update is ignored (§5.1).
   if (state === StreamState.FORGOTTEN) return;
-  if (c.windows.growStream(id, s, f.increment)) c.windowGrew(id);
+  if (c.windows.growStream(id, s, f.increment)) c.windowGrew(id, f.increment);
 }
 
 /**

@@ -21,10 +21,14 @@ export class H2Stream {
   contentLength = -1;
   /** DATA bytes received (without padding). */
   received = 0;
-  /** The request HEADERS were processed (a later HEADERS is trailers). */
+  /** The peer's request (or final response) HEADERS were processed: a later HEADERS is trailers. */
   requestSeen = false;
-  /** We sent (queued) response HEADERS. */
+  /** We sent (queued) HEADERS. */
   headersSent = false;
+  /** Our final (non-1xx) HEADERS were sent: the next HEADERS we send are trailers. */
+  finalSent = false;
+  /** A client's HEAD request: the response has no body whatever its content-length (§8.1.1). */
+  headRequest = false;
   /** We queued END_STREAM (data/trailers/headers): no more sends. */
   endQueued = false;
 

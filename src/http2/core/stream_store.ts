@@ -18,16 +18,32 @@ export class StreamStore {
   readonly live = new Map<number, H2Stream>();
   /** How recently closed streams closed. */
   readonly closed: ClosedStreams;
-  /** Streams in open or half-closed states (what MAX_CONCURRENT_STREAMS counts). */
+  /** Streams in open or half-closed states, both directions. */
   open = 0;
-  /** Highest client stream id used by the peer (lower unused ids are implicitly closed, §5.1.1). */
+  /** Of those, the ones we initiated (what the peer's MAX_CONCURRENT_STREAMS counts). */
+  openOutbound = 0;
+  /** Highest stream id the peer initiated or promised (lower unused ids are implicitly closed, §5.1.1). */
   highestSeen = 0;
-  /** Highest client stream id we accepted (what a GOAWAY reports). */
+  /** Highest peer-initiated stream id we accepted (what a GOAWAY reports). */
   highestAccepted = 0;
+  /** Parity of the ids we initiate: 1 on a client, 0 on a server (pushes). */
+  readonly localParity: number;
+  /** The next id we may initiate (lower ones of our parity are used or implicitly closed). */
+  nextLocal: number;
 
-  /** @param closedMemory how many closed streams to remember. */
-  constructor(closedMemory: number) {
+  /**
+   * @param closedMemory how many closed streams to remember.
+   * @param client whether we are the client (we initiate odd ids, the peer even ones).
+   */
+  constructor(closedMemory: number, client = false) {
     this.closed = new ClosedStreams(closedMemory);
+    this.localParity = client ? 1 : 0;
+    this.nextLocal = client ? 1 : 2;
+  }
+
+  /** Whether `id` is of the parity we initiate. */
+  isLocal(id: number): boolean {
+    return (id & 1) === this.localParity;
   }
 
   /** Creates a live stream (state IDLE until {@link setState}). */
@@ -41,13 +57,18 @@ export class StreamStore {
   setState(s: H2Stream, next: StreamState): void {
     const was = isActiveState(s.state);
     const now = isActiveState(next);
-    if (was !== now) this.open += now ? 1 : -1;
+    if (was !== now) {
+      this.open += now ? 1 : -1;
+      if ((s.id & 1) === this.localParity) this.openOutbound += now ? 1 : -1;
+    }
     s.state = next;
   }
 
   /** The state of a stream with no live object: idle, how it closed, or forgotten. */
   stateOfUnknown(id: number): StreamState {
-    if ((id & 1) === 0 || id > this.highestSeen) return StreamState.IDLE;
+    if ((id & 1) === this.localParity ? id >= this.nextLocal : id > this.highestSeen) {
+      return StreamState.IDLE;
+    }
     return this.closed.state(id) ?? StreamState.FORGOTTEN;
   }
 

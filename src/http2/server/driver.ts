@@ -30,6 +30,7 @@ import { DriverTimers, IdleAction } from "./timers.ts";
 import type { H2Event, HeaderList } from "../core/events.ts";
 import type { RequestParts } from "./request_parts.ts";
 import { openRequest, type RequestContext } from "./stream_request.ts";
+import { topicsOf } from "../../websocket/topics.ts";
 import { DriverStream as Stream, type StreamHost } from "./exchange_stream.ts";
 import { SendWatch } from "./send_watch.ts";
 import { AnsweredResets } from "./answered_resets.ts";
@@ -97,6 +98,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
       secure: transport.secure,
       fallbackAuthority: facts.localAddr.hostname ?? "localhost",
       maxBodyBytes: options.maxBodyBytes,
+      topics: topicsOf(host),
     };
     this.conn = conn ?? new H2Connection(options);
     this.#toReset = new AnsweredResets(options.idleTimeout || options.sendTimeout);

@@ -14,6 +14,7 @@ import { registerRequestTrailers } from "../../fetch/request_trailers.ts";
 import { RequestBody } from "../../fetch/body.ts";
 import { createRequest, UnrepresentableRequest } from "../../fetch/request.ts";
 import { registerUpgradeTarget } from "../../websocket/registry.ts";
+import type { TopicRegistry } from "../../websocket/topics.ts";
 import { webSocketUpgrades } from "../../websocket/exchange_upgrade.ts";
 import type { HeaderList } from "../core/events.ts";
 import { contentLengthOf, expectOf, requestParts } from "./request_parts.ts";
@@ -32,6 +33,8 @@ export interface RequestContext {
   readonly fallbackAuthority: string;
   /** `http2.maxBodyBytes`. */
   readonly maxBodyBytes: number;
+  /** The server's WebSocket topics. */
+  readonly topics?: TopicRegistry;
 }
 
 /**
@@ -96,7 +99,7 @@ export function openRequest(
   }
   if (ws) {
     exchange.upgradable = true;
-    registerUpgradeTarget(request, { protocol: "h2", secure: ctx.secure });
+    registerUpgradeTarget(request, { protocol: "h2", secure: ctx.secure, topics: ctx.topics });
   }
   if (body !== null) s.trailerSlot = registerRequestTrailers(request);
   return { request, status, isHead };

@@ -6,7 +6,13 @@
  */
 
 /**
- * Limits of one HTTP/3 connection core.
+ * Limits of one HTTP/3 connection core; `serve({ http3: { ... } })` takes them by these names.
+ *
+ * @example
+ * ```ts
+ * import type { H3CoreOptions } from "@h2serve/h2serve";
+ * const limits: Partial<H3CoreOptions> = { maxFieldSectionSize: 16 * 1024, qpackBlockedStreams: 0 };
+ * ```
  */
 export interface H3CoreOptions {
   /** SETTINGS_MAX_FIELD_SECTION_SIZE: decoded request field section; larger gets 431. */

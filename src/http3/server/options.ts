@@ -7,7 +7,16 @@
 import { DEFAULT_H3_OPTIONS, type H3CoreOptions } from "../core/options.ts";
 
 /**
- * HTTP/3 server options (all optional in `serve({ http3: { ... } })`).
+ * HTTP/3 server options (all optional in `serve({ http3: { ... } })`; Deno with
+ * `--unstable-net` only). Times are in milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "@h2serve/h2serve";
+ * const tls = { cert: Deno.readTextFileSync("leaf.crt"), key: Deno.readTextFileSync("leaf.key") };
+ * serve({ port: 8443, tls, http3: { altSvcMaxAge: 3600, maxConcurrentStreams: 50 } }, () =>
+ *   new Response("over h3 too"));
+ * ```
  */
 export interface Http3Options extends H3CoreOptions {
   /** `ma=` of the Alt-Svc header the TLS listener sends, seconds. */
