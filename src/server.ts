@@ -11,12 +11,11 @@ import type {
   Handler,
   ListenInfo,
   Protocol,
-  ServeOptions,
   Server,
   ServerStats,
-  ServeUnixOptions,
   ShutdownOptions,
 } from "./types.ts";
+import type { ServeOptions, ServeUnixOptions } from "./serve_options.ts";
 import { ClientErrors } from "./client_errors.ts";
 import { validateOptions } from "./options/validate.ts";
 import { type ResolvedProtocols, resolveProtocols } from "./options/protocols.ts";
@@ -34,13 +33,17 @@ import { type Http2Options, resolveHttp2Options } from "./http2/server/options.t
 import { h2cUpgrade } from "./http2/server/h2c_upgrade.ts";
 import { PrefaceSniffer } from "./sniff.ts";
 import type { ConnectionFacts, Counters } from "./fetch/info.ts";
+import { resolveTlsInput } from "./options/tls_input.ts";
+import { ServerHandle } from "./server_handle.ts";
+import { listenOrExplain } from "./listen_error.ts";
+import type { TlsCertificate } from "./transport/types.ts";
 import { OptionError } from "./options/validate.ts";
 import { listenQuic, quicUnsupported } from "./transport/deno_quic.ts";
 import type { QuicSession } from "./transport/quic_types.ts";
 import { Http3Driver } from "./http3/server/driver.ts";
 import { type Http3Options, resolveHttp3Options } from "./http3/server/options.ts";
 import { altSvcValue, withAltSvc } from "./http3/server/alt_svc.ts";
-import { checkTopic, type PublishOptions, topicsOf } from "./websocket/topics.ts";
+import { checkTopic, type PublishOptions, shareTopics, topicsOf } from "./websocket/topics.ts";
 
 /** How often deadlines are checked; timeouts are accurate to about this. */
 const TICK_MS = 500;
@@ -59,16 +62,20 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
  */
 const TERMINATE_GRACE_MS = 1_000;
 
-class ServerImpl implements Server<Addr>, ServerHost {
+/** The server's working parts; users get a {@link ServerHandle} in front of it. */
+export class ServerImpl implements ServerHost {
   readonly addr: Addr;
   readonly url: URL;
   readonly finished: Promise<void>;
+  /** Whether the listener keeps the process alive. */
+  readonly ref: (keep: boolean) => void;
   readonly handler: Handler;
   readonly onError: ErrorHandler;
   shuttingDown = false;
 
   #runtime: Runtime;
   #listenerClose: () => void;
+  #onResponse: ServeOptions["onResponse"] | null;
   #conns = new Set<LiveConnection>();
   #counters: Counters = { requests: 0, inflight: 0, websockets: 0 };
   #resolveFinished!: () => void;
@@ -81,7 +88,8 @@ class ServerImpl implements Server<Addr>, ServerHost {
   #tick: ReturnType<typeof setInterval> | null = null;
   #http1: Http1Options;
   #onConnection: ((hello: ConnectionHello) => object | void) | null;
-  #tls: ServeOptions["tls"] | null;
+  /** The certificates, as text (serve() resolved bytes and files). */
+  #tls: TlsCertificate | TlsCertificate[] | null;
   /** Resolved HTTP/2 options, or null when HTTP/2 is turned off. */
   #http2: Http2Options | null;
   /** What this listener accepts (the `protocols` option with its defaults). */
@@ -94,7 +102,8 @@ class ServerImpl implements Server<Addr>, ServerHost {
     const inner = compression !== null ? withCompression(compression, handler) : handler;
     this.handler = hooks.length > 0 ? withExpect(hooks, inner) : inner;
     this.#onConnection = options.onConnection ?? null;
-    this.#tls = options.tls ?? null;
+    this.#onResponse = options.onResponse ?? null;
+    this.#tls = (options.tls ?? null) as TlsCertificate | TlsCertificate[] | null;
     this.onError = options.onError ?? defaultOnError;
     this.#http1 = { ...DEFAULT_HTTP1_OPTIONS, ...options.http1 };
     this.#http2 = options.http2 === false ? null : resolveHttp2Options(options.http2);
@@ -127,7 +136,7 @@ class ServerImpl implements Server<Addr>, ServerHost {
         port,
         path: options.path,
         reusePort: options.reusePort,
-        tls: options.tls,
+        tls: options.tls as TlsCertificate | TlsCertificate[] | undefined,
         // A TLS handshake is part of getting a request head: same bound as a slow head.
         handshakeTimeout: options.tlsHandshakeTimeout ?? this.#http1.headersTimeout,
         proxyProtocol: options.proxyProtocol,
@@ -142,6 +151,7 @@ class ServerImpl implements Server<Addr>, ServerHost {
       }, (t) => this.#accept(t)));
     this.addr = listener.addr;
     this.#listenerClose = () => listener.close();
+    this.ref = (keep) => listener.ref(keep);
     if (h3 !== null && listener.addr.transport === "tcp") this.#listenH3(h3, hostname, listener);
     const scheme = options.tls ? "https" : "http";
     const addr = this.addr;
@@ -277,6 +287,7 @@ class ServerImpl implements Server<Addr>, ServerHost {
       secure: t.secure,
       serverName: t.serverName,
       connection: context === null ? id : new Connection(context, id.id),
+      onResponse: this.#onResponse,
     };
   }
 
@@ -400,30 +411,6 @@ class ServerImpl implements Server<Addr>, ServerHost {
     }
     this.#resolveFinished();
   }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.shutdown();
-  }
-}
-
-/**
- * Binds, turning "address in use" into an error that names the port on every
- * runtime (Bun's says only "Failed to listen"); the runtime's error is the cause.
- */
-function listenOrExplain<T>(hostname: string, port: number, listen: () => T): T {
-  try {
-    return listen();
-  } catch (e) {
-    const err = e as { code?: unknown; name?: unknown } | null;
-    if (err?.code === "EADDRINUSE" || err?.name === "AddrInUse") {
-      const inUse = new Error(`port ${port} is already in use (hostname ${hostname})`, {
-        cause: e,
-      });
-      (inUse as Error & { code: string }).code = "EADDRINUSE";
-      throw inUse;
-    }
-    throw e;
-  }
 }
 
 /**
@@ -499,8 +486,11 @@ export function serve(
     options = {};
     handler = a;
   } else {
-    validateOptions(a);
-    options = a;
+    // cert and key as bytes or a file become text first, so everything after sees PEM.
+    options = a.tls === undefined
+      ? a
+      : { ...a, tls: resolveTlsInput(a.tls) as ServeOptions["tls"] };
+    validateOptions(options);
     handler = b ?? a.fetch;
   }
   if (typeof handler !== "function") {
@@ -508,5 +498,8 @@ export function serve(
       "serve() needs a handler: serve(handler), serve(options, handler) or serve({ fetch })",
     );
   }
-  return new ServerImpl(options, handler);
+  const impl = new ServerImpl(options, handler);
+  const handle = new ServerHandle(impl);
+  shareTopics(handle, impl); // serveWorkers relays the handle's topics
+  return handle;
 }

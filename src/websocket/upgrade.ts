@@ -139,9 +139,9 @@ export interface WebSocketUpgrade {
  * ```
  */
 export class WebSocketHandshakeError extends TypeError {
-  /** 400, or 426 for an unsupported Sec-WebSocket-Version. */
+  /** 400 (malformed handshake), or 426 (not an upgrade, or an unsupported version). */
   readonly status: number;
-  /** Headers for the refusal (`sec-websocket-version: 13` with 426). */
+  /** Headers for the refusal (426: `upgrade: websocket` and/or `sec-websocket-version: 13`). */
   readonly headers: [string, string][];
   /** Builds it from a handshake rejection. */
   constructor(r: HandshakeRejection) {
@@ -199,9 +199,12 @@ function checkOptions(o: UpgradeWebSocketOptions) {
  * Accepts a WebSocket handshake. Call it from the handler and return its
  * `response`; the same code serves HTTP/1.1 Upgrade and HTTP/2 extended
  * CONNECT (which h2serve presents as a GET with `upgrade: websocket`).
- * Throws a TypeError when the request is not a WebSocket upgrade (a
- * `WebSocketHandshakeError`, answered 400/426), did not come from an
- * h2serve server, or was already upgraded, and when an option is invalid.
+ * Throws a `WebSocketHandshakeError` (a TypeError) when the request is not
+ * a WebSocket handshake: left uncaught, the server answers it 426 Upgrade
+ * Required with `Upgrade: websocket` for a plain request, 400 for a
+ * malformed handshake, 426 with `Sec-WebSocket-Version: 13` for another
+ * version. Throws a plain TypeError when the request did not come from an
+ * h2serve server or was already upgraded, and when an option is invalid.
  *
  * For an upgraded request the exchange lasts as long as the WebSocket:
  * `info.completed` settles when it closes, `"sent"` after a clean close
@@ -229,9 +232,16 @@ export function upgradeWebSocket(
   const target = upgradeTargetOf(req);
   if (!target) {
     if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-      throw new TypeError(
-        "upgradeWebSocket: the request is not a WebSocket upgrade (no `Upgrade: websocket`)",
-      );
+      // A plain request to a WebSocket endpoint: 426 names the protocol to switch to (RFC 9110 15.5.22).
+      throw new WebSocketHandshakeError({
+        ok: false,
+        status: 426,
+        headers: [["upgrade", "websocket"], ["connection", "Upgrade"], [
+          "sec-websocket-version",
+          "13",
+        ]],
+        reason: "the request is not a WebSocket upgrade (no `Upgrade: websocket`)",
+      });
     }
     // A driver registers only a well-formed Upgrade (Connection lists it): say what is wrong.
     const hs = validateUpgradeRequest(req.method, req.headers);

@@ -20,8 +20,7 @@
  */
 import type { Transport } from "../../transport/types.ts";
 import { type ConnectionFacts, RequestInfo } from "../../fetch/info.ts";
-import { Exchange } from "../../fetch/exchange.ts";
-import { ownBuffer } from "../../fetch/body.ts";
+import { Exchange, StreamResetByPeer } from "../../fetch/exchange.ts";
 import type { LiveConnection, ServerHost } from "../../fetch/host.ts";
 import { ConnState, H2Connection } from "../core/connection.ts";
 import { ErrorCode } from "../core/errors.ts";
@@ -203,20 +202,10 @@ export class Http2Driver implements LiveConnection, StreamHost {
         return this.#onRequest(ev.streamId, ev.headers, ev.endStream);
       case "data": {
         const s = this.#streams.get(ev.streamId);
+        if (s !== undefined && s.receiveData(ev.data, this.#opts.maxBodyBytes)) return;
         const len = ev.data.byteLength;
-        if (s?.ws?.takesData) return s.ws.receive(ownBuffer(ev.data));
-        if (s === undefined || s.discard || s.reqBody === null || s.reqBody.closed) {
-          this.conn.consumed(ev.streamId, len);
-          this.#toReset.received(ev.streamId, len); // an answered upload: reset past its allowance
-          return;
-        }
-        s.pushed += len;
-        if (s.pushed > this.#opts.maxBodyBytes) {
-          this.conn.consumed(ev.streamId, len);
-          return this.#tooLarge(s);
-        }
-        // Copied: the event aliases the socket chunk, and byte streams transfer buffers.
-        s.reqBody.push(ownBuffer(ev.data));
+        this.conn.consumed(ev.streamId, len);
+        this.#toReset.received(ev.streamId, len); // an answered upload: reset past its allowance
         return;
       }
       case "trailers":
@@ -226,18 +215,14 @@ export class Http2Driver implements LiveConnection, StreamHost {
       case "stream-end": {
         const s = this.#streams.get(ev.streamId);
         if (s === undefined) return;
-        s.step(LifeEvent.REMOTE_END);
-        s.trailerSlot?.deliver([]);
-        s.reqBody?.end();
-        // Without a close frame first, the WebSocket ends abnormally (1006).
-        s.ws?.peerEnded();
+        s.remoteEnd();
         this.#settle(s);
         return;
       }
       case "stream-reset": {
         const s = this.#streams.get(ev.streamId);
         if (s !== undefined || !ev.remote) this.reportReset(ev.remote, ev.code, ev.reason);
-        if (s !== undefined) this.lost(s, new Error(`stream reset (code ${ev.code})`));
+        if (s !== undefined) this.lost(s, new StreamResetByPeer(ev.code));
         return;
       }
       case "stream-closed": {
@@ -288,28 +273,6 @@ export class Http2Driver implements LiveConnection, StreamHost {
       return;
     }
     this.#run(s, request, isHead);
-  }
-
-  /**
-   * The request body crossed maxBodyBytes: its stream errors; the client gets
-   * 413, or RST_STREAM CANCEL once the response has started (a 413 can no
-   * longer be said, and REFUSED_STREAM would wrongly promise the request was
-   * not processed, inviting a retry, §8.7).
-   */
-  #tooLarge(s: Stream): void {
-    const err = new RangeError("request body larger than http2.maxBodyBytes");
-    s.reqBody?.error(err);
-    s.trailerSlot?.fail(err);
-    s.reqBody = null;
-    if (s.headSent) {
-      this.conn.resetStream(s.id, ErrorCode.CANCEL);
-      this.lost(s, err);
-      return;
-    }
-    s.headSent = true;
-    this.conn.sendHeaders(s.id, [[":status", "413"], ["content-length", "0"]], true);
-    s.exchange?.cancel(err);
-    s.finish();
   }
 
   #run(s: Stream, request: Request, isHead: boolean): void {

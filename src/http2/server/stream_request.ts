@@ -77,6 +77,7 @@ export function openRequest(
   }
   const exchange = new Exchange(new RequestInfo(ctx.facts, headers), s, webSocketUpgrades);
   s.exchange = exchange;
+  if (exchange.log !== null) exchange.log.requestBody = body;
   let request: Request | null = null;
   let status = "400";
   const max = ctx.maxBodyBytes;
