@@ -1,8 +1,6 @@
 /**
- * The house rule "no hand-written src/ file over 450 lines", checked. The
- * files still over it (issue #24's remaining splits) are listed with their
- * size today: each may only shrink, and the entry must go once the file is
- * under the limit, so the list can only get shorter.
+ * The house rule "no hand-written src/ file over 450 lines", checked for
+ * every file; only generated files are exempt, by name.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -11,12 +9,6 @@ import { readSource, tsFiles } from "../support/source_tree.ts";
 const MAX_LINES = 450;
 /** Generated files, exempt by name (each says so in its first line). */
 const GENERATED = new Set(["src/http2/core/hpack/huffman_table.ts"]);
-/** Over the limit today, not to grow (see docs/design.md and issue #24). */
-const NOT_YET_SPLIT = new Map([
-  ["src/http1/server/driver.ts", 629],
-  ["src/http2/server/driver.ts", 577],
-  ["src/server.ts", 511],
-]);
 
 function lineCount(text: string): number {
   return text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
@@ -35,17 +27,8 @@ describe("source file sizes", () => {
         continue;
       }
       const lines = lineCount(text);
-      const allowed = NOT_YET_SPLIT.get(f) ?? MAX_LINES;
-      if (lines > allowed) over.push(`${f}: ${lines} (at most ${allowed})`);
+      if (lines > MAX_LINES) over.push(`${f}: ${lines} (at most ${MAX_LINES})`);
     }
     assert.deepEqual(over, []);
-  });
-
-  it("lists only files that are still over the limit", () => {
-    const stale: string[] = [];
-    for (const [f] of NOT_YET_SPLIT) {
-      if (!files.includes(f) || lineCount(readSource(f)) <= MAX_LINES) stale.push(f);
-    }
-    assert.deepEqual(stale, [], "remove these from NOT_YET_SPLIT: they are within the limit");
   });
 });
