@@ -16,7 +16,8 @@
  * Every response that passes the first three checks gets
  * `Vary: Accept-Encoding`, whether compressed for this client or not, so
  * caches key on it. A compressed whole body (known in full) is sent with the
- * Content-Length of its compressed bytes; a streamed one loses the
+ * Content-Length of its compressed bytes; from ASYNC_MIN_BYTES on it is
+ * compressed off the loop (off_loop.ts), smaller ones in one synchronous call; a streamed one loses the
  * handler's Content-Length (it no longer holds). Accept-Ranges goes (ranges
  * of a coding that is redone per request cannot be honoured), and a strong
  * ETag becomes weak (as nginx does): the bytes differ from the identity
@@ -35,12 +36,19 @@ import { isCompressible } from "./compressible.ts";
 import { chooseEncoding } from "./negotiate.ts";
 import type { ResolvedCompression } from "./options.ts";
 import { compressStream } from "./stream.ts";
+import type { Encoder } from "./encoders.ts";
+import { ASYNC_MIN_BYTES } from "./off_loop.ts";
 import { peekStaticBody } from "../fetch/static_body.ts";
 import { heldBodyBytes } from "../runtime/bun_body.ts";
 import { readEager } from "../fetch/eager_read.ts";
 
-/** A body complete within this many bytes is compressed in one call; larger ones stream. */
+/** A streamed body complete within this many bytes is compressed whole; larger ones stream. */
 const WHOLE_LIMIT = 256 * 1024;
+/**
+ * A plain body (a string or bytes, already in memory) up to this size is compressed whole, so it
+ * keeps a Content-Length; larger ones stream, for an earlier first byte.
+ */
+const PLAIN_WHOLE_LIMIT = 8 * 1024 * 1024;
 
 const textEncoder = new TextEncoder();
 
@@ -124,17 +132,23 @@ export async function compressResponse(
   if (plain !== null && !head) {
     // Known in full already: no stream to read.
     const bytes = typeof plain.body === "string" ? textEncoder.encode(plain.body) : plain.body;
-    if (bytes.byteLength <= WHOLE_LIMIT) {
-      const out = wholeOrError(encoder.whole.bind(encoder), bytes, level);
+    if (bytes.byteLength <= PLAIN_WHOLE_LIMIT) {
+      const out = await compressWhole(encoder, bytes, level);
       return rebuild(res, out, encoded(headers, encoding));
     }
   }
-  // Learn the size of a body that is complete at once; stop at the first read not ready.
+  if (held > 0 && held <= PLAIN_WHOLE_LIMIT && !head) {
+    // Bun holds it as bytes: bytes() settles at once, with no stream to read.
+    const bytes = new Uint8Array(await res.bytes());
+    return rebuild(res, await compressWhole(encoder, bytes, level), encoded(headers, encoding));
+  }
+  // Learn the size of a body that is complete at once; stop at the first read not ready
+  // (a first chunk past the limit is read once more: a large body made at once ends there).
   const reader = body.getReader();
   const whole = Math.max(options.minSize, WHOLE_LIMIT);
   const ready = await readEager(reader, {
     limit: whole + 1,
-    confirmEnd: false,
+    confirmEnd: true,
     watchClosed: false,
   });
   const { chunks: prefix, bytes, ended, pending } = ready;
@@ -152,11 +166,7 @@ export async function compressResponse(
     return rebuild(res, null, headers);
   }
   if (ended) {
-    return rebuild(
-      res,
-      wholeOrError(encoder.whole.bind(encoder), join(prefix, bytes), level),
-      headers,
-    );
+    return rebuild(res, await compressWhole(encoder, join(prefix, bytes), level), headers);
   }
   return rebuild(res, compressStream(encoder, level, { prefix, pending, reader }), headers);
 }
@@ -178,14 +188,15 @@ function rebuild(res: Response, body: BodyInit | null, headers: Headers): Respon
   return out;
 }
 
-/** The compressed bytes, or a body that fails with the compressor's error. */
-function wholeOrError(
-  whole: (data: Uint8Array, level: number) => Uint8Array<ArrayBuffer>,
-  data: Uint8Array,
-  level: number,
-): BodyInit {
+/**
+ * The compressed bytes, or a body that fails with the compressor's error: small bodies in one
+ * synchronous call, large ones off the loop.
+ */
+async function compressWhole(encoder: Encoder, data: Uint8Array, level: number): Promise<BodyInit> {
   try {
-    return whole(data, level);
+    return data.byteLength < ASYNC_MIN_BYTES
+      ? encoder.whole(data, level)
+      : await encoder.wholeAsync(data, level);
   } catch (e) {
     return erroring(e);
   }

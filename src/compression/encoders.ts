@@ -1,12 +1,14 @@
 /**
  * The content codings we can produce, over node:zlib (Deno, Bun and Node all
- * ship it): whole bodies with the *Sync functions, streams with zlib stream
- * objects flushed after every chunk. zstd exists only where the runtime's
+ * ship it): small whole bodies with the *Sync functions, large ones off the
+ * loop (off_loop.ts), streams with zlib stream objects flushed after every
+ * chunk. zstd exists only where the runtime's
  * zlib has it (Deno 2.9 and Bun 1.4 do; Node 20 does not).
  *
  * @module
  */
 import zlib from "node:zlib";
+import { offLoop } from "./off_loop.ts";
 
 /**
  * A content coding the server can produce.
@@ -23,7 +25,7 @@ export type ContentEncoding = "zstd" | "br" | "gzip";
  * The node:zlib stream object we drive (the subset we use).
  */
 export interface ZlibStream {
-  write(chunk: Uint8Array): boolean;
+  write(chunk: Uint8Array, callback?: (error?: Error | null) => void): boolean;
   flush(kind: number, callback: () => void): void;
   end(): void;
   destroy(error?: Error): void;
@@ -41,8 +43,10 @@ export interface Encoder {
   readonly max: number;
   /** The default level: fast enough for dynamic content. */
   readonly level: number;
-  /** Compresses a whole body. */
+  /** Compresses a whole body on the loop (small bodies). */
   whole(data: Uint8Array, level: number): Uint8Array<ArrayBuffer>;
+  /** Compresses a whole body without holding the loop for all of it (large bodies; off_loop.ts). */
+  wholeAsync(data: Uint8Array, level: number): Promise<Uint8Array<ArrayBuffer>>;
   /** A stream object for a body of unknown length. */
   stream(level: number): ZlibStream;
   /** The flush kind that makes everything written so far decodable. */
@@ -63,6 +67,11 @@ function plain(b: Uint8Array): Uint8Array<ArrayBuffer> {
 type Z = typeof zlib & {
   createZstdCompress?: (options?: object) => ZlibStream;
   zstdCompressSync?: (data: Uint8Array, options?: object) => Uint8Array;
+  zstdCompress?: (
+    data: Uint8Array,
+    options: object,
+    callback: (error: Error | null, out: Uint8Array) => void,
+  ) => void;
 };
 const z = zlib as Z;
 
@@ -70,29 +79,35 @@ const z = zlib as Z;
  * True when this runtime's node:zlib can produce zstd (checked once, at load).
  */
 export const ZSTD_AVAILABLE = typeof z.createZstdCompress === "function" &&
-  typeof z.zstdCompressSync === "function";
+  typeof z.zstdCompressSync === "function" && typeof z.zstdCompress === "function";
 
 const gzip: Encoder = {
   min: 1,
   max: 9,
   level: 6,
   whole: (data, level) => plain(zlib.gzipSync(data, { level })),
+  wholeAsync: (data, level) =>
+    offLoop(data, (d, cb) => zlib.gzip(d, { level }, cb), () => gzip.stream(level)),
   stream: (level) => zlib.createGzip({ level }) as unknown as ZlibStream,
   flushKind: C.Z_SYNC_FLUSH,
 };
+
+function brParams(level: number, size: number): zlib.BrotliOptions {
+  return { params: { [C.BROTLI_PARAM_QUALITY]: level, [C.BROTLI_PARAM_SIZE_HINT]: size } };
+}
 
 const br: Encoder = {
   min: 0,
   max: 11,
   // Quality 11 (zlib's default) is far too slow for responses built per request.
   level: 4,
-  whole: (data, level) =>
-    plain(zlib.brotliCompressSync(data, {
-      params: {
-        [C.BROTLI_PARAM_QUALITY]: level,
-        [C.BROTLI_PARAM_SIZE_HINT]: data.byteLength,
-      },
-    })),
+  whole: (data, level) => plain(zlib.brotliCompressSync(data, brParams(level, data.byteLength))),
+  wholeAsync: (data, level) =>
+    offLoop(
+      data,
+      (d, cb) => zlib.brotliCompress(d, brParams(level, d.byteLength), cb),
+      () => br.stream(level),
+    ),
   stream: (level) =>
     zlib.createBrotliCompress({
       params: { [C.BROTLI_PARAM_QUALITY]: level },
@@ -109,6 +124,12 @@ const zstd: Encoder = {
   max: 19,
   level: 3,
   whole: (data, level) => plain(z.zstdCompressSync!(data, { params: { [ZSTD_LEVEL]: level } })),
+  wholeAsync: (data, level) =>
+    offLoop(
+      data,
+      (d, cb) => z.zstdCompress!(d, { params: { [ZSTD_LEVEL]: level } }, cb),
+      () => zstd.stream(level),
+    ),
   stream: (level) => z.createZstdCompress!({ params: { [ZSTD_LEVEL]: level } }),
   flushKind: ZSTD_FLUSH,
 };

@@ -19,6 +19,10 @@ if (!ZSTD_AVAILABLE) console.log("zstd cases skipped: this runtime's node:zlib h
 
 const BODY = JSON.stringify({ items: Array.from({ length: 3000 }, (_, i) => ({ i, n: `x${i}` })) });
 const FILE_TEXT = "line of text for the static file\n".repeat(200);
+/** About 1 MB: compressed off the loop (off_loop.ts), still as a whole body with a length. */
+const LARGE = JSON.stringify({
+  items: Array.from({ length: 30_000 }, (_, i) => ({ i, n: `x${i}`, t: ["a", "b"] })),
+});
 
 /** A response as the client saw it: status, headers, and the decoded body as it arrived. */
 interface Got {
@@ -189,6 +193,10 @@ function handler(req: Request): Response | Promise<Response> {
         { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } },
       );
     }
+    case "/large":
+      return new Response(LARGE, { headers: json });
+    case "/large-bytes":
+      return new Response(new TextEncoder().encode(LARGE), { headers: json });
     case "/small":
       return new Response("tiny", { headers: { "content-type": "text/plain" } });
     case "/png":
@@ -253,6 +261,33 @@ for (const proto of ["h1", "h2c"] as const) {
         assert.equal(got.headers["vary"], "Accept-Encoding");
         assert.ok(got.raw.byteLength < BODY.length / 4, `${got.raw.byteLength} bytes`);
         assert.equal(got.text, BODY);
+      });
+      it(`${enc}: a 1 MB whole body, compressed off the loop, has its Content-Length`, async () => {
+        for (const path of ["/large", "/large-bytes"]) {
+          const got = await client.request(path, { "accept-encoding": enc });
+          assert.equal(got.status, 200);
+          assert.equal(got.headers["content-encoding"], enc);
+          assert.equal(got.headers["vary"], "Accept-Encoding");
+          assert.equal(got.headers["content-length"], String(got.raw.byteLength));
+          assert.ok(got.raw.byteLength < LARGE.length / 4, `${got.raw.byteLength} bytes`);
+          assert.equal(got.text, LARGE);
+        }
+      });
+      it(`${enc}: others are served while large bodies compress`, async () => {
+        const large = Array.from(
+          { length: 4 },
+          () => client.request("/large", { "accept-encoding": enc }),
+        );
+        const small = await client.request("/small", { "accept-encoding": enc });
+        assert.equal(small.text, "tiny");
+        for (const got of await Promise.all(large)) assert.equal(got.text, LARGE);
+      });
+      it(`${enc}: HEAD of a large body states GET's coding, no length, no body`, async () => {
+        const got = await client.request("/large", { "accept-encoding": enc }, "HEAD");
+        assert.equal(got.status, 200);
+        assert.equal(got.headers["content-encoding"], enc);
+        assert.equal(got.headers["content-length"], undefined);
+        assert.equal(got.raw.byteLength, 0);
       });
       it(`${enc}: a streamed body decodes to the identity body`, async () => {
         const got = await client.request("/stream", { "accept-encoding": enc });

@@ -1,0 +1,102 @@
+/**
+ * Whole-body compression that does not hold the event loop for the whole
+ * body. Measured with bench/zlib_ceiling.ts (2026-12-07, gzip level 6):
+ *
+ * - Bun and Node run node:zlib's callback API (`zlib.gzip(data, cb)`) on the
+ *   runtime's thread pool: the loop pays about 20–50 µs per call whatever
+ *   the size, against about 40 µs (1 KB), 100–200 µs (16 KB) and 0.5–1.7 ms
+ *   (100 KB) for `gzipSync`.
+ * - Deno 2.9's node:zlib runs the callback API on the calling thread, with
+ *   its callbacks chained in ticks (a 1 ms interval did not fire once during
+ *   thirty 1 MB compressions); so does its CompressionStream, and a
+ *   node:worker_threads worker compressed ten times slower than the loop.
+ *   There the body is compressed in slices of SLICE_BYTES through one zlib
+ *   stream (the same bytes as the one-call functions), with a turn of the
+ *   loop (setImmediate) between slices: the loop is blocked one slice at a
+ *   time, not one body at a time.
+ *
+ * Bodies under ASYNC_MIN_BYTES stay with the *Sync functions: below about
+ * 16 KB the synchronous call costs the loop no more than the asynchronous one.
+ *
+ * @module
+ */
+import { setImmediate } from "node:timers";
+import type { ZlibStream } from "./encoders.ts";
+
+/** Whole bodies from this size on are compressed with {@link offLoop}. */
+export const ASYNC_MIN_BYTES = 16 * 1024;
+
+/** Input bytes compressed per turn of the loop where zlib runs on the loop (Deno). */
+export const SLICE_BYTES = 16 * 1024;
+
+/** Whether node:zlib's callback API runs on a thread pool here (Bun, Node) or on the loop (Deno). */
+export const ZLIB_POOL: boolean = !("Deno" in globalThis);
+
+/** node:zlib's callback form of one coding, bound to its options. */
+export type CallbackCompress = (
+  data: Uint8Array,
+  callback: (error: Error | null, out: Uint8Array) => void,
+) => void;
+
+/**
+ * Compresses `data` whole: through `pooled` (the callback API) where zlib
+ * has a thread pool, else through `stream()` one slice per turn of the loop.
+ */
+export function offLoop(
+  data: Uint8Array,
+  pooled: CallbackCompress,
+  stream: () => ZlibStream,
+): Promise<Uint8Array<ArrayBuffer>> {
+  if (ZLIB_POOL) {
+    return new Promise((resolve, reject) =>
+      pooled(data, (error, out) => (error !== null ? reject(error) : resolve(plain(out))))
+    );
+  }
+  return sliced(data, stream());
+}
+
+/** One slice per turn: write, wait for zlib to take it, let the loop run, go on; then end. */
+async function sliced(data: Uint8Array, s: ZlibStream): Promise<Uint8Array<ArrayBuffer>> {
+  const out: Uint8Array[] = [];
+  let size = 0;
+  let failed: Error | null = null;
+  s.on("data", (b: Uint8Array) => {
+    out.push(b);
+    size += b.byteLength;
+  });
+  const ended = new Promise<void>((resolve, reject) => {
+    s.on("end", resolve);
+    s.on("error", (e: Error) => {
+      failed = e;
+      reject(e);
+    });
+  });
+  // A failure ends the loop below; this rejection is the one awaited.
+  ended.catch(() => {});
+  try {
+    for (let o = 0; o < data.byteLength && failed === null; o += SLICE_BYTES) {
+      await new Promise<void>((resolve, reject) =>
+        s.write(data.subarray(o, o + SLICE_BYTES), (e) => (e ? reject(e) : resolve()))
+      );
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    if (failed !== null) throw failed;
+    s.end();
+    await ended;
+  } catch (e) {
+    s.destroy();
+    throw e;
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const b of out) {
+    all.set(b, at);
+    at += b.byteLength;
+  }
+  return all;
+}
+
+/** A zlib result as the web platform types it (a fresh result never sits on shared memory). */
+function plain(b: Uint8Array): Uint8Array<ArrayBuffer> {
+  return b.buffer instanceof ArrayBuffer ? b as Uint8Array<ArrayBuffer> : new Uint8Array(b);
+}
