@@ -46,12 +46,14 @@ import {
   PROTOS,
   type RatioResult,
   type RunSample,
+  type ZlibCeiling,
 } from "./lib/types.ts";
 
 const HELP = `Usage: deno task bench [options]
 
   --quick               1 run, 2 s steps, fewer connections (writes results/quick.*)
-  --only ID[,ID]        scenarios: hello,64k,upload,json,json-gzip,download,idle,sse,ws,publish,streams
+  --only ID[,ID]        scenarios: hello,64k,upload,json,json-obj,json-gzip,busy-gzip,busy-identity,
+                        download,idle,sse,ws,publish,streams
   --proto P[,P]         protocols: h1,h2c,h2
   --servers ID[,ID]     servers: ${PEERS.map((p) => p.id).join(",")}
   --runs N              runs per cell (default 3; median reported)
@@ -63,6 +65,9 @@ const HELP = `Usage: deno task bench [options]
   --no-h2-log           skip h2load's per-request log (no h2 p50/p99)
   --max-minutes M       give up on remaining cells after M minutes (default 40)
   --out NAME            output basename in bench/results (default latest)
+  --before DIR          also run the h2serve-*-before peers: DIR's bench/servers/h2serve.ts
+                        (another checkout, e.g. a worktree of an older commit with
+                        node_modules linked), for same-run before/after ratios
   --render FILE.json    only re-render .md and .svg from a results JSON
   --list                list scenarios and servers
 `;
@@ -86,6 +91,7 @@ interface Options {
   out: string;
   list: boolean;
   render?: string;
+  before?: string;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -117,6 +123,7 @@ function parseOptions(argv: string[]): Options {
     "out",
     "list",
     "render",
+    "before",
   ];
   for (const k of flags.keys()) {
     if (!known.includes(k)) throw new Error(`unknown option --${k}\n\n${HELP}`);
@@ -132,7 +139,10 @@ function parseOptions(argv: string[]): Options {
   const list = (k: string) => flags.get(k)?.split(",").map((s) => s.trim()).filter(Boolean);
   const protos = (list("proto") ?? [...PROTOS]) as Proto[];
   for (const p of protos) if (!PROTOS.includes(p)) throw new Error(`unknown protocol ${p}`);
-  const servers = list("servers") ?? PEERS.map((p) => p.id);
+  const before = flags.get("before");
+  // The -before peers run only with a --before checkout.
+  const servers = list("servers") ??
+    PEERS.map((p) => p.id).filter((id) => before !== undefined || !id.endsWith("-before"));
   for (const s of servers) {
     if (!PEERS.some((p) => p.id === s)) throw new Error(`unknown server ${s}`);
   }
@@ -154,6 +164,7 @@ function parseOptions(argv: string[]): Options {
     out: flags.get("out") ?? (quick ? "quick" : "latest"),
     list: flags.has("list"),
     render: flags.get("render"),
+    before: before?.replace(/\/$/, ""),
   };
 }
 
@@ -445,6 +456,28 @@ function ratios(cells: CellResult[]): RatioResult[] {
   return out;
 }
 
+/** bench/zlib_ceiling.ts on each runtime, pinned to the server's core. */
+async function zlibCeilings(tc: Toolchain, cpu: number): Promise<ZlibCeiling[]> {
+  const script = `${tc.root}/bench/zlib_ceiling.ts`;
+  const nodeScript = `${tc.cacheDir}/zlib_ceiling.mjs`;
+  await run([tc.bun, "build", "--target", "node", "--outfile", nodeScript, script], {
+    timeoutMs: 60_000,
+  });
+  const out: ZlibCeiling[] = [];
+  for (
+    const argv of [[tc.deno, "run", "-A", script], [tc.bun, script], [tc.node, nodeScript]]
+  ) {
+    const r = await run(["taskset", "-c", String(cpu), ...argv, "--json"], { timeoutMs: 120_000 });
+    try {
+      const j = JSON.parse(r.stdout.trim().split("\n").pop()!);
+      out.push({ runtime: j.runtime, perSec: j.ceiling.perSec, rows: j.rows });
+    } catch {
+      log(`zlib ceiling failed on ${argv[0]}: ${r.stderr.slice(0, 200)}`);
+    }
+  }
+  return out;
+}
+
 async function resolveToolchain(root: string, cacheDir: string): Promise<Toolchain> {
   const local = async (name: string, fallback: string) => {
     const p = `${root}/node_modules/.bin/${name}`;
@@ -523,6 +556,7 @@ async function main(): Promise<number> {
   const root = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
   const tmpDir = await Deno.makeTempDir({ prefix: "h2serve-bench-" });
   const tc = await resolveToolchain(root, tmpDir);
+  if (opts.before !== undefined) tc.beforeRoot = opts.before;
   const cores = navigator.hardwareConcurrency;
   const serverCpu = 0;
   const loadCpu = cores > 1 ? 1 : 0;
@@ -558,6 +592,10 @@ async function main(): Promise<number> {
   const prepared = new Map<string, string | undefined>();
   for (const p of peers) if (p.prepare) prepared.set(p.id, await p.prepare(tc));
   const machine = await machineInfo(tc);
+  // The zlib ceiling reads the compression rows against what zlib itself can do on the server core.
+  const zlib = selected.some((sc) => sc.id === "json-gzip" || sc.id.startsWith("busy-"))
+    ? await zlibCeilings(tc, serverCpu)
+    : undefined;
   const t0 = Date.now();
   const deadline = t0 + opts.maxMinutes * 60_000;
   const cells: CellResult[] = [];
@@ -615,6 +653,7 @@ async function main(): Promise<number> {
     },
     cells,
     ratios: ratios(cells),
+    zlib,
     elapsedS: Math.round((Date.now() - t0) / 1000),
   };
   const outDir = `${root}/bench/results`;

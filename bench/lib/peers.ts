@@ -14,6 +14,11 @@ export interface Toolchain {
   node: string;
   /** Where a peer may put build output (the Node server's transpiled script). */
   cacheDir: string;
+  /**
+   * Another checkout whose servers the `*-before` peers run (`--before DIR`), for
+   * same-run before/after ratios of a change; absent: those peers are n/a.
+   */
+  beforeRoot?: string;
 }
 
 /** A server under test. */
@@ -24,8 +29,8 @@ export interface Peer {
   label: string;
   /** True for our own server. */
   ours: boolean;
-  /** The runtime it runs on (groups ours with its same-runtime peer). */
-  runtime: "deno" | "bun" | "node";
+  /** The runtime it runs on (groups ours with its same-runtime peer); nginx is C. */
+  runtime: "deno" | "bun" | "node" | "nginx";
   /** Protocols it is expected to speak; others are reported "n/a". */
   protos: readonly Proto[];
   /** The command line (unpinned; the harness adds setsid/taskset). */
@@ -60,6 +65,31 @@ const CEILING_SCENARIOS: Partial<Record<Proto, readonly string[]>> = {
 };
 
 const ALL: readonly Proto[] = ["h1", "h2c", "h2"];
+
+/** What the nginx anchor answers: hello and the 100 KB JSON (a static file), HTTP/1.1 only. */
+const NGINX_SCENARIOS: Partial<Record<Proto, readonly string[]>> = {
+  h1: ["hello", "json", "json-gzip", "busy-gzip", "busy-identity"],
+};
+
+/** Writes the bench JSON where bench/servers/nginx.sh serves it from. */
+async function prepareNginx(t: Toolchain): Promise<string | undefined> {
+  const found = await new Deno.Command("sh", {
+    args: ["-c", "command -v nginx || ls /usr/sbin/nginx"],
+  })
+    .output().catch(() => null);
+  if (found === null || !found.success) {
+    return "nginx is not installed (apt-get install nginx-light)";
+  }
+  const { JSON_100K } = await import("../servers/json_body.ts");
+  await Deno.writeTextFile(`${t.cacheDir}/nginx.json`, JSON_100K);
+  return undefined;
+}
+
+/** A `-before` peer: our server from the `--before` checkout, or n/a without one. */
+function beforeArgv(t: Toolchain, argv: (root: string) => string[]): string[] {
+  if (t.beforeRoot === undefined) throw new Error("no --before checkout");
+  return argv(t.beforeRoot);
+}
 
 /**
  * Node 20 cannot strip types: a server script is bundled for Node with Bun's
@@ -153,6 +183,54 @@ export const PEERS: readonly Peer[] = [
     prepare: (t) => bundleForNode(t, "bench/servers/h2serve.ts", "h2serve_node_server.mjs"),
   },
   {
+    id: "h2serve-deno-before",
+    label: "h2serve before (Deno)",
+    ours: true,
+    runtime: "deno",
+    protos: ALL,
+    argv: (t) =>
+      beforeArgv(
+        t,
+        (r) => [t.deno, "run", "-A", "--unstable-net", `${r}/bench/servers/h2serve.ts`],
+      ),
+    prepare: (t) => Promise.resolve(t.beforeRoot ? undefined : "no --before DIR given"),
+  },
+  {
+    id: "h2serve-bun-before",
+    label: "h2serve before (Bun)",
+    ours: true,
+    runtime: "bun",
+    protos: ALL,
+    argv: (t) => beforeArgv(t, (r) => [t.bun, `${r}/bench/servers/h2serve.ts`]),
+    prepare: (t) => Promise.resolve(t.beforeRoot ? undefined : "no --before DIR given"),
+  },
+  {
+    id: "h2serve-node-before",
+    label: "h2serve before (Node)",
+    ours: true,
+    runtime: "node",
+    protos: ALL,
+    argv: (t) => [t.node, `${t.cacheDir}/h2serve_node_before.mjs`],
+    prepare: (t) =>
+      t.beforeRoot
+        ? bundleForNode(
+          { ...t, root: t.beforeRoot },
+          "bench/servers/h2serve.ts",
+          "h2serve_node_before.mjs",
+        )
+        : Promise.resolve("no --before DIR given"),
+  },
+  {
+    id: "nginx",
+    label: "nginx (gzip 6)",
+    ours: false,
+    runtime: "nginx",
+    protos: ["h1"],
+    scenarios: NGINX_SCENARIOS,
+    argv: (t) => ["sh", `${t.root}/bench/servers/nginx.sh`, t.cacheDir],
+    prepare: prepareNginx,
+  },
+  {
     id: "deno",
     label: "Deno.serve",
     ours: false,
@@ -215,4 +293,15 @@ export const RATIO_PAIRS: readonly [ours: string, peer: string][] = [
   ["h2serve-deno", "node"],
   ["h2serve-bun", "node"],
   ["h2serve-node", "node"],
+  // The compressing anchor (json-gzip and busy-* rows; other rows are n/a for it).
+  ["h2serve-deno", "nginx"],
+  ["h2serve-bun", "nginx"],
+  ["h2serve-node", "nginx"],
+  // --before: the other checkout against the same natives, and after/before directly.
+  ["h2serve-deno-before", "deno"],
+  ["h2serve-bun-before", "bun"],
+  ["h2serve-node-before", "node"],
+  ["h2serve-deno", "h2serve-deno-before"],
+  ["h2serve-bun", "h2serve-bun-before"],
+  ["h2serve-node", "h2serve-node-before"],
 ];

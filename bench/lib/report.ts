@@ -127,6 +127,7 @@ export function markdown(r: BenchReport, labels: Labels): string {
   if (r.cells.some((c) => c.status === "ok" && c.reason)) {
     L.push("† measured, with a caveat: see the notes under Details.", "");
   }
+  compressionSection(r, label, L);
 
   // Details.
   L.push("## Details", "");
@@ -164,6 +165,61 @@ export function markdown(r: BenchReport, labels: Labels): string {
     L.push("");
   }
   return L.join("\n");
+}
+
+/** The compression rows against their anchors: the zlib ceiling, nginx, and identity beside. */
+function compressionSection(r: BenchReport, label: (id: string) => string, L: string[]): void {
+  const cell = (sc: string, server: string) =>
+    r.cells.find((c) =>
+      c.scenario === sc && c.proto === "h1" && c.server === server && c.status === "ok"
+    );
+  const servers = [...new Set(r.cells.map((c) => c.server))];
+  const busy = servers.filter((s) => cell("busy-gzip", s) && cell("busy-identity", s));
+  if (!r.zlib?.length && !busy.length) return;
+  L.push("## Compression anchors", "");
+  if (r.zlib?.length) {
+    L.push(
+      "zlib ceiling: `gzipSync` of the 100 KB JSON at level 6 on the server's core " +
+        "(bench/zlib_ceiling.ts), and each HTTP/1.1 `json-gzip` cell as a share of it:",
+      "",
+    );
+    L.push("| runtime | zlib compressions/s | server | json-gzip req/s | share of ceiling |");
+    L.push("|---|---:|---|---:|---:|");
+    const of: Record<string, string[]> = {
+      deno: ["h2serve-deno", "h2serve-deno-before"],
+      bun: ["h2serve-bun", "h2serve-bun-before"],
+      node: ["h2serve-node", "h2serve-node-before", "nginx"],
+    };
+    for (const z of r.zlib) {
+      const rt = z.runtime.split(" ")[0]!;
+      const rows = (of[rt] ?? []).map((s) => [s, cell("json-gzip", s)] as const)
+        .filter(([, c]) => c);
+      if (!rows.length) L.push(`| ${z.runtime} | ${fmt(z.perSec)} | – | – | – |`);
+      for (const [s, c] of rows) {
+        L.push(
+          `| ${z.runtime} | ${fmt(z.perSec)} | ${label(s)} | ${fmt(c!.value)} | ${
+            ((c!.value! / z.perSec) * 100).toFixed(0)
+          }% |`,
+        );
+      }
+    }
+    L.push("", "(nginx links the system zlib, as Node's figure here does.)", "");
+  }
+  if (busy.length) {
+    L.push(
+      "Hello p99 beside 100 KB JSON responses on other connections, gzip against identity " +
+        "(target: gzip within ±20% of identity):",
+      "",
+    );
+    L.push("| server | p99 beside gzip (ms) | p99 beside identity (ms) | gzip / identity |");
+    L.push("|---|---:|---:|---:|");
+    for (const s of busy) {
+      const g = cell("busy-gzip", s)!.value!;
+      const i = cell("busy-identity", s)!.value!;
+      L.push(`| ${label(s)} | ${fmt(g)} | ${fmt(i)} | ${(g / i).toFixed(2)}× |`);
+    }
+    L.push("");
+  }
 }
 
 /** Renders latest.svg: req/s and MB/s per scenario and server. */

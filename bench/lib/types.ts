@@ -113,5 +113,16 @@ export interface BenchReport {
   };
   cells: CellResult[];
   ratios: RatioResult[];
+  /** bench/zlib_ceiling.ts per runtime, when a compression row ran. */
+  zlib?: ZlibCeiling[];
   elapsedS: number;
+}
+
+/** What zlib alone does on the server's core (bench/zlib_ceiling.ts). */
+export interface ZlibCeiling {
+  runtime: string;
+  /** gzipSync level 6 of the 100 KB JSON per second. */
+  perSec: number;
+  /** Per body size: µs the loop is blocked by gzipSync, and the loop's µs per asynchronous gzip. */
+  rows: { bytes: number; syncUs: number; asyncLoopUs: number; asyncWallUs: number }[];
 }

@@ -9,13 +9,14 @@
  *   POST /echo        the request body, read whole, sent back
  *   GET  /download?mib=N   N MiB (default 256) streamed in 64 KiB chunks
  *   GET  /sse         an event stream; every open stream gets "data: tick" every 100 ms
- *   GET  /json        about 100 KB of JSON (compressed when the server is told to)
+ *   GET  /json        about 100 KB of JSON, a string prepared once (compressed when the server is told to)
+ *   GET  /json-obj    the same JSON from `Response.json(obj)`: stringified per request
  *   GET  /ws          (not here) each server script upgrades it with its own
  *                     WebSocket API and echoes every message; see isWebSocketPath
  *
  * @module
  */
-import { JSON_100K } from "./json_body.ts";
+import { JSON_100K, JSON_OBJ } from "./json_body.ts";
 
 /** The hello-world body. */
 export const HELLO = "Hello, World!";
@@ -122,6 +123,8 @@ export function handle(req: Request): Response | Promise<Response> {
       return sse(req);
     case "/json":
       return new Response(JSON_100K, { headers: JSON_TYPE });
+    case "/json-obj":
+      return Response.json(JSON_OBJ);
     default:
       return new Response("not found", { status: 404 });
   }

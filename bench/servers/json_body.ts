@@ -27,3 +27,6 @@ function build(): string {
 
 /** The body, built once per process. */
 export const JSON_100K: string = build();
+
+/** The same data as an object, for `Response.json(obj)` (stringified per request). */
+export const JSON_OBJ: unknown = JSON.parse(JSON_100K);

@@ -15,7 +15,7 @@ import { readFileSync } from "node:fs";
 import http from "node:http";
 import http2 from "node:http2";
 import process from "node:process";
-import { JSON_100K } from "./json_body.ts";
+import { JSON_100K, JSON_OBJ } from "./json_body.ts";
 
 const port = Number(process.env.BENCH_PORT ?? 8000);
 const proto = process.env.BENCH_PROTO ?? "h1";
@@ -45,6 +45,13 @@ if (proto === "h1") {
     } else if (path === "/64k") {
       res.writeHead(200, { "content-type": BYTES, "content-length": CHUNK.length });
       res.end(CHUNK);
+    } else if (path === "/json-obj") {
+      const text = JSON.stringify(JSON_OBJ);
+      res.writeHead(200, {
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(text),
+      });
+      res.end(text);
     } else if (path === "/json") {
       res.writeHead(200, {
         "content-type": "application/json",
@@ -105,6 +112,14 @@ if (proto === "h1") {
     } else if (path === "/64k") {
       stream.respond({ ":status": 200, "content-type": BYTES, "content-length": CHUNK.length });
       stream.end(CHUNK);
+    } else if (path === "/json-obj") {
+      const text = JSON.stringify(JSON_OBJ);
+      stream.respond({
+        ":status": 200,
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(text),
+      });
+      stream.end(text);
     } else if (path === "/json") {
       stream.respond({
         ":status": 200,

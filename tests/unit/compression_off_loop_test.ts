@@ -11,7 +11,12 @@ import { setImmediate } from "node:timers";
 import { resolveCompression, type ResolvedCompression } from "../../src/compression/options.ts";
 import { compressResponse } from "../../src/compression/compress.ts";
 import { type Encoder, ENCODERS, type ZlibStream } from "../../src/compression/encoders.ts";
-import { ASYNC_MIN_BYTES, offLoop, SLICE_BYTES } from "../../src/compression/off_loop.ts";
+import {
+  ASYNC_MIN_BYTES,
+  IN_FLIGHT,
+  offLoop,
+  SLICE_BYTES,
+} from "../../src/compression/off_loop.ts";
 
 const defaults = resolveCompression(true)!;
 const enc = new TextEncoder();
@@ -166,6 +171,24 @@ describe("whole bodies compressed off the loop", () => {
     );
     assert.equal(out.status, 200);
     await assert.rejects(out.arrayBuffer(), (e) => e === boom || String(e).includes("pool broke"));
+  });
+
+  it("many bodies at once wait their turn and all come out whole", async () => {
+    const gzip = ENCODERS.get("gzip")!;
+    const bodies = Array.from({ length: 3 * IN_FLIGHT + 2 }, (_, i) => text(40_000 + i * 999));
+    const outs = await Promise.all(bodies.map((b) => gzip.wholeAsync(enc.encode(b), 6)));
+    outs.forEach((o, i) => assert.equal(decode("gzip", o), bodies[i]));
+  });
+
+  it("a failed compression hands its turn on", async () => {
+    const data = enc.encode(text(4 * SLICE_BYTES));
+    const failing = Array.from(
+      { length: IN_FLIGHT + 1 },
+      () => offLoop(data, (_d, cb) => cb(new Error("zlib broke"), new Uint8Array()), failingStream),
+    );
+    const ok = ENCODERS.get("gzip")!.wholeAsync(data, 6);
+    for (const f of failing) await assert.rejects(f, /zlib broke/);
+    assert.equal(decode("gzip", await ok), text(4 * SLICE_BYTES));
   });
 
   it("offLoop rejects with the compressor's error on either path", async () => {
