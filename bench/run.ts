@@ -549,7 +549,8 @@ async function main(): Promise<number> {
     p === "h1" && !sc.freshServerPerRun && sc.id !== "download" && !sc.ownClient
   );
   const needH2load = groups.some(([sc, p]) =>
-    p !== "h1" && !sc.freshServerPerRun && sc.id !== "download" && !sc.ownClient
+    (p !== "h1" || sc.id.startsWith("busy-")) && !sc.freshServerPerRun && sc.id !== "download" &&
+    !sc.ownClient
   );
   if (!(await checkTools(needWrk, needH2load))) return 3;
 

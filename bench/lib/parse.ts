@@ -60,8 +60,11 @@ export function parseWrk(out: string): LoadOutput {
   };
 }
 
-/** Parses h2load's summary. Latency percentiles come from its --log-file (see logPercentiles). */
-export function parseH2load(out: string): LoadOutput {
+/**
+ * Parses h2load's summary. Latency percentiles come from its --log-file (see logPercentiles).
+ * `expect` is the application protocol asked for: h2 (default; h2c counts) or http/1.1 (--h1).
+ */
+export function parseH2load(out: string, expect: "h2" | "http/1.1" = "h2"): LoadOutput {
   const fin = /finished in ([\d.]+\w+), ([\d.]+) req\/s/.exec(out);
   const req =
     /requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/
@@ -74,7 +77,8 @@ export function parseH2load(out: string): LoadOutput {
   if (failed) texts.push(`${req[5]} failed, ${req[6]} errored, ${req[7]} timeout`);
   if (bad) texts.push(`${bad} 4xx/5xx`);
   const proto = /Application protocol: (\S+)/.exec(out)?.[1];
-  if (proto && proto !== "h2" && proto !== "h2c") texts.push(`negotiated ${proto}`);
+  const ok = expect === "h2" ? proto === "h2" || proto === "h2c" : proto === expect;
+  if (proto && !ok) texts.push(`negotiated ${proto}`);
   return {
     reqPerSec: Number(fin[2]),
     requests: Number(req[4]),

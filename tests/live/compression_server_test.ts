@@ -274,13 +274,22 @@ for (const proto of ["h1", "h2c"] as const) {
         }
       });
       it(`${enc}: others are served while large bodies compress`, async () => {
+        const done: string[] = [];
         const large = Array.from(
           { length: 4 },
-          () => client.request("/large", { "accept-encoding": enc }),
+          (_, i) =>
+            client.request("/large", { "accept-encoding": enc }).then((g) => {
+              done.push(`large ${i}`);
+              return g;
+            }),
         );
+        // Asked once the large ones are on their way: it must not wait for all four to compress.
+        await new Promise((r) => setTimeout(r, 5));
         const small = await client.request("/small", { "accept-encoding": enc });
+        done.push("small");
         assert.equal(small.text, "tiny");
         for (const got of await Promise.all(large)) assert.equal(got.text, LARGE);
+        assert.notEqual(done.at(-1), "small", done.join(", "));
       });
       it(`${enc}: HEAD of a large body states GET's coding, no length, no body`, async () => {
         const got = await client.request("/large", { "accept-encoding": enc }, "HEAD");
