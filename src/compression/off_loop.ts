@@ -20,28 +20,34 @@
  *   `crypto.subtle.digest` of nothing, about 30 µs per hop, after which a
  *   waiting socket is read.
  *
- * Bodies under ASYNC_MIN_BYTES stay with the *Sync functions: below about
- * 16 KB the synchronous call costs the loop no more than the asynchronous one.
+ * Bodies under ASYNC_MIN_BYTES stay with the *Sync functions. On Bun and
+ * Node that is 16 KiB: below it the synchronous call costs the loop no more
+ * than the asynchronous one. On Deno it is 128 KiB, in slices of 64 KiB: each
+ * slice is a stream write, a callback and a turn of the loop, and the bench
+ * (100 KB JSON, 16–32 KiB slices) measured 26–38% more server CPU per
+ * compressed response with no better hello p99 beside it on a loaded
+ * machine, so slicing is kept for bodies whose one call would block the loop
+ * for a millisecond or more.
  *
  * At most IN_FLIGHT bodies are compressed at once (the others wait their turn,
  * first come first served): fifty interleaved zlib states of a few hundred KiB
  * each thrash the cache, and on Deno cost up to 1.6x the CPU per body of one
- * at a time. Slices of 32 KiB cost Deno about 7% over one call (16 KiB: 15%;
- * each slice is a write, a callback and a turn) and block the loop about
- * 0.1–0.2 ms each.
+ * at a time. Off the loop costs CPU on every runtime (about 25% per 100 KB
+ * response at saturation on one core: the pool's hand-offs, or the slices),
+ * and buys a loop that answers others meanwhile.
  *
  * @module
  */
 import type { ZlibStream } from "./encoders.ts";
 
-/** Whole bodies from this size on are compressed with {@link offLoop}. */
-export const ASYNC_MIN_BYTES = 16 * 1024;
-
-/** Input bytes compressed per turn of the loop where zlib runs on the loop (Deno). */
-export const SLICE_BYTES = 32 * 1024;
-
 /** Whether node:zlib's callback API runs on a thread pool here (Bun, Node) or on the loop (Deno). */
 export const ZLIB_POOL: boolean = !("Deno" in globalThis);
+
+/** Whole bodies from this size on are compressed with {@link offLoop}. */
+export const ASYNC_MIN_BYTES: number = ZLIB_POOL ? 16 * 1024 : 128 * 1024;
+
+/** Input bytes compressed per turn of the loop where zlib runs on the loop (Deno). */
+export const SLICE_BYTES = 64 * 1024;
 
 /** node:zlib's callback form of one coding, bound to its options. */
 export type CallbackCompress = (

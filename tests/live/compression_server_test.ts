@@ -283,9 +283,12 @@ for (const proto of ["h1", "h2c"] as const) {
               return g;
             }),
         );
-        // Asked once the large ones are on their way: it must not wait for all four to compress.
+        // Asked on a connection of its own once the large ones are on their way: it must not
+        // wait for all four to compress.
         await new Promise((r) => setTimeout(r, 5));
-        const small = await client.request("/small", { "accept-encoding": enc });
+        const other = proto === "h1" ? h1Client(srv.port) : h2cClient(srv.port);
+        const small = await other.request("/small", { "accept-encoding": enc });
+        other.close();
         done.push("small");
         assert.equal(small.text, "tiny");
         for (const got of await Promise.all(large)) assert.equal(got.text, LARGE);
