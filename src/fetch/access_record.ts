@@ -45,6 +45,7 @@ export class AccessRecord implements ResponseWriter {
   requestBody: { readonly received: number } | null = null;
   whole?: ResponseWriter["whole"];
   upgrade?: ResponseWriter["upgrade"];
+  wire?: ResponseWriter["wire"];
 
   constructor(hook: (info: ResponseInfo) => void, info: RequestInfo, inner: ResponseWriter) {
     this.#hook = hook;
@@ -64,6 +65,7 @@ export class AccessRecord implements ResponseWriter {
         return session;
       };
     }
+    if (inner.wire !== undefined) this.wire = () => inner.wire!();
     info.completed.then((c) => this.#report(c));
   }
 

@@ -9,6 +9,7 @@
  */
 import type { PendingUpgrade } from "../websocket/registry.ts";
 import type { WebSocketSessionHandle } from "../websocket/channel.ts";
+import type { WireGrant } from "./wire_types.ts";
 
 /**
  * What `head` is told about trailers: absent for none, the field names when
@@ -65,6 +66,11 @@ export interface ResponseWriter {
    * cannot switch (the exchange then answers 400).
    */
   upgrade?(accept: PendingUpgrade): WebSocketSessionHandle | null;
+  /**
+   * Optional: the handler takes the response over with wire(req)
+   * (src/fetch/wire.ts). Null when the response has started or the client left.
+   */
+  wire?(): WireGrant | null;
 }
 
 /** What the upgrade hook made of the handler's response. */

@@ -27,6 +27,8 @@ import { planResponseHead } from "./response_head.ts";
 import type { Timeouts } from "./timeouts.ts";
 import type { ChannelHooks } from "./ws_channel.ts";
 import { WebSocketMode } from "./ws_mode.ts";
+import type { WireGrant } from "../../fetch/wire_types.ts";
+import { RawWire } from "./wire_raw.ts";
 
 /**
  * What the output side asks of its connection.
@@ -150,6 +152,25 @@ export class ResponseSide implements WriterHost, ChannelHooks {
     const ws = this.#ws = new WebSocketMode(this.#t, accept, this, this.#facts.stats);
     ws.start(leftover, owner.peerEnded(), this.#host.shuttingDown);
     return ws.session;
+  }
+
+  /** wire(req): raw bytes; the connection closes after them unless the handler vouches for them. */
+  rawWire(ready: () => Promise<void>): WireGrant | null {
+    const owner = this.#owner;
+    const msg = owner.current();
+    if (msg === null || msg.headSent || owner.state() === ConnState.WEBSOCKET_ASKED) return null;
+    msg.headGoesOut();
+    return new RawWire(this.#t, {
+      ready,
+      abort: (reason) => this.abortResponse(reason),
+      finished: (close) => {
+        const unsent = msg.expect === ContinueState.FORFEITED &&
+          msg.bodyState === BodyState.READING;
+        if (close || unsent || this.#host.shuttingDown || owner.lastAnswer()) {
+          owner.to(ConnEvent.CLOSE_AFTER);
+        }
+      },
+    });
   }
 
   /** The session failed the connection for the client's fault (its close code). */

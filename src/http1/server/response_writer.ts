@@ -11,6 +11,7 @@ import type { Transport } from "../../transport/types.ts";
 import type { ResponseWriter, TrailerHint } from "../../fetch/exchange.ts";
 import type { PendingUpgrade } from "../../websocket/registry.ts";
 import type { WebSocketSessionHandle } from "../../websocket/channel.ts";
+import type { WireGrant } from "../../fetch/wire_types.ts";
 import {
   encodeChunk,
   encodeHead,
@@ -44,6 +45,8 @@ export interface WriterHost {
   abortResponse(reason: unknown): void;
   /** The handler accepted a WebSocket handshake. */
   upgrade(accept: PendingUpgrade): WebSocketSessionHandle | null;
+  /** wire(req): the handler writes the bytes itself (wire_raw.ts); null once a head went out. */
+  rawWire(ready: () => Promise<void>): WireGrant | null;
 }
 
 /**
@@ -125,6 +128,11 @@ export class Http1Writer implements ResponseWriter {
   /** The handler accepted a WebSocket handshake (the driver switches protocols). */
   upgrade(accept: PendingUpgrade): WebSocketSessionHandle | null {
     return this.#host.upgrade(accept);
+  }
+
+  /** wire(req): the handler writes the connection's bytes itself. */
+  wire(): WireGrant | null {
+    return this.#host.rawWire(() => this.ready());
   }
 
   /** Ends the body. */

@@ -16,7 +16,7 @@ import { FloodGuard } from "./flood_guard.ts";
 import { PingTracker } from "./ping_tracker.ts";
 import { LocalSettings } from "./local_settings.ts";
 import { FrameDecoder } from "./frame/decoder.ts";
-import { DEFAULT_WINDOW_SIZE, MAX_STREAM_ID } from "./frame/types.ts";
+import { DEFAULT_WINDOW_SIZE, type Frame, MAX_STREAM_ID } from "./frame/types.ts";
 import { ConnAction, ConnInput, ConnState, connTransition } from "./conn_table.ts";
 import type { H2Stream } from "./stream.ts";
 import { StreamStore } from "./stream_store.ts";
@@ -70,6 +70,11 @@ export class ConnCore {
   readonly pings = new PingTracker();
   /** HEADERS + CONTINUATION assembly. */
   readonly headerBlock: HeaderBlockAssembler;
+  /**
+   * Sees every frame received once it has been handled, with the events it
+   * produced (test servers' `wire(req).h2.frames()`); null, the usual case, costs one test.
+   */
+  tap: ((frame: Frame, length: number, events: H2Event[]) => void) | null = null;
   /** Reports a send window that grew (a "window" event). */
   readonly windowGrew = (streamId: number, delta: number): void => {
     this.events.push({ type: "window", streamId, delta });

@@ -185,15 +185,19 @@ export class H2Connection {
       }
       const frames = c.frames;
       frames.push(data);
+      let tapped: Frame | null = null;
       for (;;) {
         try {
           const frame = frames.next();
           if (frame === null) break;
+          tapped = frame;
           this.#onFrame(frame);
         } catch (e) {
           if (e instanceof StreamError) c.streamError(e);
           else throw e;
         }
+        if (c.tap !== null && tapped !== null) c.tap(tapped, frames.lastLength, events);
+        tapped = null;
         if ((c.state as ConnState) === ConnState.CLOSED) break;
       }
     } catch (e) {

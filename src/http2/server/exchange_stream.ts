@@ -21,6 +21,8 @@ import type { ClientErrorKind } from "../../types.ts";
 import type { PendingUpgrade } from "../../websocket/registry.ts";
 import type { WebSocketSessionHandle } from "../../websocket/channel.ts";
 import type { WsStream } from "./ws_stream.ts";
+import type { WireGrant } from "../../fetch/wire_types.ts";
+import { WireStream } from "./wire_stream.ts";
 
 const EMPTY = new Uint8Array(0);
 const STATUS_500: HeaderList = [[":status", "500"], ["content-length", "0"]];
@@ -315,6 +317,23 @@ export class DriverStream implements ResponseWriter {
   /** The handler accepted an RFC 8441 WebSocket (see ws_stream.ts). */
   upgrade(accept: PendingUpgrade): WebSocketSessionHandle | null {
     return this.ws?.accept(accept) ?? null;
+  }
+
+  /** wire(req): the handler takes the stream's frames over (wire_stream.ts). */
+  wire(): WireGrant | null {
+    if (this.headSent || !this.canSend) return null;
+    this.headSent = true;
+    const host = this.host;
+    return new WireStream({
+      id: this.id,
+      conn: host.conn,
+      flushSoon: () => host.flushSoon(),
+      nextFlush: () =>
+        new Promise<void>((resolve) => {
+          this.waiter = resolve;
+          host.wait(this);
+        }),
+    });
   }
 
   /** END_STREAM after the queued DATA. */
