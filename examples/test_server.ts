@@ -87,7 +87,7 @@ export const handler: Handler = (req) => {
   return w.response;
 };
 
-if (import.meta.main) {
+if ((import.meta as { main?: boolean }).main) {
   const port = Number(process.env.PORT ?? 8080);
   serve({ port, hostname: "127.0.0.1" }, handler);
 }

@@ -69,6 +69,8 @@ export class Exchange implements Wirable {
   upgradable = false;
   /** The handler took the response over with wire(req) (wire.ts). */
   wired: WireSession | null = null;
+  /** The handler's response is being sent: too late for wire(req). */
+  answered = false;
   /** The access-log record, only when the server has an onResponse hook. */
   readonly log: AccessRecord | null = null;
 
@@ -243,6 +245,7 @@ export class Exchange implements Wirable {
   /** Sends the handler's response: a WebSocket handshake through the hook, else the chosen way. */
   async #answer(response: Response, way: Way | null): Promise<void> {
     if (this.wired !== null) return this.#wiredEnd(response, undefined, false);
+    this.answered = true;
     const hook = this.#upgrades;
     const whole = way !== null && typeof way === "object";
     if (hook !== null && !whole && (this.upgradable || response.status === 101)) {

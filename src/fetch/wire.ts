@@ -89,6 +89,8 @@ export interface Wirable {
   wired: WireSession | null;
   /** The response is complete (or the client left). */
   readonly done: boolean;
+  /** The handler's own response is being sent. */
+  readonly answered: boolean;
   /** A WebSocket handshake candidate. */
   readonly upgradable: boolean;
   /** The request's facts (its protocol). */
@@ -147,7 +149,7 @@ export function wire(req: Request): Wire {
   if (ex.upgradable) {
     throw new WireError("websocket", "wire(req) cannot take over a WebSocket upgrade request");
   }
-  const grant = ex.done ? null : ex.grantWire();
+  const grant = ex.done || ex.answered ? null : ex.grantWire();
   if (grant === undefined) {
     throw new WireError("unsupported", `wire(req) is not available over ${ex.info.protocol}`);
   }
