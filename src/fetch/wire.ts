@@ -11,7 +11,15 @@ import { requestSource } from "./request.ts";
 import { type ErrorHandler, reportAfterHead } from "./on_error.ts";
 import type { Wire, WireGrant } from "./wire_types.ts";
 
-/** Why `wire(req)` refused. */
+/**
+ * Why `wire(req)` refused.
+ *
+ * @example
+ * ```ts
+ * import { type WireErrorCode, WireError } from "./wire.ts";
+ * const codeOf = (e: unknown): WireErrorCode | null => e instanceof WireError ? e.code : null;
+ * ```
+ */
 export type WireErrorCode = "foreign" | "twice" | "started" | "websocket" | "unsupported";
 
 /**

@@ -8,10 +8,26 @@
  */
 import type { Completion } from "../types.ts";
 
-/** Fields as they go on the wire: order, case and duplicates kept, nothing checked. */
+/**
+ * Fields as they go on the wire: order, case and duplicates kept, nothing checked.
+ *
+ * @example
+ * ```ts
+ * import type { WireFields } from "./wire_types.ts";
+ * const fields: WireFields = [["X-Early", "1"], [":status", "200"], ["x-dup", "a"], ["x-dup", "b"]];
+ * ```
+ */
 export type WireFields = ReadonlyArray<readonly [string, string]>;
 
-/** Options of {@link WireH2.headers}. */
+/**
+ * Options of {@link WireH2.headers}.
+ *
+ * @example
+ * ```ts
+ * import type { WireHeadersOptions } from "./wire_types.ts";
+ * const open: WireHeadersOptions = { endHeaders: false, padLength: 8 };
+ * ```
+ */
 export interface WireHeadersOptions {
   /** Set END_STREAM (default false). */
   endStream?: boolean;
@@ -23,7 +39,15 @@ export interface WireHeadersOptions {
   priority?: { dependency: number; exclusive: boolean; weight: number };
 }
 
-/** Options of {@link WireH2.data}. */
+/**
+ * Options of {@link WireH2.data}.
+ *
+ * @example
+ * ```ts
+ * import type { WireDataOptions } from "./wire_types.ts";
+ * const tooBig: WireDataOptions = { oversize: true, ignoreFlowControl: true, endStream: true };
+ * ```
+ */
 export interface WireDataOptions {
   /** Set END_STREAM on the (last) frame (default false). */
   endStream?: boolean;
@@ -35,7 +59,15 @@ export interface WireDataOptions {
   oversize?: boolean;
 }
 
-/** Any frame, for {@link WireH2.frame}. */
+/**
+ * Any frame, for {@link WireH2.frame}.
+ *
+ * @example
+ * ```ts
+ * import type { WireRawFrame } from "./wire_types.ts";
+ * const unknownOnZero: WireRawFrame = { type: 0xfa, flags: 0, payload: new Uint8Array(4), streamId: 0 };
+ * ```
+ */
 export interface WireRawFrame {
   /** Frame type (0..255; unknown types included). */
   type: number;
@@ -47,7 +79,15 @@ export interface WireRawFrame {
   streamId?: number;
 }
 
-/** A pushed response, for {@link WireH2.push}. */
+/**
+ * A pushed response, for {@link WireH2.push}.
+ *
+ * @example
+ * ```ts
+ * import type { WirePushResponse } from "./wire_types.ts";
+ * const pushed: WirePushResponse = { status: 200, headers: [["content-type", "text/css"]], body: "p{}" };
+ * ```
+ */
 export interface WirePushResponse {
   /** The status (default 200). */
   status?: number;
@@ -57,7 +97,15 @@ export interface WirePushResponse {
   body?: Uint8Array | string;
 }
 
-/** A frame received on the stream, as {@link WireH2.frames} reports it. */
+/**
+ * A frame received on the stream, as {@link WireH2.frames} reports it.
+ *
+ * @example
+ * ```ts
+ * import type { WireFrame } from "./wire_types.ts";
+ * const describe = (f: WireFrame) => `${f.name} flags=${f.flags} length=${f.length} pad=${f.padLength ?? 0}`;
+ * ```
+ */
 export interface WireFrame {
   /** The frame type code (0 DATA, 1 HEADERS, 2 PRIORITY, 3 RST_STREAM, 8 WINDOW_UPDATE, 9 CONTINUATION). */
   type: number;
@@ -81,7 +129,19 @@ export interface WireFrame {
   increment?: number;
 }
 
-/** The HTTP/2 side of a wire: this stream's frames, sent as given. */
+/**
+ * The HTTP/2 side of a wire: this stream's frames, sent as given.
+ *
+ * @example
+ * ```ts
+ * import type { WireH2 } from "./wire_types.ts";
+ * async function trickle(h2: WireH2): Promise<void> {
+ *   h2.headers([[":status", "200"]]);
+ *   for (const part of ["a", "b", "c"]) await h2.data(part);
+ *   h2.end();
+ * }
+ * ```
+ */
 export interface WireH2 {
   /** The stream id. */
   readonly streamId: number;
@@ -107,7 +167,18 @@ export interface WireH2 {
   frames(): AsyncIterableIterator<WireFrame>;
 }
 
-/** The HTTP/1.1 side of a wire: the connection's bytes, sent as given. */
+/**
+ * The HTTP/1.1 side of a wire: the connection's bytes, sent as given.
+ *
+ * @example
+ * ```ts
+ * import type { WireH1 } from "./wire_types.ts";
+ * async function badStatus(h1: WireH1): Promise<void> {
+ *   await h1.write("HTTP/1.1 9999 Nope\r\n\r\n");
+ *   await h1.end();
+ * }
+ * ```
+ */
 export interface WireH1 {
   /** Writes bytes as they are: no framing, no validation. Resolves when the socket took them. */
   write(bytes: Uint8Array | string): Promise<void>;
@@ -118,7 +189,15 @@ export interface WireH1 {
   end(options?: { close?: boolean }): Promise<void>;
 }
 
-/** What `wire(req)` returns on HTTP/2. */
+/**
+ * What `wire(req)` returns on HTTP/2.
+ *
+ * @example
+ * ```ts
+ * import type { WireOverH2 } from "./wire_types.ts";
+ * const streamOf = (w: WireOverH2) => w.h2.streamId;
+ * ```
+ */
 export interface WireOverH2 {
   /** "h2" over TLS, "h2c" in cleartext. */
   readonly protocol: "h2" | "h2c";
@@ -130,7 +209,15 @@ export interface WireOverH2 {
   readonly h1: null;
 }
 
-/** What `wire(req)` returns on HTTP/1.1. */
+/**
+ * What `wire(req)` returns on HTTP/1.1.
+ *
+ * @example
+ * ```ts
+ * import type { WireOverH1 } from "./wire_types.ts";
+ * const close = (w: WireOverH1) => w.h1.end({ close: true });
+ * ```
+ */
 export interface WireOverH1 {
   /** "http/1.1". */
   readonly protocol: "http/1.1";
@@ -142,7 +229,15 @@ export interface WireOverH1 {
   readonly h1: WireH1;
 }
 
-/** What `wire(req)` returns: check `protocol` (or `h2`/`h1`) to pick a side. */
+/**
+ * What `wire(req)` returns: check `protocol` (or `h2`/`h1`) to pick a side.
+ *
+ * @example
+ * ```ts
+ * import type { Wire } from "./wire_types.ts";
+ * const protocolOf = (w: Wire) => (w.h2 !== null ? `h2 stream ${w.h2.streamId}` : w.protocol);
+ * ```
+ */
 export type Wire = WireOverH2 | WireOverH1;
 
 /** @internal What a driver's writer hands over when the handler takes the wire. */
