@@ -41,7 +41,7 @@ export interface WriterHost {
   /** The socket drained. */
   clearSendTimeout(): void;
   /** The response cannot complete. */
-  abortResponse(reason: unknown): void;
+  abortResponse(reason: unknown): number;
   /** The handler accepted a WebSocket handshake. */
   upgrade(accept: PendingUpgrade): WebSocketSessionHandle | null;
 }
@@ -146,7 +146,7 @@ export class Http1Writer implements ResponseWriter {
   }
 
   /** The response failed after its head: the only honest signal left is closing. */
-  abort(reason: unknown): void {
-    this.#host.abortResponse(reason);
+  abort(reason: unknown): number {
+    return this.#host.abortResponse(reason);
   }
 }
