@@ -179,7 +179,8 @@ class ServerImpl implements Server<Addr>, ServerHost {
         cert: tls.cert,
         key: tls.key,
         maxConcurrentStreams: h3.maxConcurrentStreams,
-        idleTimeout: h3.idleTimeout,
+        // Silence past our idle GOAWAY (checked every TICK_MS) ends the connection anyway.
+        idleTimeout: h3.idleTimeout > 0 ? h3.idleTimeout + 5_000 : 30_000,
       }, (session) => this.#acceptQuic(session, h3));
       this.#listenerClose = () => {
         tcp.close();
