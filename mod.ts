@@ -1,3 +1,6 @@
+// Server, ServerGroup and WorkerPool are AsyncDisposable (`await using`): the declarations
+// carry the lib they need, so a tsc consumer's own `lib` need not list it.
+/// <reference lib="esnext.disposable" preserve="true" />
 /**
  * h2serve: a web-standard HTTP/1.1 and HTTP/2 server for Deno, Bun and Node.js, with
  * its own protocol stack.
@@ -21,13 +24,12 @@ export type {
   NetAddr,
   Protocol,
   ServeInfo,
-  ServeOptions,
   Server,
   ServerStats,
-  ServeUnixOptions,
   TlsCertificate,
   UnixAddr,
 } from "./src/types.ts";
+export type { ServeOptions, ServeUnixOptions } from "./src/serve_options.ts";
 export type { Http1Options } from "./src/http1/server/options.ts";
 export type { Http1Limits } from "./src/http1/core/limits.ts";
 export { DEFAULT_HTTP1_OPTIONS } from "./src/http1/server/options.ts";
@@ -56,6 +58,9 @@ export { OptionError } from "./src/options/validate.ts";
 export { OPTION_SCHEMA } from "./src/options/schema.ts";
 export type { OptionKind, OptionSpec } from "./src/options/schema.ts";
 export type { ListenerProtocol } from "./src/options/protocols.ts";
+export { accessLog, commonLogLine } from "./src/app/access_log.ts";
+export type { AccessLogOptions, ResponseEnding, ResponseInfo } from "./src/app/access_log.ts";
+export type { PemSource, TlsCertificateInput } from "./src/options/tls_input.ts";
 export { group } from "./src/app/group.ts";
 export type { ServerGroup } from "./src/app/group.ts";
 export { serveWorkers } from "./src/workers/pool.ts";
@@ -70,6 +75,7 @@ export type {
   PublishOptions,
   UpgradeWebSocketOptions,
   WebSocketCloseInfo,
+  WebSocketCompressOptions,
   WebSocketEventHandler,
   WebSocketStreamConnection,
   WebSocketStreamView,

@@ -15,7 +15,7 @@
  * ```
  */
 export function envVar(name: string): string | undefined {
-  const g = globalThis as {
+  const g = globalThis as unknown as {
     Deno?: {
       permissions: { querySync?(d: { name: "env"; variable: string }): { state: string } };
       env: { get(name: string): string | undefined };

@@ -14,7 +14,9 @@
  * request's header fields exactly as received. Responses are compressed
  * (gzip, br, zstd) when the client asks for it.
  *
- *   npm start      # deno run --allow-net --allow-read examples/main.ts (or: bun examples/main.ts)
+ *   npm start            # Deno (deno run --allow-net --allow-read --allow-env=... examples/main.ts)
+ *   npm run start:bun    # Bun (bun examples/main.ts)
+ *   npm run start:node   # Node: compiles with tsc into .node_examples/, then runs it
  *
  * PORT, TLS_PORT and UPLOAD_TOKEN override the defaults (8000, 8443,
  * "let-me-in") where environment access is granted (Deno: --allow-env).

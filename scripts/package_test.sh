@@ -1,8 +1,10 @@
 #!/bin/sh
 # The npm package as a user gets it: `npm pack`, install the tarball into an
 # empty project, and there `import { serve } from "h2serve"` must serve
-# HTTP/1.1 and h2c on Node and on Bun (checked with node:http and node:http2
-# clients). Prints one line per runtime; exits non-zero on any failure.
+# HTTP/1.1 and h2c on Node, Bun and Deno (checked with node:http and
+# node:http2 clients), its types must check under tsc with a Node user's
+# settings and with a DOM-only lib, and its source maps must resolve inside
+# the package. Prints one line per step; exits non-zero on any failure.
 set -e
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -18,8 +20,8 @@ for forbidden in tests/ bench/ fixtures .key package-lock.json gen_tables; do
     exit 1
   fi
 done
-for entry in mod http2 hpack; do
-  grep -q "package/dist/$entry.d.ts" "$tmp/files" || { echo "package: no dist/$entry.d.ts" >&2; exit 1; }
+for shipped in dist/mod.d.ts dist/mod.js.map dist/mod.d.ts.map mod.ts src/server.ts dist/http2.d.ts dist/hpack.d.ts; do
+  grep -qx "package/$shipped" "$tmp/files" || { echo "package: no $shipped" >&2; exit 1; }
 done
 mkdir "$tmp/app"
 cd "$tmp/app"
@@ -34,9 +36,10 @@ import { serve } from "h2serve";
 import http from "node:http";
 import http2 from "node:http2";
 
-const runtime = globalThis.Bun ? "bun" : "node";
+const runtime = globalThis.Deno ? "deno" : globalThis.Bun ? "bun" : "node";
+const logged = [];
 const server = serve(
-  { port: 0, hostname: "127.0.0.1", onListen() {} },
+  { port: 0, hostname: "127.0.0.1", onListen() {}, onResponse: (i) => logged.push(i.protocol) },
   (_req, info) => new Response(`${info.protocol} ok`),
 );
 const port = server.addr.port;
@@ -57,12 +60,31 @@ const h2 = await new Promise((resolve, reject) => {
 });
 session.close();
 await server.shutdown();
-if (h1 !== "http/1.1 ok" || h2 !== "h2c ok") {
-  console.error(`package on ${runtime}: got ${JSON.stringify([h1, h2])}`);
+if (h1 !== "http/1.1 ok" || h2 !== "h2c ok" || logged.join() !== "http/1.1,h2c") {
+  console.error(`package on ${runtime}: got ${JSON.stringify([h1, h2, logged])}`);
   process.exit(1);
 }
-console.log(`package on ${runtime}: HTTP/1.1 and h2c served`);
+console.log(`package on ${runtime}: HTTP/1.1 and h2c served and seen by onResponse`);
 JS
+# Every source map names files the package ships (src/ and mod.ts are included for them).
+cat >maps.mjs <<'JS'
+import { readdirSync, readFileSync, existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+const dist = "node_modules/h2serve/dist";
+let maps = 0;
+for (const f of readdirSync(dist, { recursive: true })) {
+  if (!String(f).endsWith(".map")) continue;
+  const file = join(dist, String(f));
+  for (const source of JSON.parse(readFileSync(file, "utf8")).sources) {
+    const target = resolve(dirname(file), source);
+    if (!existsSync(target)) throw new Error(`${file}: ${source} is not in the package`);
+  }
+  maps++;
+}
+if (maps === 0) throw new Error("no source maps in dist/");
+console.log(`package source maps: ${maps} maps, every source shipped`);
+JS
+node maps.mjs
 # The subpath entries: a sans-IO client and server talk in memory; HPACK round-trips.
 cat >subpaths.mjs <<'JS'
 import { H2Connection } from "h2serve/http2";
@@ -93,7 +115,9 @@ if (body !== "sans-io ok" || fields[0]?.[1] !== "b") {
 }
 console.log(`package on ${runtime}: h2serve/http2 and h2serve/hpack work`);
 JS
-# The types condition: a TypeScript user on Node (no DOM library) typechecks against dist/*.d.ts.
+# The types condition: a TypeScript user on Node (lib ES2022, no DOM, no
+# ESNext.Disposable) typechecks against dist/*.d.ts, and so does one with the
+# DOM library and no Node types.
 mkdir -p node_modules/@types
 ln -s "$root/node_modules/@types/node" node_modules/@types/node
 cat >typed.ts <<'TS'
@@ -110,14 +134,20 @@ cat >tsconfig.json <<'JSON'
 {
   "compilerOptions": {
     "target": "ES2022", "module": "NodeNext", "moduleResolution": "NodeNext", "strict": true,
-    "lib": ["ES2023"], "types": ["node"], "noEmit": true
+    "lib": ["ES2022"], "types": ["node"], "noEmit": true
   },
   "files": ["typed.ts"]
 }
 JSON
 "$root/node_modules/.bin/tsc" -p . || { echo "package: the types do not typecheck for a Node user" >&2; exit 1; }
-echo "package types: a Node TypeScript app typechecks against them"
+sed 's/"lib": \["ES2022"\], "types": \["node"\]/"lib": ["ES2022", "DOM"], "types": []/' \
+  tsconfig.json >tsconfig.dom.json
+grep -q '"DOM"' tsconfig.dom.json
+"$root/node_modules/.bin/tsc" -p tsconfig.dom.json ||
+  { echo "package: the types do not typecheck with the DOM lib alone" >&2; exit 1; }
+echo "package types: a TypeScript app typechecks against them (ES2022 + Node types; ES2022 + DOM)"
 timeout 60 node app.mjs
 timeout 60 "$root/node_modules/.bin/bun" app.mjs
+timeout 60 "$root/node_modules/.bin/deno" run --allow-net=127.0.0.1 --allow-read --allow-env app.mjs
 timeout 60 node subpaths.mjs
 timeout 60 "$root/node_modules/.bin/bun" subpaths.mjs

@@ -1,49 +1,34 @@
 /**
- * serve(): listeners, protocol selection per connection, timeouts and
- * graceful shutdown. Everything runtime-specific stays behind the Transport.
+ * serve(): the listener (and HTTP/3's beside it, server_http3.ts), graceful
+ * shutdown and its deadline, the server's stats. accept.ts picks each
+ * connection's driver; connections.ts tracks them and sweeps their
+ * deadlines. Everything runtime-specific stays behind the Transport.
  *
  * @module
  */
-import { currentRuntime, type Runtime, type Transport } from "./transport/mod.ts";
-import type { Addr, UnixAddr } from "./transport/types.ts";
-import type {
-  ConnectionHello,
-  Handler,
-  ListenInfo,
-  Protocol,
-  ServeOptions,
-  Server,
-  ServerStats,
-  ServeUnixOptions,
-  ShutdownOptions,
-} from "./types.ts";
+import { currentRuntime, type Runtime } from "./transport/mod.ts";
+import type { Addr, TlsCertificate, UnixAddr } from "./transport/types.ts";
+import type { Handler, ListenInfo, Server, ServerStats, ShutdownOptions } from "./types.ts";
+import type { ServeOptions, ServeUnixOptions } from "./serve_options.ts";
 import { ClientErrors } from "./client_errors.ts";
 import { validateOptions } from "./options/validate.ts";
-import { type ResolvedProtocols, resolveProtocols } from "./options/protocols.ts";
+import { resolveProtocols } from "./options/protocols.ts";
 import type { ClientErrorKind } from "./types.ts";
 import { withExpect } from "./fetch/expect.ts";
 import { withCompression } from "./compression/compress.ts";
 import { resolveCompression } from "./compression/options.ts";
 import { defaultOnError, type ErrorHandler } from "./fetch/exchange.ts";
 import type { LiveConnection, ServerHost } from "./fetch/host.ts";
-import { Connection } from "./fetch/info.ts";
-import { Http1Driver } from "./http1/server/driver.ts";
-import { DEFAULT_HTTP1_OPTIONS, type Http1Options } from "./http1/server/options.ts";
-import { Http2Driver } from "./http2/server/driver.ts";
-import { type Http2Options, resolveHttp2Options } from "./http2/server/options.ts";
-import { h2cUpgrade } from "./http2/server/h2c_upgrade.ts";
-import { PrefaceSniffer } from "./sniff.ts";
-import type { ConnectionFacts, Counters } from "./fetch/info.ts";
-import { OptionError } from "./options/validate.ts";
-import { listenQuic, quicUnsupported } from "./transport/deno_quic.ts";
-import type { QuicSession } from "./transport/quic_types.ts";
-import { Http3Driver } from "./http3/server/driver.ts";
-import { type Http3Options, resolveHttp3Options } from "./http3/server/options.ts";
-import { altSvcValue, withAltSvc } from "./http3/server/alt_svc.ts";
-import { checkTopic, type PublishOptions, topicsOf } from "./websocket/topics.ts";
-
-/** How often deadlines are checked; timeouts are accurate to about this. */
-const TICK_MS = 500;
+import type { ConnectionFacts } from "./fetch/info.ts";
+import { DEFAULT_HTTP1_OPTIONS } from "./http1/server/options.ts";
+import { resolveHttp2Options } from "./http2/server/options.ts";
+import { resolveTlsInput } from "./options/tls_input.ts";
+import { ServerHandle } from "./server_handle.ts";
+import { listenOrExplain } from "./listen_error.ts";
+import { checkTopic, type PublishOptions, shareTopics, topicsOf } from "./websocket/topics.ts";
+import { Acceptor } from "./accept.ts";
+import { LiveConnections } from "./connections.ts";
+import { Http3Listener } from "./server_http3.ts";
 
 /**
  * Deadline of a shutdown nobody gave a timeout (see ServeOptions.shutdownTimeout):
@@ -59,18 +44,21 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
  */
 const TERMINATE_GRACE_MS = 1_000;
 
-class ServerImpl implements Server<Addr>, ServerHost {
+/** The server's working parts; users get a {@link ServerHandle} in front of it. */
+export class ServerImpl implements ServerHost {
   readonly addr: Addr;
   readonly url: URL;
   readonly finished: Promise<void>;
+  /** Whether the listener keeps the process alive. */
+  readonly ref: (keep: boolean) => void;
   readonly handler: Handler;
   readonly onError: ErrorHandler;
   shuttingDown = false;
 
   #runtime: Runtime;
   #listenerClose: () => void;
-  #conns = new Set<LiveConnection>();
-  #counters: Counters = { requests: 0, inflight: 0, websockets: 0 };
+  readonly #conns: LiveConnections;
+  readonly #acceptor: Acceptor;
   #resolveFinished!: () => void;
   #errors: ClientErrors;
   #shutdownTimeout: number;
@@ -78,14 +66,6 @@ class ServerImpl implements Server<Addr>, ServerHost {
   #shutdownAt = Infinity;
   #shutdownTimer: ReturnType<typeof setTimeout> | null = null;
   #terminated = false;
-  #tick: ReturnType<typeof setInterval> | null = null;
-  #http1: Http1Options;
-  #onConnection: ((hello: ConnectionHello) => object | void) | null;
-  #tls: ServeOptions["tls"] | null;
-  /** Resolved HTTP/2 options, or null when HTTP/2 is turned off. */
-  #http2: Http2Options | null;
-  /** What this listener accepts (the `protocols` option with its defaults). */
-  #protocols: ResolvedProtocols;
 
   constructor(options: ServeOptions & { path?: string }, handler: Handler) {
     const hooks = options.expect === undefined ? [] : [options.expect].flat();
@@ -93,13 +73,19 @@ class ServerImpl implements Server<Addr>, ServerHost {
     // Compression wraps the application's handler; the Expect filter runs before both.
     const inner = compression !== null ? withCompression(compression, handler) : handler;
     this.handler = hooks.length > 0 ? withExpect(hooks, inner) : inner;
-    this.#onConnection = options.onConnection ?? null;
-    this.#tls = options.tls ?? null;
     this.onError = options.onError ?? defaultOnError;
-    this.#http1 = { ...DEFAULT_HTTP1_OPTIONS, ...options.http1 };
-    this.#http2 = options.http2 === false ? null : resolveHttp2Options(options.http2);
-    this.#protocols = resolveProtocols(options);
+    const http1 = { ...DEFAULT_HTTP1_OPTIONS, ...options.http1 };
+    const protocols = resolveProtocols(options);
     this.#runtime = currentRuntime();
+    this.#conns = new LiveConnections((id) => this.#runtime.unrefTimer(id));
+    this.#acceptor = new Acceptor(this, {
+      http1,
+      http2: options.http2 === false ? null : resolveHttp2Options(options.http2),
+      protocols,
+      onConnection: options.onConnection ?? null,
+      onResponse: options.onResponse ?? null,
+      counters: this.#conns.counters,
+    });
     this.#shutdownTimeout = options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
     this.#errors = new ClientErrors(
       options.onClientError ?? null,
@@ -109,40 +95,33 @@ class ServerImpl implements Server<Addr>, ServerHost {
     this.finished = new Promise((r) => (this.#resolveFinished = r));
     const hostname = options.hostname ?? "0.0.0.0";
     const port = options.port ?? 8000;
-    const h3 = options.http3 ? resolveHttp3Options(options.http3) : null;
-    if (h3 !== null) {
-      // Checked before anything binds, so a refused start leaves no listener behind.
-      if (!options.tls || options.path !== undefined) {
-        throw new OptionError("http3", "http3 needs tls (and a TCP port): QUIC is always TLS");
-      }
-      const why = quicUnsupported();
-      if (why !== null) throw new Error(why);
-      let altSvc = "";
-      this.handler = withAltSvc(this.handler, () => altSvc);
-      this.#altSvc = (p) => (altSvc = altSvcValue(p, h3.altSvcMaxAge));
-    }
+    const h3 = Http3Listener.prepare(options);
+    if (h3 !== null) this.handler = h3.advertise(this.handler);
     const listener = listenOrExplain(hostname, port, () =>
       this.#runtime.listen({
         hostname,
         port,
         path: options.path,
         reusePort: options.reusePort,
-        tls: options.tls,
+        tls: options.tls as TlsCertificate | TlsCertificate[] | undefined,
         // A TLS handshake is part of getting a request head: same bound as a slow head.
-        handshakeTimeout: options.tlsHandshakeTimeout ?? this.#http1.headersTimeout,
+        handshakeTimeout: options.tlsHandshakeTimeout ?? http1.headersTimeout,
         proxyProtocol: options.proxyProtocol,
-        proxyTimeout: this.#http1.headersTimeout,
+        proxyTimeout: http1.headersTimeout,
         onHandshakeError: (stage, e, remoteAddr, timedOut) => {
           const kind = timedOut ? "timeout" : stage;
           // The options that bound these stages, as the user would set them.
           const option = stage === "tls" ? "tlsHandshakeTimeout" : "http1.headersTimeout";
           this.#errors.report(kind, e, remoteAddr, null, undefined, timedOut ? option : undefined);
         },
-        alpnProtocols: options.tls ? [...this.#protocols.alpn] : undefined,
-      }, (t) => this.#accept(t)));
+        alpnProtocols: options.tls ? [...protocols.alpn] : undefined,
+      }, (t) => this.#acceptor.accept(t)));
     this.addr = listener.addr;
     this.#listenerClose = () => listener.close();
-    if (h3 !== null && listener.addr.transport === "tcp") this.#listenH3(h3, hostname, listener);
+    this.ref = (keep) => listener.ref(keep);
+    if (h3 !== null && listener.addr.transport === "tcp") {
+      this.#listenH3(h3, hostname, options.tls as TlsCertificate | TlsCertificate[], listener);
+    }
     const scheme = options.tls ? "https" : "http";
     const addr = this.addr;
     let info: ListenInfo;
@@ -166,22 +145,16 @@ class ServerImpl implements Server<Addr>, ServerHost {
     }
   }
 
-  #altSvc: (port: number) => void = () => {};
-
   /** HTTP/3 on the TLS listener's port (UDP); its failure closes the TCP listener too. */
-  #listenH3(h3: Http3Options, hostname: string, tcp: { close(): void }): void {
+  #listenH3(
+    h3: Http3Listener,
+    hostname: string,
+    tls: TlsCertificate | TlsCertificate[],
+    tcp: { close(): void },
+  ): void {
     const port = (this.addr as { port: number }).port;
-    const tls = [this.#tls].flat()[0]!;
     try {
-      const quic = listenQuic({
-        hostname,
-        port,
-        cert: tls.cert,
-        key: tls.key,
-        maxConcurrentStreams: h3.maxConcurrentStreams,
-        // Silence past our idle GOAWAY (checked every TICK_MS) ends the connection anyway.
-        idleTimeout: h3.idleTimeout > 0 ? h3.idleTimeout + 5_000 : 30_000,
-      }, (session) => this.#acceptQuic(session, h3));
+      const quic = h3.listen(hostname, port, tls, (s) => this.#acceptor.acceptQuic(s, h3.options));
       this.#listenerClose = () => {
         tcp.close();
         quic.stop();
@@ -192,112 +165,15 @@ class ServerImpl implements Server<Addr>, ServerHost {
       tcp.close();
       throw e;
     }
-    this.#altSvc(port);
-  }
-
-  #acceptQuic(session: QuicSession, h3: Http3Options): void {
-    if (this.shuttingDown) {
-      session.close(0x100, "shutting down");
-      return;
-    }
-    const t = { ...session, secure: true, alpn: "h3", abort: () => session.close(0x100, "") };
-    const facts = this.#facts(t as unknown as Transport, "h3");
-    if (facts !== null) new Http3Driver(session, this, facts, h3).start();
-  }
-
-  #accept(t: Transport): void {
-    if (this.shuttingDown) {
-      t.abort();
-      return;
-    }
-    const h2 = this.#http2;
-    const p = this.#protocols;
-    if (t.secure) {
-      // TLS: ALPN decides, among what the listener offers. No ALPN is HTTP/1.1 when it is served
-      // (h2-only: HTTP/2, whose core answers anything but the preface with GOAWAY).
-      const h2tls = h2 !== null && (t.alpn === "h2" || (t.alpn !== "http/1.1" && !p.http1));
-      const facts = this.#facts(t, h2tls ? "h2" : "http/1.1");
-      if (facts === null) return;
-      if (h2tls) new Http2Driver(t, this, facts, h2).start();
-      else new Http1Driver(t, this, facts, this.#http1).start();
-    } else if (h2 === null || !p.h2c) {
-      // HTTP/1.1 only: no preface sniffing; h2c by Upgrade only where it was asked for.
-      const facts = this.#facts(t, "http/1.1");
-      if (facts === null) return;
-      const upgrade = h2 !== null && p.h2cUpgrade ? h2cUpgrade(this, facts, h2) : null;
-      new Http1Driver(t, this, facts, this.#http1, upgrade).start();
-    } else if (!p.http1) {
-      // h2c only: every connection is HTTP/2; a bad preface gets GOAWAY PROTOCOL_ERROR (§3.4).
-      const facts = this.#facts(t, "h2c");
-      if (facts) new Http2Driver(t, this, facts, h2).start();
-    } else {
-      // Cleartext: the client preface means h2c with prior knowledge, anything else HTTP/1.1.
-      // `Upgrade: h2c` switches it to h2c only when "h2c-upgrade" is listed (h2c smuggling).
-      new PrefaceSniffer(t, this, this.#http1.headersTimeout, (protocol, initial) => {
-        const facts = this.#facts(t, protocol === "h2c" ? "h2c" : "http/1.1");
-        if (facts === null) return;
-        if (protocol === "h2c") {
-          new Http2Driver(t, this, facts, h2).start(initial);
-        } else {
-          const upgrade = p.h2cUpgrade ? h2cUpgrade(this, facts, h2) : null;
-          new Http1Driver(t, this, facts, this.#http1, upgrade).start(initial);
-        }
-      });
-    }
-  }
-
-  /**
-   * The facts every request of a connection shares, with the context the
-   * onConnection hook returns. A hook that throws refuses the connection.
-   */
-  #facts(t: Transport, protocol: Protocol): ConnectionFacts | null {
-    const id = new Connection();
-    let context: object | null = null;
-    if (this.#onConnection) {
-      try {
-        context = this.#onConnection({
-          id: id.id,
-          remoteAddr: t.remoteAddr,
-          localAddr: t.localAddr,
-          protocol,
-          secure: t.secure,
-          alpn: t.alpn,
-          serverName: t.serverName,
-        }) ?? null;
-      } catch (e) {
-        console.error("h2serve: onConnection refused a connection:", e);
-        t.abort();
-        return null;
-      }
-    }
-    return {
-      stats: this.#counters,
-      remoteAddr: t.remoteAddr,
-      localAddr: t.localAddr,
-      protocol,
-      secure: t.secure,
-      serverName: t.serverName,
-      connection: context === null ? id : new Connection(context, id.id),
-    };
   }
 
   add(conn: LiveConnection): void {
     this.#conns.add(conn);
-    if (this.#tick === null) {
-      this.#tick = setInterval(() => this.#onTick(), TICK_MS);
-      this.#runtime.unrefTimer(this.#tick);
-    }
   }
 
   remove(conn: LiveConnection): void {
-    this.#conns.delete(conn);
-    if (this.#conns.size === 0) {
-      if (this.#tick !== null) {
-        clearInterval(this.#tick);
-        this.#tick = null;
-      }
-      if (this.shuttingDown) this.#settle();
-    }
+    this.#conns.remove(conn);
+    if (this.#conns.size === 0 && this.shuttingDown) this.#settle();
   }
 
   clientError(
@@ -317,13 +193,6 @@ class ServerImpl implements Server<Addr>, ServerHost {
     );
   }
 
-  #onTick(): void {
-    const now = Date.now();
-    for (const c of this.#conns) {
-      if (c.deadline !== 0 && c.deadline <= now) c.onDeadline(now);
-    }
-  }
-
   publish(
     topic: string,
     data: string | ArrayBufferLike | ArrayBufferView,
@@ -338,14 +207,7 @@ class ServerImpl implements Server<Addr>, ServerHost {
   }
 
   stats(): ServerStats {
-    return {
-      connections: this.#conns.size,
-      inflight: this.#counters.inflight,
-      websockets: this.#counters.websockets,
-      requests: this.#counters.requests,
-      clientErrors: { ...this.#errors.counts.byKind },
-      timeouts: { ...this.#errors.counts.timeouts },
-    };
+    return this.#conns.stats(this.#errors);
   }
 
   shutdown(options: ShutdownOptions = {}): Promise<void> {
@@ -358,7 +220,7 @@ class ServerImpl implements Server<Addr>, ServerHost {
     if (!this.shuttingDown) {
       this.shuttingDown = true;
       this.#listenerClose();
-      for (const c of [...this.#conns]) c.shutdown();
+      for (const c of this.#conns.list()) c.shutdown();
     }
     if (this.#conns.size === 0) {
       this.#settle();
@@ -384,7 +246,7 @@ class ServerImpl implements Server<Addr>, ServerHost {
     if (this.#terminated) return;
     this.#terminated = true;
     this.#shutdownTimer = null;
-    for (const c of [...this.#conns]) c.terminate();
+    for (const c of this.#conns.list()) c.terminate();
     if (this.#conns.size === 0) {
       this.#settle();
       return;
@@ -400,30 +262,6 @@ class ServerImpl implements Server<Addr>, ServerHost {
       this.#shutdownTimer = null;
     }
     this.#resolveFinished();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.shutdown();
-  }
-}
-
-/**
- * Binds, turning "address in use" into an error that names the port on every
- * runtime (Bun's says only "Failed to listen"); the runtime's error is the cause.
- */
-function listenOrExplain<T>(hostname: string, port: number, listen: () => T): T {
-  try {
-    return listen();
-  } catch (e) {
-    const err = e as { code?: unknown; name?: unknown } | null;
-    if (err?.code === "EADDRINUSE" || err?.name === "AddrInUse") {
-      const inUse = new Error(`port ${port} is already in use (hostname ${hostname})`, {
-        cause: e,
-      });
-      (inUse as Error & { code: string }).code = "EADDRINUSE";
-      throw inUse;
-    }
-    throw e;
   }
 }
 
@@ -500,8 +338,11 @@ export function serve(
     options = {};
     handler = a;
   } else {
-    validateOptions(a);
-    options = a;
+    // cert and key as bytes or a file become text first, so everything after sees PEM.
+    options = a.tls === undefined
+      ? a
+      : { ...a, tls: resolveTlsInput(a.tls) as ServeOptions["tls"] };
+    validateOptions(options);
     handler = b ?? a.fetch;
   }
   if (typeof handler !== "function") {
@@ -509,5 +350,8 @@ export function serve(
       "serve() needs a handler: serve(handler), serve(options, handler) or serve({ fetch })",
     );
   }
-  return new ServerImpl(options, handler);
+  const impl = new ServerImpl(options, handler);
+  const handle = new ServerHandle(impl);
+  shareTopics(handle, impl); // serveWorkers relays the handle's topics
+  return handle;
 }

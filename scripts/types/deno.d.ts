@@ -32,6 +32,8 @@ declare namespace Deno {
     readonly addr: Addr;
     accept(): Promise<Conn>;
     close(): void;
+    ref(): void;
+    unref(): void;
   }
   const errors: {
     BadResource: new (...args: unknown[]) => Error;

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Server, ShutdownOptions } from "../types.ts";
+import type { Server, ServerStats, ShutdownOptions } from "../types.ts";
 
 /**
  * A set of servers that stop together.
@@ -23,6 +23,8 @@ export interface ServerGroup extends AsyncDisposable {
   readonly finished: Promise<void>;
   /** Shuts every server down gracefully, at once, with one deadline; resolves like `finished`. */
   shutdown(options?: ShutdownOptions): Promise<void>;
+  /** Every server's stats() added up (counts by kind and by timeout name too). */
+  stats(): ServerStats;
 }
 
 /**
@@ -50,6 +52,25 @@ export function group(...servers: Server[]): ServerGroup {
     servers,
     finished,
     shutdown,
+    stats: () => sumStats(servers.map((s) => s.stats())),
     [Symbol.asyncDispose]: () => shutdown(),
+  };
+}
+
+/** Adds stats up field by field, and the per-kind records key by key. */
+function sumStats(all: ServerStats[]): ServerStats {
+  const sum = (records: Array<Record<string, number>>) => {
+    const out: Record<string, number> = {};
+    for (const r of records) for (const [k, n] of Object.entries(r)) out[k] = (out[k] ?? 0) + n;
+    return out;
+  };
+  const total = (pick: (s: ServerStats) => number) => all.reduce((n, s) => n + pick(s), 0);
+  return {
+    connections: total((s) => s.connections),
+    inflight: total((s) => s.inflight),
+    requests: total((s) => s.requests),
+    websockets: total((s) => s.websockets),
+    clientErrors: sum(all.map((s) => s.clientErrors)) as ServerStats["clientErrors"],
+    timeouts: sum(all.map((s) => s.timeouts)),
   };
 }

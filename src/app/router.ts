@@ -183,7 +183,9 @@ function requireURLPattern(): typeof URLPattern {
   const P = (globalThis as { URLPattern?: typeof URLPattern }).URLPattern;
   if (P === undefined) {
     throw new Error(
-      "h2serve Router needs the global URLPattern (Deno, Bun >= 1.3.4, Node >= 23.8); this runtime has none",
+      "h2serve Router needs the global URLPattern (Deno, Bun >= 1.3.4, Node >= 23.8); " +
+        "this runtime has none: `npm install urlpattern-polyfill` and put " +
+        '`import "urlpattern-polyfill";` first in your entry module',
     );
   }
   return P;

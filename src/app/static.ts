@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { statSync } from "node:fs";
 import { openFile, readDir, realPath, stat } from "./fs.ts";
 import type { FileInfo, OpenFile } from "./fs.ts";
 
@@ -218,6 +219,14 @@ export function serveDir(
   root: string,
   options: ServeDirOptions = {},
 ): (request: Request) => Promise<Response> {
+  // A missing root is a misconfiguration: fail at start, not with a 500 per request.
+  let isDir: boolean;
+  try {
+    isDir = statSync(root).isDirectory();
+  } catch (cause) {
+    throw new Error(`serveDir: root ${JSON.stringify(root)} does not exist`, { cause });
+  }
+  if (!isDir) throw new Error(`serveDir: root ${JSON.stringify(root)} is not a directory`);
   const urlRoot = normalizeUrlRoot(options.urlRoot);
   const index = options.index === undefined ? "index.html" : options.index;
   const types: Record<string, string> = { ...CONTENT_TYPES };

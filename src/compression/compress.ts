@@ -15,13 +15,15 @@
  *
  * Every response that passes the first three checks gets
  * `Vary: Accept-Encoding`, whether compressed for this client or not, so
- * caches key on it. A compressed response loses Content-Length (it no longer
- * holds) and Accept-Ranges (ranges of a coding that is redone per request
- * cannot be honoured), and a strong ETag becomes weak (as nginx does): the
- * bytes differ from the identity representation's, the meaning does not.
+ * caches key on it. A compressed whole body (known in full) is sent with the
+ * Content-Length of its compressed bytes; a streamed one loses the
+ * handler's Content-Length (it no longer holds). Accept-Ranges goes (ranges
+ * of a coding that is redone per request cannot be honoured), and a strong
+ * ETag becomes weak (as nginx does): the bytes differ from the identity
+ * representation's, the meaning does not.
  *
- * HEAD gets the very headers GET would (Content-Encoding, Vary, weak ETag,
- * no Content-Length) without running a compressor.
+ * HEAD gets GET's Content-Encoding, Vary and weak ETag without running a
+ * compressor, and so no Content-Length (the compressed size is not known).
  *
  * Trailers attached with withTrailers move to the compressed Response.
  *

@@ -51,9 +51,18 @@ export interface Encoder {
 
 const C = zlib.constants;
 
+/**
+ * zlib's *Sync output typed as the web platform wants it. Node's typings say
+ * `Buffer<ArrayBufferLike>` (a Buffer may sit on a SharedArrayBuffer in
+ * general); a fresh zlib result never does, so this is a check, not a copy.
+ */
+function plain(b: Uint8Array): Uint8Array<ArrayBuffer> {
+  return b.buffer instanceof ArrayBuffer ? b as Uint8Array<ArrayBuffer> : new Uint8Array(b);
+}
+
 type Z = typeof zlib & {
   createZstdCompress?: (options?: object) => ZlibStream;
-  zstdCompressSync?: (data: Uint8Array, options?: object) => Uint8Array<ArrayBuffer>;
+  zstdCompressSync?: (data: Uint8Array, options?: object) => Uint8Array;
 };
 const z = zlib as Z;
 
@@ -67,7 +76,7 @@ const gzip: Encoder = {
   min: 1,
   max: 9,
   level: 6,
-  whole: (data, level) => zlib.gzipSync(data, { level }),
+  whole: (data, level) => plain(zlib.gzipSync(data, { level })),
   stream: (level) => zlib.createGzip({ level }) as unknown as ZlibStream,
   flushKind: C.Z_SYNC_FLUSH,
 };
@@ -78,12 +87,12 @@ const br: Encoder = {
   // Quality 11 (zlib's default) is far too slow for responses built per request.
   level: 4,
   whole: (data, level) =>
-    zlib.brotliCompressSync(data, {
+    plain(zlib.brotliCompressSync(data, {
       params: {
         [C.BROTLI_PARAM_QUALITY]: level,
         [C.BROTLI_PARAM_SIZE_HINT]: data.byteLength,
       },
-    }),
+    })),
   stream: (level) =>
     zlib.createBrotliCompress({
       params: { [C.BROTLI_PARAM_QUALITY]: level },
@@ -99,7 +108,7 @@ const zstd: Encoder = {
   min: 1,
   max: 19,
   level: 3,
-  whole: (data, level) => z.zstdCompressSync!(data, { params: { [ZSTD_LEVEL]: level } }),
+  whole: (data, level) => plain(z.zstdCompressSync!(data, { params: { [ZSTD_LEVEL]: level } })),
   stream: (level) => z.createZstdCompress!({ params: { [ZSTD_LEVEL]: level } }),
   flushKind: ZSTD_FLUSH,
 };

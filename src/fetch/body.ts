@@ -32,6 +32,8 @@ export class RequestBody {
   #flow: BodyFlow;
   #closed = false;
   #hwm: number;
+  /** Body bytes received from the client (for the access log). */
+  received = 0;
 
   /**
    * @param lazy when true (Expect: 100-continue) nothing is pulled until the
@@ -71,6 +73,7 @@ export class RequestBody {
    * byte streams transfer it.
    */
   push(chunk: Uint8Array): boolean {
+    this.received += chunk.byteLength;
     if (this.#closed) return true;
     if (chunk.byteLength > 0) this.#controller.enqueue(chunk as Uint8Array<ArrayBuffer>);
     return (this.#controller.desiredSize ?? 0) > 0;

@@ -8,7 +8,7 @@
  * @module
  */
 import type { Completion, Handler } from "../types.ts";
-import type { RequestInfo } from "./info.ts";
+import { RequestInfo } from "./info.ts";
 import { takeStaticBody } from "./static_body.ts";
 import { heldBodyBytes } from "../runtime/bun_body.ts";
 import { isShortAscii } from "../bytes/slab.ts";
@@ -19,6 +19,9 @@ import { type Read, readEager } from "./eager_read.ts";
 import { responseFields } from "./response_fields.ts";
 import type { ResponseWriter, UpgradeHook } from "./writer.ts";
 import { type ErrorHandler, fallbackResponse, reportAfterHead } from "./on_error.ts";
+import { AccessRecord } from "./access_record.ts";
+
+export { StreamResetByPeer } from "./access_record.ts";
 
 export { defaultOnError, type ErrorHandler } from "./on_error.ts";
 
@@ -62,9 +65,13 @@ export class Exchange {
   #isHead = false;
   /** The driver registered the request as a WebSocket upgrade candidate. */
   upgradable = false;
+  /** The access-log record, only when the server has an onResponse hook. */
+  readonly log: AccessRecord | null = null;
 
   constructor(info: RequestInfo, writer: ResponseWriter, upgrades: UpgradeHook | null = null) {
     this.info = info;
+    const hook = RequestInfo.onResponse(info);
+    if (hook !== null) writer = this.log = new AccessRecord(hook, info, writer);
     this.#writer = writer;
     this.#upgrades = upgrades;
   }
@@ -89,10 +96,18 @@ export class Exchange {
    */
   cancel(reason: unknown): void {
     if (this.done) return;
+    this.log?.cancelled(reason);
     this.info.complete("aborted");
     this.#reason = reason;
     this.#abort?.abort(reason);
     this.#reader?.cancel(reason).catch(() => {});
+  }
+
+  /** A deadline the application set (server.timeout) passed: cut the response off. */
+  expire(reason: Error): void {
+    if (this.done) return;
+    this.cancel(reason);
+    this.#writer.abort(reason);
   }
 
   #finish(outcome: Completion): void {
@@ -118,6 +133,7 @@ export class Exchange {
     isHead: boolean,
   ): Promise<void> | null {
     this.#request = request;
+    if (this.log !== null) this.log.request = request;
     this.#onError = onError;
     this.#isHead = isHead;
     let r: Response | Promise<Response>;
@@ -144,6 +160,7 @@ export class Exchange {
     isHead: boolean,
   ): Promise<void> {
     this.#request = request;
+    if (this.log !== null) this.log.request = request;
     this.#onError = onError;
     this.#isHead = isHead;
     let pending: unknown;
@@ -193,10 +210,15 @@ export class Exchange {
         if (this.upgradable) this.#upgrades?.refused(this.#request);
         return;
       }
-      response = this.#upgrades?.failed(error) ??
-        await fallbackResponse(this.#onError, error, this.#request);
+      response = this.#upgrades?.failed(error) ?? await this.#fallback(error);
     }
     return this.#answer(response, way);
+  }
+
+  /** The handler failed: onError's answer (the access log records an error). */
+  #fallback(error: unknown): Promise<Response> {
+    this.log?.failed();
+    return fallbackResponse(this.#onError, error, this.#request);
   }
 
   /** Sends the handler's response: a WebSocket handshake through the hook, else the chosen way. */
@@ -212,7 +234,7 @@ export class Exchange {
       if (a.kind === "dropped") return;
       if (a.kind === "respond") response = a.response;
       else if (a.kind === "error" && !this.done) {
-        response = await fallbackResponse(this.#onError, a.error, this.#request);
+        response = await this.#fallback(a.error);
       }
       way = null;
     }

@@ -6,6 +6,7 @@
  */
 import type { Completion, ConnectionInfo, Protocol, ServeInfo } from "../types.ts";
 import type { Addr } from "../transport/types.ts";
+import type { ResponseInfo } from "../app/access_log.ts";
 
 let nextConnectionId = 1;
 
@@ -62,6 +63,8 @@ export interface ConnectionFacts {
   serverName: string | null;
   /** Id and context. */
   connection: Connection;
+  /** The server's access-log hook (`onResponse`), if it has one. */
+  onResponse?: ((info: ResponseInfo) => void) | null;
 }
 
 /**
@@ -92,6 +95,11 @@ export class RequestInfo implements ServeInfo {
     this.#raw = raw;
     facts.stats.requests++;
     facts.stats.inflight++;
+  }
+
+  /** The server's onResponse hook, read by the exchange (static: not on the handler's info). */
+  static onResponse(info: RequestInfo): ((info: ResponseInfo) => void) | null {
+    return info.#facts.onResponse ?? null;
   }
 
   /** Peer address. */

@@ -84,6 +84,11 @@ class LazyRequest {
     return this.#source.signal;
   }
 
+  /** The exchange behind a lazy request (static: not visible on the request). */
+  static sourceOf(r: unknown): SignalSource | null {
+    return typeof r === "object" && r !== null && #source in r ? (r as LazyRequest).#source : null;
+  }
+
   get body(): ReadableStream<Uint8Array> | null {
     return this.#body === null ? null : this.#materialize().body;
   }
@@ -235,4 +240,11 @@ export function lazyRequest(
   source: SignalSource,
 ): Request {
   return new LazyRequest({ url, method, headers, body, source }) as unknown as Request;
+}
+
+/**
+ * The signal source (exchange) of a lazy request, or null for any other object.
+ */
+export function lazySource(r: unknown): SignalSource | null {
+  return LazyRequest.sourceOf(r);
 }

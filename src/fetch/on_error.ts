@@ -11,8 +11,8 @@ import { materializeResponse } from "./light_response.ts";
 export type ErrorHandler = (error: unknown, request: Request) => Response | Promise<Response>;
 
 /** Answers with a plain 500 and logs, as Deno's serve() does. */
-export const defaultOnError: ErrorHandler = (error) => {
-  console.error("h2serve: handler failed:", error);
+export const defaultOnError: ErrorHandler = (error, request) => {
+  console.error(`h2serve: handler failed (${request.method} ${request.url}):`, error);
   return new Response("Internal Server Error", {
     status: 500,
     headers: { "content-type": "text/plain;charset=utf-8" },
@@ -31,8 +31,10 @@ export async function fallbackResponse(
     if (r instanceof Response) return materializeResponse(r);
     throw new TypeError("onError did not return a Response");
   } catch (e) {
-    if (onError !== defaultOnError) console.error("h2serve: handler failed:", error);
-    if (onError !== defaultOnError) console.error("h2serve: onError failed too:", e);
+    if (onError !== defaultOnError) {
+      console.error(`h2serve: handler failed (${request.method} ${request.url}):`, error);
+      console.error("h2serve: onError failed too:", e);
+    }
     return new Response("Internal Server Error", { status: 500 });
   }
 }
@@ -51,7 +53,7 @@ export async function reportAfterHead(
     const r = await onError(error, request);
     if (r instanceof Response) r.body?.cancel().catch(() => {});
   } catch (e) {
-    console.error("h2serve: handler failed:", error);
+    console.error(`h2serve: handler failed (${request.method} ${request.url}):`, error);
     console.error("h2serve: onError failed too:", e);
   }
 }

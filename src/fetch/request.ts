@@ -5,7 +5,7 @@
  * @module
  */
 
-import { LAZY_REQUESTS, lazyRequest, normalizeMethod } from "./lazy_request.ts";
+import { LAZY_REQUESTS, lazyRequest, lazySource, normalizeMethod } from "./lazy_request.ts";
 import type { SignalSource } from "./signal_source.ts";
 
 export type { SignalSource } from "./signal_source.ts";
@@ -48,6 +48,19 @@ class ServerRequest extends Request {
   override get signal(): AbortSignal {
     return this.#source.signal;
   }
+
+  /** The exchange behind a request (static: not visible on the request). */
+  static sourceOf(r: Request): SignalSource | null {
+    return #source in r ? r.#source : null;
+  }
+}
+
+/**
+ * The exchange (signal source) behind a request the server made, or null
+ * for any other Request.
+ */
+export function requestSource(r: Request): SignalSource | null {
+  return ServerRequest.sourceOf(r) ?? lazySource(r);
 }
 
 /**

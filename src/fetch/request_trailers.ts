@@ -106,16 +106,6 @@ export function registerRequestTrailers(request: Request): RequestTrailerSlot {
  * code "body-unread"; if the client goes away or resets the stream first,
  * with code "aborted". A request with no body, and a Request the server did
  * not create (a clone, `new Request(...)`), resolve with an empty Headers.
- *
- * @example
- * ```ts ignore
- * import { requestTrailers, serve } from "../../mod.ts";
- * serve({ port: 8080 }, async (req) => {
- *   const body = await req.arrayBuffer();
- *   const trailers = await requestTrailers(req);
- *   return new Response(`${body.byteLength} bytes, checksum ${trailers.get("x-checksum")}`);
- * });
- * ```
  */
 export function requestTrailers(request: Request): Promise<Headers> {
   const slot = requestSlots.get(request);

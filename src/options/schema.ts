@@ -111,7 +111,7 @@ export const OPTION_SCHEMA: readonly OptionSpec[] = [
     path: "tls",
     kind: "tls",
     default: "none",
-    doc: "PEM cert and key (or a list with serverName for SNI): serve HTTPS",
+    doc: "PEM cert and key as text, bytes or a file (or a list with serverName for SNI): HTTPS",
   },
   ms(
     "tlsHandshakeTimeout",
@@ -125,6 +125,7 @@ export const OPTION_SCHEMA: readonly OptionSpec[] = [
   fn("onError", "turns a handler failure into a response; default 500"),
   fn("onConnection", "per-connection hook; its return value is info.connection.context"),
   fn("onClientError", "hears protocol errors of clients (bad requests, resets, timeouts)"),
+  fn("onResponse", "hears each finished exchange (access log; see accessLog())"),
   {
     path: "expect",
     kind: "function-list",

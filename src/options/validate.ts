@@ -7,28 +7,12 @@
  */
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { OPTION_BY_PATH, OPTION_SCHEMA, type OptionSpec, TLS_ENTRY_KEYS } from "./schema.ts";
+import { pathHint, resolveTlsInput } from "./tls_input.ts";
+import { OptionError } from "./option_error.ts";
+import { MIGRATION_HINTS } from "./migration.ts";
 import type { ListenerProtocol } from "./protocols.ts";
 
-/**
- * A bad option: `option` is its path (`http1.headersTimeout`, `tls[1].key`).
- *
- * @example
- * ```ts
- * import { OptionError } from "@h2serve/h2serve";
- * const e = new OptionError("port", "port must be an integer in [0, 65535], got -1");
- * console.log(e.option); // "port"
- * ```
- */
-export class OptionError extends TypeError {
-  /** The option's path as the user wrote it. */
-  readonly option: string;
-  /** `option` is the path as the user wrote it; `message` names it too. */
-  constructor(option: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "OptionError";
-    this.option = option;
-  }
-}
+export { OptionError };
 
 /**
  * Shows a value in a message: strings quoted, objects by kind, long text cut.
@@ -110,7 +94,7 @@ export function describe(spec: OptionSpec): string {
     case "boolean-or-object":
       return "true, false or an options object";
     case "tls":
-      return "{ cert, key } with PEM strings, or an array of them";
+      return "{ cert, key } with PEM text, bytes or a file, or an array of them";
     case "string-list":
       return `a non-empty array of ${listValues(spec)}`;
   }
@@ -200,6 +184,8 @@ const HTTP3_KEYS = sectionKeys("http3");
 
 function unknownKey(path: string, key: string, known: readonly string[]): never {
   const full = path === "" ? key : `${path}.${key}`;
+  const moved = path === "" ? MIGRATION_HINTS.get(key) : undefined;
+  if (moved !== undefined) throw new OptionError(full, `unknown option ${full}; ${moved}`);
   const near = closest(key, known);
   const hint = near === null ? "" : `; did you mean ${path === "" ? near : `${path}.${near}`}?`;
   throw new OptionError(full, `unknown option ${full}${hint}`);
@@ -232,7 +218,8 @@ function checkSection(
  * Checks `tls`: an entry or a non-empty list, each with PEM cert and key that
  * parse (node:crypto, on every runtime) and belong together.
  */
-export function checkTls(tls: unknown): void {
+export function checkTls(input: unknown): void {
+  const tls = resolveTlsInput(input);
   const list = Array.isArray(tls) ? tls : [tls];
   if (Array.isArray(tls) && tls.length === 0) {
     throw new OptionError("tls", "tls must list at least one { cert, key }, got an empty array");
@@ -242,7 +229,7 @@ export function checkTls(tls: unknown): void {
     if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
       throw new OptionError(
         at,
-        `${at} must be { cert, key } with PEM strings, got ${showValue(entry)}`,
+        `${at} must be { cert, key } with PEM text, bytes or a file, got ${showValue(entry)}`,
       );
     }
     const e = entry as Record<string, unknown>;
@@ -256,7 +243,7 @@ export function checkTls(tls: unknown): void {
       if (typeof e[k] !== "string" || e[k].length === 0) {
         throw new OptionError(
           `${at}.${k}`,
-          `${at}.${k} must be a PEM string, got ${showValue(e[k])}`,
+          `${at}.${k} must be PEM text, its bytes or a Bun.file(), got ${showValue(e[k])}`,
         );
       }
     }
@@ -266,19 +253,21 @@ export function checkTls(tls: unknown): void {
     } catch (cause) {
       throw new OptionError(
         `${at}.cert`,
-        `${at}.cert is not a PEM certificate (${reason(cause)})`,
-        {
-          cause,
-        },
+        `${at}.cert is not a PEM certificate (${reason(cause)})` +
+          pathHint(e.cert as string, `${at}.cert`),
+        { cause },
       );
     }
     let key: ReturnType<typeof createPrivateKey>;
     try {
       key = createPrivateKey(e.key as string);
     } catch (cause) {
-      throw new OptionError(`${at}.key`, `${at}.key is not a PEM private key (${reason(cause)})`, {
-        cause,
-      });
+      throw new OptionError(
+        `${at}.key`,
+        `${at}.key is not a PEM private key (${reason(cause)})` +
+          pathHint(e.key as string, `${at}.key`),
+        { cause },
+      );
     }
     if (typeof cert.checkPrivateKey === "function" && !cert.checkPrivateKey(key)) {
       throw new OptionError(`${at}.key`, `${at}.key does not belong to ${at}.cert`);

@@ -45,6 +45,8 @@ interface BunListener {
   readonly port: number;
   readonly hostname: string;
   stop(closeActiveConnections?: boolean): void;
+  ref(): void;
+  unref(): void;
 }
 
 interface BunGlobal {
@@ -335,6 +337,10 @@ export const bunRuntime: Runtime = {
       close() {
         listener.stop(false);
         abortPending(pending);
+      },
+      ref(keep) {
+        if (keep) listener.ref();
+        else listener.unref();
       },
     };
   },

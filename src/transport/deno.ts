@@ -371,6 +371,10 @@ export const denoRuntime: Runtime = {
         }
         abortPending(pending);
       },
+      ref(keep) {
+        if (keep) listener.ref();
+        else listener.unref();
+      },
     };
   },
   unrefTimer(id) {

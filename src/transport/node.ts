@@ -237,6 +237,10 @@ export const nodeRuntime: Runtime = {
         server.close();
         abortPending(pending);
       },
+      ref(keep) {
+        if (keep) server.ref();
+        else server.unref();
+      },
     };
   },
   unrefTimer(id) {

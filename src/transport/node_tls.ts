@@ -291,11 +291,16 @@ export function listenNodeTls(
     for (const raw of pending) raw.destroy();
     pending.clear();
   };
-  if (path !== undefined) return { addr: { transport: "unix", path }, close };
+  const ref = (keep: boolean) => void (keep ? server.ref() : server.unref());
+  if (path !== undefined) return { addr: { transport: "unix", path }, close, ref };
   if (a === null && options.port === 0) {
     server.close();
     throw new Error("listenNodeTls: this runtime binds asynchronously; pass a concrete port");
   }
   const info = typeof a === "object" && a !== null ? a : null;
-  return { addr: netAddr(info?.address ?? options.hostname, info?.port ?? options.port), close };
+  return {
+    addr: netAddr(info?.address ?? options.hostname, info?.port ?? options.port),
+    close,
+    ref,
+  };
 }

@@ -207,6 +207,8 @@ export interface TransportListener {
   readonly addr: Addr;
   /** Stops accepting; existing connections are untouched. */
   close(): void;
+  /** Whether the listener keeps the process alive (true: the default, as a bound socket does). */
+  ref(keep: boolean): void;
 }
 
 /**

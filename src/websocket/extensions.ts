@@ -66,12 +66,17 @@ const BITS = /^(?:8|9|1[0-5])$/;
 /**
  * Accepts the first acceptable permessage-deflate offer; returns the
  * parameters and the response header value, or undefined when none fits.
+ * With `noContextTakeover` the response adds server_no_context_takeover and
+ * client_no_context_takeover where the offer lacks them (RFC 7692 §7.1.1.1
+ * and §7.1.1.2 let the server add both): no connection then needs a zlib
+ * context of its own between messages.
  * An offer asking us for `server_max_window_bits=8` is declined: zlib
  * cannot deflate with a 256-byte window (it silently uses 512, which the
  * client's inflater might not hold), the same limit `ws` works around.
  */
 export function negotiateDeflate(
   offers: ExtensionOffer[],
+  noContextTakeover = false,
 ): { params: DeflateParams; response: string } | undefined {
   next: for (const o of offers) {
     if (o.name !== "permessage-deflate") continue;
@@ -109,6 +114,11 @@ export function negotiateDeflate(
         default:
           continue next;
       }
+    }
+    if (noContextTakeover) {
+      if (!p.serverNoContextTakeover) resp.push("server_no_context_takeover");
+      if (!p.clientNoContextTakeover) resp.push("client_no_context_takeover");
+      p.serverNoContextTakeover = p.clientNoContextTakeover = true;
     }
     return { params: p, response: resp.join("; ") };
   }

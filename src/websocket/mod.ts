@@ -16,7 +16,11 @@
  * @module
  */
 export { upgradeWebSocket, WebSocketHandshakeError } from "./upgrade.ts";
-export type { UpgradeWebSocketOptions, WebSocketUpgrade } from "./upgrade.ts";
+export type {
+  UpgradeWebSocketOptions,
+  WebSocketCompressOptions,
+  WebSocketUpgrade,
+} from "./upgrade.ts";
 export { ServerWebSocket } from "./socket.ts";
 export type {
   WebSocketCloseInfo,

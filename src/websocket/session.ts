@@ -96,6 +96,9 @@ export class WebSocketSession implements WebSocketSessionHandle {
   constructor(cfg: SessionConfig, listener: SessionListener) {
     this.#cfg = cfg;
     this.#l = listener;
+    // No zlib context yet: they come with the first message that needs one (deflate.ts).
+    this.#pmd = cfg.deflate &&
+      new PerMessageDeflate(cfg.deflate, cfg.maxMessageBytes, cfg.deflateMemory);
     this.#decoder = new WebSocketDecoder({
       maxMessageBytes: cfg.maxMessageBytes,
       requireMask: true,
@@ -138,9 +141,6 @@ export class WebSocketSession implements WebSocketSessionHandle {
       return this;
     }
     this.#ch = channel;
-    if (this.#cfg.deflate) {
-      this.#pmd = new PerMessageDeflate(this.#cfg.deflate, this.#cfg.maxMessageBytes);
-    }
     this.#armIdle();
     this.#l.open();
     if (this.#state !== SessionState.OPEN) return this;

@@ -6,6 +6,7 @@
  * @module
  */
 import type { DeflateParams } from "./extensions.ts";
+import type { DeflateMemory } from "./deflate.ts";
 
 /**
  * What the session reports to the socket object.
@@ -33,6 +34,8 @@ export interface SessionConfig {
   closeTimeoutMs: number;
   /** Negotiated permessage-deflate, if any. */
   deflate: DeflateParams | undefined;
+  /** How permessage-deflate keeps its zlib contexts. Default "ratio". */
+  deflateMemory?: DeflateMemory;
   /**
    * Payload bytes send() and publish may leave unread by the client
    * (bufferedAmount) before the socket is closed with 1008.

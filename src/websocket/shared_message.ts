@@ -19,12 +19,16 @@ const sharedDeflaters = new Map<number, PerMessageDeflate>();
 function sharedDeflater(bits: number): PerMessageDeflate {
   let d = sharedDeflaters.get(bits);
   if (d === undefined) {
-    d = new PerMessageDeflate({
-      serverNoContextTakeover: true,
-      clientNoContextTakeover: true,
-      serverMaxWindowBits: bits,
-      clientMaxWindowBits: bits,
-    }, Infinity);
+    d = new PerMessageDeflate(
+      {
+        serverNoContextTakeover: true,
+        clientNoContextTakeover: true,
+        serverMaxWindowBits: bits,
+        clientMaxWindowBits: bits,
+      },
+      Infinity,
+      "low",
+    ); // the process's shared deflater for this window, freed when idle
     sharedDeflaters.set(bits, d);
   }
   return d;

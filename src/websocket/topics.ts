@@ -158,3 +158,8 @@ export function topicsOf(server: object): TopicRegistry {
   if (r === undefined) registries.set(server, r = new TopicRegistry());
   return r;
 }
+
+/** Makes `alias` (the public server handle) share `owner`'s registry. */
+export function shareTopics(alias: object, owner: object): void {
+  registries.set(alias, topicsOf(owner));
+}

@@ -10,6 +10,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from "./constants.ts";
 /** Default of UpgradeWebSocketOptions.maxBufferedBytes (as Bun's backpressureLimit). */
 const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 import { negotiateDeflate, parseExtensions } from "./extensions.ts";
+import type { DeflateMemory } from "./deflate.ts";
 import {
   acceptKey,
   type HandshakeRejection,
@@ -38,8 +39,12 @@ import { ServerWebSocket } from "./socket.ts";
 export interface UpgradeWebSocketOptions {
   /** The subprotocol to select; it must be one the client offered (else a TypeError). */
   protocol?: string;
-  /** Accept permessage-deflate (RFC 7692) when the client offers it. Default false. */
-  compress?: boolean;
+  /**
+   * Accept permessage-deflate (RFC 7692) when the client offers it. Default
+   * false. `true` is `{ memory: "balanced" }`; see `WebSocketCompressOptions`
+   * for what each choice costs in memory per connection.
+   */
+  compress?: boolean | WebSocketCompressOptions;
   /** Largest message, after inflation, in bytes. Over it: close 1009. Default 16 MiB. */
   maxMessageBytes?: number;
   /**
@@ -58,6 +63,42 @@ export interface UpgradeWebSocketOptions {
    */
   maxBufferedBytes?: number;
 }
+
+/**
+ * How permessage-deflate trades memory for compression ratio. A zlib
+ * deflater at full window costs about 256 KiB and an inflater about 40 KiB
+ * of native memory while it exists; none exists until a message needs it.
+ *
+ * - `"balanced"` (what `compress: true` means): the negotiation follows the
+ *   client's offer; each connection's contexts are freed after 5 to 10 s
+ *   without compressed traffic and made again on the next message. When the
+ *   client keeps its compression context, the bytes it may refer back to
+ *   (at most its window, 32 KiB, and only what it sent) are kept meanwhile,
+ *   so the ratio is that of `"ratio"`.
+ * - `"ratio"`: each connection keeps its contexts for its life, as most
+ *   servers do: the best ratio, about 300 KiB per connection once both
+ *   directions carried a compressed message.
+ * - `"low"`: the answer adds `server_no_context_takeover` and
+ *   `client_no_context_takeover` (RFC 7692 lets the server ask for both), so
+ *   each message is compressed on its own and all connections share one
+ *   inflater and one deflater per window size (as uWS's shared compressor):
+ *   no zlib memory per connection, a lower ratio for small messages that
+ *   repeat earlier ones, and published messages compressed once for all
+ *   subscribers. Compression work is serialized across connections.
+ *
+ * @example
+ * ```ts
+ * import { serve, upgradeWebSocket, type WebSocketCompressOptions } from "@h2serve/h2serve";
+ * const compress: WebSocketCompressOptions = { memory: "low" };
+ * serve((req) => upgradeWebSocket(req, { compress }).response);
+ * ```
+ */
+export interface WebSocketCompressOptions {
+  /** `"low"`, `"balanced"` (default) or `"ratio"`. */
+  memory?: "low" | "balanced" | "ratio";
+}
+
+const MEMORY_MODES: readonly string[] = ["low", "balanced", "ratio"];
 
 /**
  * What upgradeWebSocket returns.
@@ -98,9 +139,9 @@ export interface WebSocketUpgrade {
  * ```
  */
 export class WebSocketHandshakeError extends TypeError {
-  /** 400, or 426 for an unsupported Sec-WebSocket-Version. */
+  /** 400 (malformed handshake), or 426 (not an upgrade, or an unsupported version). */
   readonly status: number;
-  /** Headers for the refusal (`sec-websocket-version: 13` with 426). */
+  /** Headers for the refusal (426: `upgrade: websocket` and/or `sec-websocket-version: 13`). */
   readonly headers: [string, string][];
   /** Builds it from a handshake rejection. */
   constructor(r: HandshakeRejection) {
@@ -117,8 +158,23 @@ function checkOptions(o: UpgradeWebSocketOptions) {
   if (o.protocol !== undefined && typeof o.protocol !== "string") {
     throw bad("protocol", o.protocol, "a string");
   }
-  if (o.compress !== undefined && typeof o.compress !== "boolean") {
-    throw bad("compress", o.compress, "a boolean");
+  let memory: DeflateMemory | undefined;
+  const c = o.compress;
+  if (typeof c === "object" && c !== null && !Array.isArray(c)) {
+    for (const k of Object.keys(c)) {
+      if (k !== "memory") {
+        throw new TypeError(
+          `upgradeWebSocket: option "compress" has an unknown key "${k}" (its only key is "memory")`,
+        );
+      }
+    }
+    memory = c.memory ?? "balanced";
+    if (!MEMORY_MODES.includes(memory)) {
+      throw bad("compress.memory", c.memory, '"low", "balanced" or "ratio"');
+    }
+  } else if (c === true) memory = "balanced";
+  else if (c !== undefined && c !== false) {
+    throw bad("compress", c, 'a boolean or { memory: "low" | "balanced" | "ratio" }');
   }
   const max = o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   if (!Number.isSafeInteger(max) || max < 1) {
@@ -136,16 +192,19 @@ function checkOptions(o: UpgradeWebSocketOptions) {
   if (!Number.isSafeInteger(buffered) || buffered < 1) {
     throw bad("maxBufferedBytes", o.maxBufferedBytes, "a positive integer");
   }
-  return { max, idle, closeMs: closeT * 1000, buffered };
+  return { max, idle, closeMs: closeT * 1000, buffered, memory };
 }
 
 /**
  * Accepts a WebSocket handshake. Call it from the handler and return its
  * `response`; the same code serves HTTP/1.1 Upgrade and HTTP/2 extended
  * CONNECT (which h2serve presents as a GET with `upgrade: websocket`).
- * Throws a TypeError when the request is not a WebSocket upgrade (a
- * `WebSocketHandshakeError`, answered 400/426), did not come from an
- * h2serve server, or was already upgraded, and when an option is invalid.
+ * Throws a `WebSocketHandshakeError` (a TypeError) when the request is not
+ * a WebSocket handshake: left uncaught, the server answers it 426 Upgrade
+ * Required with `Upgrade: websocket` for a plain request, 400 for a
+ * malformed handshake, 426 with `Sec-WebSocket-Version: 13` for another
+ * version. Throws a plain TypeError when the request did not come from an
+ * h2serve server or was already upgraded, and when an option is invalid.
  *
  * For an upgraded request the exchange lasts as long as the WebSocket:
  * `info.completed` settles when it closes, `"sent"` after a clean close
@@ -173,9 +232,16 @@ export function upgradeWebSocket(
   const target = upgradeTargetOf(req);
   if (!target) {
     if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-      throw new TypeError(
-        "upgradeWebSocket: the request is not a WebSocket upgrade (no `Upgrade: websocket`)",
-      );
+      // A plain request to a WebSocket endpoint: 426 names the protocol to switch to (RFC 9110 15.5.22).
+      throw new WebSocketHandshakeError({
+        ok: false,
+        status: 426,
+        headers: [["upgrade", "websocket"], ["connection", "Upgrade"], [
+          "sec-websocket-version",
+          "13",
+        ]],
+        reason: "the request is not a WebSocket upgrade (no `Upgrade: websocket`)",
+      });
     }
     // A driver registers only a well-formed Upgrade (Connection lists it): say what is wrong.
     const hs = validateUpgradeRequest(req.method, req.headers);
@@ -196,9 +262,9 @@ export function upgradeWebSocket(
   const protocol = selectProtocol(hs.protocols, options.protocol);
   let deflate;
   let extensions = "";
-  if (options.compress) {
+  if (limits.memory) {
     const offers = parseExtensions(hs.extensions);
-    const n = offers && negotiateDeflate(offers);
+    const n = offers && negotiateDeflate(offers, limits.memory === "low");
     if (n) {
       deflate = n.params;
       extensions = n.response;
@@ -220,6 +286,7 @@ export function upgradeWebSocket(
     idleTimeout: limits.idle,
     closeTimeoutMs: limits.closeMs,
     deflate,
+    deflateMemory: limits.memory,
     maxBufferedBytes: limits.buffered,
   }, socket.listener());
   socket.bind(session, target.topics);

@@ -5,7 +5,8 @@
  * @module
  */
 import { serve } from "../server.ts";
-import type { ServeOptions, Server } from "../types.ts";
+import type { Server } from "../types.ts";
+import type { ServeOptions } from "../serve_options.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 import { topicsOf } from "../websocket/topics.ts";
 import { relayTopics } from "./topic_relay.ts";

@@ -10,7 +10,8 @@
  */
 import { addStats, emptyStats } from "../client_errors.ts";
 import type { NetAddr } from "../transport/types.ts";
-import type { ServeOptions, ServerStats } from "../types.ts";
+import type { ServerStats } from "../types.ts";
+import type { ServeOptions } from "../serve_options.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 import { workersUnsupported } from "../transport/mod.ts";
 import type { PublishOptions } from "../websocket/topics.ts";

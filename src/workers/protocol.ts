@@ -5,7 +5,8 @@
  * @module
  */
 import type { NetAddr } from "../transport/types.ts";
-import type { ServeOptions, ServerStats } from "../types.ts";
+import type { ServerStats } from "../types.ts";
+import type { ServeOptions } from "../serve_options.ts";
 
 /**
  * Commands sent to a worker.

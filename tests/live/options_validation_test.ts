@@ -47,6 +47,7 @@ const BAD: Array<[string, unknown[], string]> = [
   ["onError", ["x", 1], FN],
   ["onConnection", ["x"], FN],
   ["onClientError", ["x", true], FN],
+  ["onResponse", ["x", 1], FN],
   ["expect", ["x", 1, {}], "must be a function or an array of functions"],
   ["signal", [true, {}, "abort"], "must be an AbortSignal"],
   ["debug", [1, "true", null], "must be true or false"],
@@ -59,6 +60,20 @@ const BAD: Array<[string, unknown[], string]> = [
     ["h2c", [], 1, null, {}],
     'must be a non-empty array of "http/1.1", "h2", "h2c", "h2c-upgrade"',
   ],
+  ["http3.altSvcMaxAge", [-1, 1.5, NaN], "must be an integer in [0, 2147483647]"],
+  ["http3.maxConcurrentStreams", [0, NaN], POS_INT],
+  ["http3.maxFieldSectionSize", [63, NaN], "must be an integer in [64, 2147483647]"],
+  ["http3.maxHeaderBlockSize", [63, NaN], "must be an integer in [64, 2147483647]"],
+  ["http3.qpackMaxTableCapacity", [-1, NaN], NONNEG_INT],
+  ["http3.qpackBlockedStreams", [-1, 65536], "must be an integer in [0, 65535]"],
+  ["http3.maxBlockedBytes", [-1, NaN], NONNEG_INT],
+  ["http3.resetBurst", [0, NaN], POS_INT],
+  ["http3.resetRefillPerSecond", [-1, NaN], "must be a number in [0, 2147483647]"],
+  ["http3.uselessFrameBurst", [0, NaN], POS_INT],
+  ["http3.uselessFrameRefillPerSecond", [-1, NaN], "must be a number in [0, 2147483647]"],
+  ["http3.idleTimeout", [0, NaN], POS_MS],
+  ["http3.maxBodyBytes", [-1, NaN], "must be a non-negative integer or Infinity"],
+  ["http3.now", [1, "now"], FN],
   ["http1.maxRequestLineBytes", [0, 15, -1, 1.5, NaN], "must be an integer in [16, 2147483647]"],
   ["http1.maxHeaderBytes", [0, 63, -1, NaN, Infinity], "must be an integer in [64, 2147483647]"],
   ["http1.maxHeaderCount", [0, -1, 2.5, NaN], POS_INT],
@@ -277,11 +292,19 @@ describe("options validation", () => {
   });
 
   it("tls: shape, both cert and key, PEM that parses, key matching cert, each list entry", () => {
-    throwsOption({ tls: null }, "tls", "tls must be { cert, key } with PEM strings, got null");
+    throwsOption(
+      { tls: null },
+      "tls",
+      "tls must be { cert, key } with PEM text, bytes or a file, got null",
+    );
     throwsOption({ tls: [] }, "tls", "tls must list at least one { cert, key }");
     throwsOption({ tls: { cert: TLS.cert } }, "tls.key", "tls.key is missing: tls needs both");
     throwsOption({ tls: { key: TLS.key } }, "tls.cert", "tls.cert is missing: tls needs both");
-    throwsOption({ tls: { ...TLS, key: 5 } }, "tls.key", "tls.key must be a PEM string, got 5");
+    throwsOption(
+      { tls: { ...TLS, key: 5 } },
+      "tls.key",
+      "tls.key must be PEM text, its bytes or a Bun.file(), got 5",
+    );
     throwsOption(
       { tls: { ...TLS, cert: "garbage" } },
       "tls.cert",

@@ -9,7 +9,14 @@ import type { Exchange } from "../../fetch/exchange.ts";
 import type { RequestBody } from "../../fetch/body.ts";
 import type { RequestTrailerSlot } from "../../fetch/request_trailers.ts";
 import type { RequestHead } from "../core/message.ts";
-import { ContinueState } from "../core/continue_table.ts";
+import { adoptBuffer } from "../../fetch/body.ts";
+import {
+  bodyFlows,
+  CONTINUE_TABLE,
+  ContinueAction,
+  ContinueEvent,
+  ContinueState,
+} from "../core/continue_table.ts";
 
 /**
  * Whether the request body has been read to its end.
@@ -46,6 +53,52 @@ export class InFlight {
 
   /** `head`: the request head as parsed. */
   constructor(readonly head: RequestHead) {}
+
+  /**
+   * Body bytes from the parser: into the body stream, or (nobody reads it)
+   * counted and thrown away. True once more than `maxDiscard` were thrown away.
+   */
+  bodyData(data: Uint8Array, maxDiscard: number): boolean {
+    const body = this.body;
+    if (body !== null && !body.closed) {
+      this.wanted = body.push(adoptBuffer(data));
+      return false;
+    }
+    this.discarded += data.byteLength;
+    return this.discarded > maxDiscard;
+  }
+
+  /** The body ended (with its trailers, if any): the stream and the trailer slot hear it. */
+  bodyEnd(trailers: Array<[string, string]> | null): void {
+    this.bodyState = BodyState.DONE;
+    this.trailerSlot?.deliver(trailers ?? []);
+    this.body?.end();
+  }
+
+  /** The response went out first: the rest of the body is read only to be thrown away. */
+  discardRest(): void {
+    this.body?.error(new Error("response already sent"));
+    this.body = null;
+    this.wanted = true;
+  }
+
+  /** The handler wants the body: true when a `100 Continue` must go out first. */
+  pullBody(): boolean {
+    const move = CONTINUE_TABLE.next(this.expect, ContinueEvent.BODY_WANTED);
+    this.expect = move.next;
+    return move.action === ContinueAction.SEND_100;
+  }
+
+  /** The response head goes out (a 100-continue not sent by now is forfeited). */
+  headGoesOut(): void {
+    this.headSent = true;
+    this.expect = CONTINUE_TABLE.next(this.expect, ContinueEvent.HEAD_SENT).next;
+  }
+
+  /** The body is wanted from the client now (not while a 100-continue is still owed). */
+  get bodyFlows(): boolean {
+    return bodyFlows(this.expect);
+  }
 
   /**
    * Cuts off what is in flight: the body stream (if still being read), the

@@ -67,6 +67,7 @@ export class RequestOpener {
     const info = new RequestInfo(this.#facts, head.headers);
     const exchange = new Exchange(info, this.#writer, webSocketUpgrades);
     msg.exchange = exchange;
+    if (exchange.log !== null) exchange.log.requestBody = body;
     let request: Request;
     try {
       const origin = !!head.host && head.target.charCodeAt(0) === 47; /* / */

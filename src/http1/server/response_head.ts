@@ -15,6 +15,7 @@ import type { TrailerHint } from "../../fetch/exchange.ts";
 /** Fields we frame ourselves; a handler's values for them are dropped. */
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade"]);
 const CLOSE_TOKEN = /(^|,)\s*close\s*($|,)/i;
+const UPGRADE_TOKEN = /(^|,)\s*upgrade\s*($|,)/i;
 
 /**
  * The response head for `req`. Its `keepAlive` is false when the response
@@ -37,7 +38,10 @@ export function planResponseHead(
   for (const h of headers) {
     if (HOP_BY_HOP.has(h[0])) {
       if (h[0] === "connection" && CLOSE_TOKEN.test(h[1])) close = true;
-      continue;
+      // A 426 must name the protocol to switch to, with its Connection option (RFC 9110 7.8).
+      const offer = status === 426 &&
+        (h[0] === "upgrade" || (h[0] === "connection" && UPGRADE_TOKEN.test(h[1])));
+      if (!offer) continue;
     }
     if (h[0] === "trailer") announced = true;
     filtered.push(h);

@@ -16,21 +16,29 @@
  *   is credited (`consumed`) only for bytes the application has read, so a
  *   handler that does not read holds at most the advertised windows.
  *
+ * The driver owns the connection's state (driver_table.ts) and its life;
+ * its parts are collaborators: inbound.ts applies the core's events to the
+ * streams, output.ts flushes and holds the backpressure, open_streams.ts
+ * keeps the streams, timers.ts decides what is due, ws_sessions.ts counts
+ * the WebSockets.
+ *
  * @module
  */
 import type { Transport } from "../../transport/types.ts";
-import { type ConnectionFacts, RequestInfo } from "../../fetch/info.ts";
-import { Exchange } from "../../fetch/exchange.ts";
-import { ownBuffer } from "../../fetch/body.ts";
+import type { ConnectionFacts } from "../../fetch/info.ts";
 import type { LiveConnection, ServerHost } from "../../fetch/host.ts";
 import { ConnState, H2Connection } from "../core/connection.ts";
 import { ErrorCode } from "../core/errors.ts";
-import { LifeEvent, StreamLife } from "./stream_life.ts";
 import { DRIVER_TABLE, DriverEvent, DriverState } from "./driver_table.ts";
-import { DriverTimers, IdleAction } from "./timers.ts";
-import type { H2Event, HeaderList } from "../core/events.ts";
+import { DriverTimers, type TimerActions } from "./timers.ts";
+import type { HeaderList } from "../core/events.ts";
 import type { RequestParts } from "./request_parts.ts";
-import { openRequest, type RequestContext } from "./stream_request.ts";
+import {
+  openRequest,
+  type RequestContext,
+  requestContext,
+  upgradedRequest,
+} from "./stream_request.ts";
 import { topicsOf } from "../../websocket/topics.ts";
 import { DriverStream as Stream, type StreamHost } from "./exchange_stream.ts";
 import { SendWatch } from "./send_watch.ts";
@@ -38,7 +46,10 @@ import { AnsweredResets } from "./answered_resets.ts";
 import type { Http2Options } from "./options.ts";
 import type { ClientErrorKind } from "../../types.ts";
 import type { WebSocketSessionHandle } from "../../websocket/channel.ts";
-import { webSocketUpgrades } from "../../websocket/exchange_upgrade.ts";
+import { ConnOutput } from "./output.ts";
+import { OpenStreams } from "./open_streams.ts";
+import { WsSessions } from "./ws_sessions.ts";
+import { Inbound } from "./inbound.ts";
 
 /**
  * Serves HTTP/2 (h2 or h2c) on one transport.
@@ -49,8 +60,6 @@ export class Http2Driver implements LiveConnection, StreamHost {
   readonly #timers: DriverTimers;
   /** The connection's life on this socket (driver_table.ts); changed only through #to. */
   #state = DriverState.HANDSHAKE;
-  /** Streams reset within the receive() batch being processed: their handlers are not started. */
-  #resetInBatch: Set<number> | null = null;
   /** The protocol core. */
   readonly conn: H2Connection;
   readonly #transport: Transport;
@@ -58,27 +67,14 @@ export class Http2Driver implements LiveConnection, StreamHost {
   readonly #facts: ConnectionFacts;
   readonly #opts: Http2Options;
   readonly #reqCtx: RequestContext;
-  readonly #streams = new Map<number, Stream>();
+  readonly #streams: OpenStreams;
   /** Open WebSocket sessions on this connection (shutdown sends them close 1001). */
-  readonly #wsSessions = new Set<WebSocketSessionHandle>();
-  #waiting: Stream[] = [];
-  /** Streams holding response HEADERS back (released before every flush). */
-  #held: Stream[] = [];
+  readonly #wsSessions: WsSessions;
   readonly #toReset: AnsweredResets;
-  // Two scheduling facts stay flags, not driver states: they say what to do next, not
-  // where the connection is, and they flip many times while the state stays put.
-  // #flushQueued de-duplicates the per-turn flush microtask (true and false within one
-  // READY turn); #blocked is the socket's backpressure (set by a refused write, cleared by
-  // its drain), which gates writes and the waking of streams in HANDSHAKE and READY alike.
-  // As states they would double every lifecycle state twice and put no new row to use.
-  #flushQueued = false;
-  #blocked = false;
-  readonly #flushTask = () => this.#flush();
-  readonly #onDrain = () => {
-    this.#blocked = false;
-    this.#timers.blockedSince = 0;
-    this.#flush();
-  };
+  /** Applies the core's events to the streams. */
+  readonly #in: Inbound;
+  /** Writes the core's output; holds the socket's backpressure and the streams waiting on it. */
+  readonly #out: ConnOutput;
 
   /**
    * @param conn a core already set up for an h2c Upgrade; by default a new one.
@@ -94,17 +90,36 @@ export class Http2Driver implements LiveConnection, StreamHost {
     this.#host = host;
     this.#facts = facts;
     this.#opts = options;
-    this.#reqCtx = {
-      facts,
-      secure: transport.secure,
-      fallbackAuthority: facts.localAddr.hostname ?? "localhost",
-      maxBodyBytes: options.maxBodyBytes,
-      topics: topicsOf(host),
-    };
+    this.#reqCtx = requestContext(facts, transport.secure, options.maxBodyBytes, topicsOf(host));
     this.conn = conn ?? new H2Connection(options);
     this.#toReset = new AnsweredResets(options.idleTimeout || options.sendTimeout);
     host.add(this);
-    this.#timers = new DriverTimers(options, Date.now());
+    const timers = this.#timers = new DriverTimers(options, Date.now());
+    this.#streams = new OpenStreams(
+      () => timers.becameBusy(Date.now()),
+      () => timers.becameIdle(Date.now(), this.sending.size > 0),
+    );
+    this.#wsSessions = new WsSessions(facts.stats);
+    this.#in = new Inbound(this.#streams, this.#toReset, options.maxBodyBytes, {
+      streams: this,
+      request: (id, headers, endStream) => this.#onRequest(id, headers, endStream),
+      reportReset: (remote, code, reason) => this.reportReset(remote, code, reason),
+      connectionError: (code, reason) => {
+        this.report("goaway", new Error(reason), code);
+        this.#abortAll(new Error(`HTTP/2 connection error: ${reason}`));
+      },
+      pingAcked: () => timers.pingAcked(),
+      settingsAcked: () => this.#to(DriverEvent.SETTINGS_ACKED),
+    });
+    this.#out = new ConnOutput(this.conn, transport, options.streamHighWaterMark, timers, {
+      closed: () => this.#state === DriverState.CLOSED,
+      closing: () => this.#state === DriverState.CLOSING,
+      close: () => this.#close(),
+      resetAnswered: () => this.#toReset.size > 0 && this.#resetAnswered(),
+      flushed: () => {
+        if (this.sending.size > 0) this.sending.prune(this.conn);
+      },
+    });
     transport.closed.then(() => this.#onClosed());
     this.#timers.becameIdle(Date.now(), false);
   }
@@ -155,18 +170,8 @@ export class Http2Driver implements LiveConnection, StreamHost {
       end: (error) => this.#onEnd(error),
     });
     const s = new Stream(1, this, true);
-    this.#addStream(s);
-    const exchange = new Exchange(new RequestInfo(this.#facts, raw), s, webSocketUpgrades);
-    s.exchange = exchange;
-    const req = new Request(parts.url, {
-      method: parts.method,
-      headers: parts.headers,
-      body,
-      signal: exchange.signal,
-      // @ts-ignore: duplex is required by some runtimes for streaming bodies.
-      duplex: "half",
-    });
-    this.#run(s, req, parts.method === "HEAD");
+    this.#streams.add(s);
+    this.#run(s, upgradedRequest(s, parts, body, raw, this.#facts), parts.method === "HEAD");
     for (const chunk of leftover) if (chunk.byteLength > 0) this.#onData(chunk);
     this.flushSoon();
   }
@@ -176,16 +181,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
   #onData(chunk: Uint8Array): void {
     if (this.#ending()) return;
     this.#timers.activity = true;
-    const events = this.conn.receive(chunk);
-    // Rapid reset: a stream opened and reset in the same batch never reaches the handler.
-    let reset: Set<number> | null = null;
-    for (let i = 0; i < events.length; i++) {
-      const ev = events[i]!;
-      if (ev.type === "stream-reset") (reset ??= new Set()).add(ev.streamId);
-    }
-    this.#resetInBatch = reset;
-    for (let i = 0; i < events.length; i++) this.#onEvent(events[i]!);
-    this.#resetInBatch = null;
+    this.#in.apply(this.conn.receive(chunk));
     const timers = this.#timers;
     if (
       timers.handshakeAt !== 0 && this.#state === DriverState.READY &&
@@ -196,120 +192,17 @@ export class Http2Driver implements LiveConnection, StreamHost {
     this.flushSoon();
   }
 
-  #onEvent(ev: H2Event): void {
-    switch (ev.type) {
-      case "request":
-        if (this.#resetInBatch?.has(ev.streamId)) return;
-        return this.#onRequest(ev.streamId, ev.headers, ev.endStream);
-      case "data": {
-        const s = this.#streams.get(ev.streamId);
-        const len = ev.data.byteLength;
-        if (s?.ws?.takesData) return s.ws.receive(ownBuffer(ev.data));
-        if (s === undefined || s.discard || s.reqBody === null || s.reqBody.closed) {
-          this.conn.consumed(ev.streamId, len);
-          this.#toReset.received(ev.streamId, len); // an answered upload: reset past its allowance
-          return;
-        }
-        s.pushed += len;
-        if (s.pushed > this.#opts.maxBodyBytes) {
-          this.conn.consumed(ev.streamId, len);
-          return this.#tooLarge(s);
-        }
-        // Copied: the event aliases the socket chunk, and byte streams transfer buffers.
-        s.reqBody.push(ownBuffer(ev.data));
-        return;
-      }
-      case "trailers":
-        // "stream-end" follows; the slot keeps the first settlement.
-        this.#streams.get(ev.streamId)?.trailerSlot?.deliver(ev.headers);
-        return;
-      case "stream-end": {
-        const s = this.#streams.get(ev.streamId);
-        if (s === undefined) return;
-        s.step(LifeEvent.REMOTE_END);
-        s.trailerSlot?.deliver([]);
-        s.reqBody?.end();
-        // Without a close frame first, the WebSocket ends abnormally (1006).
-        s.ws?.peerEnded();
-        this.#settle(s);
-        return;
-      }
-      case "stream-reset": {
-        const s = this.#streams.get(ev.streamId);
-        if (s !== undefined || !ev.remote) this.reportReset(ev.remote, ev.code, ev.reason);
-        if (s !== undefined) this.lost(s, new Error(`stream reset (code ${ev.code})`));
-        return;
-      }
-      case "stream-closed": {
-        const s = this.#streams.get(ev.streamId);
-        if (s !== undefined) {
-          s.step(LifeEvent.WIRE_CLOSED);
-          this.#settle(s);
-        }
-        return;
-      }
-      case "headers-too-large": {
-        const s = new Stream(ev.streamId, this, ev.endStream);
-        s.step(LifeEvent.ANSWER);
-        s.discard = true;
-        s.headSent = true;
-        this.conn.sendHeaders(ev.streamId, [[":status", "431"], ["content-length", "0"]], true);
-        if (!ev.endStream) {
-          this.#addStream(s);
-          this.resetWhenSent(s);
-        }
-        return;
-      }
-      case "connection-error":
-        this.report("goaway", new Error(ev.reason), ev.code);
-        this.#abortAll(new Error(`HTTP/2 connection error: ${ev.reason}`));
-        return;
-      case "ping-ack":
-        this.#timers.pingAcked();
-        return;
-      case "settings-ack":
-        this.#to(DriverEvent.SETTINGS_ACKED);
-        return;
-      default:
-        // window: the flush that follows every receive() wakes waiting streams.
-        // settings, settings-ack, ping, goaway: the core did what is needed.
-        return;
-    }
-  }
-
   #onRequest(id: number, headers: HeaderList, endStream: boolean): void {
     const s = new Stream(id, this, endStream);
-    this.#addStream(s);
+    this.#streams.add(s);
     const { request, status, isHead } = openRequest(s, headers, endStream, this.#reqCtx);
     if (request === null) {
       this.conn.sendHeaders(id, [[":status", status], ["content-length", "0"]], true);
       s.finish();
-      this.#settle(s);
+      this.#streams.settle(s);
       return;
     }
     this.#run(s, request, isHead);
-  }
-
-  /**
-   * The request body crossed maxBodyBytes: its stream errors; the client gets
-   * 413, or RST_STREAM CANCEL once the response has started (a 413 can no
-   * longer be said, and REFUSED_STREAM would wrongly promise the request was
-   * not processed, inviting a retry, §8.7).
-   */
-  #tooLarge(s: Stream): void {
-    const err = new RangeError("request body larger than http2.maxBodyBytes");
-    s.reqBody?.error(err);
-    s.trailerSlot?.fail(err);
-    s.reqBody = null;
-    if (s.headSent) {
-      this.conn.resetStream(s.id, ErrorCode.CANCEL);
-      this.lost(s, err);
-      return;
-    }
-    s.headSent = true;
-    this.conn.sendHeaders(s.id, [[":status", "413"], ["content-length", "0"]], true);
-    s.exchange?.cancel(err);
-    s.finish();
   }
 
   #run(s: Stream, request: Request, isHead: boolean): void {
@@ -318,59 +211,23 @@ export class Http2Driver implements LiveConnection, StreamHost {
       if (s.ws?.session) return; // answered when the WebSocket closes
       s.ws?.decline();
       s.finish();
-      this.#settle(s);
+      this.#streams.settle(s);
     });
   }
 
   /** A stream became a WebSocket: count it, and finish the stream when the session closes. */
   webSocketOpened(s: Stream, session: WebSocketSessionHandle): void {
-    const stats = this.#facts.stats;
-    stats.websockets++;
-    this.#wsSessions.add(session);
-    session.closed.then(() => {
-      stats.websockets--;
-      this.#wsSessions.delete(session);
-      // Closed without ending our side (the peer's END_STREAM came without a close frame): end it.
-      const ws = s.ws!;
-      if (!ws.done && s.canSend) {
-        ws.done = true;
-        s.end();
-      }
+    this.#wsSessions.opened(session, this.#host.shuttingDown, () => {
+      s.ws!.sessionClosed();
       s.finish();
-      this.#settle(s);
+      this.#streams.settle(s);
       this.flushSoon();
     });
-    if (this.#host.shuttingDown) session.goingAway();
-  }
-
-  #addStream(s: Stream): void {
-    const streams = this.#streams;
-    if (streams.size === 0) this.#timers.becameBusy(Date.now());
-    streams.set(s.id, s);
-  }
-
-  /** Forgets a stream once nothing is owed either way (its life is FINISHED). */
-  #settle(s: Stream): void {
-    if (s.life !== StreamLife.FINISHED) return;
-    const streams = this.#streams;
-    if (streams.get(s.id) !== s) return;
-    streams.delete(s.id);
-    if (streams.size === 0) this.#timers.becameIdle(Date.now(), this.sending.size > 0);
   }
 
   /** The stream died on the wire (reset, or our own reset): abort its exchange and body. */
   lost(s: Stream, reason: Error): void {
-    s.step(LifeEvent.LOST);
-    s.ws?.peerEnded(reason);
-    s.reqBody?.error(reason);
-    s.trailerSlot?.fail(reason);
-    s.exchange?.cancel(reason);
-    const w = s.waiter;
-    if (w !== null) {
-      s.waiter = null;
-      w();
-    }
-    this.#settle(s);
+    this.#streams.lost(s, reason);
   }
 
   #onEnd(error?: unknown): void {
@@ -380,13 +237,12 @@ export class Http2Driver implements LiveConnection, StreamHost {
   }
 
   #abortAll(reason: unknown): void {
-    const err = reason instanceof Error ? reason : new Error(String(reason));
-    for (const s of [...this.#streams.values()]) this.lost(s, err);
+    this.#streams.abortAll(reason);
   }
 
   // ---- output ---------------------------------------------------------------
 
-  readonly #settled = (s: Stream) => this.#settle(s);
+  readonly #settled = (s: Stream) => this.#streams.settle(s);
 
   /** Sends the due RST_STREAM NO_ERROR of answered uploads (see answered_resets.ts); true if any. */
   #resetAnswered(now = Date.now()): boolean {
@@ -401,84 +257,22 @@ export class Http2Driver implements LiveConnection, StreamHost {
 
   /** A stream holds its HEADERS back until its body is known; the flush releases them. */
   hold(s: Stream): void {
-    this.#held.push(s);
+    this.#out.hold(s);
   }
 
   /** Whether a stream may queue more DATA now. */
   writable(s: Stream): boolean {
-    return !this.#blocked && this.conn.queuedBytes(s.id) < this.#opts.streamHighWaterMark;
+    return this.#out.writable(s);
   }
 
   /** Parks a stream until writable (woken after a flush). */
   wait(s: Stream): void {
-    this.#waiting.push(s);
+    this.#out.wait(s);
   }
 
   /** Schedules one flush of the core's output for the end of this turn. */
   flushSoon(): void {
-    if (this.#flushQueued || this.#state === DriverState.CLOSED) return;
-    this.#flushQueued = true;
-    queueMicrotask(this.#flushTask);
-  }
-
-  #flush(): void {
-    this.#flushQueued = false;
-    if (this.#state === DriverState.CLOSED) return;
-    const held = this.#held;
-    if (held.length > 0) {
-      for (let i = 0; i < held.length; i++) held[i]!.release();
-      held.length = 0;
-    }
-    const conn = this.conn;
-    const t = this.#transport;
-    if (this.#state === DriverState.CLOSING) return;
-    if (conn.closed) {
-      // Final frames (GOAWAY, last DATA) go out whatever the backpressure; then close.
-      for (let out = conn.takeOutput(); out !== null; out = conn.takeOutput()) t.write(out);
-      this.#close();
-      return;
-    }
-    if (!this.#blocked) {
-      for (let pass = 0; pass < 2; pass++) {
-        for (;;) {
-          const out = conn.takeOutput();
-          if (out === null) break;
-          if (!t.write(out)) {
-            this.#blocked = true;
-            this.#timers.blocked(Date.now());
-            t.drain().then(this.#onDrain);
-            break;
-          }
-        }
-        if (this.#blocked || this.#toReset.size === 0 || !this.#resetAnswered()) break;
-      }
-      if (conn.closed) {
-        this.#close();
-        return;
-      }
-    }
-    if (this.sending.size > 0) this.sending.prune(this.conn);
-    if (!this.#blocked) this.#wake();
-  }
-
-  #wake(): void {
-    const list = this.#waiting;
-    if (list.length === 0) return;
-    const conn = this.conn;
-    const hwm = this.#opts.streamHighWaterMark;
-    let keep = 0;
-    for (let i = 0; i < list.length; i++) {
-      const s = list[i]!;
-      const w = s.waiter;
-      if (w === null) continue;
-      if (!s.canSend || conn.queuedBytes(s.id) < hwm) {
-        s.waiter = null;
-        w();
-      } else {
-        list[keep++] = s;
-      }
-    }
-    list.length = keep;
+    this.#out.soon();
   }
 
   /** Writes what is left and closes the socket. */
@@ -502,77 +296,65 @@ export class Http2Driver implements LiveConnection, StreamHost {
 
   /** Idle timeout, PING liveness, the SETTINGS exchange timeout and the send timeout. */
   onDeadline(now: number): void {
-    const timers = this.#timers;
-    if (this.#ending()) {
-      // A close that cannot flush (the client does not read) is cut off after sendTimeout.
-      timers.idleOrPingAt = timers.handshakeAt = 0;
-      if (DriverTimers.due(timers.sendCheckAt, now)) {
-        timers.sendCheckAt = 0;
-        this.#transport.abort();
-      }
-      return;
-    }
-    if (this.#toReset.size > 0 && this.#resetAnswered(now)) this.flushSoon(); // waited too long
-    if (DriverTimers.due(timers.handshakeAt, now)) {
-      timers.handshakeAt = 0;
+    this.#timers.run(now, this.#onTimer);
+  }
+
+  /** What a due timer makes this connection do (timers.ts decides which). */
+  readonly #onTimer: TimerActions = {
+    ending: () => this.#ending(),
+    idle: () => this.#streams.size === 0 && this.conn.openStreams === 0,
+    abortSocket: () => this.#transport.abort(),
+    answeredResetsDue: (now) => {
+      if (this.#toReset.size > 0 && this.#resetAnswered(now)) this.flushSoon(); // waited too long
+    },
+    settingsTimedOut: () => {
       this.timedOut("http2.settingsTimeout", "SETTINGS exchange timed out");
       this.#abortAll(new Error("HTTP/2 SETTINGS exchange timed out"));
       this.conn.goAway(ErrorCode.SETTINGS_TIMEOUT, "settings timeout");
-      this.#flush();
+      this.#out.flush();
       this.#close();
-      return;
-    }
-    if (DriverTimers.due(timers.sendCheckAt, now)) {
-      this.#checkSends(now);
-      if (this.#ending()) return;
-    }
-    if (!DriverTimers.due(timers.idleOrPingAt, now)) return;
-    const idle = this.#streams.size === 0 && this.conn.openStreams === 0;
-    switch (timers.idleOrPing(now, idle)) {
-      case IdleAction.CLOSE_IDLE:
-        return this.#goAwayAndClose();
-      case IdleAction.PEER_DEAD:
-        this.timedOut("http2.pingTimeout", "no answer to a PING");
-        this.#abortAll(new Error("HTTP/2 peer unresponsive"));
-        return this.#goAwayAndClose();
-      case IdleAction.PING:
-        this.conn.ping();
-        this.flushSoon();
-        return;
-      case IdleAction.NONE:
-        return;
-    }
-  }
+    },
+    checkSends: (now) => this.#checkSends(now),
+    closeIdle: () => this.#goAwayAndClose(),
+    peerDead: () => {
+      this.timedOut("http2.pingTimeout", "no answer to a PING");
+      this.#abortAll(new Error("HTTP/2 peer unresponsive"));
+      this.#goAwayAndClose();
+    },
+    ping: () => {
+      this.conn.ping();
+      this.flushSoon();
+    },
+  };
 
   /**
    * Send timeout (slow read, zero window): a socket that has refused writes
    * for sendTimeout closes the connection; a stream whose queued DATA has not
    * moved for sendTimeout is reset (CANCEL) and its response cancelled.
+   * Returns whether anything is still to be watched.
    */
-  #checkSends(now: number): void {
-    const ms = this.#opts.sendTimeout;
-    if (this.#blocked && this.#timers.socketStalled(now)) {
+  #checkSends(now: number): boolean {
+    if (this.#out.blocked && this.#timers.socketStalled(now)) {
       this.timedOut("http2.sendTimeout", "the client stopped reading");
       this.#abortAll(new Error("send timeout: the client stopped reading"));
       this.#to(DriverEvent.CLOSE);
       this.#transport.abort();
-      return;
+      return false;
     }
-    const stalled = this.sending.check(this.conn, now, ms, (s) => {
+    const stalled = this.sending.check(this.conn, now, this.#opts.sendTimeout, (s) => {
       this.conn.resetStream(s.id, ErrorCode.CANCEL);
       this.timedOut("http2.sendTimeout", "the client's window stayed shut");
-      this.lost(s, new Error("send timeout: the client's window stayed shut"));
+      this.#streams.lost(s, new Error("send timeout: the client's window stayed shut"));
     });
     if (stalled) this.flushSoon();
-    if (this.#streams.size > 0 || this.sending.size > 0) this.#timers.armSendCheck(now);
-    else this.#timers.sendCheckAt = 0;
+    return this.#streams.size > 0 || this.sending.size > 0;
   }
 
   /** Final GOAWAY NO_ERROR, flushed, then close (whatever is still open is abandoned). */
   #goAwayAndClose(): void {
     this.deadline = 0;
     this.conn.goAway(ErrorCode.NO_ERROR);
-    this.#flush();
+    this.#out.flush();
     this.#close();
   }
 
@@ -582,17 +364,17 @@ export class Http2Driver implements LiveConnection, StreamHost {
     this.#toReset.hurry();
     this.conn.goAway(ErrorCode.NO_ERROR);
     // WebSocket streams are in flight: they finish their close handshake under the GOAWAY.
-    for (const session of this.#wsSessions) session.goingAway();
+    this.#wsSessions.goingAway();
     this.flushSoon();
   }
 
   /** The shutdown deadline passed: RST_STREAM CANCEL for every stream left, GOAWAY, close. */
   terminate(): void {
     if (this.#ending()) return this.#transport.abort(); // its final flush is stuck: drop it
-    for (const id of [...this.#streams.keys()]) this.conn.resetStream(id, ErrorCode.CANCEL);
+    for (const id of this.#streams.ids()) this.conn.resetStream(id, ErrorCode.CANCEL);
     this.#abortAll(new Error("server shutdown deadline passed"));
     this.conn.goAway(ErrorCode.NO_ERROR);
-    this.#flush();
+    this.#out.flush();
     this.#close();
   }
 

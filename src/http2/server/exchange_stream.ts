@@ -9,7 +9,7 @@
 import type { Exchange, ResponseWriter, TrailerHint } from "../../fetch/exchange.ts";
 import type { RequestTrailerSlot } from "../../fetch/request_trailers.ts";
 import { TrailersError } from "../../fetch/trailers.ts";
-import type { RequestBody } from "../../fetch/body.ts";
+import { ownBuffer, type RequestBody } from "../../fetch/body.ts";
 import { httpDate } from "../../bytes/date.ts";
 import type { H2Connection } from "../core/connection.ts";
 import { ErrorCode } from "../core/errors.ts";
@@ -117,6 +117,61 @@ export class DriverStream implements ResponseWriter {
   /** The stream is live on the wire (request bytes may be credited). */
   get live(): boolean {
     return this.life <= StreamLife.ANSWERED;
+  }
+
+  /**
+   * Request DATA: the WebSocket's, or the body stream's (copied: the event
+   * aliases the socket chunk, and byte streams transfer buffers). Past
+   * `maxBodyBytes` the body fails (413). False when nobody wants the bytes:
+   * the driver credits them.
+   */
+  receiveData(data: Uint8Array, maxBodyBytes: number): boolean {
+    if (this.ws?.takesData) {
+      this.ws.receive(ownBuffer(data));
+      return true;
+    }
+    const body = this.reqBody;
+    if (this.discard || body === null || body.closed) return false;
+    const len = data.byteLength;
+    this.pushed += len;
+    if (this.pushed > maxBodyBytes) {
+      this.host.conn.consumed(this.id, len);
+      this.#tooLarge();
+      return true;
+    }
+    body.push(ownBuffer(data));
+    return true;
+  }
+
+  /** The client's END_STREAM: the body and its trailers are complete. */
+  remoteEnd(): void {
+    this.step(LifeEvent.REMOTE_END);
+    this.trailerSlot?.deliver([]);
+    this.reqBody?.end();
+    // Without a close frame first, the WebSocket ends abnormally (1006).
+    this.ws?.peerEnded();
+  }
+
+  /**
+   * The request body crossed maxBodyBytes: its stream errors; the client gets
+   * 413, or RST_STREAM CANCEL once the response has started (a 413 can no
+   * longer be said, and REFUSED_STREAM would wrongly promise the request was
+   * not processed, inviting a retry, §8.7).
+   */
+  #tooLarge(): void {
+    const err = new RangeError("request body larger than http2.maxBodyBytes");
+    this.reqBody?.error(err);
+    this.trailerSlot?.fail(err);
+    this.reqBody = null;
+    if (this.headSent) {
+      this.host.conn.resetStream(this.id, ErrorCode.CANCEL);
+      this.host.lost(this, err);
+      return;
+    }
+    this.headSent = true;
+    this.host.conn.sendHeaders(this.id, [[":status", "413"], ["content-length", "0"]], true);
+    this.exchange?.cancel(err);
+    this.finish();
   }
 
   /** The body stream wants more: credit what the application has read so far. */

@@ -4,7 +4,7 @@
  * WebSocket Upgrade GET, the body stream (and `expect: 100-continue`), the
  * exchange, and the answer owed instead when no Request can be made (400,
  * 413 for a declared length over `http2.maxBodyBytes`, 501 for an unknown
- * `:protocol`).
+ * `:protocol`); and the request an h2c Upgrade brings to stream 1.
  *
  * @module
  */
@@ -17,7 +17,7 @@ import { registerUpgradeTarget } from "../../websocket/registry.ts";
 import type { TopicRegistry } from "../../websocket/topics.ts";
 import { webSocketUpgrades } from "../../websocket/exchange_upgrade.ts";
 import type { HeaderList } from "../core/events.ts";
-import { contentLengthOf, expectOf, requestParts } from "./request_parts.ts";
+import { contentLengthOf, expectOf, type RequestParts, requestParts } from "./request_parts.ts";
 import type { DriverStream } from "./exchange_stream.ts";
 import { extendedConnect, WsStream } from "./ws_stream.ts";
 
@@ -35,6 +35,17 @@ export interface RequestContext {
   readonly maxBodyBytes: number;
   /** The server's WebSocket topics. */
   readonly topics?: TopicRegistry;
+}
+
+/** The connection's {@link RequestContext}. */
+export function requestContext(
+  facts: ConnectionFacts,
+  secure: boolean,
+  maxBodyBytes: number,
+  topics?: TopicRegistry,
+): RequestContext {
+  const fallbackAuthority = facts.localAddr.hostname ?? "localhost";
+  return { facts, secure, fallbackAuthority, maxBodyBytes, topics };
 }
 
 /**
@@ -77,6 +88,7 @@ export function openRequest(
   }
   const exchange = new Exchange(new RequestInfo(ctx.facts, headers), s, webSocketUpgrades);
   s.exchange = exchange;
+  if (exchange.log !== null) exchange.log.requestBody = body;
   let request: Request | null = null;
   let status = "400";
   const max = ctx.maxBodyBytes;
@@ -103,4 +115,28 @@ export function openRequest(
   }
   if (body !== null) s.trailerSlot = registerRequestTrailers(request);
   return { request, status, isHead };
+}
+
+/**
+ * The request of an h2c Upgrade, answered on stream 1 (RFC 9113 §3.2): its
+ * parts and its complete `body` were read on HTTP/1.1; `raw` are its fields
+ * as they arrived, for the request info.
+ */
+export function upgradedRequest(
+  s: DriverStream,
+  parts: RequestParts,
+  body: ReadableStream<Uint8Array> | null,
+  raw: ReadonlyArray<readonly [string, string]> | null,
+  facts: ConnectionFacts,
+): Request {
+  const exchange = new Exchange(new RequestInfo(facts, raw), s, webSocketUpgrades);
+  s.exchange = exchange;
+  return new Request(parts.url, {
+    method: parts.method,
+    headers: parts.headers,
+    body,
+    signal: exchange.signal,
+    // @ts-ignore: duplex is required by some runtimes for streaming bodies.
+    duplex: "half",
+  });
 }

@@ -1,8 +1,8 @@
 /**
  * The HTTP/2 driver's clocks: the idle timeout, PING liveness, the SETTINGS
  * exchange allowance, the send-timeout check and the blocked-socket meter.
- * This class only keeps times and decides what is due; the driver acts
- * (GOAWAY, PING, reset, close). Times are ms since the epoch; 0 means unset.
+ * This class only keeps times and decides what is due (`run`); the driver
+ * acts (GOAWAY, PING, reset, close) through {@link TimerActions}. Times are ms since the epoch; 0 means unset.
  *
  * @module
  */
@@ -35,6 +35,30 @@ export enum IdleAction {
   PEER_DEAD = 2,
   /** Send a liveness PING. */
   PING = 3,
+}
+
+/**
+ * What the driver does when a timer is due: the timers decide, these act.
+ */
+export interface TimerActions {
+  /** Closing or closed. */
+  ending(): boolean;
+  /** No stream is open, here or in the core. */
+  idle(): boolean;
+  /** A close that could not flush for sendTimeout: drop the socket. */
+  abortSocket(): void;
+  /** Answered uploads whose wait ran out: send their resets. */
+  answeredResetsDue(now: number): void;
+  /** Our SETTINGS were not acknowledged within settingsTimeout. */
+  settingsTimedOut(): void;
+  /** The send-timeout check; returns whether anything is still watched (streams or queued DATA). */
+  checkSends(now: number): boolean;
+  /** Idle for idleTimeout: GOAWAY NO_ERROR and close. */
+  closeIdle(): void;
+  /** No answer to our PING: abort the streams, GOAWAY and close. */
+  peerDead(): void;
+  /** Send a liveness PING. */
+  ping(): void;
 }
 
 /**
@@ -123,6 +147,43 @@ export class DriverTimers {
   /** Whether the socket has refused writes for sendTimeout. */
   socketStalled(now: number): boolean {
     return this.blockedSince !== 0 && now - this.blockedSince >= this.#o.sendTimeout;
+  }
+
+  /** A deadline passed: what is due at `now`, acted on in order through `act`. */
+  run(now: number, act: TimerActions): void {
+    const due = DriverTimers.due;
+    if (act.ending()) {
+      // A close that cannot flush (the client does not read) is cut off after sendTimeout.
+      this.idleOrPingAt = this.handshakeAt = 0;
+      if (due(this.sendCheckAt, now)) {
+        this.sendCheckAt = 0;
+        act.abortSocket();
+      }
+      return;
+    }
+    act.answeredResetsDue(now);
+    if (due(this.handshakeAt, now)) {
+      this.handshakeAt = 0;
+      act.settingsTimedOut();
+      return;
+    }
+    if (due(this.sendCheckAt, now)) {
+      const watching = act.checkSends(now);
+      if (act.ending()) return;
+      if (watching) this.armSendCheck(now);
+      else this.sendCheckAt = 0;
+    }
+    if (!due(this.idleOrPingAt, now)) return;
+    switch (this.idleOrPing(now, act.idle())) {
+      case IdleAction.CLOSE_IDLE:
+        return act.closeIdle();
+      case IdleAction.PEER_DEAD:
+        return act.peerDead();
+      case IdleAction.PING:
+        return act.ping();
+      case IdleAction.NONE:
+        return;
+    }
   }
 
   /** The idle / PING timer fired: what to do (`idle` = no stream is open). */

@@ -133,6 +133,15 @@ export class WsStream {
     return session;
   }
 
+  /** The session closed: a side it never ended (the peer's END_STREAM came without a close frame) ends now. */
+  sessionClosed(): void {
+    const s = this.#s;
+    if (!this.done && s.canSend) {
+      this.done = true;
+      s.end();
+    }
+  }
+
   /**
    * Answered without switching: DATA that came early is credited, the rest
    * is discarded as it comes.

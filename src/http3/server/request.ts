@@ -8,6 +8,7 @@
  */
 import { type ConnectionFacts, RequestInfo } from "../../fetch/info.ts";
 import { Exchange } from "../../fetch/exchange.ts";
+import { webSocketUpgrades } from "../../websocket/exchange_upgrade.ts";
 import { registerRequestTrailers } from "../../fetch/request_trailers.ts";
 import { RequestBody } from "../../fetch/body.ts";
 import { createRequest, UnrepresentableRequest } from "../../fetch/request.ts";
@@ -30,8 +31,9 @@ export function openH3Request(
   // Whether a body follows is known only at the FIN; GET and HEAD cannot carry one in Fetch.
   if (method !== "GET" && !isHead) body = s.reqBody = new RequestBody(s);
   else s.discard = true;
-  const exchange = new Exchange(new RequestInfo(facts, fields), s);
+  const exchange = new Exchange(new RequestInfo(facts, fields), s, webSocketUpgrades);
   s.exchange = exchange;
+  if (exchange.log !== null) exchange.log.requestBody = body;
   let request: Request | null = null;
   let status = 400;
   if (body !== null && maxBodyBytes !== Infinity && contentLengthOf(fields) > maxBodyBytes) {

@@ -1,0 +1,141 @@
+/**
+ * A zlib context that lives only while it is needed: created on first use,
+ * its calls run one after another, and a sweep shared by every lane in the
+ * process frees it once it has been idle for a whole sweep period (one
+ * timer for all connections, not one per connection). Shared lanes (one per
+ * process) serve every connection that negotiated no context takeover in
+ * that direction, as uWS's shared compressor does.
+ *
+ * @module
+ */
+import { freeZ, newDeflater, newInflater, type ZStream } from "./zlib_run.ts";
+
+/** How long an idle context is kept: freed after one to two periods without use. */
+let sweepMs = 5_000;
+const sweeping = new Set<ZlibLane>();
+let timer: ReturnType<typeof setInterval> | undefined;
+
+/** A timer must not keep a process alive on its own (Deno: Deno.unrefTimer; Node, Bun: unref). */
+function unref(t: ReturnType<typeof setInterval>): void {
+  const deno = (globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno;
+  if (typeof t === "number" && deno?.unrefTimer) deno.unrefTimer(t);
+  else (t as { unref?: () => void }).unref?.();
+}
+
+function sweep(): void {
+  for (const lane of sweeping) lane.tick();
+  if (sweeping.size === 0) {
+    clearInterval(timer);
+    timer = undefined;
+  }
+}
+
+/** Sets the sweep period (tests; the bench). Applies from the next lane that starts sweeping. */
+export function setZlibSweepMs(ms: number): void {
+  sweepMs = ms;
+  clearInterval(timer);
+  timer = undefined;
+  if (sweeping.size > 0) {
+    timer = setInterval(sweep, sweepMs);
+    unref(timer);
+  }
+}
+
+/**
+ * One zlib stream and the queue of calls on it.
+ */
+export class ZlibLane {
+  #z: ZStream | undefined;
+  #chain: Promise<unknown> = Promise.resolve();
+  #busy = 0;
+  #used = false;
+  #inflate: boolean;
+  #make: () => ZStream;
+  #release: boolean;
+  /** Called when the context is freed by the sweep (the owner saves what it needs first). */
+  onRelease: (() => void) | undefined;
+
+  /** `release`: free the context when idle (else it lives until close()). */
+  constructor(inflate: boolean, windowBits: number, memLevel: number, release: boolean) {
+    this.#inflate = inflate;
+    this.#make = inflate ? newInflater : () => newDeflater(windowBits, memLevel);
+    this.#release = release;
+  }
+
+  /** True while the zlib context exists. */
+  get live(): boolean {
+    return this.#z !== undefined;
+  }
+
+  /**
+   * Runs `fn` on the stream (created if needed) after the calls before it.
+   * `fresh` is true when the stream was just created. A rejection frees the
+   * stream (a zlib stream that failed is not reused).
+   */
+  run<T>(fn: (z: ZStream, fresh: boolean) => Promise<T>): Promise<T> {
+    this.#busy++;
+    const p = this.#chain.then(() => {
+      const fresh = this.#z === undefined;
+      if (fresh) {
+        this.#z = this.#make();
+        if (this.#release) this.#startSweep();
+      }
+      return fn(this.#z!, fresh).catch((e) => {
+        this.free();
+        throw e;
+      });
+    }).finally(() => {
+      this.#busy--;
+      this.#used = true;
+    });
+    this.#chain = p.catch(() => {});
+    return p;
+  }
+
+  /** Frees the stream now (the next run() makes a new one). */
+  free(): void {
+    const z = this.#z;
+    if (z === undefined) return;
+    this.#z = undefined;
+    sweeping.delete(this);
+    freeZ(z, this.#inflate);
+  }
+
+  /** The sweep: free the stream when nothing used it since the last tick. */
+  tick(): void {
+    if (!this.#release) return;
+    if (this.#busy > 0 || this.#used) {
+      this.#used = false;
+      return;
+    }
+    this.onRelease?.();
+    this.free();
+  }
+
+  #startSweep(): void {
+    this.#used = true;
+    sweeping.add(this);
+    if (timer === undefined) {
+      timer = setInterval(sweep, sweepMs);
+      unref(timer);
+    }
+  }
+}
+
+const sharedIn = new ZlibLane(true, 15, 8, true);
+const sharedOut = new Map<number, ZlibLane>();
+
+/** The process's inflater for messages that carry no context (client_no_context_takeover). */
+export function sharedInflateLane(): ZlibLane {
+  return sharedIn;
+}
+
+/** The process's deflater for a window size, for messages that carry no context. */
+export function sharedDeflateLane(windowBits: number): ZlibLane {
+  let lane = sharedOut.get(windowBits);
+  if (lane === undefined) {
+    lane = new ZlibLane(false, windowBits, 8, true);
+    sharedOut.set(windowBits, lane);
+  }
+  return lane;
+}

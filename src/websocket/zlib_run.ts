@@ -1,0 +1,119 @@
+/**
+ * One message through a node:zlib raw stream (which Deno, Bun and Node
+ * ship): write, flush with Z_SYNC_FLUSH, gather the output up to a limit.
+ * Inflation counts output as it arrives and stops past the limit (close
+ * 1009), so a deflate bomb is never allocated. Counts the live contexts,
+ * so tests and the bench can see when one is created and released.
+ *
+ * @module
+ */
+import zlib from "node:zlib";
+import { CloseCode } from "./constants.ts";
+import { WebSocketError } from "./errors.ts";
+
+/** A raw deflate or inflate stream. */
+export type ZStream = zlib.DeflateRaw | zlib.InflateRaw;
+
+const live = { deflaters: 0, inflaters: 0 };
+const created = { deflaters: 0, inflaters: 0 };
+
+/** zlib contexts for WebSocket messages in this process: alive now, and made so far (tests). */
+export function zlibContextCounts(): {
+  live: { deflaters: number; inflaters: number };
+  created: { deflaters: number; inflaters: number };
+} {
+  return { live: { ...live }, created: { ...created } };
+}
+
+/** A raw deflater; `memLevel` sizes its hash table (not negotiated: ours to choose). */
+export function newDeflater(windowBits: number, memLevel: number): zlib.DeflateRaw {
+  live.deflaters++;
+  created.deflaters++;
+  return zlib.createDeflateRaw({ windowBits, memLevel });
+}
+
+/** A raw inflater with the largest window, which accepts whatever window the peer used. */
+export function newInflater(): zlib.InflateRaw {
+  live.inflaters++;
+  created.inflaters++;
+  return zlib.createInflateRaw({ windowBits: 15 });
+}
+
+/** Frees a stream made by newDeflater/newInflater. */
+export function freeZ(z: ZStream, inflater: boolean): void {
+  if (inflater) live.inflaters--;
+  else live.deflaters--;
+  z.close();
+}
+
+/** Writes `input`, flushes with Z_SYNC_FLUSH and gathers the output up to `limit` bytes. */
+export function runZ(z: ZStream, input: Uint8Array, limit: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    let done = false;
+    const finish = (err?: Error) => {
+      if (done) return;
+      done = true;
+      z.off("data", onData);
+      z.off("error", onError);
+      if (err) return reject(err);
+      resolve(join(chunks, total));
+    };
+    const onData = (c: Uint8Array) => {
+      total += c.length;
+      if (total > limit) {
+        z.pause();
+        finish(
+          new WebSocketError(CloseCode.MESSAGE_TOO_BIG, "inflated message over maxMessageBytes"),
+        );
+        return;
+      }
+      chunks.push(c);
+    };
+    const onError = (e: Error) => finish(e);
+    z.on("data", onData);
+    z.on("error", onError);
+    z.write(input);
+    // Deno passes a zlib error to the flush callback before emitting it; Node and Bun only emit.
+    z.flush(
+      zlib.constants.Z_SYNC_FLUSH,
+      (err?: unknown) => finish(err instanceof Error ? err : undefined),
+    );
+  });
+}
+
+function join(chunks: Uint8Array[], total: number): Uint8Array {
+  // A plain Uint8Array view, not the runtime's Buffer subclass.
+  if (chunks.length === 1) return new Uint8Array(chunks[0]!.buffer, chunks[0]!.byteOffset, total);
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+/**
+ * Stored (uncompressed, not final) deflate blocks carrying `bytes`: fed to a
+ * fresh inflater they rebuild its window, so a later message may refer back
+ * into them. Portable where a `dictionary` option is not (Deno ignores it).
+ */
+export function storedBlocks(bytes: Uint8Array): Uint8Array {
+  const blocks = Math.max(1, Math.ceil(bytes.length / 0xffff));
+  const out = new Uint8Array(bytes.length + 5 * blocks);
+  let o = 0;
+  for (let at = 0; at === 0 || at < bytes.length; at += 0xffff) {
+    const n = Math.min(0xffff, bytes.length - at);
+    out[o] = 0; // BFINAL 0, BTYPE 00; the rest of the byte pads to the boundary
+    out[o + 1] = n & 0xff;
+    out[o + 2] = n >> 8;
+    out[o + 3] = ~n & 0xff;
+    out[o + 4] = (~n >> 8) & 0xff;
+    out.set(bytes.subarray(at, at + n), o + 5);
+    o += 5 + n;
+    if (n === 0) break;
+  }
+  return out;
+}

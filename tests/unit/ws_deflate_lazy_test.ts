@@ -1,0 +1,252 @@
+// permessage-deflate contexts that live only while needed (issue #30): created on first use,
+// freed when idle, rebuilt with the peer's history; shared in "low" mode; bombs still refused.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import zlib from "node:zlib";
+import { PerMessageDeflate } from "../../src/websocket/deflate.ts";
+import type { DeflateParams } from "../../src/websocket/extensions.ts";
+import { negotiateDeflate, parseExtensions } from "../../src/websocket/extensions.ts";
+import { WebSocketError } from "../../src/websocket/errors.ts";
+import { upgradeWebSocket } from "../../src/websocket/upgrade.ts";
+import { setZlibSweepMs } from "../../src/websocket/zlib_lane.ts";
+import { storedBlocks, zlibContextCounts } from "../../src/websocket/zlib_run.ts";
+import { InflateHistory } from "../../src/websocket/inflate_history.ts";
+import { Opcode } from "../../src/websocket/constants.ts";
+import { clientFrame, openSession, upgradeHeaders, upgradeRequest } from "../support/ws.ts";
+import { eventually } from "../support/common.ts";
+
+const te = new TextEncoder();
+const defaults: DeflateParams = {
+  serverNoContextTakeover: false,
+  clientNoContextTakeover: false,
+  serverMaxWindowBits: 15,
+  clientMaxWindowBits: 15,
+};
+const created = () => zlibContextCounts().created;
+
+// A client compressor that keeps its context (as browsers and `ws` do by default).
+function clientDeflater() {
+  const z = zlib.createDeflateRaw({ windowBits: 15 });
+  const fn = (data: Uint8Array) =>
+    new Promise<Uint8Array>((resolve) => {
+      const chunks: Buffer[] = [];
+      const on = (c: Buffer) => chunks.push(c);
+      z.on("data", on);
+      z.write(data);
+      z.flush(zlib.constants.Z_SYNC_FLUSH, () => {
+        z.off("data", on);
+        const b = Buffer.concat(chunks);
+        resolve(new Uint8Array(b.subarray(0, b.length - 4)));
+      });
+    });
+  return Object.assign(fn, { close: () => z.close() });
+}
+
+// Text that compresses only through back references (a repeat of itself).
+function noise(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = 97 + ((x >>> 16) % 26);
+  }
+  return out;
+}
+
+const deflateHeaders = (offer = "permessage-deflate; client_max_window_bits") =>
+  upgradeHeaders({ "sec-websocket-extensions": offer });
+
+describe("ws permessage-deflate contexts live only while needed", () => {
+  it("a connection that never receives a compressed message never creates an inflater", async () => {
+    const before = created();
+    const s = openSession({ compress: true }, deflateHeaders());
+    assert.equal(s.socket.extensions, "permessage-deflate");
+    s.session.receive(clientFrame(Opcode.TEXT, "x".repeat(500)));
+    s.session.receive(clientFrame(Opcode.BINARY, new Uint8Array(100)));
+    s.socket.send("short"); // under the compression threshold
+    await eventually(() => s.messages.length === 2);
+    assert.equal(created().inflaters, before.inflaters);
+    assert.equal(created().deflaters, before.deflaters);
+    s.socket.close();
+  });
+
+  it("the deflater comes with the first message worth compressing, the inflater with the first compressed one", async () => {
+    const before = created();
+    const s = openSession({ compress: true }, deflateHeaders());
+    s.socket.send("a message long enough to be compressed, longer than 32 bytes");
+    await eventually(() => s.frames().length === 1);
+    assert.equal(created().deflaters, before.deflaters + 1);
+    assert.equal(created().inflaters, before.inflaters);
+    const client = clientDeflater();
+    s.session.receive(
+      clientFrame(Opcode.TEXT, await client(te.encode("hi there")), { rsv1: true }),
+    );
+    await eventually(() => s.messages.length === 1);
+    assert.equal(s.messages[0], "hi there");
+    assert.equal(created().inflaters, before.inflaters + 1);
+    client.close();
+    s.socket.close();
+  });
+
+  it("contexts are freed when idle and come back; the peer's history survives", async () => {
+    const server = new PerMessageDeflate(defaults, 1 << 20, "balanced");
+    const client = clientDeflater();
+    const clientInflater = new PerMessageDeflate(defaults, 1 << 20, "ratio");
+    // 30 KB that only compresses against itself: the repeat refers back across the window.
+    const big = noise(30_000, 7);
+    assert.deepEqual(await server.decompress(await client(big)), big);
+    const reply = te.encode("the reply, which the client inflates with its context. ".repeat(4));
+    assert.deepEqual(await clientInflater.decompress(await server.compress(reply)), reply);
+    assert.deepEqual(server.contexts, { inflater: true, deflater: true });
+
+    server.releaseIdle();
+    assert.deepEqual(server.contexts, { inflater: false, deflater: false });
+
+    const again = await client(big);
+    assert.ok(again.length < 2000, `the repeat refers back: ${again.length} bytes`);
+    assert.deepEqual(await server.decompress(again), big);
+    // Our new deflater has no history: its output is still what the client's inflater reads.
+    assert.deepEqual(await clientInflater.decompress(await server.compress(reply)), reply);
+    assert.deepEqual(await clientInflater.decompress(await server.compress(reply)), reply);
+    assert.deepEqual(server.contexts, { inflater: true, deflater: true });
+    server.close();
+    clientInflater.close();
+    client.close();
+  });
+
+  it("the shared sweep frees idle contexts by itself", async () => {
+    setZlibSweepMs(20);
+    try {
+      const server = new PerMessageDeflate(defaults, 1 << 20, "balanced");
+      const client = clientDeflater();
+      const msg = te.encode("sweep me ".repeat(10));
+      assert.deepEqual(await server.decompress(await client(msg)), msg);
+      await server.compress(msg);
+      await eventually(() => !server.contexts.inflater && !server.contexts.deflater, 5000);
+      assert.deepEqual(await server.decompress(await client(msg)), msg);
+      server.close();
+      client.close();
+    } finally {
+      setZlibSweepMs(5_000);
+    }
+  });
+
+  it('"ratio" keeps its contexts', async () => {
+    const server = new PerMessageDeflate(defaults, 1 << 20, "ratio");
+    await server.compress(te.encode("x".repeat(100)));
+    server.releaseIdle();
+    assert.equal(server.contexts.deflater, true);
+    server.close();
+    assert.equal(server.contexts.deflater, false);
+  });
+
+  it("a deflate bomb is still refused with 1009 in every mode, and the next message inflates", async () => {
+    const bomb = await clientDeflater()(new Uint8Array(16 * 1024 * 1024));
+    for (const memory of ["low", "balanced", "ratio"] as const) {
+      for (const p of [defaults, { ...defaults, clientNoContextTakeover: true }]) {
+        const s = new PerMessageDeflate(p, 1 << 20, memory);
+        await assert.rejects(s.decompress(bomb), (e: unknown) => {
+          assert.ok(e instanceof WebSocketError);
+          assert.equal((e as WebSocketError).code, 1009);
+          return true;
+        });
+        s.close();
+      }
+    }
+    // The shared inflater failed above; a fresh one serves the next connection.
+    const low = new PerMessageDeflate({ ...defaults, clientNoContextTakeover: true }, 1024, "low");
+    const msg = te.encode("after the bomb");
+    assert.deepEqual(await low.decompress(await clientDeflater()(msg)), msg);
+    low.close();
+  });
+});
+
+describe('ws permessage-deflate compress: { memory: "low" }', () => {
+  it("the answer adds both no_context_takeover parameters", () => {
+    const offers = parseExtensions("permessage-deflate; client_max_window_bits")!;
+    assert.equal(
+      negotiateDeflate(offers, true)?.response,
+      "permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+    );
+    assert.equal(negotiateDeflate(offers)?.response, "permessage-deflate");
+    const s = openSession({ compress: { memory: "low" } }, deflateHeaders());
+    assert.equal(
+      s.socket.extensions,
+      "permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+    );
+    s.socket.close();
+  });
+
+  it("connections share the process's contexts, and none sees another's history", async () => {
+    const p = { ...defaults, serverNoContextTakeover: true, clientNoContextTakeover: true };
+    const a = new PerMessageDeflate(p, 1 << 20, "low");
+    const b = new PerMessageDeflate(p, 1 << 20, "low");
+    const secret = te.encode("a secret only connection A sent, long enough to be referred to");
+    // One client compressor with context: its second message refers back into the first.
+    const client = clientDeflater();
+    assert.deepEqual(await a.decompress(await client(secret)), secret);
+    const ref = await client(secret);
+    await assert.rejects(b.decompress(ref), (e: unknown) => {
+      assert.equal((e as WebSocketError).code, 1007);
+      return true;
+    });
+    // Each message alone round-trips through the shared contexts, in order.
+    const msgs = [1, 2, 3, 4, 5].map((i) => te.encode(`message ${i} `.repeat(i * 10)));
+    const out = await Promise.all(msgs.map((m) => a.compress(m)));
+    const fresh = new PerMessageDeflate(p, 1 << 20, "ratio");
+    for (let i = 0; i < msgs.length; i++) {
+      assert.deepEqual(await fresh.decompress(out[i]!), msgs[i]);
+    }
+    assert.deepEqual(a.contexts, { inflater: false, deflater: false });
+    a.close();
+    b.close();
+    fresh.close();
+    client.close();
+  });
+
+  it("invalid compress options name the option", () => {
+    const bad = (compress: unknown) =>
+      // deno-lint-ignore no-explicit-any
+      assert.throws(() => upgradeWebSocket(upgradeRequest(), { compress: compress as any }));
+    bad({ memory: "tiny" });
+    assert.throws(
+      // deno-lint-ignore no-explicit-any
+      () => upgradeWebSocket(upgradeRequest(), { compress: { memory: "tiny" } as any }),
+      /option "compress.memory" must be "low", "balanced" or "ratio", got tiny/,
+    );
+    assert.throws(
+      // deno-lint-ignore no-explicit-any
+      () => upgradeWebSocket(upgradeRequest(), { compress: { level: 9 } as any }),
+      /option "compress" has an unknown key "level"/,
+    );
+    bad(1);
+    bad([]);
+    assert.doesNotThrow(() => upgradeWebSocket(upgradeRequest(), { compress: {} }));
+  });
+});
+
+describe("ws inflate history", () => {
+  it("keeps the last window of bytes across wraps, and parks to what was seen", () => {
+    const h = new InflateHistory(9); // 512 bytes
+    h.push(te.encode("abc"));
+    assert.deepEqual(h.park(), te.encode("abc"));
+    const all: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const chunk = noise(37 + i, i);
+      h.push(chunk);
+      all.push(...chunk);
+    }
+    const want = new Uint8Array(all.slice(-512));
+    assert.deepEqual(h.park(), want);
+    h.push(noise(1000, 3));
+    assert.deepEqual(h.park(), noise(1000, 3).subarray(488));
+  });
+
+  it("stored blocks rebuild an inflater's window (empty, small and over 64 KiB)", () => {
+    for (const n of [0, 10, 70_000]) {
+      const bytes = noise(n, n);
+      const z = zlib.inflateRawSync(Buffer.concat([storedBlocks(bytes), Buffer.from([3, 0])]));
+      assert.deepEqual(new Uint8Array(z), bytes);
+    }
+  });
+});
