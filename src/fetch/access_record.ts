@@ -95,10 +95,12 @@ export class AccessRecord implements ResponseWriter {
   end(): void {
     this.#inner.end();
   }
-  abort(reason: unknown): void {
+  abort(reason: unknown): number | void {
     // After a cancel (client gone, timeout) the abort only tells the protocol; not our failure.
     if (!this.#cancelled) this.#ending ??= "error";
-    this.#inner.abort(reason);
+    const status = this.#inner.abort(reason);
+    if (typeof status === "number" && status > 0) this.#status = status; // the fallback answer sent
+    return status;
   }
 
   /** The handler failed (threw, rejected, returned no Response): whatever went out is its fallback. */

@@ -13,6 +13,7 @@ import type { Transport } from "../../transport/types.ts";
 import type { ConnectionFacts } from "../../fetch/info.ts";
 import type { TrailerHint } from "../../fetch/exchange.ts";
 import { TrailersError } from "../../fetch/trailers.ts";
+import { abortStatus } from "../../fetch/writer.ts";
 import type { ServerHost } from "../../fetch/host.ts";
 import type { PendingUpgrade } from "../../websocket/registry.ts";
 import type { WebSocketSessionHandle } from "../../websocket/channel.ts";
@@ -118,7 +119,7 @@ export class ResponseSide implements WriterHost, ChannelHooks {
   }
 
   /** The response failed: 500 if no head went out, else the only honest signal left is closing. */
-  abortResponse(reason: unknown): void {
+  abortResponse(reason: unknown): number {
     // Failed trailers are the server's own error: onError hears them, not onClientError.
     if (!(reason instanceof TrailersError)) {
       this.#host.clientError("aborted", reason, this.#facts);
@@ -126,11 +127,13 @@ export class ResponseSide implements WriterHost, ChannelHooks {
     const msg = this.#owner.current();
     this.#owner.to(ConnEvent.CLOSE);
     if (msg !== null && !msg.headSent) {
-      this.#t.write(encodeErrorResponse(500, httpDate()));
+      const status = abortStatus(reason);
+      this.#t.write(encodeErrorResponse(status, httpDate()));
       this.#t.close();
-    } else {
-      this.#t.abort();
+      return status;
     }
+    this.#t.abort();
+    return 0;
   }
 
   /**

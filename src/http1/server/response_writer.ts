@@ -42,7 +42,7 @@ export interface WriterHost {
   /** The socket drained. */
   clearSendTimeout(): void;
   /** The response cannot complete. */
-  abortResponse(reason: unknown): void;
+  abortResponse(reason: unknown): number;
   /** The handler accepted a WebSocket handshake. */
   upgrade(accept: PendingUpgrade): WebSocketSessionHandle | null;
   /** wire(req): the handler writes the bytes itself (wire_raw.ts); null once a head went out. */
@@ -154,7 +154,7 @@ export class Http1Writer implements ResponseWriter {
   }
 
   /** The response failed after its head: the only honest signal left is closing. */
-  abort(reason: unknown): void {
-    this.#host.abortResponse(reason);
+  abort(reason: unknown): number {
+    return this.#host.abortResponse(reason);
   }
 }

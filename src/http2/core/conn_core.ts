@@ -44,6 +44,8 @@ export class ConnCore {
   readonly isClient: boolean;
   /** Last stream id of the GOAWAY we sent (streams above it are not processed); none: 2^31-1. */
   goAwayLastId = MAX_STREAM_ID;
+  /** Last stream id of the latest GOAWAY the peer sent; null until one comes. */
+  peerGoAwayLastId: number | null = null;
   /** Events of the `receive()` call in progress. */
   events: H2Event[] = [];
   /** The frame parser. */
@@ -147,6 +149,23 @@ export class ConnCore {
   /** A peer-initiated stream above the last id of our GOAWAY: not processed (§6.8). */
   ignoredAfterGoAway(id: number): boolean {
     return id > this.goAwayLastId && !this.store.isLocal(id);
+  }
+
+  /**
+   * Our GOAWAY named `last`: the peer's live streams above it will not be
+   * processed, so they close now with no frame and no event (the caller
+   * chose `last`); the peer learns from the GOAWAY itself (nghttp2 does the same).
+   */
+  dropAboveGoAway(last: number): void {
+    const drop: H2Stream[] = [];
+    for (const s of this.streams.values()) {
+      if (s.id > last && !this.store.isLocal(s.id)) drop.push(s);
+    }
+    for (const s of drop) {
+      this.sched.remove(s.send);
+      this.store.setState(s, StreamState.CLOSED_RESET_LOCAL);
+      this.finalize(s);
+    }
   }
 
   /** The peer ended its side of a stream (END_STREAM). */

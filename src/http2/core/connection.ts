@@ -386,6 +386,7 @@ export class H2Connection {
       : debug;
     this.#c.sched.control.goAway(last, code, d);
     this.#c.goAwayLastId = last;
+    this.#c.dropAboveGoAway(last);
     if (code !== ErrorCode.NO_ERROR) {
       this.#c.input(ConnInput.ERROR);
       for (const s of this.#c.streams.values()) this.#c.sched.remove(s.send);

@@ -9,6 +9,7 @@
 import type { Exchange, ResponseWriter, TrailerHint } from "../../fetch/exchange.ts";
 import type { RequestTrailerSlot } from "../../fetch/request_trailers.ts";
 import { TrailersError } from "../../fetch/trailers.ts";
+import { abortStatus } from "../../fetch/writer.ts";
 import { ownBuffer, type RequestBody } from "../../fetch/body.ts";
 import { httpDate } from "../../bytes/date.ts";
 import type { H2Connection } from "../core/connection.ts";
@@ -26,6 +27,7 @@ import { WireStream } from "./wire_stream.ts";
 
 const EMPTY = new Uint8Array(0);
 const STATUS_500: HeaderList = [[":status", "500"], ["content-length", "0"]];
+const STATUS_503: HeaderList = [[":status", "503"], ["content-length", "0"]];
 
 /**
  * What a stream needs from its connection driver.
@@ -372,14 +374,16 @@ export class DriverStream implements ResponseWriter {
     this.host.flushSoon();
   }
 
-  /** The response failed: 500 if nothing was sent, else RST_STREAM INTERNAL_ERROR. */
-  abort(reason: unknown): void {
+  /** The response failed: 500 (503 for a deadline) if nothing was sent, else RST_STREAM INTERNAL_ERROR. */
+  abort(reason: unknown): number {
     this.release();
-    if (!this.canSend) return;
+    if (!this.canSend) return 0;
     const conn = this.host.conn;
+    let status = 0;
     if (!this.headSent) {
       this.headSent = true;
-      conn.sendHeaders(this.id, STATUS_500, true);
+      status = abortStatus(reason);
+      conn.sendHeaders(this.id, status === 503 ? STATUS_503 : STATUS_500, true);
     } else {
       conn.resetStream(this.id, ErrorCode.INTERNAL_ERROR);
       // Failed trailers are the server's own error: onError hears them, not onClientError.
@@ -389,5 +393,6 @@ export class DriverStream implements ResponseWriter {
       this.host.lost(this, new Error("response failed"));
     }
     this.host.flushSoon();
+    return status;
   }
 }
