@@ -130,7 +130,10 @@ export interface WireFrame {
 }
 
 /**
- * The HTTP/2 side of a wire: this stream's frames, sent as given.
+ * The HTTP/2 side of a wire: this stream's frames, sent as given. Once the
+ * client has gone (it reset the stream, the connection closed), sends are
+ * dropped silently (`info.completed` says `"aborted"`); after the handler's
+ * own `end()` or `reset()` they throw `WireError`.
  *
  * @example
  * ```ts

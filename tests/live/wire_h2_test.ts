@@ -68,6 +68,20 @@ const handler: Handler = (req, info) => {
     })();
     return w.response;
   }
+  if (path === "/slow") {
+    const w = wire(req);
+    const h2 = w.h2!;
+    info.completed.then((c) => (misuse.slowCompleted = c));
+    (async () => {
+      h2.headers([[":status", "200"]]);
+      for (let i = 0; i < 40; i++) {
+        await h2.data(`part ${i}\n`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      h2.end();
+    })().then(() => (misuse.slowHandler = "resolved"), (e) => (misuse.slowHandler = String(e)));
+    return w.response;
+  }
   if (path === "/twice") {
     const w = wire(req);
     try {
@@ -268,6 +282,27 @@ describe("wire(req) over HTTP/2: frames() and the server's own state", () => {
     }
     assert.equal(misuse.twice, "twice");
     assert.equal(misuse.started, "started");
+  });
+
+  it("the client resets a trickling stream: sends are dropped, the handler ends quietly", async () => {
+    await using s = start(handler);
+    const session = http2.connect(s.base);
+    try {
+      const req = session.request({ ":path": "/slow" });
+      await new Promise((r) => req.once("data", r));
+      req.close(http2.constants.NGHTTP2_CANCEL);
+      await eventually(() => misuse.slowHandler !== undefined, 5000, "the handler's loop ended");
+      assert.equal(misuse.slowHandler, "resolved");
+      assert.equal(misuse.slowCompleted, "aborted");
+      const ok = session.request({ ":path": "/ok" });
+      ok.setEncoding("utf8");
+      let body = "";
+      ok.on("data", (d: string) => (body += d));
+      await new Promise((r) => ok.on("end", r));
+      assert.equal(body, "ok");
+    } finally {
+      session.close();
+    }
   });
 
   it("after a wire handler broke its stream, h2load on the same server finishes with 0 failed", {

@@ -32,6 +32,8 @@ export class RawWire implements WireH1, WireGrant {
   readonly #owner: RawOwner;
   #resolve!: (c: Completion) => void;
   #over = false;
+  /** The client went away: writes are dropped, not errors. */
+  #gone = false;
 
   constructor(t: Transport, owner: RawOwner) {
     this.#t = t;
@@ -46,6 +48,7 @@ export class RawWire implements WireH1, WireGrant {
   }
 
   async write(bytes: Uint8Array | string): Promise<void> {
+    if (this.#gone) return;
     if (this.#over) throw new WireError("started", "this wire has ended (end())");
     const b = typeof bytes === "string" ? encoder.encode(bytes) : bytes;
     if (b.byteLength > 0 && !this.#t.write(b)) await this.#owner.ready();
@@ -65,6 +68,7 @@ export class RawWire implements WireH1, WireGrant {
   }
 
   lost(_reason: unknown): void {
+    this.#gone = true;
     if (!this.#over) this.#finish("aborted");
   }
 }

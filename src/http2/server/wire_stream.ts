@@ -65,6 +65,8 @@ export class WireStream implements WireH2, WireGrant {
   readonly #owner: WireOwner;
   #resolve!: (c: Completion) => void;
   #over = false;
+  /** The client went away (reset, connection lost): sends are dropped, not errors. */
+  #gone = false;
   #feed: FrameFeed | null = null;
 
   constructor(owner: WireOwner) {
@@ -89,13 +91,11 @@ export class WireStream implements WireH2, WireGrant {
     };
   }
 
-  #open(): H2Connection {
+  /** The connection to send on; null once the client went away; throws after end() or reset(). */
+  #open(): H2Connection | null {
+    if (this.#gone || this.#owner.conn.state === ConnState.CLOSED) return null;
     if (this.#over) throw new WireError("started", "this wire has ended (end() or reset())");
-    const conn = this.#owner.conn;
-    if (conn.state === ConnState.CLOSED) {
-      throw new WireError("started", "the HTTP/2 connection is closed");
-    }
-    return conn;
+    return this.#owner.conn;
   }
 
   #finish(outcome: Completion): void {
@@ -108,12 +108,14 @@ export class WireStream implements WireH2, WireGrant {
 
   headers(fields: WireFields, options: WireHeadersOptions = {}): void {
     const conn = this.#open();
+    if (conn === null) return;
     sendRawHeaders(conn.core, this.#owner.id, fields as HeaderList, options);
     this.#owner.flushSoon();
   }
 
   continuation(fields: WireFields, options: { endHeaders?: boolean } = {}): void {
     const conn = this.#open();
+    if (conn === null) return;
     sendRawContinuation(
       conn.core,
       this.#owner.id,
@@ -130,7 +132,9 @@ export class WireStream implements WireH2, WireGrant {
     const id = this.#owner.id;
     let off = 0;
     do {
-      const c = this.#open().core;
+      const conn = this.#open();
+      if (conn === null) return;
+      const c = conn.core;
       let n = b.length - off;
       if (!o.oversize) n = Math.min(n, Math.max(1, this.maxPayloadSize - extra));
       if (!o.ignoreFlowControl) {
@@ -143,7 +147,7 @@ export class WireStream implements WireH2, WireGrant {
             break;
           }
           await this.#owner.nextFlush();
-          this.#open();
+          if (this.#open() === null) return;
         }
       }
       const last = off + n >= b.length;
@@ -155,6 +159,7 @@ export class WireStream implements WireH2, WireGrant {
 
   frame(f: WireRawFrame): void {
     const conn = this.#open();
+    if (conn === null) return;
     const type = byte(f.type, "frame type", 255);
     const flags = byte(f.flags ?? 0, "flags", 255);
     const id = byte(f.streamId ?? this.#owner.id, "streamId", MAX_STREAM_ID);
@@ -164,6 +169,7 @@ export class WireStream implements WireH2, WireGrant {
 
   push(requestFields: WireFields, response: WirePushResponse = {}): number {
     const conn = this.#open();
+    if (conn === null) throw new WireError("started", "the client went away: nothing to push on");
     const c = conn.core;
     const promised = c.store.nextLocal;
     pushPromise(c, this.#owner.id, promised, requestFields as HeaderList);
@@ -201,8 +207,11 @@ export class WireStream implements WireH2, WireGrant {
   }
 
   frames(): AsyncIterableIterator<WireFrame> {
+    if (this.#feed !== null) return this.#feed;
     const conn = this.#open();
-    return this.#feed ??= listen(conn.core, this.#owner.id);
+    this.#feed = listen(this.#owner.conn.core, this.#owner.id);
+    if (conn === null) unlisten(this.#owner.conn.core, this.#owner.id); // ends at once
+    return this.#feed;
   }
 
   // ---- WireGrant --------------------------------------------------------------
@@ -215,6 +224,7 @@ export class WireStream implements WireH2, WireGrant {
   }
 
   lost(_reason: unknown): void {
+    this.#gone = true;
     this.#finish("aborted");
   }
 }
