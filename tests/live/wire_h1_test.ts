@@ -41,6 +41,10 @@ const handler: Handler = (req, info) => {
     }
     return new Response("no", { status: 400 });
   }
+  if (path === "/other") {
+    wire(req);
+    return new Response("not the marker");
+  }
   if (path === "/ok") return new Response("ok");
   return exampleHandler(req, info);
 };
@@ -84,6 +88,24 @@ describe("wire(req) over HTTP/1.1", () => {
     );
     assert.match(ws.text, /^HTTP\/1\.1 400 /);
     assert.deepEqual(misuse, { twice: "twice", websocket: "websocket" });
+  });
+});
+
+describe("wire(req): a handler that returns another Response", () => {
+  it("is a handler error: onError hears it, nothing of that Response is sent, the connection closes", async () => {
+    const errors: string[] = [];
+    await using s = start(handler, {
+      onError: (e) => {
+        errors.push(String(e));
+        return new Response("unused", { status: 500 });
+      },
+    });
+    const r = await raw(s.port, "GET /other HTTP/1.1\r\nhost: x\r\n\r\n");
+    assert.equal(r.text, "");
+    assert.equal(r.closedByServer, true);
+    assert.deepEqual(errors, [
+      "TypeError: the handler called wire(req) but did not return its response",
+    ]);
   });
 });
 
