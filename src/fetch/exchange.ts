@@ -20,6 +20,8 @@ import { responseFields } from "./response_fields.ts";
 import type { ResponseWriter, UpgradeHook } from "./writer.ts";
 import { type ErrorHandler, fallbackResponse, reportAfterHead } from "./on_error.ts";
 import { AccessRecord } from "./access_record.ts";
+import type { Wirable, WireSession } from "./wire.ts";
+import type { WireGrant } from "./wire_types.ts";
 
 export { StreamResetByPeer } from "./access_record.ts";
 
@@ -51,7 +53,7 @@ interface StreamHead {
 const encoder = new TextEncoder();
 
 /** Runs one exchange; never rejects. */
-export class Exchange {
+export class Exchange implements Wirable {
   /** The info object given to the handler. */
   readonly info: RequestInfo;
   #abort: AbortController | null = null;
@@ -65,6 +67,10 @@ export class Exchange {
   #isHead = false;
   /** The driver registered the request as a WebSocket upgrade candidate. */
   upgradable = false;
+  /** The handler took the response over with wire(req) (wire.ts). */
+  wired: WireSession | null = null;
+  /** The handler's response is being sent: too late for wire(req). */
+  answered = false;
   /** The access-log record, only when the server has an onResponse hook. */
   readonly log: AccessRecord | null = null;
 
@@ -85,6 +91,11 @@ export class Exchange {
     return this.#abort.signal;
   }
 
+  /** For wire(req): the writer's side, null once the response started, undefined without one. */
+  grantWire(): WireGrant | null | undefined {
+    return this.#writer.wire?.();
+  }
+
   /** True once the response was fully sent or aborted. */
   get done(): boolean {
     return this.info.completion !== null;
@@ -101,6 +112,7 @@ export class Exchange {
     this.#reason = reason;
     this.#abort?.abort(reason);
     this.#reader?.cancel(reason).catch(() => {});
+    this.wired?.lost(reason);
   }
 
   /** A deadline the application set (server.timeout) passed: cut the response off. */
@@ -140,7 +152,9 @@ export class Exchange {
     let way: Way | null = null;
     try {
       r = handler(request, this.info);
-      if (r instanceof Response && !this.upgradable) way = this.#choose(r, true);
+      if (r instanceof Response && !this.upgradable && this.wired === null) {
+        way = this.#choose(r, true);
+      }
     } catch (error) {
       return this.#settle(Promise.reject(error));
     }
@@ -200,12 +214,14 @@ export class Exchange {
     let way: Way | null = null;
     try {
       const r = await pending;
+      if (this.wired !== null) return this.#wiredEnd(r, undefined, false);
       if (!(r instanceof Response)) {
         throw new TypeError(`handler returned ${typeof r}, not a Response`);
       }
       if (!this.upgradable) way = this.#choose(r, true);
       response = r;
     } catch (error) {
+      if (this.wired !== null) return this.#wiredEnd(undefined, error, true);
       if (this.done) {
         if (this.upgradable) this.#upgrades?.refused(this.#request);
         return;
@@ -221,8 +237,15 @@ export class Exchange {
     return fallbackResponse(this.#onError, error, this.#request);
   }
 
+  /** A wired response ends with its wire (wire.ts). */
+  async #wiredEnd(r: unknown, error: unknown, threw: boolean): Promise<void> {
+    this.#finish(await this.wired!.settled(r, error, threw, this.#onError, this.#request));
+  }
+
   /** Sends the handler's response: a WebSocket handshake through the hook, else the chosen way. */
   async #answer(response: Response, way: Way | null): Promise<void> {
+    if (this.wired !== null) return this.#wiredEnd(response, undefined, false);
+    this.answered = true;
     const hook = this.#upgrades;
     const whole = way !== null && typeof way === "object";
     if (hook !== null && !whole && (this.upgradable || response.status === 101)) {
