@@ -10,6 +10,7 @@
 import type { Completion, Handler } from "../types.ts";
 import { RequestInfo } from "./info.ts";
 import { takeStaticBody } from "./static_body.ts";
+import { takeUndiciBody } from "./undici_body.ts";
 import { heldBodyBytes } from "../runtime/bun_body.ts";
 import { isShortAscii } from "../bytes/slab.ts";
 import { bodyless } from "./status.ts";
@@ -49,6 +50,8 @@ interface StreamHead {
 }
 
 const encoder = new TextEncoder();
+/** Text bodies longer than this are encoded by the writer, straight into its buffer. */
+const TEXT_IN_PLACE = 1024;
 
 /** Runs one exchange; never rejects. */
 export class Exchange {
@@ -191,6 +194,8 @@ export class Exchange {
         : [["content-type", plain.contentType]];
       return { status: 200, headers, body: plain.body };
     }
+    const held = takeUndiciBody(response);
+    if (held !== null) return held;
     return !bodyless(response.status) && heldBodyBytes(response) > 0 ? "held" : "stream";
   }
 
@@ -225,6 +230,11 @@ export class Exchange {
   async #answer(response: Response, way: Way | null): Promise<void> {
     const hook = this.#upgrades;
     const whole = way !== null && typeof way === "object";
+    // A Response whose body was read or sent already (a handler that returns one twice).
+    if (!whole && response.bodyUsed && !this.done) {
+      response = await this.#fallback(new TypeError("the response body was already used"));
+      way = null;
+    }
     if (hook !== null && !whole && (this.upgradable || response.status === 101)) {
       const a = hook.answer(this.#request, response, this.#writer, this.done);
       if (a.kind === "switched") {
@@ -317,6 +327,11 @@ export class Exchange {
     const writer = this.#writer;
     const { status, headers, body: text } = whole;
     const isHead = this.#isHead;
+    if (typeof text === "string" && text.length > TEXT_IN_PLACE && writer.wholeText !== undefined) {
+      writer.wholeText(status, headers, text, isHead);
+      this.#finish("sent");
+      return;
+    }
     if (writer.whole !== undefined && (typeof text !== "string" || isShortAscii(text))) {
       writer.whole(status, headers, text, isHead);
       this.#finish("sent");
