@@ -12,9 +12,9 @@ import { RequestInfo } from "./info.ts";
 import { takeStaticBody } from "./static_body.ts";
 import { takeUndiciBody } from "./undici_body.ts";
 import { heldBodyBytes } from "../runtime/bun_body.ts";
-import { isShortAscii } from "../bytes/slab.ts";
 import { bodyless } from "./status.ts";
 import { takeLightWhole, type WholeResponse } from "./light_send.ts";
+import { sendWhole } from "./send_whole.ts";
 import { type TrailerProducer, TrailersError, trailersOf } from "./trailers.ts";
 import { type Read, readEager } from "./eager_read.ts";
 import { responseFields } from "./response_fields.ts";
@@ -48,10 +48,6 @@ interface StreamHead {
   /** The trailers to end with, or null. */
   trailers: TrailerProducer | null;
 }
-
-const encoder = new TextEncoder();
-/** Text bodies longer than this are encoded by the writer, straight into its buffer. */
-const TEXT_IN_PLACE = 1024;
 
 /** Runs one exchange; never rejects. */
 export class Exchange {
@@ -152,7 +148,19 @@ export class Exchange {
       if (!this.done) this.#sendWhole(way);
       return null;
     }
+    // Bun's held bytes: one promise reaction, not the async chain of #answer and #send.
+    if (way === "held" && r.status !== 101 && !r.bodyUsed) return this.#held(r);
     return this.#answer(r, way);
+  }
+
+  /** A held body (way "held") of a response the handler returned synchronously. */
+  #held(response: Response): Promise<void> {
+    const status = response.status;
+    const { headers, declared } = responseFields(response);
+    return response.bytes().then(
+      (bytes) => this.#sendHeldBytes(bytes, status, headers, declared),
+      () => this.#send(response, "stream"),
+    );
   }
 
   /** Calls the handler and sends its response. */
@@ -311,39 +319,30 @@ export class Exchange {
     } catch {
       return false;
     }
-    if (this.done) return true;
+    this.#sendHeldBytes(bytes, status, headers, declared);
+    return true;
+  }
+
+  /** Sends a held body once read, checked against the handler's Content-Length. */
+  #sendHeldBytes(
+    bytes: Uint8Array,
+    status: number,
+    headers: Array<[string, string]>,
+    declared: number,
+  ): void {
+    if (this.done) return;
     if (declared >= 0 && declared !== bytes.byteLength) {
       this.#fail(
         new TypeError(`content-length ${declared} but the body has ${bytes.byteLength} bytes`),
       );
-      return true;
+      return;
     }
     this.#sendWhole({ status, headers, body: bytes });
-    return true;
   }
 
   /** A response whose body is known in full: one head with its length, one body write. */
   #sendWhole(whole: WholeResponse): void {
-    const writer = this.#writer;
-    const { status, headers, body: text } = whole;
-    const isHead = this.#isHead;
-    if (typeof text === "string" && text.length > TEXT_IN_PLACE && writer.wholeText !== undefined) {
-      writer.wholeText(status, headers, text, isHead);
-      this.#finish("sent");
-      return;
-    }
-    if (writer.whole !== undefined && (typeof text !== "string" || isShortAscii(text))) {
-      writer.whole(status, headers, text, isHead);
-      this.#finish("sent");
-      return;
-    }
-    const body = typeof text === "string" ? encoder.encode(text) : text;
-    const empty = isHead || body.byteLength === 0;
-    writer.head(status, headers, body.byteLength, empty);
-    if (!empty) {
-      writer.body(body);
-      writer.end();
-    }
+    sendWhole(this.#writer, whole, this.#isHead);
     this.#finish("sent");
   }
 

@@ -145,6 +145,34 @@ describe("server-built Requests", () => {
     assert.equal(await copy.text(), "moved");
   });
 
+  it("edits made after the body was read reach copies and clones", async () => {
+    const r = createRequest("http://a.test/", "POST", [["x-a", "1"]], bodyOf("abc"), source());
+    const held = r.headers;
+    assert.equal(await r.text(), "abc");
+    held.set("x-late", "2");
+    held.append("x-a", "3");
+    assert.equal(r.headers, held);
+    assert.equal(r.headers.get("x-a"), "1, 3");
+    const copy = new Request(r, { body: "again", method: "PUT" });
+    assert.equal(copy.headers.get("x-late"), "2");
+    assert.equal(copy.headers.get("x-a"), "1, 3");
+    held.delete("x-late");
+    assert.equal(new Request(r, { body: "x", method: "PUT" }).headers.has("x-late"), false);
+  });
+
+  it("a server-built Request goes through fetch() to another server, body and edits included", async () => {
+    await using back = start(async (req) =>
+      new Response(`${req.method} ${req.headers.get("x-edit")} ${await req.text()}`)
+    );
+    await using front = start(async (req) => {
+      req.headers.set("x-edit", "yes");
+      const target = new URL(new URL(req.url).pathname, back.base);
+      return await fetch(new Request(target, req));
+    });
+    const res = await fetch(front.base + "/p", { method: "POST", body: "payload" });
+    assert.equal(await res.text(), "POST yes payload");
+  });
+
   it("on the lazy path, copies made by the runtime follow the client's signal", {
     skip: skipUnless(LAZY_REQUESTS, "the lazy Request path exists on Deno and Node only"),
   }, () => {
