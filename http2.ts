@@ -45,6 +45,7 @@ export type {
   SettingsUpdate,
 } from "./src/http2/api/options.ts";
 export {
+  ConnectionClosingError,
   FlowControlError,
   FrameTooLargeError,
   H2ProtocolError,

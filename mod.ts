@@ -86,4 +86,19 @@ export { TrailersError, withTrailers } from "./src/fetch/trailers.ts";
 export { requestTrailers } from "./src/fetch/request_trailers.ts";
 export type { TrailersErrorCode, TrailersInit } from "./src/fetch/trailers.ts";
 export { installLightResponse, materializeResponse } from "./src/fetch/light_response.ts";
+export { wire, WireError } from "./src/fetch/wire.ts";
+export type { WireErrorCode } from "./src/fetch/wire.ts";
+export type {
+  Wire,
+  WireDataOptions,
+  WireFields,
+  WireFrame,
+  WireH1,
+  WireH2,
+  WireHeadersOptions,
+  WireOverH1,
+  WireOverH2,
+  WirePushResponse,
+  WireRawFrame,
+} from "./src/fetch/wire_types.ts";
 export type { BinaryTypeLike, BufferSourceLike, HeadersInitLike } from "./src/web_types.ts";

@@ -3,7 +3,9 @@
  * (cleartext, prior knowledge) or over TLS with ALPN h2, on a plain socket
  * (node:net / node:tls, on Deno, Bun and Node).
  *
- *   deno run -A examples/sans_io_client.ts http://127.0.0.1:8080/
+ *   deno run -A examples/sans_io_client.ts http://127.0.0.1:8080/             # Deno
+ *   bun examples/sans_io_client.ts http://127.0.0.1:8080/                     # Bun
+ *   npm run example:node -- sans_io_client http://127.0.0.1:8080/             # Node (tsc build)
  *   deno run -A examples/sans_io_client.ts https://localhost:8443/   # CA: NODE_EXTRA_CA_CERTS or rejectUnauthorized
  *
  * @module
@@ -11,6 +13,7 @@
 import net from "node:net";
 import tls from "node:tls";
 import process from "node:process";
+import { pathToFileURL } from "node:url";
 import { H2Connection } from "../http2.ts";
 
 /** A response as the client saw it. */
@@ -113,7 +116,10 @@ export function fetchH2(url: string, options: FetchH2Options = {}): Promise<H2Re
   });
 }
 
-if ((import.meta as { main?: boolean }).main) {
+// import.meta.main on Deno and Bun; Node 20 has none, so compare the entry script's URL.
+const isMain = (import.meta as { main?: boolean }).main ??
+  (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href);
+if (isMain) {
   const res = await fetchH2(process.argv[2] ?? "http://127.0.0.1:8080/");
   console.log(res.status, res.headers);
   console.log(new TextDecoder().decode(res.body));

@@ -4,13 +4,16 @@
  * prior knowledge. `/` answers "it works!"; any other path answers the
  * request's header fields as JSON (the tutorial's variant).
  *
- *   deno run --allow-net examples/sans_io_server.ts 8080    # or: bun examples/sans_io_server.ts 8080
+ *   deno run --allow-net examples/sans_io_server.ts 8080     # Deno
+ *   bun examples/sans_io_server.ts 8080                      # Bun
+ *   npm run example:node -- sans_io_server 8080              # Node (tsc build, scripts/start_node.sh)
  *   curl --http2-prior-knowledge http://127.0.0.1:8080/headers
  *
  * @module
  */
 import net from "node:net";
 import process from "node:process";
+import { pathToFileURL } from "node:url";
 import { H2Connection, H2ProtocolError, type HeaderList } from "../http2.ts";
 
 const encoder = new TextEncoder();
@@ -101,7 +104,10 @@ export function startServer(port = 0, hostname = "127.0.0.1"): Promise<net.Serve
   return new Promise((resolve) => server.listen(port, hostname, () => resolve(server)));
 }
 
-if ((import.meta as { main?: boolean }).main) {
+// import.meta.main on Deno and Bun; Node 20 has none, so compare the entry script's URL.
+const isMain = (import.meta as { main?: boolean }).main ??
+  (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href);
+if (isMain) {
   const server = await startServer(Number(process.argv[2] ?? 8080));
   const addr = server.address() as net.AddressInfo;
   console.log(`sans-IO h2c server on http://127.0.0.1:${addr.port}`);

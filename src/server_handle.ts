@@ -12,6 +12,7 @@ import type { PublishOptions } from "./websocket/topics.ts";
 import type { SignalSource } from "./fetch/request.ts";
 import { requestSource } from "./fetch/request.ts";
 import { Exchange } from "./fetch/exchange.ts";
+import { ResponseDeadline } from "./fetch/writer.ts";
 
 /** The parts of the implementation the handle forwards to. */
 interface Impl {
@@ -103,7 +104,7 @@ export class ServerHandle implements Server<Addr> {
     if (seconds === 0 || exchange.done) return;
     const timer = setTimeout(() => {
       timers.delete(exchange);
-      exchange.expire(new Error(`server.timeout(): no response within ${seconds} s`));
+      exchange.expire(new ResponseDeadline(`server.timeout(): no response within ${seconds} s`));
     }, seconds * 1000);
     timers.set(exchange, timer);
     // The timer never outlives its exchange, nor keeps a finished exchange's process alive.

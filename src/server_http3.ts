@@ -66,7 +66,8 @@ export class Http3Listener {
       cert: cert.cert,
       key: cert.key,
       maxConcurrentStreams: h3.maxConcurrentStreams,
-      idleTimeout: h3.idleTimeout,
+      // Silence past our idle GOAWAY (checked on the server's tick) ends the connection anyway.
+      idleTimeout: h3.idleTimeout > 0 ? h3.idleTimeout + 5_000 : 30_000,
     }, accept);
     this.#altSvc = altSvcValue(port, h3.altSvcMaxAge);
     return quic;

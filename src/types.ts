@@ -317,10 +317,20 @@ export interface Server<A extends Addr = NetAddr> extends AsyncDisposable {
   /**
    * Cuts the response to `request` off `seconds` from now unless it has
    * completed by then: `request.signal` aborts; a client still waiting for
-   * the head gets a 500, one receiving the body is cut off (HTTP/1.1: the
-   * connection closes; HTTP/2: RST_STREAM). A deadline from the call, not an idle timer;
+   * the head gets `503 Service Unavailable` (and HTTP/1.1 closes the
+   * connection), one receiving the body is cut off (HTTP/1.1: the connection
+   * closes; HTTP/2: RST_STREAM). A deadline from the call, not an idle timer;
    * a second call replaces the first, 0 clears it. As Bun's
-   * `server.timeout(req, seconds)`.
+   * `server.timeout(req, seconds)`, except that Bun just closes the request:
+   * an HTTP status tells the client what happened when one can still be sent.
+   *
+   * Why 503: the server gave up waiting for its own handler. 500 would say
+   * the handler failed; 504 Gateway Timeout is for an upstream that did not
+   * answer (nginx and Envoy send it for proxied requests), which h2serve
+   * cannot know; 408 Request Timeout says the client was too slow to send its
+   * request, the opposite case. 503 is the status for "the server cannot
+   * answer this now", retryable, and what Envoy sends when it stops a request
+   * of its own. HTTP/3 resets the stream (H3_INTERNAL_ERROR) instead.
    */
   timeout(request: Request, seconds: number): void;
   /**

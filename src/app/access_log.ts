@@ -41,9 +41,14 @@ export interface ResponseInfo {
   readonly url: string;
   /** The status sent (101 or 200 for a WebSocket), or 0 when none went out. */
   readonly status: number;
-  /** Request body bytes received. */
+  /** Request body bytes received: the body only, no head, framing or chunk sizes. */
   readonly requestBytes: number;
-  /** Response body bytes sent (after compression); 0 for a WebSocket. */
+  /**
+   * Response body bytes sent (after compression): the body only, no head,
+   * framing or chunk sizes, as the Common Log Format's bytes field (a
+   * head's h2/h3 wire size depends on the HPACK/QPACK state of earlier
+   * streams); 0 for a WebSocket.
+   */
   readonly responseBytes: number;
   /** Milliseconds from the request head to the end (for a WebSocket: until it closed). */
   readonly duration: number;

@@ -14,6 +14,7 @@
 import { statSync } from "node:fs";
 import { openFile, readDir, realPath, stat } from "./fs.ts";
 import type { FileInfo, OpenFile } from "./fs.ts";
+import { serveAsis } from "./asis.ts";
 
 /**
  * Options of serveDir().
@@ -40,6 +41,12 @@ export interface ServeDirOptions {
   /** Headers added to every file response (e.g. cache-control). */
   // Spelled through Headers, not HeadersInit: Node users compile without the DOM library.
   headers?: ConstructorParameters<typeof Headers>[0];
+  /**
+   * Serves files ending in `.asis` as raw HTTP/1.1 responses, byte for byte
+   * (wptserve's convention, through `wire(req)`); the connection closes
+   * after one. Over HTTP/2 such a file is answered 501. Default false.
+   */
+  asis?: boolean;
 }
 
 /**
@@ -310,6 +317,7 @@ export function serveDir(
       return text(404, "Not Found\n");
     }
 
+    if (options.asis && filePath.endsWith(".asis")) return serveAsis(request, filePath);
     const file = await openFile(filePath);
     if (file === null) return text(404, "Not Found\n");
     try {

@@ -45,6 +45,7 @@ export class AccessRecord implements ResponseWriter {
   requestBody: { readonly received: number } | null = null;
   whole?: ResponseWriter["whole"];
   upgrade?: ResponseWriter["upgrade"];
+  wire?: ResponseWriter["wire"];
 
   constructor(hook: (info: ResponseInfo) => void, info: RequestInfo, inner: ResponseWriter) {
     this.#hook = hook;
@@ -64,6 +65,7 @@ export class AccessRecord implements ResponseWriter {
         return session;
       };
     }
+    if (inner.wire !== undefined) this.wire = () => inner.wire!();
     info.completed.then((c) => this.#report(c));
   }
 
@@ -93,10 +95,12 @@ export class AccessRecord implements ResponseWriter {
   end(): void {
     this.#inner.end();
   }
-  abort(reason: unknown): void {
+  abort(reason: unknown): number | void {
     // After a cancel (client gone, timeout) the abort only tells the protocol; not our failure.
     if (!this.#cancelled) this.#ending ??= "error";
-    this.#inner.abort(reason);
+    const status = this.#inner.abort(reason);
+    if (typeof status === "number" && status > 0) this.#status = status; // the fallback answer sent
+    return status;
   }
 
   /** The handler failed (threw, rejected, returned no Response): whatever went out is its fallback. */

@@ -21,6 +21,8 @@ import { responseFields } from "./response_fields.ts";
 import type { ResponseWriter, UpgradeHook } from "./writer.ts";
 import { type ErrorHandler, fallbackResponse, reportAfterHead } from "./on_error.ts";
 import { AccessRecord } from "./access_record.ts";
+import type { Wirable, WireSession } from "./wire.ts";
+import type { WireGrant } from "./wire_types.ts";
 
 export { StreamResetByPeer } from "./access_record.ts";
 
@@ -50,7 +52,7 @@ interface StreamHead {
 }
 
 /** Runs one exchange; never rejects. */
-export class Exchange {
+export class Exchange implements Wirable {
   /** The info object given to the handler. */
   readonly info: RequestInfo;
   #abort: AbortController | null = null;
@@ -64,6 +66,10 @@ export class Exchange {
   #isHead = false;
   /** The driver registered the request as a WebSocket upgrade candidate. */
   upgradable = false;
+  /** The handler took the response over with wire(req) (wire.ts). */
+  wired: WireSession | null = null;
+  /** The handler's response is being sent: too late for wire(req). */
+  answered = false;
   /** The access-log record, only when the server has an onResponse hook. */
   readonly log: AccessRecord | null = null;
 
@@ -84,6 +90,11 @@ export class Exchange {
     return this.#abort.signal;
   }
 
+  /** For wire(req): the writer's side, null once the response started, undefined without one. */
+  grantWire(): WireGrant | null | undefined {
+    return this.#writer.wire?.();
+  }
+
   /** True once the response was fully sent or aborted. */
   get done(): boolean {
     return this.info.completion !== null;
@@ -100,6 +111,7 @@ export class Exchange {
     this.#reason = reason;
     this.#abort?.abort(reason);
     this.#reader?.cancel(reason).catch(() => {});
+    this.wired?.lost(reason);
   }
 
   /** A deadline the application set (server.timeout) passed: cut the response off. */
@@ -139,7 +151,9 @@ export class Exchange {
     let way: Way | null = null;
     try {
       r = handler(request, this.info);
-      if (r instanceof Response && !this.upgradable) way = this.#choose(r, true);
+      if (r instanceof Response && !this.upgradable && this.wired === null) {
+        way = this.#choose(r, true);
+      }
     } catch (error) {
       return this.#settle(Promise.reject(error));
     }
@@ -153,8 +167,12 @@ export class Exchange {
     return this.#answer(r, way);
   }
 
-  /** A held body (way "held") of a response the handler returned synchronously. */
+  /**
+   * A body the runtime holds as plain bytes (Bun), read whole in one promise
+   * reaction; when it cannot be read so, the stream reports why.
+   */
   #held(response: Response): Promise<void> {
+    this.answered = true;
     const status = response.status;
     const { headers, declared } = responseFields(response);
     return response.bytes().then(
@@ -213,12 +231,14 @@ export class Exchange {
     let way: Way | null = null;
     try {
       const r = await pending;
+      if (this.wired !== null) return this.#wiredEnd(r, undefined, false);
       if (!(r instanceof Response)) {
         throw new TypeError(`handler returned ${typeof r}, not a Response`);
       }
       if (!this.upgradable) way = this.#choose(r, true);
       response = r;
     } catch (error) {
+      if (this.wired !== null) return this.#wiredEnd(undefined, error, true);
       if (this.done) {
         if (this.upgradable) this.#upgrades?.refused(this.#request);
         return;
@@ -234,8 +254,15 @@ export class Exchange {
     return fallbackResponse(this.#onError, error, this.#request);
   }
 
+  /** A wired response ends with its wire (wire.ts). */
+  async #wiredEnd(r: unknown, error: unknown, threw: boolean): Promise<void> {
+    this.#finish(await this.wired!.settled(r, error, threw, this.#onError, this.#request));
+  }
+
   /** Sends the handler's response: a WebSocket handshake through the hook, else the chosen way. */
   async #answer(response: Response, way: Way | null): Promise<void> {
+    if (this.wired !== null) return this.#wiredEnd(response, undefined, false);
+    this.answered = true;
     const hook = this.#upgrades;
     const whole = way !== null && typeof way === "object";
     // A Response whose body was read or sent already (a handler that returns one twice).
@@ -270,8 +297,8 @@ export class Exchange {
     const writer = this.#writer;
     const isHead = this.#isHead;
     const status = response.status;
+    if (way === "held") return this.#held(response);
     const { headers, declared } = responseFields(response);
-    if (way === "held" && await this.#sendHeld(response, status, headers, declared)) return;
     const noContent = bodyless(status);
     const body = response.body;
     const producer = trailersOf(response);
@@ -301,26 +328,6 @@ export class Exchange {
     } finally {
       this.#reader = null;
     }
-  }
-
-  /**
-   * A body the runtime holds as plain bytes (Bun), read whole without a
-   * stream. False when it cannot be read so (the general path then reports why).
-   */
-  async #sendHeld(
-    response: Response,
-    status: number,
-    headers: Array<[string, string]>,
-    declared: number,
-  ): Promise<boolean> {
-    let bytes: Uint8Array;
-    try {
-      bytes = await response.bytes();
-    } catch {
-      return false;
-    }
-    this.#sendHeldBytes(bytes, status, headers, declared);
-    return true;
   }
 
   /** Sends a held body once read, checked against the handler's Content-Length. */

@@ -9,6 +9,7 @@
  */
 import type { PendingUpgrade } from "../websocket/registry.ts";
 import type { WebSocketSessionHandle } from "../websocket/channel.ts";
+import type { WireGrant } from "./wire_types.ts";
 
 /**
  * What `head` is told about trailers: absent for none, the field names when
@@ -45,8 +46,12 @@ export interface ResponseWriter {
   ready(): Promise<void>;
   /** The body is complete. */
   end(): void;
-  /** The response cannot complete (h1: close the connection; h2: reset the stream). */
-  abort(reason: unknown): void;
+  /**
+   * The response cannot complete: before the head, answer
+   * {@link abortStatus}(reason) if the protocol can (h1, h2) and return it;
+   * after it, h1 closes the connection, h2 resets the stream.
+   */
+  abort(reason: unknown): number | void;
   /**
    * Optional: sends a whole response whose body is known, in one write (a
    * string body is ASCII, so its chars are its bytes). With `isHead`, only
@@ -75,6 +80,11 @@ export interface ResponseWriter {
    * cannot switch (the exchange then answers 400).
    */
   upgrade?(accept: PendingUpgrade): WebSocketSessionHandle | null;
+  /**
+   * Optional: the handler takes the response over with wire(req)
+   * (src/fetch/wire.ts). Null when the response has started or the client left.
+   */
+  wire?(): WireGrant | null;
 }
 
 /** What the upgrade hook made of the handler's response. */
@@ -107,4 +117,16 @@ export interface UpgradeHook {
     writer: ResponseWriter,
     done: boolean,
   ): UpgradeAnswer;
+}
+
+/** server.timeout()'s reason: the application's own deadline passed before the response. */
+export class ResponseDeadline extends Error {}
+
+/**
+ * The status a response that failed before its head gets: 503 for a
+ * server.timeout() deadline (the server's own refusal to wait; see
+ * Server.timeout), 500 for anything else (the handler failed).
+ */
+export function abortStatus(reason: unknown): number {
+  return reason instanceof ResponseDeadline ? 503 : 500;
 }

@@ -290,7 +290,8 @@ export const OPTION_SCHEMA: readonly OptionSpec[] = [
     default: "100",
     doc: "useless-frame tokens regained per second",
   },
-  ms("http3.idleTimeout", 1, "30 s", "QUIC idle timeout"),
+  ms("http3.idleTimeout", 0, "30 s", "no open stream this long: GOAWAY; QUIC idle is this + 5 s"),
+  ms("http3.sendTimeout", 0, "60 s", "send waits this long on a non-reader: reset; 0 disables"),
   int(
     "http3.maxBodyBytes",
     0,

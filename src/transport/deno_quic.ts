@@ -52,6 +52,13 @@ interface DenoEndpoint {
 type EndpointCtor = new (o: { hostname: string; port: number }) => DenoEndpoint;
 
 /**
+ * Whether Deno's QUIC streams carry our error codes: not in Deno 2.9, whose
+ * abort() drops a send stream (quinn then finishes it: a FIN) and whose
+ * cancel() sends STOP_SENDING with code 0.
+ */
+export const DENO_QUIC_STREAM_CODES = false;
+
+/**
  * Why HTTP/3 cannot run in this process, or null when it can.
  */
 export function quicUnsupported(): string | null {
@@ -66,8 +73,7 @@ export function quicUnsupported(): string | null {
   return null;
 }
 
-const addr = (a: NetAddr): Addr =>
-  ({ transport: "udp", hostname: a.hostname, port: a.port }) as unknown as Addr;
+const addr = (a: NetAddr): Addr => ({ transport: "udp", hostname: a.hostname, port: a.port });
 
 /**
  * Binds the UDP port and hands each accepted connection to `onSession`.
@@ -128,6 +134,7 @@ class DenoSession implements QuicSession {
   readonly remoteAddr: Addr;
   readonly serverName: string | null;
   readonly closed: Promise<void>;
+  readonly streamCodes = DENO_QUIC_STREAM_CODES;
   #conn: DenoConn;
 
   constructor(conn: DenoConn, readonly localAddr: Addr) {
@@ -197,6 +204,7 @@ class Recv implements QuicRecv {
     this.#loop();
   }
 
+  /** Deno 2.9 sends STOP_SENDING with code 0 whatever `code` (RFC 9114 §9 reads it as H3_NO_ERROR). */
   stop(code: number): void {
     if (this.#done) return;
     this.#done = true;
@@ -232,32 +240,53 @@ class Recv implements QuicRecv {
 class Send implements QuicSend {
   #writer: WritableStreamDefaultWriter<Uint8Array>;
   #gone = false;
+  #onFail: ((reason: unknown) => void) | null = null;
+  blockedSince = 0;
 
   constructor(s: DenoSend) {
     this.#writer = s.getWriter();
   }
 
+  onFail(cb: (reason: unknown) => void): void {
+    this.#onFail = cb;
+  }
+
   write(bytes: Uint8Array): boolean {
     if (this.#gone) return true;
-    this.#writer.write(bytes).catch(() => (this.#gone = true));
-    return (this.#writer.desiredSize ?? 1) > 0;
+    this.#writer.write(bytes).catch((e) => this.#fail(e));
+    const room = (this.#writer.desiredSize ?? 1) > 0;
+    if (!room && this.blockedSince === 0) this.blockedSince = Date.now();
+    return room;
   }
 
   ready(): Promise<void> {
-    return this.#gone ? Promise.resolve() : this.#writer.ready.catch(() => {
-      this.#gone = true;
-    });
+    if (this.#gone) return Promise.resolve();
+    return this.#writer.ready.then(() => {
+      this.blockedSince = 0;
+    }, (e) => this.#fail(e));
   }
 
   end(): Promise<void> {
     if (this.#gone) return Promise.resolve();
     this.#gone = true;
+    this.blockedSince = 0;
     return this.#writer.close().catch(() => {});
   }
 
-  reset(code: number): void {
+  /** Deno 2.9 has no RESET_STREAM: abort() drops the stream, which quinn finishes (FIN). */
+  reset(_code: number): void {
     if (this.#gone) return;
     this.#gone = true;
-    this.#writer.abort(code).catch(() => {});
+    this.blockedSince = 0;
+    this.#writer.abort().catch(() => {});
+  }
+
+  #fail(e: unknown): void {
+    if (this.#gone) return;
+    this.#gone = true;
+    this.blockedSince = 0;
+    const cb = this.#onFail;
+    this.#onFail = null;
+    cb?.(e);
   }
 }

@@ -46,8 +46,15 @@ export interface QuicSend {
   ready(): Promise<void>;
   /** FIN after what was written; settles when the stream has finished sending (or failed). */
   end(): Promise<void>;
-  /** RESET_STREAM with `code`. */
+  /** RESET_STREAM with `code` (see QuicSession.streamCodes for what reaches the wire). */
   reset(code: number): void;
+  /**
+   * `cb` runs once if a write fails: the peer's STOP_SENDING or the
+   * connection's loss. Later writes are dropped.
+   */
+  onFail(cb: (reason: unknown) => void): void;
+  /** Since when a write has waited for room (0: not waiting), ms since the epoch. */
+  readonly blockedSince: number;
 }
 
 /**
@@ -68,6 +75,12 @@ export interface QuicSession {
   readonly remoteAddr: Addr;
   /** Local address. */
   readonly localAddr: Addr;
+  /**
+   * Whether a stream's RESET_STREAM / STOP_SENDING carries our code. Deno
+   * 2.9 cannot: its abort() finishes the stream (FIN) and cancel() sends
+   * STOP_SENDING with code 0, so the driver resets by closing the connection.
+   */
+  readonly streamCodes: boolean;
   /** SNI name, when known. */
   readonly serverName: string | null;
   /** Settles when the connection is closed, by either side. */

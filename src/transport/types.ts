@@ -7,7 +7,8 @@
  */
 
 /**
- * A TCP endpoint (as Deno.NetAddr).
+ * An IP endpoint (as Deno.NetAddr): TCP for HTTP/1.1 and HTTP/2, UDP for
+ * HTTP/3's QUIC.
  *
  * @example
  * ```ts
@@ -18,11 +19,11 @@
 export interface NetAddr {
   /** Literal IP address (IPv6 without brackets). */
   hostname: string;
-  /** TCP port. */
+  /** TCP or UDP port. */
   port: number;
-  /** "tcp", as in Deno.NetAddr. */
-  transport: "tcp";
-  /** Absent on TCP; lets code test `addr.path` without narrowing first. */
+  /** "tcp", or "udp" for HTTP/3 (QUIC), as in Deno.NetAddr. */
+  transport: "tcp" | "udp";
+  /** Absent on IP endpoints; lets code test `addr.path` without narrowing first. */
   path?: undefined;
 }
 

@@ -149,4 +149,18 @@ describe("http3 (Deno; elsewhere each case checks the refusal)", () => {
     assert.equal(produced, first, "production stopped while the client does not read");
     reader.cancel().catch(() => {});
   });
+  // After the cases above (a stalled reader among them): once this failed with
+  // "connection lost", while the stalled response's writer spun on a dead stream.
+  h3it(
+    "graceful shutdown after the other cases: in-flight finishes, then H3_NO_ERROR",
+    async () => {
+      const s2 = start();
+      const c2 = await H3Client.connect((s2.addr as { port: number }).port, CA);
+      const res = await c2.request("GET", "/sse");
+      const done = s2.shutdown({ timeout: 3000 });
+      assert.equal(await res.text(), "data: 0\n\ndata: 1\n\ndata: 2\n\n");
+      await done;
+      assert.equal((await c2.closed).closeCode, 0x100);
+    },
+  );
 });

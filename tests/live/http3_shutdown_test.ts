@@ -38,10 +38,9 @@ describe("http3 shutdown", () => {
     if (!HAS_QUIC) return void assert.throws(start, /no QUIC yet/);
     const s2 = serve({ port: 0, hostname: "127.0.0.1", tls: TLS, http3: true, onListen() {} }, sse);
     const c2 = await H3Client.connect((s2.addr as { port: number }).port, CA);
-    const pending = c2.request("GET", "/sse");
-    await new Promise((r) => setTimeout(r, 20));
+    // In flight: the response has begun (no request promise left unawaited across a timer).
+    const res = await c2.request("GET", "/sse");
     const done = s2.shutdown({ timeout: 3000 });
-    const res = await pending;
     assert.equal(await res.text(), "data: 0\n\ndata: 1\n\ndata: 2\n\n");
     await done;
     assert.equal((await c2.closed).closeCode, 0x100);

@@ -19,7 +19,7 @@ import {
   type ServeOptions,
   upgradeWebSocket,
 } from "../../mod.ts";
-import { fixtureCommand, start, TLS } from "../support/live.ts";
+import { fixtureCommand, run, start, TLS } from "../support/live.ts";
 import { eventually } from "../support/common.ts";
 
 const CERT = new URL("../fixtures/localhost.crt", import.meta.url);
@@ -159,11 +159,22 @@ describe("the server object", () => {
       s.server.timeout(req, 0); // cleared: the slow answer goes out
       return new Promise((ok) => setTimeout(() => ok(new Response("slow ok")), 200));
     });
-    // Nothing was sent yet: the client gets the 500 of a response that could not be made.
+    // Nothing was sent yet: the client gets 503 Service Unavailable (the server stopped waiting).
     const late = await fetch(`${s.base}/late`);
-    assert.equal(late.status, 500);
+    assert.equal(late.status, 503);
     await late.body?.cancel();
     await eventually(() => aborted, 5000, "req.signal aborted");
+    // The same on HTTP/2 (a HEADERS 503 ending the stream).
+    const h2 = await run("curl", [
+      "-s",
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_version} %{http_code}",
+      "--http2-prior-knowledge",
+      `${s.base}/late`,
+    ]);
+    assert.equal(h2.stdout, "2 503");
     assert.equal(await (await fetch(`${s.base}/cleared`)).text(), "slow ok");
     assert.throws(() => s.server.timeout(new Request("http://x/"), 1), /not one this server/);
     assert.throws(() => s.server.timeout(new Request("http://x/"), -1), RangeError);

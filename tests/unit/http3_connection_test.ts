@@ -306,3 +306,23 @@ describe("http3 core: floods, answered as their HTTP/2 equivalents", () => {
     assert.equal((evs[0] as { code: number }).code, 0x107);
   });
 });
+
+describe("H3Connection: the client's SETTINGS_MAX_FIELD_SECTION_SIZE", () => {
+  const fields: Array<[string, string]> = [["x-a", "1234567"]]; // 3 + 7 + 32 = 42 (RFC 9114 §4.2.2)
+  it("unlimited until the client's SETTINGS", () => {
+    assert.equal(core().fieldSectionFits([["x-big", "v".repeat(100_000)]]), true);
+  });
+  for (const [limit, fits] of [[41, false], [42, true], [43, true]] as const) {
+    it(`a 42-byte section against a limit of ${limit}: ${fits ? "sent" : "held back"}`, () => {
+      const c = core();
+      c.receiveUni(2, control(encodeSettings([[0x6, limit]])), false);
+      assert.equal(c.fieldSectionFits(fields), fits);
+    });
+  }
+  it("the close carries the code it is given (a cut-off response's H3 code)", () => {
+    const c = core();
+    c.takeActions();
+    c.close("cut off", 0x102);
+    assert.deepEqual(closeOf(c.takeActions()), { type: "close", code: 0x102, reason: "cut off" });
+  });
+});

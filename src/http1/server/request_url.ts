@@ -37,7 +37,7 @@ export function requestUrl(
 }
 
 function localAuthority(addr: Addr): string {
-  if (addr.transport !== "tcp") return "localhost"; // a Unix socket
+  if (addr.transport === "unix") return "localhost";
   const { hostname, port } = addr;
   return (hostname.includes(":") ? `[${hostname}]` : hostname) + ":" + port;
 }

@@ -13,6 +13,7 @@ import type { Transport } from "../../transport/types.ts";
 import type { ConnectionFacts } from "../../fetch/info.ts";
 import type { TrailerHint } from "../../fetch/exchange.ts";
 import { TrailersError } from "../../fetch/trailers.ts";
+import { abortStatus } from "../../fetch/writer.ts";
 import type { ServerHost } from "../../fetch/host.ts";
 import type { PendingUpgrade } from "../../websocket/registry.ts";
 import type { WebSocketSessionHandle } from "../../websocket/channel.ts";
@@ -27,6 +28,8 @@ import { planResponseHead } from "./response_head.ts";
 import type { Timeouts } from "./timeouts.ts";
 import type { ChannelHooks } from "./ws_channel.ts";
 import { WebSocketMode } from "./ws_mode.ts";
+import type { WireGrant } from "../../fetch/wire_types.ts";
+import { RawWire } from "./wire_raw.ts";
 
 /**
  * What the output side asks of its connection.
@@ -116,7 +119,7 @@ export class ResponseSide implements WriterHost, ChannelHooks {
   }
 
   /** The response failed: 500 if no head went out, else the only honest signal left is closing. */
-  abortResponse(reason: unknown): void {
+  abortResponse(reason: unknown): number {
     // Failed trailers are the server's own error: onError hears them, not onClientError.
     if (!(reason instanceof TrailersError)) {
       this.#host.clientError("aborted", reason, this.#facts);
@@ -124,11 +127,13 @@ export class ResponseSide implements WriterHost, ChannelHooks {
     const msg = this.#owner.current();
     this.#owner.to(ConnEvent.CLOSE);
     if (msg !== null && !msg.headSent) {
-      this.#t.write(encodeErrorResponse(500, httpDate()));
+      const status = abortStatus(reason);
+      this.#t.write(encodeErrorResponse(status, httpDate()));
       this.#t.close();
-    } else {
-      this.#t.abort();
+      return status;
     }
+    this.#t.abort();
+    return 0;
   }
 
   /**
@@ -150,6 +155,25 @@ export class ResponseSide implements WriterHost, ChannelHooks {
     const ws = this.#ws = new WebSocketMode(this.#t, accept, this, this.#facts.stats);
     ws.start(leftover, owner.peerEnded(), this.#host.shuttingDown);
     return ws.session;
+  }
+
+  /** wire(req): raw bytes; the connection closes after them unless the handler vouches for them. */
+  rawWire(ready: () => Promise<void>): WireGrant | null {
+    const owner = this.#owner;
+    const msg = owner.current();
+    if (msg === null || msg.headSent || owner.state() === ConnState.WEBSOCKET_ASKED) return null;
+    msg.headGoesOut();
+    return new RawWire(this.#t, {
+      ready,
+      abort: (reason) => this.abortResponse(reason),
+      finished: (close) => {
+        const unsent = msg.expect === ContinueState.FORFEITED &&
+          msg.bodyState === BodyState.READING;
+        if (close || unsent || this.#host.shuttingDown || owner.lastAnswer()) {
+          owner.to(ConnEvent.CLOSE_AFTER);
+        }
+      },
+    });
   }
 
   /** The session failed the connection for the client's fault (its close code). */

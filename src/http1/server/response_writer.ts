@@ -11,6 +11,7 @@ import type { Transport } from "../../transport/types.ts";
 import type { ResponseWriter, TrailerHint } from "../../fetch/exchange.ts";
 import type { PendingUpgrade } from "../../websocket/registry.ts";
 import type { WebSocketSessionHandle } from "../../websocket/channel.ts";
+import type { WireGrant } from "../../fetch/wire_types.ts";
 import {
   encodeChunk,
   encodeHead,
@@ -45,9 +46,11 @@ export interface WriterHost {
   /** The socket drained. */
   clearSendTimeout(): void;
   /** The response cannot complete. */
-  abortResponse(reason: unknown): void;
+  abortResponse(reason: unknown): number;
   /** The handler accepted a WebSocket handshake. */
   upgrade(accept: PendingUpgrade): WebSocketSessionHandle | null;
+  /** wire(req): the handler writes the bytes itself (wire_raw.ts); null once a head went out. */
+  rawWire(ready: () => Promise<void>): WireGrant | null;
 }
 
 /**
@@ -168,6 +171,11 @@ export class Http1Writer implements ResponseWriter {
     return this.#host.upgrade(accept);
   }
 
+  /** wire(req): the handler writes the connection's bytes itself. */
+  wire(): WireGrant | null {
+    return this.#host.rawWire(() => this.ready());
+  }
+
   /** Ends the body. */
   end(): void {
     if (this.#framing === "chunked") this.#write(LAST_CHUNK);
@@ -187,7 +195,7 @@ export class Http1Writer implements ResponseWriter {
   }
 
   /** The response failed after its head: the only honest signal left is closing. */
-  abort(reason: unknown): void {
-    this.#host.abortResponse(reason);
+  abort(reason: unknown): number {
+    return this.#host.abortResponse(reason);
   }
 }

@@ -159,10 +159,16 @@ export interface StreamReset {
   streamId: number;
   /** The RST_STREAM error code (see {@link ErrorCode}). */
   errorCode: number;
-  /** True when the peer sent RST_STREAM; false when the core sent it. */
+  /** True when the peer ended it (its RST_STREAM, or its GOAWAY); false when the core sent RST_STREAM. */
   remoteReset: boolean;
   /** Why the core reset it (when `remoteReset` is false). */
   reason?: string;
+  /**
+   * True for a stream we opened above the lastStreamId of the peer's GOAWAY
+   * (errorCode REFUSED_STREAM, no frame sent): the peer never processed it,
+   * so it is safe to retry on a new connection.
+   */
+  refusedByGoAway?: true;
 }
 
 /**
@@ -369,6 +375,7 @@ export function publicEvents(events: CoreEvent[], lastSentId: () => number): H2E
           errorCode: e.code,
           remoteReset: e.remote,
           ...(e.reason === undefined ? {} : { reason: e.reason }),
+          ...(e.refusedByGoAway ? { refusedByGoAway: true } : {}),
         });
         break;
       case "window":

@@ -16,7 +16,7 @@ import { FloodGuard } from "./flood_guard.ts";
 import { PingTracker } from "./ping_tracker.ts";
 import { LocalSettings } from "./local_settings.ts";
 import { FrameDecoder } from "./frame/decoder.ts";
-import { DEFAULT_WINDOW_SIZE, MAX_STREAM_ID } from "./frame/types.ts";
+import { DEFAULT_WINDOW_SIZE, type Frame, MAX_STREAM_ID } from "./frame/types.ts";
 import { ConnAction, ConnInput, ConnState, connTransition } from "./conn_table.ts";
 import type { H2Stream } from "./stream.ts";
 import { StreamStore } from "./stream_store.ts";
@@ -44,6 +44,8 @@ export class ConnCore {
   readonly isClient: boolean;
   /** Last stream id of the GOAWAY we sent (streams above it are not processed); none: 2^31-1. */
   goAwayLastId = MAX_STREAM_ID;
+  /** Last stream id of the latest GOAWAY the peer sent; null until one comes. */
+  peerGoAwayLastId: number | null = null;
   /** Events of the `receive()` call in progress. */
   events: H2Event[] = [];
   /** The frame parser. */
@@ -70,6 +72,11 @@ export class ConnCore {
   readonly pings = new PingTracker();
   /** HEADERS + CONTINUATION assembly. */
   readonly headerBlock: HeaderBlockAssembler;
+  /**
+   * Sees every frame received once it has been handled, with the events it
+   * produced (test servers' `wire(req).h2.frames()`); null, the usual case, costs one test.
+   */
+  tap: ((frame: Frame, length: number, events: H2Event[]) => void) | null = null;
   /** Reports a send window that grew (a "window" event). */
   readonly windowGrew = (streamId: number, delta: number): void => {
     this.events.push({ type: "window", streamId, delta });
@@ -142,6 +149,23 @@ export class ConnCore {
   /** A peer-initiated stream above the last id of our GOAWAY: not processed (§6.8). */
   ignoredAfterGoAway(id: number): boolean {
     return id > this.goAwayLastId && !this.store.isLocal(id);
+  }
+
+  /**
+   * Our GOAWAY named `last`: the peer's live streams above it will not be
+   * processed, so they close now with no frame and no event (the caller
+   * chose `last`); the peer learns from the GOAWAY itself (nghttp2 does the same).
+   */
+  dropAboveGoAway(last: number): void {
+    const drop: H2Stream[] = [];
+    for (const s of this.streams.values()) {
+      if (s.id > last && !this.store.isLocal(s.id)) drop.push(s);
+    }
+    for (const s of drop) {
+      this.sched.remove(s.send);
+      this.store.setState(s, StreamState.CLOSED_RESET_LOCAL);
+      this.finalize(s);
+    }
   }
 
   /** The peer ended its side of a stream (END_STREAM). */

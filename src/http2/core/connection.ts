@@ -185,15 +185,19 @@ export class H2Connection {
       }
       const frames = c.frames;
       frames.push(data);
+      let tapped: Frame | null = null;
       for (;;) {
         try {
           const frame = frames.next();
           if (frame === null) break;
+          tapped = frame;
           this.#onFrame(frame);
         } catch (e) {
           if (e instanceof StreamError) c.streamError(e);
           else throw e;
         }
+        if (c.tap !== null && tapped !== null) c.tap(tapped, frames.lastLength, events);
+        tapped = null;
         if ((c.state as ConnState) === ConnState.CLOSED) break;
       }
     } catch (e) {
@@ -382,6 +386,7 @@ export class H2Connection {
       : debug;
     this.#c.sched.control.goAway(last, code, d);
     this.#c.goAwayLastId = last;
+    this.#c.dropAboveGoAway(last);
     if (code !== ErrorCode.NO_ERROR) {
       this.#c.input(ConnInput.ERROR);
       for (const s of this.#c.streams.values()) this.#c.sched.remove(s.send);

@@ -77,6 +77,8 @@ export interface StreamResetEvent {
   remote: boolean;
   /** Why we reset it (only when `remote` is false). */
   reason?: string;
+  /** True for our stream above the lastStreamId of the peer's GOAWAY: never processed, safe to retry. */
+  refusedByGoAway?: true;
 }
 
 /**

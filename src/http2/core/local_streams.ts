@@ -10,7 +10,7 @@ import type { ConnCore } from "./conn_core.ts";
 import { ConnState, isDraining } from "./conn_table.ts";
 import type { HeaderList } from "./events.ts";
 import { FrameType, MAX_STREAM_ID } from "./frame/types.ts";
-import { H2ProtocolError, TooManyStreamsError } from "./misuse.ts";
+import { ConnectionClosingError, H2ProtocolError, TooManyStreamsError } from "./misuse.ts";
 import { writeHeaderBlock } from "./scheduler.ts";
 import { StreamAction, StreamEvent, StreamState, transition } from "./stream_table.ts";
 import type { H2Stream } from "./stream.ts";
@@ -32,7 +32,8 @@ function checkNewId(c: ConnCore, id: number, what: string): void {
     );
   }
   if (c.state === ConnState.CLOSED || isDraining(c.state)) {
-    throw new H2ProtocolError(`${what}: the connection is closing`, "RFC 9113 §6.8", id);
+    const by = c.peerGoAwayLastId === null ? "we sent GOAWAY" : "the peer sent GOAWAY";
+    throw new ConnectionClosingError(`${what}: ${by}; open a new connection`, "RFC 9113 §6.8", id);
   }
   const limit = c.remoteSettings.maxConcurrentStreams;
   if (store.openOutbound >= limit) {

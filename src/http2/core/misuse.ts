@@ -108,3 +108,23 @@ export class TooManyStreamsError extends H2ProtocolError {
     this.name = "TooManyStreamsError";
   }
 }
+
+/**
+ * Opening a stream (a request or a push) once a GOAWAY was received or
+ * sent: the connection accepts no new streams (§6.8). Nothing was sent, so
+ * the request is safe to make on a new connection.
+ *
+ * @example
+ * ```ts
+ * import { ConnectionClosingError } from "../../../http2.ts";
+ * const e = new ConnectionClosingError("the peer sent GOAWAY", "RFC 9113 §6.8", 5);
+ * e.name; // "ConnectionClosingError"
+ * ```
+ */
+export class ConnectionClosingError extends H2ProtocolError {
+  /** Creates the error. */
+  constructor(message: string, rule: string, streamId: number) {
+    super(message, rule, streamId);
+    this.name = "ConnectionClosingError";
+  }
+}

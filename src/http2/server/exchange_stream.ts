@@ -9,6 +9,7 @@
 import type { Exchange, ResponseWriter, TrailerHint } from "../../fetch/exchange.ts";
 import type { RequestTrailerSlot } from "../../fetch/request_trailers.ts";
 import { TrailersError } from "../../fetch/trailers.ts";
+import { abortStatus } from "../../fetch/writer.ts";
 import { ownBuffer, type RequestBody } from "../../fetch/body.ts";
 import { httpDate } from "../../bytes/date.ts";
 import type { H2Connection } from "../core/connection.ts";
@@ -21,9 +22,12 @@ import type { ClientErrorKind } from "../../types.ts";
 import type { PendingUpgrade } from "../../websocket/registry.ts";
 import type { WebSocketSessionHandle } from "../../websocket/channel.ts";
 import type { WsStream } from "./ws_stream.ts";
+import type { WireGrant } from "../../fetch/wire_types.ts";
+import { WireStream } from "./wire_stream.ts";
 
 const EMPTY = new Uint8Array(0);
 const STATUS_500: HeaderList = [[":status", "500"], ["content-length", "0"]];
+const STATUS_503: HeaderList = [[":status", "503"], ["content-length", "0"]];
 
 /**
  * What a stream needs from its connection driver.
@@ -317,6 +321,23 @@ export class DriverStream implements ResponseWriter {
     return this.ws?.accept(accept) ?? null;
   }
 
+  /** wire(req): the handler takes the stream's frames over (wire_stream.ts). */
+  wire(): WireGrant | null {
+    if (this.headSent || !this.canSend) return null;
+    this.headSent = true;
+    const host = this.host;
+    return new WireStream({
+      id: this.id,
+      conn: host.conn,
+      flushSoon: () => host.flushSoon(),
+      nextFlush: () =>
+        new Promise<void>((resolve) => {
+          this.waiter = resolve;
+          host.wait(this);
+        }),
+    });
+  }
+
   /** END_STREAM after the queued DATA. */
   end(): void {
     if (!this.canSend) return;
@@ -353,14 +374,16 @@ export class DriverStream implements ResponseWriter {
     this.host.flushSoon();
   }
 
-  /** The response failed: 500 if nothing was sent, else RST_STREAM INTERNAL_ERROR. */
-  abort(reason: unknown): void {
+  /** The response failed: 500 (503 for a deadline) if nothing was sent, else RST_STREAM INTERNAL_ERROR. */
+  abort(reason: unknown): number {
     this.release();
-    if (!this.canSend) return;
+    if (!this.canSend) return 0;
     const conn = this.host.conn;
+    let status = 0;
     if (!this.headSent) {
       this.headSent = true;
-      conn.sendHeaders(this.id, STATUS_500, true);
+      status = abortStatus(reason);
+      conn.sendHeaders(this.id, status === 503 ? STATUS_503 : STATUS_500, true);
     } else {
       conn.resetStream(this.id, ErrorCode.INTERNAL_ERROR);
       // Failed trailers are the server's own error: onError hears them, not onClientError.
@@ -370,5 +393,6 @@ export class DriverStream implements ResponseWriter {
       this.host.lost(this, new Error("response failed"));
     }
     this.host.flushSoon();
+    return status;
   }
 }

@@ -16,7 +16,7 @@ import { TokenBucket } from "../../http2/core/flood_guard.ts";
 import { H3Code, H3ConnectionError, H3StreamError } from "./errors.ts";
 import { FrameType } from "./frame_types.ts";
 import { encodeFrame, encodeIdFrame, encodeSettings, frameHeader } from "./frame_writer.ts";
-import { SettingId } from "./settings.ts";
+import { fieldSectionSize, SettingId } from "./settings.ts";
 import { ControlIn } from "./control_stream.ts";
 import { judgeUniType, UniType } from "./uni_streams.ts";
 import { type ReqPart, RequestIn } from "./request_in.ts";
@@ -54,6 +54,8 @@ export class H3Connection {
   /** Our GOAWAY's id once sent: request streams from here on are rejected. */
   #goaway = Infinity;
   #closed = false;
+  /** The peer's SETTINGS_MAX_FIELD_SECTION_SIZE; unlimited until its SETTINGS. */
+  #peerMaxSection = Infinity;
 
   constructor(qpack: QpackPair, options: Partial<H3CoreOptions> = {}) {
     this.#o = { ...DEFAULT_H3_OPTIONS, ...options };
@@ -190,6 +192,11 @@ export class H3Connection {
     return encodeFrame(FrameType.HEADERS, block);
   }
 
+  /** Whether a section fits the peer's SETTINGS_MAX_FIELD_SECTION_SIZE (else it must not be sent). */
+  fieldSectionFits(fields: Field[]): boolean {
+    return fieldSectionSize(fields) <= this.#peerMaxSection;
+  }
+
   /** The header of a DATA frame of `length` bytes (the payload is written as is). */
   dataHeader(length: number): Uint8Array {
     return frameHeader(FrameType.DATA, length);
@@ -209,11 +216,11 @@ export class H3Connection {
     });
   }
 
-  /** Closes the connection with H3_NO_ERROR (after a drain, or at the deadline). */
-  close(reason = "closing"): void {
+  /** Closes the connection, with H3_NO_ERROR after a drain or at the deadline. */
+  close(reason = "closing", code: number = H3Code.NO_ERROR): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#actions.push({ type: "close", code: H3Code.NO_ERROR, reason });
+    this.#actions.push({ type: "close", code, reason });
   }
 
   /** The driver reset request stream `id` itself: forget it (QPACK cancels its section). */
@@ -272,6 +279,7 @@ export class H3Connection {
     }
     for (const ev of this.#control!.push(bytes)) {
       if (ev.type === "settings") {
+        this.#peerMaxSection = ev.settings.maxFieldSectionSize;
         this.#q.encoder.setPeerSettings({
           maxTableCapacity: ev.settings.maxTableCapacity,
           blockedStreams: ev.settings.blockedStreams,

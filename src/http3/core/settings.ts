@@ -68,3 +68,13 @@ export function parseSettings(payload: Uint8Array): PeerSettings {
   }
   return out;
 }
+
+/**
+ * A field section's size as SETTINGS_MAX_FIELD_SECTION_SIZE counts it (RFC
+ * 9114 §4.2.2): each line's name and value lengths plus 32, uncompressed.
+ */
+export function fieldSectionSize(fields: ReadonlyArray<readonly [string, string]>): number {
+  let n = 0;
+  for (const [name, value] of fields) n += name.length + value.length + 32;
+  return n;
+}

@@ -47,6 +47,8 @@ export class Http3Driver implements LiveConnection, StreamOwner {
   #closed = false;
   /** FINs not yet through: closing the connection before them would lose their data. */
   readonly #fins = new Set<Promise<void>>();
+  /** Since when no request stream has been open (0: one is). */
+  #idleSince: number;
 
   constructor(session: QuicSession, host: ServerHost, facts: ConnectionFacts, o: Http3Options) {
     this.#session = session;
@@ -59,6 +61,8 @@ export class Http3Driver implements LiveConnection, StreamOwner {
       maxFieldSectionSize: o.maxFieldSectionSize,
     });
     this.core = new H3Connection({ decoder, encoder: new QpackEncoder() }, o);
+    this.#idleSince = Date.now();
+    this.#arm();
     host.add(this);
     session.closed.then(() => this.#onClosed());
   }
@@ -77,6 +81,10 @@ export class Http3Driver implements LiveConnection, StreamOwner {
     const id = recv.id;
     const s = new H3Stream(id, this.core, this, recv, send);
     this.#streams.set(id, s);
+    if (this.#idleSince !== 0) {
+      this.#idleSince = 0;
+      this.#arm();
+    }
     recv.start({
       data: (b) => this.#events(this.core.receiveRequest(id, b, false)),
       end: () => this.#events(this.core.receiveRequest(id, EMPTY, true)),
@@ -219,7 +227,27 @@ export class Http3Driver implements LiveConnection, StreamOwner {
     if (this.#streams.get(s.id) !== s) return;
     this.#streams.delete(s.id);
     this.core.streamDone(s.id);
-    if (this.#draining && this.#streams.size === 0) this.#closeNow("drained");
+    if (this.#streams.size > 0) return;
+    if (this.#draining) return this.#closeNow("drained");
+    this.#idleSince = Date.now();
+    this.#arm();
+  }
+
+  get streamCodes(): boolean {
+    return this.#session.streamCodes;
+  }
+
+  cutOff(code: number, reason: string): void {
+    if (this.#closed) return;
+    this.#abortAll(new Error(`HTTP/3 connection closed: ${reason}`));
+    this.core.close(reason, code);
+    this.pump();
+  }
+
+  sendFailed(s: H3Stream, reason: unknown): void {
+    if (s.sent) return;
+    if (!this.#closed) this.#report("aborted", reason);
+    s.resetBoth(H3Code.REQUEST_CANCELLED);
   }
 
   #abortAll(reason: Error): void {
@@ -246,20 +274,64 @@ export class Http3Driver implements LiveConnection, StreamOwner {
     this.#host.remove(this);
   }
 
-  #report(kind: "aborted" | "reset" | "goaway", error: unknown, code?: number): void {
-    this.#host.clientError(kind, error, this.#facts, code);
+  #report(
+    kind: "aborted" | "reset" | "goaway" | "timeout",
+    error: unknown,
+    code?: number,
+    option?: string,
+  ): void {
+    this.#host.clientError(kind, error, this.#facts, code, option);
   }
 
   // ---- LiveConnection -------------------------------------------------------------
 
-  onDeadline(): void {
-    this.deadline = 0; // QUIC's idle timeout does the connection's timing
+  /**
+   * The next check: the idle GOAWAY when no stream is open, else the send
+   * check (twice per sendTimeout). QUIC's own idle timeout catches silence.
+   */
+  #arm(now = Date.now()): void {
+    const o = this.#opts;
+    if (this.#closed || this.#draining) this.deadline = 0;
+    else if (this.#idleSince !== 0) {
+      this.deadline = o.idleTimeout > 0 ? this.#idleSince + o.idleTimeout : 0;
+    } else this.deadline = o.sendTimeout > 0 ? now + Math.max(1, o.sendTimeout / 2) : 0;
+  }
+
+  /**
+   * Idle for idleTimeout: GOAWAY and close (H3_NO_ERROR). Busy: a stream
+   * whose send has waited for sendTimeout (the client keeps the connection
+   * but does not read it) is reset H3_REQUEST_CANCELLED, as h2 resets CANCEL.
+   */
+  onDeadline(now: number): void {
+    const o = this.#opts;
+    if (this.#idleSince !== 0) {
+      if (o.idleTimeout > 0 && now - this.#idleSince >= o.idleTimeout) {
+        this.deadline = 0;
+        this.#report("timeout", new Error("idle"), undefined, "http3.idleTimeout");
+        return this.shutdown();
+      }
+    } else {
+      for (const s of [...this.#streams.values()]) {
+        const since = s.send.blockedSince;
+        if (s.sent || since === 0 || now - since < o.sendTimeout) continue;
+        this.#report(
+          "timeout",
+          new Error("the client stopped reading"),
+          undefined,
+          "http3.sendTimeout",
+        );
+        s.resetBoth(H3Code.REQUEST_CANCELLED);
+        if (this.#closed) return;
+      }
+    }
+    this.#arm(now);
   }
 
   /** Graceful: GOAWAY; in-flight streams finish, then CONNECTION_CLOSE H3_NO_ERROR. */
   shutdown(): void {
     if (this.#draining) return;
     this.#draining = true;
+    this.deadline = 0;
     this.core.goAway();
     this.pump();
     if (this.#streams.size === 0) this.#closeNow("shutdown");

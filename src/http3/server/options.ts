@@ -23,8 +23,13 @@ export interface Http3Options extends H3CoreOptions {
   altSvcMaxAge: number;
   /** Request streams a client may have open at once (QUIC MAX_STREAMS). */
   maxConcurrentStreams: number;
-  /** QUIC idle timeout, ms. */
+  /**
+   * No request stream open this long: GOAWAY and close (as h2's idleTimeout).
+   * QUIC's idle timeout (silence) is this plus 5 s; with 0 (no GOAWAY), 30 s.
+   */
   idleTimeout: number;
+  /** A stream's send waits this long on a client that does not read: reset (H3_REQUEST_CANCELLED); 0 disables. */
+  sendTimeout: number;
   /** Request body limit; then 413 or H3_REQUEST_CANCELLED. */
   maxBodyBytes: number;
 }
@@ -37,6 +42,7 @@ export const DEFAULT_HTTP3_OPTIONS: Readonly<Http3Options> = Object.freeze({
   altSvcMaxAge: 86400,
   maxConcurrentStreams: 100,
   idleTimeout: 30_000,
+  sendTimeout: 60_000,
   maxBodyBytes: Infinity,
 });
 

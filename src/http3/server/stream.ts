@@ -25,6 +25,16 @@ export interface StreamOwner {
   finished(s: H3Stream): void;
   /** A response's FIN is on its way; a drain waits for it before closing. */
   sending(fin: Promise<void>): void;
+  /** Whether a stream reset carries its code (see QuicSession.streamCodes). */
+  readonly streamCodes: boolean;
+  /**
+   * A begun response must be cut off, but the transport cannot reset a
+   * stream with a code (its reset would be a FIN, a truncated body that looks
+   * whole): the connection closes with `code` instead.
+   */
+  cutOff(code: number, reason: string): void;
+  /** The peer stopped our sending (STOP_SENDING) or the connection went: the stream is lost. */
+  sendFailed(s: H3Stream, reason: unknown): void;
 }
 
 /**
@@ -51,7 +61,9 @@ export class H3Stream implements ResponseWriter, BodyFlow {
     readonly owner: StreamOwner,
     readonly recv: QuicRecv,
     readonly send: QuicSend,
-  ) {}
+  ) {
+    send.onFail((e) => owner.sendFailed(this, e));
+  }
 
   // ---- ResponseWriter ---------------------------------------------------------
 
@@ -62,17 +74,26 @@ export class H3Stream implements ResponseWriter, BodyFlow {
     end: boolean,
     _trailers?: TrailerHint,
   ): void {
-    const frame = this.core.headersFrame(
-      this.id,
-      responseHeaders(status, headers, length, httpDate()),
-    );
+    if (this.sent) return;
+    let fields = responseHeaders(status, headers, length, httpDate());
+    if (!this.core.fieldSectionFits(fields)) {
+      // RFC 9114 §4.2.2: not sent past the client's SETTINGS_MAX_FIELD_SECTION_SIZE; a bare 500 instead.
+      fields = [[":status", "500"], ["content-length", "0"]];
+      end = true;
+      this.exchange?.cancel(
+        new RangeError("response field section larger than the client's max field section size"),
+      );
+    }
+    const frame = this.core.headersFrame(this.id, fields);
     this.owner.pump();
+    this.headSent = true;
     this.send.write(frame);
     if (end) this.end();
   }
 
-  trailersFit(_fields: Array<[string, string]>): boolean {
-    return true;
+  /** Trailers are held to the client's SETTINGS_MAX_FIELD_SECTION_SIZE (RFC 9114 §4.2.2). */
+  trailersFit(fields: Array<[string, string]>): boolean {
+    return this.core.fieldSectionFits(fields);
   }
 
   trailers(fields: Array<[string, string]>): void {
@@ -98,6 +119,15 @@ export class H3Stream implements ResponseWriter, BodyFlow {
     if (this.sent) return;
     this.sent = true;
     this.owner.sending(this.send.end());
+    // RFC 9114 §4.1: the response is complete, so the rest of the request body
+    // is not wanted: STOP_SENDING (H3_NO_ERROR) rather than a client left blocked.
+    if (!this.received) {
+      this.reqBody?.error(
+        new Error("the response is complete; the request body is no longer read"),
+      );
+      this.trailerSlot?.fail(new Error("the response is complete"));
+      this.cancel();
+    }
     this.#maybeDone();
   }
 
@@ -156,12 +186,19 @@ export class H3Stream implements ResponseWriter, BodyFlow {
     this.wireReset(code);
   }
 
-  /** RESET_STREAM and STOP_SENDING with `code` (each once), and the exchange is cancelled. */
+  /**
+   * RESET_STREAM and STOP_SENDING with `code` (each once), and the exchange
+   * is cancelled. Where the transport cannot carry the code, a begun
+   * response is cut off by closing the connection (never by a bare FIN).
+   */
   wireReset(code: number): void {
     if (this.sent && this.received) return;
-    if (!this.sent) this.send.reset(code);
+    const reason = `stream reset (code 0x${code.toString(16)})`;
+    const cut = !this.sent && this.headSent && !this.owner.streamCodes;
+    if (!this.sent && !cut) this.send.reset(code);
     if (!this.received) this.recv.stop(code);
-    this.lost(new Error(`stream reset (code 0x${code.toString(16)})`));
+    this.lost(new Error(reason));
+    if (cut) this.owner.cutOff(code, reason);
   }
 
   #maybeDone(): void {

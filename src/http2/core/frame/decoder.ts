@@ -264,6 +264,11 @@ export class FrameDecoder {
     this.#pos = 0;
   }
 
+  /** The payload length of the frame last returned by {@link next} (for frame taps). */
+  get lastLength(): number {
+    return this.#len;
+  }
+
   /** Bytes held for a partial frame (header or payload) plus unconsumed input. */
   get buffered(): number {
     return this.#headFill + this.#bodyFill + this.#chunk.length - this.#pos;
