@@ -10,10 +10,11 @@
 import type { Completion, Handler } from "../types.ts";
 import { RequestInfo } from "./info.ts";
 import { takeStaticBody } from "./static_body.ts";
+import { takeUndiciBody } from "./undici_body.ts";
 import { heldBodyBytes } from "../runtime/bun_body.ts";
-import { isShortAscii } from "../bytes/slab.ts";
 import { bodyless } from "./status.ts";
 import { takeLightWhole, type WholeResponse } from "./light_send.ts";
+import { sendWhole } from "./send_whole.ts";
 import { type TrailerProducer, TrailersError, trailersOf } from "./trailers.ts";
 import { type Read, readEager } from "./eager_read.ts";
 import { responseFields } from "./response_fields.ts";
@@ -49,8 +50,6 @@ interface StreamHead {
   /** The trailers to end with, or null. */
   trailers: TrailerProducer | null;
 }
-
-const encoder = new TextEncoder();
 
 /** Runs one exchange; never rejects. */
 export class Exchange implements Wirable {
@@ -163,7 +162,23 @@ export class Exchange implements Wirable {
       if (!this.done) this.#sendWhole(way);
       return null;
     }
+    // Bun's held bytes: one promise reaction, not the async chain of #answer and #send.
+    if (way === "held" && r.status !== 101 && !r.bodyUsed) return this.#held(r);
     return this.#answer(r, way);
+  }
+
+  /**
+   * A body the runtime holds as plain bytes (Bun), read whole in one promise
+   * reaction; when it cannot be read so, the stream reports why.
+   */
+  #held(response: Response): Promise<void> {
+    this.answered = true;
+    const status = response.status;
+    const { headers, declared } = responseFields(response);
+    return response.bytes().then(
+      (bytes) => this.#sendHeldBytes(bytes, status, headers, declared),
+      () => this.#send(response, "stream"),
+    );
   }
 
   /** Calls the handler and sends its response. */
@@ -205,6 +220,8 @@ export class Exchange implements Wirable {
         : [["content-type", plain.contentType]];
       return { status: 200, headers, body: plain.body };
     }
+    const held = takeUndiciBody(response);
+    if (held !== null) return held;
     return !bodyless(response.status) && heldBodyBytes(response) > 0 ? "held" : "stream";
   }
 
@@ -248,6 +265,11 @@ export class Exchange implements Wirable {
     this.answered = true;
     const hook = this.#upgrades;
     const whole = way !== null && typeof way === "object";
+    // A Response whose body was read or sent already (a handler that returns one twice).
+    if (!whole && response.bodyUsed && !this.done) {
+      response = await this.#fallback(new TypeError("the response body was already used"));
+      way = null;
+    }
     if (hook !== null && !whole && (this.upgradable || response.status === 101)) {
       const a = hook.answer(this.#request, response, this.#writer, this.done);
       if (a.kind === "switched") {
@@ -275,8 +297,8 @@ export class Exchange implements Wirable {
     const writer = this.#writer;
     const isHead = this.#isHead;
     const status = response.status;
+    if (way === "held") return this.#held(response);
     const { headers, declared } = responseFields(response);
-    if (way === "held" && await this.#sendHeld(response, status, headers, declared)) return;
     const noContent = bodyless(status);
     const body = response.body;
     const producer = trailersOf(response);
@@ -308,50 +330,26 @@ export class Exchange implements Wirable {
     }
   }
 
-  /**
-   * A body the runtime holds as plain bytes (Bun), read whole without a
-   * stream. False when it cannot be read so (the general path then reports why).
-   */
-  async #sendHeld(
-    response: Response,
+  /** Sends a held body once read, checked against the handler's Content-Length. */
+  #sendHeldBytes(
+    bytes: Uint8Array,
     status: number,
     headers: Array<[string, string]>,
     declared: number,
-  ): Promise<boolean> {
-    let bytes: Uint8Array;
-    try {
-      bytes = await response.bytes();
-    } catch {
-      return false;
-    }
-    if (this.done) return true;
+  ): void {
+    if (this.done) return;
     if (declared >= 0 && declared !== bytes.byteLength) {
       this.#fail(
         new TypeError(`content-length ${declared} but the body has ${bytes.byteLength} bytes`),
       );
-      return true;
+      return;
     }
     this.#sendWhole({ status, headers, body: bytes });
-    return true;
   }
 
   /** A response whose body is known in full: one head with its length, one body write. */
   #sendWhole(whole: WholeResponse): void {
-    const writer = this.#writer;
-    const { status, headers, body: text } = whole;
-    const isHead = this.#isHead;
-    if (writer.whole !== undefined && (typeof text !== "string" || isShortAscii(text))) {
-      writer.whole(status, headers, text, isHead);
-      this.#finish("sent");
-      return;
-    }
-    const body = typeof text === "string" ? encoder.encode(text) : text;
-    const empty = isHead || body.byteLength === 0;
-    writer.head(status, headers, body.byteLength, empty);
-    if (!empty) {
-      writer.body(body);
-      writer.end();
-    }
+    sendWhole(this.#writer, whole, this.#isHead);
     this.#finish("sent");
   }
 

@@ -16,6 +16,11 @@
  * version), LAZY_REQUESTS is false and requests are built eagerly. Bun's
  * Request is native and cheap, so the probe turns the path off there.
  *
+ * Node's undici keeps the same state under own symbol fields, but a Headers
+ * object's list is private, so the real Request cannot share ours: it is
+ * given our Headers object, and its copy of the list is refreshed from ours
+ * before the runtime reads it, when ours was edited since (TrackedHeaders).
+ *
  * @module
  */
 import type { SignalSource } from "./signal_source.ts";
@@ -43,6 +48,29 @@ interface Parts {
   body: ReadableStream<Uint8Array> | null;
   source: SignalSource;
 }
+
+/**
+ * Headers that note an edit (Node only), so the real Request's copy of the
+ * list is refreshed before anything reads it. Still `instanceof Headers`.
+ */
+class TrackedHeaders extends Headers {
+  edited = false;
+  override append(name: string, value: string): void {
+    this.edited = true;
+    super.append(name, value);
+  }
+  override set(name: string, value: string): void {
+    this.edited = true;
+    super.set(name, value);
+  }
+  override delete(name: string): void {
+    this.edited = true;
+    super.delete(name);
+  }
+}
+
+/** A URL for the throwaway Requests that copy a Headers object's list (Node). */
+const LIST_URL = "http://list.invalid/";
 
 /** Members answered without building the Request. */
 const OWN = new Set(["constructor", "url", "method", "headers", "signal", "body", "bodyUsed"]);
@@ -77,7 +105,9 @@ class LazyRequest {
   }
 
   get headers(): Headers {
-    return (this.#headers ??= new Headers(this.#list));
+    return (this.#headers ??= internals!.list === null
+      ? new TrackedHeaders(this.#list)
+      : new Headers(this.#list));
   }
 
   get signal(): AbortSignal {
@@ -106,12 +136,31 @@ class LazyRequest {
       init.duplex = "half";
     }
     const real = new Request(this.#url, init);
-    // One Headers object and one list of pairs: later edits reach copies and fetch(req) too.
+    // One Headers object (and on Deno one list of pairs): later edits reach copies and fetch(req).
     const keys = internals!;
     (real as unknown as Bag)[keys.headers] = this.#headers;
-    const inner = (real as unknown as Bag)[keys.inner] as { headerList: unknown };
-    inner.headerList = (this.#headers as unknown as Bag)[keys.list];
+    if (keys.list !== null) {
+      const inner = (real as unknown as Bag)[keys.inner] as Bag;
+      inner[keys.innerList] = (this.#headers as unknown as Bag)[keys.list];
+    } else (this.#headers as TrackedHeaders).edited = false;
     this.#real = real;
+    return real;
+  }
+
+  /**
+   * The real Request with the current fields: on Node, the list the runtime
+   * sends and copies is refreshed from our Headers when they were edited.
+   */
+  #current(): Request {
+    const real = this.#materialize();
+    const headers = this.#headers;
+    if (headers instanceof TrackedHeaders && headers.edited) {
+      const keys = internals!;
+      const copy = new Request(LIST_URL, { headers }) as unknown as Bag;
+      const inner = (real as unknown as Bag)[keys.inner] as Bag;
+      inner[keys.innerList] = (copy[keys.inner] as Bag)[keys.innerList];
+      headers.edited = false;
+    }
     return real;
   }
 
@@ -128,14 +177,14 @@ class LazyRequest {
         define(key, {
           writable: true,
           value: function (this: LazyRequest, ...args: unknown[]) {
-            const real = this.#materialize() as unknown as Bag;
+            const real = this.#current() as unknown as Bag;
             return (real[key] as (...a: unknown[]) => unknown).apply(real, args);
           },
         });
       } else if (base.get !== undefined) {
         define(key, {
           get(this: LazyRequest) {
-            return (this.#materialize() as unknown as Bag)[key];
+            return (this.#current() as unknown as Bag)[key];
           },
         });
       }
@@ -148,10 +197,10 @@ class LazyRequest {
       for (const key of found.fields) {
         define(key, {
           get(this: LazyRequest) {
-            return (this.#materialize() as unknown as Bag)[key];
+            return (this.#current() as unknown as Bag)[key];
           },
           set(this: LazyRequest, value: unknown) {
-            (this.#materialize() as unknown as Bag)[key] = value;
+            (this.#current() as unknown as Bag)[key] = value;
           },
         });
       }

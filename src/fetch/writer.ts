@@ -64,6 +64,16 @@ export interface ResponseWriter {
     isHead: boolean,
   ): void;
   /**
+   * Optional: as {@link ResponseWriter.whole} for a text body of any content,
+   * encoded to UTF-8 by the writer where it writes (no intermediate bytes).
+   */
+  wholeText?(
+    status: number,
+    headers: Array<[string, string]>,
+    text: string,
+    isHead: boolean,
+  ): void;
+  /**
    * Optional: the handler accepted a WebSocket upgrade. Sends `accept.status`
    * with `accept.headers` (101 on HTTP/1.1, 200 on an HTTP/2 stream) and
    * opens the session on the driver's channel. Returns null when the driver

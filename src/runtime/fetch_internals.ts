@@ -11,19 +11,24 @@
 type Bag = Record<PropertyKey, unknown>;
 
 /**
- * The symbol keys the runtime uses for a Request's state.
+ * The symbol keys the runtime uses for a Request's state. Deno keeps the
+ * Headers and the signal behind prototype accessors and links a Headers
+ * object's list of pairs under a key; Node's undici keeps both as own fields
+ * and hides a Headers object's list in a private field (`list` is null).
  */
 export interface RequestInternals {
   /** Own fields of every Request instance. */
   fields: symbol[];
-  /** The prototype accessor holding the Headers object (has a setter). */
+  /** The key holding the Headers object (Deno: a prototype accessor with a setter; Node: own). */
   headers: symbol;
-  /** The prototype getter the runtime reads the signal through. */
+  /** The key the runtime reads the signal through (Deno: a prototype getter; Node: own). */
   signal: symbol;
-  /** The own field holding the inner request, whose `headerList` the runtime sends and copies. */
+  /** The own field holding the inner request, whose list of fields the runtime sends and copies. */
   inner: symbol;
-  /** A Headers object's own field holding its list of pairs. */
-  list: symbol;
+  /** A Headers object's own field holding its list of pairs, or null where it is private (Node). */
+  list: symbol | null;
+  /** The inner request's property holding that list: `headerList` (Deno) or `headersList` (Node). */
+  innerList: string;
 }
 
 /**
@@ -38,18 +43,34 @@ export function findRequestInternals(): RequestInternals | null {
       const desc = Object.getOwnPropertyDescriptor(proto, s);
       return s.description === d && typeof desc?.get === "function";
     });
+  const own = (d: string) => fields.find((s) => s.description === d);
   const headers = accessor("headers");
   const signal = accessor("signal");
-  const inner = fields.find((s) => s.description === "request");
+  const inner = own("request");
   const list = Object.getOwnPropertySymbols(new Headers()).find((s) =>
     s.description === "header list"
   );
-  if (headers === undefined || signal === undefined || inner === undefined || list === undefined) {
-    return null;
+  if (headers !== undefined && signal !== undefined && inner !== undefined && list !== undefined) {
+    const setter = Object.getOwnPropertyDescriptor(proto, headers)?.set;
+    if (typeof setter !== "function") return null;
+    return { fields, headers, signal, inner, list, innerList: "headerList" };
   }
-  const setter = Object.getOwnPropertyDescriptor(proto, headers)?.set;
-  if (typeof setter !== "function") return null;
-  return { fields, headers, signal, inner, list };
+  // Node (undici): the state, the signal and the Headers object are own fields.
+  const state = own("state");
+  const ownSignal = own("signal");
+  const ownHeaders = own("headers");
+  if (state === undefined || ownSignal === undefined || ownHeaders === undefined) return null;
+  const inside = (probe as unknown as Bag)[state] as Record<string, unknown> | undefined;
+  if (typeof inside !== "object" || inside === null || !("headersList" in inside)) return null;
+  if (!((probe as unknown as Bag)[ownHeaders] instanceof Headers)) return null;
+  return {
+    fields,
+    headers: ownHeaders,
+    signal: ownSignal,
+    inner: state,
+    list: null,
+    innerList: "headersList",
+  };
 }
 
 /**

@@ -27,7 +27,7 @@ import {
   type TransportSink,
 } from "./types.ts";
 import { SocketWrites } from "./socket_writes.ts";
-import { releaseBytes } from "../bytes/slab.ts";
+import { isPooled, releaseBytes } from "../bytes/slab.ts";
 import { listenNodeTls } from "./node_tls.ts";
 import { abortPending, acceptProxied } from "./proxy_stage.ts";
 import { claimUnixPath } from "./unix_path.ts";
@@ -47,9 +47,13 @@ class NodeTransport implements Transport {
 
   #socket: net.Socket;
   #sink: TransportSink | null = null;
-  // The socket keeps a piece until written: it is released from the write callback.
+  // The socket keeps a piece until written: a pooled one is released from the write callback
+  // (the others need none, which spares a closure and a callback per write).
   #writes = new SocketWrites(
-    (piece) => this.#socket.write(piece, () => releaseBytes(piece)),
+    (piece) =>
+      isPooled(piece)
+        ? this.#socket.write(piece, () => releaseBytes(piece))
+        : this.#socket.write(piece),
     () => {
       if (this.#closing) this.#end();
     },

@@ -9,6 +9,7 @@ import http2 from "node:http2";
 import { createRequest, UnrepresentableRequest } from "../../src/fetch/request.ts";
 import { LAZY_REQUESTS } from "../../src/fetch/lazy_request.ts";
 import { STATIC_BODY_FAST_PATH, takeStaticBody } from "../../src/fetch/static_body.ts";
+import { takeUndiciBody, UNDICI_BODY_FAST_PATH } from "../../src/fetch/undici_body.ts";
 import { raw, start } from "../support/live.ts";
 
 const enc = new TextEncoder();
@@ -33,8 +34,8 @@ function bodyOf(text: string): ReadableStream<Uint8Array> {
 }
 
 describe("server-built Requests", () => {
-  it("the lazy path is on where Request is costly (Deno), off on Bun", () => {
-    assert.equal(LAZY_REQUESTS, IS_DENO);
+  it("the lazy path is on where Request is costly (Deno, Node), off on Bun", () => {
+    assert.equal(LAZY_REQUESTS, !IS_BUN);
   });
 
   it("answer url, method, headers and signal, and are Requests", () => {
@@ -144,8 +145,36 @@ describe("server-built Requests", () => {
     assert.equal(await copy.text(), "moved");
   });
 
+  it("edits made after the body was read reach copies and clones", async () => {
+    const r = createRequest("http://a.test/", "POST", [["x-a", "1"]], bodyOf("abc"), source());
+    const held = r.headers;
+    assert.equal(await r.text(), "abc");
+    held.set("x-late", "2");
+    held.append("x-a", "3");
+    assert.equal(r.headers, held);
+    assert.equal(r.headers.get("x-a"), "1, 3");
+    const copy = new Request(r, { body: "again", method: "PUT" });
+    assert.equal(copy.headers.get("x-late"), "2");
+    assert.equal(copy.headers.get("x-a"), "1, 3");
+    held.delete("x-late");
+    assert.equal(new Request(r, { body: "x", method: "PUT" }).headers.has("x-late"), false);
+  });
+
+  it("a server-built Request goes through fetch() to another server, body and edits included", async () => {
+    await using back = start(async (req) =>
+      new Response(`${req.method} ${req.headers.get("x-edit")} ${await req.text()}`)
+    );
+    await using front = start(async (req) => {
+      req.headers.set("x-edit", "yes");
+      const target = new URL(new URL(req.url).pathname, back.base);
+      return await fetch(new Request(target, req));
+    });
+    const res = await fetch(front.base + "/p", { method: "POST", body: "payload" });
+    assert.equal(await res.text(), "POST yes payload");
+  });
+
   it("on the lazy path, copies made by the runtime follow the client's signal", {
-    skip: skipUnless(LAZY_REQUESTS, "the lazy Request path exists on Deno only"),
+    skip: skipUnless(LAZY_REQUESTS, "the lazy Request path exists on Deno and Node only"),
   }, () => {
     const s = source();
     const r = createRequest("http://a.test/", "GET", [], null, s);
@@ -230,7 +259,87 @@ describe("plain 200 bodies without a stream", () => {
     ["ascii 20000", () => new Response("b".repeat(20000)), 200, {}, "b".repeat(20000)],
     ["bytes 4096", () => new Response(enc.encode("c".repeat(4096))), 200, {}, "c".repeat(4096)],
     ["bytes 4097", () => new Response(enc.encode("d".repeat(4097))), 200, {}, "d".repeat(4097)],
+    // Text over 1 KiB is encoded by the HTTP/1.1 writer into its own buffer: ASCII, text that
+    // outgrows the first guess of one byte per char late or at once, beyond the pooled sizes.
+    ["ascii 1025", () => new Response("e".repeat(1025)), 200, {}, "e".repeat(1025)],
+    [
+      "utf-8 late",
+      () => new Response("f".repeat(5000) + "✓é😀"),
+      200,
+      {},
+      "f".repeat(5000) + "✓é😀",
+    ],
+    ["utf-8 100k", () => new Response("✓".repeat(100_000)), 200, {}, "✓".repeat(100_000)],
+    ["ascii 400k", () => new Response("g".repeat(400_000)), 200, {}, "g".repeat(400_000)],
+    [
+      "json 100k",
+      () => Response.json({ a: "h".repeat(100_000) }),
+      200,
+      {},
+      JSON.stringify({
+        a: "h".repeat(100_000),
+      }),
+    ],
+    [
+      "long head",
+      () =>
+        new Response("i".repeat(3000), { status: 201, headers: { "x-long": "j".repeat(2000) } }),
+      201,
+      {
+        "x-long": "j".repeat(2000),
+      },
+      "i".repeat(3000),
+    ],
+    [
+      "cookies",
+      () => {
+        const h = new Headers([["set-cookie", "a=1"], ["set-cookie", "b=2"]]);
+        return new Response("k".repeat(2000), { status: 202, headers: h });
+      },
+      202,
+      {},
+      "k".repeat(2000),
+    ],
+    ["search params", () => new Response(new URLSearchParams("a=1&b=2")), 200, {
+      "content-type": "application/x-www-form-urlencoded;charset=UTF-8",
+    }, "a=1&b=2"],
   ];
+
+  it("a body the server took reads as used, and a second send of it fails", async () => {
+    const shared = new Response("once".repeat(400));
+    await using s = start(() => shared);
+    const first = await fetch(s.base + "/");
+    assert.equal(await first.text(), "once".repeat(400));
+    assert.equal(shared.bodyUsed, true);
+    const second = await fetch(s.base + "/");
+    assert.equal(second.status, 500);
+    await second.body?.cancel();
+  });
+
+  it("Node: string and bytes bodies are taken as given, anything else is left alone", () => {
+    assert.equal(UNDICI_BODY_FAST_PATH, !IS_BUN && !IS_DENO);
+    if (!UNDICI_BODY_FAST_PATH) {
+      assert.equal(takeUndiciBody(new Response("x")), null);
+      return;
+    }
+    const text = takeUndiciBody(new Response("x", { status: 404, headers: { "x-a": "1" } }));
+    assert.equal(text?.body, "x");
+    assert.equal(text?.status, 404);
+    assert.ok(text?.headers.some(([n, v]) => n === "x-a" && v === "1"));
+    const json = takeUndiciBody(Response.json({ a: 1 }));
+    assert.ok(json?.body instanceof Uint8Array);
+    assert.equal(new TextDecoder().decode(json.body as Uint8Array), '{"a":1}');
+    const taken = new Response("y");
+    assert.notEqual(takeUndiciBody(taken), null);
+    assert.equal(taken.bodyUsed, true);
+    assert.equal(takeUndiciBody(taken), null);
+    const locked = new Response("z");
+    locked.body!.getReader();
+    assert.equal(takeUndiciBody(locked), null);
+    assert.equal(takeUndiciBody(new Response(new ReadableStream())), null);
+    assert.equal(takeUndiciBody(new Response(null, { status: 204 })), null);
+    assert.equal(takeUndiciBody(new Response("w", { headers: { "content-length": "1" } })), null);
+  });
 
   it("every response shape arrives whole with its length, over h1 and h2", async () => {
     const byPath = new Map(cases.map((c) => ["/" + c[0].replaceAll(" ", "-"), c]));

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import type { Transport } from "../../transport/types.ts";
+import type { Transport, TransportSink } from "../../transport/types.ts";
 import type { ConnectionFacts } from "../../fetch/info.ts";
 import type { LiveConnection, ServerHost } from "../../fetch/host.ts";
 import type { H2cUpgrade } from "../../upgrade_types.ts";
@@ -28,12 +28,16 @@ import type { Http1Options } from "./options.ts";
 import { ConnEvent, ConnState, nextState } from "../core/conn_table.ts";
 import type { DeadlineKind } from "./deadlines.ts";
 import { Timeouts } from "./timeouts.ts";
-import { RequestReader } from "./request_reader.ts";
+import { type ReaderHost, RequestReader } from "./request_reader.ts";
 import { encodeErrorResponse } from "../core/serializer.ts";
 import { Http1Writer } from "./response_writer.ts";
-import { ResponseSide } from "./response_side.ts";
+import { type ResponseOwner, ResponseSide } from "./response_side.ts";
 import { BodyState, InFlight, upgradeAsked } from "./in_flight.ts";
 import { RequestOpener } from "./request_open.ts";
+
+/** What the driver's parts call it through (see Http1Driver's static block). */
+type Link = ResponseOwner & ReaderHost & TransportSink;
+let linkTo: (driver: Http1Driver) => Link;
 
 /**
  * Serves HTTP/1.1 on one transport.
@@ -55,6 +59,8 @@ export class Http1Driver implements LiveConnection {
   readonly #writer: Http1Writer;
   /** What the response writer and a WebSocket channel ask of this connection. */
   readonly #out: ResponseSide;
+  /** This connection as its reader, response side and transport see it. */
+  readonly #link: Link;
 
   constructor(
     transport: Transport,
@@ -68,37 +74,13 @@ export class Http1Driver implements LiveConnection {
     this.#facts = facts;
     this.#upgrade = upgrade;
     const timers = this.#timers = new Timeouts(options);
-    this.#out = new ResponseSide(transport, host, facts, timers, {
-      current: () => this.#msg,
-      state: () => this.#state,
-      to: (event) => this.#to(event),
-      declined: (head) => this.#declined(head),
-      lastAnswer: () => this.#reader.peerEnded && this.#reader.buffered === 0,
-      handOver: () => {
-        this.#msg = null;
-        return this.#reader.takeRemaining();
-      },
-      peerEnded: () => this.#reader.peerEnded,
-    });
+    // One object answers the reader, the response side and the transport: an idle connection
+    // holds no closures for them (Bun: 18 functions, about 0.8 KB of heap each connection).
+    const link = this.#link = linkTo(this);
+    this.#out = new ResponseSide(transport, host, facts, timers, link);
     this.#writer = new Http1Writer(transport, this.#out, options.maxHeaderBytes);
     this.#opener = new RequestOpener(transport.secure, facts, this.#writer, topicsOf(host));
-    this.#reader = new RequestReader(transport, timers, options, {
-      current: () => this.#msg,
-      finished: () => this.#finished(),
-      paused: () => this.#state === ConnState.PAUSED,
-      bodyHeld: (msg) => {
-        // An upgrade whose body outgrows the stream buffer is served on HTTP/1.1.
-        if (this.#state === ConnState.MIGHT_SWITCH_PROTOCOL) this.#decline(msg);
-      },
-      discardOverflow: (msg) => this.#discardOverflow(msg),
-      bodyDone: (msg) => {
-        if (this.#state === ConnState.MIGHT_SWITCH_PROTOCOL) this.#upgradeOrRun(msg);
-        else if (msg.exchange === null || msg.exchange.done) this.#cycleDone();
-      },
-      begin: (head) => this.#begin(head),
-      allAnswered: () => this.#close(),
-      fail: (e) => this.#fail(e),
-    });
+    this.#reader = new RequestReader(transport, timers, options, link);
     host.add(this);
     transport.closed.then(() => this.#onClosed());
     this.#timers.start("idle");
@@ -116,11 +98,74 @@ export class Http1Driver implements LiveConnection {
 
   /** Starts reading; `initial` holds bytes already read (protocol sniffing). */
   start(initial?: Uint8Array): void {
-    this.#transport.start({
-      data: (chunk) => this.#onData(chunk),
-      end: (error) => this.#onEnd(error),
-    });
+    this.#transport.start(this.#link);
     if (initial !== undefined && initial.byteLength > 0) this.#onData(initial);
+  }
+
+  static {
+    /** The parts' view of a driver: methods on one object instead of closures per connection. */
+    class DriverLink implements Link {
+      readonly #d: Http1Driver;
+      constructor(d: Http1Driver) {
+        this.#d = d;
+      }
+      current(): InFlight | null {
+        return this.#d.#msg;
+      }
+      state(): ConnState {
+        return this.#d.#state;
+      }
+      to(event: ConnEvent): void {
+        this.#d.#to(event);
+      }
+      declined(head: RequestHead): void {
+        this.#d.#declined(head);
+      }
+      lastAnswer(): boolean {
+        return this.#d.#reader.peerEnded && this.#d.#reader.buffered === 0;
+      }
+      handOver(): Uint8Array {
+        this.#d.#msg = null;
+        return this.#d.#reader.takeRemaining();
+      }
+      peerEnded(): boolean {
+        return this.#d.#reader.peerEnded;
+      }
+      finished(): boolean {
+        return this.#d.#finished();
+      }
+      paused(): boolean {
+        return this.#d.#state === ConnState.PAUSED;
+      }
+      bodyHeld(msg: InFlight): void {
+        // An upgrade whose body outgrows the stream buffer is served on HTTP/1.1.
+        if (this.#d.#state === ConnState.MIGHT_SWITCH_PROTOCOL) this.#d.#decline(msg);
+      }
+      discardOverflow(msg: InFlight): boolean {
+        return this.#d.#discardOverflow(msg);
+      }
+      bodyDone(msg: InFlight): void {
+        const d = this.#d;
+        if (d.#state === ConnState.MIGHT_SWITCH_PROTOCOL) d.#upgradeOrRun(msg);
+        else if (msg.exchange === null || msg.exchange.done) d.#cycleDone();
+      }
+      begin(head: RequestHead): void {
+        this.#d.#begin(head);
+      }
+      allAnswered(): void {
+        this.#d.#close();
+      }
+      fail(e: unknown): void {
+        this.#d.#fail(e);
+      }
+      data(chunk: Uint8Array): void {
+        this.#d.#onData(chunk);
+      }
+      end(error?: unknown): void {
+        this.#d.#onEnd(error);
+      }
+    }
+    linkTo = (d) => new DriverLink(d);
   }
 
   #to(event: ConnEvent): void {

@@ -21,9 +21,13 @@ import {
   LAST_CHUNK,
   type ResponseHead,
 } from "../core/serializer.ts";
+import { narrowPooled, pooledBytes, releaseBytes } from "../../bytes/slab.ts";
 
 /** A byte body up to this size is copied next to its head; larger ones are written by reference. */
 const COPY_BODY_MAX = 4096;
+/** Room kept in front of an encoded text body for its head; a larger head goes out on its own. */
+const HEAD_ROOM = 512;
+const encoder = new TextEncoder();
 
 /**
  * What the writer asks of its connection.
@@ -109,6 +113,43 @@ export class Http1Writer implements ResponseWriter {
       // Large bytes go by reference (the transport glues or writes them as they are).
       this.#t.write(encodeHead(head));
       this.#write(body);
+    }
+  }
+
+  /**
+   * Writes a whole response with a text body of any size or content: the
+   * UTF-8 is encoded straight into a pooled write buffer behind room for the
+   * head, so the response leaves as one piece with no intermediate bytes.
+   */
+  wholeText(
+    status: number,
+    headers: Array<[string, string]>,
+    text: string,
+    isHead: boolean,
+  ): void {
+    const n = text.length;
+    // Most text is ASCII: room for one byte per char first, more only if it does not fit.
+    let out = pooledBytes(HEAD_ROOM + n);
+    let { read, written } = encoder.encodeInto(text, out.subarray(HEAD_ROOM));
+    if (read < n) {
+      const bigger = pooledBytes(HEAD_ROOM + written + 3 * (n - read));
+      bigger.set(out.subarray(HEAD_ROOM, HEAD_ROOM + written), HEAD_ROOM);
+      releaseBytes(out);
+      out = bigger;
+      written += encoder.encodeInto(text.slice(read), out.subarray(HEAD_ROOM + written)).written;
+    }
+    const empty = isHead || written === 0;
+    const head = encodeHead(this.#framed(this.#host.headFor(status, headers, written, empty)));
+    if (empty) {
+      releaseBytes(out);
+      this.#write(head);
+    } else if (head.byteLength <= HEAD_ROOM) {
+      const start = HEAD_ROOM - head.byteLength;
+      out.set(head, start);
+      this.#write(narrowPooled(out, start, HEAD_ROOM + written));
+    } else {
+      this.#t.write(head);
+      this.#write(narrowPooled(out, HEAD_ROOM, HEAD_ROOM + written));
     }
   }
 
