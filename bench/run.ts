@@ -53,7 +53,7 @@ const HELP = `Usage: deno task bench [options]
 
   --quick               1 run, 2 s steps, fewer connections (writes results/quick.*)
   --only ID[,ID]        scenarios: hello,64k,upload,json,json-obj,json-gzip,busy-gzip,busy-identity,
-                        download,idle,sse,ws,publish,streams
+                        download,idle,sse,ws,publish,streams; ID@PROTO for one protocol (hello@h2c)
   --proto P[,P]         protocols: h1,h2c,h2
   --servers ID[,ID]     servers: ${PEERS.map((p) => p.id).join(",")}
   --runs N              runs per cell (default 3; median reported)
@@ -533,9 +533,13 @@ async function main(): Promise<number> {
     for (const p of PEERS) console.log(`  ${p.id.padEnd(13)} ${p.label}`);
     return 0;
   }
-  const selected = all.filter((s) => !opts.only || opts.only.includes(s.id));
+  // --only takes scenario ids, or id@proto for one protocol of a scenario (hello@h2c).
+  const wanted = (id: string, p?: Proto) =>
+    !opts.only || opts.only.includes(id) || (p !== undefined && opts.only.includes(`${id}@${p}`)) ||
+    (p === undefined && opts.only.some((o) => o.startsWith(`${id}@`)));
+  const selected = all.filter((s) => wanted(s.id));
   if (opts.only) {
-    for (const id of opts.only) {
+    for (const id of opts.only.map((o) => o.split("@")[0]!)) {
       if (!all.some((s) => s.id === id)) {
         log(`unknown scenario ${id}; try --list`);
         return 2;
@@ -543,7 +547,9 @@ async function main(): Promise<number> {
     }
   }
   const groups = selected.flatMap((sc) =>
-    sc.protos.filter((p) => opts.protos.includes(p)).map((p) => [sc, p] as const)
+    sc.protos.filter((p) => opts.protos.includes(p) && wanted(sc.id, p)).map((p) =>
+      [sc, p] as const
+    )
   );
   const needWrk = groups.some(([sc, p]) =>
     p === "h1" && !sc.freshServerPerRun && sc.id !== "download" && !sc.ownClient
