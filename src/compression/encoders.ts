@@ -9,6 +9,7 @@
  */
 import zlib from "node:zlib";
 import { offLoop } from "./off_loop.ts";
+import type { ZlibStream } from "./zlib_stream.ts";
 
 /**
  * A content coding the server can produce.
@@ -20,19 +21,6 @@ import { offLoop } from "./off_loop.ts";
  * ```
  */
 export type ContentEncoding = "zstd" | "br" | "gzip";
-
-/**
- * The node:zlib stream object we drive (the subset we use).
- */
-export interface ZlibStream {
-  write(chunk: Uint8Array, callback?: (error?: Error | null) => void): boolean;
-  flush(kind: number, callback: () => void): void;
-  end(): void;
-  destroy(error?: Error): void;
-  on(event: "data", listener: (chunk: Uint8Array) => void): unknown;
-  on(event: "end", listener: () => void): unknown;
-  on(event: "error", listener: (error: Error) => void): unknown;
-}
 
 /**
  * How one coding is produced.

@@ -38,7 +38,7 @@
  *
  * @module
  */
-import type { ZlibStream } from "./encoders.ts";
+import type { ZlibStream } from "./zlib_stream.ts";
 
 /** Whether node:zlib's callback API runs on a thread pool here (Bun, Node) or on the loop (Deno). */
 export const ZLIB_POOL: boolean = !("Deno" in globalThis);

@@ -8,7 +8,8 @@
  *
  * @module
  */
-import type { Encoder, ZlibStream } from "./encoders.ts";
+import type { Encoder } from "./encoders.ts";
+import type { ZlibStream } from "./zlib_stream.ts";
 
 type Read = ReadableStreamReadResult<Uint8Array>;
 

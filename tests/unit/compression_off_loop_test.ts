@@ -9,7 +9,8 @@ import zlib from "node:zlib";
 import { Transform } from "node:stream";
 import { resolveCompression, type ResolvedCompression } from "../../src/compression/options.ts";
 import { compressResponse } from "../../src/compression/compress.ts";
-import { type Encoder, ENCODERS, type ZlibStream } from "../../src/compression/encoders.ts";
+import { type Encoder, ENCODERS } from "../../src/compression/encoders.ts";
+import type { ZlibStream } from "../../src/compression/zlib_stream.ts";
 import {
   ASYNC_MIN_BYTES,
   IN_FLIGHT,
