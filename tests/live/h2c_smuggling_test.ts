@@ -12,7 +12,6 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import net from "node:net";
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,35 +21,13 @@ import type { ServeOptions, Server } from "../../mod.ts";
 import { raw, run } from "../support/live.ts";
 import { LiveH2 } from "../support/http2_client.ts";
 import { getRequest, headers, preface, settings } from "../support/http2_frames.ts";
+import { connectable, freePort } from "../support/ports.ts";
 
 /** A valid HTTP2-Settings value (SETTINGS_MAX_CONCURRENT_STREAMS 100, INITIAL_WINDOW 10 MiB). */
 const SETTINGS_B64 = "AAMAAABkAAQAoAAAAAIAAAAA";
 const UPGRADE = `GET / HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade, HTTP2-Settings\r\n` +
   `Upgrade: h2c\r\nHTTP2-Settings: ${SETTINGS_B64}\r\n\r\n`;
 const dec = new TextDecoder();
-
-/** A port that was free a moment ago. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function connectable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, "127.0.0.1");
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
-}
 
 const haproxy = await run("haproxy", ["-v"], 5000).catch(() => null);
 const skip = haproxy === null || haproxy.code !== 0

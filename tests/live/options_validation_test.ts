@@ -14,9 +14,9 @@ import { OPTION_SCHEMA } from "../../src/options/schema.ts";
 import { OptionError, validateOptions } from "../../src/options/validate.ts";
 import { TLS } from "../support/live.ts";
 import { eventually } from "../support/common.ts";
-import net from "node:net";
 import { DEFAULT_HTTP1_OPTIONS, DEFAULT_HTTP2_OPTIONS } from "../../mod.ts";
 import { optionsTable } from "../../src/options/table.ts";
+import { connectable } from "../support/ports.ts";
 
 const OTHER_KEY = readFileSync(new URL("../fixtures/other.test.key", import.meta.url), "utf8");
 const ok = () => new Response("ok");
@@ -134,16 +134,6 @@ function throwsOption(options: unknown, option: string, fragment: RegExp | strin
   assert.equal(caught.option, option);
   if (typeof fragment === "string") assert.ok(caught.message.includes(fragment), caught.message);
   else assert.match(caught.message, fragment);
-}
-
-function connectable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, "127.0.0.1", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on("error", () => resolve(false));
-  });
 }
 
 describe("options validation", () => {

@@ -7,7 +7,6 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import net from "node:net";
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -16,32 +15,10 @@ import { join } from "node:path";
 import { serve } from "../../mod.ts";
 import type { Addr, Server } from "../../mod.ts";
 import { raw, run, TLS } from "../support/live.ts";
+import { connectable, freePort } from "../support/ports.ts";
 
 function show(a: Addr): string {
   return a.transport === "unix" ? `unix:${a.path}` : `${a.hostname}:${a.port}`;
-}
-
-/** A port that was free a moment ago. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function connectable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, "127.0.0.1");
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
 }
 
 const haproxy = await run("haproxy", ["-v"], 5000).catch(() => null);

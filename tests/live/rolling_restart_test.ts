@@ -9,13 +9,13 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import net from "node:net";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eventually } from "../support/common.ts";
 import { fixtureCommand } from "../support/live.ts";
+import { connectable, freePort } from "../support/ports.ts";
 
 const isDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
 
@@ -53,25 +53,6 @@ function backend(proxy: boolean): Proc {
   return launch(
     ...fixtureCommand("rolling_backend", ["1000", "5000", ...(proxy ? ["proxy"] : [])]),
   );
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, "127.0.0.1", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on("error", () => resolve(false));
-  });
 }
 
 async function portOf(p: Proc): Promise<number> {
@@ -129,7 +110,7 @@ backend be
     );
     const haproxy = launch("haproxy", ["-f", cfg, "-db"]);
     procs.push(haproxy);
-    await eventually(() => canConnect(fe), 10_000, "haproxy up");
+    await eventually(() => connectable(fe), 10_000, "haproxy up");
     await new Promise((r) => setTimeout(r, 1000)); // health checks mark both up
     const load = launch("h2load", ["-D", "5", "-c", "8", "-m", "8", `http://127.0.0.1:${fe}/`]);
     procs.push(load);

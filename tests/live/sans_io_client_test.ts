@@ -11,18 +11,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fetchH2 } from "../../examples/sans_io_client.ts";
 import { pattern, sha256, start, TLS } from "../support/live.ts";
+import { freePort } from "../support/ports.ts";
 
 const dec = new TextDecoder();
 const BIG = pattern(300_000); // beyond the 65,535-byte windows: acknowledgeReceivedData must run
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function untilListening(port: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
