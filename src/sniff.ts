@@ -32,7 +32,8 @@ export class PrefaceSniffer implements LiveConnection, TransportSink {
   deadline: number;
   readonly #transport: Transport;
   readonly #host: ServerHost;
-  readonly #decide: (protocol: Sniffed, initial: Uint8Array) => void;
+  /** Let go once called: what it holds need not live as long as the connection. */
+  #decide: ((protocol: Sniffed, initial: Uint8Array) => void) | null;
   #buf: Uint8Array | null = null;
   #done = false;
 
@@ -83,7 +84,9 @@ export class PrefaceSniffer implements LiveConnection, TransportSink {
     this.#done = true;
     this.#buf = null;
     // The new driver registers itself before we leave, so `finished` cannot resolve in between.
-    this.#decide(h2 ? "h2c" : "http/1.1", all);
+    const decide = this.#decide!;
+    this.#decide = null;
+    decide(h2 ? "h2c" : "http/1.1", all);
     this.#host.remove(this);
   }
 

@@ -16,7 +16,7 @@ import {
   type TransportListener,
   type TransportSink,
 } from "./types.ts";
-import { SocketWrites } from "./socket_writes.ts";
+import { type SocketPort, SocketWrites } from "./socket_writes.ts";
 import { releaseBytes } from "../bytes/slab.ts";
 import { ADOPT_MIN, markOwned } from "../bytes/owned_bytes.ts";
 import { listenNodeTls } from "./node_tls.ts";
@@ -63,7 +63,7 @@ function alpnWire(protocols: string[]): Uint8Array {
   return new Uint8Array(bytes);
 }
 
-class BunTransport implements Transport {
+class BunTransport implements Transport, SocketPort {
   readonly remoteAddr: Addr;
   readonly localAddr: Addr;
   readonly secure: boolean;
@@ -80,9 +80,7 @@ class BunTransport implements Transport {
   #paused = false;
   #held: Uint8Array[] = [];
   #heldEnd = false;
-  #writes = new SocketWrites((piece) => this.#put(piece), () => {
-    if (this.#closing) this.#socket.end();
-  });
+  #writes = new SocketWrites(this);
   #closing = false;
   #done = false;
   #resolveClosed!: () => void;
@@ -161,8 +159,13 @@ class BunTransport implements Transport {
     return this.#done ? Promise.resolve() : this.#writes.queue.drained();
   }
 
-  /** One piece to the socket; false when it took only part (Bun calls drain() later) or failed. */
-  #put(piece: Uint8Array): boolean {
+  /** The queue emptied into the socket (SocketPort): a close waiting on it goes ahead. */
+  allFlushed(): void {
+    if (this.#closing) this.#socket.end();
+  }
+
+  /** SocketPort: one piece to the socket; false when it took only part (Bun calls drain() later) or failed. */
+  putPiece(piece: Uint8Array): boolean {
     // Bun's write is synchronous: the socket does not keep the piece.
     const n = this.#socket.write(piece);
     if (n === piece.byteLength) {

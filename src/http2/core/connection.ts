@@ -61,7 +61,6 @@ export class H2Connection {
   readonly #c: ConnCore;
   #initiated = false;
   #prefaceFill = 0;
-  readonly #encodeBlock: (headers: HeaderList) => Uint8Array;
 
   /** Creates a connection (`options.side`, default server); nothing is queued until {@link initiate} (or the first {@link receive}). */
   constructor(options?: Partial<H2CoreOptions>) {
@@ -71,8 +70,6 @@ export class H2Connection {
     this.#c = c;
     this.remoteSettings = c.remoteSettings;
     this.localSettings = c.local.inForce;
-    const encoder = c.encoder;
-    this.#encodeBlock = (headers) => encoder.encode(headers);
   }
 
   // ---------------------------------------------------------------- state
@@ -132,7 +129,11 @@ export class H2Connection {
     this.#initiated = true;
     const o = this.options;
     const c = this.#c;
-    if (c.isClient) c.sched.control.buf.set(CLIENT_PREFACE, c.sched.control.reserve(24));
+    if (c.isClient) {
+      const w = c.sched.control;
+      const off = w.reserve(24); // first: reserve() may replace w.buf
+      w.buf.set(CLIENT_PREFACE, off);
+    }
     c.sendSettings(LocalSettings.initial(o));
     const extra = o.connectionWindowSize - DEFAULT_WINDOW_SIZE;
     if (extra > 0) {
@@ -431,7 +432,7 @@ export class H2Connection {
    * (no event: the application ended them itself).
    */
   takeOutput(): Uint8Array | null {
-    const out = this.#c.sched.take(this.#encodeBlock);
+    const out = this.#c.sched.take(this.#c.encoder);
     this.#c.flood.written();
     const fin = this.#c.sched.finished;
     if (fin.length > 0) {
