@@ -16,7 +16,7 @@ import { CLIENT_PREFACE, DEFAULT_WINDOW_SIZE, type Frame, FrameType } from "./fr
 import { ConnInput, ConnState, isDraining } from "./conn_table.ts";
 import { ConnCore } from "./conn_core.ts";
 import type { H2Stream } from "./stream.ts";
-import { type H2CoreOptions, resolveOptions } from "./conn_options.ts";
+import { type H2CoreOptions, sharedOptions } from "./conn_options.ts";
 import { writeHeaderBlock } from "./scheduler.ts";
 import { openUpgradedStream, writeWhole } from "./send_whole.ts";
 import { parseSettingsPayload, type Settings } from "./settings.ts";
@@ -64,7 +64,7 @@ export class H2Connection {
 
   /** Creates a connection (`options.side`, default server); nothing is queued until {@link initiate} (or the first {@link receive}). */
   constructor(options?: Partial<H2CoreOptions>) {
-    const o = resolveOptions(options);
+    const o = sharedOptions(options);
     this.options = o;
     const c = new ConnCore(o);
     this.#c = c;

@@ -73,7 +73,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
   readonly #reqCtx: RequestContext;
   readonly #streams: OpenStreams;
   /** Open WebSocket sessions on this connection (shutdown sends them close 1001). */
-  readonly #wsSessions: WsSessions;
+  #wsSessions: WsSessions | null = null;
   readonly #toReset: AnsweredResets;
   /** Applies the core's events to the streams. */
   readonly #in: Inbound;
@@ -104,7 +104,6 @@ export class Http2Driver implements LiveConnection, StreamHost {
     this.#link = link;
     const timers = this.#timers = new DriverTimers(options, Date.now());
     this.#streams = new OpenStreams(link);
-    this.#wsSessions = new WsSessions(facts.stats);
     this.#in = new Inbound(this.#streams, this.#toReset, options.maxBodyBytes, link);
     this.#out = new ConnOutput(this.conn, transport, options.streamHighWaterMark, timers, link);
     transport.closed.then(() => this.#onClosed());
@@ -198,12 +197,16 @@ export class Http2Driver implements LiveConnection, StreamHost {
 
   /** A stream became a WebSocket: count it, and finish the stream when the session closes. */
   webSocketOpened(s: Stream, session: WebSocketSessionHandle): void {
-    this.#wsSessions.opened(session, this.#host.shuttingDown, () => {
-      s.ws!.sessionClosed();
-      s.finish();
-      this.#streams.settle(s);
-      this.flushSoon();
-    });
+    (this.#wsSessions ??= new WsSessions(this.#facts.stats)).opened(
+      session,
+      this.#host.shuttingDown,
+      () => {
+        s.ws!.sessionClosed();
+        s.finish();
+        this.#streams.settle(s);
+        this.flushSoon();
+      },
+    );
   }
 
   /** The stream died on the wire (reset, or our own reset): abort its exchange and body. */
@@ -413,7 +416,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
     this.#toReset.hurry();
     this.conn.goAway(ErrorCode.NO_ERROR);
     // WebSocket streams are in flight: they finish their close handshake under the GOAWAY.
-    this.#wsSessions.goingAway();
+    this.#wsSessions?.goingAway();
     this.flushSoon();
   }
 

@@ -1,9 +1,10 @@
-// Every HPACK encoder and decoder of the process shares one scratch buffer (and the
-// decoder one integer cursor), and the HTTP/2 scheduler shares its batch plan and
-// trailer writer: an idle connection holds none of them. What must hold: connections
-// interleaved block by block decode and encode exactly as if each had its own, a
-// buffer grown for one huge field goes back to its small size, and a block handed
-// out by encode() is the caller's.
+// What an idle HTTP/2 connection no longer holds, and the behaviour kept: every HPACK encoder and
+// decoder of the process shares one scratch buffer (and the decoder one integer cursor), the
+// scheduler shares its batch plan and trailer writer, the control outbox starts empty, the
+// encoder table is scanned while small, and the frame decoder lets go of a consumed chunk and
+// makes its split-header buffer on first need. Connections interleaved block by block must
+// decode and encode exactly as if each had its own; a buffer grown for one huge field goes
+// back to its small size; a block handed out by encode() is the caller's.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Decoder, Encoder, type HeaderField } from "../../src/http2/core/hpack/mod.ts";
@@ -120,4 +121,30 @@ describe("HPACK encoder table: scanned while small, mapped past 16 entries", () 
       assert.ok(indexed > 0, "repeated fields were sent as indexes");
     });
   }
+});
+
+describe("frame decoder: no chunk held while idle", () => {
+  it("frames split anywhere after a fully consumed chunk still decode", () => {
+    const w = new ByteWriter(0);
+    w.frameWith(FrameType.DATA, 0, 1, new Uint8Array([1, 2, 3]));
+    w.frameWith(FrameType.DATA, 1, 3, new Uint8Array([4, 5]));
+    const wire = w.take();
+    const first = wire.subarray(0, 12); // the first frame, whole
+    const second = wire.subarray(12);
+    for (let cut = 0; cut < second.length; cut++) {
+      const d = new FrameDecoder(1 << 14);
+      d.push(first.slice());
+      assert.equal((d.next() as { streamId: number }).streamId, 1);
+      assert.equal(d.next(), null);
+      assert.equal(d.buffered, 0, "nothing held once all is consumed");
+      d.push(second.slice(0, cut));
+      assert.equal(d.next(), null);
+      d.push(second.slice(cut));
+      const f = d.next() as { streamId: number; data: Uint8Array; endStream: boolean };
+      assert.equal(f.streamId, 3, `cut ${cut}`);
+      assert.deepEqual([...f.data], [4, 5]);
+      assert.equal(f.endStream, true);
+      assert.equal(d.next(), null);
+    }
+  });
 });
