@@ -9,6 +9,7 @@
  */
 import {
   type Addr,
+  type CloseWatcher,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   type ListenOptions,
   type Runtime,
@@ -69,7 +70,6 @@ class BunTransport implements Transport, SocketPort {
   readonly secure: boolean;
   alpn: string | null = null;
   serverName: string | null = null;
-  readonly closed: Promise<void>;
   /** Pending TLS handshake deadline. */
   handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   /** A TLS connection not yet through its handshake (not yet handed on). */
@@ -83,13 +83,34 @@ class BunTransport implements Transport, SocketPort {
   #writes = new SocketWrites(this);
   #closing = false;
   #done = false;
-  #resolveClosed!: () => void;
+  // `closed` is made only when asked for; the drivers watch through watchClose instead, which
+  // spares a promise, its reactions and their closures per connection.
+  #closed: Promise<void> | null = null;
+  #resolveClosed: (() => void) | null = null;
+  #watchers: CloseWatcher[] | null = null;
 
   constructor(socket: BunSocket, secure: boolean, path: string | undefined) {
     this.#socket = socket;
     this.secure = secure;
     [this.remoteAddr, this.localAddr] = socketAddrs(socket, path);
-    this.closed = new Promise((r) => (this.#resolveClosed = r));
+  }
+
+  get closed(): Promise<void> {
+    if (this.#closed === null) {
+      this.#closed = this.#done ? Promise.resolve() : new Promise((r) => (this.#resolveClosed = r));
+    }
+    return this.#closed;
+  }
+
+  watchClose(watcher: CloseWatcher): void {
+    if (this.#done) queueMicrotask(() => watcher.transportClosed());
+    else (this.#watchers ??= []).push(watcher);
+  }
+
+  unwatchClose(watcher: CloseWatcher): void {
+    const list = this.#watchers;
+    const i = list === null ? -1 : list.indexOf(watcher);
+    if (i >= 0) list!.splice(i, 1);
   }
 
   get queued(): number {
@@ -207,7 +228,23 @@ class BunTransport implements Transport, SocketPort {
     this.#closing = true;
     clearTimeout(this.handshakeTimer);
     this.#writes.stop();
-    this.#resolveClosed();
+    this.#resolveClosed?.();
+    const watchers = this.#watchers;
+    if (watchers !== null) {
+      this.#watchers = null;
+      // A microtask later, in order, as reactions to `closed` would run.
+      queueMicrotask(() => {
+        for (const w of watchers) {
+          try {
+            w.transportClosed();
+          } catch (e) {
+            queueMicrotask(() => {
+              throw e; // reported as an uncaught reaction would be; the others still run
+            });
+          }
+        }
+      });
+    }
   }
 }
 

@@ -10,7 +10,12 @@ import { type Http2Options, resolveHttp2Options } from "../../src/http2/server/o
 import { Connection } from "../../src/fetch/info.ts";
 import { defaultOnError } from "../../src/fetch/exchange.ts";
 import type { ServerHost } from "../../src/fetch/host.ts";
-import type { Transport, TransportSink } from "../../src/transport/types.ts";
+import {
+  type CloseWatcher,
+  type Transport,
+  type TransportSink,
+  watchClosed,
+} from "../../src/transport/types.ts";
 import { FrameDecoder } from "../../src/http2/core/frame/decoder.ts";
 import { ErrorCode } from "../../src/http2/core/errors.ts";
 import { FrameType } from "../../src/http2/core/frame/types.ts";
@@ -169,5 +174,25 @@ describe("h2 driver: timers through the link", () => {
     assert.equal(t.of(FrameType.HEADERS).length, 3);
     t.sink!.end();
     assert.equal(t.aborts, 1, "the peer's end aborts the transport");
+  });
+});
+
+describe("watchClosed: the transport's close reaches its watcher", () => {
+  it("through watchClose where the transport offers it, else through `closed`", async () => {
+    let resolve!: () => void;
+    const plain = { closed: new Promise<void>((r) => (resolve = r)) } as unknown as Transport;
+    const told: string[] = [];
+    watchClosed(plain, { transportClosed: () => told.push("plain") });
+    const watchers: CloseWatcher[] = [];
+    const watching = {
+      closed: new Promise<void>(() => {}),
+      watchClose: (w: CloseWatcher) => watchers.push(w),
+    } as unknown as Transport;
+    watchClosed(watching, { transportClosed: () => told.push("watching") });
+    assert.equal(watchers.length, 1, "registered with the transport, no promise reaction");
+    resolve();
+    await turns(1);
+    watchers[0]!.transportClosed();
+    assert.deepEqual(told, ["plain", "watching"]);
   });
 });

@@ -24,7 +24,8 @@
  *
  * @module
  */
-import type { Transport, TransportSink } from "../../transport/types.ts";
+import type { CloseWatcher, Transport, TransportSink } from "../../transport/types.ts";
+import { watchClosed } from "../../transport/types.ts";
 import type { ConnectionFacts } from "../../fetch/info.ts";
 import type { LiveConnection, ServerHost } from "../../fetch/host.ts";
 import { ConnState, H2Connection } from "../core/connection.ts";
@@ -52,7 +53,7 @@ import { WsSessions } from "./ws_sessions.ts";
 import { Inbound, type InboundOwner } from "./inbound.ts";
 
 /** What the driver's parts call it through (see Http2Driver's static block). */
-type Link = InboundOwner & OutputOwner & TimerActions & TransportSink & BusyEdges;
+type Link = InboundOwner & OutputOwner & TimerActions & TransportSink & BusyEdges & CloseWatcher;
 let linkTo: (driver: Http2Driver) => Link;
 
 /**
@@ -82,9 +83,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
   /** What the parts above call back (one object with methods; see the static block). */
   readonly #link: Link;
 
-  /**
-   * @param conn a core already set up for an h2c Upgrade; by default a new one.
-   */
+  /** @param conn a core already set up for an h2c Upgrade; by default a new one. */
   constructor(
     transport: Transport,
     host: ServerHost,
@@ -106,7 +105,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
     this.#streams = new OpenStreams(link);
     this.#in = new Inbound(this.#streams, this.#toReset, options.maxBodyBytes, link);
     this.#out = new ConnOutput(this.conn, transport, options.streamHighWaterMark, timers, link);
-    transport.closed.then(() => this.#onClosed());
+    watchClosed(transport, link);
     this.#timers.becameIdle(Date.now(), false);
   }
 
@@ -138,9 +137,9 @@ export class Http2Driver implements LiveConnection, StreamHost {
   }
 
   /**
-   * Takes over after `101 Switching Protocols` (h2c Upgrade): answers the
-   * upgraded request on stream 1 (`body` is its complete body, read on
-   * HTTP/1.1), then reads the client preface from `leftover` and the socket.
+   * Takes over after `101 Switching Protocols` (h2c Upgrade): answers the upgraded request on
+   * stream 1 (`body` is its complete body, read on HTTP/1.1), then reads the client preface
+   * from `leftover` and the socket.
    */
   startUpgraded(
     parts: RequestParts,
@@ -299,6 +298,9 @@ export class Http2Driver implements LiveConnection, StreamHost {
       }
       end(error?: unknown): void {
         this.#d.#onEnd(error);
+      }
+      transportClosed(): void {
+        this.#d.#onClosed();
       }
       becameBusy(): void {
         this.#d.#timers.becameBusy(Date.now());
