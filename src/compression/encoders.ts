@@ -75,7 +75,10 @@ const gzip: Encoder = {
   level: 6,
   whole: (data, level) => plain(zlib.gzipSync(data, { level })),
   wholeAsync: (data, level) =>
-    offLoop(data, (d, cb) => zlib.gzip(d, { level }, cb), () => gzip.stream(level)),
+    offLoop(data, (d, cb) => zlib.gzip(d, { level }, cb), () => gzip.stream(level), {
+      coding: "gzip",
+      level,
+    }),
   stream: (level) => zlib.createGzip({ level }) as unknown as ZlibStream,
   flushKind: C.Z_SYNC_FLUSH,
 };
@@ -95,6 +98,7 @@ const br: Encoder = {
       data,
       (d, cb) => zlib.brotliCompress(d, brParams(level, d.byteLength), cb),
       () => br.stream(level),
+      { coding: "br", level },
     ),
   stream: (level) =>
     zlib.createBrotliCompress({
@@ -117,6 +121,7 @@ const zstd: Encoder = {
       data,
       (d, cb) => z.zstdCompress!(d, { params: { [ZSTD_LEVEL]: level } }, cb),
       () => zstd.stream(level),
+      { coding: "zstd", level },
     ),
   stream: (level) => z.createZstdCompress!({ params: { [ZSTD_LEVEL]: level } }),
   flushKind: ZSTD_FLUSH,
