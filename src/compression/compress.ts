@@ -37,7 +37,7 @@ import { chooseEncoding } from "./negotiate.ts";
 import type { ResolvedCompression } from "./options.ts";
 import { compressStream } from "./stream.ts";
 import type { Encoder } from "./encoders.ts";
-import { offLoopFor } from "./off_loop.ts";
+import { ASYNC_MIN_BYTES } from "./off_loop.ts";
 import { peekStaticBody } from "../fetch/static_body.ts";
 import { heldBodyBytes } from "../runtime/bun_body.ts";
 import { readEager } from "../fetch/eager_read.ts";
@@ -194,9 +194,9 @@ function rebuild(res: Response, body: BodyInit | null, headers: Headers): Respon
  */
 async function compressWhole(encoder: Encoder, data: Uint8Array, level: number): Promise<BodyInit> {
   try {
-    return offLoopFor(data.byteLength)
-      ? await encoder.wholeAsync(data, level)
-      : encoder.whole(data, level);
+    return data.byteLength < ASYNC_MIN_BYTES
+      ? encoder.whole(data, level)
+      : await encoder.wholeAsync(data, level);
   } catch (e) {
     return erroring(e);
   }

@@ -75,10 +75,7 @@ const gzip: Encoder = {
   level: 6,
   whole: (data, level) => plain(zlib.gzipSync(data, { level })),
   wholeAsync: (data, level) =>
-    offLoop(data, (d, cb) => zlib.gzip(d, { level }, cb), () => gzip.stream(level), {
-      coding: "gzip",
-      level,
-    }),
+    offLoop(data, (d, cb) => zlib.gzip(d, { level }, cb), () => gzip.stream(level)),
   stream: (level) => zlib.createGzip({ level }) as unknown as ZlibStream,
   flushKind: C.Z_SYNC_FLUSH,
 };
@@ -98,7 +95,6 @@ const br: Encoder = {
       data,
       (d, cb) => zlib.brotliCompress(d, brParams(level, d.byteLength), cb),
       () => br.stream(level),
-      { coding: "br", level },
     ),
   stream: (level) =>
     zlib.createBrotliCompress({
@@ -121,7 +117,6 @@ const zstd: Encoder = {
       data,
       (d, cb) => z.zstdCompress!(d, { params: { [ZSTD_LEVEL]: level } }, cb),
       () => zstd.stream(level),
-      { coding: "zstd", level },
     ),
   stream: (level) => z.createZstdCompress!({ params: { [ZSTD_LEVEL]: level } }),
   flushKind: ZSTD_FLUSH,

@@ -10,25 +10,24 @@
  *   its callbacks chained in ticks (a 1 ms interval did not fire once during
  *   thirty 1 MB compressions); so does its CompressionStream, and a
  *   node:worker_threads worker compressed ten times slower than the loop.
- *   There a web Worker of our own compresses (zlib_thread.ts) once it has
- *   started; until then, or where it cannot start, a body of
- *   SLICED_MIN_BYTES or more is compressed in slices of SLICE_BYTES through
- *   one zlib stream, with a turn of the event loop between slices, so the
- *   loop is blocked one slice at a time, not one body at a time. The turn
- *   must reach the loop's I/O poll, and on Deno neither setImmediate nor a
+ *   There the body is compressed in slices of SLICE_BYTES through one zlib
+ *   stream, with a turn of the event loop between slices, so the loop is
+ *   blocked one slice at a time, not one body at a time. The turn must reach
+ *   the loop's I/O poll, and on Deno neither setImmediate nor a
  *   MessageChannel does (a socket's data waited for all 32 slices of a 1 MB
  *   body), while setTimeout(0) costs 1–4 ms per hop (timer granularity and
  *   the nesting clamp). An async op does: the cheapest public one measured is
  *   `crypto.subtle.digest` of nothing, about 30 µs per hop, after which a
  *   waiting socket is read.
  *
- * Bodies under ASYNC_MIN_BYTES (16 KiB) stay with the *Sync functions: below
- * it the synchronous call costs the loop no more than a hand-off. Slices
- * start at 128 KiB, 64 KiB each: each slice is a stream write, a callback and
- * a turn of the loop, and the bench (100 KB JSON, 16–32 KiB slices) measured
- * 26–38% more server CPU per compressed response with no better hello p99
- * beside it on a loaded machine, so slicing is kept for bodies whose one call
- * would block the loop for a millisecond or more.
+ * Bodies under ASYNC_MIN_BYTES stay with the *Sync functions. On Bun and
+ * Node that is 16 KiB: below it the synchronous call costs the loop no more
+ * than the asynchronous one. On Deno it is 128 KiB, in slices of 64 KiB: each
+ * slice is a stream write, a callback and a turn of the loop, and the bench
+ * (100 KB JSON, 16–32 KiB slices) measured 26–38% more server CPU per
+ * compressed response with no better hello p99 beside it on a loaded
+ * machine, so slicing is kept for bodies whose one call would block the loop
+ * for a millisecond or more.
  *
  * At most IN_FLIGHT bodies are compressed at once (the others wait their turn,
  * first come first served): fifty interleaved zlib states of a few hundred KiB
@@ -40,28 +39,15 @@
  * @module
  */
 import type { ZlibStream } from "./zlib_stream.ts";
-import { onThread, type ThreadCoding, threadReady } from "./zlib_thread.ts";
 
 /** Whether node:zlib's callback API runs on a thread pool here (Bun, Node) or on the loop (Deno). */
 export const ZLIB_POOL: boolean = !("Deno" in globalThis);
 
-/** Whole bodies from this size on are compressed off the loop where it can be done ({@link offLoopFor}). */
-export const ASYNC_MIN_BYTES: number = 16 * 1024;
-
-/** Deno without its zlib thread: whole bodies from this size on are compressed in slices. */
-export const SLICED_MIN_BYTES: number = 128 * 1024;
+/** Whole bodies from this size on are compressed with {@link offLoop}. */
+export const ASYNC_MIN_BYTES: number = ZLIB_POOL ? 16 * 1024 : 128 * 1024;
 
 /** Input bytes compressed per turn of the loop where zlib runs on the loop (Deno). */
 export const SLICE_BYTES = 64 * 1024;
-
-/**
- * Whether a whole body of `size` bytes goes through {@link offLoop} (else one
- * synchronous call). On Deno the first such body starts the zlib thread.
- */
-export function offLoopFor(size: number): boolean {
-  if (size < ASYNC_MIN_BYTES) return false;
-  return ZLIB_POOL || threadReady() || size >= SLICED_MIN_BYTES;
-}
 
 /** node:zlib's callback form of one coding, bound to its options. */
 export type CallbackCompress = (
@@ -71,15 +57,12 @@ export type CallbackCompress = (
 
 /**
  * Compresses `data` whole: through `pooled` (the callback API) where zlib
- * has a thread pool, on the zlib thread where `thread` names the coding and
- * the thread is up (Deno), else through `stream()` one slice per turn of the
- * loop.
+ * has a thread pool, else through `stream()` one slice per turn of the loop.
  */
 export function offLoop(
   data: Uint8Array,
   pooled: CallbackCompress,
   stream: () => ZlibStream,
-  thread?: { coding: ThreadCoding; level: number },
 ): Promise<Uint8Array<ArrayBuffer>> {
   if (ZLIB_POOL) {
     return inTurn(() =>
@@ -88,8 +71,6 @@ export function offLoop(
       )
     );
   }
-  // The thread takes its bodies one by one, in order: no turns to wait for here.
-  if (thread !== undefined && threadReady()) return onThread(thread.coding, thread.level, data);
   return inTurn(() => sliced(data, stream()));
 }
 

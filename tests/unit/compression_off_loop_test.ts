@@ -3,7 +3,7 @@
  * and Node, slices with a turn of the loop between them on Deno): the bytes,
  * the headers, HEAD and the errors of that path, on every runtime.
  */
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import zlib from "node:zlib";
 import { Transform } from "node:stream";
@@ -17,10 +17,6 @@ import {
   offLoop,
   SLICE_BYTES,
 } from "../../src/compression/off_loop.ts";
-import { stopZlibThread, threadReady } from "../../src/compression/zlib_thread.ts";
-import { eventually } from "../support/common.ts";
-
-const DENO = "Deno" in globalThis;
 
 const defaults = resolveCompression(true)!;
 const enc = new TextEncoder();
@@ -59,12 +55,6 @@ function failingStream(): ZlibStream {
 }
 
 describe("whole bodies compressed off the loop", () => {
-  // On Deno the zlib thread is up for these (its start-up is tested in compression_thread_test.ts).
-  before(async () => {
-    if (DENO) await eventually(() => threadReady(), 20_000, "the zlib thread");
-  });
-  after(() => stopZlibThread());
-
   const sizes = [ASYNC_MIN_BYTES - 1, ASYNC_MIN_BYTES, 3 * SLICE_BYTES + 7, 300 * 1024];
   for (const coding of defaults.encodings) {
     for (const n of sizes) {
