@@ -9,18 +9,12 @@
  * @module
  */
 import { freeZ, newDeflater, newInflater, type ZStream } from "./zlib_run.ts";
+import { unrefTimer as unref } from "./idle_pings.ts";
 
 /** How long an idle context is kept: freed after one to two periods without use. */
 let sweepMs = 5_000;
 const sweeping = new Set<ZlibLane>();
 let timer: ReturnType<typeof setInterval> | undefined;
-
-/** A timer must not keep a process alive on its own (Deno: Deno.unrefTimer; Node, Bun: unref). */
-function unref(t: ReturnType<typeof setInterval>): void {
-  const deno = (globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno;
-  if (typeof t === "number" && deno?.unrefTimer) deno.unrefTimer(t);
-  else (t as { unref?: () => void }).unref?.();
-}
 
 function sweep(): void {
   for (const lane of sweeping) lane.tick();
