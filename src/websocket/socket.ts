@@ -12,7 +12,6 @@ import type { SessionListener, WebSocketSession } from "./session.ts";
 import { checkTopic, type PublishOptions, type TopicRegistry } from "./topics.ts";
 
 const encoder = new TextEncoder();
-// deno-lint-ignore prefer-const
 let listenerOf: (s: ServerWebSocket) => SessionListener;
 const decoder = new TextDecoder();
 
