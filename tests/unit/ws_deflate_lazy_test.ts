@@ -140,6 +140,41 @@ describe("ws permessage-deflate contexts live only while needed", () => {
     assert.equal(server.contexts.deflater, false);
   });
 
+  it('"balanced" deflates within a 13-bit window, "ratio" within the negotiated one; both round-trip', async () => {
+    // 20 KiB of noise, then the same again: only a window over 16 KiB can refer back to it.
+    let seed = 7;
+    const noise = Uint8Array.from(
+      { length: 20_000 },
+      () => (seed = (seed * 75 + 74) % 65537) & 0xff,
+    );
+    const twice = new Uint8Array(40_000);
+    twice.set(noise);
+    twice.set(noise, 20_000);
+    const inflate = (c: Uint8Array, windowBits: number) =>
+      new Uint8Array(zlib.inflateRawSync(
+        new Uint8Array([...c, 0x00, 0x00, 0xff, 0xff]),
+        { windowBits, finishFlush: zlib.constants.Z_SYNC_FLUSH },
+      ));
+    const balanced = new PerMessageDeflate(defaults, 1 << 20, "balanced");
+    const lean = await balanced.compress(twice);
+    assert.deepEqual(inflate(lean, 13), twice); // no distance past 8 KiB
+    assert.ok(lean.length > 39_000, `noise does not compress without the window: ${lean.length}`);
+    // Messages that refer to earlier ones round-trip through an inflater that keeps its context.
+    const peer = new PerMessageDeflate(defaults, 1 << 20, "ratio");
+    assert.deepEqual(await peer.decompress(lean), twice);
+    for (let i = 0; i < 3; i++) {
+      const m = te.encode(`{"n":${i},"text":"the same words again and again"}`.repeat(3));
+      assert.deepEqual(await peer.decompress(await balanced.compress(m)), m);
+    }
+    peer.close();
+    balanced.close();
+    const ratio = new PerMessageDeflate(defaults, 1 << 20, "ratio");
+    const full = await ratio.compress(twice);
+    assert.ok(full.length < 25_000, `the 15-bit window refers back 20 KiB: ${full.length}`);
+    assert.deepEqual(inflate(full, 15), twice);
+    ratio.close();
+  });
+
   it("a deflate bomb is still refused with 1009 in every mode, and the next message inflates", async () => {
     const bomb = await clientDeflater()(new Uint8Array(16 * 1024 * 1024));
     for (const memory of ["low", "balanced", "ratio"] as const) {
