@@ -46,8 +46,11 @@ export class ZlibLane {
   #inflate: boolean;
   #make: () => ZStream;
   #release: boolean;
-  /** Called when the context is freed by the sweep (the owner saves what it needs first). */
-  onRelease: (() => void) | undefined;
+  /**
+   * Shared lanes: the connection whose stream state the context holds now
+   * (null: a clean state). Another connection resets and primes it first.
+   */
+  owner: object | null = null;
 
   /** `release`: free the context when idle (else it lives until close()). */
   constructor(inflate: boolean, windowBits: number, memLevel: number, release: boolean) {
@@ -91,6 +94,7 @@ export class ZlibLane {
     const z = this.#z;
     if (z === undefined) return;
     this.#z = undefined;
+    this.owner = null;
     sweeping.delete(this);
     freeZ(z, this.#inflate);
   }
@@ -102,7 +106,6 @@ export class ZlibLane {
       this.#used = false;
       return;
     }
-    this.onRelease?.();
     this.free();
   }
 
