@@ -33,6 +33,8 @@ import { WebSocketError } from "./errors.ts";
 export type DeflateMemory = "low" | "balanced" | "ratio";
 
 const TAIL = new Uint8Array([0x00, 0x00, 0xff, 0xff]);
+/** The owner of a shared stream whose connection closed (its state is not clean). */
+const GONE = {};
 
 /**
  * Our deflater's window outside "ratio": RFC 7692 §7.1.2.1 lets the server
@@ -155,8 +157,9 @@ export class PerMessageDeflate {
       this.#out.free();
       this.#in.free();
     }
-    if (this.#out.owner === this) this.#out.owner = null;
-    if (this.#in.owner === this) this.#in.owner = null;
+    // The shared stream still holds this connection's window: whoever comes next resets it.
+    if (this.#out.owner === this) this.#out.owner = GONE;
+    if (this.#in.owner === this) this.#in.owner = GONE;
   }
 }
 

@@ -149,6 +149,33 @@ describe("ws permessage-deflate contexts live only while needed", () => {
     for (const c of clients) c.close();
   });
 
+  it("balanced: a connection after one that closed never refers into its window", async () => {
+    const msg = te.encode("the very same message, long enough to be referred back to. ".repeat(3));
+    for (let i = 0; i < 3; i++) {
+      const a = new PerMessageDeflate(defaults, 1 << 20, "balanced");
+      await a.compress(msg);
+      a.close(); // the shared deflater still holds its window
+      const b = new PerMessageDeflate(defaults, 1 << 20, "balanced");
+      const freshClient = new PerMessageDeflate(defaults, 1 << 20, "ratio");
+      assert.deepEqual(await freshClient.decompress(await b.compress(msg)), msg);
+      b.close();
+      freshClient.close();
+    }
+    // Inbound too: a peer cannot read another connection's bytes by referring back into them.
+    const secret = te.encode("a secret only connection A sent, long enough to be referred to");
+    const client = clientDeflater();
+    const a = new PerMessageDeflate(defaults, 1 << 20, "balanced");
+    assert.deepEqual(await a.decompress(await client(secret)), secret);
+    a.close();
+    const b = new PerMessageDeflate(defaults, 1 << 20, "balanced");
+    await assert.rejects(b.decompress(await client(secret)), (e: unknown) => {
+      assert.equal((e as WebSocketError).code, 1007);
+      return true;
+    });
+    b.close();
+    client.close();
+  });
+
   it("the shared sweep frees idle contexts by itself", async () => {
     setZlibSweepMs(20);
     try {
