@@ -25,7 +25,7 @@
 import type { DeflateParams } from "./extensions.ts";
 import { InflateHistory } from "./inflate_history.ts";
 import { sharedDeflateLane, sharedInflateLane, ZlibLane } from "./zlib_lane.ts";
-import { runZ, storedBlocks, type ZStream } from "./zlib_run.ts";
+import { runZ, storedBlockPieces, type ZStream } from "./zlib_run.ts";
 import { CloseCode } from "./constants.ts";
 import { WebSocketError } from "./errors.ts";
 
@@ -105,7 +105,7 @@ export class PerMessageDeflate {
       if (!this.#own && lane.owner !== null && lane.owner !== this) z.reset();
       // Primed: the client's inflater holds these bytes, so references into them are valid.
       if (h !== undefined && lane.owner !== this && h.length > 0) {
-        await runZ(z, h.bytes(), Infinity);
+        await runZ(z, h.bytes(), Infinity, false);
       }
       lane.owner = reset ? null : this;
       const out = await runZ(z, data, Infinity);
@@ -147,7 +147,7 @@ export class PerMessageDeflate {
   // A shared inflater gets back the window this peer may refer to.
   async #prime(z: ZStream, h: InflateHistory): Promise<void> {
     const past = h.bytes();
-    await runZ(z, storedBlocks(past), past.length);
+    await runZ(z, storedBlockPieces(past), past.length, false);
   }
 
   /** Frees this connection's own zlib streams; later calls reject. */

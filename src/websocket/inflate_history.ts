@@ -43,8 +43,11 @@ export class InflateHistory {
     this.#len = Math.min(size, this.#len + src.length);
   }
 
-  /** The history, oldest first (a copy only when the ring has wrapped). */
+  /** The history, oldest first: a view until the next push (a copy only when the ring wrapped). */
   bytes(): Uint8Array {
+    const ring = this.#ring, n = this.#len;
+    const start = ring === undefined ? 0 : (this.#at - n + ring.length) % ring.length;
+    if (ring !== undefined && start + n <= ring.length) return ring.subarray(start, start + n);
     return this.#linear();
   }
 
