@@ -128,12 +128,9 @@ export class PerMessageDeflate {
       if (!this.#own && lane.owner !== null && lane.owner !== this) z.reset();
       if (h !== undefined && lane.owner !== this && h.length > 0) await this.#prime(z, h);
       lane.owner = reset ? null : this;
-      const input = new Uint8Array(data.length + 4);
-      input.set(data);
-      input.set(TAIL, data.length);
       let out: Uint8Array;
       try {
-        out = await runZ(z, input, this.#max);
+        out = await runZ(z, [data, TAIL], this.#max);
       } catch (e) {
         if (e instanceof WebSocketError) throw e;
         throw new WebSocketError(CloseCode.INVALID_PAYLOAD, "invalid deflate data");
