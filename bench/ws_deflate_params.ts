@@ -56,9 +56,11 @@ function streams(): Record<string, string[]> {
       volume: rnd(1e6),
       ts: 1765100000000 + i * 250,
     }));
-    logs.push(`2026-12-07T15:${String(i % 60).padStart(2, "0")}:00Z INFO ${pick()} ${
-      sentence(5 + rnd(8))
-    } id=${rnd(1e9)}`);
+    logs.push(
+      `2026-12-07T15:${String(i % 60).padStart(2, "0")}:00Z INFO ${pick()} ${
+        sentence(5 + rnd(8))
+      } id=${rnd(1e9)}`,
+    );
   }
   return { chat, ticks, logs };
 }
