@@ -7,7 +7,12 @@
  *
  * @module
  */
-import type { Transport, TransportSink } from "./transport/types.ts";
+import {
+  type CloseWatcher,
+  type Transport,
+  type TransportSink,
+  watchClosed,
+} from "./transport/types.ts";
 import type { LiveConnection, ServerHost } from "./fetch/host.ts";
 import { CLIENT_PREFACE } from "./http2/core/frame/types.ts";
 
@@ -27,12 +32,13 @@ export type Sniffed = "h2c" | "http/1.1";
 /**
  * Waits for enough bytes to tell the preface from HTTP/1.1, then hands the connection over.
  */
-export class PrefaceSniffer implements LiveConnection, TransportSink {
+export class PrefaceSniffer implements LiveConnection, TransportSink, CloseWatcher {
   /** Until the first decisive bytes arrive (then the socket is closed). */
   deadline: number;
   readonly #transport: Transport;
   readonly #host: ServerHost;
-  readonly #decide: (protocol: Sniffed, initial: Uint8Array) => void;
+  /** Let go once called: what it holds need not live as long as the connection. */
+  #decide: ((protocol: Sniffed, initial: Uint8Array) => void) | null;
   #buf: Uint8Array | null = null;
   #done = false;
 
@@ -51,7 +57,7 @@ export class PrefaceSniffer implements LiveConnection, TransportSink {
     this.#decide = decide;
     this.deadline = timeoutMs > 0 ? Date.now() + timeoutMs : 0;
     host.add(this);
-    transport.closed.then(() => this.#finish());
+    watchClosed(transport, this);
     transport.start(this);
   }
 
@@ -83,7 +89,10 @@ export class PrefaceSniffer implements LiveConnection, TransportSink {
     this.#done = true;
     this.#buf = null;
     // The new driver registers itself before we leave, so `finished` cannot resolve in between.
-    this.#decide(h2 ? "h2c" : "http/1.1", all);
+    const decide = this.#decide!;
+    this.#decide = null;
+    this.#transport.unwatchClose?.(this); // the new driver watches the socket now
+    decide(h2 ? "h2c" : "http/1.1", all);
     this.#host.remove(this);
   }
 
@@ -108,6 +117,11 @@ export class PrefaceSniffer implements LiveConnection, TransportSink {
   /** Shutdown deadline: same as shutdown, the connection has no request yet. */
   terminate(): void {
     this.#transport.abort();
+  }
+
+  /** The socket closed before anything decisive arrived. */
+  transportClosed(): void {
+    this.#finish();
   }
 
   #finish(): void {

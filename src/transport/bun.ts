@@ -9,6 +9,7 @@
  */
 import {
   type Addr,
+  type CloseWatcher,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   type ListenOptions,
   type Runtime,
@@ -16,7 +17,7 @@ import {
   type TransportListener,
   type TransportSink,
 } from "./types.ts";
-import { SocketWrites } from "./socket_writes.ts";
+import { type SocketPort, SocketWrites } from "./socket_writes.ts";
 import { releaseBytes } from "../bytes/slab.ts";
 import { ADOPT_MIN, markOwned } from "../bytes/owned_bytes.ts";
 import { listenNodeTls } from "./node_tls.ts";
@@ -63,13 +64,12 @@ function alpnWire(protocols: string[]): Uint8Array {
   return new Uint8Array(bytes);
 }
 
-class BunTransport implements Transport {
+class BunTransport implements Transport, SocketPort {
   readonly remoteAddr: Addr;
   readonly localAddr: Addr;
   readonly secure: boolean;
   alpn: string | null = null;
   serverName: string | null = null;
-  readonly closed: Promise<void>;
   /** Pending TLS handshake deadline. */
   handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   /** A TLS connection not yet through its handshake (not yet handed on). */
@@ -80,18 +80,37 @@ class BunTransport implements Transport {
   #paused = false;
   #held: Uint8Array[] = [];
   #heldEnd = false;
-  #writes = new SocketWrites((piece) => this.#put(piece), () => {
-    if (this.#closing) this.#socket.end();
-  });
+  #writes = new SocketWrites(this);
   #closing = false;
   #done = false;
-  #resolveClosed!: () => void;
+  // `closed` is made only when asked for; the drivers watch through watchClose instead, which
+  // spares a promise, its reactions and their closures per connection.
+  #closed: Promise<void> | null = null;
+  #resolveClosed: (() => void) | null = null;
+  #watchers: CloseWatcher[] | null = null;
 
   constructor(socket: BunSocket, secure: boolean, path: string | undefined) {
     this.#socket = socket;
     this.secure = secure;
     [this.remoteAddr, this.localAddr] = socketAddrs(socket, path);
-    this.closed = new Promise((r) => (this.#resolveClosed = r));
+  }
+
+  get closed(): Promise<void> {
+    if (this.#closed === null) {
+      this.#closed = this.#done ? Promise.resolve() : new Promise((r) => (this.#resolveClosed = r));
+    }
+    return this.#closed;
+  }
+
+  watchClose(watcher: CloseWatcher): void {
+    if (this.#done) queueMicrotask(() => watcher.transportClosed());
+    else (this.#watchers ??= []).push(watcher);
+  }
+
+  unwatchClose(watcher: CloseWatcher): void {
+    const list = this.#watchers;
+    const i = list === null ? -1 : list.indexOf(watcher);
+    if (i >= 0) list!.splice(i, 1);
   }
 
   get queued(): number {
@@ -161,8 +180,13 @@ class BunTransport implements Transport {
     return this.#done ? Promise.resolve() : this.#writes.queue.drained();
   }
 
-  /** One piece to the socket; false when it took only part (Bun calls drain() later) or failed. */
-  #put(piece: Uint8Array): boolean {
+  /** The queue emptied into the socket (SocketPort): a close waiting on it goes ahead. */
+  allFlushed(): void {
+    if (this.#closing) this.#socket.end();
+  }
+
+  /** SocketPort: one piece to the socket; false when it took only part (Bun calls drain() later) or failed. */
+  putPiece(piece: Uint8Array): boolean {
     // Bun's write is synchronous: the socket does not keep the piece.
     const n = this.#socket.write(piece);
     if (n === piece.byteLength) {
@@ -204,7 +228,23 @@ class BunTransport implements Transport {
     this.#closing = true;
     clearTimeout(this.handshakeTimer);
     this.#writes.stop();
-    this.#resolveClosed();
+    this.#resolveClosed?.();
+    const watchers = this.#watchers;
+    if (watchers !== null) {
+      this.#watchers = null;
+      // A microtask later, in order, as reactions to `closed` would run.
+      queueMicrotask(() => {
+        for (const w of watchers) {
+          try {
+            w.transportClosed();
+          } catch (e) {
+            queueMicrotask(() => {
+              throw e; // reported as an uncaught reaction would be; the others still run
+            });
+          }
+        }
+      });
+    }
   }
 }
 

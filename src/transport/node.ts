@@ -26,7 +26,7 @@ import {
   type TransportListener,
   type TransportSink,
 } from "./types.ts";
-import { SocketWrites } from "./socket_writes.ts";
+import { type SocketPort, SocketWrites } from "./socket_writes.ts";
 import { isPooled, releaseBytes } from "../bytes/slab.ts";
 import { listenNodeTls } from "./node_tls.ts";
 import { abortPending, acceptProxied } from "./proxy_stage.ts";
@@ -37,7 +37,7 @@ import { netAddr, socketAddrs } from "./addr.ts";
 /** After our close, how long the peer has to read our last bytes before the socket is destroyed. */
 const LINGER_MS = 2_000;
 
-class NodeTransport implements Transport {
+class NodeTransport implements Transport, SocketPort {
   readonly remoteAddr: Addr;
   readonly localAddr: Addr;
   readonly secure = false;
@@ -49,15 +49,7 @@ class NodeTransport implements Transport {
   #sink: TransportSink | null = null;
   // The socket keeps a piece until written: a pooled one is released from the write callback
   // (the others need none, which spares a closure and a callback per write).
-  #writes = new SocketWrites(
-    (piece) =>
-      isPooled(piece)
-        ? this.#socket.write(piece, () => releaseBytes(piece))
-        : this.#socket.write(piece),
-    () => {
-      if (this.#closing) this.#end();
-    },
-  );
+  #writes = new SocketWrites(this);
   #closing = false;
   #done = false;
   #resolveClosed!: () => void;
@@ -85,6 +77,18 @@ class NodeTransport implements Transport {
       if (!this.#closing) this.#sink?.end();
       this.#finish();
     });
+  }
+
+  /** SocketPort: one piece to the socket. */
+  putPiece(piece: Uint8Array): boolean {
+    return isPooled(piece)
+      ? this.#socket.write(piece, () => releaseBytes(piece))
+      : this.#socket.write(piece);
+  }
+
+  /** SocketPort: the queue emptied; a close waiting on it goes ahead. */
+  allFlushed(): void {
+    if (this.#closing) this.#end();
   }
 
   get queued(): number {

@@ -9,25 +9,32 @@
 import { HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
 
 /**
+ * How queued pieces reach the socket: the transport itself, so that a
+ * connection holds no closures for it.
+ */
+export interface SocketPort {
+  /**
+   * Hands one piece to the socket: true to go on, false when the socket
+   * pushed back (the flush resumes on drained()) or failed.
+   */
+  putPiece(piece: Uint8Array): boolean;
+  /** The queue has emptied into the socket. */
+  allFlushed(): void;
+}
+
+/**
  * Queued writes for one socket, flushed once per turn.
  */
 export class SocketWrites {
   /** What waits to be written; the transport puts back a partly written piece. */
   readonly queue: WriteQueue = new WriteQueue();
-  #put: (piece: Uint8Array) => boolean;
-  #flushed: () => void;
+  readonly #port: SocketPort;
   #scheduled = false;
   #blocked = false;
   #stopped = false;
 
-  /**
-   * @param put hands one piece to the socket: true to go on, false when the
-   * socket pushed back (the flush resumes on drained()) or failed.
-   * @param flushed called when the queue has emptied into the socket.
-   */
-  constructor(put: (piece: Uint8Array) => boolean, flushed: () => void) {
-    this.#put = put;
-    this.#flushed = flushed;
+  constructor(port: SocketPort) {
+    this.#port = port;
   }
 
   /** Nothing is queued or waiting for the socket. */
@@ -66,13 +73,13 @@ export class SocketWrites {
     for (;;) {
       const piece = this.queue.take();
       if (piece === null) break;
-      if (!this.#put(piece)) {
+      if (!this.#port.putPiece(piece)) {
         this.#blocked = true;
         break;
       }
     }
     if (this.#stopped) return;
     this.queue.wake();
-    if (!this.#blocked) this.#flushed();
+    if (!this.#blocked) this.#port.allFlushed();
   }
 }

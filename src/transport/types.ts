@@ -112,6 +112,25 @@ export interface Transport {
   abort(): void;
   /** Resolves when the socket is fully closed. */
   readonly closed: Promise<void>;
+  /**
+   * Where offered (Bun): tells `watcher` once the socket is fully closed, a microtask after, as
+   * `closed` would, without a promise reaction and a closure per connection. See
+   * {@link watchClosed}.
+   */
+  watchClose?(watcher: CloseWatcher): void;
+  /** Forgets a watcher that no longer needs telling (a sniffer that handed the socket on). */
+  unwatchClose?(watcher: CloseWatcher): void;
+}
+
+/** Told once when a transport is fully closed. */
+export interface CloseWatcher {
+  transportClosed(): void;
+}
+
+/** Tells `watcher` when `t` is fully closed: through watchClose where offered, else `closed`. */
+export function watchClosed(t: Transport, watcher: CloseWatcher): void {
+  if (t.watchClose !== undefined) t.watchClose(watcher);
+  else t.closed.then(() => watcher.transportClosed());
 }
 
 /**

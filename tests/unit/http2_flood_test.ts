@@ -238,4 +238,17 @@ describe("control-frame and useless-frame floods", () => {
     assert.ok(!c.conn.closed);
     assert.equal(ofType(c.read(), FrameType.GOAWAY).length, 0);
   });
+
+  // The buckets are made on first use (an idle connection holds none): useful frames before
+  // any useless one must not raise the budget past its burst.
+  it("useful frames before the first useless one leave the budget at its burst", () => {
+    for (const extra of [0, 1]) {
+      const c = new TestClient({ uselessFrameBurst: 3 });
+      c.handshake();
+      c.send(headers(1, postRequest()));
+      for (let i = 0; i < 20; i++) c.send(data(1, "x"));
+      c.send(concat(...Array.from({ length: 3 + extra }, () => data(1, ""))));
+      assert.equal(calm(c), extra === 1, `${3 + extra} empty DATA frames`);
+    }
+  });
 });

@@ -17,10 +17,15 @@ function socket(accept = true) {
     flushed: 0,
     writes: null as unknown as SocketWrites,
   };
-  s.writes = new SocketWrites((piece) => {
-    s.pieces.push([...piece]);
-    return s.accept;
-  }, () => s.flushed++);
+  s.writes = new SocketWrites({
+    putPiece(piece) {
+      s.pieces.push([...piece]);
+      return s.accept;
+    },
+    allFlushed() {
+      s.flushed++;
+    },
+  });
   return s;
 }
 

@@ -16,7 +16,8 @@
  *
  * @module
  */
-import type { Transport, TransportSink } from "../../transport/types.ts";
+import type { CloseWatcher, Transport, TransportSink } from "../../transport/types.ts";
+import { watchClosed } from "../../transport/types.ts";
 import type { ConnectionFacts } from "../../fetch/info.ts";
 import type { LiveConnection, ServerHost } from "../../fetch/host.ts";
 import type { H2cUpgrade } from "../../upgrade_types.ts";
@@ -36,7 +37,7 @@ import { BodyState, InFlight, upgradeAsked } from "./in_flight.ts";
 import { RequestOpener } from "./request_open.ts";
 
 /** What the driver's parts call it through (see Http1Driver's static block). */
-type Link = ResponseOwner & ReaderHost & TransportSink;
+type Link = ResponseOwner & ReaderHost & TransportSink & CloseWatcher;
 let linkTo: (driver: Http1Driver) => Link;
 
 /**
@@ -82,7 +83,7 @@ export class Http1Driver implements LiveConnection {
     this.#opener = new RequestOpener(transport.secure, facts, this.#writer, topicsOf(host));
     this.#reader = new RequestReader(transport, timers, options, link);
     host.add(this);
-    transport.closed.then(() => this.#onClosed());
+    watchClosed(transport, link);
     this.#timers.start("idle");
   }
 
@@ -164,6 +165,9 @@ export class Http1Driver implements LiveConnection {
       end(error?: unknown): void {
         this.#d.#onEnd(error);
       }
+      transportClosed(): void {
+        this.#d.#onClosed();
+      }
     }
     linkTo = (d) => new DriverLink(d);
   }
@@ -188,9 +192,8 @@ export class Http1Driver implements LiveConnection {
   }
 
   /**
-   * The input ended. A socket error means the client is gone. A clean end
-   * (a half-close, as `shutdown(SHUT_WR)` does) still gets its answers
-   * (RFC 9112 §9.6), unless it cut a request short.
+   * The input ended. A socket error means the client is gone. A clean end (a half-close, as
+   * `shutdown(SHUT_WR)` does) still gets its answers (RFC 9112 §9.6), unless it cut a request short.
    */
   #onEnd(error?: unknown): void {
     if (this.#state === ConnState.WEBSOCKET) return this.#out.ws?.ended(error);
@@ -283,10 +286,7 @@ export class Http1Driver implements LiveConnection {
     this.#run(msg);
   }
 
-  /**
-   * The body of an Upgrade: h2c request is complete (buffered in its stream):
-   * offer the connection to HTTP/2, or serve the request here.
-   */
+  /** The body of an Upgrade: h2c request is complete (buffered): offer it to HTTP/2, or serve it here. */
   #upgradeOrRun(msg: InFlight): void {
     const leftover = [this.#reader.takeRemaining()];
     const taken = this.#upgrade!(this.#transport, msg.head, msg.request!, leftover);

@@ -23,10 +23,10 @@ export class ClosedStreams {
    * costs a delete per eviction (slow on JSC) and boxes large values on V8.
    * It starts small and doubles, up to twice the limit.
    */
-  #keys = new Uint32Array(16);
-  #values = new Float64Array(16);
+  #keys = new Uint32Array(4);
+  #values = new Float64Array(4);
   /** 32 − log2(table size): a home slot is the top bits of a multiplicative hash. */
-  #shift = 28;
+  #shift = 30;
   #count = 0;
   /** Ids in the order remembered (a ring of `limit` slots). */
   readonly #order: number[] = [];

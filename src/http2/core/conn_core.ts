@@ -60,8 +60,10 @@ export class ConnCore {
   readonly connRecv: RecvWindow;
   /** Live and remembered streams. */
   readonly store: StreamStore;
-  /** The store's live streams (the hot path reads them directly). */
-  readonly streams: Map<number, H2Stream>;
+  /** The store's live streams (replaced by the store as they come and go: read, never keep). */
+  get streams(): ReadonlyMap<number, H2Stream> {
+    return this.store.live;
+  }
   /** Our settings: sent, acknowledged, in force. */
   readonly local: LocalSettings;
   /** Send windows the peer grants. */
@@ -77,10 +79,27 @@ export class ConnCore {
    * produced (test servers' `wire(req).h2.frames()`); null, the usual case, costs one test.
    */
   tap: ((frame: Frame, length: number, events: H2Event[]) => void) | null = null;
+
+  // Methods, not closures: LocalSettings and SendWindows call back into this one object.
+  /** Our SETTINGS_INITIAL_WINDOW_SIZE took effect: every stream's receive window follows. */
+  localInitialWindow(v: number): void {
+    for (const s of this.streams.values()) s.recv.retarget(v);
+  }
+
+  /** Our SETTINGS_MAX_FRAME_SIZE took effect. */
+  localMaxFrameSize(v: number): void {
+    this.frames.maxFrameSize = v;
+  }
+
+  /** Our SETTINGS_HEADER_TABLE_SIZE took effect. */
+  localHeaderTableSize(v: number): void {
+    this.decoder.setMaxTableSize(v);
+  }
+
   /** Reports a send window that grew (a "window" event). */
-  readonly windowGrew = (streamId: number, delta: number): void => {
+  windowGrew(streamId: number, delta: number): void {
     this.events.push({ type: "window", streamId, delta });
-  };
+  }
 
   /** Builds the state for resolved options. */
   constructor(o: Readonly<H2CoreOptions>) {
@@ -97,15 +116,8 @@ export class ConnCore {
     this.encoder = new Encoder({ tableSizeLimit: o.maxEncoderTableSize });
     this.sched = new WriteScheduler(o.writeBatchSize);
     this.connRecv = new RecvWindow(DEFAULT_WINDOW_SIZE);
-    this.local = new LocalSettings(o.maxConcurrentStreams, o.maxFrameSize, {
-      initialWindow: (v) => {
-        for (const s of this.streams.values()) s.recv.retarget(v);
-      },
-      maxFrameSize: (v) => (this.frames.maxFrameSize = v),
-      headerTableSize: (v) => this.decoder.setMaxTableSize(v),
-    });
+    this.local = new LocalSettings(o.maxConcurrentStreams, o.maxFrameSize, this);
     this.store = new StreamStore(o.closedStreamMemory, this.isClient);
-    this.streams = this.store.live;
     this.windows = new SendWindows(this.store, this.sched);
     this.headerBlock = new HeaderBlockAssembler(o.maxHeaderBlockSize, o.maxContinuationFrames);
     this.flood = new FloodGuard(o);
@@ -280,7 +292,7 @@ export class ConnCore {
         throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "a server sent ENABLE_PUSH = 1");
       }
       if (key === "initialWindowSize") {
-        this.windows.shift(value - rs.initialWindowSize, this.windowGrew);
+        this.windows.shift(value - rs.initialWindowSize, this);
       } else if (key === "maxFrameSize") {
         this.sched.maxFrameSize = value;
       } else if (key === "headerTableSize") {

@@ -130,3 +130,17 @@ export function resolveOptions(options: Partial<H2CoreOptions> = {}): H2CoreOpti
   }
   return o;
 }
+
+const RESOLVED = new WeakMap<object, H2CoreOptions>();
+
+/**
+ * {@link resolveOptions}, once per options object: the connections of one server share
+ * their resolved options instead of a copy each. The object must not change afterwards
+ * (a server's resolved options never do).
+ */
+export function sharedOptions(options?: Partial<H2CoreOptions>): H2CoreOptions {
+  if (options === undefined) return resolveOptions();
+  let o = RESOLVED.get(options);
+  if (o === undefined) RESOLVED.set(options, o = resolveOptions(options));
+  return o;
+}

@@ -16,7 +16,7 @@ import { CLIENT_PREFACE, DEFAULT_WINDOW_SIZE, type Frame, FrameType } from "./fr
 import { ConnInput, ConnState, isDraining } from "./conn_table.ts";
 import { ConnCore } from "./conn_core.ts";
 import type { H2Stream } from "./stream.ts";
-import { type H2CoreOptions, resolveOptions } from "./conn_options.ts";
+import { type H2CoreOptions, sharedOptions } from "./conn_options.ts";
 import { writeHeaderBlock } from "./scheduler.ts";
 import { openUpgradedStream, writeWhole } from "./send_whole.ts";
 import { parseSettingsPayload, type Settings } from "./settings.ts";
@@ -61,18 +61,15 @@ export class H2Connection {
   readonly #c: ConnCore;
   #initiated = false;
   #prefaceFill = 0;
-  readonly #encodeBlock: (headers: HeaderList) => Uint8Array;
 
   /** Creates a connection (`options.side`, default server); nothing is queued until {@link initiate} (or the first {@link receive}). */
   constructor(options?: Partial<H2CoreOptions>) {
-    const o = resolveOptions(options);
+    const o = sharedOptions(options);
     this.options = o;
     const c = new ConnCore(o);
     this.#c = c;
     this.remoteSettings = c.remoteSettings;
     this.localSettings = c.local.inForce;
-    const encoder = c.encoder;
-    this.#encodeBlock = (headers) => encoder.encode(headers);
   }
 
   // ---------------------------------------------------------------- state
@@ -132,7 +129,11 @@ export class H2Connection {
     this.#initiated = true;
     const o = this.options;
     const c = this.#c;
-    if (c.isClient) c.sched.control.buf.set(CLIENT_PREFACE, c.sched.control.reserve(24));
+    if (c.isClient) {
+      const w = c.sched.control;
+      const off = w.reserve(24); // first: reserve() may replace w.buf
+      w.buf.set(CLIENT_PREFACE, off);
+    }
     c.sendSettings(LocalSettings.initial(o));
     const extra = o.connectionWindowSize - DEFAULT_WINDOW_SIZE;
     if (extra > 0) {
@@ -431,7 +432,7 @@ export class H2Connection {
    * (no event: the application ended them itself).
    */
   takeOutput(): Uint8Array | null {
-    const out = this.#c.sched.take(this.#encodeBlock);
+    const out = this.#c.sched.take(this.#c.encoder);
     this.#c.flood.written();
     const fin = this.#c.sched.finished;
     if (fin.length > 0) {

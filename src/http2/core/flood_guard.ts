@@ -62,15 +62,31 @@ export class TokenBucket {
  * The budgets, refilled by the clock when `now` is given, else by progress.
  */
 export class FloodGuard {
-  readonly #reset: TokenBucket;
-  readonly #useless: TokenBucket;
+  readonly #o: Readonly<H2Options>;
+  // Made on first use: a fresh bucket is full, so one made late is the one made at the start
+  // (a full bucket stays full over time), and most connections never spend from either.
+  #resetBucket: TokenBucket | null = null;
+  #uselessBucket: TokenBucket | null = null;
   readonly #maxReplies: number;
   #replies = 0;
 
   constructor(o: Readonly<H2Options>) {
-    this.#reset = new TokenBucket(o.resetBurst, o.resetRefillPerSecond, o.now);
-    this.#useless = new TokenBucket(o.uselessFrameBurst, o.uselessFrameRefillPerSecond, o.now);
+    this.#o = o;
     this.#maxReplies = o.maxQueuedControlFrames;
+  }
+
+  get #reset(): TokenBucket {
+    const o = this.#o;
+    return this.#resetBucket ??= new TokenBucket(o.resetBurst, o.resetRefillPerSecond, o.now);
+  }
+
+  get #useless(): TokenBucket {
+    const o = this.#o;
+    return this.#uselessBucket ??= new TokenBucket(
+      o.uselessFrameBurst,
+      o.uselessFrameRefillPerSecond,
+      o.now,
+    );
   }
 
   /** A control reply is owed (PING ACK, SETTINGS ACK, RST_STREAM); throws past the cap. */
@@ -94,7 +110,8 @@ export class FloodGuard {
 
   /** A useful frame arrived (refills the useless budget when there is no clock). */
   useful(): void {
-    if (!this.#useless.timed) this.#useless.credit(1);
+    const b = this.#uselessBucket; // none yet: full, nothing to give back
+    if (b !== null && !b.timed) b.credit(1);
   }
 
   /** Spends one reset token; throws with `reason` when the budget is spent. */
@@ -104,6 +121,7 @@ export class FloodGuard {
 
   /** A stream completed normally (refills the reset budget when there is no clock). */
   completed(): void {
-    if (!this.#reset.timed) this.#reset.credit(1);
+    const b = this.#resetBucket;
+    if (b !== null && !b.timed) b.credit(1);
   }
 }

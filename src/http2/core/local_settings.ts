@@ -16,11 +16,11 @@ import { defaultSettings, SETTING_KEYS, SettingId, type Settings } from "./setti
  */
 export interface SettingsHooks {
   /** New receive window of every stream. */
-  initialWindow(value: number): void;
+  localInitialWindow(value: number): void;
   /** Largest frame we accept. */
-  maxFrameSize(value: number): void;
+  localMaxFrameSize(value: number): void;
   /** Our HPACK decoder's table size. */
-  headerTableSize(value: number): void;
+  localHeaderTableSize(value: number): void;
 }
 
 /**
@@ -127,7 +127,7 @@ export class LocalSettings {
       } else if (id === SettingId.MAX_FRAME_SIZE) {
         this.#setMaxFrameSize(value);
       } else if (id === SettingId.HEADER_TABLE_SIZE) {
-        this.#hooks.headerTableSize(value);
+        this.#hooks.localHeaderTableSize(value);
       }
     }
     return true;
@@ -135,11 +135,11 @@ export class LocalSettings {
 
   #setInitialWindow(value: number): void {
     this.initialWindow = value;
-    this.#hooks.initialWindow(value);
+    this.#hooks.localInitialWindow(value);
   }
 
   #setMaxFrameSize(value: number): void {
     this.maxFrameSize = value;
-    this.#hooks.maxFrameSize(value);
+    this.#hooks.localMaxFrameSize(value);
   }
 }

@@ -12,7 +12,8 @@ const MAX_OUTSTANDING = 64;
  * Opaque data of the PINGs sent and not yet acknowledged.
  */
 export class PingTracker {
-  readonly #out: Uint8Array[] = [];
+  /** Made with the first PING we send. */
+  #out: Uint8Array[] | null = null;
   #counter = 0;
 
   /** Records a PING about to be sent; returns its 8 opaque bytes (a counter by default). */
@@ -25,16 +26,19 @@ export class PingTracker {
       data = new Uint8Array(8);
       new DataView(data.buffer).setFloat64(0, ++this.#counter);
     }
-    if (this.#out.length >= MAX_OUTSTANDING) this.#out.shift();
-    this.#out.push(data);
+    const out = this.#out ??= [];
+    if (out.length >= MAX_OUTSTANDING) out.shift();
+    out.push(data);
     return data;
   }
 
   /** A PING ACK arrived: true (and forgotten) if it answers one of ours. */
   acked(data: Uint8Array): boolean {
-    const i = this.#out.findIndex((p) => equal8(p, data));
+    const out = this.#out;
+    if (out === null) return false;
+    const i = out.findIndex((p) => equal8(p, data));
     if (i < 0) return false;
-    this.#out.splice(i, 1);
+    out.splice(i, 1);
     return true;
   }
 }

@@ -99,7 +99,10 @@ const EMPTY = new Uint8Array(0);
 /**
  * Encodes a trailer list into an HPACK block at write time (so HPACK order = wire order).
  */
-export type BlockEncoder = (headers: HeaderList) => Uint8Array;
+export interface BlockEncoder {
+  /** A header list → a complete block the caller may keep. */
+  encode(headers: HeaderList): Uint8Array;
+}
 
 /**
  * Writes a field block as HEADERS + CONTINUATION frames of at most `maxFrame` bytes each.
@@ -124,12 +127,22 @@ export function writeHeaderBlock(
   } while (off < block.length);
 }
 
+// The plan of one batch and its trailer blocks: take() fills and empties them
+// in one synchronous call, so every connection of the process shares them.
+const PLAN_Q: SendQueue[] = [];
+const PLAN_LEN: number[] = [];
+const PLAN_FLAGS: number[] = [];
+const TRAILERS = new ByteWriter(256);
+
 /**
  * Holds the control outbox and the active stream queues; builds output batches.
  */
 export class WriteScheduler {
-  /** Control frames (and response HEADERS) in queue order. */
-  readonly control: ByteWriter = new ByteWriter(4096);
+  /**
+   * Control frames (and response HEADERS) in queue order. It starts empty and
+   * grows on first use: an idle connection holds no 4 KiB outbox.
+   */
+  readonly control: ByteWriter = new ByteWriter(0);
   /** Connection send window. */
   connWindow = DEFAULT_WINDOW_SIZE;
   /** Peer SETTINGS_MAX_FRAME_SIZE. */
@@ -140,10 +153,6 @@ export class WriteScheduler {
   readonly finished: SendQueue[] = [];
   #active: SendQueue[] = [];
   #cursor = 0;
-  #planQ: SendQueue[] = [];
-  #planLen: number[] = [];
-  #planFlags: number[] = [];
-  #trailerWriter = new ByteWriter(256);
 
   /** Creates a scheduler with the given DATA batch size. */
   constructor(batchSize: number) {
@@ -179,12 +188,13 @@ export class WriteScheduler {
    * Builds the next batch: all control bytes, then DATA (and trailers)
    * round-robin. Returns null when there is nothing to write.
    */
-  take(encodeBlock: BlockEncoder): Uint8Array | null {
+  take(encoder: BlockEncoder): Uint8Array | null {
     const list = this.#active;
-    const planQ = this.#planQ;
-    const planLen = this.#planLen;
-    const planFlags = this.#planFlags;
-    const tw = this.#trailerWriter;
+    const planQ = PLAN_Q;
+    const planLen = PLAN_LEN;
+    const planFlags = PLAN_FLAGS;
+    const tw = TRAILERS;
+    tw.length = 0;
     let total = this.control.length;
     let budget = this.batchSize;
     let planned = 0;
@@ -213,7 +223,7 @@ export class WriteScheduler {
         } else if (q.trailers !== null) {
           // Trailers are encoded now so that HPACK state follows wire order.
           const before = tw.length;
-          writeHeaderBlock(tw, q.streamId, encodeBlock(q.trailers), true, this.maxFrameSize);
+          writeHeaderBlock(tw, q.streamId, encoder.encode(q.trailers), true, this.maxFrameSize);
           total += tw.length - before;
           q.trailers = null;
           q.endStream = false;

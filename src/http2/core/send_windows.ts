@@ -62,10 +62,10 @@ export class SendWindows {
 
   /**
    * §6.9.2: shifts every live stream's window by `delta` (it may go
-   * negative); `grown` is called for each open stream whose window grew.
+   * negative); `grown.windowGrew` is called for each open stream whose window grew.
    * Throws a ConnectionError FLOW_CONTROL_ERROR if a window would overflow.
    */
-  shift(delta: number, grown: (id: number, delta: number) => void): void {
+  shift(delta: number, grown: { windowGrew(id: number, delta: number): void }): void {
     if (delta === 0) return;
     for (const s of this.#store.live.values()) {
       const w = s.send.window + delta;
@@ -78,7 +78,7 @@ export class SendWindows {
       s.send.window = w;
       if (delta > 0 && isActiveState(s.state)) {
         if (s.send.pending) this.#sched.activate(s.send);
-        grown(s.id, delta);
+        grown.windowGrew(s.id, delta);
       }
     }
   }

@@ -10,12 +10,15 @@ import { ClosedStreams } from "./closed_streams.ts";
 import { H2Stream } from "./stream.ts";
 import { isActiveState, StreamState } from "./stream_table.ts";
 
+/** The live map of every connection with no live stream; never written (see create, drop). */
+const NO_STREAMS = new Map<number, H2Stream>();
+
 /**
  * Live and remembered streams.
  */
 export class StreamStore {
-  /** Live streams by id. */
-  readonly live = new Map<number, H2Stream>();
+  /** Live streams by id: a shared empty map while there is none (an idle connection holds no map). */
+  live: ReadonlyMap<number, H2Stream> = NO_STREAMS;
   /** How recently closed streams closed. */
   readonly closed: ClosedStreams;
   /** Streams in open or half-closed states, both directions. */
@@ -49,7 +52,9 @@ export class StreamStore {
   /** Creates a live stream (state IDLE until {@link setState}). */
   create(id: number, recvWindow: number, sendWindow: number): H2Stream {
     const s = new H2Stream(id, recvWindow, sendWindow);
-    this.live.set(id, s);
+    let live = this.live as Map<number, H2Stream>;
+    if (live === NO_STREAMS) this.live = live = new Map();
+    live.set(id, s);
     return s;
   }
 
@@ -74,7 +79,8 @@ export class StreamStore {
 
   /** Drops a closed live stream and remembers how it closed, with its send window. */
   drop(s: H2Stream): void {
-    this.live.delete(s.id);
+    const live = this.live as Map<number, H2Stream>;
+    if (live.delete(s.id) && live.size === 0) this.live = NO_STREAMS;
     this.closed.remember(s.id, s.state, s.send.window);
   }
 

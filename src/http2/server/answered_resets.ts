@@ -30,12 +30,18 @@ interface Waiting {
   since: number;
 }
 
+/** Forgets a stream whose life is FINISHED (the connection's OpenStreams). */
+export interface Settles {
+  settle(s: DriverStream): void;
+}
+
 /**
  * Streams answered while their request body was still coming.
  */
 export class AnsweredResets {
   readonly #list: Waiting[] = [];
-  readonly #byId = new Map<number, Waiting>();
+  /** Made on the first answered upload: most connections never have one. */
+  #byId: Map<number, Waiting> | null = null;
   readonly #maxWait: number;
   #hurry = false;
 
@@ -53,12 +59,12 @@ export class AnsweredResets {
   add(s: DriverStream): void {
     const w: Waiting = { s, bytes: 0, since: 0 };
     this.#list.push(w);
-    this.#byId.set(s.id, w);
+    (this.#byId ??= new Map()).set(s.id, w);
   }
 
   /** DATA arrived (and was discarded) on a stream; true if it is one of ours and now due. */
   received(id: number, n: number): boolean {
-    const w = this.#byId.get(id);
+    const w = this.#byId?.get(id);
     if (w === undefined) return false;
     w.bytes += n;
     return w.bytes > UPLOAD_ALLOWANCE;
@@ -73,9 +79,9 @@ export class AnsweredResets {
    * Resets the half-closed (local) streams that are due, and lets go of those
    * closed meanwhile (the client's END_STREAM, a stream error, its reset).
    * Each one let go has its life moved to WIRE_CLOSED and is passed to
-   * `settled`. True if a frame was queued.
+   * `open.settle`. True if a frame was queued.
    */
-  sendDue(conn: H2Connection, settled: (s: DriverStream) => void, now: number): boolean {
+  sendDue(conn: H2Connection, open: Settles, now: number): boolean {
     const list = this.#list;
     const max = this.#maxWait;
     let keep = 0;
@@ -100,9 +106,9 @@ export class AnsweredResets {
           if (conn.resetStream(s.id, ErrorCode.NO_ERROR)) sent = true;
         }
         s.step(LifeEvent.WIRE_CLOSED);
-        settled(s);
+        open.settle(s);
       }
-      this.#byId.delete(s.id);
+      this.#byId!.delete(s.id);
     }
     list.length = keep;
     return sent;

@@ -24,7 +24,8 @@
  *
  * @module
  */
-import type { Transport } from "../../transport/types.ts";
+import type { CloseWatcher, Transport, TransportSink } from "../../transport/types.ts";
+import { watchClosed } from "../../transport/types.ts";
 import type { ConnectionFacts } from "../../fetch/info.ts";
 import type { LiveConnection, ServerHost } from "../../fetch/host.ts";
 import { ConnState, H2Connection } from "../core/connection.ts";
@@ -46,10 +47,14 @@ import { AnsweredResets } from "./answered_resets.ts";
 import type { Http2Options } from "./options.ts";
 import type { ClientErrorKind } from "../../types.ts";
 import type { WebSocketSessionHandle } from "../../websocket/channel.ts";
-import { ConnOutput } from "./output.ts";
-import { OpenStreams } from "./open_streams.ts";
+import { ConnOutput, type OutputOwner } from "./output.ts";
+import { type BusyEdges, OpenStreams } from "./open_streams.ts";
 import { WsSessions } from "./ws_sessions.ts";
-import { Inbound } from "./inbound.ts";
+import { Inbound, type InboundOwner } from "./inbound.ts";
+
+/** What the driver's parts call it through (see Http2Driver's static block). */
+type Link = InboundOwner & OutputOwner & TimerActions & TransportSink & BusyEdges & CloseWatcher;
+let linkTo: (driver: Http2Driver) => Link;
 
 /**
  * Serves HTTP/2 (h2 or h2c) on one transport.
@@ -69,16 +74,16 @@ export class Http2Driver implements LiveConnection, StreamHost {
   readonly #reqCtx: RequestContext;
   readonly #streams: OpenStreams;
   /** Open WebSocket sessions on this connection (shutdown sends them close 1001). */
-  readonly #wsSessions: WsSessions;
+  #wsSessions: WsSessions | null = null;
   readonly #toReset: AnsweredResets;
   /** Applies the core's events to the streams. */
   readonly #in: Inbound;
   /** Writes the core's output; holds the socket's backpressure and the streams waiting on it. */
   readonly #out: ConnOutput;
+  /** What the parts above call back (one object with methods; see the static block). */
+  readonly #link: Link;
 
-  /**
-   * @param conn a core already set up for an h2c Upgrade; by default a new one.
-   */
+  /** @param conn a core already set up for an h2c Upgrade; by default a new one. */
   constructor(
     transport: Transport,
     host: ServerHost,
@@ -94,33 +99,13 @@ export class Http2Driver implements LiveConnection, StreamHost {
     this.conn = conn ?? new H2Connection(options);
     this.#toReset = new AnsweredResets(options.idleTimeout || options.sendTimeout);
     host.add(this);
+    const link = linkTo(this);
+    this.#link = link;
     const timers = this.#timers = new DriverTimers(options, Date.now());
-    this.#streams = new OpenStreams(
-      () => timers.becameBusy(Date.now()),
-      () => timers.becameIdle(Date.now(), this.sending.size > 0),
-    );
-    this.#wsSessions = new WsSessions(facts.stats);
-    this.#in = new Inbound(this.#streams, this.#toReset, options.maxBodyBytes, {
-      streams: this,
-      request: (id, headers, endStream) => this.#onRequest(id, headers, endStream),
-      reportReset: (remote, code, reason) => this.reportReset(remote, code, reason),
-      connectionError: (code, reason) => {
-        this.report("goaway", new Error(reason), code);
-        this.#abortAll(new Error(`HTTP/2 connection error: ${reason}`));
-      },
-      pingAcked: () => timers.pingAcked(),
-      settingsAcked: () => this.#to(DriverEvent.SETTINGS_ACKED),
-    });
-    this.#out = new ConnOutput(this.conn, transport, options.streamHighWaterMark, timers, {
-      closed: () => this.#state === DriverState.CLOSED,
-      closing: () => this.#state === DriverState.CLOSING,
-      close: () => this.#close(),
-      resetAnswered: () => this.#toReset.size > 0 && this.#resetAnswered(),
-      flushed: () => {
-        if (this.sending.size > 0) this.sending.prune(this.conn);
-      },
-    });
-    transport.closed.then(() => this.#onClosed());
+    this.#streams = new OpenStreams(link);
+    this.#in = new Inbound(this.#streams, this.#toReset, options.maxBodyBytes, link);
+    this.#out = new ConnOutput(this.conn, transport, options.streamHighWaterMark, timers, link);
+    watchClosed(transport, link);
     this.#timers.becameIdle(Date.now(), false);
   }
 
@@ -146,18 +131,15 @@ export class Http2Driver implements LiveConnection, StreamHost {
   /** Starts reading; `initial` holds bytes already read (the sniffed preface). */
   start(initial?: Uint8Array): void {
     this.conn.initiate();
-    this.#transport.start({
-      data: (chunk) => this.#onData(chunk),
-      end: (error) => this.#onEnd(error),
-    });
+    this.#transport.start(this.#link);
     if (initial !== undefined && initial.byteLength > 0) this.#onData(initial);
     this.flushSoon();
   }
 
   /**
-   * Takes over after `101 Switching Protocols` (h2c Upgrade): answers the
-   * upgraded request on stream 1 (`body` is its complete body, read on
-   * HTTP/1.1), then reads the client preface from `leftover` and the socket.
+   * Takes over after `101 Switching Protocols` (h2c Upgrade): answers the upgraded request on
+   * stream 1 (`body` is its complete body, read on HTTP/1.1), then reads the client preface
+   * from `leftover` and the socket.
    */
   startUpgraded(
     parts: RequestParts,
@@ -165,10 +147,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
     leftover: Uint8Array[],
     raw: ReadonlyArray<readonly [string, string]> | null = null,
   ): void {
-    this.#transport.start({
-      data: (chunk) => this.#onData(chunk),
-      end: (error) => this.#onEnd(error),
-    });
+    this.#transport.start(this.#link);
     const s = new Stream(1, this, true);
     this.#streams.add(s);
     this.#run(s, upgradedRequest(s, parts, body, raw, this.#facts), parts.method === "HEAD");
@@ -217,12 +196,16 @@ export class Http2Driver implements LiveConnection, StreamHost {
 
   /** A stream became a WebSocket: count it, and finish the stream when the session closes. */
   webSocketOpened(s: Stream, session: WebSocketSessionHandle): void {
-    this.#wsSessions.opened(session, this.#host.shuttingDown, () => {
-      s.ws!.sessionClosed();
-      s.finish();
-      this.#streams.settle(s);
-      this.flushSoon();
-    });
+    (this.#wsSessions ??= new WsSessions(this.#facts.stats)).opened(
+      session,
+      this.#host.shuttingDown,
+      () => {
+        s.ws!.sessionClosed();
+        s.finish();
+        this.#streams.settle(s);
+        this.flushSoon();
+      },
+    );
   }
 
   /** The stream died on the wire (reset, or our own reset): abort its exchange and body. */
@@ -242,11 +225,9 @@ export class Http2Driver implements LiveConnection, StreamHost {
 
   // ---- output ---------------------------------------------------------------
 
-  readonly #settled = (s: Stream) => this.#streams.settle(s);
-
   /** Sends the due RST_STREAM NO_ERROR of answered uploads (see answered_resets.ts); true if any. */
   #resetAnswered(now = Date.now()): boolean {
-    return this.#toReset.sendDue(this.conn, this.#settled, now);
+    return this.#toReset.sendDue(this.conn, this.#streams, now);
   }
 
   /** Resets a stream with NO_ERROR once its response has been written (see Stream.finish). */
@@ -296,36 +277,109 @@ export class Http2Driver implements LiveConnection, StreamHost {
 
   /** Idle timeout, PING liveness, the SETTINGS exchange timeout and the send timeout. */
   onDeadline(now: number): void {
-    this.#timers.run(now, this.#onTimer);
+    this.#timers.run(now, this.#link);
   }
 
-  /** What a due timer makes this connection do (timers.ts decides which). */
-  readonly #onTimer: TimerActions = {
-    ending: () => this.#ending(),
-    idle: () => this.#streams.size === 0 && this.conn.openStreams === 0,
-    abortSocket: () => this.#transport.abort(),
-    answeredResetsDue: (now) => {
-      if (this.#toReset.size > 0 && this.#resetAnswered(now)) this.flushSoon(); // waited too long
-    },
-    settingsTimedOut: () => {
-      this.timedOut("http2.settingsTimeout", "SETTINGS exchange timed out");
-      this.#abortAll(new Error("HTTP/2 SETTINGS exchange timed out"));
-      this.conn.goAway(ErrorCode.SETTINGS_TIMEOUT, "settings timeout");
-      this.#out.flush();
-      this.#close();
-    },
-    checkSends: (now) => this.#checkSends(now),
-    closeIdle: () => this.#goAwayAndClose(),
-    peerDead: () => {
-      this.timedOut("http2.pingTimeout", "no answer to a PING");
-      this.#abortAll(new Error("HTTP/2 peer unresponsive"));
-      this.#goAwayAndClose();
-    },
-    ping: () => {
-      this.conn.ping();
-      this.flushSoon();
-    },
-  };
+  static {
+    /**
+     * The parts' view of a driver (input, output, timers, transport, busy edges): methods
+     * on one object per connection instead of two dozen closures in five objects.
+     */
+    class DriverLink implements Link {
+      readonly #d: Http2Driver;
+      constructor(d: Http2Driver) {
+        this.#d = d;
+      }
+      get streams(): StreamHost {
+        return this.#d;
+      }
+      data(chunk: Uint8Array): void {
+        this.#d.#onData(chunk);
+      }
+      end(error?: unknown): void {
+        this.#d.#onEnd(error);
+      }
+      transportClosed(): void {
+        this.#d.#onClosed();
+      }
+      becameBusy(): void {
+        this.#d.#timers.becameBusy(Date.now());
+      }
+      becameIdle(): void {
+        this.#d.#timers.becameIdle(Date.now(), this.#d.sending.size > 0);
+      }
+      request(id: number, headers: HeaderList, endStream: boolean): void {
+        this.#d.#onRequest(id, headers, endStream);
+      }
+      reportReset(remote: boolean, code: number, reason?: string): void {
+        this.#d.reportReset(remote, code, reason);
+      }
+      connectionError(code: number, reason: string): void {
+        this.#d.report("goaway", new Error(reason), code);
+        this.#d.#abortAll(new Error(`HTTP/2 connection error: ${reason}`));
+      }
+      pingAcked(): void {
+        this.#d.#timers.pingAcked();
+      }
+      settingsAcked(): void {
+        this.#d.#to(DriverEvent.SETTINGS_ACKED);
+      }
+      closed(): boolean {
+        return this.#d.#state === DriverState.CLOSED;
+      }
+      closing(): boolean {
+        return this.#d.#state === DriverState.CLOSING;
+      }
+      close(): void {
+        this.#d.#close();
+      }
+      resetAnswered(): boolean {
+        return this.#d.#toReset.size > 0 && this.#d.#resetAnswered();
+      }
+      flushed(): void {
+        const d = this.#d;
+        if (d.sending.size > 0) d.sending.prune(d.conn);
+      }
+      ending(): boolean {
+        return this.#d.#ending();
+      }
+      idle(): boolean {
+        return this.#d.#streams.size === 0 && this.#d.conn.openStreams === 0;
+      }
+      abortSocket(): void {
+        this.#d.#transport.abort();
+      }
+      answeredResetsDue(now: number): void {
+        const d = this.#d;
+        if (d.#toReset.size > 0 && d.#resetAnswered(now)) d.flushSoon(); // waited too long
+      }
+      settingsTimedOut(): void {
+        const d = this.#d;
+        d.timedOut("http2.settingsTimeout", "SETTINGS exchange timed out");
+        d.#abortAll(new Error("HTTP/2 SETTINGS exchange timed out"));
+        d.conn.goAway(ErrorCode.SETTINGS_TIMEOUT, "settings timeout");
+        d.#out.flush();
+        d.#close();
+      }
+      checkSends(now: number): boolean {
+        return this.#d.#checkSends(now);
+      }
+      closeIdle(): void {
+        this.#d.#goAwayAndClose();
+      }
+      peerDead(): void {
+        const d = this.#d;
+        d.timedOut("http2.pingTimeout", "no answer to a PING");
+        d.#abortAll(new Error("HTTP/2 peer unresponsive"));
+        d.#goAwayAndClose();
+      }
+      ping(): void {
+        this.#d.conn.ping();
+        this.#d.flushSoon();
+      }
+    }
+    linkTo = (d) => new DriverLink(d);
+  }
 
   /**
    * Send timeout (slow read, zero window): a socket that has refused writes
@@ -364,7 +418,7 @@ export class Http2Driver implements LiveConnection, StreamHost {
     this.#toReset.hurry();
     this.conn.goAway(ErrorCode.NO_ERROR);
     // WebSocket streams are in flight: they finish their close handshake under the GOAWAY.
-    this.#wsSessions.goingAway();
+    this.#wsSessions?.goingAway();
     this.flushSoon();
   }
 

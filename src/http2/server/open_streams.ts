@@ -9,38 +9,47 @@
 import { LifeEvent, StreamLife } from "./stream_life.ts";
 import type { DriverStream as Stream } from "./exchange_stream.ts";
 
+/** Told of the busy and idle edges (the driver's link: one object, no closures). */
+export interface BusyEdges {
+  /** A first stream opened. */
+  becameBusy(): void;
+  /** The last stream was forgotten. */
+  becameIdle(): void;
+}
+
 /**
  * The connection's streams that are not finished yet.
  */
 export class OpenStreams {
-  readonly #streams = new Map<number, Stream>();
-  readonly #busy: () => void;
-  readonly #idle: () => void;
+  /** Null while no stream is open: an idle connection holds no map. */
+  #streams: Map<number, Stream> | null = null;
+  readonly #edges: BusyEdges;
 
-  /** `busy`: a first stream opened; `idle`: the last one was forgotten. */
-  constructor(busy: () => void, idle: () => void) {
-    this.#busy = busy;
-    this.#idle = idle;
+  constructor(edges: BusyEdges) {
+    this.#edges = edges;
   }
 
   /** How many streams are open. */
   get size(): number {
-    return this.#streams.size;
+    return this.#streams === null ? 0 : this.#streams.size;
   }
 
   /** The stream with this id, if open. */
   get(id: number): Stream | undefined {
-    return this.#streams.get(id);
+    return this.#streams?.get(id);
   }
 
   /** The open streams' ids, as a copy. */
   ids(): number[] {
-    return [...this.#streams.keys()];
+    return this.#streams === null ? [] : [...this.#streams.keys()];
   }
 
   add(s: Stream): void {
-    const streams = this.#streams;
-    if (streams.size === 0) this.#busy();
+    let streams = this.#streams;
+    if (streams === null || streams.size === 0) {
+      this.#edges.becameBusy();
+      streams = this.#streams ??= new Map();
+    }
     streams.set(s.id, s);
   }
 
@@ -48,9 +57,12 @@ export class OpenStreams {
   settle(s: Stream): void {
     if (s.life !== StreamLife.FINISHED) return;
     const streams = this.#streams;
-    if (streams.get(s.id) !== s) return;
+    if (streams === null || streams.get(s.id) !== s) return;
     streams.delete(s.id);
-    if (streams.size === 0) this.#idle();
+    if (streams.size === 0) {
+      this.#streams = null;
+      this.#edges.becameIdle();
+    }
   }
 
   /** The stream died on the wire (reset, or our own reset): abort its exchange and body. */
@@ -71,6 +83,6 @@ export class OpenStreams {
   /** The connection is gone: every stream is lost. */
   abortAll(reason: unknown): void {
     const err = reason instanceof Error ? reason : new Error(String(reason));
-    for (const s of [...this.#streams.values()]) this.lost(s, err);
+    if (this.#streams !== null) { for (const s of [...this.#streams.values()]) this.lost(s, err); }
   }
 }

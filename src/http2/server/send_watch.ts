@@ -36,21 +36,22 @@ export interface QueuedBytes {
  * Streams watched by the send timeout.
  */
 export class SendWatch<S extends Watched = Watched> {
-  readonly #set = new Set<S>();
+  /** Made when the first stream is watched; an idle connection holds none. */
+  #set: Set<S> | null = null;
 
   /** How many streams are watched. */
   get size(): number {
-    return this.#set.size;
+    return this.#set === null ? 0 : this.#set.size;
   }
 
   /** Watches a stream that just queued DATA (no-op if already watched). */
   add(s: S): void {
-    this.#set.add(s);
+    (this.#set ??= new Set()).add(s);
   }
 
   /** Forgets every stream (the connection closed). */
   clear(): void {
-    this.#set.clear();
+    this.#set = null;
   }
 
   /**
@@ -59,10 +60,12 @@ export class SendWatch<S extends Watched = Watched> {
    * live until the next check, or forever when sendTimeout is 0.
    */
   prune(core: QueuedBytes): void {
-    for (const s of this.#set) {
+    const set = this.#set;
+    if (set === null) return;
+    for (const s of set) {
       if (core.queuedBytes(s.id) === 0) {
         s.stallSince = 0;
-        this.#set.delete(s);
+        set.delete(s);
       }
     }
   }
@@ -73,10 +76,12 @@ export class SendWatch<S extends Watched = Watched> {
    */
   check(core: QueuedBytes, now: number, ms: number, stalled: (s: S) => void): boolean {
     let any = false;
-    for (const s of this.#set) {
+    const set = this.#set;
+    if (set === null) return false;
+    for (const s of set) {
       const q = core.queuedBytes(s.id);
       if (q === 0) {
-        if (!s.canSend) this.#set.delete(s);
+        if (!s.canSend) set.delete(s);
         s.stallSince = 0;
         continue;
       }
@@ -85,7 +90,7 @@ export class SendWatch<S extends Watched = Watched> {
         s.stallSent = sent;
         s.stallSince = now;
       } else if (now - s.stallSince >= ms) {
-        this.#set.delete(s);
+        set.delete(s);
         stalled(s);
         any = true;
       }

@@ -12,7 +12,8 @@ import type { WebSocketSessionHandle } from "../../websocket/channel.ts";
  * One connection's open WebSocket sessions.
  */
 export class WsSessions {
-  readonly #open = new Set<WebSocketSessionHandle>();
+  /** Made with the first session: most connections never open one. */
+  #open: Set<WebSocketSessionHandle> | null = null;
   readonly #stats: Counters;
 
   constructor(stats: Counters) {
@@ -26,10 +27,11 @@ export class WsSessions {
   opened(session: WebSocketSessionHandle, shuttingDown: boolean, closed: () => void): void {
     const stats = this.#stats;
     stats.websockets++;
-    this.#open.add(session);
+    const open = this.#open ??= new Set();
+    open.add(session);
     session.closed.then(() => {
       stats.websockets--;
-      this.#open.delete(session);
+      open.delete(session);
       closed();
     });
     if (shuttingDown) session.goingAway();
@@ -37,6 +39,6 @@ export class WsSessions {
 
   /** Graceful shutdown: every session finishes its close handshake (1001). */
   goingAway(): void {
-    for (const session of this.#open) session.goingAway();
+    if (this.#open !== null) { for (const session of this.#open) session.goingAway(); }
   }
 }

@@ -237,7 +237,8 @@ export class FrameDecoder {
   maxFrameSize: number;
   #chunk: Uint8Array = EMPTY;
   #pos = 0;
-  #head = new Uint8Array(FRAME_HEADER_SIZE);
+  /** A frame header split across chunks is gathered here (made the first time one is). */
+  #head: Uint8Array | null = null;
   #headFill = 0;
   #body: Uint8Array | null = null;
   #bodyFill = 0;
@@ -278,6 +279,14 @@ export class FrameDecoder {
   next(): Frame | null {
     const chunk = this.#chunk;
     let pos = this.#pos;
+    if (pos === chunk.length) {
+      // All consumed: let go of the chunk, so that an idle connection holds no read buffer.
+      if (chunk !== EMPTY) {
+        this.#chunk = EMPTY;
+        this.#pos = 0;
+      }
+      return null;
+    }
     if (this.#headFill < FRAME_HEADER_SIZE) {
       const avail = chunk.length - pos;
       let h: Uint8Array;
@@ -288,12 +297,13 @@ export class FrameDecoder {
         pos += FRAME_HEADER_SIZE;
       } else {
         const n = Math.min(FRAME_HEADER_SIZE - this.#headFill, avail);
-        this.#head.set(chunk.subarray(pos, pos + n), this.#headFill);
+        const head = this.#head ??= new Uint8Array(FRAME_HEADER_SIZE);
+        head.set(chunk.subarray(pos, pos + n), this.#headFill);
         this.#headFill += n;
         pos += n;
         this.#pos = pos;
         if (this.#headFill < FRAME_HEADER_SIZE) return null;
-        h = this.#head;
+        h = head;
         o = 0;
       }
       this.#headFill = FRAME_HEADER_SIZE;

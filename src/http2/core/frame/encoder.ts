@@ -56,7 +56,7 @@ export class ByteWriter {
   reserve(n: number): number {
     const need = this.length + n;
     if (need > this.buf.length) {
-      let cap = this.buf.length * 2;
+      let cap = Math.max(this.buf.length * 2, 64);
       while (cap < need) cap *= 2;
       const next = new Uint8Array(cap);
       next.set(this.buf.subarray(0, this.length));

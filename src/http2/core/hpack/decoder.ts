@@ -54,6 +54,13 @@ for (const [name, value] of STATIC_TABLE) {
 const FIRST_DYNAMIC = STATIC_TABLE_LENGTH + 1;
 /** Huffman scratch larger than this (grown for one big literal) is not kept. */
 const SCRATCH_KEEP = 65536;
+/**
+ * One Huffman scratch and one integer cursor for every decoder of the
+ * process: decode() is synchronous and copies what it keeps into strings, so
+ * no decoder needs its own (a 1 KiB buffer per connection held while idle).
+ */
+let scratch = new Uint8Array(1024);
+const cursor: Cursor = { pos: 0 };
 
 /**
  * Decodes header blocks of one direction of one connection. Sans-IO: it
@@ -69,15 +76,12 @@ const SCRATCH_KEEP = 65536;
  * server does not re-encode what it receives.
  */
 export class Decoder {
-  /** Read position handed to the integer decoder for multi-octet integers. */
-  readonly #cursor: Cursor = { pos: 0 };
   readonly #table: DynamicTable;
   #allowedTableSize: number;
   /** Smallest size advertised since the last block when it shrank below the table, else -1. */
   #requiredUpdate = -1;
   readonly #maxHeaderListSize: number;
   readonly #maxFields: number;
-  #scratch = new Uint8Array(1024);
 
   /** Creates a decoder with an empty dynamic table. */
   constructor(options: DecoderOptions = {}) {
@@ -121,7 +125,6 @@ export class Decoder {
     const buf = block;
     const end = block.length;
     const table = this.#table;
-    const cursor = this.#cursor;
     const out: Array<[string, string]> = [];
     const maxList = this.#maxHeaderListSize;
     const maxFields = this.#maxFields;
@@ -131,7 +134,7 @@ export class Decoder {
     // table must stay in step) but no longer collected.
     let exceeded: "maxFields" | "maxHeaderListSize" | null = null;
     let pos = 0;
-    if (this.#scratch.length > SCRATCH_KEEP) this.#scratch = new Uint8Array(1024);
+    if (scratch.length > SCRATCH_KEEP) scratch = new Uint8Array(1024);
 
     // Size updates may only lead the block (§4.2).
     let smallestUpdate = -1;
@@ -226,7 +229,7 @@ export class Decoder {
         const len = stringLiteralLength(buf, cursor, end);
         pos = cursor.pos;
         if (huffman) {
-          const scratch = this.#scratchFor(huffmanDecodedMaxLength(len), 0);
+          const scratch = scratchFor(huffmanDecodedMaxLength(len), 0);
           nameLen = huffmanDecode(buf, pos, pos + len, scratch, 0);
           nameSrc = scratch;
           scratchUsed = nameLen;
@@ -254,7 +257,7 @@ export class Decoder {
       let valueStart = pos;
       let valueLen = len;
       if (huffman) {
-        const scratch = this.#scratchFor(huffmanDecodedMaxLength(len), scratchUsed);
+        const scratch = scratchFor(huffmanDecodedMaxLength(len), scratchUsed);
         if (nameSrc !== buf) nameSrc = scratch; // may have been reallocated
         valueStart = scratchUsed;
         valueLen = huffmanDecode(buf, pos, pos + len, scratch, scratchUsed) - scratchUsed;
@@ -282,7 +285,7 @@ export class Decoder {
       }
     }
 
-    if (this.#scratch.length > SCRATCH_KEEP) this.#scratch = new Uint8Array(1024);
+    if (scratch.length > SCRATCH_KEEP) scratch = new Uint8Array(1024);
     if (exceeded !== null) {
       throw new HeaderListTooLargeError(
         exceeded,
@@ -293,17 +296,17 @@ export class Decoder {
     }
     return out;
   }
+}
 
-  /** The scratch buffer, grown (keeping its first `used` octets) to hold `used + extra`. */
-  #scratchFor(extra: number, used: number): Uint8Array {
-    let s = this.#scratch;
-    if (s.length < used + extra) {
-      const grown = new Uint8Array(Math.max(used + extra, s.length * 2));
-      grown.set(s.subarray(0, used));
-      this.#scratch = s = grown;
-    }
-    return s;
+/** The shared scratch buffer, grown (keeping its first `used` octets) to hold `used + extra`. */
+function scratchFor(extra: number, used: number): Uint8Array {
+  let s = scratch;
+  if (s.length < used + extra) {
+    const grown = new Uint8Array(Math.max(used + extra, s.length * 2));
+    grown.set(s.subarray(0, used));
+    scratch = s = grown;
   }
+  return s;
 }
 
 function checkSize(n: number, what: string): void {

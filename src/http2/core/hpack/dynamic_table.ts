@@ -57,9 +57,10 @@ export class DynamicTable implements ReadonlyDynamicTable {
   /** Creates an empty table with the given maximum size. */
   constructor(maxSize: number = DEFAULT_TABLE_SIZE) {
     this.limit = maxSize;
-    this.names = new Array<string>(16).fill("");
-    this.values = new Array<string>(16).fill("");
-    this.mask = 15;
+    // Small at first (grown by doubling): most tables hold a few fields.
+    this.names = new Array<string>(4).fill("");
+    this.values = new Array<string>(4).fill("");
+    this.mask = 3;
   }
 
   /** Current size (RFC 7541 §4.1). */

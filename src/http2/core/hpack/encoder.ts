@@ -74,37 +74,95 @@ STATIC_TABLE.forEach(([name, value], i) => {
   if (!entry.values.has(value)) entry.values.set(value, i + 1);
 });
 
+/** The default never-indexed names, one set for every encoder that keeps them. */
+const DEFAULT_NEVER_INDEX_SET: ReadonlySet<string> = new Set(DEFAULT_NEVER_INDEX);
 /**
- * The encoder's dynamic table, indexed by name and by name + value so that
- * finding a match costs two map lookups. Each map points at the id of the
- * newest matching entry; an id is dropped when that entry is evicted (older
- * duplicates were evicted before it, as the table is FIFO).
+ * The block being encoded: one buffer for every encoder of the process, since
+ * encoding is synchronous and callers copy the block (encode() slices it).
+ */
+let shared = new Uint8Array(1024);
+/** A shared buffer grown past this (for one huge field) is not kept. */
+const SHARED_KEEP = 65536;
+
+/** Up to this many entries the table is searched directly; past it, through two maps. */
+const SCAN_MAX = 16;
+
+/**
+ * The encoder's dynamic table, searchable by name and by name + value. A
+ * small table (most connections: a few response fields) is scanned newest
+ * first; past {@link SCAN_MAX} entries two maps are built and kept, so that a
+ * match costs two lookups. Each map points at the id of the newest matching
+ * entry; an id is dropped when that entry is evicted (older duplicates were
+ * evicted before it, as the table is FIFO).
  */
 class IndexedTable extends DynamicTable {
-  readonly byName = new Map<string, number>();
-  readonly byField = new Map<string, Map<string, number>>();
+  #byName: Map<string, number> | null = null;
+  #byField: Map<string, Map<string, number>> | null = null;
 
-  /** HPACK index of the entry with insertion id `id`. */
-  indexOf(id: number): number {
-    return STATIC_TABLE_LENGTH + this.inserted - id;
+  /** HPACK index of the newest entry `name: value`, or 0. */
+  fieldIndex(name: string, value: string): number {
+    const byField = this.#byField;
+    if (byField !== null) {
+      const id = byField.get(name)?.get(value);
+      return id === undefined ? 0 : STATIC_TABLE_LENGTH + this.inserted - id;
+    }
+    for (let i = 0; i < this.count; i++) {
+      const slot = (this.tail + this.count - 1 - i) & this.mask;
+      if (this.names[slot] === name && this.values[slot] === value) {
+        return STATIC_TABLE_LENGTH + 1 + i;
+      }
+    }
+    return 0;
+  }
+
+  /** HPACK index of the newest entry named `name`, or 0. */
+  nameIndex(name: string): number {
+    const byName = this.#byName;
+    if (byName !== null) {
+      const id = byName.get(name);
+      return id === undefined ? 0 : STATIC_TABLE_LENGTH + this.inserted - id;
+    }
+    for (let i = 0; i < this.count; i++) {
+      if (this.names[(this.tail + this.count - 1 - i) & this.mask] === name) {
+        return STATIC_TABLE_LENGTH + 1 + i;
+      }
+    }
+    return 0;
   }
 
   override add(name: string, value: string): void {
     super.add(name, value);
     if (name.length + value.length + ENTRY_OVERHEAD > this.limit) return;
-    const id = this.inserted - 1;
-    this.byName.set(name, id);
-    let values = this.byField.get(name);
-    if (!values) this.byField.set(name, values = new Map());
+    if (this.#byName !== null) this.#index(name, value, this.inserted - 1);
+    else if (this.count > SCAN_MAX) {
+      this.#byName = new Map();
+      this.#byField = new Map();
+      // Oldest first, so that the newest duplicate wins.
+      const first = this.inserted - this.count;
+      for (let i = 0; i < this.count; i++) {
+        const slot = (this.tail + i) & this.mask;
+        this.#index(this.names[slot]!, this.values[slot]!, first + i);
+      }
+    }
+  }
+
+  #index(name: string, value: string, id: number): void {
+    this.#byName!.set(name, id);
+    const byField = this.#byField!;
+    let values = byField.get(name);
+    if (!values) byField.set(name, values = new Map());
     values.set(value, id);
   }
 
   protected override evicted(name: string, value: string, id: number): void {
-    if (this.byName.get(name) === id) this.byName.delete(name);
-    const values = this.byField.get(name);
+    const byName = this.#byName;
+    if (byName === null) return;
+    if (byName.get(name) === id) byName.delete(name);
+    const byField = this.#byField!;
+    const values = byField.get(name);
     if (values && values.get(value) === id) {
       values.delete(value);
-      if (values.size === 0) this.byField.delete(name);
+      if (values.size === 0) byField.delete(name);
     }
   }
 }
@@ -124,12 +182,11 @@ export class Encoder {
   readonly #table: IndexedTable;
   readonly #limit: number;
   readonly #huffman: boolean;
-  readonly #neverIndex: Set<string>;
+  readonly #neverIndex: ReadonlySet<string>;
   /** Smallest table size the peer allowed since the last block, or -1 if unchanged. */
   #pendingMin = -1;
   /** Table size to announce at the start of the next block, or -1. */
   #pendingSize = -1;
-  #buf = new Uint8Array(1024);
 
   /** Creates an encoder with an empty dynamic table. */
   constructor(options: EncoderOptions = {}) {
@@ -139,7 +196,9 @@ export class Encoder {
     this.#table = new IndexedTable(DEFAULT_TABLE_SIZE);
     if (size !== DEFAULT_TABLE_SIZE) this.setMaxTableSize(size);
     this.#huffman = options.huffman ?? true;
-    this.#neverIndex = new Set(options.neverIndex ?? DEFAULT_NEVER_INDEX);
+    this.#neverIndex = options.neverIndex === undefined
+      ? DEFAULT_NEVER_INDEX_SET
+      : new Set(options.neverIndex);
   }
 
   /** Size of the dynamic table, as the peer's decoder will see it after the last block. */
@@ -178,13 +237,15 @@ export class Encoder {
   }
 
   /**
-   * Like {@link encode}, but returns a view of the encoder's own buffer,
-   * valid only until the next call: for a caller that copies the block at
-   * once (saves an allocation per response).
+   * Like {@link encode}, but returns a view of a buffer every encoder of the
+   * process shares, valid only until the next call on any encoder: for a
+   * caller that copies the block at once (saves an allocation per response,
+   * and a buffer per connection held while idle).
    */
   encodeShared(headers: ReadonlyArray<HeaderField>): Uint8Array {
     const table = this.#table;
-    const buf = this.#buf;
+    if (shared.length > SHARED_KEEP) shared = new Uint8Array(1024);
+    const buf = shared;
     let pos = 0;
 
     if (this.#pendingSize >= 0) {
@@ -207,13 +268,13 @@ export class Encoder {
       table.clear();
       throw e;
     }
-    return this.#buf.subarray(0, pos);
+    return shared.subarray(0, pos);
   }
 
-  /** Appends the fields to the block in `#buf` from `pos`; returns the end. */
+  /** Appends the fields to the block in the shared buffer from `pos`; returns the end. */
   #fields(headers: ReadonlyArray<HeaderField>, pos: number): number {
     const table = this.#table;
-    let buf = this.#buf;
+    let buf = shared;
     for (let h = 0; h < headers.length; h++) {
       const field = headers[h]!;
       const name = field[0];
@@ -225,7 +286,7 @@ export class Encoder {
       if (need > buf.length) {
         const grown = new Uint8Array(Math.max(need, buf.length * 2));
         grown.set(buf.subarray(0, pos));
-        this.#buf = buf = grown;
+        shared = buf = grown;
       }
 
       const stat = STATIC_BY_NAME.get(name);
@@ -241,16 +302,13 @@ export class Encoder {
         nameIndex = stat.index;
       }
       if (!sensitive) {
-        const id = table.byField.get(name)?.get(value);
-        if (id !== undefined) {
-          pos = encodeInteger(buf, pos, table.indexOf(id), 7, 0x80);
+        const index = table.fieldIndex(name, value);
+        if (index !== 0) {
+          pos = encodeInteger(buf, pos, index, 7, 0x80);
           continue;
         }
       }
-      if (nameIndex === 0) {
-        const id = table.byName.get(name);
-        if (id !== undefined) nameIndex = table.indexOf(id);
-      }
+      if (nameIndex === 0) nameIndex = table.nameIndex(name);
 
       if (sensitive) {
         pos = encodeInteger(buf, pos, nameIndex, 4, 0x10);
