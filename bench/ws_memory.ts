@@ -15,7 +15,8 @@
  *   follows S seconds later (what an idle period gives back).
  * echo: --echo-conns sockets each echo --echo-msgs messages of --size bytes,
  *   --rounds times, every socket closed between rounds; the server's peak
- *   RSS (VmHWM) above its starting RSS is printed.
+ *   RSS (VmHWM) above its starting RSS is printed, with the rounds' wall time
+ *   (reopening included: a rough figure of the CPU compression costs).
  *
  * Servers: h2serve-deno, h2serve-bun, bun (Bun.serve websocket,
  * perMessageDeflate per --deflate), deno (Deno.upgradeWebSocket, which never
@@ -148,6 +149,7 @@ async function one(id: string, deflate: boolean): Promise<string> {
       }`;
     if (mode === "echo") {
       let echoed = 0;
+      const t0 = performance.now();
       for (let r = 0; r < rounds; r++) {
         if (r > 0) {
           client.send("reopen");
@@ -159,7 +161,10 @@ async function one(id: string, deflate: boolean): Promise<string> {
         await client.event("closed");
       }
       const peak = proc(pid).hwm - base.rss;
-      return `${label} echoed=${echoed} peak RSS +${(peak / 2 ** 20).toFixed(1)} MiB`;
+      const secs = (performance.now() - t0) / 1000;
+      return `${label} echoed=${echoed} in ${secs.toFixed(1)} s, peak RSS +${
+        (peak / 2 ** 20).toFixed(1)
+      } MiB`;
     }
     await sleep(holdS * 1000);
     const heap1 = await heap(p);

@@ -81,7 +81,8 @@ export class WebSocketDecoder {
   #fin = false;
   #opcode = 0;
   #masked = false;
-  #mask = new Uint8Array(4);
+  /** Where the current frame's masking key sits in #head (kept there until the next header). */
+  #maskAt = 0;
   #remaining = 0;
   #maskPos = 0;
   #control: Uint8Array = EMPTY;
@@ -219,7 +220,7 @@ export class WebSocketDecoder {
     this.#fin = (b0 & 0x80) !== 0;
     this.#opcode = b0 & 0x0f;
     this.#masked = (h[1]! & 0x80) !== 0;
-    if (this.#masked) this.#mask.set(h.subarray(p, p + 4));
+    this.#maskAt = p;
     this.#maskPos = 0;
     this.#remaining = length;
     this.#headLen = 0;
@@ -246,25 +247,27 @@ export class WebSocketDecoder {
   #copy(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): void {
     dst.set(src.subarray(start, end), at);
     if (!this.#masked) return;
-    const m = this.#mask;
+    const m = this.#head, o = this.#maskAt;
     let k = this.#maskPos;
     let j = at;
     const e = at + end - start;
     while (j < e && ((dst.byteOffset + j) & 3) !== 0) {
-      dst[j++]! ^= m[k]!;
+      dst[j++]! ^= m[o + k]!;
       k = (k + 1) & 3;
     }
     const words = (e - j) >>> 2;
     if (words > 0) {
       const key = LITTLE_ENDIAN
-        ? m[k]! | (m[(k + 1) & 3]! << 8) | (m[(k + 2) & 3]! << 16) | (m[(k + 3) & 3]! << 24)
-        : (m[k]! << 24) | (m[(k + 1) & 3]! << 16) | (m[(k + 2) & 3]! << 8) | m[(k + 3) & 3]!;
+        ? m[o + k]! | (m[o + ((k + 1) & 3)]! << 8) | (m[o + ((k + 2) & 3)]! << 16) |
+          (m[o + ((k + 3) & 3)]! << 24)
+        : (m[o + k]! << 24) | (m[o + ((k + 1) & 3)]! << 16) | (m[o + ((k + 2) & 3)]! << 8) |
+          m[o + ((k + 3) & 3)]!;
       const w = new Uint32Array(dst.buffer, dst.byteOffset + j, words);
       for (let x = 0; x < words; x++) w[x]! ^= key;
       j += words << 2;
     }
     while (j < e) {
-      dst[j++]! ^= m[k]!;
+      dst[j++]! ^= m[o + k]!;
       k = (k + 1) & 3;
     }
     this.#maskPos = k;

@@ -4,18 +4,20 @@
  * 00 00 ff ff tail is stripped after deflate and appended before inflate.
  * Messages keep their order in each direction (zlib_lane.ts).
  *
- * Memory (`DeflateMemory`): no context exists until it is needed: the
- * inflater comes with the first compressed message, the deflater with the
- * first message worth compressing.
- * - "ratio": each connection keeps its contexts for its life.
- * - "balanced": each connection's contexts are freed after an idle period.
- *   Our deflater may forget its history at any time (the peer's inflater
- *   just finds no reference to it); when the peer keeps its context, the
- *   bytes it may refer back to (up to its window, only what it sent) are
- *   kept and fed to the next inflater as stored blocks (inflate_history.ts).
- * - "low": no context takeover in either direction (upgrade.ts asks for it),
- *   so every connection shares the process's one inflater and one deflater
- *   per window size, reset per message.
+ * Memory (`DeflateMemory`): no context exists until a message needs it.
+ * - "ratio": each connection keeps its own contexts for its life.
+ * - "balanced": no context per connection. The process's shared lanes serve
+ *   every connection; a direction that keeps its context (no
+ *   *_no_context_takeover) keeps instead the bytes its peer's side may refer
+ *   back to (inflate_history.ts: up to the client's window inbound, up to our
+ *   13-bit window outbound, only what was sent), and the shared stream is
+ *   reset and primed with them whenever another connection used it last:
+ *   inbound as stored blocks, outbound by deflating them and dropping that
+ *   output (the client's inflater holds those bytes already, so references
+ *   into them are valid). The ratio is that of a 13-bit context; the cost is
+ *   CPU (re-reading the history when connections interleave).
+ * - "low": no context takeover in either direction (upgrade.ts asks for it):
+ *   every message on the shared lanes, reset each time, nothing per connection.
  * Inflation stops at maxMessageBytes (close 1009): a bomb is never allocated.
  *
  * @module
@@ -23,7 +25,7 @@
 import type { DeflateParams } from "./extensions.ts";
 import { InflateHistory } from "./inflate_history.ts";
 import { sharedDeflateLane, sharedInflateLane, ZlibLane } from "./zlib_lane.ts";
-import { runZ, storedBlocks, type ZStream } from "./zlib_run.ts";
+import { runZ, storedBlockPieces, type ZStream } from "./zlib_run.ts";
 import { CloseCode } from "./constants.ts";
 import { WebSocketError } from "./errors.ts";
 
@@ -31,6 +33,19 @@ import { WebSocketError } from "./errors.ts";
 export type DeflateMemory = "low" | "balanced" | "ratio";
 
 const TAIL = new Uint8Array([0x00, 0x00, 0xff, 0xff]);
+/** The owner of a shared stream whose connection closed (its state is not clean). */
+const GONE = {};
+
+/**
+ * Our deflater's window outside "ratio": RFC 7692 §7.1.2.1 lets the server
+ * compress with a smaller window than negotiated (memLevel is not negotiated;
+ * the runtimes' zlib keeps a fixed hash table whatever it is). Measured
+ * (bench/ws_deflate_params.ts, Deno and Bun): small JSON and text messages
+ * lose 1 to 1.5 points of ratio at 13 bits against 15 (chat JSON 20.0% ->
+ * 21.6% of plain), and the history a "balanced" connection keeps is 8 KiB at
+ * most instead of 32.
+ */
+const LEAN_WINDOW_BITS = 13;
 
 /**
  * Compresses and decompresses messages for one connection.
@@ -40,36 +55,41 @@ export class PerMessageDeflate {
   #max: number;
   #out: ZlibLane;
   #in: ZlibLane;
-  #history: InflateHistory | undefined;
-  #ownOut: boolean;
-  #ownIn: boolean;
+  /** "ratio": the lanes are this connection's own. Else the process's shared ones. */
+  #own: boolean;
+  /** Shared lanes, directions that keep context: what the peer may refer back to. */
+  #outHistory: InflateHistory | undefined;
+  #inHistory: InflateHistory | undefined;
   #closed = false;
 
   /** `params` from negotiation; `maxMessageBytes` bounds every inflated message. */
   constructor(params: DeflateParams, maxMessageBytes: number, memory: DeflateMemory = "ratio") {
     this.#params = params;
     this.#max = maxMessageBytes;
-    const release = memory !== "ratio";
     const bits = params.serverMaxWindowBits;
-    this.#ownOut = memory === "ratio" || !params.serverNoContextTakeover;
-    this.#ownIn = memory === "ratio" || !params.clientNoContextTakeover;
-    this.#out = this.#ownOut ? new ZlibLane(false, bits, 8, release) : sharedDeflateLane(bits);
-    this.#in = this.#ownIn ? new ZlibLane(true, 15, 8, release) : sharedInflateLane();
-    if (release && !params.clientNoContextTakeover) {
-      const h = this.#history = new InflateHistory(params.clientMaxWindowBits);
-      this.#in.onRelease = () => h.park();
+    this.#own = memory === "ratio";
+    if (this.#own) {
+      this.#out = new ZlibLane(false, bits, 8, false);
+      this.#in = new ZlibLane(true, 15, 8, false);
+      return;
+    }
+    const outBits = Math.min(bits, LEAN_WINDOW_BITS);
+    this.#out = sharedDeflateLane(outBits);
+    this.#in = sharedInflateLane();
+    if (!params.serverNoContextTakeover) this.#outHistory = new InflateHistory(outBits);
+    if (!params.clientNoContextTakeover) {
+      this.#inHistory = new InflateHistory(params.clientMaxWindowBits);
     }
   }
 
   /** Whether this connection's own inflater / deflater exist now (shared ones: false). */
   get contexts(): { inflater: boolean; deflater: boolean } {
-    return { inflater: this.#ownIn && this.#in.live, deflater: this.#ownOut && this.#out.live };
+    return { inflater: this.#own && this.#in.live, deflater: this.#own && this.#out.live };
   }
 
-  /** Frees this connection's idle contexts now, as the sweep would (tests). */
+  /** Frees the idle contexts this connection uses now, as the sweep would (tests). */
   releaseIdle(): void {
-    for (const [own, lane] of [[this.#ownIn, this.#in], [this.#ownOut, this.#out]] as const) {
-      if (!own) continue;
+    for (const lane of [this.#in, this.#out]) {
       lane.tick();
       lane.tick();
     }
@@ -77,11 +97,20 @@ export class PerMessageDeflate {
 
   /** Deflates one whole message (tail stripped). Calls run in order. */
   compress(data: Uint8Array): Promise<Uint8Array> {
+    const lane = this.#out;
+    const h = this.#outHistory;
     const reset = this.#params.serverNoContextTakeover;
-    return this.#out.run(async (z) => {
+    return lane.run(async (z) => {
       if (this.#closed) throw new WebSocketError(CloseCode.INTERNAL_ERROR, "deflate closed");
+      if (!this.#own && lane.owner !== null && lane.owner !== this) z.reset();
+      // Primed: the client's inflater holds these bytes, so references into them are valid.
+      if (h !== undefined && lane.owner !== this && h.length > 0) {
+        await runZ(z, h.bytes(), Infinity, false);
+      }
+      lane.owner = reset ? null : this;
       const out = await runZ(z, data, Infinity);
       if (reset) z.reset();
+      h?.push(data);
       let end = out.length;
       if (end >= 4 && endsWithTail(out)) end -= 4;
       // An empty message deflates to the tail alone; RFC 7692 §7.2.3.6 sends one 00 byte.
@@ -91,17 +120,17 @@ export class PerMessageDeflate {
 
   /** Inflates one whole message; rejects with WebSocketError 1009 past maxMessageBytes. */
   decompress(data: Uint8Array): Promise<Uint8Array> {
+    const lane = this.#in;
+    const h = this.#inHistory;
     const reset = this.#params.clientNoContextTakeover;
-    return this.#in.run(async (z, fresh) => {
+    return lane.run(async (z) => {
       if (this.#closed) throw new WebSocketError(CloseCode.INTERNAL_ERROR, "inflate closed");
-      const h = this.#history;
-      if (fresh && h !== undefined && h.length > 0) await this.#prime(z, h);
-      const input = new Uint8Array(data.length + 4);
-      input.set(data);
-      input.set(TAIL, data.length);
+      if (!this.#own && lane.owner !== null && lane.owner !== this) z.reset();
+      if (h !== undefined && lane.owner !== this && h.length > 0) await this.#prime(z, h);
+      lane.owner = reset ? null : this;
       let out: Uint8Array;
       try {
-        out = await runZ(z, input, this.#max);
+        out = await runZ(z, [data, TAIL], this.#max);
       } catch (e) {
         if (e instanceof WebSocketError) throw e;
         throw new WebSocketError(CloseCode.INVALID_PAYLOAD, "invalid deflate data");
@@ -112,17 +141,22 @@ export class PerMessageDeflate {
     });
   }
 
-  // A new inflater gets back the window the peer may refer to.
+  // A shared inflater gets back the window this peer may refer to.
   async #prime(z: ZStream, h: InflateHistory): Promise<void> {
-    const past = h.park();
-    await runZ(z, storedBlocks(past), past.length);
+    const past = h.bytes();
+    await runZ(z, storedBlockPieces(past), past.length, false);
   }
 
   /** Frees this connection's own zlib streams; later calls reject. */
   close(): void {
     this.#closed = true;
-    if (this.#ownOut) this.#out.free();
-    if (this.#ownIn) this.#in.free();
+    if (this.#own) {
+      this.#out.free();
+      this.#in.free();
+    }
+    // The shared stream still holds this connection's window: whoever comes next resets it.
+    if (this.#out.owner === this) this.#out.owner = GONE;
+    if (this.#in.owner === this) this.#in.owner = GONE;
   }
 }
 

@@ -1,11 +1,11 @@
 /**
- * The last bytes a peer's messages inflated to, up to its LZ77 window: what
- * an inflater must hold for the peer's next message when the peer keeps its
- * context. Kept so the inflater itself (its state plus a window of up to
- * 32 KiB) can be freed while the connection idles and rebuilt from these
- * bytes afterwards. While messages flow it is a ring of the window's size;
- * parked, it shrinks to the bytes actually seen (a connection that
- * exchanged 200 bytes holds 200).
+ * The last bytes of one direction's messages (uncompressed), up to its LZ77
+ * window: what the other side may refer back to when it keeps its context.
+ * With it a "balanced" connection needs no zlib context of its own: the
+ * shared stream is primed with these bytes when the connection's turn comes
+ * (deflate.ts). The ring grows with what was seen, up to the window (a
+ * connection that exchanged 200 bytes holds 256); park() shrinks it to
+ * exactly the bytes seen.
  *
  * @module
  */
@@ -31,14 +31,24 @@ export class InflateHistory {
   push(bytes: Uint8Array): void {
     const cap = this.#cap;
     if (bytes.length === 0) return;
-    if (this.#ring === undefined || this.#ring.length < cap) this.#grow();
-    const ring = this.#ring!;
     const src = bytes.length > cap ? bytes.subarray(bytes.length - cap) : bytes;
-    const first = Math.min(src.length, cap - this.#at);
+    const need = Math.min(cap, this.#len + src.length);
+    if (this.#ring === undefined || this.#ring.length < need) this.#grow(need);
+    const ring = this.#ring!;
+    const size = ring.length; // below cap, the bytes held and these fit without wrapping
+    const first = Math.min(src.length, size - this.#at);
     ring.set(src.subarray(0, first), this.#at);
     ring.set(src.subarray(first), 0);
-    this.#at = (this.#at + src.length) % cap;
-    this.#len = Math.min(cap, this.#len + src.length);
+    this.#at = (this.#at + src.length) % size;
+    this.#len = Math.min(size, this.#len + src.length);
+  }
+
+  /** The history, oldest first: a view until the next push (a copy only when the ring wrapped). */
+  bytes(): Uint8Array {
+    const ring = this.#ring, n = this.#len;
+    const start = ring === undefined ? 0 : (this.#at - n + ring.length) % ring.length;
+    if (ring !== undefined && start + n <= ring.length) return ring.subarray(start, start + n);
+    return this.#linear();
   }
 
   /** The history, oldest first; afterwards only that much is held until the next push. */
@@ -49,12 +59,14 @@ export class InflateHistory {
     return out;
   }
 
-  // Back to a full-size ring (after park, or at first use).
-  #grow(): void {
-    const ring = new Uint8Array(this.#cap);
+  // A ring for `need` bytes: a power of two from 256 up to the window.
+  #grow(need: number): void {
+    let size = 256;
+    while (size < need) size *= 2;
+    const ring = new Uint8Array(Math.min(size, this.#cap));
     if (this.#len > 0) ring.set(this.#linear());
     this.#ring = ring;
-    this.#at = this.#len % this.#cap;
+    this.#at = this.#len % ring.length;
   }
 
   #linear(): Uint8Array {

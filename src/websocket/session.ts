@@ -21,6 +21,7 @@ import { encodeClose, encodeFrame } from "./encoder.ts";
 import { WebSocketError } from "./errors.ts";
 import { IGNORE, SESSION_TABLE, SessionEvent, SessionState } from "./session_table.ts";
 import { isValidUtf8 } from "./utf8.ts";
+import { type IdleMember, joinIdle, leaveIdle } from "./idle_pings.ts";
 import type { SessionConfig, SessionListener } from "./session_contract.ts";
 import type { SharedMessage } from "./shared_message.ts";
 
@@ -35,16 +36,8 @@ const MAX_QUEUED_INBOUND = 8;
 /** Messages smaller than this are sent uncompressed even with permessage-deflate. */
 const COMPRESS_MIN_BYTES = 32;
 
-/**
- * The idle ping must not keep a process alive on its own: unref where the
- * timer object has it (Node, Bun). The close timeout stays referenced: it is
- * bounded, and it may be all that is left to end a connection whose socket
- * is paused.
- */
-function unref<T>(timer: T): T {
-  (timer as { unref?: () => void }).unref?.();
-  return timer;
-}
+/** Why inbound reading is paused (hold()): bits, so a session holds no Set for them. */
+const HOLD_BITS = { output: 1, inflate: 2, readable: 4 } as const;
 
 /** `shared`: a published message, framed (and maybe deflated) once for all subscribers. */
 type OutItem = {
@@ -58,7 +51,7 @@ type OutItem = {
  * The per-connection session. Created in CONNECTING by upgradeWebSocket;
  * the driver calls `attach(channel)` once the handshake response is out.
  */
-export class WebSocketSession implements WebSocketSessionHandle {
+export class WebSocketSession implements WebSocketSessionHandle, IdleMember {
   #state: SessionState = SessionState.CONNECTING;
   #cfg: SessionConfig;
   #l: SessionListener;
@@ -70,18 +63,19 @@ export class WebSocketSession implements WebSocketSessionHandle {
   #queuedBytes = 0;
   #stalledBytes = 0;
   #backedUp = false;
-  #pausedBy = new Set<string>();
+  #pausedBy = 0;
   #pendingPong: Uint8Array | undefined;
   #unanswered = 0;
-  #inChain: Promise<void> = Promise.resolve();
+  #inChain: Promise<void> | undefined;
   #inQueued = 0;
   #closeSent = false;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
-  #idleTimer: ReturnType<typeof setInterval> | undefined;
+  /** The shared idle timer's period this session joined (idle_pings.ts), 0 when none. */
+  #idleMs = 0;
   #heard = false;
   #idlePinged = false;
   #pendingLocalClose: { code: number | undefined; reason: string } | undefined;
-  #drainWaiters: (() => void)[] = [];
+  #drainWaiters: (() => void)[] | undefined;
   #resolveClosed!: () => void;
   #wasClean = false;
   /** Settles when the session reached CLOSED. */
@@ -124,7 +118,7 @@ export class WebSocketSession implements WebSocketSessionHandle {
   /** Resolves when the channel is writable again (at once when it is). */
   writable(): Promise<void> {
     if (!this.#backedUp && this.#out.length === 0) return Promise.resolve();
-    return new Promise((r) => this.#drainWaiters.push(r));
+    return new Promise((r) => (this.#drainWaiters ??= []).push(r));
   }
 
   #go(ev: SessionEvent): boolean {
@@ -157,11 +151,9 @@ export class WebSocketSession implements WebSocketSessionHandle {
   }
 
   /** Pauses or resumes the channel for one named reason; reading resumes when none remain. */
-  hold(reason: string, on: boolean): void {
-    const before = this.#pausedBy.size;
-    if (on) this.#pausedBy.add(reason);
-    else this.#pausedBy.delete(reason);
-    const after = this.#pausedBy.size;
+  hold(reason: keyof typeof HOLD_BITS, on: boolean): void {
+    const before = this.#pausedBy, bit = HOLD_BITS[reason];
+    const after = this.#pausedBy = on ? before | bit : before & ~bit;
     if (before === 0 && after > 0) this.#ch?.pause();
     else if (before > 0 && after === 0) this.#ch?.resume();
   }
@@ -188,7 +180,7 @@ export class WebSocketSession implements WebSocketSessionHandle {
       : undefined;
     inflated?.catch(() => {});
     if (++this.#inQueued >= MAX_QUEUED_INBOUND) this.hold("inflate", true);
-    this.#inChain = this.#inChain.then(async () => {
+    this.#inChain = (this.#inChain ?? Promise.resolve()).then(async () => {
       let data: Uint8Array | undefined;
       try {
         if (inflated) data = await inflated;
@@ -272,7 +264,7 @@ export class WebSocketSession implements WebSocketSessionHandle {
     // With permessage-deflate, a close frame read just before may still wait behind inflations
     // (an h2 peer's close and END_STREAM arrive in one read): end after it, not before.
     if (this.#pmd && this.#inQueued > 0) {
-      this.#inChain = this.#inChain.then(() => this.peerEnded(error));
+      this.#inChain = this.#inChain!.then(() => this.peerEnded(error));
       return;
     }
     if (!this.#go(SessionEvent.PEER_ENDED)) return;
@@ -288,11 +280,11 @@ export class WebSocketSession implements WebSocketSessionHandle {
 
   #finish(code: number, reason: string, wasClean: boolean, error: string | undefined): void {
     clearTimeout(this.#closeTimer);
-    clearInterval(this.#idleTimer);
+    if (this.#idleMs > 0) leaveIdle(this.#idleMs, this);
     this.#pmd?.close();
     this.#out = [];
     this.#queuedBytes = 0;
-    for (const w of this.#drainWaiters.splice(0)) w();
+    this.#wakeDrainWaiters();
     this.#wasClean = wasClean;
     if (error !== undefined) this.#l.error(error);
     this.#l.close(code, reason, wasClean);
@@ -301,15 +293,19 @@ export class WebSocketSession implements WebSocketSessionHandle {
 
   // ---- idle ping (Deno's semantics: a ping after idleTimeout/2 of silence, close 1001 when
   // another idleTimeout/2 passes without any frame). A flag set per receive() keeps the hot
-  // path free of timer churn; the timer ticks every idleTimeout/2.
+  // path free of timer churn; one timer per period ticks for every session (idle_pings.ts).
+  // Joining counts as heard, since the shared tick may come at once.
 
   #armIdle(): void {
     const secs = this.#cfg.idleTimeout;
-    if (!(secs > 0) || this.#idleTimer !== undefined) return;
-    this.#idleTimer = unref(setInterval(() => this.#idleTick(), (secs * 1000) / 2));
+    if (!(secs > 0) || this.#idleMs > 0) return;
+    this.#heard = true;
+    this.#idleMs = (secs * 1000) / 2;
+    joinIdle(this.#idleMs, this);
   }
 
-  #idleTick(): void {
+  /** @internal The shared idle timer's tick (idle_pings.ts). */
+  idleTick(): void {
     if (this.#state !== SessionState.OPEN) return;
     if (this.#heard) {
       this.#heard = false;
@@ -404,9 +400,13 @@ export class WebSocketSession implements WebSocketSessionHandle {
         });
       return;
     }
-    if (!this.#backedUp && this.#out.length === 0) {
-      for (const w of this.#drainWaiters.splice(0)) w();
-    }
+    if (!this.#backedUp && this.#out.length === 0) this.#wakeDrainWaiters();
+  }
+
+  #wakeDrainWaiters(): void {
+    const ws = this.#drainWaiters;
+    this.#drainWaiters = undefined;
+    for (const w of ws ?? []) w();
   }
 
   /** A shared message's deflate is shared when our deflater keeps no context; else ours, in order. */

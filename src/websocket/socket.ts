@@ -12,79 +12,19 @@ import type { SessionListener, WebSocketSession } from "./session.ts";
 import { checkTopic, type PublishOptions, type TopicRegistry } from "./topics.ts";
 
 const encoder = new TextEncoder();
+let listenerOf: (s: ServerWebSocket) => SessionListener;
 const decoder = new TextDecoder();
 
-/**
- * What `closed` of the stream view resolves to.
- *
- * @example
- * ```ts
- * import { serve, upgradeWebSocket } from "@h2serve/h2serve";
- * serve((req) => {
- *   const { socket, response } = upgradeWebSocket(req);
- *   socket.stream().closed.then(({ closeCode, reason }) => console.log(closeCode, reason));
- *   return response;
- * });
- * ```
- */
-export interface WebSocketCloseInfo {
-  /** The close code (1005 when the peer sent none, 1006 when the connection dropped). */
-  closeCode: number;
-  /** The close reason. */
-  reason: string;
-}
-
-/**
- * What `opened` of the stream view resolves to.
- *
- * @example
- * ```ts
- * import { serve, upgradeWebSocket } from "@h2serve/h2serve";
- * serve((req) => {
- *   const { socket, response } = upgradeWebSocket(req);
- *   // opened resolves after the handler has returned the response: do not await it here.
- *   socket.stream().opened.then(({ protocol }) => console.log("open", protocol));
- *   return response;
- * });
- * ```
- */
-export interface WebSocketStreamConnection {
-  /** Messages from the peer: strings for text, Uint8Array for binary. */
-  readable: ReadableStream<string | Uint8Array>;
-  /** Messages to the peer; `write()` resolves once the channel can take more. */
-  writable: WritableStream<string | BufferSourceLike>;
-  /** The selected subprotocol ("" when none). */
-  protocol: string;
-  /** The negotiated extensions ("" when none). */
-  extensions: string;
-}
-
-/**
- * The WebSocketStream-like view returned by `socket.stream()`.
- *
- * @example
- * ```ts
- * import { serve, upgradeWebSocket } from "@h2serve/h2serve";
- * serve((req) => {
- *   const { socket, response } = upgradeWebSocket(req);
- *   const view = socket.stream();
- *   (async () => {
- *     const { readable, writable } = await view.opened;
- *     await readable.pipeTo(writable);
- *     console.log(await view.closed);
- *   })();
- *   return response;
- * });
- * ```
- */
-export interface WebSocketStreamView {
-  /** Resolves when the connection is open, which is after the handler returned the response. */
-  opened: Promise<WebSocketStreamConnection>;
-  /** Resolves when the connection closed (never rejects). */
-  closed: Promise<WebSocketCloseInfo>;
-  /** Starts the close handshake. */
-  close(info?: { closeCode?: number; reason?: string }): void;
-}
+import type {
+  WebSocketCloseInfo,
+  WebSocketStreamConnection,
+  WebSocketStreamView,
+} from "./socket_stream_types.ts";
+export type {
+  WebSocketCloseInfo,
+  WebSocketStreamConnection,
+  WebSocketStreamView,
+} from "./socket_stream_types.ts";
 
 /** Messages queued in the stream view's readable before inbound reading pauses. */
 const READABLE_HIGH_WATER_MARK = 16;
@@ -162,12 +102,12 @@ export class ServerWebSocket extends EventTarget {
   #extensions: string;
   #url: string;
   #closing = false;
-  #handlers: Record<string, Handler> = {};
+  #handlers: Record<string, Handler> | undefined;
   #readable: ReadableStreamDefaultController<string | Uint8Array> | undefined;
   #view: WebSocketStreamView | undefined;
   #opened: { resolve: () => void } | undefined;
   #closedInfo: WebSocketCloseInfo | undefined;
-  #closedWaiters: ((i: WebSocketCloseInfo) => void)[] = [];
+  #closedWaiters: ((i: WebSocketCloseInfo) => void)[] | undefined;
   #topics: TopicRegistry | undefined;
   #subscribed: Set<string> | undefined;
 
@@ -185,25 +125,41 @@ export class ServerWebSocket extends EventTarget {
     this.#topics = topics;
   }
 
-  /** @internal The listener the session reports to. */
+  /** @internal The listener the session reports to (one object, no closures per socket). */
   listener(): SessionListener {
-    return {
-      open: () => {
-        this.dispatchEvent(new Event("open"));
-        this.#opened?.resolve();
-      },
-      message: (data, text) => this.#onMessage(data, text),
-      error: (message) => this.dispatchEvent(errorEvent(message)),
-      close: (code, reason, wasClean) => {
+    return listenerOf(this);
+  }
+
+  static {
+    class Listener implements SessionListener {
+      readonly #s: ServerWebSocket;
+      constructor(s: ServerWebSocket) {
+        this.#s = s;
+      }
+      open(): void {
+        this.#s.dispatchEvent(new Event("open"));
+        this.#s.#opened?.resolve();
+      }
+      message(data: Uint8Array, text: boolean): void {
+        this.#s.#onMessage(data, text);
+      }
+      error(message: string): void {
+        this.#s.dispatchEvent(errorEvent(message));
+      }
+      close(code: number, reason: string, wasClean: boolean): void {
+        const s = this.#s;
         try {
-          this.#readable?.close();
+          s.#readable?.close();
         } catch { /* already closed or errored */ }
-        this.#leaveAll();
-        this.#closedInfo = { closeCode: code, reason };
-        for (const w of this.#closedWaiters.splice(0)) w(this.#closedInfo);
-        this.dispatchEvent(closeEvent(code, reason, wasClean));
-      },
-    };
+        s.#leaveAll();
+        const info = s.#closedInfo = { closeCode: code, reason };
+        const waiters = s.#closedWaiters;
+        s.#closedWaiters = undefined;
+        for (const w of waiters ?? []) w(info);
+        s.dispatchEvent(closeEvent(code, reason, wasClean));
+      }
+    }
+    listenerOf = (s) => new Listener(s);
   }
 
   #onMessage(data: Uint8Array, text: boolean): void {
@@ -393,7 +349,7 @@ export class ServerWebSocket extends EventTarget {
     });
     const closed = new Promise<WebSocketCloseInfo>((resolve) => {
       if (this.#closedInfo) resolve(this.#closedInfo);
-      else this.#closedWaiters.push(resolve);
+      else (this.#closedWaiters ??= []).push(resolve);
     });
     this.#view = {
       opened,
@@ -404,12 +360,13 @@ export class ServerWebSocket extends EventTarget {
   }
 
   #handler(type: string): Handler {
-    return this.#handlers[type] ?? null;
+    return this.#handlers?.[type] ?? null;
   }
   #setHandler(type: string, fn: Handler): void {
-    const old = this.#handlers[type];
+    const handlers = this.#handlers ??= {};
+    const old = handlers[type];
     if (old) this.removeEventListener(type, old as EventListener);
-    this.#handlers[type] = typeof fn === "function" ? fn : null;
+    handlers[type] = typeof fn === "function" ? fn : null;
     if (typeof fn === "function") this.addEventListener(type, fn as EventListener);
   }
 

@@ -9,18 +9,12 @@
  * @module
  */
 import { freeZ, newDeflater, newInflater, type ZStream } from "./zlib_run.ts";
+import { unrefTimer as unref } from "./idle_pings.ts";
 
 /** How long an idle context is kept: freed after one to two periods without use. */
 let sweepMs = 5_000;
 const sweeping = new Set<ZlibLane>();
 let timer: ReturnType<typeof setInterval> | undefined;
-
-/** A timer must not keep a process alive on its own (Deno: Deno.unrefTimer; Node, Bun: unref). */
-function unref(t: ReturnType<typeof setInterval>): void {
-  const deno = (globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno;
-  if (typeof t === "number" && deno?.unrefTimer) deno.unrefTimer(t);
-  else (t as { unref?: () => void }).unref?.();
-}
 
 function sweep(): void {
   for (const lane of sweeping) lane.tick();
@@ -52,8 +46,11 @@ export class ZlibLane {
   #inflate: boolean;
   #make: () => ZStream;
   #release: boolean;
-  /** Called when the context is freed by the sweep (the owner saves what it needs first). */
-  onRelease: (() => void) | undefined;
+  /**
+   * Shared lanes: the connection whose stream state the context holds now
+   * (null: a clean state). Another connection resets and primes it first.
+   */
+  owner: object | null = null;
 
   /** `release`: free the context when idle (else it lives until close()). */
   constructor(inflate: boolean, windowBits: number, memLevel: number, release: boolean) {
@@ -97,6 +94,7 @@ export class ZlibLane {
     const z = this.#z;
     if (z === undefined) return;
     this.#z = undefined;
+    this.owner = null;
     sweeping.delete(this);
     freeZ(z, this.#inflate);
   }
@@ -108,7 +106,6 @@ export class ZlibLane {
       this.#used = false;
       return;
     }
-    this.onRelease?.();
     this.free();
   }
 

@@ -8,7 +8,11 @@ import type { DeflateParams } from "../../src/websocket/extensions.ts";
 import { negotiateDeflate, parseExtensions } from "../../src/websocket/extensions.ts";
 import { WebSocketError } from "../../src/websocket/errors.ts";
 import { upgradeWebSocket } from "../../src/websocket/upgrade.ts";
-import { setZlibSweepMs } from "../../src/websocket/zlib_lane.ts";
+import {
+  setZlibSweepMs,
+  sharedDeflateLane,
+  sharedInflateLane,
+} from "../../src/websocket/zlib_lane.ts";
 import { storedBlocks, zlibContextCounts } from "../../src/websocket/zlib_run.ts";
 import { InflateHistory } from "../../src/websocket/inflate_history.ts";
 import { Opcode } from "../../src/websocket/constants.ts";
@@ -23,6 +27,9 @@ const defaults: DeflateParams = {
   clientMaxWindowBits: 15,
 };
 const created = () => zlibContextCounts().created;
+const live = () => zlibContextCounts().live;
+/** Whether the process's shared contexts that "balanced" uses (13-bit deflater) exist now. */
+const shared = () => ({ inflater: sharedInflateLane().live, deflater: sharedDeflateLane(13).live });
 
 // A client compressor that keeps its context (as browsers and `ws` do by default).
 function clientDeflater() {
@@ -72,7 +79,7 @@ describe("ws permessage-deflate contexts live only while needed", () => {
 
   it("the deflater comes with the first message worth compressing, the inflater with the first compressed one", async () => {
     const before = created();
-    const s = openSession({ compress: true }, deflateHeaders());
+    const s = openSession({ compress: { memory: "ratio" } }, deflateHeaders());
     s.socket.send("a message long enough to be compressed, longer than 32 bytes");
     await eventually(() => s.frames().length === 1);
     assert.equal(created().deflaters, before.deflaters + 1);
@@ -88,7 +95,7 @@ describe("ws permessage-deflate contexts live only while needed", () => {
     s.socket.close();
   });
 
-  it("contexts are freed when idle and come back; the peer's history survives", async () => {
+  it("balanced: the shared contexts are freed when idle and come back; the peer's history survives", async () => {
     const server = new PerMessageDeflate(defaults, 1 << 20, "balanced");
     const client = clientDeflater();
     const clientInflater = new PerMessageDeflate(defaults, 1 << 20, "ratio");
@@ -97,20 +104,75 @@ describe("ws permessage-deflate contexts live only while needed", () => {
     assert.deepEqual(await server.decompress(await client(big)), big);
     const reply = te.encode("the reply, which the client inflates with its context. ".repeat(4));
     assert.deepEqual(await clientInflater.decompress(await server.compress(reply)), reply);
-    assert.deepEqual(server.contexts, { inflater: true, deflater: true });
+    assert.deepEqual(server.contexts, { inflater: false, deflater: false }); // none of its own
+    assert.deepEqual(shared(), { inflater: true, deflater: true });
 
     server.releaseIdle();
-    assert.deepEqual(server.contexts, { inflater: false, deflater: false });
+    assert.deepEqual(shared(), { inflater: false, deflater: false });
 
     const again = await client(big);
     assert.ok(again.length < 2000, `the repeat refers back: ${again.length} bytes`);
     assert.deepEqual(await server.decompress(again), big);
-    // Our new deflater has no history: its output is still what the client's inflater reads.
+    // The new deflater is primed with what we sent: its references are what the client holds.
+    const second = await server.compress(reply);
+    assert.ok(second.length < 30, `the reply refers back to the first one: ${second.length}`);
+    assert.deepEqual(await clientInflater.decompress(second), reply);
     assert.deepEqual(await clientInflater.decompress(await server.compress(reply)), reply);
-    assert.deepEqual(await clientInflater.decompress(await server.compress(reply)), reply);
-    assert.deepEqual(server.contexts, { inflater: true, deflater: true });
     server.close();
     clientInflater.close();
+    client.close();
+  });
+
+  it("balanced: connections interleaved on the shared contexts each see only their own history", async () => {
+    const before = live();
+    const n = 6;
+    const servers = Array.from(
+      { length: n },
+      () => new PerMessageDeflate(defaults, 1 << 20, "balanced"),
+    );
+    const clients = servers.map(() => clientDeflater());
+    const inflaters = servers.map(() => new PerMessageDeflate(defaults, 1 << 20, "ratio"));
+    for (let round = 0; round < 4; round++) {
+      // Every connection's messages repeat its own earlier ones, so they compress by reference.
+      await Promise.all(servers.map(async (server, i) => {
+        const msg = te.encode(`{"conn":${i},"words":"${String.fromCharCode(97 + i).repeat(40)}"}`);
+        assert.deepEqual(await server.decompress(await clients[i]!(msg)), msg);
+        const back = await server.compress(msg);
+        assert.deepEqual(await inflaters[i]!.decompress(back), msg);
+        if (round > 0) assert.ok(back.length < 20, `conn ${i} refers back: ${back.length}`);
+      }));
+    }
+    // One shared deflater and one shared inflater for all n (each "ratio" peer has its own inflater).
+    assert.ok(live().deflaters - before.deflaters <= 1);
+    assert.ok(live().inflaters - before.inflaters <= n + 1);
+    for (const x of [...servers, ...inflaters]) x.close();
+    for (const c of clients) c.close();
+  });
+
+  it("balanced: a connection after one that closed never refers into its window", async () => {
+    const msg = te.encode("the very same message, long enough to be referred back to. ".repeat(3));
+    for (let i = 0; i < 3; i++) {
+      const a = new PerMessageDeflate(defaults, 1 << 20, "balanced");
+      await a.compress(msg);
+      a.close(); // the shared deflater still holds its window
+      const b = new PerMessageDeflate(defaults, 1 << 20, "balanced");
+      const freshClient = new PerMessageDeflate(defaults, 1 << 20, "ratio");
+      assert.deepEqual(await freshClient.decompress(await b.compress(msg)), msg);
+      b.close();
+      freshClient.close();
+    }
+    // Inbound too: a peer cannot read another connection's bytes by referring back into them.
+    const secret = te.encode("a secret only connection A sent, long enough to be referred to");
+    const client = clientDeflater();
+    const a = new PerMessageDeflate(defaults, 1 << 20, "balanced");
+    assert.deepEqual(await a.decompress(await client(secret)), secret);
+    a.close();
+    const b = new PerMessageDeflate(defaults, 1 << 20, "balanced");
+    await assert.rejects(b.decompress(await client(secret)), (e: unknown) => {
+      assert.equal((e as WebSocketError).code, 1007);
+      return true;
+    });
+    b.close();
     client.close();
   });
 
@@ -122,7 +184,8 @@ describe("ws permessage-deflate contexts live only while needed", () => {
       const msg = te.encode("sweep me ".repeat(10));
       assert.deepEqual(await server.decompress(await client(msg)), msg);
       await server.compress(msg);
-      await eventually(() => !server.contexts.inflater && !server.contexts.deflater, 5000);
+      assert.deepEqual(shared(), { inflater: true, deflater: true });
+      await eventually(() => !shared().inflater && !shared().deflater, 5000);
       assert.deepEqual(await server.decompress(await client(msg)), msg);
       server.close();
       client.close();
@@ -138,6 +201,41 @@ describe("ws permessage-deflate contexts live only while needed", () => {
     assert.equal(server.contexts.deflater, true);
     server.close();
     assert.equal(server.contexts.deflater, false);
+  });
+
+  it('"balanced" deflates within a 13-bit window, "ratio" within the negotiated one; both round-trip', async () => {
+    // 20 KiB of noise, then the same again: only a window over 16 KiB can refer back to it.
+    let seed = 7;
+    const noise = Uint8Array.from(
+      { length: 20_000 },
+      () => (seed = (seed * 75 + 74) % 65537) & 0xff,
+    );
+    const twice = new Uint8Array(40_000);
+    twice.set(noise);
+    twice.set(noise, 20_000);
+    const inflate = (c: Uint8Array, windowBits: number) =>
+      new Uint8Array(zlib.inflateRawSync(
+        new Uint8Array([...c, 0x00, 0x00, 0xff, 0xff]),
+        { windowBits, finishFlush: zlib.constants.Z_SYNC_FLUSH },
+      ));
+    const balanced = new PerMessageDeflate(defaults, 1 << 20, "balanced");
+    const lean = await balanced.compress(twice);
+    assert.deepEqual(inflate(lean, 13), twice); // no distance past 8 KiB
+    assert.ok(lean.length > 39_000, `noise does not compress without the window: ${lean.length}`);
+    // Messages that refer to earlier ones round-trip through an inflater that keeps its context.
+    const peer = new PerMessageDeflate(defaults, 1 << 20, "ratio");
+    assert.deepEqual(await peer.decompress(lean), twice);
+    for (let i = 0; i < 3; i++) {
+      const m = te.encode(`{"n":${i},"text":"the same words again and again"}`.repeat(3));
+      assert.deepEqual(await peer.decompress(await balanced.compress(m)), m);
+    }
+    peer.close();
+    balanced.close();
+    const ratio = new PerMessageDeflate(defaults, 1 << 20, "ratio");
+    const full = await ratio.compress(twice);
+    assert.ok(full.length < 25_000, `the 15-bit window refers back 20 KiB: ${full.length}`);
+    assert.deepEqual(inflate(full, 15), twice);
+    ratio.close();
   });
 
   it("a deflate bomb is still refused with 1009 in every mode, and the next message inflates", async () => {

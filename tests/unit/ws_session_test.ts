@@ -5,6 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { upgradeWebSocket, WebSocketHandshakeError } from "../../src/websocket/upgrade.ts";
 import { foreignUpgradeError, resolveUpgrade } from "../../src/websocket/registry.ts";
 import { MAX_UNANSWERED_PINGS } from "../../src/websocket/session.ts";
+import { idlePingCounts } from "../../src/websocket/idle_pings.ts";
 import { encodeClose } from "../../src/websocket/encoder.ts";
 import { PerMessageDeflate } from "../../src/websocket/deflate.ts";
 import { clientFrame, MASK, openSession, upgradeHeaders, upgradeRequest } from "../support/ws.ts";
@@ -372,6 +373,38 @@ describe("ws session: backpressure and floods", () => {
       reason: "No response from ping frame.",
     }]);
     assert.deepEqual(s.events, ["open", "error", "close 1001 unclean"]);
+  });
+  it("idle pings: sessions with one idleTimeout share one timer, gone with the last", () => {
+    const before = idlePingCounts();
+    const sessions = Array.from({ length: 20 }, () => openSession({ idleTimeout: 7.77 }));
+    const during = idlePingCounts();
+    assert.equal(during.timers, before.timers + 1);
+    assert.equal(during.members, before.members + 20);
+    for (const s of sessions) {
+      s.socket.close();
+      s.session.receive(encodeClose(1000, "", MASK));
+    }
+    assert.deepEqual(idlePingCounts(), before);
+  });
+  it("idle pings on the shared timer: a silent peer gets 1001, a talking one stays", async () => {
+    const silent = openSession({ idleTimeout: 0.1 });
+    const talking = openSession({ idleTimeout: 0.1 });
+    let talk = true;
+    const chatter = (async () => {
+      while (talk) {
+        talking.session.receive(clientFrame(10));
+        await sleep(10);
+      }
+    })();
+    await eventually(() => silent.channel.status === "ended");
+    assert.deepEqual(silent.events, ["open", "error", "close 1001 unclean"]);
+    await sleep(150); // past another whole idle period of the talking one
+    assert.equal(talking.socket.readyState, 1);
+    assert.deepEqual(talking.events, ["open"]);
+    talk = false;
+    await chatter;
+    talking.socket.close();
+    talking.session.receive(encodeClose(1000, "", MASK));
   });
   it("idleTimeout: a pong keeps the socket open", async () => {
     const s = openSession({ idleTimeout: 0.1 });

@@ -36,20 +36,41 @@ export interface ChannelHooks {
 }
 
 /**
- * The socket as a WebSocket session's channel.
+ * The socket as a WebSocket session's channel (a class: an idle socket holds
+ * one object, not eight closures).
  */
 export function socketChannel(t: Transport, hooks: ChannelHooks): WebSocketChannel {
-  return {
-    write: (bytes) => t.write(bytes),
-    drain: () => {
-      if (t.queued === 0) return Promise.resolve();
-      hooks.armSendTimeout();
-      return t.drain().then(() => hooks.clearSendTimeout());
-    },
-    pause: () => t.pause(),
-    resume: () => t.resume(),
-    end: () => t.close(),
-    abort: () => t.abort(),
-    failed: (code, reason) => hooks.failed(code, reason),
-  };
+  return new SocketChannel(t, hooks);
+}
+
+class SocketChannel implements WebSocketChannel {
+  readonly #t: Transport;
+  readonly #hooks: ChannelHooks;
+  constructor(t: Transport, hooks: ChannelHooks) {
+    this.#t = t;
+    this.#hooks = hooks;
+  }
+  write(bytes: Uint8Array): boolean {
+    return this.#t.write(bytes);
+  }
+  drain(): Promise<void> {
+    if (this.#t.queued === 0) return Promise.resolve();
+    this.#hooks.armSendTimeout();
+    return this.#t.drain().then(() => this.#hooks.clearSendTimeout());
+  }
+  pause(): void {
+    this.#t.pause();
+  }
+  resume(): void {
+    this.#t.resume();
+  }
+  end(): void {
+    this.#t.close();
+  }
+  abort(): void {
+    this.#t.abort();
+  }
+  failed(code: number, reason: string): void {
+    this.#hooks.failed(code, reason);
+  }
 }

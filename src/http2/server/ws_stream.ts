@@ -68,7 +68,7 @@ export interface WsStreamOwner {
 }
 
 /** The WebSocket side of one stream that carries an RFC 8441 extended CONNECT. */
-export class WsStream {
+export class WsStream implements WebSocketChannel {
   readonly #s: WsStreamOwner;
   /**
    * DATA that arrives before the handler answered: kept here (uncredited, so
@@ -126,7 +126,7 @@ export class WsStream {
     for (const h of accept.headers) fields.push(h);
     d.conn.sendHeaders(s.id, fields, false);
     d.flushSoon();
-    const session = accept.open(this.#channel());
+    const session = accept.open(this);
     this.session = session;
     d.webSocketOpened(s, session);
     for (const b of early) this.receive(b);
@@ -157,34 +157,47 @@ export class WsStream {
     if (n > 0 && s.live) s.host.conn.consumed(s.id, n);
   }
 
-  #channel(): WebSocketChannel {
+  // ---- the session's channel (this object: no closures per WebSocket) ----
+
+  /** DATA within the windows; false above the stream's buffer mark. */
+  write(bytes: Uint8Array): boolean {
+    return this.#s.body(bytes);
+  }
+
+  drain(): Promise<void> {
+    return this.#s.ready();
+  }
+
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
     const s = this.#s;
-    const d = s.host;
-    return {
-      write: (bytes) => s.body(bytes),
-      drain: () => s.ready(),
-      pause: () => (this.#paused = true),
-      resume: () => {
-        this.#paused = false;
-        const owed = this.#owed;
-        this.#owed = 0;
-        if (owed > 0 && s.live) {
-          d.conn.consumed(s.id, owed);
-          d.flushSoon();
-        }
-      },
-      end: () => {
-        this.done = true;
-        s.end();
-      },
-      abort: () => {
-        this.done = true;
-        if (!s.canSend) return;
-        d.conn.resetStream(s.id, ErrorCode.CANCEL);
-        d.lost(s, new Error("WebSocket aborted"));
-        d.flushSoon();
-      },
-      failed: (code, reason) => d.report("websocket", new Error(reason), code),
-    };
+    this.#paused = false;
+    const owed = this.#owed;
+    this.#owed = 0;
+    if (owed > 0 && s.live) {
+      s.host.conn.consumed(s.id, owed);
+      s.host.flushSoon();
+    }
+  }
+
+  end(): void {
+    this.done = true;
+    this.#s.end();
+  }
+
+  abort(): void {
+    const s = this.#s;
+    this.done = true;
+    if (!s.canSend) return;
+    s.host.conn.resetStream(s.id, ErrorCode.CANCEL);
+    s.host.lost(s, new Error("WebSocket aborted"));
+    s.host.flushSoon();
+  }
+
+  failed(code: number, reason: string): void {
+    this.#s.host.report("websocket", new Error(reason), code);
   }
 }
