@@ -19,6 +19,7 @@
 import { existsSync } from "node:fs";
 import process from "node:process";
 import { setImmediate } from "node:timers";
+import { MemoryTransport } from "../tests/support/memory_transport.ts";
 
 const argv = process.argv.slice(2);
 const arg = (k: string, d: string) => {
@@ -45,33 +46,6 @@ const h1 = await import(first("src/http1/server/driver.ts", "src/http1/driver.ts
 const h1opts = await import(first("src/http1/server/options.ts", "src/http1/options.ts")) as Any;
 const info = await import(root + "src/fetch/info.ts") as Any;
 const exchange = await import(root + "src/fetch/exchange.ts") as Any;
-
-/** Output is counted; `onWrite` hears each chunk. */
-class MemoryTransport {
-  readonly remoteAddr = { hostname: "127.0.0.1", port: 1, transport: "tcp" as const };
-  readonly localAddr = { hostname: "127.0.0.1", port: 2, transport: "tcp" as const };
-  readonly secure = false;
-  readonly alpn = null;
-  readonly serverName = null;
-  readonly closed = new Promise<void>(() => {});
-  readonly queued = 0;
-  sink: Any = null;
-  onWrite: () => void = () => {};
-  start(sink: Any): void {
-    this.sink = sink;
-  }
-  pause(): void {}
-  resume(): void {}
-  write(_chunk: Uint8Array): boolean {
-    this.onWrite();
-    return true;
-  }
-  drain(): Promise<void> {
-    return Promise.resolve();
-  }
-  close(): void {}
-  abort(): void {}
-}
 
 const host = {
   handler: () => new Response("hello"),
@@ -105,8 +79,8 @@ if (proto === "h1") {
   const req = enc.encode("GET / HTTP/1.1\r\nHost: bench\r\n\r\n");
   run = async (n) => {
     for (let i = 0; i < n; i++) {
-      const answered = new Promise<void>((r) => (t.onWrite = r));
-      t.sink.data(req.slice());
+      const answered = new Promise<void>((r) => (t.onWrite = () => r()));
+      t.sink!.data(req.slice());
       await answered;
     }
   };
@@ -114,7 +88,7 @@ if (proto === "h1") {
   const f = await import("../tests/support/http2_frames.ts");
   const { concat } = await import("../tests/support/common.ts");
   new h2.Http2Driver(t, host, facts, h2opts.resolveHttp2Options({})).start();
-  t.sink.data(
+  t.sink!.data(
     concat(f.preface(), f.settings(), f.settingsAck(), f.windowUpdate(0, 2 ** 31 - 65536)),
   );
   let id = 1;
@@ -125,7 +99,7 @@ if (proto === "h1") {
         frames.push(f.headers(id, f.getRequest("/"), { endStream: true }));
       }
       const target = stats.requests + 100;
-      t.sink.data(concat(...frames));
+      t.sink!.data(concat(...frames));
       while (stats.requests < target || stats.inflight > 0) await turn();
     }
   };

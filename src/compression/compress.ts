@@ -38,6 +38,7 @@ import type { ResolvedCompression } from "./options.ts";
 import { compressStream } from "./stream.ts";
 import type { Encoder } from "./encoders.ts";
 import { ASYNC_MIN_BYTES } from "./off_loop.ts";
+import { joinBytes } from "../bytes/join.ts";
 import { peekStaticBody } from "../fetch/static_body.ts";
 import { heldBodyBytes } from "../runtime/bun_body.ts";
 import { readEager } from "../fetch/eager_read.ts";
@@ -158,7 +159,7 @@ export async function compressResponse(
   }
   if (ended && bytes < options.minSize) {
     // Too small to be worth it; the size is the response's own, so this does not vary.
-    return rebuild(res, ended && bytes === 0 ? null : join(prefix, bytes), new Headers(h));
+    return rebuild(res, ended && bytes === 0 ? null : joinBytes(prefix, bytes), new Headers(h));
   }
   encoded(headers, encoding);
   if (head) {
@@ -166,7 +167,7 @@ export async function compressResponse(
     return rebuild(res, null, headers);
   }
   if (ended) {
-    return rebuild(res, await compressWhole(encoder, join(prefix, bytes), level), headers);
+    return rebuild(res, await compressWhole(encoder, joinBytes(prefix, bytes), level), headers);
   }
   return rebuild(res, compressStream(encoder, level, { prefix, pending, reader }), headers);
 }
@@ -208,16 +209,6 @@ function erroring(error: unknown): ReadableStream<Uint8Array> {
       c.error(error);
     },
   });
-}
-
-function join(chunks: Uint8Array[], bytes: number): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(bytes);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.byteLength;
-  }
-  return out;
 }
 
 /** Whether a plain body has fewer than `n` bytes; a string is encoded only when its length cannot tell. */

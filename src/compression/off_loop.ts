@@ -39,6 +39,7 @@
  * @module
  */
 import type { ZlibStream } from "./zlib_stream.ts";
+import { joinBytes } from "../bytes/join.ts";
 
 /** Whether node:zlib's callback API runs on a thread pool here (Bun, Node) or on the loop (Deno). */
 export const ZLIB_POOL: boolean = !("Deno" in globalThis);
@@ -127,13 +128,7 @@ async function sliced(data: Uint8Array, s: ZlibStream): Promise<Uint8Array<Array
     s.destroy();
     throw e;
   }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const b of out) {
-    all.set(b, at);
-    at += b.byteLength;
-  }
-  return all;
+  return joinBytes(out, size);
 }
 
 const NOTHING = new Uint8Array(0);

@@ -10,6 +10,7 @@
  */
 import type { Encoder } from "./encoders.ts";
 import type { ZlibStream } from "./zlib_stream.ts";
+import { joinBytes } from "../bytes/join.ts";
 
 type Read = ReadableStreamReadResult<Uint8Array>;
 
@@ -82,7 +83,7 @@ export function compressStream(
     const parts = out;
     out = [];
     produced++;
-    controller.enqueue(parts.length === 1 ? parts[0]! : join(parts));
+    controller.enqueue(parts.length === 1 ? parts[0]! : joinBytes(parts));
   };
 
   const fail = (error: unknown): void => {
@@ -139,16 +140,4 @@ export function compressStream(
       return reader.cancel(reason);
     },
   }, { highWaterMark: 0 });
-}
-
-function join(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.byteLength;
-  const all = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    all.set(p, o);
-    o += p.byteLength;
-  }
-  return all;
 }

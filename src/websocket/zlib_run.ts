@@ -10,6 +10,7 @@
 import zlib from "node:zlib";
 import { CloseCode } from "./constants.ts";
 import { WebSocketError } from "./errors.ts";
+import { joinBytes } from "../bytes/join.ts";
 
 /** A raw deflate or inflate stream. */
 export type ZStream = zlib.DeflateRaw | zlib.InflateRaw;
@@ -105,13 +106,7 @@ function join(chunks: Uint8Array[], total: number): Uint8Array {
   // A plain Uint8Array view, not the runtime's Buffer subclass.
   if (chunks.length === 0) return new Uint8Array(0);
   if (chunks.length === 1) return new Uint8Array(chunks[0]!.buffer, chunks[0]!.byteOffset, total);
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return joinBytes(chunks, total);
 }
 
 /**

@@ -6,6 +6,7 @@
  * @module
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { joinBytes } from "../../src/bytes/join.ts";
 
 /** Bytes from a hex string; whitespace is ignored (`hex("82 86")`). */
 export function hex(s: string): Uint8Array {
@@ -17,15 +18,7 @@ export function hex(s: string): Uint8Array {
 
 /** Concatenates byte arrays (`concat(a, b, c)`). */
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.byteLength;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
+  return joinBytes(parts);
 }
 
 /**

@@ -5,6 +5,8 @@
  * @module
  */
 import assert from "node:assert/strict";
+import zlib from "node:zlib";
+import { Buffer } from "node:buffer";
 import { type DecoderEvent, WebSocketDecoder } from "../../src/websocket/decoder.ts";
 import { encodeFrame } from "../../src/websocket/encoder.ts";
 import { MemoryChannel } from "../../src/websocket/memory_channel.ts";
@@ -94,4 +96,28 @@ export function openSession(
     frames,
     readyBefore,
   };
+}
+
+/**
+ * A peer that compresses as a client does (browsers and `ws` keep their
+ * context by default): raw deflate, sync flush, the 00 00 ff ff tail
+ * stripped; `close()` frees its zlib context.
+ */
+export function clientDeflater(
+  windowBits = 15,
+): ((data: Uint8Array) => Promise<Uint8Array>) & { close(): void } {
+  const z = zlib.createDeflateRaw({ windowBits });
+  const fn = (data: Uint8Array) =>
+    new Promise<Uint8Array>((resolve) => {
+      const chunks: Buffer[] = [];
+      const on = (c: Buffer) => chunks.push(c);
+      z.on("data", on);
+      z.write(data);
+      z.flush(zlib.constants.Z_SYNC_FLUSH, () => {
+        z.off("data", on);
+        const b = Buffer.concat(chunks);
+        resolve(new Uint8Array(b.subarray(0, b.length - 4)));
+      });
+    });
+  return Object.assign(fn, { close: () => z.close() });
 }

@@ -7,10 +7,9 @@ import assert from "node:assert/strict";
 import { Http2Driver } from "../../src/http2/server/driver.ts";
 import { resolveHttp2Options } from "../../src/http2/server/options.ts";
 import { UPLOAD_ALLOWANCE } from "../../src/http2/server/answered_resets.ts";
-import { Connection } from "../../src/fetch/info.ts";
 import { defaultOnError } from "../../src/fetch/exchange.ts";
 import type { LiveConnection, ServerHost } from "../../src/fetch/host.ts";
-import type { Transport, TransportSink } from "../../src/transport/types.ts";
+import { MemoryTransport } from "../support/memory_transport.ts";
 import { ErrorCode } from "../../src/http2/core/errors.ts";
 import { FrameDecoder, FrameType } from "../../src/http2/core/mod.ts";
 import { concat } from "../support/common.ts";
@@ -29,40 +28,21 @@ import {
   windowUpdate,
 } from "../support/http2_frames.ts";
 
-/** An in-memory transport whose output is decoded into frames. */
-class FrameTransport implements Transport {
-  readonly remoteAddr = { hostname: "127.0.0.1", port: 1, transport: "tcp" as const };
-  readonly localAddr = { hostname: "127.0.0.1", port: 2, transport: "tcp" as const };
-  readonly secure = false;
-  readonly alpn = null;
-  readonly serverName = null;
-  readonly closed = new Promise<void>(() => {});
-  readonly queued = 0;
-  sink: TransportSink | null = null;
+/** The memory transport, its output decoded into frames. */
+class FrameTransport extends MemoryTransport {
   readonly frames: OutFrame[] = [];
-  closedByServer = false;
   readonly #dec = new FrameDecoder(1 << 24);
   readonly #fields = new FieldBlockReader();
-  start(sink: TransportSink): void {
-    this.sink = sink;
+  /** The server closed or aborted the connection. */
+  get closedByServer(): boolean {
+    return this.closes + this.aborts > 0;
   }
-  pause(): void {}
-  resume(): void {}
-  write(chunk: Uint8Array): boolean {
+  override write(chunk: Uint8Array): boolean {
     this.#dec.push(chunk.slice());
     for (let f = this.#dec.next(); f !== null; f = this.#dec.next()) {
       this.frames.push(this.#fields.read(f));
     }
-    return true;
-  }
-  drain(): Promise<void> {
-    return Promise.resolve();
-  }
-  close(): void {
-    this.closedByServer = true;
-  }
-  abort(): void {
-    this.closedByServer = true;
+    return super.write(chunk);
   }
 }
 
@@ -94,15 +74,7 @@ function setup(
     clientError() {},
   };
   const t = new FrameTransport();
-  const facts = {
-    stats: { requests: 0, inflight: 0, websockets: 0 },
-    remoteAddr: t.remoteAddr,
-    localAddr: t.localAddr,
-    protocol: "h2c" as const,
-    secure: false,
-    serverName: null,
-    connection: new Connection(),
-  };
+  const facts = t.facts();
   new Http2Driver(t, host, facts, resolveHttp2Options(opts)).start();
   t.sink!.data(concat(preface(), settings(), settingsAck()));
   const send = async (...parts: Uint8Array[]) => {

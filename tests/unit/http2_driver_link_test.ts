@@ -7,15 +7,10 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Http2Driver } from "../../src/http2/server/driver.ts";
 import { type Http2Options, resolveHttp2Options } from "../../src/http2/server/options.ts";
-import { Connection } from "../../src/fetch/info.ts";
 import { defaultOnError } from "../../src/fetch/exchange.ts";
 import type { ServerHost } from "../../src/fetch/host.ts";
-import {
-  type CloseWatcher,
-  type Transport,
-  type TransportSink,
-  watchClosed,
-} from "../../src/transport/types.ts";
+import { type CloseWatcher, type Transport, watchClosed } from "../../src/transport/types.ts";
+import { MemoryTransport } from "../support/memory_transport.ts";
 import { FrameDecoder } from "../../src/http2/core/frame/decoder.ts";
 import { ErrorCode } from "../../src/http2/core/errors.ts";
 import { FrameType } from "../../src/http2/core/frame/types.ts";
@@ -30,38 +25,14 @@ import {
   settingsAck,
 } from "../support/http2_frames.ts";
 
-/** An in-memory transport: the test feeds bytes in and decodes what is written. */
-class MemoryTransport implements Transport {
-  readonly remoteAddr = { hostname: "127.0.0.1", port: 1, transport: "tcp" as const };
-  readonly localAddr = { hostname: "127.0.0.1", port: 2, transport: "tcp" as const };
-  readonly secure = false;
-  readonly alpn = null;
-  readonly serverName = null;
-  readonly closed = new Promise<void>(() => {});
-  readonly queued = 0;
-  sink: TransportSink | null = null;
+/** The memory transport, decoding what is written into frames. */
+class FrameTransport extends MemoryTransport {
   readonly frames: Frame[] = [];
   readonly #decoder = new FrameDecoder(1 << 24);
-  closes = 0;
-  aborts = 0;
-  start(sink: TransportSink): void {
-    this.sink = sink;
-  }
-  pause(): void {}
-  resume(): void {}
-  write(chunk: Uint8Array): boolean {
+  override write(chunk: Uint8Array): boolean {
     this.#decoder.push(chunk.slice());
     for (let f = this.#decoder.next(); f !== null; f = this.#decoder.next()) this.frames.push(f);
-    return true;
-  }
-  drain(): Promise<void> {
-    return Promise.resolve();
-  }
-  close(): void {
-    this.closes++;
-  }
-  abort(): void {
-    this.aborts++;
+    return super.write(chunk);
   }
   of(type: FrameType): Frame[] {
     return this.frames.filter((f) => f.type === type);
@@ -84,22 +55,14 @@ function open(options: Partial<Http2Options>, handler: () => Response | Promise<
       if (timeout !== undefined) timeouts.push(timeout);
     },
   };
-  const t = new MemoryTransport();
-  const facts = {
-    stats: { requests: 0, inflight: 0, websockets: 0 },
-    remoteAddr: t.remoteAddr,
-    localAddr: t.localAddr,
-    protocol: "h2c" as const,
-    secure: false,
-    serverName: null,
-    connection: new Connection(),
-  };
+  const t = new FrameTransport();
+  const facts = t.facts();
   const driver = new Http2Driver(t, host, facts, resolveHttp2Options(options));
   driver.start();
   return { t, driver, timeouts };
 }
 
-function goaway(t: MemoryTransport): number | undefined {
+function goaway(t: FrameTransport): number | undefined {
   const g = t.of(FrameType.GOAWAY)[0] as { code: number } | undefined;
   return g?.code;
 }

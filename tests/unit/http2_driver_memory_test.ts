@@ -5,39 +5,11 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Http2Driver } from "../../src/http2/server/driver.ts";
 import { resolveHttp2Options } from "../../src/http2/server/options.ts";
-import { Connection } from "../../src/fetch/info.ts";
 import { defaultOnError } from "../../src/fetch/exchange.ts";
 import type { LiveConnection, ServerHost } from "../../src/fetch/host.ts";
-import type { Transport, TransportSink } from "../../src/transport/types.ts";
+import { MemoryTransport } from "../support/memory_transport.ts";
 import { concat } from "../support/common.ts";
 import { getRequest, headers, preface, settings, settingsAck } from "../support/http2_frames.ts";
-
-/** An in-memory transport: the test feeds bytes in; output is counted and dropped. */
-class MemoryTransport implements Transport {
-  readonly remoteAddr = { hostname: "127.0.0.1", port: 1, transport: "tcp" as const };
-  readonly localAddr = { hostname: "127.0.0.1", port: 2, transport: "tcp" as const };
-  readonly secure = false;
-  readonly alpn = null;
-  readonly serverName = null;
-  readonly closed = new Promise<void>(() => {});
-  readonly queued = 0;
-  sink: TransportSink | null = null;
-  written = 0;
-  start(sink: TransportSink): void {
-    this.sink = sink;
-  }
-  pause(): void {}
-  resume(): void {}
-  write(chunk: Uint8Array): boolean {
-    this.written += chunk.byteLength;
-    return true;
-  }
-  drain(): Promise<void> {
-    return Promise.resolve();
-  }
-  close(): void {}
-  abort(): void {}
-}
 
 async function turns(n: number): Promise<void> {
   for (let i = 0; i < n; i++) await new Promise((r) => setTimeout(r, 0));
@@ -58,15 +30,7 @@ describe("h2 driver memory", () => {
         clientError() {},
       };
       const t = new MemoryTransport();
-      const facts = {
-        stats: { requests: 0, inflight: 0, websockets: 0 },
-        remoteAddr: t.remoteAddr,
-        localAddr: t.localAddr,
-        protocol: "h2c" as const,
-        secure: false,
-        serverName: null,
-        connection: new Connection(),
-      };
+      const facts = t.facts();
       new Http2Driver(t, host, facts, resolveHttp2Options({ sendTimeout })).start();
       t.sink!.data(concat(preface(), settings(), settingsAck()));
       for (let batch = 0; batch < 20; batch++) {

@@ -16,7 +16,13 @@ import {
 import { storedBlocks, zlibContextCounts } from "../../src/websocket/zlib_run.ts";
 import { InflateHistory } from "../../src/websocket/inflate_history.ts";
 import { Opcode } from "../../src/websocket/constants.ts";
-import { clientFrame, openSession, upgradeHeaders, upgradeRequest } from "../support/ws.ts";
+import {
+  clientDeflater,
+  clientFrame,
+  openSession,
+  upgradeHeaders,
+  upgradeRequest,
+} from "../support/ws.ts";
 import { eventually } from "../support/common.ts";
 
 const te = new TextEncoder();
@@ -30,24 +36,6 @@ const created = () => zlibContextCounts().created;
 const live = () => zlibContextCounts().live;
 /** Whether the process's shared contexts that "balanced" uses (13-bit deflater) exist now. */
 const shared = () => ({ inflater: sharedInflateLane().live, deflater: sharedDeflateLane(13).live });
-
-// A client compressor that keeps its context (as browsers and `ws` do by default).
-function clientDeflater() {
-  const z = zlib.createDeflateRaw({ windowBits: 15 });
-  const fn = (data: Uint8Array) =>
-    new Promise<Uint8Array>((resolve) => {
-      const chunks: Buffer[] = [];
-      const on = (c: Buffer) => chunks.push(c);
-      z.on("data", on);
-      z.write(data);
-      z.flush(zlib.constants.Z_SYNC_FLUSH, () => {
-        z.off("data", on);
-        const b = Buffer.concat(chunks);
-        resolve(new Uint8Array(b.subarray(0, b.length - 4)));
-      });
-    });
-  return Object.assign(fn, { close: () => z.close() });
-}
 
 // Text that compresses only through back references (a repeat of itself).
 function noise(n: number, seed: number): Uint8Array {

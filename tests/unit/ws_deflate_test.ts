@@ -9,6 +9,7 @@ import {
   parseExtensions,
 } from "../../src/websocket/extensions.ts";
 import { WebSocketError } from "../../src/websocket/errors.ts";
+import { clientDeflater } from "../support/ws.ts";
 
 const te = new TextEncoder();
 // ws does not export its internals; load them by path (ws is a dev dependency).
@@ -25,23 +26,6 @@ const defaults: DeflateParams = {
   serverMaxWindowBits: 15,
   clientMaxWindowBits: 15,
 };
-
-// A peer that compresses like a client would: raw deflate, sync flush, tail stripped.
-function clientDeflater(windowBits = 15) {
-  const z = zlib.createDeflateRaw({ windowBits });
-  return (data: Uint8Array) =>
-    new Promise<Uint8Array>((resolve) => {
-      const chunks: Buffer[] = [];
-      const on = (c: Buffer) => chunks.push(c);
-      z.on("data", on);
-      z.write(data);
-      z.flush(zlib.constants.Z_SYNC_FLUSH, () => {
-        z.off("data", on);
-        const b = Buffer.concat(chunks);
-        resolve(new Uint8Array(b.subarray(0, b.length - 4)));
-      });
-    });
-}
 
 type WsPmd = {
   accept(c: unknown): unknown;
