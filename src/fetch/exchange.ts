@@ -19,6 +19,7 @@ import { type TrailerProducer, TrailersError, trailersOf } from "./trailers.ts";
 import { type Read, readEager } from "./eager_read.ts";
 import { responseFields } from "./response_fields.ts";
 import type { ResponseWriter, UpgradeHook } from "./writer.ts";
+import type { WebSocketSessionHandle } from "../websocket/channel.ts";
 import { type ErrorHandler, fallbackResponse, reportAfterHead } from "./on_error.ts";
 import { AccessRecord } from "./access_record.ts";
 import type { Wirable, WireSession } from "./wire.ts";
@@ -58,10 +59,14 @@ export class Exchange implements Wirable {
   #abort: AbortController | null = null;
   #reason: unknown = undefined;
   #reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
-  readonly #writer: ResponseWriter;
+  /** Null once a WebSocket took the connection (the exchange then holds only what it must). */
+  #writer: ResponseWriter | null;
   readonly #upgrades: UpgradeHook | null;
-  // Set by start()/run(): the request, its onError, and whether it is a HEAD.
-  #request!: Request;
+  /** The WebSocket this exchange became (its close completes the exchange). */
+  #ws: WebSocketSessionHandle | null = null;
+  // Set by start()/run(): the request (null after a WebSocket switch), its onError, and whether
+  // it is a HEAD.
+  #request: Request | null = null;
   #onError!: ErrorHandler;
   #isHead = false;
   /** The driver registered the request as a WebSocket upgrade candidate. */
@@ -92,7 +97,7 @@ export class Exchange implements Wirable {
 
   /** For wire(req): the writer's side, null once the response started, undefined without one. */
   grantWire(): WireGrant | null | undefined {
-    return this.#writer.wire?.();
+    return this.#writer?.wire?.();
   }
 
   /** True once the response was fully sent or aborted. */
@@ -118,7 +123,8 @@ export class Exchange implements Wirable {
   expire(reason: Error): void {
     if (this.done) return;
     this.cancel(reason);
-    this.#writer.abort(reason);
+    if (this.#ws !== null) this.#ws.abort(reason);
+    else this.#writer!.abort(reason);
   }
 
   #finish(outcome: Completion): void {
@@ -128,7 +134,7 @@ export class Exchange implements Wirable {
   /** The response cannot complete: tell the writer (h1 closes, h2 resets). */
   #fail(error: unknown): void {
     this.#finish("aborted");
-    this.#writer.abort(error);
+    this.#writer!.abort(error);
   }
 
   /**
@@ -240,7 +246,7 @@ export class Exchange implements Wirable {
     } catch (error) {
       if (this.wired !== null) return this.#wiredEnd(undefined, error, true);
       if (this.done) {
-        if (this.upgradable) this.#upgrades?.refused(this.#request);
+        if (this.upgradable) this.#upgrades?.refused(this.#request!);
         return;
       }
       response = this.#upgrades?.failed(error) ?? await this.#fallback(error);
@@ -251,12 +257,12 @@ export class Exchange implements Wirable {
   /** The handler failed: onError's answer (the access log records an error). */
   #fallback(error: unknown): Promise<Response> {
     this.log?.failed();
-    return fallbackResponse(this.#onError, error, this.#request);
+    return fallbackResponse(this.#onError, error, this.#request!);
   }
 
   /** A wired response ends with its wire (wire.ts). */
   async #wiredEnd(r: unknown, error: unknown, threw: boolean): Promise<void> {
-    this.#finish(await this.wired!.settled(r, error, threw, this.#onError, this.#request));
+    this.#finish(await this.wired!.settled(r, error, threw, this.#onError, this.#request!));
   }
 
   /** Sends the handler's response: a WebSocket handshake through the hook, else the chosen way. */
@@ -271,11 +277,8 @@ export class Exchange implements Wirable {
       way = null;
     }
     if (hook !== null && !whole && (this.upgradable || response.status === 101)) {
-      const a = hook.answer(this.#request, response, this.#writer, this.done);
-      if (a.kind === "switched") {
-        a.ended.then((error) => error === null ? this.#finish("sent") : this.cancel(error));
-        return;
-      }
+      const a = hook.answer(this.#request!, response, this.#writer!, this.done);
+      if (a.kind === "switched") return this.#switched(a.session);
       if (a.kind === "dropped") return;
       if (a.kind === "respond") response = a.response;
       else if (a.kind === "error" && !this.done) {
@@ -292,9 +295,25 @@ export class Exchange implements Wirable {
     await this.#send(response, way);
   }
 
+  /**
+   * The connection became a WebSocket: the exchange lasts until it closes
+   * ("sent" after a clean close handshake, else "aborted" and req.signal
+   * aborts). It lets go of the Request and the writer, which would keep the
+   * upgrade's HTTP state alive for the socket's life.
+   */
+  #switched(session: WebSocketSessionHandle): void {
+    this.#ws = session;
+    this.#writer = null;
+    this.#request = null;
+    session.closed.then(() => {
+      if (session.wasClean) this.#finish("sent");
+      else this.cancel(new Error("the WebSocket closed without a clean close handshake"));
+    });
+  }
+
   /** The general way: the runtime's held bytes, or the stream. */
   async #send(response: Response, way: "held" | "stream"): Promise<void> {
-    const writer = this.#writer;
+    const writer = this.#writer!;
     const isHead = this.#isHead;
     const status = response.status;
     if (way === "held") return this.#held(response);
@@ -349,7 +368,7 @@ export class Exchange implements Wirable {
 
   /** A response whose body is known in full: one head with its length, one body write. */
   #sendWhole(whole: WholeResponse): void {
-    sendWhole(this.#writer, whole, this.#isHead);
+    sendWhole(this.#writer!, whole, this.#isHead);
     this.#finish("sent");
   }
 
@@ -361,7 +380,7 @@ export class Exchange implements Wirable {
     reader: ReadableStreamDefaultReader<Uint8Array>,
     head: StreamHead,
   ): Promise<void> {
-    const writer = this.#writer;
+    const writer = this.#writer!;
     const { status, headers, declared, trailers } = head;
     const ready = await readEager(reader, EAGER);
     if (ready.badChunk) throw ready.error;
@@ -419,7 +438,7 @@ export class Exchange implements Wirable {
    * connection closes without the last chunk) and onError hears about it.
    */
   async #endWithTrailers(producer: TrailerProducer): Promise<void> {
-    const writer = this.#writer;
+    const writer = this.#writer!;
     let fields: Array<[string, string]>;
     try {
       fields = await producer.produce();
@@ -432,7 +451,7 @@ export class Exchange implements Wirable {
     } catch (error) {
       if (this.done) return;
       this.#fail(error);
-      await reportAfterHead(this.#onError, error, this.#request);
+      await reportAfterHead(this.#onError, error, this.#request!);
       return;
     }
     if (this.done) return; // the client left while the function ran

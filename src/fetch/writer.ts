@@ -91,8 +91,8 @@ export interface ResponseWriter {
 export type UpgradeAnswer =
   /** Not an upgrade response: send it as it is. */
   | { kind: "none" }
-  /** The connection switched; `ended` settles when the session closes: null when cleanly. */
-  | { kind: "switched"; ended: Promise<Error | null> }
+  /** The connection switched to `session`: the exchange completes when it closes. */
+  | { kind: "switched"; session: WebSocketSessionHandle }
   /** Send this instead (the connection could not switch). */
   | { kind: "respond"; response: Response }
   /** A response for some other server's upgrade: a handler error, for onError. */

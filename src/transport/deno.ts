@@ -11,6 +11,7 @@
  */
 import {
   type Addr,
+  type CloseWatcher,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   type HandshakeErrorHook,
   type ListenOptions,
@@ -53,7 +54,6 @@ class DenoTransport implements Transport {
   readonly secure: boolean;
   alpn: string | null = null;
   readonly serverName: string | null = null;
-  readonly closed: Promise<void>;
 
   #conn: Deno.Conn;
   #sink: TransportSink | null = null;
@@ -64,7 +64,12 @@ class DenoTransport implements Transport {
   #writing = false;
   #closing = false;
   #done = false;
-  #resolveClosed!: () => void;
+  // `closed` is made only when asked for; the drivers watch through watchClose instead, which
+  // spares a promise, its reactions and their closures per connection (as on Bun).
+  #closed: Promise<void> | null = null;
+  #resolveClosed: (() => void) | null = null;
+  #watchers: CloseWatcher[] | null = null;
+  #lingerTimer: ReturnType<typeof setTimeout> | undefined;
   #readSize = MIN_READ;
   #reading = false;
   #eof = false;
@@ -74,7 +79,24 @@ class DenoTransport implements Transport {
     this.secure = secure;
     this.remoteAddr = toAddr(conn.remoteAddr);
     this.localAddr = toAddr(conn.localAddr);
-    this.closed = new Promise((r) => (this.#resolveClosed = r));
+  }
+
+  get closed(): Promise<void> {
+    if (this.#closed === null) {
+      this.#closed = this.#done ? Promise.resolve() : new Promise((r) => (this.#resolveClosed = r));
+    }
+    return this.#closed;
+  }
+
+  watchClose(watcher: CloseWatcher): void {
+    if (this.#done) queueMicrotask(() => watcher.transportClosed());
+    else (this.#watchers ??= []).push(watcher);
+  }
+
+  unwatchClose(watcher: CloseWatcher): void {
+    const list = this.#watchers;
+    const i = list === null ? -1 : list.indexOf(watcher);
+    if (i >= 0) list!.splice(i, 1);
   }
 
   get queued(): number {
@@ -211,9 +233,8 @@ class DenoTransport implements Transport {
       return;
     }
     this.resume();
-    const timer = setTimeout(() => this.abort(), LINGER_MS);
+    const timer = this.#lingerTimer = setTimeout(() => this.abort(), LINGER_MS);
     Deno.unrefTimer(timer as unknown as number);
-    this.closed.then(() => clearTimeout(timer));
   }
 
   abort(): void {
@@ -241,7 +262,24 @@ class DenoTransport implements Transport {
     this.resume();
     this.#queue.wake(true);
     if (!this.#closing) this.#closing = true;
-    this.#resolveClosed();
+    clearTimeout(this.#lingerTimer);
+    this.#resolveClosed?.();
+    const watchers = this.#watchers;
+    if (watchers !== null) {
+      this.#watchers = null;
+      // A microtask later, in order, as reactions to `closed` would run.
+      queueMicrotask(() => {
+        for (const w of watchers) {
+          try {
+            w.transportClosed();
+          } catch (e) {
+            queueMicrotask(() => {
+              throw e; // reported as an uncaught reaction would be; the others still run
+            });
+          }
+        }
+      });
+    }
   }
 
   /**

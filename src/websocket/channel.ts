@@ -47,6 +47,11 @@ export interface WebSocketSessionHandle {
   peerEnded(error?: Error): void;
   /** Server shutdown: start a close handshake with 1001 (going away). */
   goingAway(): void;
+  /**
+   * Drops the connection now (the channel aborts; the socket closes with
+   * 1006 and `reason`), as `server.timeout(req)` does to a response.
+   */
+  abort(reason: Error): void;
   /** Settles when the session reached CLOSED (for stats and `info.completed`). */
   readonly closed: Promise<void>;
   /** Once `closed` settled: whether the close handshake completed cleanly. */

@@ -40,9 +40,6 @@ export const webSocketUpgrades: UpgradeHook = {
       return { kind: "respond", response };
     }
     // The exchange completes when the WebSocket closes: "sent" after a clean close handshake.
-    const ended = session.closed.then(() =>
-      session.wasClean ? null : new Error("the WebSocket closed without a clean close handshake")
-    );
-    return { kind: "switched", ended };
+    return { kind: "switched", session };
   },
 };

@@ -272,6 +272,14 @@ export class WebSocketSession implements WebSocketSessionHandle, IdleMember {
     this.#finish(CloseCode.ABNORMAL, "", false, error ? msg : msg);
   }
 
+  /** Drops the connection now: the channel aborts, the socket closes with 1006 and `reason`. */
+  abort(reason: Error): void {
+    const ch = this.#ch;
+    if (!this.#go(SessionEvent.PEER_ENDED)) return;
+    ch?.abort();
+    this.#finish(CloseCode.ABNORMAL, "", false, reason.message);
+  }
+
   /** Server shutdown: close with 1001. */
   goingAway(): void {
     if (this.#state === SessionState.CONNECTING) this.abandon("server shutting down");
