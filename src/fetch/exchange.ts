@@ -19,7 +19,7 @@ import { type TrailerProducer, TrailersError, trailersOf } from "./trailers.ts";
 import { type Read, readEager } from "./eager_read.ts";
 import { responseFields } from "./response_fields.ts";
 import type { ResponseWriter, UpgradeHook } from "./writer.ts";
-import type { WebSocketSessionHandle } from "../websocket/channel.ts";
+import type { SessionCloseWatcher, WebSocketSessionHandle } from "../websocket/channel.ts";
 import { type ErrorHandler, fallbackResponse, reportAfterHead } from "./on_error.ts";
 import { AccessRecord } from "./access_record.ts";
 import type { Wirable, WireSession } from "./wire.ts";
@@ -53,7 +53,7 @@ interface StreamHead {
 }
 
 /** Runs one exchange; never rejects. */
-export class Exchange implements Wirable {
+export class Exchange implements Wirable, SessionCloseWatcher {
   /** The info object given to the handler. */
   readonly info: RequestInfo;
   #abort: AbortController | null = null;
@@ -305,10 +305,13 @@ export class Exchange implements Wirable {
     this.#ws = session;
     this.#writer = null;
     this.#request = null;
-    session.closed.then(() => {
-      if (session.wasClean) this.#finish("sent");
-      else this.cancel(new Error("the WebSocket closed without a clean close handshake"));
-    });
+    session.watchClosed(this);
+  }
+
+  /** @internal The WebSocket this exchange became closed (see #switched). */
+  sessionClosed(): void {
+    if (this.#ws!.wasClean) this.#finish("sent");
+    else this.cancel(new Error("the WebSocket closed without a clean close handshake"));
   }
 
   /** The general way: the runtime's held bytes, or the stream. */

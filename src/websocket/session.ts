@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { WebSocketChannel, WebSocketSessionHandle } from "./channel.ts";
+import type { SessionCloseWatcher, WebSocketChannel, WebSocketSessionHandle } from "./channel.ts";
 import { CloseCode, Opcode } from "./constants.ts";
 import { type DecoderEvent, WebSocketDecoder } from "./decoder.ts";
 import { PerMessageDeflate } from "./deflate.ts";
@@ -76,10 +76,27 @@ export class WebSocketSession implements WebSocketSessionHandle, IdleMember {
   #idlePinged = false;
   #pendingLocalClose: { code: number | undefined; reason: string } | undefined;
   #drainWaiters: (() => void)[] | undefined;
-  #resolveClosed!: () => void;
   #wasClean = false;
+  /** #finish ran: the session is CLOSED and its watchers were told. */
+  #ended = false;
+  // Made only when asked for: the drivers watch through watchClosed, which spares a promise,
+  // its reactions and their closures per socket.
+  #closed: Promise<void> | undefined;
+  #resolveClosed: (() => void) | undefined;
+  #closeWatchers: SessionCloseWatcher[] | undefined;
+
   /** Settles when the session reached CLOSED. */
-  readonly closed: Promise<void> = new Promise((r) => (this.#resolveClosed = r));
+  get closed(): Promise<void> {
+    return this.#closed ??= this.#ended
+      ? Promise.resolve()
+      : new Promise((r) => (this.#resolveClosed = r));
+  }
+
+  /** Tells `watcher` a microtask after the session reached CLOSED (as a reaction to `closed`). */
+  watchClosed(watcher: SessionCloseWatcher): void {
+    if (this.#ended) queueMicrotask(() => watcher.sessionClosed());
+    else (this.#closeWatchers ??= []).push(watcher);
+  }
 
   /** After `closed` settled: true when the close handshake completed (no error, no timeout). */
   get wasClean(): boolean {
@@ -296,7 +313,11 @@ export class WebSocketSession implements WebSocketSessionHandle, IdleMember {
     this.#wasClean = wasClean;
     if (error !== undefined) this.#l.error(error);
     this.#l.close(code, reason, wasClean);
-    this.#resolveClosed();
+    this.#ended = true;
+    this.#resolveClosed?.();
+    const watchers = this.#closeWatchers;
+    this.#closeWatchers = undefined;
+    if (watchers !== undefined) queueMicrotask(() => tellClosed(watchers));
   }
 
   // ---- idle ping (Deno's semantics: a ping after idleTimeout/2 of silence, close 1001 when
@@ -454,5 +475,17 @@ export class WebSocketSession implements WebSocketSessionHandle, IdleMember {
     if (this.#backedUp) return;
     this.hold("output", false);
     this.#pump();
+  }
+}
+
+function tellClosed(watchers: SessionCloseWatcher[]): void {
+  for (const w of watchers) {
+    try {
+      w.sessionClosed();
+    } catch (e) {
+      queueMicrotask(() => {
+        throw e; // reported as an uncaught reaction would be; the others are still told
+      });
+    }
   }
 }

@@ -15,14 +15,14 @@ import { watchClosed } from "../../transport/types.ts";
 import type { ConnectionFacts } from "../../fetch/info.ts";
 import type { LiveConnection, ServerHost } from "../../fetch/host.ts";
 import type { PendingUpgrade } from "../../websocket/registry.ts";
-import type { WebSocketSessionHandle } from "../../websocket/channel.ts";
+import type { SessionCloseWatcher, WebSocketSessionHandle } from "../../websocket/channel.ts";
 import { type ChannelHooks, socketChannel, switchingProtocols } from "./ws_channel.ts";
 
 /**
  * The WebSocket session that owns an HTTP/1.1 connection's socket.
  */
 export class WebSocketConnection
-  implements LiveConnection, TransportSink, CloseWatcher, ChannelHooks {
+  implements LiveConnection, TransportSink, CloseWatcher, ChannelHooks, SessionCloseWatcher {
   /** When `http1.sendTimeout` ends a stalled drain (ms epoch), 0 for none. */
   deadline = 0;
   /** The session. */
@@ -51,9 +51,13 @@ export class WebSocketConnection
     t.write(switchingProtocols(accept.headers));
     const session = accept.open(socketChannel(t, this));
     this.session = session;
-    const stats = facts.stats;
-    stats.websockets++;
-    session.closed.then(() => stats.websockets--);
+    facts.stats.websockets++;
+    session.watchClosed(this);
+  }
+
+  /** The session closed: it no longer counts in `stats`. */
+  sessionClosed(): void {
+    this.#facts.stats.websockets--;
   }
 
   /**
