@@ -19,7 +19,6 @@ import { type TrailerProducer, TrailersError, trailersOf } from "./trailers.ts";
 import { type Read, readEager } from "./eager_read.ts";
 import { responseFields } from "./response_fields.ts";
 import type { ResponseWriter, UpgradeHook } from "./writer.ts";
-import type { SessionCloseWatcher, WebSocketSessionHandle } from "../websocket/channel.ts";
 import { type ErrorHandler, fallbackResponse, reportAfterHead } from "./on_error.ts";
 import { AccessRecord } from "./access_record.ts";
 import type { Wirable, WireSession } from "./wire.ts";
@@ -53,19 +52,15 @@ interface StreamHead {
 }
 
 /** Runs one exchange; never rejects. */
-export class Exchange implements Wirable, SessionCloseWatcher {
+export class Exchange implements Wirable {
   /** The info object given to the handler. */
   readonly info: RequestInfo;
   #abort: AbortController | null = null;
   #reason: unknown = undefined;
   #reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
-  /** Null once a WebSocket took the connection (the exchange then holds only what it must). */
-  #writer: ResponseWriter | null;
+  #writer: ResponseWriter;
   readonly #upgrades: UpgradeHook | null;
-  /** The WebSocket this exchange became (its close completes the exchange). */
-  #ws: WebSocketSessionHandle | null = null;
-  // Set by start()/run(): the request (null after a WebSocket switch), its onError, and whether
-  // it is a HEAD.
+  // Set by start()/run(): the request (null once a WebSocket took over), its onError, and HEAD.
   #request: Request | null = null;
   #onError!: ErrorHandler;
   #isHead = false;
@@ -97,7 +92,7 @@ export class Exchange implements Wirable, SessionCloseWatcher {
 
   /** For wire(req): the writer's side, null once the response started, undefined without one. */
   grantWire(): WireGrant | null | undefined {
-    return this.#writer?.wire?.();
+    return this.#writer.wire?.();
   }
 
   /** True once the response was fully sent or aborted. */
@@ -123,8 +118,7 @@ export class Exchange implements Wirable, SessionCloseWatcher {
   expire(reason: Error): void {
     if (this.done) return;
     this.cancel(reason);
-    if (this.#ws !== null) this.#ws.abort(reason);
-    else this.#writer!.abort(reason);
+    this.#writer.abort(reason);
   }
 
   #finish(outcome: Completion): void {
@@ -134,7 +128,7 @@ export class Exchange implements Wirable, SessionCloseWatcher {
   /** The response cannot complete: tell the writer (h1 closes, h2 resets). */
   #fail(error: unknown): void {
     this.#finish("aborted");
-    this.#writer!.abort(error);
+    this.#writer.abort(error);
   }
 
   /**
@@ -277,8 +271,13 @@ export class Exchange implements Wirable, SessionCloseWatcher {
       way = null;
     }
     if (hook !== null && !whole && (this.upgradable || response.status === 101)) {
-      const a = hook.answer(this.#request!, response, this.#writer!, this.done);
-      if (a.kind === "switched") return this.#switched(a.session);
+      const a = hook.answer(this.#request!, response, this.#writer, this.done, this);
+      if (a.kind === "switched") {
+        // Hold nothing of the upgrade's HTTP state (the Request, the driver's writer) for its life.
+        this.#writer = a.writer;
+        this.#request = null;
+        return;
+      }
       if (a.kind === "dropped") return;
       if (a.kind === "respond") response = a.response;
       else if (a.kind === "error" && !this.done) {
@@ -295,28 +294,9 @@ export class Exchange implements Wirable, SessionCloseWatcher {
     await this.#send(response, way);
   }
 
-  /**
-   * The connection became a WebSocket: the exchange lasts until it closes
-   * ("sent" after a clean close handshake, else "aborted" and req.signal
-   * aborts). It lets go of the Request and the writer, which would keep the
-   * upgrade's HTTP state alive for the socket's life.
-   */
-  #switched(session: WebSocketSessionHandle): void {
-    this.#ws = session;
-    this.#writer = null;
-    this.#request = null;
-    session.watchClosed(this);
-  }
-
-  /** @internal The WebSocket this exchange became closed (see #switched). */
-  sessionClosed(): void {
-    if (this.#ws!.wasClean) this.#finish("sent");
-    else this.cancel(new Error("the WebSocket closed without a clean close handshake"));
-  }
-
   /** The general way: the runtime's held bytes, or the stream. */
   async #send(response: Response, way: "held" | "stream"): Promise<void> {
-    const writer = this.#writer!;
+    const writer = this.#writer;
     const isHead = this.#isHead;
     const status = response.status;
     if (way === "held") return this.#held(response);
@@ -371,7 +351,7 @@ export class Exchange implements Wirable, SessionCloseWatcher {
 
   /** A response whose body is known in full: one head with its length, one body write. */
   #sendWhole(whole: WholeResponse): void {
-    sendWhole(this.#writer!, whole, this.#isHead);
+    sendWhole(this.#writer, whole, this.#isHead);
     this.#finish("sent");
   }
 
@@ -383,7 +363,7 @@ export class Exchange implements Wirable, SessionCloseWatcher {
     reader: ReadableStreamDefaultReader<Uint8Array>,
     head: StreamHead,
   ): Promise<void> {
-    const writer = this.#writer!;
+    const writer = this.#writer;
     const { status, headers, declared, trailers } = head;
     const ready = await readEager(reader, EAGER);
     if (ready.badChunk) throw ready.error;
@@ -441,7 +421,7 @@ export class Exchange implements Wirable, SessionCloseWatcher {
    * connection closes without the last chunk) and onError hears about it.
    */
   async #endWithTrailers(producer: TrailerProducer): Promise<void> {
-    const writer = this.#writer!;
+    const writer = this.#writer;
     let fields: Array<[string, string]>;
     try {
       fields = await producer.produce();

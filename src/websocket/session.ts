@@ -13,7 +13,8 @@
  *
  * @module
  */
-import type { SessionCloseWatcher, WebSocketChannel, WebSocketSessionHandle } from "./channel.ts";
+import type { WebSocketChannel, WebSocketSessionHandle } from "./channel.ts";
+import { SessionClosedSignal } from "./session_closed.ts";
 import { CloseCode, Opcode } from "./constants.ts";
 import { type DecoderEvent, WebSocketDecoder } from "./decoder.ts";
 import { PerMessageDeflate } from "./deflate.ts";
@@ -51,7 +52,8 @@ type OutItem = {
  * The per-connection session. Created in CONNECTING by upgradeWebSocket;
  * the driver calls `attach(channel)` once the handshake response is out.
  */
-export class WebSocketSession implements WebSocketSessionHandle, IdleMember {
+export class WebSocketSession extends SessionClosedSignal
+  implements WebSocketSessionHandle, IdleMember {
   #state: SessionState = SessionState.CONNECTING;
   #cfg: SessionConfig;
   #l: SessionListener;
@@ -76,35 +78,10 @@ export class WebSocketSession implements WebSocketSessionHandle, IdleMember {
   #idlePinged = false;
   #pendingLocalClose: { code: number | undefined; reason: string } | undefined;
   #drainWaiters: (() => void)[] | undefined;
-  #wasClean = false;
-  /** #finish ran: the session is CLOSED and its watchers were told. */
-  #ended = false;
-  // Made only when asked for: the drivers watch through watchClosed, which spares a promise,
-  // its reactions and their closures per socket.
-  #closed: Promise<void> | undefined;
-  #resolveClosed: (() => void) | undefined;
-  #closeWatchers: SessionCloseWatcher[] | undefined;
-
-  /** Settles when the session reached CLOSED. */
-  get closed(): Promise<void> {
-    return this.#closed ??= this.#ended
-      ? Promise.resolve()
-      : new Promise((r) => (this.#resolveClosed = r));
-  }
-
-  /** Tells `watcher` a microtask after the session reached CLOSED (as a reaction to `closed`). */
-  watchClosed(watcher: SessionCloseWatcher): void {
-    if (this.#ended) queueMicrotask(() => watcher.sessionClosed());
-    else (this.#closeWatchers ??= []).push(watcher);
-  }
-
-  /** After `closed` settled: true when the close handshake completed (no error, no timeout). */
-  get wasClean(): boolean {
-    return this.#wasClean;
-  }
 
   /** Builds a session in CONNECTING. */
   constructor(cfg: SessionConfig, listener: SessionListener) {
+    super();
     this.#cfg = cfg;
     this.#l = listener;
     // No zlib context yet: they come with the first message that needs one (deflate.ts).
@@ -291,9 +268,8 @@ export class WebSocketSession implements WebSocketSessionHandle, IdleMember {
 
   /** Drops the connection now: the channel aborts, the socket closes with 1006 and `reason`. */
   abort(reason: Error): void {
-    const ch = this.#ch;
     if (!this.#go(SessionEvent.PEER_ENDED)) return;
-    ch?.abort();
+    this.#ch?.abort();
     this.#finish(CloseCode.ABNORMAL, "", false, reason.message);
   }
 
@@ -310,14 +286,9 @@ export class WebSocketSession implements WebSocketSessionHandle, IdleMember {
     this.#out = [];
     this.#queuedBytes = 0;
     this.#wakeDrainWaiters();
-    this.#wasClean = wasClean;
     if (error !== undefined) this.#l.error(error);
     this.#l.close(code, reason, wasClean);
-    this.#ended = true;
-    this.#resolveClosed?.();
-    const watchers = this.#closeWatchers;
-    this.#closeWatchers = undefined;
-    if (watchers !== undefined) queueMicrotask(() => tellClosed(watchers));
+    this.signalClosed(wasClean);
   }
 
   // ---- idle ping (Deno's semantics: a ping after idleTimeout/2 of silence, close 1001 when
@@ -475,17 +446,5 @@ export class WebSocketSession implements WebSocketSessionHandle, IdleMember {
     if (this.#backedUp) return;
     this.hold("output", false);
     this.#pump();
-  }
-}
-
-function tellClosed(watchers: SessionCloseWatcher[]): void {
-  for (const w of watchers) {
-    try {
-      w.sessionClosed();
-    } catch (e) {
-      queueMicrotask(() => {
-        throw e; // reported as an uncaught reaction would be; the others are still told
-      });
-    }
   }
 }
