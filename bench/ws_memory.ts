@@ -17,6 +17,9 @@
  *   --rounds times, every socket closed between rounds; the server's peak
  *   RSS (VmHWM) above its starting RSS is printed, with the rounds' wall time
  *   (reopening included: a rough figure of the CPU compression costs).
+ *   With --sample the server samples its memory every 100 ms and the peaks
+ *   of RSS, JS heap, external and array buffers (and on Bun the JSC heap,
+ *   its extra memory and mimalloc's committed bytes) are printed too.
  *
  * Servers: h2serve-deno, h2serve-bun, bun (Bun.serve websocket,
  * perMessageDeflate per --deflate), deno (Deno.upgradeWebSocket, which never
@@ -47,6 +50,7 @@ const idleWaitS = Number(arg("idle-wait", "0"));
 const echoMsgs = Number(arg("echo-msgs", "50"));
 const rounds = Number(arg("rounds", "8"));
 const memoryMode = arg("memory", "");
+const sample = argv.includes("--sample");
 let port = Number(arg("port", "18930"));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -101,6 +105,7 @@ function startServer(id: string, deflate: boolean, p: number): Child {
     WSM_DEFLATE: deflate ? "1" : "0",
   };
   if (memoryMode && id.startsWith("h2serve")) env.WSM_MEMORY = memoryMode;
+  if (sample) env.WSM_SAMPLE = "1";
   const script = `${root}bench/servers/ws_memory.ts`;
   const onDeno = id === "deno" || id === "h2serve-deno";
   const [cmd, args] = onDeno
@@ -162,9 +167,12 @@ async function one(id: string, deflate: boolean): Promise<string> {
       }
       const peak = proc(pid).hwm - base.rss;
       const secs = (performance.now() - t0) / 1000;
-      return `${label} echoed=${echoed} in ${secs.toFixed(1)} s, peak RSS +${
+      const line = `${label} echoed=${echoed} in ${secs.toFixed(1)} s, peak RSS +${
         (peak / 2 ** 20).toFixed(1)
       } MiB`;
+      if (!sample) return line;
+      const peaks = await (await fetch(`http://127.0.0.1:${p}/peak`)).json();
+      return `${line}\n  peaks (MiB): ${JSON.stringify(peaks)}`;
     }
     await sleep(holdS * 1000);
     const heap1 = await heap(p);

@@ -13,7 +13,11 @@ import {
   sharedDeflateLane,
   sharedInflateLane,
 } from "../../src/websocket/zlib_lane.ts";
-import { storedBlocks, zlibContextCounts } from "../../src/websocket/zlib_run.ts";
+import {
+  storedBlockPieces,
+  storedBlocks,
+  zlibContextCounts,
+} from "../../src/websocket/zlib_run.ts";
 import { InflateHistory } from "../../src/websocket/inflate_history.ts";
 import { Opcode } from "../../src/websocket/constants.ts";
 import {
@@ -323,7 +327,11 @@ describe("ws inflate history", () => {
       all.push(...chunk);
     }
     const want = new Uint8Array(all.slice(-512));
+    const views = h.pieces();
+    assert.equal(views.length, 2); // wrapped: both halves of the ring, no copy
+    assert.deepEqual(new Uint8Array(Buffer.concat(views)), want);
     assert.deepEqual(h.park(), want);
+    assert.deepEqual(h.pieces(), [want]);
     h.push(noise(1000, 3));
     assert.deepEqual(h.park(), noise(1000, 3).subarray(488));
   });
@@ -333,6 +341,11 @@ describe("ws inflate history", () => {
       const bytes = noise(n, n);
       const z = zlib.inflateRawSync(Buffer.concat([storedBlocks(bytes), Buffer.from([3, 0])]));
       assert.deepEqual(new Uint8Array(z), bytes);
+      // From a ring's two halves, split anywhere.
+      const cut = n >> 1;
+      const blocks = storedBlockPieces([bytes.subarray(0, cut), bytes.subarray(cut)]);
+      const z2 = zlib.inflateRawSync(Buffer.concat([...blocks, Buffer.from([3, 0])]));
+      assert.deepEqual(new Uint8Array(z2), bytes);
     }
   });
 });
