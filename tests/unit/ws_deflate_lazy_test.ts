@@ -336,6 +336,25 @@ describe("ws inflate history", () => {
     assert.deepEqual(h.park(), noise(1000, 3).subarray(488));
   });
 
+  it("matches the last window of everything pushed as it grows, wraps and is released", () => {
+    for (const bits of [8, 13, 15]) {
+      const h = new InflateHistory(bits);
+      let all = new Uint8Array(0);
+      for (let i = 0; i < 120; i++) {
+        const chunk = noise((i * 97) % 1500, i);
+        h.push(chunk);
+        all = new Uint8Array([...all, ...chunk]).slice(-(1 << bits));
+        assert.equal(h.length, all.length);
+        assert.deepEqual(new Uint8Array(Buffer.concat(h.pieces())), all);
+      }
+      h.release();
+      assert.equal(h.length, 0);
+      assert.deepEqual(h.pieces(), []);
+      h.push(noise(10, 1));
+      assert.deepEqual(h.pieces(), [noise(10, 1)]);
+    }
+  });
+
   it("stored blocks rebuild an inflater's window (empty, small and over 64 KiB)", () => {
     for (const n of [0, 10, 70_000]) {
       const bytes = noise(n, n);
