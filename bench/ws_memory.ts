@@ -16,7 +16,8 @@
  * echo: --echo-conns sockets each echo --echo-msgs messages of --size bytes,
  *   --rounds times, every socket closed between rounds; the server's peak
  *   RSS (VmHWM) above its starting RSS is printed, with the rounds' wall time
- *   (reopening included: a rough figure of the CPU compression costs).
+ *   (reopening included) and the server's CPU time over them (user + system,
+ *   /proc/PID/stat: the client, its own process, does not count).
  *   With --sample the server samples its memory every 100 ms and the peaks
  *   of RSS, JS heap, external and array buffers (and on Bun the JSC heap,
  *   its extra memory and mimalloc's committed bytes) are printed too.
@@ -55,10 +56,13 @@ let port = Number(arg("port", "18930"));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function proc(pid: number): { rss: number; hwm: number } {
+function proc(pid: number): { rss: number; hwm: number; cpu: number } {
   const s = readFileSync(`/proc/${pid}/status`, "utf8");
   const f = (n: string) => Number(new RegExp(`^${n}:\\s+(\\d+)`, "m").exec(s)?.[1]) * 1024;
-  return { rss: f("VmRSS"), hwm: f("VmHWM") };
+  // utime + stime, in clock ticks (100 per second), after the command name's parenthesis.
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return { rss: f("VmRSS"), hwm: f("VmHWM"), cpu: (Number(fields[11]) + Number(fields[12])) / 100 };
 }
 
 /** A child whose stdout lines can be awaited one by one, with a deadline. */
@@ -155,6 +159,7 @@ async function one(id: string, deflate: boolean): Promise<string> {
     if (mode === "echo") {
       let echoed = 0;
       const t0 = performance.now();
+      const cpu0 = proc(pid).cpu;
       for (let r = 0; r < rounds; r++) {
         if (r > 0) {
           client.send("reopen");
@@ -165,9 +170,12 @@ async function one(id: string, deflate: boolean): Promise<string> {
         client.send("close");
         await client.event("closed");
       }
-      const peak = proc(pid).hwm - base.rss;
+      const end = proc(pid);
+      const peak = end.hwm - base.rss;
       const secs = (performance.now() - t0) / 1000;
-      const line = `${label} echoed=${echoed} in ${secs.toFixed(1)} s, peak RSS +${
+      const line = `${label} echoed=${echoed} in ${secs.toFixed(1)} s (server CPU ${
+        (end.cpu - cpu0).toFixed(1)
+      } s), peak RSS +${
         (peak / 2 ** 20).toFixed(1)
       } MiB`;
       if (!sample) return line;
