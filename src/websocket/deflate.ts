@@ -33,6 +33,14 @@ import { WebSocketError } from "./errors.ts";
 export type DeflateMemory = "low" | "balanced" | "ratio";
 
 const TAIL = new Uint8Array([0x00, 0x00, 0xff, 0xff]);
+/** Shared contexts primed with a connection's history, so far (tests). */
+let primings = 0;
+
+/** How many times a shared context was primed with a connection's history in this process (tests). */
+export function deflatePrimings(): number {
+  return primings;
+}
+
 /** The owner of a shared stream whose connection closed (its state is not clean). */
 const GONE = {};
 
@@ -176,7 +184,9 @@ export class PerMessageDeflate {
     const other = lane.owner !== this;
     if (!this.#own && lane.owner !== null && other) z.reset();
     lane.owner = reset ? null : this;
-    return h !== undefined && other && h.length > 0 ? h.pieces() : undefined;
+    if (h === undefined || !other || h.length === 0) return undefined;
+    primings++;
+    return h.pieces();
   }
 
   #deflated(z: { reset(): void }, out: Uint8Array, data: Uint8Array): Uint8Array {

@@ -4,7 +4,7 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import zlib from "node:zlib";
-import { PerMessageDeflate } from "../../src/websocket/deflate.ts";
+import { deflatePrimings, PerMessageDeflate } from "../../src/websocket/deflate.ts";
 import type { DeflateParams } from "../../src/websocket/extensions.ts";
 import { WebSocketError } from "../../src/websocket/errors.ts";
 import { sharedDeflateLane, sharedInflateLane } from "../../src/websocket/zlib_lane.ts";
@@ -121,6 +121,31 @@ for (const path of ["direct", "stream"] as const) {
         ok.close();
         client.close();
       }
+    });
+
+    it("balanced: a connection that used a shared context last continues on it unprimed", async () => {
+      set();
+      const a = new PerMessageDeflate(defaults, 1 << 20, "balanced");
+      const b = new PerMessageDeflate(defaults, 1 << 20, "balanced");
+      const ca = clientDeflater(), cb = clientDeflater();
+      const peerA = new PerMessageDeflate(defaults, 1 << 20, "ratio");
+      const msg = (i: number) => te.encode(`{"seq":${i},"text":"the same words each time"}`);
+      const echo = async (s: PerMessageDeflate, c: typeof ca, i: number) => {
+        assert.deepEqual(await s.decompress(await c(msg(i))), msg(i));
+        return await s.compress(msg(i));
+      };
+      const p0 = deflatePrimings();
+      for (let i = 0; i < 5; i++) {
+        assert.deepEqual(await peerA.decompress(await echo(a, ca, i)), msg(i));
+      }
+      assert.equal(deflatePrimings(), p0, "alone: no priming");
+      await echo(b, cb, 0);
+      assert.equal(deflatePrimings(), p0, "b has no history yet");
+      assert.deepEqual(await peerA.decompress(await echo(a, ca, 5)), msg(5));
+      assert.equal(deflatePrimings(), p0 + 2, "a after b: inflater and deflater primed");
+      assert.deepEqual(await peerA.decompress(await echo(a, ca, 6)), msg(6));
+      assert.equal(deflatePrimings(), p0 + 2, "a again: none");
+      for (const x of [a, b, peerA, ca, cb]) x.close();
     });
 
     it("balanced: interleaved connections keep their own history; a closed one leaks nothing", async () => {
