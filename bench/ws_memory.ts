@@ -175,9 +175,7 @@ async function one(id: string, deflate: boolean): Promise<string> {
       const secs = (performance.now() - t0) / 1000;
       const line = `${label} echoed=${echoed} in ${secs.toFixed(1)} s (server CPU ${
         (end.cpu - cpu0).toFixed(1)
-      } s), peak RSS +${
-        (peak / 2 ** 20).toFixed(1)
-      } MiB`;
+      } s), peak RSS +${(peak / 2 ** 20).toFixed(1)} MiB`;
       if (!sample) return line;
       const peaks = await (await fetch(`http://127.0.0.1:${p}/peak`)).json();
       return `${line}\n  peaks (MiB): ${JSON.stringify(peaks)}`;
