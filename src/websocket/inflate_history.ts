@@ -4,8 +4,7 @@
  * With it a "balanced" connection needs no zlib context of its own: the
  * shared stream is primed with these bytes when the connection's turn comes
  * (deflate.ts). The ring grows with what was seen, up to the window (a
- * connection that exchanged 200 bytes holds 256, 10,000 bytes 12 KiB);
- * park() shrinks it to exactly the bytes seen.
+ * connection that exchanged 200 bytes holds 256, 10,000 bytes 12 KiB).
  *
  * A ring that is outgrown or dropped (release()) gives its memory back at
  * once where ArrayBuffer.prototype.transfer exists (Deno, Bun; not Node 20):
@@ -58,19 +57,9 @@ export class InflateHistory {
     return [ring.subarray(start), ring.subarray(0, n - (ring.length - start))];
   }
 
-  /** The history, oldest first; afterwards only that much is held until the next push. */
-  park(): Uint8Array {
-    const out = this.#linear();
-    const old = this.#ring;
-    this.#ring = out;
-    this.#at = 0;
-    if (old !== undefined && old !== out) free(old);
-    return out;
-  }
-
   /**
-   * Forgets the bytes and frees the ring now. No view of it (pieces(),
-   * park()) may be in use: it is detached.
+   * Forgets the bytes and frees the ring now. No view of it (pieces()) may
+   * be in use: it is detached.
    */
   release(): void {
     const ring = this.#ring;
@@ -96,19 +85,6 @@ export class InflateHistory {
     this.#ring = ring;
     this.#at = this.#len % ring.length;
     if (old !== undefined) free(old);
-  }
-
-  #linear(): Uint8Array {
-    const ring = this.#ring;
-    const n = this.#len;
-    if (ring === undefined || n === 0) return new Uint8Array(0);
-    if (ring.length === n && this.#at === 0) return ring;
-    const out = new Uint8Array(n);
-    const start = (this.#at - n + ring.length) % ring.length;
-    const first = Math.min(n, ring.length - start);
-    out.set(ring.subarray(start, start + first));
-    out.set(ring.subarray(0, n - first), first);
-    return out;
   }
 }
 

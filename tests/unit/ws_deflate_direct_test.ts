@@ -148,6 +148,25 @@ for (const path of ["direct", "stream"] as const) {
       for (const x of [a, b, peerA, ca, cb]) x.close();
     });
 
+    it("balanced: histories that wrap (past the window) still prime correctly", async () => {
+      set();
+      // Our outbound window is 8 KiB and the client's 512 bytes: 60 messages of 200 wrap both.
+      const p = { ...defaults, clientMaxWindowBits: 9 };
+      const servers = [0, 1].map(() => new PerMessageDeflate(p, 1 << 20, "balanced"));
+      const clients = servers.map(() => clientDeflater(9));
+      const peers = servers.map(() => new PerMessageDeflate(p, 1 << 20, "ratio"));
+      for (let k = 0; k < 60; k++) {
+        for (let i = 0; i < 2; i++) {
+          const msg = te.encode(
+            `{"conn":${i},"k":${k},"w":"${"xyz".repeat(k % 9)}"}`.padEnd(200, "~"),
+          );
+          assert.deepEqual(await servers[i]!.decompress(await clients[i]!(msg)), msg);
+          assert.deepEqual(await peers[i]!.decompress(await servers[i]!.compress(msg)), msg);
+        }
+      }
+      for (const x of [...servers, ...peers, ...clients]) x.close();
+    });
+
     it("balanced: interleaved connections keep their own history; a closed one leaks nothing", async () => {
       set();
       const n = 5;
