@@ -147,12 +147,17 @@ function handleOf(z: ZStream): SyncZ | undefined {
 }
 
 function direct<T extends ZStream>(z: T): T {
+  // On the stream path Deno can emit a zlib error after runZ settled and dropped its listener
+  // (seen: an empty compressed payload, then a message); unheard, it would throw uncaught.
+  z.on("error", ignore);
   directWorks ??= probe();
   if (!directWorks) return z;
   const s = handleOf(z);
   if (s !== undefined) syncOf.set(z, s);
   return z;
 }
+
+function ignore(): void {}
 
 // A round trip through two small direct contexts, one message with a back reference.
 function probe(): boolean {
