@@ -128,6 +128,10 @@ export class PerMessageDeflate {
 
   /** Inflates one whole message; rejects with WebSocketError 1009 past maxMessageBytes. */
   decompress(data: Uint8Array): Promise<Uint8Array> {
+    // No bytes at all is no DEFLATE data (an empty message is sent as one 00 byte, RFC 7692
+    // §7.2.3.6): with the tail appended, zlib would wait inside a stored block and read the next
+    // message as its lengths. Taken as the empty message it can only mean; zlib is not touched.
+    if (data.length === 0) return Promise.resolve(data);
     const lane = this.#in;
     const h = this.#inHistory;
     try {
