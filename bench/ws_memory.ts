@@ -16,7 +16,11 @@
  * echo: --echo-conns sockets each echo --echo-msgs messages of --size bytes,
  *   --rounds times, every socket closed between rounds; the server's peak
  *   RSS (VmHWM) above its starting RSS is printed, with the rounds' wall time
- *   (reopening included: a rough figure of the CPU compression costs).
+ *   (reopening included) and the server's CPU time over them (user + system,
+ *   /proc/PID/stat: the client, its own process, does not count).
+ *   With --sample the server samples its memory every 100 ms and the peaks
+ *   of RSS, JS heap, external and array buffers (and on Bun the JSC heap,
+ *   its extra memory and mimalloc's committed bytes) are printed too.
  *
  * Servers: h2serve-deno, h2serve-bun, bun (Bun.serve websocket,
  * perMessageDeflate per --deflate), deno (Deno.upgradeWebSocket, which never
@@ -47,14 +51,18 @@ const idleWaitS = Number(arg("idle-wait", "0"));
 const echoMsgs = Number(arg("echo-msgs", "50"));
 const rounds = Number(arg("rounds", "8"));
 const memoryMode = arg("memory", "");
+const sample = argv.includes("--sample");
 let port = Number(arg("port", "18930"));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function proc(pid: number): { rss: number; hwm: number } {
+function proc(pid: number): { rss: number; hwm: number; cpu: number } {
   const s = readFileSync(`/proc/${pid}/status`, "utf8");
   const f = (n: string) => Number(new RegExp(`^${n}:\\s+(\\d+)`, "m").exec(s)?.[1]) * 1024;
-  return { rss: f("VmRSS"), hwm: f("VmHWM") };
+  // utime + stime, in clock ticks (100 per second), after the command name's parenthesis.
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return { rss: f("VmRSS"), hwm: f("VmHWM"), cpu: (Number(fields[11]) + Number(fields[12])) / 100 };
 }
 
 /** A child whose stdout lines can be awaited one by one, with a deadline. */
@@ -101,6 +109,7 @@ function startServer(id: string, deflate: boolean, p: number): Child {
     WSM_DEFLATE: deflate ? "1" : "0",
   };
   if (memoryMode && id.startsWith("h2serve")) env.WSM_MEMORY = memoryMode;
+  if (sample) env.WSM_SAMPLE = "1";
   const script = `${root}bench/servers/ws_memory.ts`;
   const onDeno = id === "deno" || id === "h2serve-deno";
   const [cmd, args] = onDeno
@@ -150,6 +159,7 @@ async function one(id: string, deflate: boolean): Promise<string> {
     if (mode === "echo") {
       let echoed = 0;
       const t0 = performance.now();
+      const cpu0 = proc(pid).cpu;
       for (let r = 0; r < rounds; r++) {
         if (r > 0) {
           client.send("reopen");
@@ -160,11 +170,15 @@ async function one(id: string, deflate: boolean): Promise<string> {
         client.send("close");
         await client.event("closed");
       }
-      const peak = proc(pid).hwm - base.rss;
+      const end = proc(pid);
+      const peak = end.hwm - base.rss;
       const secs = (performance.now() - t0) / 1000;
-      return `${label} echoed=${echoed} in ${secs.toFixed(1)} s, peak RSS +${
-        (peak / 2 ** 20).toFixed(1)
-      } MiB`;
+      const line = `${label} echoed=${echoed} in ${secs.toFixed(1)} s (server CPU ${
+        (end.cpu - cpu0).toFixed(1)
+      } s), peak RSS +${(peak / 2 ** 20).toFixed(1)} MiB`;
+      if (!sample) return line;
+      const peaks = await (await fetch(`http://127.0.0.1:${p}/peak`)).json();
+      return `${line}\n  peaks (MiB): ${JSON.stringify(peaks)}`;
     }
     await sleep(holdS * 1000);
     const heap1 = await heap(p);

@@ -10,6 +10,11 @@
  * (which never negotiates permessage-deflate) or Bun.serve's `websocket`
  * (`perMessageDeflate` from WSM_DEFLATE). GET /mem collects garbage and
  * answers the JS heap figures as JSON; GET /ws upgrades and echoes.
+ * WSM_SAMPLE=1: every 100 ms `process.memoryUsage()` (and on Bun the JSC
+ * heap size and, every second, `heapStats()`' extra memory, mimalloc's
+ * committed bytes and the object counts by type when the heap is at its
+ * largest) is read and the peak of each figure kept; GET /peak answers them
+ * (MiB) without collecting garbage.
  *
  * @module
  */
@@ -34,7 +39,41 @@ function mem(): Response {
   return Response.json({ heapUsed: m.heapUsed, external: m.external, rss: m.rss });
 }
 
+const peaks: Record<string, number> = {};
+let types: [string, number][] = [];
+function keep(k: string, v: number | undefined): void {
+  if (typeof v === "number" && !(v <= (peaks[k] ?? -1))) peaks[k] = v;
+}
+if (process.env.WSM_SAMPLE === "1") {
+  // deno-lint-ignore no-explicit-any
+  const jsc: any = bun ? await import("bun:jsc") : undefined;
+  let tick = 0;
+  let typesAt = 0;
+  setInterval(() => {
+    const m = process.memoryUsage();
+    for (const [k, v] of Object.entries(m)) keep(k, v);
+    if (jsc === undefined) return;
+    keep("jscHeap", jsc.heapSize());
+    if (++tick % 10 !== 0) return;
+    const h = jsc.heapStats();
+    if (h.heapSize > typesAt) {
+      // What the heap held at its largest (sampled): the most numerous object types.
+      typesAt = h.heapSize;
+      types = Object.entries(h.objectTypeCounts as Record<string, number>)
+        .sort((a, b) => b[1] - a[1]).slice(0, 14);
+    }
+    keep("extraMemory", h.extraMemorySize);
+    keep("mimallocCommitted", h.mimalloc?.committed?.current);
+  }, 100);
+}
+function peak(): Response {
+  const mib: Record<string, number> = {};
+  for (const [k, v] of Object.entries(peaks)) mib[k] = Math.round(v / 2 ** 20 * 10) / 10;
+  return Response.json(types.length > 0 ? { ...mib, types: Object.fromEntries(types) } : mib);
+}
+
 const isWs = (url: string) => new URL(url).pathname === "/ws";
+const route = (url: string) => new URL(url).pathname === "/peak" ? peak() : mem();
 
 if (impl === "h2serve") {
   const compress = memoryMode ? { memory: memoryMode } : deflate;
@@ -44,7 +83,7 @@ if (impl === "h2serve") {
     http1: { keepAliveTimeout: 600_000 },
     onListen: ({ port }) => console.log(`READY ${port}`),
   }, (req) => {
-    if (!isWs(req.url)) return mem();
+    if (!isWs(req.url)) return route(req.url);
     // deno-lint-ignore no-explicit-any
     const { socket, response } = upgradeWebSocket(req, { compress: compress as any });
     socket.onmessage = (e) => socket.send(e.data);
@@ -56,7 +95,7 @@ if (impl === "h2serve") {
     hostname: "127.0.0.1",
     idleTimeout: 255,
     fetch(req: Request, server: { upgrade(req: Request): boolean }) {
-      if (!isWs(req.url)) return mem();
+      if (!isWs(req.url)) return route(req.url);
       return server.upgrade(req) ? undefined : new Response("upgrade failed", { status: 400 });
     },
     websocket: {
@@ -74,7 +113,7 @@ if (impl === "h2serve") {
     hostname: "127.0.0.1",
     onListen: ({ port }) => console.log(`READY ${port}`),
   }, (req) => {
-    if (!isWs(req.url)) return mem();
+    if (!isWs(req.url)) return route(req.url);
     const { socket, response } = Deno.upgradeWebSocket(req, { idleTimeout: 600 });
     socket.onmessage = (e) => socket.send(e.data);
     return response;

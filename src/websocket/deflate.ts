@@ -33,6 +33,14 @@ import { WebSocketError } from "./errors.ts";
 export type DeflateMemory = "low" | "balanced" | "ratio";
 
 const TAIL = new Uint8Array([0x00, 0x00, 0xff, 0xff]);
+/** Shared contexts primed with a connection's history, so far (tests). */
+let primings = 0;
+
+/** How many times a shared context was primed with a connection's history in this process (tests). */
+export function deflatePrimings(): number {
+  return primings;
+}
+
 /** The owner of a shared stream whose connection closed (its state is not clean). */
 const GONE = {};
 
@@ -61,6 +69,8 @@ export class PerMessageDeflate {
   #outHistory: InflateHistory | undefined;
   #inHistory: InflateHistory | undefined;
   #closed = false;
+  /** Calls on the stream path in flight: they may still read the histories. */
+  #pending = 0;
 
   /** `params` from negotiation; `maxMessageBytes` bounds every inflated message. */
   constructor(params: DeflateParams, maxMessageBytes: number, memory: DeflateMemory = "ratio") {
@@ -98,53 +108,104 @@ export class PerMessageDeflate {
   /** Deflates one whole message (tail stripped). Calls run in order. */
   compress(data: Uint8Array): Promise<Uint8Array> {
     const lane = this.#out;
-    const h = this.#outHistory;
-    const reset = this.#params.serverNoContextTakeover;
-    return lane.run(async (z) => {
-      if (this.#closed) throw new WebSocketError(CloseCode.INTERNAL_ERROR, "deflate closed");
-      if (!this.#own && lane.owner !== null && lane.owner !== this) z.reset();
-      // Primed: the client's inflater holds these bytes, so references into them are valid.
-      if (h !== undefined && lane.owner !== this && h.length > 0) {
-        await runZ(z, h.bytes(), Infinity, false);
-      }
-      lane.owner = reset ? null : this;
-      const out = await runZ(z, data, Infinity);
-      if (reset) z.reset();
-      h?.push(data);
-      let end = out.length;
-      if (end >= 4 && endsWithTail(out)) end -= 4;
-      // An empty message deflates to the tail alone; RFC 7692 §7.2.3.6 sends one 00 byte.
-      return end === 0 ? new Uint8Array(1) : out.subarray(0, end);
+    try {
+      // Direct zlib calls and nothing queued: the whole message now, no promise chain.
+      const now = lane.runNow((z) => {
+        const prime = this.#enter(lane, z, this.#outHistory, this.#params.serverNoContextTakeover);
+        if (prime !== undefined) z.run(prime, Infinity, false);
+        return this.#deflated(z, z.run(data, Infinity, true), data);
+      });
+      if (now !== undefined) return Promise.resolve(now);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#queue(lane, async (z) => {
+      const prime = this.#enter(lane, z, this.#outHistory, this.#params.serverNoContextTakeover);
+      if (prime !== undefined) await runZ(z, prime, Infinity, false);
+      return this.#deflated(z, await runZ(z, data, Infinity), data);
     });
   }
 
   /** Inflates one whole message; rejects with WebSocketError 1009 past maxMessageBytes. */
   decompress(data: Uint8Array): Promise<Uint8Array> {
+    // No bytes at all is no DEFLATE data (an empty message is sent as one 00 byte, RFC 7692
+    // §7.2.3.6): with the tail appended, zlib would wait inside a stored block and read the next
+    // message as its lengths. Taken as the empty message it can only mean; zlib is not touched.
+    if (data.length === 0) return Promise.resolve(data);
     const lane = this.#in;
     const h = this.#inHistory;
-    const reset = this.#params.clientNoContextTakeover;
-    return lane.run(async (z) => {
-      if (this.#closed) throw new WebSocketError(CloseCode.INTERNAL_ERROR, "inflate closed");
-      if (!this.#own && lane.owner !== null && lane.owner !== this) z.reset();
-      if (h !== undefined && lane.owner !== this && h.length > 0) await this.#prime(z, h);
-      lane.owner = reset ? null : this;
+    try {
+      const now = lane.runNow((z) => {
+        const prime = this.#enter(lane, z, h, this.#params.clientNoContextTakeover);
+        if (prime !== undefined) z.run(storedBlockPieces(prime), h!.length, false);
+        return this.#inflated(z, inflateError(() => z.run([data, TAIL], this.#max, true)));
+      });
+      if (now !== undefined) return Promise.resolve(now);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#queue(lane, async (z) => {
+      const prime = this.#enter(lane, z, h, this.#params.clientNoContextTakeover);
+      if (prime !== undefined) await runZ(z, storedBlockPieces(prime), h!.length, false);
       let out: Uint8Array;
       try {
         out = await runZ(z, [data, TAIL], this.#max);
       } catch (e) {
-        if (e instanceof WebSocketError) throw e;
-        throw new WebSocketError(CloseCode.INVALID_PAYLOAD, "invalid deflate data");
+        throw asInflateError(e);
       }
-      if (reset) z.reset();
-      h?.push(out);
-      return out;
+      return this.#inflated(z, out);
     });
   }
 
-  // A shared inflater gets back the window this peer may refer to.
-  async #prime(z: ZStream, h: InflateHistory): Promise<void> {
-    const past = h.bytes();
-    await runZ(z, storedBlockPieces(past), past.length, false);
+  // The stream path: in the lane's order; the histories are freed after the last call.
+  #queue<T>(lane: ZlibLane, fn: (z: ZStream) => Promise<T>): Promise<T> {
+    this.#pending++;
+    return lane.run(fn).finally(() => {
+      if (--this.#pending === 0 && this.#closed) this.#release();
+    });
+  }
+
+  #release(): void {
+    this.#outHistory?.release();
+    this.#inHistory?.release();
+  }
+
+  /**
+   * Takes a lane's context for this connection: a shared one that another
+   * connection used last is reset, and the history to prime it with is
+   * returned (the peer's side holds those bytes, so references into them are
+   * valid). Afterwards the context is this connection's (none: `reset`).
+   */
+  #enter(
+    lane: ZlibLane,
+    z: { reset(): void },
+    h: InflateHistory | undefined,
+    reset: boolean,
+  ): Uint8Array[] | undefined {
+    if (this.#closed) {
+      throw new WebSocketError(CloseCode.INTERNAL_ERROR, "permessage-deflate closed");
+    }
+    const other = lane.owner !== this;
+    if (!this.#own && lane.owner !== null && other) z.reset();
+    lane.owner = reset ? null : this;
+    if (h === undefined || !other || h.length === 0) return undefined;
+    primings++;
+    return h.pieces();
+  }
+
+  #deflated(z: { reset(): void }, out: Uint8Array, data: Uint8Array): Uint8Array {
+    if (this.#params.serverNoContextTakeover) z.reset();
+    this.#outHistory?.push(data);
+    let end = out.length;
+    if (end >= 4 && endsWithTail(out)) end -= 4;
+    // An empty message deflates to the tail alone; RFC 7692 §7.2.3.6 sends one 00 byte.
+    return end === 0 ? new Uint8Array(1) : out.subarray(0, end);
+  }
+
+  #inflated(z: { reset(): void }, out: Uint8Array): Uint8Array {
+    if (this.#params.clientNoContextTakeover) z.reset();
+    this.#inHistory?.push(out);
+    return out;
   }
 
   /** Frees this connection's own zlib streams; later calls reject. */
@@ -157,7 +218,22 @@ export class PerMessageDeflate {
     // The shared stream still holds this connection's window: whoever comes next resets it.
     if (this.#out.owner === this) this.#out.owner = GONE;
     if (this.#in.owner === this) this.#in.owner = GONE;
+    if (this.#pending === 0) this.#release();
   }
+}
+
+function inflateError(run: () => Uint8Array): Uint8Array {
+  try {
+    return run();
+  } catch (e) {
+    throw asInflateError(e);
+  }
+}
+
+// Past the limit: 1009 as thrown; anything zlib refused: 1007.
+function asInflateError(e: unknown): WebSocketError {
+  if (e instanceof WebSocketError) return e;
+  return new WebSocketError(CloseCode.INVALID_PAYLOAD, "invalid deflate data");
 }
 
 function endsWithTail(b: Uint8Array): boolean {

@@ -4,8 +4,13 @@
  * With it a "balanced" connection needs no zlib context of its own: the
  * shared stream is primed with these bytes when the connection's turn comes
  * (deflate.ts). The ring grows with what was seen, up to the window (a
- * connection that exchanged 200 bytes holds 256); park() shrinks it to
- * exactly the bytes seen.
+ * connection that exchanged 200 bytes holds 256, 10,000 bytes 12 KiB).
+ *
+ * A ring that is outgrown or dropped (release()) gives its memory back at
+ * once where ArrayBuffer.prototype.transfer exists (Deno, Bun; not Node 20):
+ * JSC counts these buffers as extra memory and collected them late, so 500
+ * echoing connections' outgrown and closed rings were most of Bun's peak
+ * RSS under "balanced" deflate (docs/performance.md, part G).
  *
  * @module
  */
@@ -43,42 +48,49 @@ export class InflateHistory {
     this.#len = Math.min(size, this.#len + src.length);
   }
 
-  /** The history, oldest first: a view until the next push (a copy only when the ring wrapped). */
-  bytes(): Uint8Array {
+  /** The history, oldest first, as one or two views of the ring (no copy), valid until the next push. */
+  pieces(): Uint8Array[] {
     const ring = this.#ring, n = this.#len;
-    const start = ring === undefined ? 0 : (this.#at - n + ring.length) % ring.length;
-    if (ring !== undefined && start + n <= ring.length) return ring.subarray(start, start + n);
-    return this.#linear();
+    if (ring === undefined || n === 0) return [];
+    const start = (this.#at - n + ring.length) % ring.length;
+    if (start + n <= ring.length) return [ring.subarray(start, start + n)];
+    return [ring.subarray(start), ring.subarray(0, n - (ring.length - start))];
   }
 
-  /** The history, oldest first; afterwards only that much is held until the next push. */
-  park(): Uint8Array {
-    const out = this.#linear();
-    this.#ring = out;
-    this.#at = 0;
-    return out;
+  /**
+   * Forgets the bytes and frees the ring now. No view of it (pieces()) may
+   * be in use: it is detached.
+   */
+  release(): void {
+    const ring = this.#ring;
+    this.#ring = undefined;
+    this.#at = this.#len = 0;
+    if (ring !== undefined) free(ring);
   }
 
-  // A ring for `need` bytes: a power of two from 256 up to the window.
+  // A ring for `need` bytes: 256 at first, then a quarter more at least, in whole KiB, up to the
+  // window (powers of two left up to half the ring unused: 3 MiB over 500 echoing connections).
   #grow(need: number): void {
-    let size = 256;
-    while (size < need) size *= 2;
+    const now = this.#ring?.length ?? 0;
+    const size = now === 0 && need <= 256
+      ? 256
+      : Math.ceil(Math.max(need, now * 1.25) / 1024) * 1024;
     const ring = new Uint8Array(Math.min(size, this.#cap));
-    if (this.#len > 0) ring.set(this.#linear());
+    const old = this.#ring;
+    let at = 0;
+    for (const piece of this.pieces()) {
+      ring.set(piece, at);
+      at += piece.length;
+    }
     this.#ring = ring;
     this.#at = this.#len % ring.length;
+    if (old !== undefined) free(old);
   }
+}
 
-  #linear(): Uint8Array {
-    const ring = this.#ring;
-    const n = this.#len;
-    if (ring === undefined || n === 0) return new Uint8Array(0);
-    if (ring.length === n && this.#at === 0) return ring;
-    const out = new Uint8Array(n);
-    const start = (this.#at - n + ring.length) % ring.length;
-    const first = Math.min(n, ring.length - start);
-    out.set(ring.subarray(start, start + first));
-    out.set(ring.subarray(0, n - first), first);
-    return out;
-  }
+type Transferable = ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
+
+// Detaching an ArrayBuffer frees its memory now rather than at the next collection.
+function free(ring: Uint8Array): void {
+  (ring.buffer as Transferable).transfer?.(0);
 }

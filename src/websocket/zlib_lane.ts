@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { freeZ, newDeflater, newInflater, type ZStream } from "./zlib_run.ts";
+import { directOf, freeZ, newDeflater, newInflater, type SyncZ, type ZStream } from "./zlib_run.ts";
 import { unrefTimer as unref } from "./idle_pings.ts";
 
 /** How long an idle context is kept: freed after one to two periods without use. */
@@ -87,6 +87,29 @@ export class ZlibLane {
     });
     this.#chain = p.catch(() => {});
     return p;
+  }
+
+  /**
+   * Runs `fn` now, synchronously, on the context's direct calls (the
+   * context made if needed) when no call is queued; undefined (nothing run)
+   * when a call is queued or the context has no direct calls. A throw frees
+   * the context, as a rejection in run() does.
+   */
+  runNow<T>(fn: (z: SyncZ) => T): T | undefined {
+    if (this.#busy > 0) return undefined;
+    if (this.#z === undefined) {
+      this.#z = this.#make();
+      if (this.#release) this.#startSweep();
+    }
+    const s = directOf(this.#z);
+    if (s === undefined) return undefined;
+    this.#used = true;
+    try {
+      return fn(s);
+    } catch (e) {
+      this.free();
+      throw e;
+    }
   }
 
   /** Frees the stream now (the next run() makes a new one). */

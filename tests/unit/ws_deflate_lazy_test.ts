@@ -13,7 +13,11 @@ import {
   sharedDeflateLane,
   sharedInflateLane,
 } from "../../src/websocket/zlib_lane.ts";
-import { storedBlocks, zlibContextCounts } from "../../src/websocket/zlib_run.ts";
+import {
+  storedBlockPieces,
+  storedBlocks,
+  zlibContextCounts,
+} from "../../src/websocket/zlib_run.ts";
 import { InflateHistory } from "../../src/websocket/inflate_history.ts";
 import { Opcode } from "../../src/websocket/constants.ts";
 import {
@@ -312,10 +316,10 @@ describe('ws permessage-deflate compress: { memory: "low" }', () => {
 });
 
 describe("ws inflate history", () => {
-  it("keeps the last window of bytes across wraps, and parks to what was seen", () => {
+  it("keeps the last window of bytes across wraps", () => {
     const h = new InflateHistory(9); // 512 bytes
     h.push(te.encode("abc"));
-    assert.deepEqual(h.park(), te.encode("abc"));
+    assert.deepEqual(h.pieces(), [te.encode("abc")]);
     const all: number[] = [];
     for (let i = 0; i < 40; i++) {
       const chunk = noise(37 + i, i);
@@ -323,9 +327,33 @@ describe("ws inflate history", () => {
       all.push(...chunk);
     }
     const want = new Uint8Array(all.slice(-512));
-    assert.deepEqual(h.park(), want);
+    const views = h.pieces();
+    assert.equal(views.length, 2); // wrapped: both halves of the ring, no copy
+    assert.deepEqual(new Uint8Array(Buffer.concat(views)), want);
     h.push(noise(1000, 3));
-    assert.deepEqual(h.park(), noise(1000, 3).subarray(488));
+    assert.deepEqual(
+      new Uint8Array(Buffer.concat(h.pieces())),
+      noise(1000, 3).subarray(488),
+    );
+  });
+
+  it("matches the last window of everything pushed as it grows, wraps and is released", () => {
+    for (const bits of [8, 13, 15]) {
+      const h = new InflateHistory(bits);
+      let all = new Uint8Array(0);
+      for (let i = 0; i < 120; i++) {
+        const chunk = noise((i * 97) % 1500, i);
+        h.push(chunk);
+        all = new Uint8Array([...all, ...chunk]).slice(-(1 << bits));
+        assert.equal(h.length, all.length);
+        assert.deepEqual(new Uint8Array(Buffer.concat(h.pieces())), all);
+      }
+      h.release();
+      assert.equal(h.length, 0);
+      assert.deepEqual(h.pieces(), []);
+      h.push(noise(10, 1));
+      assert.deepEqual(h.pieces(), [noise(10, 1)]);
+    }
   });
 
   it("stored blocks rebuild an inflater's window (empty, small and over 64 KiB)", () => {
@@ -333,6 +361,11 @@ describe("ws inflate history", () => {
       const bytes = noise(n, n);
       const z = zlib.inflateRawSync(Buffer.concat([storedBlocks(bytes), Buffer.from([3, 0])]));
       assert.deepEqual(new Uint8Array(z), bytes);
+      // From a ring's two halves, split anywhere.
+      const cut = n >> 1;
+      const blocks = storedBlockPieces([bytes.subarray(0, cut), bytes.subarray(cut)]);
+      const z2 = zlib.inflateRawSync(Buffer.concat([...blocks, Buffer.from([3, 0])]));
+      assert.deepEqual(new Uint8Array(z2), bytes);
     }
   });
 });
