@@ -58,10 +58,10 @@ export class Exchange implements Wirable {
   #abort: AbortController | null = null;
   #reason: unknown = undefined;
   #reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
-  readonly #writer: ResponseWriter;
+  #writer: ResponseWriter;
   readonly #upgrades: UpgradeHook | null;
-  // Set by start()/run(): the request, its onError, and whether it is a HEAD.
-  #request!: Request;
+  // Set by start()/run(): the request (null once a WebSocket took over), its onError, and HEAD.
+  #request: Request | null = null;
   #onError!: ErrorHandler;
   #isHead = false;
   /** The driver registered the request as a WebSocket upgrade candidate. */
@@ -240,7 +240,7 @@ export class Exchange implements Wirable {
     } catch (error) {
       if (this.wired !== null) return this.#wiredEnd(undefined, error, true);
       if (this.done) {
-        if (this.upgradable) this.#upgrades?.refused(this.#request);
+        if (this.upgradable) this.#upgrades?.refused(this.#request!);
         return;
       }
       response = this.#upgrades?.failed(error) ?? await this.#fallback(error);
@@ -251,12 +251,12 @@ export class Exchange implements Wirable {
   /** The handler failed: onError's answer (the access log records an error). */
   #fallback(error: unknown): Promise<Response> {
     this.log?.failed();
-    return fallbackResponse(this.#onError, error, this.#request);
+    return fallbackResponse(this.#onError, error, this.#request!);
   }
 
   /** A wired response ends with its wire (wire.ts). */
   async #wiredEnd(r: unknown, error: unknown, threw: boolean): Promise<void> {
-    this.#finish(await this.wired!.settled(r, error, threw, this.#onError, this.#request));
+    this.#finish(await this.wired!.settled(r, error, threw, this.#onError, this.#request!));
   }
 
   /** Sends the handler's response: a WebSocket handshake through the hook, else the chosen way. */
@@ -271,9 +271,11 @@ export class Exchange implements Wirable {
       way = null;
     }
     if (hook !== null && !whole && (this.upgradable || response.status === 101)) {
-      const a = hook.answer(this.#request, response, this.#writer, this.done);
+      const a = hook.answer(this.#request!, response, this.#writer, this.done, this);
       if (a.kind === "switched") {
-        a.ended.then((error) => error === null ? this.#finish("sent") : this.cancel(error));
+        // Hold nothing of the upgrade's HTTP state (the Request, the driver's writer) for its life.
+        this.#writer = a.writer;
+        this.#request = null;
         return;
       }
       if (a.kind === "dropped") return;
@@ -432,7 +434,7 @@ export class Exchange implements Wirable {
     } catch (error) {
       if (this.done) return;
       this.#fail(error);
-      await reportAfterHead(this.#onError, error, this.#request);
+      await reportAfterHead(this.#onError, error, this.#request!);
       return;
     }
     if (this.done) return; // the client left while the function ran

@@ -91,8 +91,11 @@ export interface ResponseWriter {
 export type UpgradeAnswer =
   /** Not an upgrade response: send it as it is. */
   | { kind: "none" }
-  /** The connection switched; `ended` settles when the session closes: null when cleanly. */
-  | { kind: "switched"; ended: Promise<Error | null> }
+  /**
+   * The connection switched: `writer` replaces the exchange's (its abort drops the WebSocket), and
+   * the exchange completes when the WebSocket closes.
+   */
+  | { kind: "switched"; writer: ResponseWriter }
   /** Send this instead (the connection could not switch). */
   | { kind: "respond"; response: Response }
   /** A response for some other server's upgrade: a handler error, for onError. */
@@ -110,13 +113,25 @@ export interface UpgradeHook {
   failed(error: unknown): Response | null;
   /** The exchange ended before the handler answered: release what it prepared. */
   refused(request: Request): void;
-  /** The handler's response, with `done` when the exchange already ended. */
+  /**
+   * The handler's response, with `done` when the exchange already ended; `owner` hears when a
+   * WebSocket it switched to closes.
+   */
   answer(
     request: Request,
     response: Response,
     writer: ResponseWriter,
     done: boolean,
+    owner: SwitchOwner,
   ): UpgradeAnswer;
+}
+
+/** The exchange as a connection that switched to WebSocket completes it. */
+export interface SwitchOwner {
+  /** Where the outcome goes (`"sent"` after a clean close handshake). */
+  readonly info: { complete(outcome: "sent"): void };
+  /** The WebSocket ended otherwise: req.signal aborts, the outcome is `"aborted"`. */
+  cancel(reason: unknown): void;
 }
 
 /** server.timeout()'s reason: the application's own deadline passed before the response. */

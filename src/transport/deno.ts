@@ -11,6 +11,7 @@
  */
 import {
   type Addr,
+  type CloseWatcher,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   type HandshakeErrorHook,
   type ListenOptions,
@@ -20,7 +21,7 @@ import {
   type TransportSink,
 } from "./types.ts";
 import { ADOPT_MIN, markOwned } from "../bytes/owned_bytes.ts";
-import { type Deferred, deferred, HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
+import { HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
 import { releaseBytes } from "../bytes/slab.ts";
 import { listenNodeTls } from "./node_tls.ts";
 import { abortPending, acceptProxied } from "./proxy_stage.ts";
@@ -53,18 +54,26 @@ class DenoTransport implements Transport {
   readonly secure: boolean;
   alpn: string | null = null;
   readonly serverName: string | null = null;
-  readonly closed: Promise<void>;
 
   #conn: Deno.Conn;
   #sink: TransportSink | null = null;
   #paused = false;
-  #resume: Deferred | null = null;
+  /** A read is due but waits for resume(). */
+  #waiting = false;
+  #slab: Uint8Array | null = null;
+  /** Where the next read goes in #slab. */
+  #at = 0;
   // Each write is an async op with a high fixed cost: fewer, larger writes.
   #queue = new WriteQueue({ glueLarge: true });
   #writing = false;
   #closing = false;
   #done = false;
-  #resolveClosed!: () => void;
+  // `closed` is made only when asked for; the drivers watch through watchClose instead, which
+  // spares a promise, its reactions and their closures per connection (as on Bun).
+  #closed: Promise<void> | null = null;
+  #resolveClosed: (() => void) | null = null;
+  #watchers: CloseWatcher[] | null = null;
+  #lingerTimer: ReturnType<typeof setTimeout> | undefined;
   #readSize = MIN_READ;
   #reading = false;
   #eof = false;
@@ -74,7 +83,24 @@ class DenoTransport implements Transport {
     this.secure = secure;
     this.remoteAddr = toAddr(conn.remoteAddr);
     this.localAddr = toAddr(conn.localAddr);
-    this.closed = new Promise((r) => (this.#resolveClosed = r));
+  }
+
+  get closed(): Promise<void> {
+    if (this.#closed === null) {
+      this.#closed = this.#done ? Promise.resolve() : new Promise((r) => (this.#resolveClosed = r));
+    }
+    return this.#closed;
+  }
+
+  watchClose(watcher: CloseWatcher): void {
+    if (this.#done) queueMicrotask(() => watcher.transportClosed());
+    else (this.#watchers ??= []).push(watcher);
+  }
+
+  unwatchClose(watcher: CloseWatcher): void {
+    const list = this.#watchers;
+    const i = list === null ? -1 : list.indexOf(watcher);
+    if (i >= 0) list!.splice(i, 1);
   }
 
   get queued(): number {
@@ -93,56 +119,76 @@ class DenoTransport implements Transport {
   resume(): void {
     if (!this.#paused) return;
     this.#paused = false;
-    const r = this.#resume;
-    this.#resume = null;
-    r?.resolve();
+    if (!this.#waiting) return;
+    // The read goes on a microtask later, as it did when the loop awaited a promise.
+    this.#waiting = false;
+    queueMicrotask(() => this.#next());
   }
 
-  async #readLoop(): Promise<void> {
+  // The read loop is callbacks on one pending read, not an async function: an idle connection
+  // then holds a promise reaction and the two callbacks made once, instead of a suspended
+  // generator with its registers, its promise and the await closures (about 300 bytes each).
+  //
+  // Reads fill a connection-owned slab front to back, and each read is
+  // handed on as a view of it: allocating an ArrayBuffer per read costs
+  // several thousand instructions on Deno. Views handed on keep an old slab
+  // alive, never a new one, so a connection pins at most its own slabs.
+
+  #readLoop(): void {
     if (this.#reading) return;
     this.#reading = true;
-    let error: unknown;
-    // Reads fill a connection-owned slab front to back, and each read is
-    // handed on as a view of it: allocating an ArrayBuffer per read costs
-    // several thousand instructions on Deno. Views handed on keep an old slab
-    // alive, never a new one, so a connection pins at most its own slabs.
-    let slab: Uint8Array | null = null;
-    let at = 0;
+    this.#next();
+  }
+
+  /** Issues the next read, unless the connection is done or paused. */
+  #next(): void {
+    if (this.#done) return this.#readEnd(undefined);
+    if (this.#paused) {
+      this.#waiting = true;
+      return;
+    }
+    const want = this.#readSize;
+    // A new slab when this one is nearly full, or far larger than traffic
+    // now needs (after a large upload, an idle connection goes back to 1 KiB).
+    // Large reads get a buffer each, handed on whole: a request body chunk
+    // then reaches the application without a copy (see owned_bytes.ts).
+    const own = want >= ADOPT_MIN;
+    let slab = this.#slab, at = this.#at;
+    if (
+      slab === null || own || slab.byteLength - at < Math.max(MIN_REGION, want >> 1) ||
+      slab.byteLength > want * 8
+    ) {
+      slab = this.#slab = new Uint8Array(want);
+      at = this.#at = 0;
+    }
+    const room = Math.min(slab.byteLength - at, want);
+    this.#conn.read(slab.subarray(at, at + room)).then(this.#onRead, this.#onReadError);
+  }
+
+  #onRead = (n: number | null): void => {
+    if (n === null) return this.#readEnd(undefined);
     try {
-      while (!this.#done) {
-        if (this.#paused) {
-          this.#resume ??= deferred();
-          await this.#resume.promise;
-          continue;
-        }
-        const want = this.#readSize;
-        // A new slab when this one is nearly full, or far larger than traffic
-        // now needs (after a large upload, an idle connection goes back to 1 KiB).
-        // Large reads get a buffer each, handed on whole: a request body chunk
-        // then reaches the application without a copy (see owned_bytes.ts).
-        const own = want >= ADOPT_MIN;
-        if (
-          slab === null || own || slab.byteLength - at < Math.max(MIN_REGION, want >> 1) ||
-          slab.byteLength > want * 8
-        ) {
-          slab = new Uint8Array(want);
-          at = 0;
-        }
-        const room = Math.min(slab.byteLength - at, want);
-        const n = await this.#conn.read(slab.subarray(at, at + room));
-        if (n === null) break;
-        // Grow while reads fill what was asked; shrink back when traffic is light.
-        if (n === want) this.#readSize = Math.min(want * 2, MAX_READ);
-        else if (n < want >> 2) this.#readSize = Math.max(want >> 1, MIN_READ);
-        if (this.#closing) continue; // lingering: discard (the region is reused)
-        const chunk = slab.subarray(at, at + n);
-        at += (n + 7) & ~7;
-        if (own) markOwned(chunk);
+      const want = this.#readSize;
+      // Grow while reads fill what was asked; shrink back when traffic is light.
+      if (n === want) this.#readSize = Math.min(want * 2, MAX_READ);
+      else if (n < want >> 2) this.#readSize = Math.max(want >> 1, MIN_READ);
+      if (!this.#closing) { // lingering: discard (the region is reused)
+        const at = this.#at;
+        const chunk = this.#slab!.subarray(at, at + n);
+        this.#at = at + ((n + 7) & ~7);
+        if (want >= ADOPT_MIN) markOwned(chunk);
         this.#sink!.data(chunk);
       }
     } catch (e) {
-      error = e;
+      return this.#readEnd(e);
     }
+    this.#next();
+  };
+
+  #onReadError = (e: unknown): void => this.#readEnd(e);
+
+  /** The read loop ended: EOF (`error` undefined), a failed read, or the connection is done. */
+  #readEnd(error: unknown): void {
     this.#eof = true;
     if (error !== undefined || this.#closing) {
       if (!this.#closing) this.#sink?.end(error);
@@ -211,9 +257,8 @@ class DenoTransport implements Transport {
       return;
     }
     this.resume();
-    const timer = setTimeout(() => this.abort(), LINGER_MS);
+    const timer = this.#lingerTimer = setTimeout(() => this.abort(), LINGER_MS);
     Deno.unrefTimer(timer as unknown as number);
-    this.closed.then(() => clearTimeout(timer));
   }
 
   abort(): void {
@@ -241,7 +286,24 @@ class DenoTransport implements Transport {
     this.resume();
     this.#queue.wake(true);
     if (!this.#closing) this.#closing = true;
-    this.#resolveClosed();
+    clearTimeout(this.#lingerTimer);
+    this.#resolveClosed?.();
+    const watchers = this.#watchers;
+    if (watchers !== null) {
+      this.#watchers = null;
+      // A microtask later, in order, as reactions to `closed` would run.
+      queueMicrotask(() => {
+        for (const w of watchers) {
+          try {
+            w.transportClosed();
+          } catch (e) {
+            queueMicrotask(() => {
+              throw e; // reported as an uncaught reaction would be; the others still run
+            });
+          }
+        }
+      });
+    }
   }
 
   /**

@@ -38,6 +38,14 @@ export interface WebSocketChannel {
 }
 
 /**
+ * Told once when a WebSocket session closed.
+ */
+export interface SessionCloseWatcher {
+  /** The session reached CLOSED (`wasClean` is final). */
+  sessionClosed(): void;
+}
+
+/**
  * What the driver calls on the session it attached.
  */
 export interface WebSocketSessionHandle {
@@ -47,8 +55,19 @@ export interface WebSocketSessionHandle {
   peerEnded(error?: Error): void;
   /** Server shutdown: start a close handshake with 1001 (going away). */
   goingAway(): void;
-  /** Settles when the session reached CLOSED (for stats and `info.completed`). */
+  /**
+   * Drops the connection now (the channel aborts; the socket closes with
+   * 1006 and `reason`), as `server.timeout(req)` does to a response.
+   */
+  abort(reason: Error): void;
+  /** Settles when the session reached CLOSED. */
   readonly closed: Promise<void>;
+  /**
+   * Tells `watcher` a microtask after the session reached CLOSED, as a
+   * reaction to `closed` would, without a promise per socket (for stats and
+   * `info.completed`).
+   */
+  watchClosed(watcher: SessionCloseWatcher): void;
   /** Once `closed` settled: whether the close handshake completed cleanly. */
   readonly wasClean: boolean;
 }

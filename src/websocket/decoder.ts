@@ -68,21 +68,35 @@ export type DecoderState = typeof DecoderState[keyof typeof DecoderState];
 const EMPTY = new Uint8Array(0);
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const decoder = new TextDecoder();
+/**
+ * Where frame headers are parsed: headers are read within one push(), and
+ * pushes do not interleave, so all decoders share it. A header split across
+ * pushes is copied to the decoder's own buffer until it completes.
+ */
+const SHARED_HEAD = new Uint8Array(14);
+
+/** Byte `k` (0-3) of a masking key held big-endian in `mask`. */
+function maskByte(mask: number, k: number): number {
+  return (mask >>> (24 - (k << 3))) & 0xff;
+}
 
 /**
  * Parses client (or server) frames incrementally.
  */
 export class WebSocketDecoder {
-  #opts: DecoderOptions;
+  readonly #maxMessageBytes: number;
+  readonly #requireMask: boolean;
+  readonly #allowRsv1: boolean;
   #state: DecoderState = DecoderState.HEADER;
-  #head = new Uint8Array(14);
+  /** The header being read: SHARED_HEAD, or a copy of its part while it is split across pushes. */
+  #head = SHARED_HEAD;
   #headLen = 0;
   // current frame
   #fin = false;
   #opcode = 0;
   #masked = false;
-  /** Where the current frame's masking key sits in #head (kept there until the next header). */
-  #maskAt = 0;
+  /** The current frame's masking key, its four bytes big-endian. */
+  #mask = 0;
   #remaining = 0;
   #maskPos = 0;
   #control: Uint8Array = EMPTY;
@@ -94,11 +108,14 @@ export class WebSocketDecoder {
   // One growing buffer per message: a flood of 1-byte fragments costs bytes, not objects.
   #buf: Uint8Array = EMPTY;
   #bufLen = 0;
-  #utf8 = new Utf8Validator();
+  /** Validates the text message being read; made with its first payload, dropped at its end. */
+  #utf8: Utf8Validator | null = null;
 
   /** Builds a decoder with its limits and negotiated extension bits. */
   constructor(opts: DecoderOptions) {
-    this.#opts = opts;
+    this.#maxMessageBytes = opts.maxMessageBytes;
+    this.#requireMask = opts.requireMask;
+    this.#allowRsv1 = opts.allowRsv1;
   }
 
   /** The current state (see `DecoderState`). */
@@ -163,7 +180,11 @@ export class WebSocketDecoder {
         if (r !== 0) return r;
       }
     }
-    if (this.#headLen < 2 || this.#headLen < this.#headerSize()) return i;
+    if (this.#headLen < 2 || this.#headLen < this.#headerSize()) {
+      // The header goes on in the next push: keep its part out of the shared buffer.
+      if (this.#head === SHARED_HEAD) this.#head = SHARED_HEAD.slice();
+      return i;
+    }
     return this.#startFrame(out) === 0 ? i : Number.MAX_SAFE_INTEGER;
   }
 
@@ -188,11 +209,11 @@ export class WebSocketDecoder {
       if (rsv1) return this.#fail(out, P, "RSV1 set on a continuation frame");
     } else if (opcode === Opcode.TEXT || opcode === Opcode.BINARY) {
       if (this.#msgOpcode !== 0) return this.#fail(out, P, "new message inside a fragmented one");
-      if (rsv1 && !this.#opts.allowRsv1) return this.#fail(out, P, "RSV1 set without an extension");
+      if (rsv1 && !this.#allowRsv1) return this.#fail(out, P, "RSV1 set without an extension");
     } else {
       return this.#fail(out, P, `reserved opcode ${opcode}`);
     }
-    if (masked !== this.#opts.requireMask) {
+    if (masked !== this.#requireMask) {
       return this.#fail(out, P, masked ? "masked server frame" : "unmasked client frame");
     }
     return 0;
@@ -220,10 +241,13 @@ export class WebSocketDecoder {
     this.#fin = (b0 & 0x80) !== 0;
     this.#opcode = b0 & 0x0f;
     this.#masked = (h[1]! & 0x80) !== 0;
-    this.#maskAt = p;
+    this.#mask = this.#masked
+      ? ((h[p]! << 24) | (h[p + 1]! << 16) | (h[p + 2]! << 8) | h[p + 3]!)
+      : 0;
     this.#maskPos = 0;
     this.#remaining = length;
     this.#headLen = 0;
+    this.#head = SHARED_HEAD;
     if (this.#opcode >= 0x8) {
       this.#control = length === 0 ? EMPTY : new Uint8Array(length);
       this.#controlLen = 0;
@@ -233,7 +257,7 @@ export class WebSocketDecoder {
         this.#msgCompressed = (b0 & 0x40) !== 0;
         this.#msgBytes = 0;
       }
-      if (this.#msgBytes + length > this.#opts.maxMessageBytes) {
+      if (this.#msgBytes + length > this.#maxMessageBytes) {
         return this.#fail(out, CloseCode.MESSAGE_TOO_BIG, "message over maxMessageBytes");
       }
       this.#msgBytes += length;
@@ -247,27 +271,28 @@ export class WebSocketDecoder {
   #copy(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): void {
     dst.set(src.subarray(start, end), at);
     if (!this.#masked) return;
-    const m = this.#head, o = this.#maskAt;
+    const m = this.#mask;
     let k = this.#maskPos;
     let j = at;
     const e = at + end - start;
     while (j < e && ((dst.byteOffset + j) & 3) !== 0) {
-      dst[j++]! ^= m[o + k]!;
+      dst[j++]! ^= maskByte(m, k);
       k = (k + 1) & 3;
     }
     const words = (e - j) >>> 2;
     if (words > 0) {
+      // The key starting at byte k, as a word in memory order.
+      const b0 = maskByte(m, k), b1 = maskByte(m, (k + 1) & 3);
+      const b2 = maskByte(m, (k + 2) & 3), b3 = maskByte(m, (k + 3) & 3);
       const key = LITTLE_ENDIAN
-        ? m[o + k]! | (m[o + ((k + 1) & 3)]! << 8) | (m[o + ((k + 2) & 3)]! << 16) |
-          (m[o + ((k + 3) & 3)]! << 24)
-        : (m[o + k]! << 24) | (m[o + ((k + 1) & 3)]! << 16) | (m[o + ((k + 2) & 3)]! << 8) |
-          m[o + ((k + 3) & 3)]!;
+        ? b0 | (b1 << 8) | (b2 << 16) | (b3 << 24)
+        : (b0 << 24) | (b1 << 16) | (b2 << 8) | b3;
       const w = new Uint32Array(dst.buffer, dst.byteOffset + j, words);
       for (let x = 0; x < words; x++) w[x]! ^= key;
       j += words << 2;
     }
     while (j < e) {
-      dst[j++]! ^= m[o + k]!;
+      dst[j++]! ^= maskByte(m, k);
       k = (k + 1) & 3;
     }
     this.#maskPos = k;
@@ -278,7 +303,7 @@ export class WebSocketDecoder {
     if (n <= this.#buf.length) return;
     const size = this.#fin && this.#bufLen === 0
       ? n
-      : Math.min(Math.max(n, this.#buf.length * 2, 256), this.#opts.maxMessageBytes);
+      : Math.min(Math.max(n, this.#buf.length * 2, 256), this.#maxMessageBytes);
     const next = new Uint8Array(Math.max(size, n));
     next.set(this.#buf.subarray(0, this.#bufLen));
     this.#buf = next;
@@ -296,7 +321,7 @@ export class WebSocketDecoder {
       this.#copy(bytes, i, i + take, this.#buf, at);
       this.#bufLen += take;
       const text = this.#msgOpcode === Opcode.TEXT && !this.#msgCompressed;
-      if (text && !this.#utf8.push(this.#buf, at, at + take)) {
+      if (text && !(this.#utf8 ??= new Utf8Validator()).push(this.#buf, at, at + take)) {
         return this.#fail(out, CloseCode.INVALID_PAYLOAD, "invalid UTF-8 in a text message");
       }
     }
@@ -315,7 +340,9 @@ export class WebSocketDecoder {
     else if (op === Opcode.CLOSE) return this.#close(this.#control, out);
     else if (this.#fin) {
       const text = this.#msgOpcode === Opcode.TEXT && !this.#msgCompressed;
-      if (text && !this.#utf8.end()) {
+      const utf8 = this.#utf8;
+      this.#utf8 = null;
+      if (text && utf8 !== null && !utf8.end()) {
         return this.#fail(out, CloseCode.INVALID_PAYLOAD, "truncated UTF-8 in a text message");
       }
       out.push({

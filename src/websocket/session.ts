@@ -14,6 +14,7 @@
  * @module
  */
 import type { WebSocketChannel, WebSocketSessionHandle } from "./channel.ts";
+import { SessionClosedSignal } from "./session_closed.ts";
 import { CloseCode, Opcode } from "./constants.ts";
 import { type DecoderEvent, WebSocketDecoder } from "./decoder.ts";
 import { PerMessageDeflate } from "./deflate.ts";
@@ -51,7 +52,8 @@ type OutItem = {
  * The per-connection session. Created in CONNECTING by upgradeWebSocket;
  * the driver calls `attach(channel)` once the handshake response is out.
  */
-export class WebSocketSession implements WebSocketSessionHandle, IdleMember {
+export class WebSocketSession extends SessionClosedSignal
+  implements WebSocketSessionHandle, IdleMember {
   #state: SessionState = SessionState.CONNECTING;
   #cfg: SessionConfig;
   #l: SessionListener;
@@ -76,18 +78,10 @@ export class WebSocketSession implements WebSocketSessionHandle, IdleMember {
   #idlePinged = false;
   #pendingLocalClose: { code: number | undefined; reason: string } | undefined;
   #drainWaiters: (() => void)[] | undefined;
-  #resolveClosed!: () => void;
-  #wasClean = false;
-  /** Settles when the session reached CLOSED. */
-  readonly closed: Promise<void> = new Promise((r) => (this.#resolveClosed = r));
-
-  /** After `closed` settled: true when the close handshake completed (no error, no timeout). */
-  get wasClean(): boolean {
-    return this.#wasClean;
-  }
 
   /** Builds a session in CONNECTING. */
   constructor(cfg: SessionConfig, listener: SessionListener) {
+    super();
     this.#cfg = cfg;
     this.#l = listener;
     // No zlib context yet: they come with the first message that needs one (deflate.ts).
@@ -272,6 +266,13 @@ export class WebSocketSession implements WebSocketSessionHandle, IdleMember {
     this.#finish(CloseCode.ABNORMAL, "", false, error ? msg : msg);
   }
 
+  /** Drops the connection now: the channel aborts, the socket closes with 1006 and `reason`. */
+  abort(reason: Error): void {
+    if (!this.#go(SessionEvent.PEER_ENDED)) return;
+    this.#ch?.abort();
+    this.#finish(CloseCode.ABNORMAL, "", false, reason.message);
+  }
+
   /** Server shutdown: close with 1001. */
   goingAway(): void {
     if (this.#state === SessionState.CONNECTING) this.abandon("server shutting down");
@@ -285,10 +286,9 @@ export class WebSocketSession implements WebSocketSessionHandle, IdleMember {
     this.#out = [];
     this.#queuedBytes = 0;
     this.#wakeDrainWaiters();
-    this.#wasClean = wasClean;
     if (error !== undefined) this.#l.error(error);
     this.#l.close(code, reason, wasClean);
-    this.#resolveClosed();
+    this.signalClosed(wasClean);
   }
 
   // ---- idle ping (Deno's semantics: a ping after idleTimeout/2 of silence, close 1001 when

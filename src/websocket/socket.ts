@@ -87,14 +87,23 @@ export class ServerWebSocket extends EventTarget {
   static readonly CLOSING = 2;
   /** readyState: closed. */
   static readonly CLOSED = 3;
+  // The instance constants are prototype getters: no four fields on every socket.
   /** readyState: the handler has the socket, the handshake response is not sent yet. */
-  readonly CONNECTING = 0;
+  get CONNECTING(): 0 {
+    return 0;
+  }
   /** readyState: open. */
-  readonly OPEN = 1;
+  get OPEN(): 1 {
+    return 1;
+  }
   /** readyState: closing handshake in progress. */
-  readonly CLOSING = 2;
+  get CLOSING(): 2 {
+    return 2;
+  }
   /** readyState: closed. */
-  readonly CLOSED = 3;
+  get CLOSED(): 3 {
+    return 3;
+  }
 
   #session!: WebSocketSession;
   #binaryType: BinaryTypeLike = "arraybuffer";

@@ -61,7 +61,7 @@ const CORE = [
   /^src\/http1\/core\//,
   /^src\/http2\/core\//,
   // The WebSocket codec and session (the session talks to a WebSocketChannel, not a socket).
-  /^src\/websocket\/(constants|decoder|encoder|errors|utf8|deflate|extensions|handshake|session|session_table|session_contract|shared_message|inflate_history|zlib_run|zlib_lane|idle_pings|channel)\.ts$/,
+  /^src\/websocket\/(constants|decoder|encoder|errors|utf8|deflate|extensions|handshake|session|session_closed|session_table|session_contract|shared_message|inflate_history|zlib_run|zlib_lane|idle_pings|channel)\.ts$/,
 ];
 /** What a core may import besides other cores: the state-table helper, byte utilities, web types. */
 const BELOW_CORE = [/^src\/state\//, /^src\/bytes\//, /^src\/web_types\.ts$/];

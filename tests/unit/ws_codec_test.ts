@@ -473,3 +473,25 @@ describe("ws codec: properties", () => {
     );
   });
 });
+
+describe("ws codec: decoders share one header buffer", () => {
+  it("two decoders fed byte by byte, interleaved, each keep their own split header and mask", () => {
+    const mask2 = new Uint8Array([0x01, 0x80, 0xfe, 0x7f]);
+    const a = concat(cf(1, "first decoder, 16-bit length ".repeat(5)), cf(2, new Uint8Array(300)));
+    const b = concat(
+      encodeFrame(2, new Uint8Array(70000).fill(7), { mask: mask2 }),
+      encodeFrame(9, te.encode("ping"), { mask: mask2 }),
+    );
+    const da = new WebSocketDecoder(opts), db = new WebSocketDecoder(opts);
+    const outA: DecoderEvent[] = [], outB: DecoderEvent[] = [];
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      if (i < a.length) outA.push(...da.push(a.subarray(i, i + 1)));
+      if (i < b.length) outB.push(...db.push(b.subarray(i, i + 1)));
+    }
+    assert.deepEqual(simplify(outA), run(a, []));
+    assert.deepEqual(simplify(outB), [
+      msg(2, new Uint8Array(70000).fill(7)),
+      { type: "ping", data: h("ping") },
+    ]);
+  });
+});

@@ -8,7 +8,8 @@
  * decision, the next request, closing, timeouts, shutdown. Its parts are
  * collaborators: request_reader.ts (the parse loop), response_side.ts (what
  * the {@link Http1Writer} and a WebSocket ask: heads, failures, the 101),
- * ws_mode.ts (the connection after the 101), timeouts.ts.
+ * ws_mode.ts (the connection after the 101, handed over whole: the driver
+ * is garbage from then on), timeouts.ts.
  *
  * Backpressure: the request body is read from the socket only while the
  * handler's body stream wants more; the response body is pulled only while
@@ -58,8 +59,6 @@ export class Http1Driver implements LiveConnection {
   #upgrade: H2cUpgrade | null;
   /** The exchange's side of the connection: frames and writes responses. */
   readonly #writer: Http1Writer;
-  /** What the response writer and a WebSocket channel ask of this connection. */
-  readonly #out: ResponseSide;
   /** This connection as its reader, response side and transport see it. */
   readonly #link: Link;
 
@@ -78,8 +77,8 @@ export class Http1Driver implements LiveConnection {
     // One object answers the reader, the response side and the transport: an idle connection
     // holds no closures for them (Bun: 18 functions, about 0.8 KB of heap each connection).
     const link = this.#link = linkTo(this);
-    this.#out = new ResponseSide(transport, host, facts, timers, link);
-    this.#writer = new Http1Writer(transport, this.#out, options.maxHeaderBytes);
+    const out = new ResponseSide(transport, host, facts, timers, link);
+    this.#writer = new Http1Writer(transport, out, options.maxHeaderBytes);
     this.#opener = new RequestOpener(transport.secure, facts, this.#writer, topicsOf(host));
     this.#reader = new RequestReader(transport, timers, options, link);
     host.add(this);
@@ -128,6 +127,9 @@ export class Http1Driver implements LiveConnection {
       handOver(): Uint8Array {
         this.#d.#msg = null;
         return this.#d.#reader.takeRemaining();
+      }
+      switched(): void {
+        this.#d.#switched();
       }
       peerEnded(): boolean {
         return this.#d.#reader.peerEnded;
@@ -186,7 +188,6 @@ export class Http1Driver implements LiveConnection {
   // ---- input --------------------------------------------------------------
 
   #onData(chunk: Uint8Array): void {
-    if (this.#state === ConnState.WEBSOCKET) return this.#out.ws?.receive(chunk);
     if (this.#finished()) return;
     this.#reader.receive(chunk);
   }
@@ -196,7 +197,6 @@ export class Http1Driver implements LiveConnection {
    * `shutdown(SHUT_WR)` does) still gets its answers (RFC 9112 §9.6), unless it cut a request short.
    */
   #onEnd(error?: unknown): void {
-    if (this.#state === ConnState.WEBSOCKET) return this.#out.ws?.ended(error);
     if (this.#finished()) return;
     if (error !== undefined) {
       const msg = this.#msg;
@@ -300,6 +300,15 @@ export class Http1Driver implements LiveConnection {
     this.#host.remove(this);
   }
 
+  /**
+   * A WebSocket took the connection (ws_mode.ts): it is the server's, the
+   * transport's sink and its close watcher now, and nothing holds this driver.
+   */
+  #switched(): void {
+    this.#host.remove(this);
+    this.#transport.unwatchClose?.(this.#link);
+  }
+
   // ---- lifecycle ----------------------------------------------------------
 
   #responseDone(msg: InFlight): void {
@@ -389,10 +398,6 @@ export class Http1Driver implements LiveConnection {
   /** A timeout fired, or the request data rate fell below minRequestRate. */
   onDeadline(now: number): void {
     const kind = this.#timers.due(now);
-    if (kind === "send" && this.#state === ConnState.WEBSOCKET) {
-      this.#timedOut(kind, false);
-      return this.#out.ws?.sendTimedOut();
-    }
     if (kind === null || this.#finished()) return;
     if (kind !== "idle") this.#timedOut(kind, this.#timers.dueByRate);
     const msg = this.#msg;
@@ -407,7 +412,6 @@ export class Http1Driver implements LiveConnection {
 
   /** Graceful shutdown: close now if idle, else after the current response. */
   shutdown(): void {
-    if (this.#state === ConnState.WEBSOCKET) return this.#out.ws?.shutdown();
     if (this.#finished()) return;
     const msg = this.#msg;
     if (msg === null) this.#close();
@@ -421,13 +425,8 @@ export class Http1Driver implements LiveConnection {
   }
 
   #onClosed(): void {
-    if (this.#state === ConnState.SWITCHED_PROTOCOL) return;
-    if (this.#state === ConnState.WEBSOCKET) {
-      this.#to(ConnEvent.SOCKET_CLOSED);
-      this.#out.ws?.socketClosed();
-      this.#host.remove(this);
-      return;
-    }
+    // Handed over: the new owner watches the socket (where a transport cannot forget a watcher).
+    if (this.#state === ConnState.SWITCHED_PROTOCOL || this.#state === ConnState.WEBSOCKET) return;
     this.#to(ConnEvent.SOCKET_CLOSED);
     this.#host.remove(this);
     this.#msg?.abort(new Error("connection closed"));
@@ -441,7 +440,6 @@ export class Http1Driver implements LiveConnection {
 
   /** The shutdown deadline passed: abort the exchange in flight (req.signal) and the socket. */
   terminate(): void {
-    if (this.#state === ConnState.WEBSOCKET) return this.#out.ws?.terminate();
     if (this.#finished()) return;
     this.#gone(new Error("server shutdown deadline passed"));
   }

@@ -1,10 +1,10 @@
 /**
  * The output side of an HTTP/1.1 connection: what the response writer and a
- * WebSocket channel ask of it. A response head gets the connection's own
+ * WebSocket handshake ask of it. A response head gets the connection's own
  * reasons to close added (shutdown, a forfeited 100-continue body, the
  * client's last request); a failed response becomes a 500, or a cut
  * connection once a head went out; an accepted WebSocket handshake gets its
- * 101 and the socket (ws_mode.ts). The connection's state moves only
+ * 101, and the connection goes to a WebSocketConnection (ws_mode.ts). The connection's state moves only
  * through its owner (the driver).
  *
  * @module
@@ -26,8 +26,7 @@ import type { WriterHost } from "./response_writer.ts";
 import { BodyState, type InFlight } from "./in_flight.ts";
 import { planResponseHead } from "./response_head.ts";
 import type { Timeouts } from "./timeouts.ts";
-import type { ChannelHooks } from "./ws_channel.ts";
-import { WebSocketMode } from "./ws_mode.ts";
+import { WebSocketConnection } from "./ws_mode.ts";
 import type { WireGrant } from "../../fetch/wire_types.ts";
 import { RawWire } from "./wire_raw.ts";
 
@@ -39,6 +38,8 @@ export interface ResponseOwner {
   current(): InFlight | null;
   /** The connection's state. */
   state(): ConnState;
+  /** The request became a WebSocket: the connection has a new owner (the driver lets go). */
+  switched(): void;
   /** Moves the connection's state (conn_table.ts). */
   to(event: ConnEvent): void;
   /** A protocol switch asked for is not made: the connection stays HTTP/1.1. */
@@ -54,14 +55,12 @@ export interface ResponseOwner {
 /**
  * The connection as the response writer and a WebSocket channel see it.
  */
-export class ResponseSide implements WriterHost, ChannelHooks {
+export class ResponseSide implements WriterHost {
   readonly #t: Transport;
   readonly #host: ServerHost;
   readonly #facts: ConnectionFacts;
   readonly #timers: Timeouts;
   readonly #owner: ResponseOwner;
-  /** In WEBSOCKET: the session that owns the socket. */
-  #ws: WebSocketMode | null = null;
 
   constructor(
     t: Transport,
@@ -75,11 +74,6 @@ export class ResponseSide implements WriterHost, ChannelHooks {
     this.#facts = facts;
     this.#timers = timers;
     this.#owner = owner;
-  }
-
-  /** The WebSocket that took the socket, once switched. */
-  get ws(): WebSocketMode | null {
-    return this.#ws;
   }
 
   /** The current request's response head, with the connection's own reasons to close added. */
@@ -138,7 +132,8 @@ export class ResponseSide implements WriterHost, ChannelHooks {
 
   /**
    * The handler accepted a WebSocket handshake: 101, then the socket belongs
-   * to the session. Bytes already read past the request head are its first.
+   * to the session and the connection to a {@link WebSocketConnection}.
+   * Bytes already read past the request head are its first.
    */
   upgrade(accept: PendingUpgrade): WebSocketSessionHandle | null {
     const owner = this.#owner;
@@ -152,8 +147,11 @@ export class ResponseSide implements WriterHost, ChannelHooks {
     // Keep-alive, header and body deadlines end here; the session's idleTimeout takes over.
     this.#timers.stop();
     const leftover = owner.handOver();
-    const ws = this.#ws = new WebSocketMode(this.#t, accept, this, this.#facts.stats);
-    ws.start(leftover, owner.peerEnded(), this.#host.shuttingDown);
+    const peerEnded = owner.peerEnded();
+    const sendTimeout = this.#timers.length("send");
+    const ws = new WebSocketConnection(this.#t, this.#host, this.#facts, sendTimeout, accept);
+    owner.switched();
+    ws.start(leftover, peerEnded);
     return ws.session;
   }
 
@@ -174,10 +172,5 @@ export class ResponseSide implements WriterHost, ChannelHooks {
         }
       },
     });
-  }
-
-  /** The session failed the connection for the client's fault (its close code). */
-  failed(code: number, reason: string): void {
-    this.#host.clientError("websocket", new Error(reason), this.#facts, code);
   }
 }

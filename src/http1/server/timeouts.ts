@@ -70,6 +70,11 @@ export class Timeouts {
     this.#d.set(kind, this.#o[OPTION[kind]], counting, this.now());
   }
 
+  /** `kind`'s length in ms, from its option (0 or Infinity: none). */
+  length(kind: TimeoutKind): number {
+    return this.#o[OPTION[kind]];
+  }
+
   /** Stops the running timeout (only if it is `kind`, when given). */
   stop(kind?: TimeoutKind): void {
     this.#d.clear(kind, this.now());
