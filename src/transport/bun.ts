@@ -9,7 +9,6 @@
  */
 import {
   type Addr,
-  type CloseWatcher,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   type ListenOptions,
   type Runtime,
@@ -19,6 +18,7 @@ import {
 } from "./types.ts";
 import { type SocketPort, SocketWrites } from "./socket_writes.ts";
 import { releaseBytes } from "../bytes/slab.ts";
+import { CloseNotifier } from "./close_notifier.ts";
 import { ADOPT_MIN, markOwned } from "../bytes/owned_bytes.ts";
 import { listenNodeTls } from "./node_tls.ts";
 import { abortPending, acceptProxied } from "./proxy_stage.ts";
@@ -64,7 +64,7 @@ function alpnWire(protocols: string[]): Uint8Array {
   return new Uint8Array(bytes);
 }
 
-class BunTransport implements Transport, SocketPort {
+class BunTransport extends CloseNotifier implements Transport, SocketPort {
   readonly remoteAddr: Addr;
   readonly localAddr: Addr;
   readonly secure: boolean;
@@ -83,34 +83,12 @@ class BunTransport implements Transport, SocketPort {
   #writes = new SocketWrites(this);
   #closing = false;
   #done = false;
-  // `closed` is made only when asked for; the drivers watch through watchClose instead, which
-  // spares a promise, its reactions and their closures per connection.
-  #closed: Promise<void> | null = null;
-  #resolveClosed: (() => void) | null = null;
-  #watchers: CloseWatcher[] | null = null;
 
   constructor(socket: BunSocket, secure: boolean, path: string | undefined) {
+    super();
     this.#socket = socket;
     this.secure = secure;
     [this.remoteAddr, this.localAddr] = socketAddrs(socket, path);
-  }
-
-  get closed(): Promise<void> {
-    if (this.#closed === null) {
-      this.#closed = this.#done ? Promise.resolve() : new Promise((r) => (this.#resolveClosed = r));
-    }
-    return this.#closed;
-  }
-
-  watchClose(watcher: CloseWatcher): void {
-    if (this.#done) queueMicrotask(() => watcher.transportClosed());
-    else (this.#watchers ??= []).push(watcher);
-  }
-
-  unwatchClose(watcher: CloseWatcher): void {
-    const list = this.#watchers;
-    const i = list === null ? -1 : list.indexOf(watcher);
-    if (i >= 0) list!.splice(i, 1);
   }
 
   get queued(): number {
@@ -228,23 +206,7 @@ class BunTransport implements Transport, SocketPort {
     this.#closing = true;
     clearTimeout(this.handshakeTimer);
     this.#writes.stop();
-    this.#resolveClosed?.();
-    const watchers = this.#watchers;
-    if (watchers !== null) {
-      this.#watchers = null;
-      // A microtask later, in order, as reactions to `closed` would run.
-      queueMicrotask(() => {
-        for (const w of watchers) {
-          try {
-            w.transportClosed();
-          } catch (e) {
-            queueMicrotask(() => {
-              throw e; // reported as an uncaught reaction would be; the others still run
-            });
-          }
-        }
-      });
-    }
+    this.announceClosed();
   }
 }
 

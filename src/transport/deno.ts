@@ -11,7 +11,6 @@
  */
 import {
   type Addr,
-  type CloseWatcher,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   type HandshakeErrorHook,
   type ListenOptions,
@@ -23,6 +22,7 @@ import {
 import { ADOPT_MIN, markOwned } from "../bytes/owned_bytes.ts";
 import { HIGH_WATER_MARK, WriteQueue } from "./write_queue.ts";
 import { releaseBytes } from "../bytes/slab.ts";
+import { CloseNotifier } from "./close_notifier.ts";
 import { listenNodeTls } from "./node_tls.ts";
 import { abortPending, acceptProxied } from "./proxy_stage.ts";
 import { claimUnixPath } from "./unix_path.ts";
@@ -48,7 +48,7 @@ function toAddr(a: Deno.Addr): Addr {
   return { hostname: "", port: 0, transport: "tcp" };
 }
 
-class DenoTransport implements Transport {
+class DenoTransport extends CloseNotifier implements Transport {
   readonly remoteAddr: Addr;
   readonly localAddr: Addr;
   readonly secure: boolean;
@@ -68,39 +68,17 @@ class DenoTransport implements Transport {
   #writing = false;
   #closing = false;
   #done = false;
-  // `closed` is made only when asked for; the drivers watch through watchClose instead, which
-  // spares a promise, its reactions and their closures per connection (as on Bun).
-  #closed: Promise<void> | null = null;
-  #resolveClosed: (() => void) | null = null;
-  #watchers: CloseWatcher[] | null = null;
   #lingerTimer: ReturnType<typeof setTimeout> | undefined;
   #readSize = MIN_READ;
   #reading = false;
   #eof = false;
 
   constructor(conn: Deno.Conn, secure: boolean) {
+    super();
     this.#conn = conn;
     this.secure = secure;
     this.remoteAddr = toAddr(conn.remoteAddr);
     this.localAddr = toAddr(conn.localAddr);
-  }
-
-  get closed(): Promise<void> {
-    if (this.#closed === null) {
-      this.#closed = this.#done ? Promise.resolve() : new Promise((r) => (this.#resolveClosed = r));
-    }
-    return this.#closed;
-  }
-
-  watchClose(watcher: CloseWatcher): void {
-    if (this.#done) queueMicrotask(() => watcher.transportClosed());
-    else (this.#watchers ??= []).push(watcher);
-  }
-
-  unwatchClose(watcher: CloseWatcher): void {
-    const list = this.#watchers;
-    const i = list === null ? -1 : list.indexOf(watcher);
-    if (i >= 0) list!.splice(i, 1);
   }
 
   get queued(): number {
@@ -287,23 +265,7 @@ class DenoTransport implements Transport {
     this.#queue.wake(true);
     if (!this.#closing) this.#closing = true;
     clearTimeout(this.#lingerTimer);
-    this.#resolveClosed?.();
-    const watchers = this.#watchers;
-    if (watchers !== null) {
-      this.#watchers = null;
-      // A microtask later, in order, as reactions to `closed` would run.
-      queueMicrotask(() => {
-        for (const w of watchers) {
-          try {
-            w.transportClosed();
-          } catch (e) {
-            queueMicrotask(() => {
-              throw e; // reported as an uncaught reaction would be; the others still run
-            });
-          }
-        }
-      });
-    }
+    this.announceClosed();
   }
 
   /**
