@@ -14,7 +14,6 @@ import { defaultOnError, Exchange } from "../../src/fetch/exchange.ts";
 import { requestSource } from "../../src/fetch/request.ts";
 import type { LiveConnection, ServerHost } from "../../src/fetch/host.ts";
 import type { ConnectionFacts } from "../../src/fetch/info.ts";
-import type { Transport, TransportSink } from "../../src/transport/types.ts";
 import type { Handler, ServeInfo } from "../../src/types.ts";
 import { upgradeWebSocket } from "../../src/websocket/upgrade.ts";
 import { encodeClose, encodeFrame } from "../../src/websocket/encoder.ts";
@@ -33,39 +32,20 @@ async function turns(n = 3): Promise<void> {
   for (let i = 0; i < n; i++) await new Promise((r) => setTimeout(r, 0));
 }
 
-/** A transport whose writes stall (the client does not read) once `stall` is set. */
-class StallingTransport implements Transport {
-  readonly remoteAddr = { hostname: "127.0.0.1", port: 1, transport: "tcp" as const };
-  readonly localAddr = { hostname: "127.0.0.1", port: 2, transport: "tcp" as const };
-  readonly secure = false;
-  readonly alpn = null;
-  readonly serverName = null;
-  readonly closed = new Promise<void>(() => {});
-  sink: TransportSink | null = null;
+/** A memory transport whose writes stall (the client does not read) once `stall` is set. */
+class StallingTransport extends MemoryTransport {
   stall = false;
   out: Uint8Array[] = [];
-  closes = 0;
-  aborts = 0;
-  get queued(): number {
+  override get queued(): number {
     return this.stall ? 1 << 20 : 0;
   }
-  start(sink: TransportSink): void {
-    this.sink = sink;
-  }
-  pause(): void {}
-  resume(): void {}
-  write(chunk: Uint8Array): boolean {
+  override write(chunk: Uint8Array): boolean {
+    super.write(chunk);
     this.out.push(chunk);
     return !this.stall;
   }
-  drain(): Promise<void> {
+  override drain(): Promise<void> {
     return this.stall ? new Promise(() => {}) : Promise.resolve();
-  }
-  close(): void {
-    this.closes++;
-  }
-  abort(): void {
-    this.aborts++;
   }
 }
 
@@ -99,7 +79,7 @@ function setup(sendTimeout = DEFAULT_HTTP1_OPTIONS.sendTimeout): Setup {
     clientError: (kind, _e, _f, _code, timeout) => errors.push({ kind, timeout }),
   };
   const t = new StallingTransport();
-  const facts = new MemoryTransport().facts("http/1.1");
+  const facts = t.facts("http/1.1");
   const driver = new Http1Driver(t, host, facts, { ...DEFAULT_HTTP1_OPTIONS, sendTimeout });
   driver.start();
   return { t, live, driver, errors, facts, seen };
