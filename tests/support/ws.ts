@@ -16,6 +16,15 @@ import {
   type UpgradeTarget,
 } from "../../src/websocket/registry.ts";
 import { upgradeWebSocket, type UpgradeWebSocketOptions } from "../../src/websocket/upgrade.ts";
+import type { DeflateParams } from "../../src/websocket/extensions.ts";
+
+/** permessage-deflate as negotiated with no parameters: context takeover both ways, 15-bit windows. */
+export const DEFLATE_DEFAULTS: DeflateParams = {
+  serverNoContextTakeover: false,
+  clientNoContextTakeover: false,
+  serverMaxWindowBits: 15,
+  clientMaxWindowBits: 15,
+};
 
 /** A fixed client masking key. */
 export const MASK = new Uint8Array([1, 2, 3, 4]);

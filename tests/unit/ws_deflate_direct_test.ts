@@ -5,7 +5,6 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import zlib from "node:zlib";
 import { deflatePrimings, PerMessageDeflate } from "../../src/websocket/deflate.ts";
-import type { DeflateParams } from "../../src/websocket/extensions.ts";
 import { WebSocketError } from "../../src/websocket/errors.ts";
 import { sharedDeflateLane, sharedInflateLane } from "../../src/websocket/zlib_lane.ts";
 import {
@@ -15,15 +14,10 @@ import {
   setDirectZlib,
   SyncZ,
 } from "../../src/websocket/zlib_run.ts";
-import { clientDeflater } from "../support/ws.ts";
+import { clientDeflater, DEFLATE_DEFAULTS } from "../support/ws.ts";
 
 const te = new TextEncoder();
-const defaults: DeflateParams = {
-  serverNoContextTakeover: false,
-  clientNoContextTakeover: false,
-  serverMaxWindowBits: 15,
-  clientMaxWindowBits: 15,
-};
+const defaults = DEFLATE_DEFAULTS;
 const code = (want: number) => (e: unknown) => {
   assert.ok(e instanceof WebSocketError, String(e));
   assert.equal(e.code, want);

@@ -4,7 +4,6 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import zlib from "node:zlib";
 import { PerMessageDeflate } from "../../src/websocket/deflate.ts";
-import type { DeflateParams } from "../../src/websocket/extensions.ts";
 import { negotiateDeflate, parseExtensions } from "../../src/websocket/extensions.ts";
 import { WebSocketError } from "../../src/websocket/errors.ts";
 import { upgradeWebSocket } from "../../src/websocket/upgrade.ts";
@@ -23,6 +22,7 @@ import { Opcode } from "../../src/websocket/constants.ts";
 import {
   clientDeflater,
   clientFrame,
+  DEFLATE_DEFAULTS,
   openSession,
   upgradeHeaders,
   upgradeRequest,
@@ -30,12 +30,7 @@ import {
 import { eventually } from "../support/common.ts";
 
 const te = new TextEncoder();
-const defaults: DeflateParams = {
-  serverNoContextTakeover: false,
-  clientNoContextTakeover: false,
-  serverMaxWindowBits: 15,
-  clientMaxWindowBits: 15,
-};
+const defaults = DEFLATE_DEFAULTS;
 const created = () => zlibContextCounts().created;
 const live = () => zlibContextCounts().live;
 /** Whether the process's shared contexts that "balanced" uses (13-bit deflater) exist now. */

@@ -3,13 +3,9 @@ import assert from "node:assert/strict";
 import zlib from "node:zlib";
 import { createRequire } from "node:module";
 import { PerMessageDeflate } from "../../src/websocket/deflate.ts";
-import {
-  type DeflateParams,
-  negotiateDeflate,
-  parseExtensions,
-} from "../../src/websocket/extensions.ts";
+import { negotiateDeflate, parseExtensions } from "../../src/websocket/extensions.ts";
 import { WebSocketError } from "../../src/websocket/errors.ts";
-import { clientDeflater } from "../support/ws.ts";
+import { clientDeflater, DEFLATE_DEFAULTS } from "../support/ws.ts";
 
 const te = new TextEncoder();
 // ws does not export its internals; load them by path (ws is a dev dependency).
@@ -20,12 +16,7 @@ const wsLib = require.resolve("ws/package.json").replace(/package\.json$/, "lib/
 const WsPerMessageDeflate = require(wsLib + "permessage-deflate.js");
 const wsParseExtension: (s: string) => Record<string, unknown[]> =
   require(wsLib + "extension.js").parse;
-const defaults: DeflateParams = {
-  serverNoContextTakeover: false,
-  clientNoContextTakeover: false,
-  serverMaxWindowBits: 15,
-  clientMaxWindowBits: 15,
-};
+const defaults = DEFLATE_DEFAULTS;
 
 type WsPmd = {
   accept(c: unknown): unknown;
