@@ -12,6 +12,7 @@ import { RequestInfo } from "./info.ts";
 import { takeStaticBody } from "./static_body.ts";
 import { takeUndiciBody } from "./undici_body.ts";
 import { heldBodyBytes } from "../runtime/bun_body.ts";
+import { readHeldBody } from "./held_read.ts";
 import { bodyless } from "./status.ts";
 import { takeLightWhole, type WholeResponse } from "./light_send.ts";
 import { sendWhole } from "./send_whole.ts";
@@ -175,8 +176,8 @@ export class Exchange implements Wirable {
     this.answered = true;
     const status = response.status;
     const { headers, declared } = responseFields(response);
-    return response.bytes().then(
-      (bytes) => this.#sendHeldBytes(bytes, status, headers, declared),
+    return readHeldBody(response, headers).then(
+      (body) => this.#sendHeld(body, status, headers, declared),
       () => this.#send(response, "stream"),
     );
   }
@@ -333,20 +334,20 @@ export class Exchange implements Wirable {
   }
 
   /** Sends a held body once read, checked against the handler's Content-Length. */
-  #sendHeldBytes(
-    bytes: Uint8Array,
+  #sendHeld(
+    body: string | Uint8Array,
     status: number,
     headers: Array<[string, string]>,
     declared: number,
   ): void {
     if (this.done) return;
-    if (declared >= 0 && declared !== bytes.byteLength) {
-      this.#fail(
-        new TypeError(`content-length ${declared} but the body has ${bytes.byteLength} bytes`),
-      );
+    // A held body read as text is ASCII (readHeldBody): one byte per char.
+    const length = typeof body === "string" ? body.length : body.byteLength;
+    if (declared >= 0 && declared !== length) {
+      this.#fail(new TypeError(`content-length ${declared} but the body has ${length} bytes`));
       return;
     }
-    this.#sendWhole({ status, headers, body: bytes });
+    this.#sendWhole({ status, headers, body });
   }
 
   /** A response whose body is known in full: one head with its length, one body write. */

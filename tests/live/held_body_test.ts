@@ -7,6 +7,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import http2 from "node:http2";
+import { Buffer } from "node:buffer";
 import { HELD_BODY_PROBE, heldBodyBytes } from "../../src/runtime/bun_body.ts";
 import { raw, start } from "../support/live.ts";
 
@@ -103,6 +104,33 @@ describe("held bodies", () => {
       assert.equal(await r.text(), "streamed");
     });
     assert.ok(streamed > 0, "a stream body is read through its stream");
+  });
+
+  it("large text bodies (ASCII, Latin-1 and UTF-16 strings, UTF-8 bytes) arrive as their bytes", async () => {
+    const pad = "x".repeat(50_000);
+    const bodies: Record<string, string | Uint8Array<ArrayBuffer>> = {
+      "/ascii": `{"a":"${pad}"}`,
+      "/latin1": `café ${pad}`,
+      "/utf16": `\uFEFF€ “q” ${pad}`,
+      "/utf8": new TextEncoder().encode(`é€😀 ${pad}`),
+      "/invalid": new Uint8Array([0xef, 0xbb, 0xbf, 0x80, ...new TextEncoder().encode(pad)]),
+    };
+    await using s = start((req) => {
+      const body = bodies[new URL(req.url).pathname]!;
+      return new Response(body, { headers: { "content-type": "text/html; charset=utf-8" } });
+    });
+    // Twice over: the second round meets the probe's backoff after the first's misses.
+    for (let round = 0; round < 2; round++) {
+      for (const [path, body] of Object.entries(bodies)) {
+        const expected = await new Response(body).bytes();
+        const r = await fetch(`${s.base}${path}`);
+        assert.equal(r.headers.get("content-length"), String(expected.byteLength), path);
+        assert.deepEqual(new Uint8Array(await r.arrayBuffer()), expected, path);
+        const h2 = await h2get(s.port, path);
+        // The same decoder as the client's (no BOM stripped), so equal text means equal bytes.
+        assert.equal(h2.body, Buffer.from(expected).toString("utf8"), path);
+      }
+    }
   });
 
   it("a Content-Length that disagrees with a held body cuts the response off", async () => {
