@@ -75,12 +75,7 @@ const gzip: Encoder = {
   level: 6,
   whole: (data, level) => plain(zlib.gzipSync(data, { level })),
   wholeAsync: (data, level) =>
-    offLoop(
-      data,
-      (d, cb) => zlib.gzip(d, { level }, cb),
-      () => gzip.stream(level),
-      (d) => gzip.whole(d, level),
-    ),
+    offLoop(data, (d, cb) => zlib.gzip(d, { level }, cb), () => gzip.stream(level)),
   stream: (level) => zlib.createGzip({ level }) as unknown as ZlibStream,
   flushKind: C.Z_SYNC_FLUSH,
 };
@@ -100,7 +95,6 @@ const br: Encoder = {
       data,
       (d, cb) => zlib.brotliCompress(d, brParams(level, d.byteLength), cb),
       () => br.stream(level),
-      (d) => br.whole(d, level),
     ),
   stream: (level) =>
     zlib.createBrotliCompress({
@@ -123,7 +117,6 @@ const zstd: Encoder = {
       data,
       (d, cb) => z.zstdCompress!(d, { params: { [ZSTD_LEVEL]: level } }, cb),
       () => zstd.stream(level),
-      (d) => zstd.whole(d, level),
     ),
   stream: (level) => z.createZstdCompress!({ params: { [ZSTD_LEVEL]: level } }),
   flushKind: ZSTD_FLUSH,

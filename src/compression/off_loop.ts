@@ -20,16 +20,13 @@
  *   `crypto.subtle.digest` of nothing, about 30 µs per hop, after which a
  *   waiting socket is read.
  *
- * Bodies under ASYNC_MIN_BYTES (16 KiB) stay with the *Sync functions: below
- * it the synchronous call costs the loop no more than the asynchronous one.
- * On Deno, a body under SLICE_MIN_BYTES (128 KiB) is still compressed in one
- * synchronous call, but in its turn, after a turn of the loop: bodies that
- * arrive together are compressed one per turn, so a request on another
- * connection waits for one of them, not for all (the bench's busy-gzip row
- * sends its 100 KB bodies in bursts of four). Slicing such a body (the bench,
- * 100 KB JSON, 16–32 KiB slices) measured 26–38% more server CPU per
- * compressed response: each slice is a stream write, a callback and a turn;
- * so slices of 64 KiB are kept for bodies whose one call would block the loop
+ * Bodies under ASYNC_MIN_BYTES stay with the *Sync functions. On Bun and
+ * Node that is 16 KiB: below it the synchronous call costs the loop no more
+ * than the asynchronous one. On Deno it is 128 KiB, in slices of 64 KiB: each
+ * slice is a stream write, a callback and a turn of the loop, and the bench
+ * (100 KB JSON, 16–32 KiB slices) measured 26–38% more server CPU per
+ * compressed response with no better hello p99 beside it on a loaded
+ * machine, so slicing is kept for bodies whose one call would block the loop
  * for a millisecond or more.
  *
  * At most IN_FLIGHT bodies are compressed at once (the others wait their turn,
@@ -48,10 +45,7 @@ import { joinBytes } from "../bytes/join.ts";
 export const ZLIB_POOL: boolean = !("Deno" in globalThis);
 
 /** Whole bodies from this size on are compressed with {@link offLoop}. */
-export const ASYNC_MIN_BYTES = 16 * 1024;
-
-/** Where zlib runs on the loop (Deno), bodies from this size on are compressed in slices. */
-export const SLICE_MIN_BYTES = 128 * 1024;
+export const ASYNC_MIN_BYTES: number = ZLIB_POOL ? 16 * 1024 : 128 * 1024;
 
 /** Input bytes compressed per turn of the loop where zlib runs on the loop (Deno). */
 export const SLICE_BYTES = 64 * 1024;
@@ -64,14 +58,12 @@ export type CallbackCompress = (
 
 /**
  * Compresses `data` whole: through `pooled` (the callback API) where zlib
- * has a thread pool; else with `sync` in its own turn of the loop, or, from
- * SLICE_MIN_BYTES on, through `stream()` one slice per turn.
+ * has a thread pool, else through `stream()` one slice per turn of the loop.
  */
 export function offLoop(
   data: Uint8Array,
   pooled: CallbackCompress,
   stream: () => ZlibStream,
-  sync: (data: Uint8Array) => Uint8Array<ArrayBuffer>,
 ): Promise<Uint8Array<ArrayBuffer>> {
   if (ZLIB_POOL) {
     return inTurn(() =>
@@ -80,7 +72,6 @@ export function offLoop(
       )
     );
   }
-  if (data.byteLength < SLICE_MIN_BYTES) return inTurn(() => turn().then(() => sync(data)));
   return inTurn(() => sliced(data, stream()));
 }
 

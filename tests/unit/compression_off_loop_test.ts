@@ -1,8 +1,7 @@
 /**
  * Large whole bodies are compressed off the event loop (the thread pool on Bun
- * and Node; on Deno one body per turn of the loop, and the largest in slices
- * with a turn between them): the bytes, the headers, HEAD and the errors of
- * that path, on every runtime.
+ * and Node, slices with a turn of the loop between them on Deno): the bytes,
+ * the headers, HEAD and the errors of that path, on every runtime.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -17,8 +16,6 @@ import {
   IN_FLIGHT,
   offLoop,
   SLICE_BYTES,
-  SLICE_MIN_BYTES,
-  ZLIB_POOL,
 } from "../../src/compression/off_loop.ts";
 
 const defaults = resolveCompression(true)!;
@@ -46,12 +43,6 @@ const get = (encoding: string, method = "GET") =>
 function withEncoder(encoder: Encoder): ResolvedCompression {
   return { ...defaults, encodings: ["gzip"], encoders: new Map([["gzip", { encoder, level: 6 }]]) };
 }
-
-const pooledFailing = (_d: Uint8Array, cb: (e: Error | null, out: Uint8Array) => void) =>
-  cb(new Error("zlib broke"), new Uint8Array());
-const syncFailing = (): Uint8Array<ArrayBuffer> => {
-  throw new Error("zlib broke");
-};
 
 /** A stand-in zlib stream that fails on its second write. */
 function failingStream(): ZlibStream {
@@ -191,7 +182,7 @@ describe("whole bodies compressed off the loop", () => {
     const data = enc.encode(text(4 * SLICE_BYTES));
     const failing = Array.from(
       { length: IN_FLIGHT + 1 },
-      () => offLoop(data, pooledFailing, failingStream, syncFailing),
+      () => offLoop(data, (_d, cb) => cb(new Error("zlib broke"), new Uint8Array()), failingStream),
     );
     const ok = ENCODERS.get("gzip")!.wholeAsync(data, 6);
     for (const f of failing) await assert.rejects(f, /zlib broke/);
@@ -201,34 +192,8 @@ describe("whole bodies compressed off the loop", () => {
   it("offLoop rejects with the compressor's error on either path", async () => {
     const data = enc.encode(text(4 * SLICE_BYTES));
     await assert.rejects(
-      offLoop(data, pooledFailing, failingStream, syncFailing),
-      /zlib broke/,
-    );
-    await assert.rejects(
-      offLoop(data.subarray(0, SLICE_MIN_BYTES - 1), pooledFailing, failingStream, syncFailing),
+      offLoop(data, (_d, cb) => cb(new Error("zlib broke"), new Uint8Array()), failingStream),
       /zlib broke/,
     );
   });
-
-  // Where zlib runs on the loop (Deno): bodies that arrive together are compressed one per turn.
-  if (!ZLIB_POOL) {
-    it("bodies below SLICE_MIN_BYTES are compressed one per turn: I/O runs between two", async () => {
-      const order: string[] = [];
-      const gzip = ENCODERS.get("gzip")!;
-      const sync = (d: Uint8Array) => {
-        order.push(`body ${d.byteLength}`);
-        // An async op completed while this body compresses, as a socket's read would be.
-        if (order.length === 1) {
-          crypto.subtle.digest("SHA-1", new Uint8Array(1)).then(() => order.push("io"));
-        }
-        return gzip.whole(d, 6);
-      };
-      const bodies = [40_000, 50_000, 60_000].map((n) => enc.encode(text(n)));
-      const outs = await Promise.all(
-        bodies.map((b) => offLoop(b, pooledFailing, failingStream, sync)),
-      );
-      outs.forEach((o, i) => assert.equal(decode("gzip", o), text(bodies[i]!.byteLength)));
-      assert.deepEqual(order, ["body 40000", "io", "body 50000", "body 60000"]);
-    });
-  }
 });
