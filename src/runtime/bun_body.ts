@@ -48,6 +48,22 @@ try {
  */
 export const HELD_BODY_PROBE: boolean = base >= 0;
 
+/** Whether a clone tells an ASCII string body here (readHeld's hint); checked once, at load. */
+function asciiCloneProbe(): boolean {
+  if (base < 0) return false;
+  try {
+    const cloneHolds = (body: string | Uint8Array<ArrayBuffer>) =>
+      estimate!(new Response(body).clone()) - base;
+    return cloneHolds("abc") === 3 && cloneHolds("ab\u00e9") === 0 &&
+      cloneHolds("a\u20ac") === 0 && cloneHolds(new Uint8Array([97, 98, 99])) === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** True where {@link readHeld} may read a body as text (Bun today; else it reads bytes). */
+export const HELD_TEXT_PROBE: boolean = asciiCloneProbe();
+
 /**
  * How many body bytes the runtime holds as plain bytes in this Response
  * (a string or bytes body), or 0: no body, an empty one, a stream, a Blob, or
@@ -82,7 +98,7 @@ export function heldBodyBytes(response: Response): number {
  * responses, and one that sends prepared text pays for none.
  */
 export function readHeld(response: Response, held: number): Promise<string | Uint8Array> {
-  if (unprobed > 0) {
+  if (!HELD_TEXT_PROBE || unprobed > 0) {
     unprobed--;
     return response.bytes();
   }

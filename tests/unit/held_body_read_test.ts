@@ -8,7 +8,12 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { HELD_BODY_PROBE, heldBodyBytes, readHeld } from "../../src/runtime/bun_body.ts";
+import {
+  HELD_BODY_PROBE,
+  HELD_TEXT_PROBE,
+  heldBodyBytes,
+  readHeld,
+} from "../../src/runtime/bun_body.ts";
 
 const enc = new TextEncoder();
 
@@ -40,6 +45,10 @@ const bodies: Array<[string, string | Uint8Array<ArrayBuffer>]> = [
 ];
 
 describe("readHeld", () => {
+  it("its hint (a clone tells an ASCII string) holds on Bun only", () => {
+    assert.equal(HELD_TEXT_PROBE, HELD_BODY_PROBE);
+  });
+
   for (const [name, body] of bodies) {
     it(`${name}: the bytes sent are the body's`, async () => {
       const expected = await new Response(body).bytes();
