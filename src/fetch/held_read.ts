@@ -20,9 +20,8 @@ export function readHeldBody(
   response: Response,
   headers: Array<[string, string]>,
 ): Promise<string | Uint8Array> {
-  if (!textual(headers)) return response.bytes();
   const held = heldBodyBytes(response);
-  return held >= HELD_TEXT_MIN ? readHeld(response, held) : response.bytes();
+  return held >= HELD_TEXT_MIN && textual(headers) ? readHeld(response, held) : response.bytes();
 }
 
 /** Whether the Content-Type is text (the types worth compressing are). */
