@@ -121,16 +121,20 @@ export async function compressResponse(
       return rebuild(res, res.body, copy);
     }
   }
-  const body = res.body;
   const head = req.method === "HEAD";
+  // A plain body (Deno) is known without its stream, and was never made one (peekStaticBody):
+  // `res.body` would make one, with a string encoded into its chunk, only to drop it.
+  const body = plain !== null ? null : res.body;
   // HEAD answers often have no body; they still get the headers GET would.
-  if ((body === null && !head) || body?.locked) return res;
+  if (plain === null && ((body === null && !head) || body?.locked)) return res;
   const headers = new Headers(h);
   addVary(headers);
-  if (body === null) return rebuild(res, null, encoded(headers, encoding));
+  if ((head && plain !== null) || (plain === null && body === null)) {
+    return rebuild(res, null, encoded(headers, encoding));
+  }
 
   const { encoder, level } = options.encoders.get(encoding as never)!;
-  if (plain !== null && !head) {
+  if (plain !== null) {
     // Known in full already: no stream to read.
     const bytes = typeof plain.body === "string" ? textEncoder.encode(plain.body) : plain.body;
     if (bytes.byteLength <= PLAIN_WHOLE_LIMIT) {
@@ -145,7 +149,7 @@ export async function compressResponse(
   }
   // Learn the size of a body that is complete at once; stop at the first read not ready
   // (a first chunk past the limit is read once more: a large body made at once ends there).
-  const reader = body.getReader();
+  const reader = (body ?? res.body!).getReader();
   const whole = Math.max(options.minSize, WHOLE_LIMIT);
   const ready = await readEager(reader, {
     limit: whole + 1,
