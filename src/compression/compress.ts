@@ -129,9 +129,8 @@ export async function compressResponse(
   if (plain === null && ((body === null && !head) || body?.locked)) return res;
   const headers = new Headers(h);
   addVary(headers);
-  if ((head && plain !== null) || (plain === null && body === null)) {
-    return rebuild(res, null, encoded(headers, encoding));
-  }
+  // No body to read here is a HEAD (the other bodiless answers returned above).
+  if (body === null && head) return rebuild(res, null, encoded(headers, encoding));
 
   const { encoder, level } = options.encoders.get(encoding as never)!;
   if (plain !== null) {

@@ -36,11 +36,10 @@ const EAGER_LIMIT = 1024 * 1024;
 const EAGER = { limit: EAGER_LIMIT, confirmEnd: true, watchClosed: true };
 
 /**
- * How a body goes out (see #choose): whole, known now (one head with its
- * length, one body write); "held", bytes the runtime holds, read whole
- * (Bun); "stream", read eagerly to learn a Content-Length, else streamed.
+ * How a body goes out (see #choose): whole, known now (one head with its length, one body write);
+ * a number, the bytes the runtime holds, read whole (Bun); "stream", read eagerly, else streamed.
  */
-type Way = WholeResponse | "held" | "stream";
+type Way = WholeResponse | number | "stream";
 
 /** What #stream sends besides the body. */
 interface StreamHead {
@@ -164,7 +163,7 @@ export class Exchange implements Wirable {
       return null;
     }
     // Bun's held bytes: one promise reaction, not the async chain of #answer and #send.
-    if (way === "held" && r.status !== 101 && !r.bodyUsed) return this.#held(r);
+    if (typeof way === "number" && r.status !== 101 && !r.bodyUsed) return this.#held(r, way);
     return this.#answer(r, way);
   }
 
@@ -172,11 +171,11 @@ export class Exchange implements Wirable {
    * A body the runtime holds as plain bytes (Bun), read whole in one promise
    * reaction; when it cannot be read so, the stream reports why.
    */
-  #held(response: Response): Promise<void> {
+  #held(response: Response, held: number): Promise<void> {
     this.answered = true;
     const status = response.status;
     const { headers, declared } = responseFields(response);
-    return readHeldBody(response, headers).then(
+    return readHeldBody(response, held, headers).then(
       (body) => this.#sendHeld(body, status, headers, declared),
       () => this.#send(response, "stream"),
     );
@@ -221,9 +220,10 @@ export class Exchange implements Wirable {
         : [["content-type", plain.contentType]];
       return { status: 200, headers, body: plain.body };
     }
-    const held = takeUndiciBody(response);
-    if (held !== null) return held;
-    return !bodyless(response.status) && heldBodyBytes(response) > 0 ? "held" : "stream";
+    const undici = takeUndiciBody(response);
+    if (undici !== null) return undici;
+    const held = bodyless(response.status) ? 0 : heldBodyBytes(response);
+    return held > 0 ? held : "stream";
   }
 
   /** Waits for the handler's response (or its failure) and sends it. */
@@ -296,11 +296,11 @@ export class Exchange implements Wirable {
   }
 
   /** The general way: the runtime's held bytes, or the stream. */
-  async #send(response: Response, way: "held" | "stream"): Promise<void> {
+  async #send(response: Response, way: number | "stream"): Promise<void> {
     const writer = this.#writer;
     const isHead = this.#isHead;
     const status = response.status;
-    if (way === "held") return this.#held(response);
+    if (typeof way === "number") return this.#held(response, way);
     const { headers, declared } = responseFields(response);
     const noContent = bodyless(status);
     const body = response.body;

@@ -6,21 +6,22 @@
  *
  * @module
  */
-import { heldBodyBytes, readHeld } from "../runtime/bun_body.ts";
+import { readHeld } from "../runtime/bun_body.ts";
 import { isCompressible } from "../compression/compressible.ts";
 
 /** Held bodies from this size on may be read as text; smaller ones cost no more as bytes. */
 const HELD_TEXT_MIN = 1024;
 
 /**
- * Reads `response`'s held body; `headers` are its fields (responseFields).
- * A string comes back only when it is ASCII, so its length is its bytes'.
+ * Reads `response`'s held body (`held` bytes: heldBodyBytes); `headers` are
+ * its fields (responseFields). A string comes back only when it is ASCII,
+ * so its length is its bytes'.
  */
 export function readHeldBody(
   response: Response,
+  held: number,
   headers: Array<[string, string]>,
 ): Promise<string | Uint8Array> {
-  const held = heldBodyBytes(response);
   return held >= HELD_TEXT_MIN && textual(headers) ? readHeld(response, held) : response.bytes();
 }
 
