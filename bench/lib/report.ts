@@ -62,7 +62,7 @@ export function markdown(r: BenchReport, labels: Labels): string {
   L.push(`- **Versions:** ${Object.entries(m.versions).map(([k, v]) => `${k}: ${v}`).join("; ")}`);
   L.push(
     `- **Method:** ${r.settings.runs} run(s) per cell, median reported, ±spread = (max−min)/median; ` +
-      `load steps ${r.settings.durationS} s; all peers of a row run side by side, runs interleaved. ` +
+      `load steps ${r.settings.durationS} s (h2load: by count, the last rate × that); all peers of a row run side by side, runs interleaved. ` +
       `Latency: wrk --latency (h1); ${r.settings.latencySource} (h2).`,
   );
   const spreads = r.cells.filter((c) => c.status === "ok" && c.runs.length > 1).map((c) =>
