@@ -160,7 +160,7 @@ function loadScenario(
   load: (ctx: Ctx, t: Target) => Promise<Load>,
 ): Scenario {
   /** Each server's last h2load rate (warm-up, then each step): h2load steps run by request count. */
-  const warmRate = new WeakMap<Target, number>();
+  const lastRate = new WeakMap<Target, number>();
   return {
     id,
     title,
@@ -186,7 +186,7 @@ function loadScenario(
         false,
         Math.max(base, Math.round(out.reqPerSec * ctx.warmS)),
       );
-      warmRate.set(t, again.reqPerSec > 0 ? again.reqPerSec : out.reqPerSec);
+      lastRate.set(t, again.reqPerSec > 0 ? again.reqPerSec : out.reqPerSec);
     },
     async measure(ctx, t) {
       const l = await load(ctx, t);
@@ -194,7 +194,7 @@ function loadScenario(
       // server (Node's h2 Response.json row: node:http2 and ours alike), while a count always
       // ends with its last response. So h2load steps run by count: the last rate seen (the
       // warm-up's, then the previous step's) times the step's duration.
-      const rate = t.proto === "h1" ? undefined : warmRate.get(t);
+      const rate = t.proto === "h1" ? undefined : lastRate.get(t);
       const count = rate === undefined
         ? undefined
         : Math.max(l.conns * l.streams * 4, Math.round(rate * ctx.durationS));
@@ -203,7 +203,7 @@ function loadScenario(
       const cpuSeconds = (ticksOrThrow(t.pid) - before) / ctx.clkTck;
       if (out.errors) throw new Error(`load tool saw errors: ${out.errorText}`);
       if (!out.requests) throw new Error("no request completed");
-      if (rate !== undefined && out.reqPerSec > 0) warmRate.set(t, out.reqPerSec);
+      if (rate !== undefined && out.reqPerSec > 0) lastRate.set(t, out.reqPerSec);
       return {
         value: out.reqPerSec,
         p50Ms: out.p50Ms,
