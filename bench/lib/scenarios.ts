@@ -194,7 +194,7 @@ function loadScenario(
       // server (Node's h2 Response.json row: node:http2 and ours alike), while a count always
       // ends with its last response. So h2load steps run by count: the last rate seen (the
       // warm-up's, then the previous step's) times the step's duration.
-      const rate = t.proto === "h1" ? undefined : lastRate.get(t);
+      const rate = lastRate.get(t); // set by warm() for h2load rows only
       const count = rate === undefined
         ? undefined
         : Math.max(l.conns * l.streams * 4, Math.round(rate * ctx.durationS));
