@@ -202,6 +202,34 @@ describe("qpack round trips", () => {
     assert.ok(runsThatInserted > 100, `only ${runsThatInserted} runs inserted`);
   });
 
+  it("never evicts an entry the decoder has not acknowledged (the wrapped count stays decodable)", () => {
+    // Found by the property above (seed 727387609): with a 256-byte table (MaxEntries 8) the
+    // encoder evicted entries whose inserts were still on their way, so its Required Insert Count
+    // ran more than MaxEntries ahead of the decoder's insert count and decoded out of range.
+    const link = new Link({ capacity: 256, blocked: 1, huffman: false });
+    const never = (n: string) => n === "authorization";
+    const steps: Array<[Field[], number, number]> = [
+      [[["", ""]], 0, 0],
+      [[["x-a", ""], [":authority", "v2"], ["", "\u0000"]], 5, 1],
+      [
+        [["", "\u0001"], ["x-a", "gzip"], ["x-a", "200"], ["", ""], [":authority", "200"], [
+          "x-a",
+          "",
+        ]],
+        Infinity,
+        Infinity,
+      ],
+      [[], 0, Infinity],
+    ];
+    let stream = 0;
+    for (const [fields, encoderBytes, decoderBytes] of steps) {
+      link.send(stream += 4, fields, never);
+      link.deliverEncoder(encoderBytes);
+      link.deliverDecoder(decoderBytes);
+    }
+    link.finish();
+  });
+
   it("encoder stream split at every offset", () => {
     const lists: Field[][] = [
       [[":method", "GET"], [":path", "/a"], [":authority", "example.com"], ["x-trace", "abc"]],

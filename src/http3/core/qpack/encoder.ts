@@ -282,14 +282,17 @@ export class QpackEncoder {
 
   /**
    * Whether an entry of `size` fits once the oldest entries below `protect`
-   * are evicted (only those: §2.1.1 forbids evicting a referenced entry).
+   * are evicted. Only those, and only entries whose insert the peer has
+   * acknowledged (§2.1.1): the peer's insert count then stays within
+   * MaxEntries of any Required Insert Count we send, which its decoding of
+   * the wrapped count relies on (§4.5.1.1).
    */
   #canMakeRoom(size: number, protect: number): boolean {
     const table = this.#table;
     if (size > table.capacity * MAX_INSERT_SHARE) return false;
     let free = table.capacity - table.size;
     for (let abs = table.dropped; free < size; abs++) {
-      if (abs >= protect || abs >= table.insertCount) return false;
+      if (abs >= protect || abs >= this.#known) return false;
       free += table.sizeOf(abs);
     }
     return true;
