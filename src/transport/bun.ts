@@ -78,9 +78,11 @@ class BunTransport extends CloseNotifier implements Transport, SocketPort {
   #socket: BunSocket;
   #sink: TransportSink | null = null;
   #paused = false;
-  #held: Uint8Array[] = [];
+  /** Chunks delivered while paused or before start (made on first need). */
+  #held: Uint8Array[] | null = null;
   #heldEnd = false;
-  #writes = new SocketWrites(this);
+  /** Made on the first write, and let go while the connection rests. */
+  #writes: SocketWrites | null = null;
   #closing = false;
   #done = false;
 
@@ -92,7 +94,7 @@ class BunTransport extends CloseNotifier implements Transport, SocketPort {
   }
 
   get queued(): number {
-    return this.#writes.queue.size;
+    return this.#writes?.queue.size ?? 0;
   }
 
   start(sink: TransportSink): void {
@@ -103,13 +105,13 @@ class BunTransport extends CloseNotifier implements Transport, SocketPort {
   /** Called by Bun's data callback. */
   onData(chunk: Uint8Array): void {
     if (this.#closing) return;
-    if (this.#sink === null || this.#paused || this.#held.length > 0) this.#held.push(chunk);
+    if (this.#sink === null || this.#paused || this.#held !== null) (this.#held ??= []).push(chunk);
     else this.#sink.data(chunk);
   }
 
   /** Called by Bun's end callback: the peer half-closed. */
   onPeerEnd(): void {
-    if (this.#sink === null || this.#paused || this.#held.length > 0) {
+    if (this.#sink === null || this.#paused || this.#held !== null) {
       this.#heldEnd = true;
       return;
     }
@@ -120,17 +122,22 @@ class BunTransport extends CloseNotifier implements Transport, SocketPort {
   onClose(error?: unknown): void {
     if (this.#done) return;
     if (!this.#closing && this.#sink !== null) {
-      this.#held = [];
+      this.#held = null;
       this.#sink.end(error);
     }
     this.#finish();
   }
 
   #deliverHeld(): void {
-    while (this.#held.length > 0 && !this.#paused && this.#sink !== null) {
-      this.#sink.data(this.#held.shift()!);
+    let held = this.#held;
+    while (held !== null && !this.#paused && this.#sink !== null) {
+      const chunk = held.shift()!;
+      // Emptied: later data goes straight to the sink (unless this one pauses it).
+      if (held.length === 0) this.#held = held = null;
+      this.#sink.data(chunk);
+      held = this.#held;
     }
-    if (this.#held.length === 0 && this.#heldEnd && !this.#paused && this.#sink !== null) {
+    if (this.#held === null && this.#heldEnd && !this.#paused && this.#sink !== null) {
       this.#heldEnd = false;
       if (!this.#closing) this.#sink.end();
     }
@@ -151,11 +158,16 @@ class BunTransport extends CloseNotifier implements Transport, SocketPort {
 
   write(chunk: Uint8Array): boolean {
     if (this.#done || this.#closing) return false;
-    return this.#writes.write(chunk);
+    return (this.#writes ??= new SocketWrites(this)).write(chunk);
   }
 
   drain(): Promise<void> {
-    return this.#done ? Promise.resolve() : this.#writes.queue.drained();
+    const w = this.#writes;
+    return this.#done || w === null ? Promise.resolve() : w.queue.drained();
+  }
+
+  rest(): void {
+    if (this.#writes?.empty) this.#writes = null;
   }
 
   /** The queue emptied into the socket (SocketPort): a close waiting on it goes ahead. */
@@ -176,26 +188,26 @@ class BunTransport extends CloseNotifier implements Transport, SocketPort {
       this.abort();
       return false;
     }
-    this.#writes.queue.putBack(piece, n);
+    this.#writes!.queue.putBack(piece, n);
     releaseBytes(piece);
     return false;
   }
 
   /** Called by Bun's drain callback. */
   onDrain(): void {
-    this.#writes.drained();
+    this.#writes?.drained();
   }
 
   close(): void {
     if (this.#closing || this.#done) return;
     this.#closing = true;
-    if (this.#writes.idle) this.#socket.end();
+    if (this.#writes === null || this.#writes.idle) this.#socket.end();
   }
 
   abort(): void {
     if (this.#done) return;
     this.#closing = true;
-    this.#writes.stop();
+    this.#writes?.stop();
     this.#socket.terminate();
     this.#finish();
   }
@@ -205,7 +217,7 @@ class BunTransport extends CloseNotifier implements Transport, SocketPort {
     this.#done = true;
     this.#closing = true;
     clearTimeout(this.handshakeTimer);
-    this.#writes.stop();
+    this.#writes?.stop();
     this.announceClosed();
   }
 }

@@ -14,7 +14,8 @@ export abstract class CloseNotifier {
   #fired = false;
   #closed: Promise<void> | null = null;
   #resolveClosed: (() => void) | null = null;
-  #watchers: CloseWatcher[] | null = null;
+  /** One watcher as it is (the usual case: the driver), more in an array. */
+  #watchers: CloseWatcher | CloseWatcher[] | null = null;
 
   /** Resolves once the connection is fully closed. */
   get closed(): Promise<void> {
@@ -28,15 +29,21 @@ export abstract class CloseNotifier {
 
   /** Tells `watcher` once the connection is fully closed (a microtask later if it already is). */
   watchClose(watcher: CloseWatcher): void {
+    const w = this.#watchers;
     if (this.#fired) queueMicrotask(() => watcher.transportClosed());
-    else (this.#watchers ??= []).push(watcher);
+    else if (w === null) this.#watchers = watcher;
+    else if (Array.isArray(w)) w.push(watcher);
+    else this.#watchers = [w, watcher];
   }
 
   /** Forgets a watcher that no longer needs telling. */
   unwatchClose(watcher: CloseWatcher): void {
-    const list = this.#watchers;
-    const i = list === null ? -1 : list.indexOf(watcher);
-    if (i >= 0) list!.splice(i, 1);
+    const w = this.#watchers;
+    if (w === watcher) this.#watchers = null;
+    else if (Array.isArray(w)) {
+      const i = w.indexOf(watcher);
+      if (i >= 0) w.splice(i, 1);
+    }
   }
 
   /** The connection is fully closed: resolve `closed` and tell the watchers (once). */
@@ -44,9 +51,10 @@ export abstract class CloseNotifier {
     if (this.#fired) return;
     this.#fired = true;
     this.#resolveClosed?.();
-    const watchers = this.#watchers;
-    if (watchers === null) return;
+    const held = this.#watchers;
+    if (held === null) return;
     this.#watchers = null;
+    const watchers = Array.isArray(held) ? held : [held];
     queueMicrotask(() => {
       for (const w of watchers) {
         try {

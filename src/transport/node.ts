@@ -49,7 +49,8 @@ class NodeTransport implements Transport, SocketPort {
   #sink: TransportSink | null = null;
   // The socket keeps a piece until written: a pooled one is released from the write callback
   // (the others need none, which spares a closure and a callback per write).
-  #writes = new SocketWrites(this);
+  /** Made on the first write, and let go while the connection rests. */
+  #writes: SocketWrites | null = null;
   #closing = false;
   #done = false;
   #resolveClosed!: () => void;
@@ -72,7 +73,7 @@ class NodeTransport implements Transport, SocketPort {
       if (!this.#closing) this.#sink?.end(e);
       this.#finish();
     });
-    socket.on("drain", () => this.#writes.drained());
+    socket.on("drain", () => this.#writes?.drained());
     socket.on("close", () => {
       if (!this.#closing) this.#sink?.end();
       this.#finish();
@@ -92,7 +93,7 @@ class NodeTransport implements Transport, SocketPort {
   }
 
   get queued(): number {
-    return this.#writes.queue.size;
+    return this.#writes?.queue.size ?? 0;
   }
 
   start(sink: TransportSink): void {
@@ -110,11 +111,16 @@ class NodeTransport implements Transport, SocketPort {
 
   write(chunk: Uint8Array): boolean {
     if (this.#done || this.#closing) return false;
-    return this.#writes.write(chunk);
+    return (this.#writes ??= new SocketWrites(this)).write(chunk);
   }
 
   drain(): Promise<void> {
-    return this.#done ? Promise.resolve() : this.#writes.queue.drained();
+    const w = this.#writes;
+    return this.#done || w === null ? Promise.resolve() : w.queue.drained();
+  }
+
+  rest(): void {
+    if (this.#writes?.empty) this.#writes = null;
   }
 
   #end(): void {
@@ -129,13 +135,13 @@ class NodeTransport implements Transport, SocketPort {
     if (this.#closing || this.#done) return;
     this.#closing = true;
     this.#socket.resume(); // keep reading (and discarding) so the peer's FIN is seen
-    if (this.#writes.idle) this.#end();
+    if (this.#writes === null || this.#writes.idle) this.#end();
   }
 
   abort(): void {
     if (this.#done) return;
     this.#closing = true;
-    this.#writes.stop();
+    this.#writes?.stop();
     this.#socket.destroy();
     this.#finish();
   }
@@ -144,7 +150,7 @@ class NodeTransport implements Transport, SocketPort {
     if (this.#done) return;
     this.#done = true;
     this.#closing = true;
-    this.#writes.stop();
+    this.#writes?.stop();
     this.#resolveClosed();
   }
 }

@@ -42,6 +42,11 @@ export class SocketWrites {
     return !this.#blocked && !this.#scheduled;
   }
 
+  /** Idle with nothing queued: no waiter can be pending (a flush wakes them below the mark). */
+  get empty(): boolean {
+    return this.idle && this.queue.size === 0;
+  }
+
   /** Queues a chunk; false when the caller should wait for drain. */
   write(chunk: Uint8Array): boolean {
     this.queue.push(chunk);

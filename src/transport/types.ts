@@ -120,6 +120,11 @@ export interface Transport {
   watchClose?(watcher: CloseWatcher): void;
   /** Forgets a watcher that no longer needs telling (a sniffer that handed the socket on). */
   unwatchClose?(watcher: CloseWatcher): void;
+  /**
+   * Where offered: the connection is idle (nothing queued, nothing awaited), so buffers and
+   * queues kept for the next write may go; the next write makes them again.
+   */
+  rest?(): void;
 }
 
 /** Told once when a transport is fully closed. */

@@ -184,6 +184,27 @@ describe("http1: timeouts", () => {
     await c.waitClosed(5000);
   });
 
+  it("a connection idle long enough to rest answers large and small responses, then times out", async () => {
+    // After about a second idle the connection rests (the driver drops its parser and timers,
+    // the transport its write queue); the next request makes them again.
+    const big = "x".repeat(1 << 20);
+    await using s = start((req) => new Response(req.url.endsWith("/big") ? big : "ok"), {
+      http1: { keepAliveTimeout: 2500 },
+    });
+    const c = await RawClient.connect(s.port);
+    c.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    await c.until((t) => t.endsWith("ok"));
+    await sleep(1200);
+    c.write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
+    await c.until((t) => t.endsWith(big));
+    await sleep(1200);
+    c.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    const three = (t: string) => t.match(/HTTP\/1\.1 200 /g)?.length === 3 && t.endsWith("ok");
+    await c.until(three);
+    assert.equal(c.closed, false);
+    await c.waitClosed(5000);
+  });
+
   it("a stalled body gets 408", async () => {
     await using s = start(async (req) => new Response(await req.text()), {
       http1: { bodyTimeout: 300 },

@@ -5,11 +5,11 @@
  * the connection's state (every change goes through the table in
  * `core/conn_table.ts`) and the request in flight, and decides each
  * request's cycle: which upgrade it asks for, running the handler, the h2c
- * decision, the next request, closing, timeouts, shutdown. Its parts are
- * collaborators: request_reader.ts (the parse loop), response_side.ts (what
- * the {@link Http1Writer} and a WebSocket ask: heads, failures, the 101),
- * ws_mode.ts (the connection after the 101, handed over whole: the driver
- * is garbage from then on), timeouts.ts.
+ * decision, the next request, closing, timeouts, shutdown, resting. Its
+ * collaborators: conn_parts.ts (reader, timers, opener and writer, let go
+ * while an idle connection rests), request_reader.ts (the parse loop),
+ * response_side.ts (heads, failures, the 101), ws_mode.ts (the connection
+ * after the 101, handed over whole: the driver is garbage from then on).
  *
  * Backpressure: the request body is read from the socket only while the
  * handler's body stream wants more; the response body is pulled only while
@@ -22,23 +22,19 @@ import { watchClosed } from "../../transport/types.ts";
 import type { ConnectionFacts } from "../../fetch/info.ts";
 import type { LiveConnection, ServerHost } from "../../fetch/host.ts";
 import type { H2cUpgrade } from "../../upgrade_types.ts";
-import { topicsOf } from "../../websocket/topics.ts";
 import { httpDate } from "../../bytes/date.ts";
 import type { RequestHead } from "../core/parser.ts";
 import { HttpParseError } from "../core/errors.ts";
 import type { Http1Options } from "./options.ts";
 import { ConnEvent, ConnState, nextState } from "../core/conn_table.ts";
-import type { DeadlineKind } from "./deadlines.ts";
-import { Timeouts } from "./timeouts.ts";
-import { type ReaderHost, RequestReader } from "./request_reader.ts";
+import type { ReaderHost } from "./request_reader.ts";
 import { encodeErrorResponse } from "../core/serializer.ts";
-import { Http1Writer } from "./response_writer.ts";
-import { type ResponseOwner, ResponseSide } from "./response_side.ts";
-import { BodyState, InFlight, upgradeAsked } from "./in_flight.ts";
-import { RequestOpener } from "./request_open.ts";
+import type { ResponseOwner } from "./response_side.ts";
+import { BodyState, InFlight, type ResponseDone, upgradeAsked } from "./in_flight.ts";
+import { ConnParts } from "./conn_parts.ts";
 
 /** What the driver's parts call it through (see Http1Driver's static block). */
-type Link = ResponseOwner & ReaderHost & TransportSink & CloseWatcher;
+type Link = ResponseOwner & ReaderHost & ResponseDone & TransportSink & CloseWatcher;
 let linkTo: (driver: Http1Driver) => Link;
 
 /**
@@ -49,18 +45,15 @@ export class Http1Driver implements LiveConnection {
   #transport: Transport;
   #host: ServerHost;
   #facts: ConnectionFacts;
-  /** The input side: the parser and its loop. */
-  readonly #reader: RequestReader;
-  /** The running timeout and the request data rate. */
-  readonly #timers: Timeouts;
+  readonly #options: Http1Options;
+  /** Reader, timers, opener and writer; null while the connection rests (see onDeadline). */
+  #parts: ConnParts | null;
   #msg: InFlight | null = null;
-  /** Builds each request's body, exchange and Request. */
-  readonly #opener: RequestOpener;
   #upgrade: H2cUpgrade | null;
-  /** The exchange's side of the connection: frames and writes responses. */
-  readonly #writer: Http1Writer;
   /** This connection as its reader, response side and transport see it. */
   readonly #link: Link;
+  /** While resting: when the idle timeout ends the connection (ms epoch), 0 for never. */
+  #idleAt = 0;
 
   constructor(
     transport: Transport,
@@ -73,27 +66,32 @@ export class Http1Driver implements LiveConnection {
     this.#host = host;
     this.#facts = facts;
     this.#upgrade = upgrade;
-    const timers = this.#timers = new Timeouts(options);
+    this.#options = options;
     // One object answers the reader, the response side and the transport: an idle connection
     // holds no closures for them (Bun: 18 functions, about 0.8 KB of heap each connection).
     const link = this.#link = linkTo(this);
-    const out = new ResponseSide(transport, host, facts, timers, link);
-    this.#writer = new Http1Writer(transport, out, options.maxHeaderBytes);
-    this.#opener = new RequestOpener(transport.secure, facts, this.#writer, topicsOf(host));
-    this.#reader = new RequestReader(transport, timers, options, link);
+    (this.#parts = this.#wake()).idle();
     host.add(this);
     watchClosed(transport, link);
-    this.#timers.start("idle");
+  }
+
+  #wake(): ConnParts {
+    return new ConnParts(this.#transport, this.#host, this.#facts, this.#options, this.#link);
   }
 
   /** When onDeadline must run (ms epoch), 0 for never. */
   get deadline(): number {
-    return this.#timers.at;
+    return this.#parts?.deadline ?? this.#idleAt;
   }
 
   /** The connection's state, for tests and inspection. */
   get state(): ConnState {
     return this.#state;
+  }
+
+  /** Whether the connection rests (holds no parser, timers or response side), for tests and inspection. */
+  get resting(): boolean {
+    return this.#parts === null;
   }
 
   /** Starts reading; `initial` holds bytes already read (protocol sniffing). */
@@ -122,17 +120,18 @@ export class Http1Driver implements LiveConnection {
         this.#d.#declined(head);
       }
       lastAnswer(): boolean {
-        return this.#d.#reader.peerEnded && this.#d.#reader.buffered === 0;
+        const r = this.#d.#parts!.reader;
+        return r.peerEnded && r.buffered === 0;
       }
       handOver(): Uint8Array {
         this.#d.#msg = null;
-        return this.#d.#reader.takeRemaining();
+        return this.#d.#parts!.reader.takeRemaining();
       }
       switched(): void {
         this.#d.#switched();
       }
       peerEnded(): boolean {
-        return this.#d.#reader.peerEnded;
+        return this.#d.#parts!.reader.peerEnded;
       }
       finished(): boolean {
         return this.#d.#finished();
@@ -154,6 +153,9 @@ export class Http1Driver implements LiveConnection {
       }
       begin(head: RequestHead): void {
         this.#d.#begin(head);
+      }
+      responseDone(msg: InFlight): void {
+        this.#d.#responseDone(msg);
       }
       allAnswered(): void {
         this.#d.#close();
@@ -189,7 +191,9 @@ export class Http1Driver implements LiveConnection {
 
   #onData(chunk: Uint8Array): void {
     if (this.#finished()) return;
-    this.#reader.receive(chunk);
+    let parts = this.#parts;
+    if (parts === null) (parts = this.#parts = this.#wake()).resumeIdle(this.#idleAt);
+    parts.reader.receive(chunk);
   }
 
   /**
@@ -206,15 +210,21 @@ export class Http1Driver implements LiveConnection {
       this.#gone(error);
       return;
     }
+    const reader = this.#parts?.reader;
+    if (reader === undefined) {
+      // Resting: no request was begun, so every one is answered.
+      this.#close();
+      return;
+    }
     try {
-      this.#reader.end();
+      reader.end();
     } catch (e) {
       // The end fell inside a request with nothing buffered to complete it.
       if (this.#msg !== null) this.#gone(e);
       else this.#close();
       return;
     }
-    this.#reader.process();
+    reader.process();
   }
 
   /** The client went away: what is in flight will never be read. */
@@ -238,7 +248,8 @@ export class Http1Driver implements LiveConnection {
     if (h2c) this.#to(ConnEvent.UPGRADE_ASKED);
     else if (ws) this.#to(ConnEvent.WEBSOCKET_ASKED);
     else this.#to(this.#keepAlive(head) ? ConnEvent.REQUEST : ConnEvent.REQUEST_CLOSE);
-    this.#opener.open(msg, ws, this.#reader.flowOf);
+    const parts = this.#parts!;
+    parts.opener.open(msg, ws, parts.reader.flowOf);
     // An h2c upgrade is decided once the body is in (RFC 7540 §3.2): see #upgradeOrRun.
     if (!h2c) this.#run(msg);
   }
@@ -254,20 +265,7 @@ export class Http1Driver implements LiveConnection {
   }
 
   #run(msg: InFlight): void {
-    const isHead = msg.head.method === "HEAD";
-    const exchange = msg.exchange!;
-    const handler = this.#host.handler, onError = this.#host.onError;
-    // Without a body, a Response returned synchronously is sent before this
-    // returns. A request with a body keeps the asynchronous order: a body that
-    // turns out malformed still gets its 400 instead of a response already sent.
-    // A WebSocket handshake keeps its own (asynchronous) path.
-    if (msg.head.bodyKind === "none" && this.#state !== ConnState.WEBSOCKET_ASKED) {
-      const rest = exchange.start(handler, msg.request!, onError, isHead);
-      if (rest === null) this.#responseDone(msg);
-      else rest.then(() => this.#responseDone(msg));
-      return;
-    }
-    exchange.run(handler, msg.request!, onError, isHead).then(() => this.#responseDone(msg));
+    msg.run(this.#host, this.#state !== ConnState.WEBSOCKET_ASKED, this.#link);
   }
 
   /** Body not worth reading on: stop, and close once the response is out. True if closed now. */
@@ -288,10 +286,11 @@ export class Http1Driver implements LiveConnection {
 
   /** The body of an Upgrade: h2c request is complete (buffered): offer it to HTTP/2, or serve it here. */
   #upgradeOrRun(msg: InFlight): void {
-    const leftover = [this.#reader.takeRemaining()];
+    const reader = this.#parts!.reader;
+    const leftover = [reader.takeRemaining()];
     const taken = this.#upgrade!(this.#transport, msg.head, msg.request!, leftover);
     if (!taken) {
-      this.#reader.pushBack(leftover[0]!);
+      reader.pushBack(leftover[0]!);
       this.#decline(msg);
       return;
     }
@@ -322,7 +321,7 @@ export class Http1Driver implements LiveConnection {
       // Unread body: discard it (bounded) so the next request can be found.
       msg.discardRest();
       this.#to(ConnEvent.RESPONSE_DONE);
-      this.#reader.process();
+      this.#parts!.reader.process();
       return;
     }
     this.#cycleDone();
@@ -348,33 +347,35 @@ export class Http1Driver implements LiveConnection {
       return;
     }
     this.#msg = null;
-    if (this.#writer.backedUp && this.#transport.queued > 0) {
+    const parts = this.#parts!;
+    if (parts.writer.backedUp && this.#transport.queued > 0) {
       // The client is not reading what we sent: answer (and read) nothing more
       // until it does, or the send timeout ends the connection. Without this
       // a client could pipeline small requests for large responses and never
       // read, and every response would wait in memory.
       this.#to(ConnEvent.CYCLE_DONE_BACKED_UP);
-      this.#timers.start("send");
+      parts.timers.start("send");
       this.#transport.pause();
       // One more turn: a drain caused by the socket closing lets #onClosed run first.
       this.#transport.drain().then(() => queueMicrotask(() => this.#drained()));
       return;
     }
     this.#to(ConnEvent.CYCLE_DONE);
-    this.#timers.start("idle");
+    parts.idle();
     this.#transport.resume();
     // Answered synchronously from inside the parse loop: the loop goes on by itself.
-    if (!this.#reader.inLoop) queueMicrotask(() => this.#reader.process());
+    if (!parts.reader.inLoop) queueMicrotask(() => parts.reader.process());
   }
 
   /** The client read enough of our responses: serve the next request. */
   #drained(): void {
-    this.#writer.backedUp = false;
+    const parts = this.#parts!;
+    parts.writer.backedUp = false;
     if (this.#state !== ConnState.PAUSED) return;
     this.#to(ConnEvent.DRAINED);
-    this.#timers.start("idle");
+    parts.idle();
     this.#transport.resume();
-    this.#reader.process();
+    parts.reader.process();
   }
 
   /** Answers a parse error and closes; an in-flight exchange is cut off. */
@@ -397,17 +398,25 @@ export class Http1Driver implements LiveConnection {
 
   /** A timeout fired, or the request data rate fell below minRequestRate. */
   onDeadline(now: number): void {
-    const kind = this.#timers.due(now);
-    if (kind === null || this.#finished()) return;
-    if (kind !== "idle") this.#timedOut(kind, this.#timers.dueByRate);
-    const msg = this.#msg;
-    if (kind === "idle" && msg === null && !this.#reader.inMessage) {
-      this.#close();
-    } else if (kind === "headers" || (kind === "body" && msg !== null && !msg.headSent)) {
-      this.#fail(new HttpParseError(408, `${kind} timeout`));
-    } else if (kind === "body" || kind === "send") {
-      this.#gone(new Error(`${kind} timeout`));
+    if (this.#finished()) return;
+    const parts = this.#parts;
+    if (parts === null) {
+      // Resting: only the idle timeout runs.
+      if (this.#idleAt !== 0 && this.#idleAt <= now) this.#close();
+      return;
     }
+    const msg = this.#msg;
+    if (parts.restDue(now, this.#transport) && msg === null && this.#state === ConnState.IDLE) {
+      // It lets go of its parts: what it holds then is its socket, this driver and its facts.
+      this.#idleAt = parts.timers.at;
+      this.#parts = null;
+      this.#transport.rest?.();
+      return;
+    }
+    const fired = parts.expire(now, msg);
+    if (fired === "close") this.#close();
+    else if (fired instanceof HttpParseError) this.#fail(fired);
+    else if (fired !== null) this.#gone(fired);
   }
 
   /** Graceful shutdown: close now if idle, else after the current response. */
@@ -430,12 +439,6 @@ export class Http1Driver implements LiveConnection {
     this.#to(ConnEvent.SOCKET_CLOSED);
     this.#host.remove(this);
     this.#msg?.abort(new Error("connection closed"));
-  }
-
-  /** Reports a fired timeout, named by its option (the data rate's, or the kind's). */
-  #timedOut(kind: DeadlineKind, rate: boolean): void {
-    const option = this.#timers.option(kind, rate);
-    this.#host.clientError("timeout", new Error(`${kind} timeout`), this.#facts, undefined, option);
   }
 
   /** The shutdown deadline passed: abort the exchange in flight (req.signal) and the socket. */

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Exchange } from "../../fetch/exchange.ts";
+import type { ServerHost } from "../../fetch/host.ts";
 import type { RequestBody } from "../../fetch/body.ts";
 import type { RequestTrailerSlot } from "../../fetch/request_trailers.ts";
 import type { RequestHead } from "../core/message.ts";
@@ -26,6 +27,12 @@ export enum BodyState {
   READING,
   /** The body (or its absence) is complete. */
   DONE,
+}
+
+/** Told when a request's response is out (the driver, through its link). */
+export interface ResponseDone {
+  /** The exchange of `msg` finished. */
+  responseDone(msg: InFlight): void;
 }
 
 /**
@@ -98,6 +105,24 @@ export class InFlight {
   /** The body is wanted from the client now (not while a 100-continue is still owed). */
   get bodyFlows(): boolean {
     return bodyFlows(this.expect);
+  }
+
+  /**
+   * Runs the handler and tells `owner` once the response is out. With `sync` and no body, a
+   * Response returned synchronously is sent before this returns; a request with a body keeps
+   * the asynchronous order, so a body that turns out malformed still gets its 400 instead of a
+   * response already sent (a WebSocket handshake keeps its own, asynchronous, path).
+   */
+  run(host: ServerHost, sync: boolean, owner: ResponseDone): void {
+    const isHead = this.head.method === "HEAD";
+    const exchange = this.exchange!, request = this.request!;
+    if (sync && this.head.bodyKind === "none") {
+      const rest = exchange.start(host.handler, request, host.onError, isHead);
+      if (rest === null) owner.responseDone(this);
+      else rest.then(() => owner.responseDone(this));
+      return;
+    }
+    exchange.run(host.handler, request, host.onError, isHead).then(() => owner.responseDone(this));
   }
 
   /**

@@ -70,6 +70,13 @@ export class Timeouts {
     this.#d.set(kind, this.#o[OPTION[kind]], counting, this.now());
   }
 
+  /** The idle timeout again, due at `at` (ms epoch, 0: never), as it ran before the connection rested. */
+  resumeIdle(at: number): void {
+    const now = this.now();
+    // One already due still fires (at the next sweep), rather than becoming none.
+    this.#d.set("idle", at === 0 ? 0 : Math.max(1, at - now), false, now);
+  }
+
   /** `kind`'s length in ms, from its option (0 or Infinity: none). */
   length(kind: TimeoutKind): number {
     return this.#o[OPTION[kind]];
