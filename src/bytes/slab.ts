@@ -117,21 +117,3 @@ export function releaseBytes(piece: Uint8Array): void {
     poolBytes += buffer.byteLength;
   }
 }
-
-// deno-lint-ignore no-control-regex
-const NON_ASCII = /[^\x00-\x7f]/;
-/** Longer strings are not scanned: encoding them costs about the same. */
-const ASCII_SCAN_MAX = 16 * 1024;
-
-/**
- * True when a short string is all ASCII, so that its UTF-8 bytes are its chars.
- */
-export function isShortAscii(s: string): boolean {
-  // Handlers often answer with the same string: it is scanned once.
-  if (s === lastAscii) return true;
-  if (s.length > ASCII_SCAN_MAX || NON_ASCII.test(s)) return false;
-  lastAscii = s;
-  return true;
-}
-
-let lastAscii = "";

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { isShortAscii } from "../bytes/slab.ts";
+import { isShortAscii } from "../bytes/ascii.ts";
 import type { WholeResponse } from "./light_send.ts";
 import type { ResponseWriter } from "./writer.ts";
 

@@ -8,6 +8,7 @@ import type { Handler } from "../../mod.ts";
 import { LiveH2 } from "../support/http2_client.ts";
 import { getRequest, headers } from "../support/http2_frames.ts";
 import { ErrorCode, FrameType } from "../../src/http2/core/mod.ts";
+import http2 from "node:http2";
 
 function listen(handler: Handler) {
   return serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
@@ -113,5 +114,47 @@ describe("h2 server: whole responses", () => {
     await c.until(() => c.resetCode(1) !== undefined);
     assert.equal(c.resetCode(1), ErrorCode.INTERNAL_ERROR);
     assert.equal(c.ended(1), false);
+  });
+
+  it("long text bodies reach node:http2 intact: ASCII, UTF-8, the same string again, HEAD", async () => {
+    // Long ASCII text is queued as the string and encoded into each DATA frame as it is written;
+    // other text is encoded to UTF-8 first. Bodies larger than the client's windows make the
+    // frames cut the text at arbitrary points.
+    const ascii = JSON.stringify(
+      Array.from({ length: 3000 }, (_, i) => ({ id: i, name: `n${i}` })),
+    );
+    const utf8 = "caf\u00e9 \u2713 \ud83d\ude00 ".repeat(6000);
+    await using server = listen((req) => {
+      const path = new URL(req.url).pathname;
+      return new Response(path === "/utf8" ? utf8 : ascii, {
+        headers: { "content-type": "text/plain; charset=utf-8" },
+      });
+    });
+    const client = http2.connect(`http://127.0.0.1:${server.addr.port}`);
+    try {
+      const get = (path: string, method = "GET") =>
+        new Promise<{ length: string | undefined; body: Buffer }>((resolve, reject) => {
+          const r = client.request({ ":path": path, ":method": method });
+          const parts: Buffer[] = [];
+          let length: string | undefined;
+          r.on("response", (h) => (length = h["content-length"] as string | undefined));
+          r.on("data", (d: Buffer) => parts.push(d));
+          r.on("end", () => resolve({ length, body: Buffer.concat(parts) }));
+          r.on("error", reject);
+          r.end();
+        });
+      const [a, b, u] = await Promise.all([get("/a"), get("/b"), get("/utf8")]);
+      for (const r of [a, b]) {
+        assert.equal(r.body.toString("latin1"), ascii);
+        assert.equal(r.length, String(ascii.length));
+      }
+      assert.equal(u.body.toString("utf8"), utf8);
+      assert.equal(u.length, String(enc.encode(utf8).byteLength));
+      const head = await get("/utf8", "HEAD");
+      assert.equal(head.body.length, 0);
+      assert.equal(head.length, u.length);
+    } finally {
+      client.close();
+    }
   });
 });

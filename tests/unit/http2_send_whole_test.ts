@@ -104,4 +104,48 @@ describe("H2Connection.sendWhole", () => {
     c.conn.sendData(3, new Uint8Array(1), false);
     assert.throws(() => c.conn.sendWhole(3, OK, "x"));
   });
+
+  it("a long body string leaves as its octets, whatever the frame and window cuts", () => {
+    // ASCII text waits in the queue as the string and is encoded into each frame; a byte string
+    // with octets above 0x7f is queued as bytes (one octet per char). Both must reach the wire
+    // unchanged with the window opened a little at a time, so that frames cut it anywhere.
+    const ascii = Array.from({ length: 40_000 }, (_, i) => String.fromCharCode(32 + (i % 95))).join(
+      "",
+    );
+    const bytes = Array.from({ length: 40_000 }, (_, i) => String.fromCharCode(i % 256)).join("");
+    for (const [what, body] of [["ascii", ascii], ["byte string", bytes]] as const) {
+      for (const step of [1, 7, 4096, 16_384, 70_000]) {
+        const c = new TestClient();
+        c.handshake([[SettingId.INITIAL_WINDOW_SIZE, 0]]);
+        c.send(windowUpdate(0, 1 << 20));
+        c.send(headers(1, getRequest(), { endStream: true }));
+        const len: Array<[string, string]> = [[":status", "200"], ["content-length", "40000"]];
+        assert.equal(c.conn.sendWhole(1, len, body), 40_000);
+        c.read();
+        const got: number[] = [];
+        for (let round = 0; got.length < 40_000 && round < 50_000; round++) {
+          c.send(windowUpdate(1, step));
+          for (const f of ofType(c.read(), FrameType.DATA)) got.push(...f.data);
+        }
+        assert.equal(got.length, 40_000, `${what}, step ${step}`);
+        const want = [...body].map((ch) => ch.charCodeAt(0));
+        assert.ok(got.every((b, i) => b === want[i]), `${what}, step ${step}: octets as sent`);
+        assert.equal(c.conn.streamState(1), StreamState.CLOSED);
+      }
+    }
+  });
+
+  it("a stream reset while its text waits drops it; the connection goes on", () => {
+    const c = new TestClient();
+    c.handshake([[SettingId.INITIAL_WINDOW_SIZE, 10]]);
+    c.send(headers(1, getRequest(), { endStream: true }));
+    c.send(headers(3, getRequest(), { endStream: true }));
+    assert.equal(c.conn.sendWhole(1, OK, "a".repeat(20_000)), 20_000);
+    c.read();
+    c.conn.resetStream(1);
+    assert.equal(c.conn.queuedBytes(1), 0);
+    assert.equal(c.conn.sendWhole(3, OK, "hello"), 0);
+    const d = ofType(c.read(), FrameType.DATA);
+    assert.deepEqual(d.map((f) => [f.streamId, text(f.data)]), [[3, "hello"]]);
+  });
 });

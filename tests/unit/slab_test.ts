@@ -1,7 +1,8 @@
 // Slab pieces: never shared, never overlapping, and the byte-string helpers.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { isShortAscii, slabBytes } from "../../src/bytes/slab.ts";
+import { slabBytes } from "../../src/bytes/slab.ts";
+import { isAscii, isShortAscii } from "../../src/bytes/ascii.ts";
 import { putLatin1 } from "../../src/bytes/latin1.ts";
 
 describe("slab", () => {
@@ -33,5 +34,18 @@ describe("slab", () => {
     assert.equal(isShortAscii("caf\u00e9"), false);
     assert.equal(isShortAscii("\u2713"), false);
     assert.equal(isShortAscii("a".repeat(20_000)), false, "long strings are not scanned");
+  });
+
+  it("tells long ASCII strings from others by a probe, wherever the odd char is", () => {
+    const long = "abc".repeat(30_000); // 90,000 chars
+    assert.equal(isAscii(long), true);
+    assert.equal(isAscii(long + "\u00e9"), false, "at the end");
+    assert.equal(isAscii("\u00e9" + long), false, "at the start");
+    assert.equal(isAscii(long.slice(0, 45_000) + "\u2713" + long.slice(45_000)), false);
+    assert.equal(isAscii(long.slice(0, 2000) + "\ud83d\ude00"), false, "a surrogate pair");
+    assert.equal(isAscii("\u00ff".repeat(5000)), false, "a byte string is not ASCII");
+    assert.equal(isAscii("x".repeat(2 * 1024 * 1024)), false, "past 1 MiB: not probed");
+    assert.equal(isAscii("short"), true);
+    assert.equal(isAscii(long), true, "again, after others");
   });
 });

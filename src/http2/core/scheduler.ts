@@ -36,7 +36,8 @@ export class SendQueue {
   active = false;
   /** END_STREAM has been written. */
   finished = false;
-  #chunks: Uint8Array[] = [];
+  /** Bytes, or ASCII text whose chars are its bytes (encoded as it is written). */
+  #chunks: (Uint8Array | string)[] = [];
   #head = 0;
   #offset = 0;
 
@@ -51,8 +52,12 @@ export class SendQueue {
     return this.queued > 0 || this.endStream || this.trailers !== null;
   }
 
-  /** Appends data (kept by reference, not copied). */
-  push(data: Uint8Array): void {
+  /**
+   * Appends data (kept by reference, not copied). A string must be all ASCII
+   * (src/bytes/ascii.ts): it is encoded straight into the frames, so a large
+   * text body needs no bytes of its own while it waits.
+   */
+  push(data: Uint8Array | string): void {
     if (data.length === 0) return;
     this.#chunks.push(data);
     this.queued += data.length;
@@ -63,8 +68,11 @@ export class SendQueue {
     const chunks = this.#chunks;
     while (n > 0) {
       const c = chunks[this.#head]!;
-      const take = Math.min(n, c.length - this.#offset);
-      out.set(take === c.length ? c : c.subarray(this.#offset, this.#offset + take), off);
+      const at = this.#offset;
+      const take = Math.min(n, c.length - at);
+      if (typeof c === "string") {
+        ascii.encodeInto(take === c.length ? c : c.substring(at, at + take), out.subarray(off));
+      } else out.set(take === c.length ? c : c.subarray(at, at + take), off);
       off += take;
       n -= take;
       this.#offset += take;
@@ -95,6 +103,8 @@ export class SendQueue {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Encodes ASCII text chunks (whose UTF-8 is their chars) into the frames. */
+const ascii = new TextEncoder();
 
 /**
  * Encodes a trailer list into an HPACK block at write time (so HPACK order = wire order).

@@ -7,6 +7,7 @@
  * @module
  */
 import { encodeLatin1, putLatin1 } from "../../bytes/latin1.ts";
+import { isAscii } from "../../bytes/ascii.ts";
 import type { ConnCore } from "./conn_core.ts";
 import type { HeaderList } from "./events.ts";
 import { Flags, FrameType } from "./frame/types.ts";
@@ -53,7 +54,8 @@ export function writeWhole(
     c.localEnd(s);
     return 0;
   }
-  q.push(typeof body === "string" ? encodeLatin1(body) : body!);
+  // ASCII text waits as it is and is encoded into its frames; other byte strings as bytes.
+  q.push(typeof body === "string" && !isAscii(body) ? encodeLatin1(body) : body!);
   q.endStream = true;
   sched.activate(q);
   return len;

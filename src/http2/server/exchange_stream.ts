@@ -12,6 +12,7 @@ import { TrailersError } from "../../fetch/trailers.ts";
 import { abortStatus } from "../../fetch/writer.ts";
 import { ownBuffer, type RequestBody } from "../../fetch/body.ts";
 import { httpDate } from "../../bytes/date.ts";
+import { isAscii } from "../../bytes/ascii.ts";
 import type { H2Connection } from "../core/connection.ts";
 import { ErrorCode } from "../core/errors.ts";
 import { LifeEvent, nextLife, StreamLife } from "./stream_life.ts";
@@ -24,6 +25,8 @@ import type { WebSocketSessionHandle } from "../../websocket/channel.ts";
 import type { WsStream } from "./ws_stream.ts";
 import type { WireGrant } from "../../fetch/wire_types.ts";
 import { WireStream } from "./wire_stream.ts";
+
+const utf8 = new TextEncoder();
 
 const EMPTY = new Uint8Array(0);
 const STATUS_500: HeaderList = [[":status", "500"], ["content-length", "0"]];
@@ -281,6 +284,15 @@ export class DriverStream implements ResponseWriter {
       d.sending.add(this);
     }
     d.flushSoon();
+  }
+
+  /**
+   * A whole response with a text body of any size or content. ASCII text (as
+   * JSON and HTML mostly are) is queued as the string and encoded into its
+   * DATA frames as they are written: no body bytes are made per response.
+   */
+  wholeText(status: number, headers: Array<[string, string]>, text: string, isHead: boolean): void {
+    this.whole(status, headers, isAscii(text) ? text : utf8.encode(text), isHead);
   }
 
   /** Queues DATA (by reference); false when the stream or the socket is backed up. */
