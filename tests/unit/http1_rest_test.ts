@@ -9,10 +9,9 @@ import assert from "node:assert/strict";
 import { Http1Driver } from "../../src/http1/server/driver.ts";
 import { DEFAULT_HTTP1_OPTIONS, type Http1Options } from "../../src/http1/server/options.ts";
 import { ConnState } from "../../src/http1/core/conn_table.ts";
-import { defaultOnError } from "../../src/fetch/exchange.ts";
-import type { LiveConnection, ServerHost } from "../../src/fetch/host.ts";
 import type { Handler } from "../../src/types.ts";
 import { MemoryTransport } from "../support/memory_transport.ts";
+import { recordingHost } from "../support/test_host.ts";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -38,16 +37,7 @@ function setup(
   handler: Handler = (req) => new Response(new URL(req.url).pathname),
   o: Partial<Http1Options> = {},
 ) {
-  const live = new Set<LiveConnection>();
-  const errors: string[] = [];
-  const host: ServerHost = {
-    handler,
-    onError: defaultOnError,
-    shuttingDown: false,
-    add: (c) => live.add(c),
-    remove: (c) => live.delete(c),
-    clientError: (kind) => errors.push(kind),
-  };
+  const { host, live, errors } = recordingHost(handler);
   const t = new RestingTransport();
   const t0 = Date.now();
   const driver = new Http1Driver(t, host, t.facts("http/1.1"), { ...DEFAULT_HTTP1_OPTIONS, ...o });

@@ -10,14 +10,15 @@ import { Http1Driver } from "../../src/http1/server/driver.ts";
 import { DEFAULT_HTTP1_OPTIONS } from "../../src/http1/server/options.ts";
 import { ConnState } from "../../src/http1/core/conn_table.ts";
 import { WebSocketConnection } from "../../src/http1/server/ws_mode.ts";
-import { defaultOnError, Exchange } from "../../src/fetch/exchange.ts";
+import { Exchange } from "../../src/fetch/exchange.ts";
 import { requestSource } from "../../src/fetch/request.ts";
-import type { LiveConnection, ServerHost } from "../../src/fetch/host.ts";
+import type { LiveConnection } from "../../src/fetch/host.ts";
 import type { ConnectionFacts } from "../../src/fetch/info.ts";
 import type { Handler, ServeInfo } from "../../src/types.ts";
 import { upgradeWebSocket } from "../../src/websocket/upgrade.ts";
 import { encodeClose, encodeFrame } from "../../src/websocket/encoder.ts";
 import { MemoryTransport } from "../support/memory_transport.ts";
+import { recordingHost } from "../support/test_host.ts";
 import { concat } from "../support/common.ts";
 
 const te = new TextEncoder();
@@ -68,16 +69,7 @@ function setup(sendTimeout = DEFAULT_HTTP1_OPTIONS.sendTimeout): Setup {
     seen.socket = socket;
     return response;
   };
-  const live = new Set<LiveConnection>();
-  const errors: Setup["errors"] = [];
-  const host: ServerHost = {
-    handler,
-    onError: defaultOnError,
-    shuttingDown: false,
-    add: (c) => live.add(c),
-    remove: (c) => live.delete(c),
-    clientError: (kind, _e, _f, _code, timeout) => errors.push({ kind, timeout }),
-  };
+  const { host, live, errors } = recordingHost(handler);
   const t = new StallingTransport();
   const facts = t.facts("http/1.1");
   const driver = new Http1Driver(t, host, facts, { ...DEFAULT_HTTP1_OPTIONS, sendTimeout });
