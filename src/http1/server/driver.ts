@@ -75,6 +75,7 @@ export class Http1Driver implements LiveConnection {
     watchClosed(transport, link);
   }
 
+  /** The parts a request needs: made as the connection opens, and on a resting one's next byte. */
   #wake(): ConnParts {
     return new ConnParts(this.#transport, this.#host, this.#facts, this.#options, this.#link);
   }
@@ -89,7 +90,7 @@ export class Http1Driver implements LiveConnection {
     return this.#state;
   }
 
-  /** Whether the connection rests (holds no parser, timers or response side), for tests and inspection. */
+  /** Whether the connection rests (holds no parser, timers or writer): for tests and inspection. */
   get resting(): boolean {
     return this.#parts === null;
   }
