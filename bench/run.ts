@@ -63,7 +63,7 @@ const HELP = `Usage: deno task bench [options]
   --ws-conns N          WebSocket connections of the ws scenario (default 1000)
   --download-mib N      download size (default 256)
   --no-h2-log           skip h2load's per-request log (no h2 p50/p99)
-  --max-minutes M       give up on remaining cells after M minutes (default 40)
+  --max-minutes M       give up on remaining cells after M minutes (default 75)
   --out NAME            output basename in bench/results (default latest)
   --before DIR          also run the h2serve-*-before peers: DIR's bench/servers/h2serve.ts
                         (another checkout, e.g. a worktree of an older commit with
@@ -160,7 +160,7 @@ function parseOptions(argv: string[]): Options {
     downloadMiB: Math.round(num("download-mib", quick ? 64 : 256)),
     wsConns: Math.round(num("ws-conns", quick ? 200 : 1000)),
     noH2Log: flags.has("no-h2-log"),
-    maxMinutes: num("max-minutes", 40),
+    maxMinutes: num("max-minutes", 75),
     out: flags.get("out") ?? (quick ? "quick" : "latest"),
     list: flags.has("list"),
     render: flags.get("render"),
