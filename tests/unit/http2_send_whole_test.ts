@@ -46,6 +46,21 @@ describe("H2Connection.sendWhole", () => {
     assert.deepEqual(strip(a), strip(b));
   });
 
+  it("a small byte string goes out as its octets, ASCII or not", () => {
+    for (const body of ["x".repeat(2000), "caf\u00e9 \u00ff\u0080".repeat(200)]) {
+      const c = new TestClient();
+      c.handshake();
+      c.send(headers(1, getRequest(), { endStream: true }));
+      const len: Array<[string, string]> = [[":status", "200"], [
+        "content-length",
+        `${body.length}`,
+      ]];
+      assert.equal(c.conn.sendWhole(1, len, body), 0);
+      const d = ofType(c.read(), FrameType.DATA)[0]!;
+      assert.deepEqual([...d.data], [...body].map((ch) => ch.charCodeAt(0)));
+    }
+  });
+
   it("no body (HEAD, empty): HEADERS with END_STREAM only", () => {
     const c = new TestClient();
     c.handshake();

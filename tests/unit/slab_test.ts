@@ -2,7 +2,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { slabBytes } from "../../src/bytes/slab.ts";
-import { isAscii, isShortAscii } from "../../src/bytes/ascii.ts";
+import { isAscii, isShortAscii, putAscii } from "../../src/bytes/ascii.ts";
 import { putLatin1 } from "../../src/bytes/latin1.ts";
 
 describe("slab", () => {
@@ -34,6 +34,12 @@ describe("slab", () => {
     assert.equal(isShortAscii("caf\u00e9"), false);
     assert.equal(isShortAscii("\u2713"), false);
     assert.equal(isShortAscii("a".repeat(20_000)), false, "long strings are not scanned");
+  });
+
+  it("writes ASCII strings one char per byte, and only within their length", () => {
+    const out = new Uint8Array(8).fill(7);
+    assert.equal(putAscii(out, 2, "abc"), 5);
+    assert.deepEqual([...out], [7, 7, 0x61, 0x62, 0x63, 7, 7, 7]);
   });
 
   it("tells long ASCII strings from others by a probe, wherever the odd char is", () => {

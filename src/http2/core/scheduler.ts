@@ -7,6 +7,7 @@
  * @module
  */
 import { writeBytes } from "../../bytes/slab.ts";
+import { putAscii } from "../../bytes/ascii.ts";
 
 import { ByteWriter, writeFrameHeader } from "./frame/encoder.ts";
 import {
@@ -71,7 +72,7 @@ export class SendQueue {
       const at = this.#offset;
       const take = Math.min(n, c.length - at);
       if (typeof c === "string") {
-        ascii.encodeInto(take === c.length ? c : c.substring(at, at + take), out.subarray(off));
+        putAscii(out, off, take === c.length ? c : c.substring(at, at + take));
       } else out.set(take === c.length ? c : c.subarray(at, at + take), off);
       off += take;
       n -= take;
@@ -103,8 +104,6 @@ export class SendQueue {
 }
 
 const EMPTY = new Uint8Array(0);
-/** Encodes ASCII text chunks (whose UTF-8 is their chars) into the frames. */
-const ascii = new TextEncoder();
 
 /**
  * Encodes a trailer list into an HPACK block at write time (so HPACK order = wire order).

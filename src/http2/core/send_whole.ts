@@ -7,7 +7,7 @@
  * @module
  */
 import { encodeLatin1, putLatin1 } from "../../bytes/latin1.ts";
-import { isAscii } from "../../bytes/ascii.ts";
+import { isAscii, putAscii } from "../../bytes/ascii.ts";
 import type { ConnCore } from "./conn_core.ts";
 import type { HeaderList } from "./events.ts";
 import { Flags, FrameType } from "./frame/types.ts";
@@ -49,8 +49,9 @@ export function writeWhole(
     q.window -= len;
     sched.connWindow -= len;
     const p = w.frame(FrameType.DATA, Flags.END_STREAM, streamId, len);
-    if (typeof body === "string") putLatin1(w.buf, p, body);
-    else w.buf.set(body!, p);
+    if (typeof body !== "string") w.buf.set(body!, p);
+    else if (isAscii(body)) putAscii(w.buf, p, body);
+    else putLatin1(w.buf, p, body);
     c.localEnd(s);
     return 0;
   }
